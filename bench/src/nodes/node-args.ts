@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { describeError } from './report.js';
+
+export interface NodeArgs {
+  readonly id: string;
+  /** etcd client URL (loopback). */
+  readonly endpoint: string;
+  /** Election name / key prefix, so several runs can share one etcd without seeing each other. */
+  readonly election: string;
+  readonly ttlSeconds: number;
+  /** Extra flags some nodes take (the fenced resource URL, the poll interval...). */
+  readonly extra: Readonly<Record<string, string | undefined>>;
+}
+
+/** `--id n1 --endpoint http://127.0.0.1:2379 --election bench --ttl 2 [--resource URL] [--poll-ms 5000]`. */
+export function parseNodeArgs(argv: readonly string[] = process.argv.slice(2)): NodeArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      id: { type: 'string' },
+      endpoint: { type: 'string' },
+      election: { type: 'string', default: 'bench' },
+      ttl: { type: 'string', default: '2' },
+      resource: { type: 'string' },
+      'poll-ms': { type: 'string' },
+      'write-every-ms': { type: 'string' },
+    },
+  });
+  if (values.id === undefined || values.endpoint === undefined) {
+    throw new Error('usage: --id <id> --endpoint <http://127.0.0.1:port> [--election name] [--ttl seconds]');
+  }
+  const ttlSeconds = Number(values.ttl);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new Error(`--ttl must be whole seconds, got ${values.ttl}`);
+  return {
+    id: values.id,
+    endpoint: values.endpoint,
+    election: values.election ?? 'bench',
+    ttlSeconds,
+    extra: { resource: values.resource, pollMs: values['poll-ms'], writeEveryMs: values['write-every-ms'] },
+  };
+}
+
+export type Emit = (type: string, fields?: Record<string, unknown>) => void;
+
+/** Runs `onStop` once on SIGTERM/SIGINT (the graceful leave), reports it, then exits. */
+export function onGracefulStop(emit: Emit, onStop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) return;
+    stopping = true;
+    emit('stopping');
+    onStop().then(
+      () => {
+        emit('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        emit('error', { where: 'stop', message: describeError(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

@@ -1,0 +1,125 @@
+import { ConfigurationError } from '@election/core';
+import type Consul from 'consul';
+import { SOURCE } from './source.js';
+
+/** How to reach Consul when the adapter opens its own client. */
+export interface ConsulConnectionOptions {
+  /** Agent address. Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Agent HTTP(S) port. Default 8500. */
+  readonly port?: number;
+  /** Talk HTTPS instead of HTTP. Default false. */
+  readonly secure?: boolean;
+  /** CA certificate(s) (PEM) that signed the agent's TLS certificate; implies nothing without `secure`. */
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+}
+
+export interface ConsulMembershipOptions extends ConsulConnectionOptions {
+  /** An existing `consul` client to use instead of opening one; it is never closed by this adapter. */
+  readonly client?: Consul;
+  /** ACL token sent as `X-Consul-Token` on every request. Never logged. */
+  readonly token?: string;
+  /** Datacenter to use (`?dc=`). Default: the agent's own. */
+  readonly datacenter?: string;
+  /** The election's name: nodes with the same prefix and election elect one leader. Default `default`. */
+  readonly election?: string;
+  /** Key prefix under which every election lives. Default `election`. */
+  readonly prefix?: string;
+  /**
+   * Consul lock-delay of each node's session, in whole seconds (0–60). Default 0: fencing tokens,
+   * not a grace period, protect downstream systems from a stale leader.
+   */
+  readonly lockDelaySeconds?: number;
+  /** Timeout of every non-blocking request, ms. Default 5000. */
+  readonly requestTimeoutMs?: number;
+  /** `wait` of the blocking queries that watch the election, in whole seconds (1–600). Default 60. */
+  readonly watchWaitSeconds?: number;
+  /**
+   * Rate limit of the watch loop (token bucket, burst 2): under churn it polls at most once per this
+   * many ms instead of spinning. Default 250.
+   */
+  readonly watchMinIntervalMs?: number;
+  /** Upper bound on a graceful leave (release + destroy), ms. Default 3000. */
+  readonly leaveTimeoutMs?: number;
+}
+
+export interface ResolvedConsulOptions {
+  readonly client: Consul | undefined;
+  readonly connection: Required<Pick<ConsulConnectionOptions, 'host' | 'port' | 'secure'>> &
+    Pick<ConsulConnectionOptions, 'ca'>;
+  readonly token: string | undefined;
+  readonly datacenter: string | undefined;
+  readonly election: string;
+  readonly prefix: string;
+  readonly lockDelaySeconds: number;
+  readonly requestTimeoutMs: number;
+  readonly watchWaitSeconds: number;
+  readonly watchMinIntervalMs: number;
+  readonly leaveTimeoutMs: number;
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function fail(message: string): never {
+  throw new ConfigurationError(message, { source: SOURCE });
+}
+
+function keySegment(name: string, value: unknown, fallback: string, allowSlash: boolean): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.length === 0) fail(`${name} must be a non-empty string.`);
+  if (CONTROL.test(value)) fail(`${name} ${JSON.stringify(value)} contains a control character.`);
+  if (!allowSlash && value.includes('/')) fail(`${name} ${JSON.stringify(value)} must not contain "/".`);
+  if (value.startsWith('/') || value.endsWith('/') || value.includes('//')) {
+    fail(`${name} ${JSON.stringify(value)} must not start or end with "/" nor contain "//" (Consul keys).`);
+  }
+  return value;
+}
+
+function integer(name: string, value: unknown, fallback: number, min: number, max: number, unit: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(`${name} must be a whole number of ${unit} from ${min} to ${max}, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0) fail(`${name} must be a non-empty string when given.`);
+  return value;
+}
+
+/** Checks every option up front, so a typo fails createConsulMembership() rather than a request later. */
+export function resolveOptions(options: ConsulMembershipOptions = {}): ResolvedConsulOptions {
+  if (typeof options !== 'object' || options === null) fail('createConsulMembership() takes an options object.');
+  const hasConnection = ['host', 'port', 'secure', 'ca'].some(
+    (key) => (options as Record<string, unknown>)[key] !== undefined,
+  );
+  if (options.client !== undefined) {
+    const client = options.client as unknown as { kv?: unknown; session?: unknown };
+    if (typeof client !== 'object' || client === null || !client.kv || !client.session) {
+      fail('client must be a client created with `new Consul(...)` from the npm package "consul".');
+    }
+    if (hasConnection) fail('Pass either client or host/port/secure/ca, not both: the client already has a connection.');
+  }
+  const host = options.host === undefined ? '127.0.0.1' : optionalString('host', options.host);
+  if (options.secure !== undefined && typeof options.secure !== 'boolean') fail('secure must be true or false.');
+  return {
+    client: options.client,
+    connection: {
+      host: host ?? '127.0.0.1',
+      port: integer('port', options.port, 8500, 1, 65535, 'a TCP port'),
+      secure: options.secure ?? false,
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+    },
+    token: optionalString('token', options.token),
+    datacenter: optionalString('datacenter', options.datacenter),
+    election: keySegment('election', options.election, 'default', false),
+    prefix: keySegment('prefix', options.prefix, 'election', true),
+    lockDelaySeconds: integer('lockDelaySeconds', options.lockDelaySeconds, 0, 0, 60, 'seconds'),
+    requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, 5000, 100, 600_000, 'ms'),
+    watchWaitSeconds: integer('watchWaitSeconds', options.watchWaitSeconds, 60, 1, 600, 'seconds'),
+    watchMinIntervalMs: integer('watchMinIntervalMs', options.watchMinIntervalMs, 250, 0, 60_000, 'ms'),
+    leaveTimeoutMs: integer('leaveTimeoutMs', options.leaveTimeoutMs, 3000, 100, 600_000, 'ms'),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The membership backend contract: everything core knows about etcd, Consul, a static list or the
+ * in-memory backend. Core imports nothing else of an adapter, and assumes only what `capabilities`
+ * declares. Adapters keep their own connection, retries and watch resumption inside; what crosses
+ * this line is the view of the members, the registration's deadline, and (optionally) a lock.
+ */
+import type { Logger } from '../logger.js';
+import type { Clock } from '../time/clock.js';
+import type { Member, Unsubscribe } from './member.js';
+
+export interface BackendCapabilities {
+  /** The backend offers a leader lock, so `confirmed` mode is possible. */
+  readonly lock: boolean;
+  /** Smallest registration TTL the backend honours, in ms. */
+  readonly minTtlMs: number;
+  /** Largest registration TTL the backend honours, in ms. */
+  readonly maxTtlMs: number;
+  /** TTLs must be a whole number of seconds (etcd leases, Consul sessions). */
+  readonly wholeSecondTtl: boolean;
+  /** TTL used when the user gives none, in ms. */
+  readonly defaultTtlMs: number;
+}
+
+export interface JoinRequest {
+  /** The member to register; core has already validated it. */
+  readonly member: Member;
+  /** Registration TTL in ms, already checked against `capabilities`. */
+  readonly ttlMs: number;
+  /** All deadlines are measured on this clock, timers run on it. */
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Aborted when core gives up this join attempt (stop(), start timeout). */
+  readonly signal: AbortSignal;
+}
+
+export interface MembershipBackend {
+  /** Short adapter name (`etcd`, `consul`, `static`, `memory`), used in logs, errors and status. */
+  readonly name: string;
+  readonly capabilities: BackendCapabilities;
+  /**
+   * Register `member` under a fresh TTL-bound registration.
+   * Rejects with `DuplicateMemberError` when another live registration holds the id (that holder
+   * keeps it), and with another `ElectionError` when the backend cannot be reached; core retries
+   * the latter with backoff.
+   */
+  join(request: JoinRequest): Promise<MembershipSession>;
+  /** Release what the backend created itself (clients it opened, never ones passed in). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Changes to the membership as one node sees them. A `snapshot` replaces the whole view. */
+export type MembershipEvent =
+  | { readonly type: 'snapshot'; readonly members: readonly Member[] }
+  | { readonly type: 'put'; readonly member: Member }
+  | { readonly type: 'delete'; readonly id: string };
+
+/** One live registration of this node. Core abandons it (and joins again) once it is lost. */
+export interface MembershipSession {
+  /**
+   * Clock time (ms) until which this registration is known to be alive: the send time of the last
+   * acknowledged renewal plus the TTL. Core subtracts its safety margin and never lets this node
+   * lead past it.
+   */
+  deadline(): number;
+  /**
+   * Subscribe to the membership. Delivers a `snapshot` first (it may be synchronous), then deltas.
+   * After the adapter resynchronises (reconnect, compaction, restart) it delivers a fresh snapshot,
+   * so no event is lost or applied twice.
+   */
+  watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe;
+  /** Fires at most once: the registration is gone for good (expired, revoked, invalidated). */
+  onLost(listener: (cause: Error) => void): Unsubscribe;
+  /** Trouble the adapter is riding out by itself (a dropped watch, a failed renewal it will retry). */
+  onError(listener: (error: Error) => void): Unsubscribe;
+  /** Present exactly when `capabilities.lock` is true. */
+  readonly lock?: LeaderLock;
+  /**
+   * Leave gracefully: release the lock if held, remove the registration, stop renewals. Idempotent,
+   * and bounded in time: it settles even when the backend is unreachable.
+   */
+  leave(): Promise<void>;
+  /**
+   * Walk away without a word: stop renewals and watches but leave the registration (and a held lock)
+   * to expire by TTL, as a crashed process would. Used by `stop({ resign: false })` and when core
+   * abandons a session whose deadline passed. Idempotent; never touches the backend.
+   */
+  close(): void;
+}
+
+/** Who holds the leader lock, with the fencing token of that holding; null when free. */
+export type LockHolder = { readonly id: string; readonly token: bigint } | null;
+
+export interface LeaderLock {
+  /**
+   * Try once to take the leader lock with this session. Resolves with the fencing token (strictly
+   * greater than every token handed out before in this election) or null when another session
+   * holds it. If this session already holds it, resolves with the token of that holding.
+   */
+  tryAcquire(): Promise<bigint | null>;
+  /** Release the lock if, and only if, this session holds it. */
+  release(): Promise<void>;
+  /** Delivers the current holder first, then every change. */
+  watchHolder(listener: (holder: LockHolder) => void): Unsubscribe;
+}

@@ -1,0 +1,99 @@
+import type { DemotionReason, ElectorEvent, ElectorPhase } from './types.js';
+
+/** The elector's plain state; the only way to change it is `reduce`. */
+export interface CoreState {
+  readonly id: string;
+  readonly phase: ElectorPhase;
+  readonly since: number;
+  readonly leaderId: string | null;
+  readonly term: bigint | null;
+  /** Set while phase is `leader`: when leadership ends unless the registration is renewed. */
+  readonly leaseDeadline: number | null;
+  readonly memberCount: number;
+}
+
+export type Action =
+  | { readonly type: 'phase'; readonly phase: ElectorPhase; readonly at: number }
+  | { readonly type: 'leader-observed'; readonly leaderId: string | null; readonly term: bigint | null }
+  | {
+      readonly type: 'elected';
+      readonly term: bigint | null;
+      readonly leaseDeadline: number;
+      readonly at: number;
+    }
+  | { readonly type: 'renewed'; readonly leaseDeadline: number }
+  | {
+      readonly type: 'demoted';
+      readonly reason: DemotionReason;
+      readonly phase: ElectorPhase;
+      readonly at: number;
+    }
+  | { readonly type: 'members'; readonly memberCount: number };
+
+export const initialState = (id: string, at: number): CoreState => ({
+  id,
+  phase: 'idle',
+  since: at,
+  leaderId: null,
+  term: null,
+  leaseDeadline: null,
+  memberCount: 0,
+});
+
+export interface Reduction {
+  readonly state: CoreState;
+  readonly events: readonly ElectorEvent[];
+}
+
+/** Pure: the next state and the events that describe the step. A no-op action yields no events. */
+export function reduce(state: CoreState, action: Action): Reduction {
+  const events: ElectorEvent[] = [];
+  let next = state;
+  switch (action.type) {
+    case 'phase':
+      next = enterPhase(next, action.phase, action.at, events);
+      break;
+    case 'leader-observed':
+      next = observeLeader(next, action.leaderId, action.term, events);
+      break;
+    case 'elected':
+      if (state.phase === 'leader') break;
+      events.push({ type: 'elected', term: action.term });
+      next = observeLeader(next, state.id, action.term, events);
+      next = enterPhase({ ...next, leaseDeadline: action.leaseDeadline }, 'leader', action.at, events);
+      break;
+    case 'renewed':
+      if (state.phase === 'leader') next = { ...state, leaseDeadline: action.leaseDeadline };
+      break;
+    case 'demoted':
+      if (state.phase === 'leader') {
+        events.push({ type: 'demoted', reason: action.reason, term: state.term });
+        // Until the backend says who leads now, this node knows of no leader: never claim itself.
+        next = observeLeader({ ...next, leaseDeadline: null }, null, null, events);
+      }
+      next = enterPhase(next, action.phase, action.at, events);
+      break;
+    case 'members':
+      if (state.memberCount !== action.memberCount) next = { ...state, memberCount: action.memberCount };
+      events.push({ type: 'members', size: action.memberCount });
+      break;
+  }
+  return { state: next, events };
+}
+
+function enterPhase(state: CoreState, phase: ElectorPhase, at: number, events: ElectorEvent[]): CoreState {
+  if (state.phase === phase) return state;
+  events.push({ type: 'phase', phase, previousPhase: state.phase });
+  return { ...state, phase, since: at };
+}
+
+function observeLeader(
+  state: CoreState,
+  leaderId: string | null,
+  term: bigint | null,
+  events: ElectorEvent[],
+): CoreState {
+  if (state.leaderId === leaderId && state.term === term) return state;
+  events.push({ type: 'leader', leaderId, term, previousLeaderId: state.leaderId });
+  return { ...state, leaderId, term };
+}

@@ -1,0 +1,121 @@
+import type { Member, Unsubscribe } from '../contracts/member.js';
+import type { MemberView } from '../ordering/member-view.js';
+import type { Clock } from '../time/clock.js';
+import { type Action, type CoreState, initialState, reduce } from './reducer.js';
+import type { ElectionState, ElectorEvent } from './types.js';
+
+type Listener = (event: ElectorEvent, state: ElectionState) => void;
+
+/**
+ * Holds the elector's state, changes it only through `dispatch` (the reducer), and hands out
+ * immutable snapshots. A snapshot's `members` is sorted lazily, because sorting 100k members on
+ * every change would cost far more than the change itself; before the view changes, the members of
+ * a snapshot already handed out are fixed, so every snapshot stays true to its moment.
+ */
+export class ElectorStore {
+  #state: CoreState;
+  readonly #view: MemberView;
+  readonly #clock: Clock;
+  readonly #listeners = new Set<Listener>();
+  #snapshot: ElectionState | undefined;
+  #pendingMembers: { view: number; members?: readonly Member[] } | undefined;
+  readonly #onListenerError: (error: unknown) => void;
+
+  constructor(id: string, view: MemberView, clock: Clock, onListenerError: (error: unknown) => void) {
+    this.#state = initialState(id, clock.now());
+    this.#view = view;
+    this.#clock = clock;
+    this.#onListenerError = onListenerError;
+  }
+
+  get current(): CoreState {
+    return this.#state;
+  }
+
+  /** Call before mutating the view: pins the members of snapshots already handed out. */
+  beforeViewChange(): void {
+    const pending = this.#pendingMembers;
+    if (pending && pending.members === undefined && pending.view === this.#view.version) {
+      pending.members = this.#view.sorted();
+    }
+    this.#pendingMembers = undefined;
+    this.#snapshot = undefined;
+  }
+
+  dispatch(action: Action): void {
+    const { state, events } = reduce(this.#state, action);
+    if (state !== this.#state) {
+      this.#state = state;
+      this.#snapshot = undefined;
+    }
+    this.#notify(events);
+  }
+
+  /** Announces an event that changes no state (an error the loop is riding out). */
+  emit(event: ElectorEvent): void {
+    this.#notify([event]);
+  }
+
+  #notify(events: readonly ElectorEvent[]): void {
+    if (events.length === 0 || this.#listeners.size === 0) return;
+    const snapshot = this.snapshot();
+    for (const event of events) {
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener(event, snapshot);
+        } catch (error) {
+          // A throwing subscriber must not break the election loop; report it and go on.
+          this.#onListenerError(error);
+        }
+      }
+    }
+  }
+
+  subscribe(listener: Listener): Unsubscribe {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  snapshot(): ElectionState {
+    if (this.#snapshot) return this.#snapshot;
+    const pending = this.#pendingMembers ?? { view: this.#view.version };
+    this.#pendingMembers = pending;
+    const view = this.#view;
+    const clock = this.#clock;
+    const { id, phase, since, leaderId, term, leaseDeadline } = this.#state;
+    const snapshot: ElectionState & { toJSON(): unknown } = Object.freeze({
+      id,
+      phase,
+      since,
+      leaderId,
+      term,
+      leaseDeadline,
+      get members(): readonly Member[] {
+        if (pending.members === undefined) pending.members = view.sorted();
+        return pending.members;
+      },
+      // Checked when read, so a snapshot never says "leader" past its deadline, even if the process
+      // was paused and no timer has fired since.
+      get isLeader(): boolean {
+        return phase === 'leader' && leaseDeadline !== null && clock.now() < leaseDeadline;
+      },
+      /** JSON has no bigint: the term becomes a decimal string, members their ids in order. */
+      toJSON() {
+        return {
+          id,
+          leaderId,
+          isLeader: snapshot.isLeader,
+          term: term?.toString() ?? null,
+          members: snapshot.members.map((member) => member.id),
+          phase,
+          since,
+          leaseDeadline,
+        };
+      },
+    });
+    this.#snapshot = snapshot;
+    return snapshot;
+  }
+}

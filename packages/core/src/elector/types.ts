@@ -1,0 +1,140 @@
+import type { MembershipBackend } from '../contracts/backend.js';
+import type { Member, MemberComparator, Unsubscribe } from '../contracts/member.js';
+import type { ElectionError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { BackoffOptions } from '../time/backoff.js';
+import type { Clock } from '../time/clock.js';
+
+/**
+ * `view`: the leader is whoever this node's view of the members elects (the seed's rule); fast, no
+ * extra writes, but two nodes with different views can both lead.
+ * `confirmed`: the node the view elects must also hold the backend's leader lock; at most one leader.
+ */
+export type ElectionMode = 'view' | 'confirmed';
+
+export interface ElectorOptions {
+  /** This node's id: non-empty, at most 255 UTF-8 bytes, no `/`, no control characters. */
+  readonly id: string;
+  readonly membership: MembershipBackend;
+  /** Default: `confirmed` when the backend has a lock, else `view`. */
+  readonly mode?: ElectionMode;
+  /** Lower leads first. Default 0. */
+  readonly priority?: number;
+  /** Join as an observer: never elected, sees the leader. */
+  readonly observer?: boolean;
+  readonly meta?: Readonly<Record<string, string>>;
+  /** Registration TTL in ms. Default: the backend's `defaultTtlMs`. */
+  readonly ttlMs?: number;
+  /**
+   * Leadership ends this long before the registration's deadline, to absorb clock drift between
+   * this process and the backend. Default: min(ttl / 10, 500 ms).
+   */
+  readonly deadlineMarginMs?: number;
+  /** Safety-net re-evaluation of view, lock and deadline (no backend reads). Default 5000 ms. */
+  readonly resyncIntervalMs?: number;
+  /**
+   * A leader hands over only after a better-ranked member has been present this long, so a
+   * flapping member does not bounce leadership. Default 0.
+   */
+  readonly handoverDelayMs?: number;
+  /** Fail `start()` with StartTimeoutError when not joined within this many ms. Default: retry forever. */
+  readonly startTimeoutMs?: number;
+  /** Retry policy for joins and lock attempts. */
+  readonly backoff?: BackoffOptions;
+  /** Replaces the election order (priority, then UTF-8 id). */
+  readonly compare?: MemberComparator;
+  /** pino-compatible; default silent. */
+  readonly logger?: Logger;
+  /** Default: the system clock. */
+  readonly clock?: Clock;
+  /** Aborting it stops the elector (with resign). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * `idle` → `joining` → `follower` | `candidate` | `leader` → … → `stopping` → `stopped`.
+ * `candidate`: the view elects this node and it is trying to take the backend's lock (confirmed).
+ * A lost registration sends the node back to `joining`.
+ */
+export type ElectorPhase = 'idle' | 'joining' | 'follower' | 'candidate' | 'leader' | 'stopping' | 'stopped';
+
+/** Why this node stopped leading. */
+export type DemotionReason =
+  /** A better-ranked member appeared; the lock was released for it. */
+  | 'handover'
+  /** The local lease deadline passed without an acknowledged renewal. */
+  | 'deadline'
+  /** The backend reported the registration lost (expired, revoked, invalidated). */
+  | 'session-lost'
+  /** Someone else holds the lock now (deleted or taken over behind this node's back). */
+  | 'lock-lost'
+  /** The view no longer elects this node (view mode). */
+  | 'view-changed'
+  /** stop() was called or the signal aborted. */
+  | 'stopped';
+
+/** An immutable snapshot. `isLeader` is checked against the clock when read, so it is never true past the deadline. */
+export interface ElectionState {
+  readonly id: string;
+  /** Who leads as this node knows it: the lock holder in confirmed mode, the view's choice in view mode. */
+  readonly leaderId: string | null;
+  readonly isLeader: boolean;
+  /** The fencing token of the current leadership (confirmed mode), null in view mode or with no leader. */
+  readonly term: bigint | null;
+  /** Live members in election order (electable by rank, then observers by id). */
+  readonly members: readonly Member[];
+  readonly phase: ElectorPhase;
+  /** Clock time when `phase` was entered. */
+  readonly since: number;
+  /** While leading: clock time after which this node no longer leads unless renewed. Else null. */
+  readonly leaseDeadline: number | null;
+}
+
+export type ElectorEvent =
+  /** The leader as this node sees it changed (including to or from none). */
+  | {
+      readonly type: 'leader';
+      readonly leaderId: string | null;
+      readonly term: bigint | null;
+      readonly previousLeaderId: string | null;
+    }
+  /** This node became leader. */
+  | { readonly type: 'elected'; readonly term: bigint | null }
+  /** This node stopped being leader. */
+  | { readonly type: 'demoted'; readonly reason: DemotionReason; readonly term: bigint | null }
+  | { readonly type: 'phase'; readonly phase: ElectorPhase; readonly previousPhase: ElectorPhase }
+  | { readonly type: 'members'; readonly size: number }
+  /** A problem the elector is riding out (it retries); never thrown, never an unhandled rejection. */
+  | { readonly type: 'error'; readonly error: ElectionError };
+
+export type ElectorEventType = ElectorEvent['type'];
+export type ElectorEventOf<T extends ElectorEventType> = Extract<ElectorEvent, { type: T }>;
+
+export interface StopOptions {
+  /** Release the lock and leave the membership so the next node takes over at once. Default true. */
+  readonly resign?: boolean;
+}
+
+export interface Elector {
+  readonly id: string;
+  readonly mode: ElectionMode;
+  /** The backend's name (`etcd`, `consul`, …). */
+  readonly backend: string;
+  /** A fresh snapshot; reading it past the deadline demotes this node first. */
+  readonly state: ElectionState;
+  /** Resolves once joined (phase follower/candidate/leader). Rejects with DuplicateMemberError, StartTimeoutError, … */
+  start(): Promise<void>;
+  /** Resigns by default. Idempotent; resolves when everything is released. */
+  stop(options?: StopOptions): Promise<void>;
+  /** Every event with the state right after it. */
+  subscribe(listener: (event: ElectorEvent, state: ElectionState) => void): Unsubscribe;
+  /** One event type only. */
+  on<T extends ElectorEventType>(
+    type: T,
+    listener: (event: ElectorEventOf<T>, state: ElectionState) => void,
+  ): Unsubscribe;
+  /** The current state, then every change, until stopped or the signal aborts. */
+  changes(options?: { readonly signal?: AbortSignal }): AsyncIterableIterator<ElectionState>;
+  /** Resolves with the state once this node leads; rejects if the signal aborts or the elector stops. */
+  waitForLeadership(options?: { readonly signal?: AbortSignal }): Promise<ElectionState>;
+}

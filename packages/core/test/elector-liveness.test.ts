@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { BackendUnavailableError, DuplicateMemberError, SessionLostError, StartTimeoutError, createElector } from '../src/index.js';
+import { createTestClock } from './support/manual-clock.js';
+import { member, startScripted } from './support/fixtures.js';
+import { createScriptedBackend } from './support/scripted-backend.js';
+
+describe('leadership deadline and lost registrations', () => {
+  it('isLeader is false on the first read past the deadline, before any timer has fired', async () => {
+    const { elector, session, clock } = await startScripted({ ttlMs: 3000 });
+    session.acquireWith = async () => 2n;
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await elector.waitForLeadership();
+    const held = elector.state;
+    clock.pause(2800); // frozen past ttl - margin (3000 - 300): no timer ran
+    expect(elector.state.isLeader).toBe(false);
+    expect(held.isLeader).toBe(false);
+  });
+
+  it('stays leader while renewals move the deadline, and steps down when they stop', async () => {
+    const { elector, session, clock, backend, events } = await startScripted({ ttlMs: 3000 });
+    session.acquireWith = async () => 2n;
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await elector.waitForLeadership();
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(1000);
+      session.renew(clock.now() + 3000);
+    }
+    expect(elector.state.isLeader).toBe(true);
+    await clock.advance(2700);
+    expect(events).toContainEqual({ type: 'demoted', reason: 'deadline', term: 2n });
+    expect(session.left).toBe(true); // asked the backend to drop the stale registration and lock
+    expect(backend.sessions.length).toBe(2); // and joined again
+    await elector.stop();
+  });
+
+  it('a lost session demotes at once, closes it and joins again', async () => {
+    const { elector, session, clock, backend, events } = await startScripted();
+    session.acquireWith = async () => 2n;
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await elector.waitForLeadership();
+    session.lose();
+    expect(elector.state.isLeader).toBe(false);
+    expect(events).toContainEqual({ type: 'demoted', reason: 'session-lost', term: 2n });
+    expect(events.some((e) => e.type === 'error' && e.error instanceof SessionLostError)).toBe(true);
+    await clock.advance(1);
+    expect(session.closed).toBe(true);
+    expect(backend.sessions.length).toBe(2);
+    const next = backend.sessions[1]!;
+    next.acquireWith = async () => 3n;
+    next.emit({ type: 'snapshot', members: [member('b')] });
+    await clock.advance(1);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 3n });
+    await elector.stop();
+  });
+
+  it('retries an unreachable backend with capped backoff and reports each failure', async () => {
+    const clock = createTestClock();
+    const backend = createScriptedBackend();
+    let attempts = 0;
+    backend.joinWith = async (request) => {
+      attempts++;
+      if (attempts < 4) throw new Error('connect ECONNREFUSED 127.0.0.1:2379');
+      return backend.openSession(request);
+    };
+    const elector = createElector({ id: 'b', membership: backend, clock, backoff: { initialMs: 100, maxMs: 400, random: () => 1 } });
+    const errors: unknown[] = [];
+    elector.on('error', (event) => errors.push(event.error));
+    const started = elector.start();
+    await clock.advance(100 + 200 + 400);
+    await started;
+    expect(attempts).toBe(4);
+    expect(errors).toHaveLength(3);
+    expect(errors[0]).toBeInstanceOf(BackendUnavailableError);
+    expect(String((errors[0] as Error).message)).toContain('ECONNREFUSED');
+    await elector.stop();
+  });
+
+  it('fails start() after startTimeoutMs when the backend never answers', async () => {
+    const clock = createTestClock();
+    const backend = createScriptedBackend();
+    backend.joinWith = () => new Promise(() => {});
+    const elector = createElector({ id: 'b', membership: backend, clock, startTimeoutMs: 2000 });
+    const started = elector.start();
+    const outcome = started.catch((error: unknown) => error);
+    await clock.advance(2000);
+    expect(await outcome).toBeInstanceOf(StartTimeoutError);
+    expect(elector.state.phase).toBe('stopped');
+  });
+
+  it('rejects start() with DuplicateMemberError and does not retry', async () => {
+    const clock = createTestClock();
+    const backend = createScriptedBackend();
+    let attempts = 0;
+    backend.joinWith = async () => {
+      attempts++;
+      throw new DuplicateMemberError('b', 'id "b" is held by another live node');
+    };
+    const elector = createElector({ id: 'b', membership: backend, clock });
+    await expect(elector.start()).rejects.toBeInstanceOf(DuplicateMemberError);
+    expect(attempts).toBe(1);
+    expect(elector.state.phase).toBe('stopped');
+  });
+});

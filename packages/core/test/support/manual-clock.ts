@@ -1,0 +1,43 @@
+import type { Clock } from '../../src/index.js';
+
+/** Core's own test clock: `advance` fires timers in order, `pause` moves time without firing any. */
+export interface TestClock extends Clock {
+  advance(ms: number): Promise<void>;
+  /** Time passes but no timer runs: a process frozen by SIGSTOP, seen from inside. */
+  pause(ms: number): void;
+}
+
+export function createTestClock(start = 1_000_000): TestClock {
+  let now = start;
+  let seq = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  const flush = async () => {
+    for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  return {
+    now: () => now,
+    setTimer(fn, ms) {
+      const id = seq++;
+      timers.set(id, { at: now + Math.max(0, ms), fn });
+      return () => timers.delete(id);
+    },
+    pause(ms) {
+      now += ms;
+    },
+    async advance(ms) {
+      const until = now + ms;
+      await flush();
+      for (;;) {
+        let next: [number, { at: number; fn: () => void }] | undefined;
+        for (const entry of timers) if (entry[1].at <= until && (!next || entry[1].at < next[1].at)) next = entry;
+        if (!next) break;
+        timers.delete(next[0]);
+        now = Math.max(now, next[1].at);
+        next[1].fn();
+        await flush();
+      }
+      now = until;
+      await flush();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type { Clock, Logger } from '@election/core';
+import { httpProbe, probeUrl } from './http-probe.js';
+import { createLivenessTracker } from './liveness.js';
+import type { ResolvedProbe, StaticMemberConfig } from './options.js';
+
+export interface ProberOptions {
+  readonly targets: readonly StaticMemberConfig[];
+  readonly probe: ResolvedProbe;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Called when a member's state is first known and whenever it flips. */
+  readonly onChange: (member: StaticMemberConfig, alive: boolean) => void;
+}
+
+export interface Prober {
+  /** Resolves once every target has its first result (each probe is bounded by `timeoutMs`). */
+  readonly ready: Promise<void>;
+  /** Which targets are alive now (unknown counts as not alive). */
+  isAlive(id: string): boolean;
+  /** Stops every loop and aborts probes in flight. Idempotent. */
+  stop(): void;
+}
+
+/**
+ * Probes every target in its own loop: one probe, then `intervalMs` of rest, then the next. A slow
+ * member therefore never delays the others, and probes of one member never overlap.
+ */
+export function startProber(options: ProberOptions): Prober {
+  const { probe, clock, logger } = options;
+  const stopper = new AbortController();
+  const alive = new Map<string, boolean>();
+  const firstResults = options.targets.map((member) => runLoop(member));
+
+  async function probeOnce(member: StaticMemberConfig): Promise<boolean> {
+    const attempt = new AbortController();
+    const abort = () =>
+      attempt.abort(new Error(`probe of "${member.id}" timed out after ${probe.timeoutMs} ms`));
+    const cancelTimer = clock.setTimer(abort, probe.timeoutMs);
+    stopper.signal.addEventListener('abort', abort, { once: true });
+    // Race the abort too: a custom probe may ignore its signal, and the timeout must hold anyway.
+    const aborted = new Promise<boolean>((resolve) => {
+      attempt.signal.addEventListener('abort', () => resolve(false), { once: true });
+    });
+    try {
+      const check =
+        probe.check !== undefined
+          ? probe.check(member, attempt.signal)
+          : httpProbe(probeUrl(member.url ?? '', probe.path), attempt.signal);
+      const result = await Promise.race([check, aborted]);
+      return result === true;
+    } catch (error) {
+      logger.debug({ member: member.id, err: error }, 'static probe threw; counted as a failure');
+      return false;
+    } finally {
+      cancelTimer();
+      stopper.signal.removeEventListener('abort', abort);
+    }
+  }
+
+  function runLoop(member: StaticMemberConfig): Promise<void> {
+    const tracker = createLivenessTracker(probe.failureThreshold, probe.successThreshold);
+    let markFirst: () => void = () => {};
+    const first = new Promise<void>((resolve) => {
+      markFirst = resolve;
+    });
+    const step = async (): Promise<void> => {
+      const success = await probeOnce(member);
+      if (stopper.signal.aborted) return;
+      if (tracker.record(success)) {
+        const now = tracker.alive === true;
+        alive.set(member.id, now);
+        logger.debug({ member: member.id, alive: now }, 'static member liveness changed');
+        options.onChange(member, now);
+      }
+      markFirst();
+      const cancel = clock.setTimer(() => {
+        stopper.signal.removeEventListener('abort', cancel);
+        void step();
+      }, probe.intervalMs);
+      stopper.signal.addEventListener('abort', cancel, { once: true });
+    };
+    void step();
+    return first;
+  }
+
+  return {
+    // Stopping also settles `ready`, so a join that is closed half-way never hangs.
+    ready: Promise.race([
+      Promise.all(firstResults).then(() => undefined),
+      new Promise<void>((resolve) =>
+        stopper.signal.addEventListener('abort', () => resolve(), { once: true }),
+      ),
+    ]),
+    isAlive: (id) => alive.get(id) === true,
+    stop() {
+      if (!stopper.signal.aborted) stopper.abort();
+    },
+  };
+}

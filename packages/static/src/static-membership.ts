@@ -1,0 +1,112 @@
+import {
+  type BackendCapabilities,
+  ConfigurationError,
+  type JoinRequest,
+  type MembershipBackend,
+  type MembershipSession,
+} from '@election/core';
+import { type ResolvedOptions, resolveOptions, SOURCE, type StaticMembershipOptions } from './options.js';
+import { openSession, type StaticSession } from './session.js';
+
+/**
+ * No registration exists, so no TTL applies; the range only has to accept whatever core passes.
+ * Leadership therefore has no deadline either (see session.ts).
+ */
+const CAPABILITIES: BackendCapabilities = {
+  lock: false,
+  minTtlMs: 1,
+  maxTtlMs: Number.MAX_SAFE_INTEGER,
+  wholeSecondTtl: false,
+  defaultTtlMs: 10_000,
+};
+
+function describeList(options: ResolvedOptions): string {
+  return options.members.map((member) => `"${member.id}"`).join(', ');
+}
+
+/** Finds the joining node in the list and checks it agrees with it; throws ConfigurationError otherwise. */
+function findSelf(options: ResolvedOptions, request: JoinRequest) {
+  const { member } = request;
+  const self = options.members.find((entry) => entry.id === member.id);
+  if (self === undefined) {
+    throw new ConfigurationError(
+      `"${member.id}" is not in the static member list (${describeList(options)}). ` +
+        'Add it to members, or start this node with one of the listed ids.',
+      { source: SOURCE },
+    );
+  }
+  // Every node elects from its own copy of the list, so the list must be the one truth about rank.
+  if (
+    (member.priority ?? 0) !== (self.priority ?? 0) ||
+    Boolean(member.observer) !== Boolean(self.observer)
+  ) {
+    throw new ConfigurationError(
+      `"${member.id}" joins with priority ${member.priority ?? 0}, observer ${Boolean(member.observer)}, ` +
+        `but the static list says priority ${self.priority ?? 0}, observer ${Boolean(self.observer)}. ` +
+        'Set them in the member list only, so every node ranks this node the same way.',
+      { source: SOURCE },
+    );
+  }
+  const peerWithoutUrl =
+    options.probe.check === undefined
+      ? options.members.find((entry) => entry.id !== self.id && entry.url === undefined)
+      : undefined;
+  if (peerWithoutUrl !== undefined) {
+    throw new ConfigurationError(
+      `member "${peerWithoutUrl.id}" has no url, so "${self.id}" cannot probe it. ` +
+        'Give it a url (only the local node may omit it) or pass a probe function.',
+      { source: SOURCE },
+    );
+  }
+  return self;
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Membership from a fixed list, with liveness by health probes. View mode only: there is no shared
+ * store, so nothing can arbitrate between two nodes whose probes disagree (a network partition gives
+ * two leaders). Use @election/etcd or @election/consul when at most one leader must hold.
+ */
+export function createStaticMembership(options: StaticMembershipOptions): MembershipBackend {
+  const resolved = resolveOptions(options);
+  const sessions = new Set<StaticSession>();
+
+  return {
+    name: 'static',
+    capabilities: CAPABILITIES,
+    async join(request: JoinRequest): Promise<MembershipSession> {
+      const self = findSelf(resolved, request);
+      const session = openSession(resolved, self, request, () => sessions.delete(session));
+      sessions.add(session);
+      // Wait for the first probe round so the first snapshot already holds the live peers; otherwise
+      // every starting node would see itself alone and lead for an interval.
+      try {
+        await abortable(session.ready, request.signal);
+      } catch (error) {
+        session.close();
+        throw error;
+      }
+      return session;
+    },
+    async close() {
+      for (const session of [...sessions]) session.close();
+    },
+  };
+}

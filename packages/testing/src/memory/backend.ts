@@ -1,0 +1,91 @@
+import {
+  type BackendCapabilities,
+  ConfigurationError,
+  DuplicateMemberError,
+  type JoinRequest,
+  LifecycleError,
+  type MembershipBackend,
+  type MembershipSession,
+} from '@election/core';
+import type { Network } from './network.js';
+import type { MemoryServer } from './server.js';
+import { MemorySession, SOURCE } from './session.js';
+
+export interface BackendContext {
+  readonly server: MemoryServer;
+  readonly network: Network;
+  readonly capabilities: BackendCapabilities;
+  readonly track: (session: MemorySession) => void;
+  readonly untrack: (session: MemorySession) => void;
+}
+
+function checkTtl(ttlMs: number, capabilities: BackendCapabilities): void {
+  const { minTtlMs, maxTtlMs, wholeSecondTtl } = capabilities;
+  if (!Number.isFinite(ttlMs) || ttlMs < minTtlMs || ttlMs > maxTtlMs) {
+    throw new ConfigurationError(
+      `ttlMs ${ttlMs} is outside what the memory backend accepts (${minTtlMs}..${maxTtlMs} ms).`,
+      { source: SOURCE },
+    );
+  }
+  if (wholeSecondTtl && ttlMs % 1000 !== 0) {
+    throw new ConfigurationError(`ttlMs ${ttlMs} must be a whole number of seconds for this memory backend.`, {
+      source: SOURCE,
+    });
+  }
+}
+
+/** One node's handle on the shared in-memory server (what an etcd client is to an etcd cluster). */
+export class MemoryBackend implements MembershipBackend {
+  readonly name = 'memory';
+  readonly capabilities: BackendCapabilities;
+  private closed = false;
+  private readonly sessions = new Set<MemorySession>();
+
+  constructor(private readonly context: BackendContext) {
+    this.capabilities = context.capabilities;
+  }
+
+  async join(request: JoinRequest): Promise<MembershipSession> {
+    if (this.closed) {
+      throw new LifecycleError('join() on a closed memory backend; create a new one with cluster.backend().', {
+        source: SOURCE,
+      });
+    }
+    request.signal.throwIfAborted();
+    checkTtl(request.ttlMs, this.capabilities);
+    const { server, network } = this.context;
+    const session = new MemorySession({
+      server,
+      network,
+      clock: request.clock,
+      logger: request.logger,
+      member: request.member,
+      ttlMs: request.ttlMs,
+      withLock: this.capabilities.lock,
+      onClosed: (closed) => {
+        this.sessions.delete(closed);
+        this.context.untrack(closed);
+      },
+    });
+    if (!session.reachable()) throw session.unreachableError('join()');
+    const leaseId = server.register(request.member, request.ttlMs, () => session.serverExpired());
+    if (leaseId === null) {
+      throw new DuplicateMemberError(
+        request.member.id,
+        `Member id "${request.member.id}" is already registered by another live node, which keeps it. ` +
+          'Give this node a different id, or wait until the other registration is gone.',
+        { source: SOURCE },
+      );
+    }
+    session.attach(leaseId);
+    this.sessions.add(session);
+    this.context.track(session);
+    return session;
+  }
+
+  /** Closes every session this backend opened (they stop renewing and expire by TTL). Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const session of [...this.sessions]) session.close();
+  }
+}

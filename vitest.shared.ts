@@ -1,0 +1,15 @@
+import { fileURLToPath } from 'node:url';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+/**
+ * Tests import the workspace packages from source, so a change in core is seen by every adapter's
+ * tests without a rebuild. Processes that tests spawn (the example CLI) run the built dist instead.
+ */
+export const workspaceAliases = {
+  '@election/core': src('core'),
+  '@election/testing': src('testing'),
+  '@election/etcd': src('etcd'),
+  '@election/consul': src('consul'),
+  '@election/static': src('static'),
+};
