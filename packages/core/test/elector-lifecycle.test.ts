@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, InvalidIdError, LeadershipLostError, LifecycleError, createElector, runWhileLeader } from '../src/index.js';
+import {
+  ConfigurationError,
+  createElector,
+  InvalidIdError,
+  LeadershipLostError,
+  LifecycleError,
+  runWhileLeader,
+} from '../src/index.js';
 import { member, startScripted } from './support/fixtures.js';
 import { createScriptedBackend } from './support/scripted-backend.js';
 
@@ -42,7 +49,9 @@ describe('elector lifecycle and API', () => {
     const membership = createScriptedBackend({ lock: false, wholeSecondTtl: true, minTtlMs: 2000 });
     expect(() => createElector({ id: '', membership })).toThrow(InvalidIdError);
     expect(() => createElector({ id: 'a/b', membership })).toThrow(/contains "\/"/);
-    expect(() => createElector({ id: 'a', membership, mode: 'confirmed' })).toThrow(/has none. Use mode "view"/);
+    expect(() => createElector({ id: 'a', membership, mode: 'confirmed' })).toThrow(
+      /has none. Use mode "view"/,
+    );
     expect(() => createElector({ id: 'a', membership, ttlMs: 1000 })).toThrow(ConfigurationError);
     expect(() => createElector({ id: 'a', membership, ttlMs: 2500 })).toThrow(/Use 3000/);
     expect(() => createElector({ id: 'a', membership, priority: Number.NaN })).toThrow(/finite number/);

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BackendUnavailableError, DuplicateMemberError, SessionLostError, StartTimeoutError, createElector } from '../src/index.js';
-import { createTestClock } from './support/manual-clock.js';
+import {
+  BackendUnavailableError,
+  createElector,
+  DuplicateMemberError,
+  SessionLostError,
+  StartTimeoutError,
+} from '../src/index.js';
 import { member, startScripted } from './support/fixtures.js';
+import { createTestClock } from './support/manual-clock.js';
 import { createScriptedBackend } from './support/scripted-backend.js';
 
 describe('leadership deadline and lost registrations', () => {
@@ -62,7 +68,12 @@ describe('leadership deadline and lost registrations', () => {
       if (attempts < 4) throw new Error('connect ECONNREFUSED 127.0.0.1:2379');
       return backend.openSession(request);
     };
-    const elector = createElector({ id: 'b', membership: backend, clock, backoff: { initialMs: 100, maxMs: 400, random: () => 1 } });
+    const elector = createElector({
+      id: 'b',
+      membership: backend,
+      clock,
+      backoff: { initialMs: 100, maxMs: 400, random: () => 1 },
+    });
     const errors: unknown[] = [];
     elector.on('error', (event) => errors.push(event.error));
     const started = elector.start();

@@ -35,7 +35,10 @@ describe('elector in view mode (the seed rule, reacting to events)', () => {
 
   it('orders members by priority first', async () => {
     const { elector, session } = await startScripted({ mode: 'view', priority: 5 }, false);
-    session.emit({ type: 'snapshot', members: [member('b', { priority: 5 }), member('z', { priority: -1 })] });
+    session.emit({
+      type: 'snapshot',
+      members: [member('b', { priority: 5 }), member('z', { priority: -1 })],
+    });
     expect(elector.state).toMatchObject({ isLeader: false, leaderId: 'z' });
     await elector.stop();
   });

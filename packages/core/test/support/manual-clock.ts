@@ -29,7 +29,8 @@ export function createTestClock(start = 1_000_000): TestClock {
       await flush();
       for (;;) {
         let next: [number, { at: number; fn: () => void }] | undefined;
-        for (const entry of timers) if (entry[1].at <= until && (!next || entry[1].at < next[1].at)) next = entry;
+        for (const entry of timers)
+          if (entry[1].at <= until && (!next || entry[1].at < next[1].at)) next = entry;
         if (!next) break;
         timers.delete(next[0]);
         now = Math.max(now, next[1].at);

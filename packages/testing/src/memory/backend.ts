@@ -1,5 +1,6 @@
 import {
   type BackendCapabilities,
+  type Clock,
   ConfigurationError,
   DuplicateMemberError,
   type JoinRequest,
@@ -14,6 +15,7 @@ import { MemorySession, SOURCE } from './session.js';
 export interface BackendContext {
   readonly server: MemoryServer;
   readonly network: Network;
+  readonly clock: Clock;
   readonly capabilities: BackendCapabilities;
   readonly track: (session: MemorySession) => void;
   readonly untrack: (session: MemorySession) => void;
@@ -52,12 +54,21 @@ export class MemoryBackend implements MembershipBackend {
       });
     }
     request.signal.throwIfAborted();
+    if (request.clock !== this.context.clock) {
+      // Deadlines from one clock compared against another would be meaningless (and fake time would
+      // never reach the server's lease timers), so refuse instead of electing nonsense.
+      throw new ConfigurationError(
+        'The elector and the memory cluster run on different clocks; pass the clock given to ' +
+          'createMemoryCluster({ clock }) to createElector({ clock }) as well.',
+        { source: SOURCE },
+      );
+    }
     checkTtl(request.ttlMs, this.capabilities);
     const { server, network } = this.context;
     const session = new MemorySession({
       server,
       network,
-      clock: request.clock,
+      clock: this.context.clock,
       logger: request.logger,
       member: request.member,
       ttlMs: request.ttlMs,

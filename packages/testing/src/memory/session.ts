@@ -73,10 +73,8 @@ export class MemorySession implements MembershipSession {
 
   watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
     const { server } = this.context;
-    return this.openWatch(listener, (watch) => server.watchMembers(watch), () => ({
-      type: 'snapshot',
-      members: server.members(),
-    }));
+    const snapshot = (): MembershipEvent => ({ type: 'snapshot', members: server.members() });
+    return this.openWatch(listener, (watch) => server.watchMembers(watch), snapshot);
   }
 
   /** Used by the lock: same stream rules as the member watch. */

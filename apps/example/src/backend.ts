@@ -1,0 +1,63 @@
+import type { MembershipBackend } from '@election/core';
+import { createStaticMembership, type ProbeOptions, type StaticMemberConfig } from '@election/static';
+import type { NodeConfig } from './flags.js';
+
+/**
+ * Shutdown must finish within 2 s of SIGTERM; a graceful leave gets most of that, and past it the
+ * registration is left to expire by its TTL.
+ */
+export const LEAVE_BUDGET_MS = 1200;
+
+/**
+ * Static probe timing. By default a dead peer drops out after two failed probes half a second apart
+ * (about a second), which keeps the demo's failover quick. With --ttl the detection time follows it:
+ * three failures, one every ttl/3.
+ */
+export function staticProbe(ttlSeconds: number | undefined): ProbeOptions {
+  if (ttlSeconds === undefined) return { intervalMs: 500, timeoutMs: 400, failureThreshold: 2, successThreshold: 1 };
+  const intervalMs = Math.max(50, Math.round((ttlSeconds * 1000) / 3));
+  return { intervalMs, timeoutMs: Math.min(intervalMs, 1000), failureThreshold: 3, successThreshold: 1 };
+}
+
+/** The static member list: the peers plus this node, reachable at its own listen URL. */
+export function staticMembers(config: NodeConfig, selfUrl: string): StaticMemberConfig[] {
+  const peers = config.peers.filter((peer) => peer.id !== config.id);
+  return [{ id: config.id, url: selfUrl }, ...peers.map((peer) => ({ id: peer.id, url: peer.url }))];
+}
+
+function consulAddress(url: string): { host: string; port: number; secure: boolean } {
+  const parsed = new URL(url);
+  const secure = parsed.protocol === 'https:';
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port === '' ? (secure ? 443 : 8500) : Number(parsed.port),
+    secure,
+  };
+}
+
+/**
+ * Opens the backend the flags ask for. etcd and Consul are imported lazily, so a static node never
+ * loads a gRPC or HTTP client it does not use.
+ */
+export async function createBackend(config: NodeConfig, selfUrl: string): Promise<MembershipBackend> {
+  switch (config.backend) {
+    case 'static':
+      return createStaticMembership({ members: staticMembers(config, selfUrl), probe: staticProbe(config.ttlSeconds) });
+    case 'etcd': {
+      const { createEtcdMembership } = await import('@election/etcd');
+      return createEtcdMembership({
+        endpoints: config.etcd,
+        election: config.election,
+        leaveTimeoutMs: LEAVE_BUDGET_MS,
+      });
+    }
+    case 'consul': {
+      const { createConsulMembership } = await import('@election/consul');
+      return createConsulMembership({
+        ...consulAddress(config.consul),
+        election: config.election,
+        leaveTimeoutMs: LEAVE_BUDGET_MS,
+      });
+    }
+  }
+}

@@ -1,0 +1,35 @@
+export const HELP = `election-node: one node of a leader election, with HTTP status, health and metrics.
+
+Usage: election-node --id ID [options]
+
+Options (each can also be set with the ELECTION_* variable shown; a flag wins over the variable):
+  --id ID                  this node's id, unique in the election (required)      ELECTION_ID
+  --backend NAME           static | etcd | consul (default static)                ELECTION_BACKEND
+  --peers ID=URL,...       static: the other members and their base URLs          ELECTION_PEERS
+  --etcd URL,...           etcd: endpoints (default http://127.0.0.1:2379)        ELECTION_ETCD
+  --consul URL             consul: agent address (default http://127.0.0.1:8500)  ELECTION_CONSUL
+  --election NAME          election name: nodes with the same name elect together ELECTION_ELECTION
+                           (default "default"; etcd and consul)
+  --ttl SECONDS            registration TTL; static: how long a dead peer takes   ELECTION_TTL
+                           to drop out (default: the backend's own)
+  --mode view|confirmed    confirmed needs etcd or consul (their default);        ELECTION_MODE
+                           static is view only
+  --priority N             lower leads first (default 0; etcd and consul)         ELECTION_PRIORITY
+  --observer               never lead, only watch (etcd and consul)               ELECTION_OBSERVER
+  --listen HOST:PORT       HTTP address (default 127.0.0.1 and a free port)       ELECTION_LISTEN
+  --log-level LEVEL        trace | debug | info | warn | error | fatal | silent   ELECTION_LOG_LEVEL
+  --help                   show this text
+
+HTTP:
+  GET /status    {"id","leaderId","isLeader","term","members","phase","backend"}
+  GET /healthz   200 while the process runs (static peers probe it)
+  GET /readyz    200 once joined, 503 before
+  GET /metrics   Prometheus text
+
+SIGTERM or SIGINT: resign, leave, exit 0. Bad flags exit with code 2.
+
+Example (three nodes on one machine, static backend):
+  election-node --id a --listen 127.0.0.1:7001 --peers b=http://127.0.0.1:7002,c=http://127.0.0.1:7003
+  election-node --id b --listen 127.0.0.1:7002 --peers a=http://127.0.0.1:7001,c=http://127.0.0.1:7003
+  election-node --id c --listen 127.0.0.1:7003 --peers a=http://127.0.0.1:7001,b=http://127.0.0.1:7002
+`;

@@ -1,0 +1,165 @@
+import { EventEmitter } from 'node:events';
+import Consul from 'consul';
+import { isNotFound, toConsulError } from './consul-errors.js';
+import { type KvEntry, parseConsulIndex, parseKvEntries, parseKvEntry } from './kv-entry.js';
+import type { ResolvedConsulOptions } from './options.js';
+
+/**
+ * The handful of Consul HTTP calls the adapter makes, typed, with timeouts, cancellation, the ACL
+ * token and datacenter applied to each, and every failure turned into an ElectionError.
+ */
+export interface ConsulApi {
+  createSession(spec: SessionSpec, signal?: AbortSignal): Promise<string>;
+  /** 'not-found' when Consul no longer knows the session (expired, destroyed). */
+  renewSession(id: string, signal?: AbortSignal): Promise<'renewed' | 'not-found'>;
+  destroySession(id: string, signal?: AbortSignal): Promise<void>;
+  sessionExists(id: string, signal?: AbortSignal): Promise<boolean>;
+  get(key: string, signal?: AbortSignal): Promise<KvEntry | undefined>;
+  /** A blocking recursive read of `prefix` (non-blocking when `index` is 0). */
+  list(prefix: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<ListResult>;
+  acquire(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean>;
+  release(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean>;
+  /** Closes the client's sockets if this adapter opened the client. */
+  close(): void;
+}
+
+export interface SessionSpec {
+  readonly name: string;
+  readonly ttlSeconds: number;
+  readonly lockDelaySeconds: number;
+}
+
+export interface ListResult {
+  readonly entries: KvEntry[];
+  /** `X-Consul-Index`; undefined when the answer had none. */
+  readonly index: bigint | undefined;
+}
+
+/** The parts of the `consul` client used here; its bundled types omit `ctx`, `timeout` and `ca`. */
+interface RawClient {
+  readonly session: Record<'create' | 'renew' | 'destroy' | 'info', (options: object) => Promise<unknown>>;
+  readonly kv: Record<'get' | 'set', (options: object) => Promise<unknown>>;
+  destroy(): void;
+}
+
+type CallContext = EventEmitter & { includeResponse?: boolean };
+
+function openClient(options: ResolvedConsulOptions): { raw: RawClient; owned: boolean } {
+  if (options.client) return { raw: options.client as unknown as RawClient, owned: false };
+  const { host, port, secure, ca } = options.connection;
+  const settings: Record<string, unknown> = { host, port, secure };
+  if (ca !== undefined) settings.ca = Array.isArray(ca) ? [...ca] : ca;
+  return { raw: new Consul(settings) as unknown as RawClient, owned: true };
+}
+
+export function createConsulApi(options: ResolvedConsulOptions): ConsulApi {
+  const { raw, owned } = openClient(options);
+  let closed = false;
+
+  /** Runs one request with the common options; `signal` aborts it through the client's `ctx`. */
+  async function call<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    run: (common: Record<string, unknown>) => Promise<T>,
+    includeResponse = false,
+  ): Promise<T> {
+    signal?.throwIfAborted();
+    const ctx: CallContext = new EventEmitter();
+    if (includeResponse) ctx.includeResponse = true;
+    const cancel = () => ctx.emit('cancel');
+    signal?.addEventListener('abort', cancel, { once: true });
+    const common: Record<string, unknown> = { ctx, timeout: timeoutMs };
+    if (options.token !== undefined) common.token = options.token;
+    if (options.datacenter !== undefined) common.dc = options.datacenter;
+    try {
+      return await run(common);
+    } catch (error) {
+      signal?.throwIfAborted();
+      throw toConsulError(what, error);
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+  }
+
+  const timeout = options.requestTimeoutMs;
+  return {
+    async createSession(spec, signal) {
+      const body = await call('creating a session', signal, timeout, (common) =>
+        raw.session.create({
+          ...common,
+          name: spec.name,
+          ttl: `${spec.ttlSeconds}s`,
+          behavior: 'delete',
+          // A string: the client drops a falsy 0 and Consul would then apply its 15 s default.
+          lockdelay: `${spec.lockDelaySeconds}s`,
+        }),
+      );
+      const id = (body as { ID?: unknown } | undefined)?.ID;
+      if (typeof id !== 'string' || id.length === 0) {
+        throw toConsulError('creating a session', new Error('the answer carried no session ID'));
+      }
+      return id;
+    },
+    async renewSession(id, signal) {
+      try {
+        const body = await call('renewing the session', signal, timeout, (common) =>
+          raw.session.renew({ ...common, id }),
+        );
+        return Array.isArray(body) && body.length > 0 ? 'renewed' : 'not-found';
+      } catch (error) {
+        if (isNotFound((error as { cause?: unknown }).cause)) return 'not-found';
+        throw error;
+      }
+    },
+    async destroySession(id, signal) {
+      await call('destroying the session', signal, timeout, (common) => raw.session.destroy({ ...common, id }));
+    },
+    async sessionExists(id, signal) {
+      const body = await call('reading the session', signal, timeout, (common) => raw.session.info({ ...common, id }));
+      return typeof body === 'object' && body !== null && (body as { ID?: unknown }).ID === id;
+    },
+    async get(key, signal) {
+      const body = await call(`reading ${key}`, signal, timeout, (common) => raw.kv.get({ ...common, key }));
+      return body === undefined ? undefined : parseKvEntry(body);
+    },
+    async list(prefix, index, waitSeconds, signal) {
+      // Consul may add up to wait/16 of jitter before answering; the timeout leaves room for it.
+      const blocking = index > 0n;
+      const limit = blocking ? Math.ceil(waitSeconds * 1000 * (17 / 16)) + timeout : timeout;
+      const answer = await call(
+        `watching ${prefix}`,
+        signal,
+        limit,
+        (common) =>
+          raw.kv.get({
+            ...common,
+            key: prefix,
+            recurse: true,
+            ...(blocking ? { index: index.toString(), wait: `${waitSeconds}s` } : {}),
+          }),
+        true,
+      );
+      const [response, body] = Array.isArray(answer) ? answer : [undefined, undefined];
+      const headers = (response as { headers?: Record<string, unknown> } | undefined)?.headers ?? {};
+      return { entries: parseKvEntries(body), index: parseConsulIndex(headers['x-consul-index']) };
+    },
+    async acquire(key, value, sessionId, signal) {
+      const body = await call(`acquiring ${key}`, signal, timeout, (common) =>
+        raw.kv.set({ ...common, key, value, acquire: sessionId }),
+      );
+      return body === true;
+    },
+    async release(key, value, sessionId, signal) {
+      const body = await call(`releasing ${key}`, signal, timeout, (common) =>
+        raw.kv.set({ ...common, key, value, release: sessionId }),
+      );
+      return body === true;
+    },
+    close() {
+      if (closed || !owned) return;
+      closed = true;
+      raw.destroy();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { MalformedEntryError, type Member } from '@election/core';
+import type { KeyLayout } from './keys.js';
+import type { KvEntry } from './kv-entry.js';
+import { decodeHolder, decodeMember } from './member-codec.js';
+import { SOURCE } from './source.js';
+
+export interface LeaderHolding {
+  readonly id: string;
+  /** The leader key's ModifyIndex: the fencing token of this holding. */
+  readonly token: bigint;
+  readonly session: string;
+}
+
+/** What one read of `<prefix>/<election>/` says about the election. */
+export interface ElectionSnapshot {
+  /** Members whose key is held by a live session, in key order. */
+  readonly members: readonly Member[];
+  /** Session holding each member key, by member id. */
+  readonly sessions: ReadonlyMap<string, string>;
+  readonly holder: LeaderHolding | null;
+  /** Entries that were skipped, with the reason. */
+  readonly malformed: ReadonlyArray<{ readonly entry: KvEntry; readonly error: MalformedEntryError }>;
+}
+
+export function readSnapshot(layout: KeyLayout, entries: readonly KvEntry[]): ElectionSnapshot {
+  const members: Member[] = [];
+  const sessions = new Map<string, string>();
+  const malformed: Array<{ entry: KvEntry; error: MalformedEntryError }> = [];
+  let holder: LeaderHolding | null = null;
+  for (const entry of [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    if (entry.key === layout.leaderKey) {
+      // An unlocked leader key (released, or written by hand) means nobody leads.
+      if (entry.session === undefined) continue;
+      const id = decodeHolder(entry.key, entry.value);
+      if (typeof id === 'string') holder = { id, token: entry.modifyIndex, session: entry.session };
+      else malformed.push({ entry, error: id });
+      continue;
+    }
+    const idFromKey = layout.memberIdFromKey(entry.key);
+    if (idFromKey === undefined) continue;
+    const member = decodeMember(entry.key, idFromKey, entry.value);
+    if (member instanceof MalformedEntryError) {
+      malformed.push({ entry, error: member });
+      continue;
+    }
+    if (entry.session === undefined) {
+      // Sessions here use behavior "delete", so an unlocked member key outlived its owner: not live.
+      const reason = `skipping ${entry.key}: no session holds it, so it is not a live registration.`;
+      malformed.push({ entry, error: new MalformedEntryError(entry.key, reason, { source: SOURCE }) });
+      continue;
+    }
+    members.push(member);
+    sessions.set(member.id, entry.session);
+  }
+  return { members, sessions, holder, malformed };
+}

@@ -1,0 +1,123 @@
+import type { LockHolder, Logger, Member, MembershipEvent } from '@election/core';
+import type { IKeyValue } from 'etcd3';
+import { type KeyLayout, parseEntry } from './keys.js';
+import type { MalformedReporter } from './malformed-reporter.js';
+
+type Kv = Pick<IKeyValue, 'key' | 'value' | 'lease' | 'create_revision'>;
+
+interface Registration {
+  readonly member: Member;
+  readonly json: string;
+  /** The lease the key is bound to, as etcd reports it ('0' for none). */
+  readonly lease: string;
+}
+
+export interface ViewChange {
+  readonly memberEvent?: MembershipEvent;
+  readonly holderChanged: boolean;
+}
+
+const sameHolder = (a: LockHolder, b: LockHolder) => a?.id === b?.id && a?.token === b?.token;
+
+/**
+ * The decoded contents of one election's keys: members and the leader lock holder. Pure
+ * bookkeeping, no I/O: the watcher feeds it ranges and watch events, it says what changed.
+ * Malformed entries are reported once and otherwise treated as absent.
+ */
+export class ElectionView {
+  private readonly registrations = new Map<string, Registration>();
+  private currentHolder: LockHolder = null;
+
+  constructor(
+    private readonly layout: KeyLayout,
+    private readonly reporter: MalformedReporter,
+    private readonly logger: Logger,
+    private readonly onMalformed: (error: Error) => void,
+  ) {}
+
+  get holder(): LockHolder {
+    return this.currentHolder;
+  }
+
+  members(): Member[] {
+    return [...this.registrations.values()].map((registration) => registration.member);
+  }
+
+  /** The lease bound to `id`'s member key, or undefined when it is not registered. */
+  leaseOf(id: string): string | undefined {
+    return this.registrations.get(id)?.lease;
+  }
+
+  /** Replaces everything with a range's result. Returns whether the holder changed. */
+  replace(kvs: readonly Kv[]): boolean {
+    this.registrations.clear();
+    const previousHolder = this.currentHolder;
+    this.currentHolder = null;
+    for (const kv of kvs) this.put(kv);
+    return !sameHolder(previousHolder, this.currentHolder);
+  }
+
+  apply(type: 'Put' | 'Delete', kv: Kv): ViewChange {
+    const key = kv.key.toString('utf8');
+    if (type === 'Delete') {
+      this.reporter.forget(key);
+      return this.remove(key);
+    }
+    const previousHolder = this.currentHolder;
+    const before = this.registrationAt(key);
+    const after = this.put(kv);
+    const holderChanged = !sameHolder(previousHolder, this.currentHolder);
+    if (after !== undefined && after.json !== before?.json) {
+      return { memberEvent: { type: 'put', member: after.member }, holderChanged };
+    }
+    if (after === undefined && before !== undefined) {
+      return { memberEvent: { type: 'delete', id: before.member.id }, holderChanged };
+    }
+    return { holderChanged };
+  }
+
+  private registrationAt(key: string): Registration | undefined {
+    const id = key.startsWith(this.layout.membersPrefix) ? key.slice(this.layout.membersPrefix.length) : undefined;
+    return id === undefined ? undefined : this.registrations.get(id);
+  }
+
+  private remove(key: string): ViewChange {
+    if (key === this.layout.leaderKey) {
+      const holderChanged = this.currentHolder !== null;
+      this.currentHolder = null;
+      return { holderChanged };
+    }
+    const before = this.registrationAt(key);
+    if (before === undefined) return { holderChanged: false };
+    this.registrations.delete(before.member.id);
+    return { memberEvent: { type: 'delete', id: before.member.id }, holderChanged: false };
+  }
+
+  /** Records one key; returns the registration it now holds, if it is a valid member key. */
+  private put(kv: Kv): Registration | undefined {
+    const key = kv.key.toString('utf8');
+    const value = kv.value.toString('utf8');
+    const entry = parseEntry(this.layout, key, value);
+    if (entry.kind === 'leader') {
+      this.currentHolder = { id: entry.id, token: BigInt(kv.create_revision) };
+      this.reporter.forget(key);
+      return undefined;
+    }
+    if (entry.kind === 'malformed') {
+      const error = this.reporter.report(this.logger, key, entry.reason);
+      if (error !== undefined) this.onMalformed(error);
+      // A member key that turned malformed no longer registers anyone.
+      const stale = this.registrationAt(key);
+      if (stale !== undefined) this.registrations.delete(stale.member.id);
+      if (key === this.layout.leaderKey) {
+        // The lock is taken even if its value is unreadable: report it held, never free.
+        this.currentHolder = { id: value, token: BigInt(kv.create_revision) };
+      }
+      return undefined;
+    }
+    this.reporter.forget(key);
+    const registration = { member: entry.member, json: value, lease: kv.lease };
+    this.registrations.set(entry.member.id, registration);
+    return registration;
+  }
+}

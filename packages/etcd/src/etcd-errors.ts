@@ -1,0 +1,60 @@
+import { BackendUnavailableError, ConfigurationError, ElectionError } from '@election/core';
+import {
+  EtcdAuthenticationFailedError,
+  EtcdLeaseInvalidError,
+  EtcdPermissionDeniedError,
+  GRPCUnauthenticatedError,
+} from 'etcd3';
+import { SOURCE } from './options.js';
+
+/** etcd answered that the lease does not exist (expired or revoked). */
+export function isLeaseGone(error: unknown): boolean {
+  return error instanceof EtcdLeaseInvalidError;
+}
+
+/**
+ * Turns whatever etcd3 or grpc threw into an ElectionError that says what failed. Authentication
+ * and permission problems are configuration mistakes (retrying will not fix them, but core may
+ * still retry, so they stay readable); everything else is an unavailable backend.
+ */
+export function toElectionError(error: unknown, action: string): ElectionError {
+  if (error instanceof ElectionError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  if (error instanceof EtcdAuthenticationFailedError || error instanceof GRPCUnauthenticatedError) {
+    return new ConfigurationError(`etcd rejected the credentials while trying to ${action}: ${reason}. Check auth.`, {
+      source: SOURCE,
+      cause: error,
+    });
+  }
+  if (error instanceof EtcdPermissionDeniedError) {
+    return new ConfigurationError(
+      `etcd denied permission to ${action}: ${reason}. Grant the user readwrite on the election prefix.`,
+      { source: SOURCE, cause: error },
+    );
+  }
+  return new BackendUnavailableError(`Could not ${action}: ${reason}`, { source: SOURCE, cause: error });
+}
+
+/** grpc call options with a deadline `ms` from now. grpc deadlines are wall-clock dates. */
+export function within(ms: number): { deadline: Date } {
+  return { deadline: new Date(Date.now() + ms) };
+}
+
+/** Rejects with a BackendUnavailableError when `promise` has not settled within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, action: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new BackendUnavailableError(`Could not ${action} within ${ms} ms.`, { source: SOURCE }));
+    }, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,106 @@
+import type { Member } from '@election/core';
+import { validateMember } from '@election/core';
+
+/**
+ * The key layout, one election per `<prefix>/<election>/`:
+ *   <prefix>/<election>/members/<id>  JSON {id, priority, observer, meta}, bound to the node's lease
+ *   <prefix>/<election>/leader        the leader's id, bound to the leader's lease
+ */
+export interface KeyLayout {
+  /** Everything of this election, with a trailing slash so `default2/` is not included. */
+  readonly root: string;
+  readonly membersPrefix: string;
+  readonly leaderKey: string;
+  memberKey(id: string): string;
+}
+
+export function keyLayout(prefix: string, election: string): KeyLayout {
+  const root = `${prefix}/${election}/`;
+  const membersPrefix = `${root}members/`;
+  return {
+    root,
+    membersPrefix,
+    leaderKey: `${root}leader`,
+    memberKey: (id) => `${membersPrefix}${id}`,
+  };
+}
+
+/** `prefix` → [prefix, end) for an etcd range over every key that starts with it. */
+export function prefixRange(prefix: string): { key: Buffer; range_end: Buffer } {
+  const key = Buffer.from(prefix);
+  const end = Buffer.from(key);
+  // Increment the last byte that is not 0xff, dropping the ones after it (etcd's clientv3.GetPrefixRangeEnd).
+  for (let i = end.length - 1; i >= 0; i--) {
+    if ((end[i] ?? 0) < 0xff) {
+      end[i] = (end[i] ?? 0) + 1;
+      return { key, range_end: end.subarray(0, i + 1) };
+    }
+  }
+  return { key, range_end: Buffer.from([0]) };
+}
+
+/** What one key under the election's root is. */
+export type ParsedEntry =
+  | { readonly kind: 'member'; readonly member: Member }
+  | { readonly kind: 'leader'; readonly id: string }
+  | { readonly kind: 'malformed'; readonly reason: string };
+
+const KNOWN_FIELDS = new Set(['id', 'priority', 'observer', 'meta']);
+
+function parseMember(id: string, value: string): ParsedEntry {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(value);
+  } catch {
+    return { kind: 'malformed', reason: 'the value is not JSON' };
+  }
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) {
+    return { kind: 'malformed', reason: 'the value is not a JSON object' };
+  }
+  const record = decoded as Record<string, unknown>;
+  if (record.id !== id) {
+    return { kind: 'malformed', reason: `the id in the value (${JSON.stringify(record.id)}) does not match the key` };
+  }
+  // Unknown fields are tolerated (a newer version may add some); known ones must be valid.
+  const member: Record<string, unknown> = {};
+  for (const field of KNOWN_FIELDS) {
+    if (record[field] !== undefined && record[field] !== null) member[field] = record[field];
+  }
+  try {
+    return { kind: 'member', member: validateMember(member as unknown as Member) };
+  } catch (error) {
+    return { kind: 'malformed', reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Classifies a key under `layout.root` and decodes its value; never throws. */
+export function parseEntry(layout: KeyLayout, key: string, value: string): ParsedEntry {
+  if (key === layout.leaderKey) {
+    return value.length > 0 ? { kind: 'leader', id: value } : { kind: 'malformed', reason: 'the leader id is empty' };
+  }
+  if (key.startsWith(layout.membersPrefix)) {
+    const id = key.slice(layout.membersPrefix.length);
+    if (id.length === 0 || id.includes('/')) {
+      return { kind: 'malformed', reason: 'a member key must be <root>/members/<id> with no further "/"' };
+    }
+    return parseMember(id, value);
+  }
+  return { kind: 'malformed', reason: 'unexpected key under the election prefix' };
+}
+
+/** The JSON a member key holds: always all four fields, so `etcdctl get` shows the whole registration. */
+export function encodeMember(member: Member): string {
+  return JSON.stringify({
+    id: member.id,
+    priority: member.priority ?? 0,
+    observer: member.observer ?? false,
+    meta: member.meta ?? {},
+  });
+}
+
+/** The member id a member key names, or undefined for any other key. */
+export function memberIdOf(layout: KeyLayout, key: string): string | undefined {
+  if (!key.startsWith(layout.membersPrefix)) return undefined;
+  const id = key.slice(layout.membersPrefix.length);
+  return id.length > 0 && !id.includes('/') ? id : undefined;
+}
