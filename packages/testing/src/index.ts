@@ -7,6 +7,15 @@ export {
   type WaitForOptions,
   waitFor,
 } from './clock/wait-for.js';
+export { contractMemberIds, contractMembers } from './contract/members.js';
+export { runContractSuite } from './contract/suite.js';
+export type {
+  ContractCluster,
+  ContractClusterFactory,
+  ContractSuiteOptions,
+  ContractTestApi,
+  RegisterTest,
+} from './contract/types.js';
 export {
   createMemoryCluster,
   DEFAULT_MEMORY_CAPABILITIES,

@@ -140,8 +140,37 @@ describe('memory backend: fault injection', () => {
     expect(slowView.events).toEqual([]);
     await clock.advance(500);
     expect(slowView.ids()).toEqual(['fast', 'slow']);
-    const order = slowView.events.map((e) => (e.type === 'snapshot' ? 'snapshot' : `${e.type}:${e.type === 'put' ? e.member.id : e.id}`));
-    expect(order).toEqual(fastView.events.map((e) => (e.type === 'snapshot' ? 'snapshot' : `${e.type}:${e.type === 'put' ? e.member.id : e.id}`)));
+    const order = slowView.events.map((e) =>
+      e.type === 'snapshot' ? 'snapshot' : `${e.type}:${e.type === 'put' ? e.member.id : e.id}`,
+    );
+    expect(order).toEqual(
+      fastView.events.map((e) =>
+        e.type === 'snapshot' ? 'snapshot' : `${e.type}:${e.type === 'put' ? e.member.id : e.id}`,
+      ),
+    );
     expect(() => cluster.delay(-1)).toThrow(/finite number >= 0/);
+  });
+
+  it('latency(ms, { node }): the server acts at once, the answer reaches the node ms later', async () => {
+    const { clock, cluster } = setup();
+    const a = await join(cluster.backend(), clock, { id: 'a' });
+    cluster.latency(100, { node: 'a' });
+    let answer: bigint | null | undefined;
+    void a.lock?.tryAcquire().then((token) => {
+      answer = token;
+    });
+    await clock.flush();
+    expect(cluster.lockHolder()?.id).toBe('a');
+    expect(answer).toBeUndefined();
+    await clock.advance(100);
+    expect(answer).toBe(cluster.lockHolder()?.token);
+    let joined = false;
+    void join(cluster.backend(), clock, { id: 'b' }).then(() => {
+      joined = true;
+    });
+    await clock.flush();
+    expect(cluster.members().map((m) => m.id)).toEqual(['a', 'b']);
+    expect(joined).toBe(true); // only node "a" is slow
+    expect(() => cluster.latency(Number.NaN)).toThrow(/finite number >= 0/);
   });
 });

@@ -1,4 +1,10 @@
-import type { LockHolder, Member, MembershipBackend, MembershipEvent, MembershipSession } from '@election/core';
+import type {
+  LockHolder,
+  Member,
+  MembershipBackend,
+  MembershipEvent,
+  MembershipSession,
+} from '@election/core';
 import { silentLogger } from '@election/core';
 import type { ManualClock } from '../src/index.js';
 

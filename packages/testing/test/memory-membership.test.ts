@@ -31,7 +31,9 @@ describe('memory backend: membership', () => {
     const view = trackMembers(a);
     expect(view.events).toEqual([]); // never inside the subscribing call
     await clock.flush();
-    expect(view.events).toEqual([{ type: 'snapshot', members: [{ id: 'a', priority: 1, meta: { zone: 'x' } }] }]);
+    expect(view.events).toEqual([
+      { type: 'snapshot', members: [{ id: 'a', priority: 1, meta: { zone: 'x' } }] },
+    ]);
     const b = await join(cluster.backend(), clock, { id: 'b' });
     await clock.flush();
     expect(view.events.at(-1)).toEqual({ type: 'put', member: { id: 'b' } });
@@ -45,10 +47,14 @@ describe('memory backend: membership', () => {
   it('rejects a duplicate id with DuplicateMemberError while the first holder keeps it', async () => {
     const { clock, cluster } = setup();
     const first = await join(cluster.backend(), clock, { id: 'a', meta: { who: 'first' } });
-    const error = await join(cluster.backend(), clock, { id: 'a', meta: { who: 'second' } }).catch((e: unknown) => e);
+    const error = await join(cluster.backend(), clock, { id: 'a', meta: { who: 'second' } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DuplicateMemberError);
     expect((error as DuplicateMemberError).memberId).toBe('a');
-    expect(String(error)).toMatch(/^DuplicateMemberError: \[@election\/testing\] Member id "a" is already registered/);
+    expect(String(error)).toMatch(
+      /^DuplicateMemberError: \[@election\/testing\] Member id "a" is already registered/,
+    );
     await clock.advance(10_000);
     expect(cluster.members()).toEqual([{ id: 'a', meta: { who: 'first' } }]);
     expect(first.deadline()).toBeGreaterThan(clock.now());

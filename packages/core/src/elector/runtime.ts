@@ -31,6 +31,8 @@ export class ElectorRuntime {
   #acquiring = false;
   /** After "someone else holds it", wait for the holder to change instead of asking again. */
   #acquireParked = false;
+  /** Counts holder events, so a "held by someone else" answer that raced a release is not trusted. */
+  #holderEvents = 0;
   readonly #lockBackoff;
   #timers: {
     deadline?: () => void;
@@ -167,6 +169,7 @@ export class ElectorRuntime {
   }
 
   #onHolder(holder: LockHolder): void {
+    this.#holderEvents++;
     const self = this.options.member.id;
     const mine = this.#holding;
     if (mine !== null) {
@@ -254,12 +257,15 @@ export class ElectorRuntime {
     if (this.#acquiring || this.#timers.lockRetry || !session?.lock) return;
     this.#acquiring = true;
     const epoch = this.#epoch;
+    const holderEventsAtRequest = this.#holderEvents;
     session.lock.tryAcquire().then(
       (token) => {
         if (epoch !== this.#epoch) return;
         this.#acquiring = false;
         if (token === null) {
-          this.#acquireParked = true;
+          // Park only if the holder did not change while we asked: a release seen meanwhile may be
+          // newer than this answer, and parking would wait for a change that already happened.
+          this.#acquireParked = this.#holderEvents === holderEventsAtRequest;
           this.evaluate();
           return;
         }

@@ -1,4 +1,5 @@
 import { type Clock, ConfigurationError } from '@election/core';
+import { SOURCE } from '../source.js';
 
 /** A Clock that moves only when a test tells it to, so timing-dependent code runs fast and the same way every time. */
 export interface ManualClock extends Clock {
@@ -38,9 +39,12 @@ async function settlePromiseJobs(): Promise<void> {
 
 export function createManualClock(startMs = 0): ManualClock {
   if (!Number.isFinite(startMs)) {
-    throw new ConfigurationError(`createManualClock(startMs): startMs must be a finite number, got ${startMs}.`, {
-      source: '@election/testing',
-    });
+    throw new ConfigurationError(
+      `createManualClock(startMs): startMs must be a finite number, got ${startMs}.`,
+      {
+        source: SOURCE,
+      },
+    );
   }
   let current = startMs;
   let nextOrder = 0;
@@ -53,7 +57,11 @@ export function createManualClock(startMs = 0): ManualClock {
     for (const entry of timers) {
       const timer = entry[1];
       if (timer.due > limit) continue;
-      if (best === undefined || timer.due < best[1].due || (timer.due === best[1].due && timer.order < best[1].order)) {
+      if (
+        best === undefined ||
+        timer.due < best[1].due ||
+        (timer.due === best[1].due && timer.order < best[1].order)
+      ) {
         best = entry;
       }
     }
@@ -100,7 +108,7 @@ export function createManualClock(startMs = 0): ManualClock {
       if (!Number.isFinite(ms) || ms < 0) {
         return Promise.reject(
           new ConfigurationError(`clock.advance(ms): ms must be a finite number >= 0, got ${ms}.`, {
-            source: '@election/testing',
+            source: SOURCE,
           }),
         );
       }

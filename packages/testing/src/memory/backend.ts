@@ -8,9 +8,10 @@ import {
   type MembershipBackend,
   type MembershipSession,
 } from '@election/core';
+import { SOURCE } from '../source.js';
 import type { Network } from './network.js';
 import type { MemoryServer } from './server.js';
-import { MemorySession, SOURCE } from './session.js';
+import { MemorySession } from './session.js';
 
 export interface BackendContext {
   readonly server: MemoryServer;
@@ -30,9 +31,12 @@ function checkTtl(ttlMs: number, capabilities: BackendCapabilities): void {
     );
   }
   if (wholeSecondTtl && ttlMs % 1000 !== 0) {
-    throw new ConfigurationError(`ttlMs ${ttlMs} must be a whole number of seconds for this memory backend.`, {
-      source: SOURCE,
-    });
+    throw new ConfigurationError(
+      `ttlMs ${ttlMs} must be a whole number of seconds for this memory backend.`,
+      {
+        source: SOURCE,
+      },
+    );
   }
 }
 
@@ -49,9 +53,12 @@ export class MemoryBackend implements MembershipBackend {
 
   async join(request: JoinRequest): Promise<MembershipSession> {
     if (this.closed) {
-      throw new LifecycleError('join() on a closed memory backend; create a new one with cluster.backend().', {
-        source: SOURCE,
-      });
+      throw new LifecycleError(
+        'join() on a closed memory backend; create a new one with cluster.backend().',
+        {
+          source: SOURCE,
+        },
+      );
     }
     request.signal.throwIfAborted();
     if (request.clock !== this.context.clock) {
@@ -91,7 +98,7 @@ export class MemoryBackend implements MembershipBackend {
     session.attach(leaseId);
     this.sessions.add(session);
     this.context.track(session);
-    return session;
+    return session.reply(session);
   }
 
   /** Closes every session this backend opened (they stop renewing and expire by TTL). Idempotent. */

@@ -8,10 +8,11 @@ import {
   type MembershipBackend,
   systemClock,
 } from '@election/core';
+import { SOURCE } from '../source.js';
 import { MemoryBackend } from './backend.js';
 import { type DelayOptions, Network } from './network.js';
 import { type LockGrant, MemoryServer } from './server.js';
-import { type MemorySession, SOURCE } from './session.js';
+import type { MemorySession } from './session.js';
 
 export interface MemoryClusterOptions {
   /** Drives leases, renewals and delayed deliveries; give the same clock to createElector. Default: the system clock. */
@@ -39,6 +40,11 @@ export interface MemoryCluster {
   heal(id: string): void;
   /** Holds back watch events by `ms` on the clock (for every node, or one node with `{ node }`). 0 restores prompt delivery. */
   delay(ms: number, options?: DelayOptions): void;
+  /**
+   * Answers to calls (join, lock.tryAcquire, lock.release) reach every node (or one node) `ms` later
+   * on the clock; the server acts at once. Watch events are not affected (see delay()).
+   */
+  latency(ms: number, options?: DelayOptions): void;
   /** The live members on the server, by id. */
   members(): Member[];
   /** Who holds the leader lock on the server, or null. */
@@ -65,7 +71,10 @@ export const DEFAULT_MEMORY_CAPABILITIES: BackendCapabilities = Object.freeze({
 
 export function createMemoryCluster(options: MemoryClusterOptions = {}): MemoryCluster {
   const clock = options.clock ?? systemClock;
-  const capabilities: BackendCapabilities = Object.freeze({ ...DEFAULT_MEMORY_CAPABILITIES, ...options.capabilities });
+  const capabilities: BackendCapabilities = Object.freeze({
+    ...DEFAULT_MEMORY_CAPABILITIES,
+    ...options.capabilities,
+  });
   const server = new MemoryServer(clock);
   const network = new Network(options.random ?? Math.random);
   const sessions = new Set<MemorySession>();
@@ -89,7 +98,9 @@ export function createMemoryCluster(options: MemoryClusterOptions = {}): MemoryC
     expire(id) {
       const leaseId = server.leaseOf(id);
       if (leaseId === undefined) {
-        throw new LifecycleError(`expire("${id}"): no live lease is registered for that id.`, { source: SOURCE });
+        throw new LifecycleError(`expire("${id}"): no live lease is registered for that id.`, {
+          source: SOURCE,
+        });
       }
       server.expire(leaseId);
     },
@@ -100,9 +111,19 @@ export function createMemoryCluster(options: MemoryClusterOptions = {}): MemoryC
     },
     delay(ms, delayOptions) {
       if (!Number.isFinite(ms) || ms < 0) {
-        throw new ConfigurationError(`delay(ms): ms must be a finite number >= 0, got ${ms}.`, { source: SOURCE });
+        throw new ConfigurationError(`delay(ms): ms must be a finite number >= 0, got ${ms}.`, {
+          source: SOURCE,
+        });
       }
       network.setDelay(ms, delayOptions);
+    },
+    latency(ms, latencyOptions) {
+      if (!Number.isFinite(ms) || ms < 0) {
+        throw new ConfigurationError(`latency(ms): ms must be a finite number >= 0, got ${ms}.`, {
+          source: SOURCE,
+        });
+      }
+      network.setLatency(ms, latencyOptions);
     },
     members: () => server.members(),
     lockHolder: () => server.holder(),

@@ -11,7 +11,8 @@ export class MemoryLock implements LeaderLock {
 
   async tryAcquire(): Promise<bigint | null> {
     this.session.assertCanCall('lock.tryAcquire()');
-    return this.server.acquire(this.session.lease);
+    // The server decides now; the answer may spend time in flight (cluster.latency()).
+    return this.session.reply(this.server.acquire(this.session.lease));
   }
 
   async release(): Promise<void> {
@@ -19,6 +20,7 @@ export class MemoryLock implements LeaderLock {
     if (this.session.isClosed() || !this.server.hasLease(this.session.lease)) return;
     if (!this.session.reachable()) throw this.session.unreachableError('lock.release()');
     this.server.release(this.session.lease);
+    await this.session.reply(undefined);
   }
 
   watchHolder(listener: (holder: LockHolder) => void): Unsubscribe {

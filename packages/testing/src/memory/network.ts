@@ -1,12 +1,12 @@
 /**
  * The simulated network between the in-memory server and its nodes: which nodes are cut off
- * (partition) and how late watch events reach each node (delay). Keyed by member id, since a
- * test thinks in nodes.
+ * (partition), how late watch events reach each node (delay) and how late answers to its calls
+ * come back (latency). Keyed by member id, since a test thinks in nodes.
  */
 export interface DelayOptions {
-  /** Delay only this node's deliveries; default: every node without its own setting. */
+  /** Only this node; default: every node without its own setting. */
   readonly node?: string;
-  /** Draw each event's delay uniformly from [0, ms] instead of exactly ms (order per watch is kept). */
+  /** Draw each delay uniformly from [0, ms] instead of exactly ms (order per watch is kept). */
   readonly jitter?: boolean;
 }
 
@@ -15,10 +15,27 @@ interface DelaySetting {
   readonly jitter: boolean;
 }
 
+/** One kind of lateness (watch deliveries, call answers): a default plus per-node settings. */
+class Lateness {
+  private fallback: DelaySetting = { ms: 0, jitter: false };
+  private readonly perNode = new Map<string, DelaySetting>();
+
+  set(ms: number, options: DelayOptions): void {
+    const setting = { ms, jitter: options.jitter ?? false };
+    if (options.node === undefined) this.fallback = setting;
+    else this.perNode.set(options.node, setting);
+  }
+
+  draw(node: string, random: () => number): number {
+    const setting = this.perNode.get(node) ?? this.fallback;
+    return setting.jitter ? random() * setting.ms : setting.ms;
+  }
+}
+
 export class Network {
   private readonly cutOff = new Set<string>();
-  private fallbackDelay: DelaySetting = { ms: 0, jitter: false };
-  private readonly nodeDelays = new Map<string, DelaySetting>();
+  private readonly delivery = new Lateness();
+  private readonly replies = new Lateness();
 
   constructor(private readonly random: () => number) {}
 
@@ -36,14 +53,20 @@ export class Network {
   }
 
   setDelay(ms: number, options: DelayOptions = {}): void {
-    const setting = { ms, jitter: options.jitter ?? false };
-    if (options.node === undefined) this.fallbackDelay = setting;
-    else this.nodeDelays.set(options.node, setting);
+    this.delivery.set(ms, options);
+  }
+
+  setLatency(ms: number, options: DelayOptions = {}): void {
+    this.replies.set(ms, options);
   }
 
   /** How long the next event to `node` spends in flight, in clock ms. */
   deliveryDelay(node: string): number {
-    const setting = this.nodeDelays.get(node) ?? this.fallbackDelay;
-    return setting.jitter ? this.random() * setting.ms : setting.ms;
+    return this.delivery.draw(node, this.random);
+  }
+
+  /** How long the answer to `node`'s next call spends in flight, in clock ms. */
+  replyDelay(node: string): number {
+    return this.replies.draw(node, this.random);
   }
 }

@@ -49,7 +49,10 @@ export class MemoryServer {
     const lease: Lease = { memberId: member.id, ttlMs, cancelExpiry: () => {}, onExpired };
     this.leases.set(leaseId, lease);
     this.armExpiry(leaseId, lease);
-    const stored = Object.freeze({ ...member, ...(member.meta ? { meta: Object.freeze({ ...member.meta }) } : {}) });
+    const stored = Object.freeze({
+      ...member,
+      ...(member.meta ? { meta: Object.freeze({ ...member.meta }) } : {}),
+    });
     this.keys.set(member.id, { member: stored, leaseId });
     this.bump();
     for (const watch of this.memberWatches) watch.push({ type: 'put', member: stored });

@@ -11,12 +11,13 @@ import {
   SessionLostError,
   type Unsubscribe,
 } from '@election/core';
+import { SOURCE } from '../source.js';
+import { Listeners } from './listeners.js';
 import { MemoryLock } from './lock.js';
 import type { Network } from './network.js';
 import type { MemoryServer } from './server.js';
-import { Watch } from './watch.js';
-
-export const SOURCE = '@election/testing';
+import type { Watch } from './watch.js';
+import { WatchSet } from './watch-set.js';
 
 export interface SessionContext {
   readonly server: MemoryServer;
@@ -44,16 +45,22 @@ export class MemorySession implements MembershipSession {
   private localDeadline: number;
   private cancelRenewal: Unsubscribe = () => {};
   private lostCause: Error | undefined;
-  private readonly lostListeners = new Set<(cause: Error) => void>();
-  private readonly errorListeners = new Set<(error: Error) => void>();
-  private readonly watches = new Set<Unsubscribe>();
-  /** One per open watch: re-sends the current state after a partition heals. */
-  private readonly resyncs = new Set<() => void>();
+  private readonly lostListeners: Listeners<Error>;
+  private readonly errorListeners: Listeners<Error>;
+  private readonly watches: WatchSet;
   private leaseId = 0;
 
   constructor(private readonly context: SessionContext) {
     this.memberId = context.member.id;
     this.localDeadline = context.clock.now() + context.ttlMs;
+    this.lostListeners = new Listeners(context.logger, 'onLost');
+    this.errorListeners = new Listeners(context.logger, 'onError');
+    this.watches = new WatchSet({
+      clock: context.clock,
+      network: context.network,
+      node: this.memberId,
+      onListenerError: (error) => this.reportListenerError(error),
+    });
     if (context.withLock) this.lock = new MemoryLock(this, context.server);
   }
 
@@ -80,7 +87,11 @@ export class MemorySession implements MembershipSession {
   /** Used by the lock: same stream rules as the member watch. */
   watchHolder(listener: (holder: LockHolder) => void): Unsubscribe {
     const { server } = this.context;
-    return this.openWatch(listener, (watch) => server.watchHolder(watch), () => server.holder());
+    return this.openWatch(
+      listener,
+      (watch) => server.watchHolder(watch),
+      () => server.holder(),
+    );
   }
 
   onLost(listener: (cause: Error) => void): Unsubscribe {
@@ -96,13 +107,11 @@ export class MemorySession implements MembershipSession {
         cancelled = true;
       };
     }
-    this.lostListeners.add(listener);
-    return () => this.lostListeners.delete(listener);
+    return this.lostListeners.add(listener);
   }
 
   onError(listener: (error: Error) => void): Unsubscribe {
-    this.errorListeners.add(listener);
-    return () => this.errorListeners.delete(listener);
+    return this.errorListeners.add(listener);
   }
 
   leave(): Promise<void> {
@@ -134,7 +143,7 @@ export class MemorySession implements MembershipSession {
   healed(): void {
     if (this.status === 'closed') return;
     if (this.status === 'live' && !this.context.server.hasLease(this.leaseId)) this.markLost();
-    for (const resync of this.resyncs) resync();
+    this.watches.resyncAll();
   }
 
   /** For the lock: rejects unless this session may talk to the server now. */
@@ -150,6 +159,13 @@ export class MemorySession implements MembershipSession {
         source: SOURCE,
       });
     }
+  }
+
+  /** Hands `value` back after the node's reply latency on the clock (at once without one). */
+  reply<T>(value: T): Promise<T> {
+    const ms = this.context.network.replyDelay(this.memberId);
+    if (ms <= 0) return Promise.resolve(value);
+    return new Promise<T>((resolve) => this.context.clock.setTimer(() => resolve(value), ms));
   }
 
   isClosed(): boolean {
@@ -172,25 +188,7 @@ export class MemorySession implements MembershipSession {
     register: (watch: Watch<E>) => Unsubscribe,
     current: () => E,
   ): Unsubscribe {
-    if (this.status === 'closed') return () => {};
-    const watch = new Watch<E>({
-      clock: this.context.clock,
-      network: this.context.network,
-      node: this.memberId,
-      listener,
-      onListenerError: (error) => this.reportListenerError(error),
-      current,
-    });
-    const resync = () => watch.resync();
-    const unregister = register(watch);
-    const unsubscribe = () => {
-      unregister();
-      this.resyncs.delete(resync);
-      this.watches.delete(unsubscribe);
-    };
-    this.resyncs.add(resync);
-    this.watches.add(unsubscribe);
-    return unsubscribe;
+    return this.status === 'closed' ? () => {} : this.watches.add(listener, register, current);
   }
 
   private scheduleRenewal(): void {
@@ -201,7 +199,7 @@ export class MemorySession implements MembershipSession {
     if (this.status !== 'live') return;
     const sentAt = this.context.clock.now();
     if (!this.reachable()) {
-      this.emitError(this.unreachableError('lease renewal'));
+      this.errorListeners.emit(this.unreachableError('lease renewal'));
       this.scheduleRenewal();
       return;
     }
@@ -221,26 +219,21 @@ export class MemorySession implements MembershipSession {
       source: SOURCE,
     });
     this.lostCause = cause;
-    const listeners = [...this.lostListeners];
+    this.lostListeners.emit(cause);
     this.lostListeners.clear();
-    for (const listener of listeners) listener(cause);
   }
 
   private shutDown(): void {
     this.status = 'closed';
     this.cancelRenewal();
-    for (const unsubscribe of [...this.watches]) unsubscribe();
+    this.watches.closeAll();
     this.lostListeners.clear();
     this.errorListeners.clear();
     this.context.onClosed(this);
   }
 
-  private emitError(error: Error): void {
-    for (const listener of [...this.errorListeners]) listener(error);
-  }
-
   private reportListenerError(error: unknown): void {
     this.context.logger.error({ err: error, memberId: this.memberId }, 'a watch listener threw');
-    this.emitError(error instanceof Error ? error : new Error(String(error)));
+    this.errorListeners.emit(error instanceof Error ? error : new Error(String(error)));
   }
 }

@@ -80,7 +80,11 @@ export class Watch<E> {
   private deliverDue(): void {
     this.scheduled = undefined;
     const { clock, network, node, listener } = this.options;
-    for (let head = this.inFlight[0]; head !== undefined && head.due <= clock.now(); head = this.inFlight[0]) {
+    for (
+      let head = this.inFlight[0];
+      head !== undefined && head.due <= clock.now();
+      head = this.inFlight[0]
+    ) {
       this.inFlight.shift();
       if (this.closed) return;
       if (!network.reachable(node)) continue;

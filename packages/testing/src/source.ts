@@ -1,0 +1,2 @@
+/** Prefix of every error this package raises: `[@election/testing] …`. */
+export const SOURCE = '@election/testing';
