@@ -14,7 +14,8 @@ export const LEAVE_BUDGET_MS = 1200;
  * three failures, one every ttl/3.
  */
 export function staticProbe(ttlSeconds: number | undefined): ProbeOptions {
-  if (ttlSeconds === undefined) return { intervalMs: 500, timeoutMs: 400, failureThreshold: 2, successThreshold: 1 };
+  if (ttlSeconds === undefined)
+    return { intervalMs: 500, timeoutMs: 400, failureThreshold: 2, successThreshold: 1 };
   const intervalMs = Math.max(50, Math.round((ttlSeconds * 1000) / 3));
   return { intervalMs, timeoutMs: Math.min(intervalMs, 1000), failureThreshold: 3, successThreshold: 1 };
 }
@@ -42,7 +43,10 @@ function consulAddress(url: string): { host: string; port: number; secure: boole
 export async function createBackend(config: NodeConfig, selfUrl: string): Promise<MembershipBackend> {
   switch (config.backend) {
     case 'static':
-      return createStaticMembership({ members: staticMembers(config, selfUrl), probe: staticProbe(config.ttlSeconds) });
+      return createStaticMembership({
+        members: staticMembers(config, selfUrl),
+        probe: staticProbe(config.ttlSeconds),
+      });
     case 'etcd': {
       const { createEtcdMembership } = await import('@election/etcd');
       return createEtcdMembership({

@@ -101,7 +101,8 @@ function readEnv(env: NodeJS.ProcessEnv, values: Map<string, RawValue>): void {
   for (const name of Object.keys(FLAGS)) {
     if (name === 'help' || values.has(name)) continue;
     const value = env[envName(name)];
-    if (value !== undefined && value !== '') values.set(name, { value, origin: envName(name), fromFlag: false });
+    if (value !== undefined && value !== '')
+      values.set(name, { value, origin: envName(name), fromFlag: false });
   }
 }
 
@@ -123,9 +124,11 @@ function parsePeers(raw: RawValue): Peer[] {
   for (const entry of raw.value.split(',').map((part) => part.trim())) {
     if (entry === '') continue;
     const eq = entry.indexOf('=');
-    if (eq <= 0) throw new UsageError(`${raw.origin}: "${entry}" is not id=url (e.g. b=http://127.0.0.1:7002).`);
+    if (eq <= 0)
+      throw new UsageError(`${raw.origin}: "${entry}" is not id=url (e.g. b=http://127.0.0.1:7002).`);
     const id = checkId(entry.slice(0, eq), raw.origin);
-    if (peers.some((peer) => peer.id === id)) throw new UsageError(`${raw.origin}: peer "${id}" is listed twice.`);
+    if (peers.some((peer) => peer.id === id))
+      throw new UsageError(`${raw.origin}: peer "${id}" is listed twice.`);
     peers.push({ id, url: parseUrl(entry.slice(eq + 1), `${raw.origin} (peer "${id}")`) });
   }
   return peers;
@@ -201,9 +204,16 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     peers: backend === 'static' ? read('peers', parsePeers, []) : [],
     etcd:
       backend === 'etcd'
-        ? read('etcd', (raw) => raw.value.split(',').map((url) => parseUrl(url.trim(), raw.origin)), DEFAULT_ETCD)
+        ? read(
+            'etcd',
+            (raw) => raw.value.split(',').map((url) => parseUrl(url.trim(), raw.origin)),
+            DEFAULT_ETCD,
+          )
         : DEFAULT_ETCD,
-    consul: backend === 'consul' ? read('consul', (raw) => parseUrl(raw.value, raw.origin), DEFAULT_CONSUL) : DEFAULT_CONSUL,
+    consul:
+      backend === 'consul'
+        ? read('consul', (raw) => parseUrl(raw.value, raw.origin), DEFAULT_CONSUL)
+        : DEFAULT_CONSUL,
     election: read('election', (raw) => checkId(raw.value, raw.origin), 'default'),
     ttlSeconds: read('ttl', (raw) => parseNumber(raw, (n) => n > 0, 'a number of seconds > 0'), undefined),
     mode: read('mode', (raw) => oneOf(raw, ['view', 'confirmed'] as const), undefined),
@@ -227,9 +237,13 @@ function checkStaticRules(config: NodeConfig, values: Map<string, RawValue>): vo
   // Every static node ranks members from its own copy of the list, and --peers carries ids and urls
   // only: a rank set on one node alone would make the nodes disagree on who leads.
   if (config.priority !== 0) {
-    throw new UsageError(`${origin('priority')} is not supported with --backend static: peers could not learn it.`);
+    throw new UsageError(
+      `${origin('priority')} is not supported with --backend static: peers could not learn it.`,
+    );
   }
   if (config.observer) {
-    throw new UsageError(`${origin('observer')} is not supported with --backend static: peers could not learn it.`);
+    throw new UsageError(
+      `${origin('observer')} is not supported with --backend static: peers could not learn it.`,
+    );
   }
 }

@@ -10,7 +10,16 @@ import type { LogLevel } from './flags.js';
 export function createLogger(level: LogLevel, id: string, tty = process.stdout.isTTY === true): PinoLogger {
   const options = { level, base: { node: id } };
   if (!tty) return pino(options, pino.destination({ fd: 1, sync: true }));
-  return pino(options, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  return pino(
+    options,
+    pretty({
+      colorize: true,
+      sync: true,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+    }),
+  );
 }
 
 /**

@@ -9,6 +9,11 @@ export interface Subject {
   /** Absolute path of the node script. */
   readonly script: string;
   readonly extraArgs?: readonly string[];
+  /**
+   * Wait a uniformly random 0..this ms before each fault. A polling subject's failover time depends
+   * on where in its poll cycle the fault lands; without this, rounds would all land at one phase.
+   */
+  readonly faultJitterMs?: number;
 }
 
 export interface ClusterOptions {

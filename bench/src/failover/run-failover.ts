@@ -34,6 +34,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
     for (let i = 0; i < options.size; i++) await cluster.add().waitForEvent((e) => e.type === 'ready', 30_000);
     let leader = await cluster.stableLeader(30_000);
     for (let round = 0; round < options.rounds; round++) {
+      await delay(Math.random() * (options.subject.faultJitterMs ?? 0));
       const survivors = cluster.alive().filter((node) => node !== leader);
       const marks = new Map(survivors.map((node) => [node, node.events.length]));
       const faultAt = leader.signal(options.fault === 'crash' ? 'SIGKILL' : 'SIGTERM');

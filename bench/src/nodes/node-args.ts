@@ -12,7 +12,7 @@ export interface NodeArgs {
   readonly extra: Readonly<Record<string, string | undefined>>;
 }
 
-/** `--id n1 --endpoint http://127.0.0.1:2379 --election bench --ttl 2 [--resource URL] [--poll-ms 5000]`. */
+/** `--id n1 --endpoint URL --election bench --ttl 2 [--resource URL --proc n1#2 --write-every-ms 50] [--poll-ms 5000]`. */
 export function parseNodeArgs(argv: readonly string[] = process.argv.slice(2)): NodeArgs {
   const { values } = parseArgs({
     args: [...argv],
@@ -24,6 +24,7 @@ export function parseNodeArgs(argv: readonly string[] = process.argv.slice(2)): 
       resource: { type: 'string' },
       'poll-ms': { type: 'string' },
       'write-every-ms': { type: 'string' },
+      proc: { type: 'string' },
     },
   });
   if (values.id === undefined || values.endpoint === undefined) {
@@ -36,7 +37,7 @@ export function parseNodeArgs(argv: readonly string[] = process.argv.slice(2)): 
     endpoint: values.endpoint,
     election: values.election ?? 'bench',
     ttlSeconds,
-    extra: { resource: values.resource, pollMs: values['poll-ms'], writeEveryMs: values['write-every-ms'] },
+    extra: { resource: values.resource, pollMs: values['poll-ms'], writeEveryMs: values['write-every-ms'], proc: values.proc },
   };
 }
 

@@ -20,6 +20,8 @@ export interface NodeProcess {
   readonly alive: boolean;
   /** Resolves with the first event (from index `from`) matching `predicate`. */
   waitForEvent(predicate: (event: NodeEvent) => boolean, timeoutMs: number, from?: number): Promise<NodeEvent>;
+  /** Writes one JSON line to the node's stdin (a command). */
+  send(command: Record<string, unknown>): void;
   /** stderr tail, for error messages. */
   stderrTail(): string;
 }
@@ -89,6 +91,9 @@ export function spawnNode(options: SpawnNodeOptions): NodeProcess {
         timeoutMs,
         5,
       );
+    },
+    send(command) {
+      child.stdin?.write(`${JSON.stringify(command)}\n`);
     },
     stderrTail: () => stderr,
   };

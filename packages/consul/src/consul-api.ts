@@ -11,9 +11,8 @@ import type { ResolvedConsulOptions } from './options.js';
 export interface ConsulApi {
   createSession(spec: SessionSpec, signal?: AbortSignal): Promise<string>;
   /** 'not-found' when Consul no longer knows the session (expired, destroyed). */
-  renewSession(id: string, signal?: AbortSignal): Promise<'renewed' | 'not-found'>;
+  renewSession(id: string, signal?: AbortSignal, timeoutMs?: number): Promise<'renewed' | 'not-found'>;
   destroySession(id: string, signal?: AbortSignal): Promise<void>;
-  sessionExists(id: string, signal?: AbortSignal): Promise<boolean>;
   get(key: string, signal?: AbortSignal): Promise<KvEntry | undefined>;
   /** A blocking recursive read of `prefix` (non-blocking when `index` is 0). */
   list(prefix: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<ListResult>;
@@ -37,7 +36,7 @@ export interface ListResult {
 
 /** The parts of the `consul` client used here; its bundled types omit `ctx`, `timeout` and `ca`. */
 interface RawClient {
-  readonly session: Record<'create' | 'renew' | 'destroy' | 'info', (options: object) => Promise<unknown>>;
+  readonly session: Record<'create' | 'renew' | 'destroy', (options: object) => Promise<unknown>>;
   readonly kv: Record<'get' | 'set', (options: object) => Promise<unknown>>;
   destroy(): void;
 }
@@ -101,9 +100,9 @@ export function createConsulApi(options: ResolvedConsulOptions): ConsulApi {
       }
       return id;
     },
-    async renewSession(id, signal) {
+    async renewSession(id, signal, timeoutMs = timeout) {
       try {
-        const body = await call('renewing the session', signal, timeout, (common) =>
+        const body = await call('renewing the session', signal, timeoutMs, (common) =>
           raw.session.renew({ ...common, id }),
         );
         return Array.isArray(body) && body.length > 0 ? 'renewed' : 'not-found';
@@ -114,10 +113,6 @@ export function createConsulApi(options: ResolvedConsulOptions): ConsulApi {
     },
     async destroySession(id, signal) {
       await call('destroying the session', signal, timeout, (common) => raw.session.destroy({ ...common, id }));
-    },
-    async sessionExists(id, signal) {
-      const body = await call('reading the session', signal, timeout, (common) => raw.session.info({ ...common, id }));
-      return typeof body === 'object' && body !== null && (body as { ID?: unknown }).ID === id;
     },
     async get(key, signal) {
       const body = await call(`reading ${key}`, signal, timeout, (common) => raw.kv.get({ ...common, key }));

@@ -1,4 +1,4 @@
-import { BackendUnavailableError, ConfigurationError, type ElectionError } from '@election/core';
+import { BackendUnavailableError, ConfigurationError, ElectionError } from '@election/core';
 import { SOURCE } from './source.js';
 
 /**
@@ -70,4 +70,9 @@ export function toConsulError(what: string, error: unknown): ElectionError {
 
 export function isNotFound(error: unknown): boolean {
   return summarize(error).statusCode === 404;
+}
+
+/** Anything caught, as an ElectionError (ElectionErrors pass through unchanged). */
+export function asElectionError(error: unknown, what: string): ElectionError {
+  return error instanceof ElectionError ? error : toConsulError(what, error);
 }

@@ -35,8 +35,8 @@ export interface ConsulMembershipOptions extends ConsulConnectionOptions {
   /** `wait` of the blocking queries that watch the election, in whole seconds (1–600). Default 60. */
   readonly watchWaitSeconds?: number;
   /**
-   * Rate limit of the watch loop (token bucket, burst 2): under churn it polls at most once per this
-   * many ms instead of spinning. Default 250.
+   * Rate limit of the watch loop (token bucket, burst 3): under churn it queries at most once per
+   * this many ms instead of spinning. Default 100.
    */
   readonly watchMinIntervalMs?: number;
   /** Upper bound on a graceful leave (release + destroy), ms. Default 3000. */
@@ -119,7 +119,7 @@ export function resolveOptions(options: ConsulMembershipOptions = {}): ResolvedC
     lockDelaySeconds: integer('lockDelaySeconds', options.lockDelaySeconds, 0, 0, 60, 'seconds'),
     requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, 5000, 100, 600_000, 'ms'),
     watchWaitSeconds: integer('watchWaitSeconds', options.watchWaitSeconds, 60, 1, 600, 'seconds'),
-    watchMinIntervalMs: integer('watchMinIntervalMs', options.watchMinIntervalMs, 250, 0, 60_000, 'ms'),
+    watchMinIntervalMs: integer('watchMinIntervalMs', options.watchMinIntervalMs, 100, 0, 60_000, 'ms'),
     leaveTimeoutMs: integer('leaveTimeoutMs', options.leaveTimeoutMs, 3000, 100, 600_000, 'ms'),
   };
 }

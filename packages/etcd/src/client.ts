@@ -1,5 +1,5 @@
 import { ConfigurationError } from '@election/core';
-import { ConsecutiveBreaker, circuitBreaker, ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, type IBackoff, noop, retry } from 'cockatiel';
 import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
 import { type EtcdMembershipOptions, SOURCE } from './options.js';
 
@@ -14,7 +14,12 @@ export interface ClientHandle {
 }
 
 function normaliseEndpoints(endpoints: EtcdMembershipOptions['endpoints']): string[] {
-  const list = endpoints === undefined ? [DEFAULT_ENDPOINT] : typeof endpoints === 'string' ? [endpoints] : [...endpoints];
+  const list =
+    endpoints === undefined
+      ? [DEFAULT_ENDPOINT]
+      : typeof endpoints === 'string'
+        ? [endpoints]
+        : [...endpoints];
   if (list.length === 0 || list.some((endpoint) => typeof endpoint !== 'string' || endpoint.trim() === '')) {
     throw new ConfigurationError(
       'endpoints must be a non-empty list of etcd client URLs such as "http://127.0.0.1:2379".',
@@ -23,21 +28,38 @@ function normaliseEndpoints(endpoints: EtcdMembershipOptions['endpoints']): stri
   }
   for (const endpoint of list) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) && !/^https?:\/\//i.test(endpoint)) {
-      throw new ConfigurationError(`endpoint ${JSON.stringify(endpoint)} must start with http:// or https://.`, {
-        source: SOURCE,
-      });
+      throw new ConfigurationError(
+        `endpoint ${JSON.stringify(endpoint)} must start with http:// or https://.`,
+        {
+          source: SOURCE,
+        },
+      );
     }
     if (/@/.test(endpoint)) {
       // Credentials in a URL would end up in logs and error messages; etcd3 would ignore them anyway.
-      throw new ConfigurationError('endpoints must not contain credentials; pass auth: { username, password }.', {
-        source: SOURCE,
-      });
+      throw new ConfigurationError(
+        'endpoints must not contain credentials; pass auth: { username, password }.',
+        {
+          source: SOURCE,
+        },
+      );
     }
   }
   return list;
 }
 
 const toBuffer = (value: Buffer | string): Buffer => (typeof value === 'string' ? Buffer.from(value) : value);
+
+/**
+ * etcd3's watch manager takes its reconnect delay from `.next().duration`. The adapter replaces a
+ * dropped watch itself, so this only bounds etcd3's own retry: 100 ms doubling to 1 s, jittered.
+ */
+function jitteredBackoff(ceilingMs: number): IBackoff<unknown> {
+  return {
+    duration: ceilingMs / 2 + (Math.random() * ceilingMs) / 2,
+    next: () => jitteredBackoff(Math.min(ceilingMs * 2, 1000)),
+  };
+}
 
 /**
  * Fault handling tuned for leader election. etcd3's defaults open a host's circuit for 5 s after
@@ -51,14 +73,16 @@ function faultHandling(endpointCount: number): NonNullable<IOptions['faultHandli
   return {
     host: () => circuitBreaker(recoverable, { halfOpenAfter: 500, breaker: new ConsecutiveBreaker(3) }),
     global: endpointCount > 1 ? retry(recoverable, { maxAttempts: endpointCount - 1 }) : noop,
-    watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }),
+    watchBackoff: jitteredBackoff(50),
   };
 }
 
 export function createClient(options: EtcdMembershipOptions, requestTimeoutMs: number): ClientHandle {
   if (options.client !== undefined) {
     if (!(options.client instanceof Etcd3)) {
-      throw new ConfigurationError('client must be an Etcd3 instance from the etcd3 package.', { source: SOURCE });
+      throw new ConfigurationError('client must be an Etcd3 instance from the etcd3 package.', {
+        source: SOURCE,
+      });
     }
     return { client: options.client, owned: false, description: 'a caller-provided Etcd3 client' };
   }
@@ -70,7 +94,8 @@ export function createClient(options: EtcdMembershipOptions, requestTimeoutMs: n
   if (auth !== undefined && (typeof auth.username !== 'string' || typeof auth.password !== 'string')) {
     throw new ConfigurationError('auth needs a username and a password, both strings.', { source: SOURCE });
   }
-  const hosts = tls === undefined ? endpoints : endpoints.map((endpoint) => endpoint.replace(/^http:\/\//i, 'https://'));
+  const hosts =
+    tls === undefined ? endpoints : endpoints.map((endpoint) => endpoint.replace(/^http:\/\//i, 'https://'));
   const client = new Etcd3({
     hosts,
     ...(tls === undefined

@@ -3,7 +3,7 @@ import type { IKeyValue } from 'etcd3';
 import { type KeyLayout, parseEntry } from './keys.js';
 import type { MalformedReporter } from './malformed-reporter.js';
 
-type Kv = Pick<IKeyValue, 'key' | 'value' | 'lease' | 'create_revision'>;
+type Kv = Pick<IKeyValue, 'key' | 'value' | 'lease' | 'create_revision' | 'mod_revision'>;
 
 interface Registration {
   readonly member: Member;
@@ -27,6 +27,8 @@ const sameHolder = (a: LockHolder, b: LockHolder) => a?.id === b?.id && a?.token
 export class ElectionView {
   private readonly registrations = new Map<string, Registration>();
   private currentHolder: LockHolder = null;
+  /** Every change up to this revision is reflected here (from a range, or the last event applied). */
+  private revision = 0n;
 
   constructor(
     private readonly layout: KeyLayout,
@@ -39,6 +41,11 @@ export class ElectionView {
     return this.currentHolder;
   }
 
+  /** The revision up to which this view is known to be complete. */
+  get upToRevision(): bigint {
+    return this.revision;
+  }
+
   members(): Member[] {
     return [...this.registrations.values()].map((registration) => registration.member);
   }
@@ -48,8 +55,9 @@ export class ElectionView {
     return this.registrations.get(id)?.lease;
   }
 
-  /** Replaces everything with a range's result. Returns whether the holder changed. */
-  replace(kvs: readonly Kv[]): boolean {
+  /** Replaces everything with a range's result as of `revision`. Returns whether the holder changed. */
+  replace(kvs: readonly Kv[], revision: bigint): boolean {
+    this.revision = revision;
     this.registrations.clear();
     const previousHolder = this.currentHolder;
     this.currentHolder = null;
@@ -59,6 +67,8 @@ export class ElectionView {
 
   apply(type: 'Put' | 'Delete', kv: Kv): ViewChange {
     const key = kv.key.toString('utf8');
+    const revision = BigInt(kv.mod_revision);
+    if (revision > this.revision) this.revision = revision;
     if (type === 'Delete') {
       this.reporter.forget(key);
       return this.remove(key);
@@ -77,7 +87,9 @@ export class ElectionView {
   }
 
   private registrationAt(key: string): Registration | undefined {
-    const id = key.startsWith(this.layout.membersPrefix) ? key.slice(this.layout.membersPrefix.length) : undefined;
+    const id = key.startsWith(this.layout.membersPrefix)
+      ? key.slice(this.layout.membersPrefix.length)
+      : undefined;
     return id === undefined ? undefined : this.registrations.get(id);
   }
 

@@ -21,10 +21,13 @@ export function toElectionError(error: unknown, action: string): ElectionError {
   if (error instanceof ElectionError) return error;
   const reason = error instanceof Error ? error.message : String(error);
   if (error instanceof EtcdAuthenticationFailedError || error instanceof GRPCUnauthenticatedError) {
-    return new ConfigurationError(`etcd rejected the credentials while trying to ${action}: ${reason}. Check auth.`, {
-      source: SOURCE,
-      cause: error,
-    });
+    return new ConfigurationError(
+      `etcd rejected the credentials while trying to ${action}: ${reason}. Check auth.`,
+      {
+        source: SOURCE,
+        cause: error,
+      },
+    );
   }
   if (error instanceof EtcdPermissionDeniedError) {
     return new ConfigurationError(

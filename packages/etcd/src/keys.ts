@@ -59,7 +59,10 @@ function parseMember(id: string, value: string): ParsedEntry {
   }
   const record = decoded as Record<string, unknown>;
   if (record.id !== id) {
-    return { kind: 'malformed', reason: `the id in the value (${JSON.stringify(record.id)}) does not match the key` };
+    return {
+      kind: 'malformed',
+      reason: `the id in the value (${JSON.stringify(record.id)}) does not match the key`,
+    };
   }
   // Unknown fields are tolerated (a newer version may add some); known ones must be valid.
   const member: Record<string, unknown> = {};
@@ -76,7 +79,9 @@ function parseMember(id: string, value: string): ParsedEntry {
 /** Classifies a key under `layout.root` and decodes its value; never throws. */
 export function parseEntry(layout: KeyLayout, key: string, value: string): ParsedEntry {
   if (key === layout.leaderKey) {
-    return value.length > 0 ? { kind: 'leader', id: value } : { kind: 'malformed', reason: 'the leader id is empty' };
+    return value.length > 0
+      ? { kind: 'leader', id: value }
+      : { kind: 'malformed', reason: 'the leader id is empty' };
   }
   if (key.startsWith(layout.membersPrefix)) {
     const id = key.slice(layout.membersPrefix.length);

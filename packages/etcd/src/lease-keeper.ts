@@ -96,10 +96,16 @@ export class LeaseKeeper {
     const sentAt = clock.now();
     try {
       // The outer timeout also covers what precedes the stream (an auth token fetch, a busy pool).
-      const ttlSeconds = await withTimeout(keepAliveOnce(client, leaseId, timeoutMs), timeoutMs + 100, 'renew the lease');
+      const ttlSeconds = await withTimeout(
+        keepAliveOnce(client, leaseId, timeoutMs),
+        timeoutMs + 100,
+        'renew the lease',
+      );
       if (this.stopped) return;
       if (!(ttlSeconds > 0)) {
-        this.lose(new SessionLostError(`etcd lease ${leaseId} has expired or was revoked.`, { source: SOURCE }));
+        this.lose(
+          new SessionLostError(`etcd lease ${leaseId} has expired or was revoked.`, { source: SOURCE }),
+        );
         return;
       }
       this.deadlineAt = Math.max(this.deadlineAt, sentAt + Math.min(ttlMs, ttlSeconds * 1000));
@@ -108,7 +114,9 @@ export class LeaseKeeper {
     } catch (error) {
       if (this.stopped) return;
       if (isLeaseGone(error)) {
-        this.lose(new SessionLostError(`etcd lease ${leaseId} no longer exists.`, { source: SOURCE, cause: error }));
+        this.lose(
+          new SessionLostError(`etcd lease ${leaseId} no longer exists.`, { source: SOURCE, cause: error }),
+        );
         return;
       }
       const failure = toElectionError(error, `renew etcd lease ${leaseId}`);

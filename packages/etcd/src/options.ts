@@ -90,10 +90,16 @@ export function capabilitiesFor(defaultTtlMs: number): BackendCapabilities {
   };
 }
 
+/** True when `text` contains a C0 control character (invisible in logs, a hazard in key paths). */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x20) return true;
+  return false;
+}
+
 // A name segment sits between slashes in every key, so it must not contain one.
 function checkSegment(name: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value.length === 0 || value.includes('/') || /[\u0000-\u001f]/.test(value)) {
+  if (typeof value !== 'string' || value.length === 0 || value.includes('/') || hasControl(value)) {
     throw new ConfigurationError(
       `${name} must be a non-empty string without "/" or control characters, got ${JSON.stringify(value)}.`,
       { source: SOURCE },
@@ -105,7 +111,7 @@ function checkSegment(name: string, value: unknown, fallback: string): string {
 function checkPrefix(value: unknown): string {
   if (value === undefined) return 'election';
   const trimmed = typeof value === 'string' ? value.replace(/^\/+|\/+$/g, '') : '';
-  if (trimmed.length === 0 || /[\u0000-\u001f]/.test(trimmed) || trimmed.includes('//')) {
+  if (trimmed.length === 0 || hasControl(trimmed) || trimmed.includes('//')) {
     throw new ConfigurationError(
       `prefix must be a non-empty key path such as "election" or "myapp/election", got ${JSON.stringify(value)}.`,
       { source: SOURCE },
@@ -142,7 +148,10 @@ export function resolveOptions(options: EtcdMembershipOptions): ResolvedOptions 
   return {
     election: checkSegment('election', options.election, 'default'),
     prefix: checkPrefix(options.prefix),
-    defaultTtlMs: options.defaultTtlMs === undefined ? DEFAULT_TTL_MS : checkEtcdTtl(options.defaultTtlMs, 'defaultTtlMs'),
+    defaultTtlMs:
+      options.defaultTtlMs === undefined
+        ? DEFAULT_TTL_MS
+        : checkEtcdTtl(options.defaultTtlMs, 'defaultTtlMs'),
     requestTimeoutMs: checkPositiveMs('requestTimeoutMs', options.requestTimeoutMs, 2000),
     leaveTimeoutMs: checkPositiveMs('leaveTimeoutMs', options.leaveTimeoutMs, 1000),
   };

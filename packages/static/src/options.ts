@@ -36,6 +36,13 @@ export interface StaticMembershipOptions {
   readonly members: readonly StaticMemberConfig[];
   /** Probe settings, or just a custom probe function (with default timing). */
   readonly probe?: ProbeOptions | ProbeFunction;
+  /**
+   * Probe the joining member itself once before joining: if it already answers, another live
+   * process holds this id, and join rejects with DuplicateMemberError. Default false, because most
+   * services serve their own health endpoint before they join, and would then find themselves.
+   * Turn it on when the endpoint comes up only after the join (or with a probe function that knows).
+   */
+  readonly checkDuplicates?: boolean;
 }
 
 export interface ResolvedProbe {
@@ -50,6 +57,7 @@ export interface ResolvedProbe {
 export interface ResolvedOptions {
   readonly members: readonly StaticMemberConfig[];
   readonly probe: ResolvedProbe;
+  readonly checkDuplicates: boolean;
 }
 
 function fail(message: string): never {
@@ -127,7 +135,14 @@ export function resolveOptions(options: StaticMembershipOptions): ResolvedOption
       );
     }
   }
-  return { members: members.map((member) => ({ ...member })), probe };
+  if (options.checkDuplicates !== undefined && typeof options.checkDuplicates !== 'boolean') {
+    fail('checkDuplicates must be true or false.');
+  }
+  return {
+    members: members.map((member) => ({ ...member })),
+    probe,
+    checkDuplicates: options.checkDuplicates ?? false,
+  };
 }
 
 /** The member as core sees it: the probe url is this adapter's business, not part of the registration. */

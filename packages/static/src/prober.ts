@@ -22,6 +22,43 @@ export interface Prober {
 }
 
 /**
+ * One probe of `member`, true when it answered healthy within `timeoutMs`. Never rejects: a throwing
+ * or hanging probe is a failed probe. `stop` aborts it early (also a failure).
+ */
+export async function probeOnce(
+  member: StaticMemberConfig,
+  probe: ResolvedProbe,
+  clock: Clock,
+  logger: Logger,
+  stop?: AbortSignal,
+): Promise<boolean> {
+  const attempt = new AbortController();
+  const abort = () =>
+    attempt.abort(new Error(`probe of "${member.id}" timed out after ${probe.timeoutMs} ms`));
+  const cancelTimer = clock.setTimer(abort, probe.timeoutMs);
+  stop?.addEventListener('abort', abort, { once: true });
+  // Race the abort too: a custom probe may ignore its signal, and the timeout must hold anyway.
+  const aborted = new Promise<boolean>((resolve) => {
+    attempt.signal.addEventListener('abort', () => resolve(false), { once: true });
+  });
+  try {
+    if (stop?.aborted) return false;
+    const check =
+      probe.check !== undefined
+        ? probe.check(member, attempt.signal)
+        : httpProbe(probeUrl(member.url ?? '', probe.path), attempt.signal);
+    const result = await Promise.race([check, aborted]);
+    return result === true;
+  } catch (error) {
+    logger.debug({ member: member.id, err: error }, 'static probe threw; counted as a failure');
+    return false;
+  } finally {
+    cancelTimer();
+    stop?.removeEventListener('abort', abort);
+  }
+}
+
+/**
  * Probes every target in its own loop: one probe, then `intervalMs` of rest, then the next. A slow
  * member therefore never delays the others, and probes of one member never overlap.
  */
@@ -31,32 +68,6 @@ export function startProber(options: ProberOptions): Prober {
   const alive = new Map<string, boolean>();
   const firstResults = options.targets.map((member) => runLoop(member));
 
-  async function probeOnce(member: StaticMemberConfig): Promise<boolean> {
-    const attempt = new AbortController();
-    const abort = () =>
-      attempt.abort(new Error(`probe of "${member.id}" timed out after ${probe.timeoutMs} ms`));
-    const cancelTimer = clock.setTimer(abort, probe.timeoutMs);
-    stopper.signal.addEventListener('abort', abort, { once: true });
-    // Race the abort too: a custom probe may ignore its signal, and the timeout must hold anyway.
-    const aborted = new Promise<boolean>((resolve) => {
-      attempt.signal.addEventListener('abort', () => resolve(false), { once: true });
-    });
-    try {
-      const check =
-        probe.check !== undefined
-          ? probe.check(member, attempt.signal)
-          : httpProbe(probeUrl(member.url ?? '', probe.path), attempt.signal);
-      const result = await Promise.race([check, aborted]);
-      return result === true;
-    } catch (error) {
-      logger.debug({ member: member.id, err: error }, 'static probe threw; counted as a failure');
-      return false;
-    } finally {
-      cancelTimer();
-      stopper.signal.removeEventListener('abort', abort);
-    }
-  }
-
   function runLoop(member: StaticMemberConfig): Promise<void> {
     const tracker = createLivenessTracker(probe.failureThreshold, probe.successThreshold);
     let markFirst: () => void = () => {};
@@ -64,7 +75,7 @@ export function startProber(options: ProberOptions): Prober {
       markFirst = resolve;
     });
     const step = async (): Promise<void> => {
-      const success = await probeOnce(member);
+      const success = await probeOnce(member, probe, clock, logger, stopper.signal);
       if (stopper.signal.aborted) return;
       if (tracker.record(success)) {
         const now = tracker.alive === true;

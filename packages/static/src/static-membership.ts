@@ -1,11 +1,19 @@
 import {
   type BackendCapabilities,
   ConfigurationError,
+  DuplicateMemberError,
   type JoinRequest,
   type MembershipBackend,
   type MembershipSession,
 } from '@election/core';
-import { type ResolvedOptions, resolveOptions, SOURCE, type StaticMembershipOptions } from './options.js';
+import {
+  type ResolvedOptions,
+  resolveOptions,
+  SOURCE,
+  type StaticMemberConfig,
+  type StaticMembershipOptions,
+} from './options.js';
+import { probeOnce } from './prober.js';
 import { openSession, type StaticSession } from './session.js';
 
 /**
@@ -61,6 +69,23 @@ function findSelf(options: ResolvedOptions, request: JoinRequest) {
   return self;
 }
 
+/** With `checkDuplicates`: the joining member must not already answer its own probe. */
+async function rejectDuplicate(options: ResolvedOptions, self: StaticMemberConfig, request: JoinRequest) {
+  // Without a url or a probe function there is nothing to ask.
+  if (self.url === undefined && options.probe.check === undefined) return;
+  const alive = await probeOnce(self, options.probe, request.clock, request.logger, request.signal);
+  if (request.signal.aborted) throw request.signal.reason;
+  if (alive) {
+    const where = self.url === undefined ? 'its probe' : `${self.url}${options.probe.path}`;
+    throw new DuplicateMemberError(
+      self.id,
+      `"${self.id}" already answers at ${where}: another live process holds this id, and keeps it. ` +
+        'Stop that process first, or start this one with another id.',
+      { source: SOURCE },
+    );
+  }
+}
+
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
@@ -93,6 +118,7 @@ export function createStaticMembership(options: StaticMembershipOptions): Member
     capabilities: CAPABILITIES,
     async join(request: JoinRequest): Promise<MembershipSession> {
       const self = findSelf(resolved, request);
+      if (resolved.checkDuplicates) await rejectDuplicate(resolved, self, request);
       const session = openSession(resolved, self, request, () => sessions.delete(session));
       sessions.add(session);
       // Wait for the first probe round so the first snapshot already holds the live peers; otherwise

@@ -1,4 +1,4 @@
-import { ConfigurationError, type MembershipEvent } from '@election/core';
+import { ConfigurationError, DuplicateMemberError, type MembershipEvent } from '@election/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStaticMembership } from '../src/index.js';
 import { deadUrl, type HealthServer, joinRequest, startHealthServer, trackView, waitFor } from './helpers.js';
@@ -173,6 +173,24 @@ describe('join', () => {
       members: [{ id: 'a', url: 'http://127.0.0.1:9' }, { id: 'b' }],
     });
     await expect(backend.join(joinRequest({ id: 'a' }))).rejects.toThrow(/member "b" has no url/);
+  });
+
+  it('with checkDuplicates, rejects a member that already answers at its own url', async () => {
+    const self = await server('ok');
+    const members = [{ id: 'a', url: self.url }];
+    const strict = createStaticMembership({ members, checkDuplicates: true });
+    const joining = strict.join(joinRequest({ id: 'a' }));
+    await expect(joining).rejects.toBeInstanceOf(DuplicateMemberError);
+    await expect(joining).rejects.toThrow(/"a" already answers at http:\/\/127\.0\.0\.1:\d+\/healthz/);
+    // Once the other holder is gone, the id is free.
+    self.mode = 'fail';
+    const session = await strict.join(joinRequest({ id: 'a' }));
+    cleanups.push(() => session.close());
+    // Off by default: a service usually serves its own /healthz before joining.
+    self.mode = 'ok';
+    const lenient = await createStaticMembership({ members }).join(joinRequest({ id: 'a' }));
+    cleanups.push(() => lenient.close());
+    expect(trackView(lenient).ids()).toEqual(['a']);
   });
 
   it('rejects with the signal reason when aborted during the first probe round', async () => {
