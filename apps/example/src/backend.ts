@@ -36,32 +36,44 @@ function consulAddress(url: string): { host: string; port: number; secure: boole
   };
 }
 
+/** Builds this node's backend once its own URL is known. */
+export type BackendFactory = (selfUrl: string) => MembershipBackend;
+
 /**
- * Opens the backend the flags ask for. etcd and Consul are imported lazily, so a static node never
- * loads a gRPC or HTTP client it does not use.
+ * Loads the backend the flags ask for. etcd and Consul are imported lazily, so a static node never
+ * loads a gRPC or HTTP client it does not use; this happens before the HTTP server listens, because
+ * loading gRPC takes a while and a node should answer its first request promptly.
  */
-export async function createBackend(config: NodeConfig, selfUrl: string): Promise<MembershipBackend> {
+export async function loadBackend(config: NodeConfig): Promise<BackendFactory> {
   switch (config.backend) {
     case 'static':
-      return createStaticMembership({
-        members: staticMembers(config, selfUrl),
-        probe: staticProbe(config.ttlSeconds),
-      });
+      return (selfUrl) =>
+        createStaticMembership({
+          members: staticMembers(config, selfUrl),
+          probe: staticProbe(config.ttlSeconds),
+        });
     case 'etcd': {
       const { createEtcdMembership } = await import('@election/etcd');
-      return createEtcdMembership({
-        endpoints: config.etcd,
-        election: config.election,
-        leaveTimeoutMs: LEAVE_BUDGET_MS,
-      });
+      return () =>
+        createEtcdMembership({
+          endpoints: config.etcd,
+          election: config.election,
+          leaveTimeoutMs: LEAVE_BUDGET_MS,
+        });
     }
     case 'consul': {
       const { createConsulMembership } = await import('@election/consul');
-      return createConsulMembership({
-        ...consulAddress(config.consul),
-        election: config.election,
-        leaveTimeoutMs: LEAVE_BUDGET_MS,
-      });
+      return () =>
+        createConsulMembership({
+          ...consulAddress(config.consul),
+          election: config.election,
+          leaveTimeoutMs: LEAVE_BUDGET_MS,
+        });
     }
   }
+}
+
+/** Loads and opens the backend in one step. */
+export async function createBackend(config: NodeConfig, selfUrl: string): Promise<MembershipBackend> {
+  return (await loadBackend(config))(selfUrl);
 }

@@ -23,7 +23,11 @@ export function buildIntervals(log: ProcessLog): LeadershipInterval[] {
   for (const event of log.events) {
     if (event.type === 'elected') {
       close(event.t);
-      open = { term: asTerm(event.term), electedAt: event.t, deadline: asNumber(event.deadline, Number.POSITIVE_INFINITY) };
+      open = {
+        term: asTerm(event.term),
+        electedAt: event.t,
+        deadline: asNumber(event.deadline, Number.POSITIVE_INFINITY),
+      };
     } else if (event.type === 'deadline' && open !== undefined) {
       open.deadline = Math.max(open.deadline, asNumber(event.deadline, open.deadline));
     } else if (event.type === 'demoted') {

@@ -32,7 +32,10 @@ export function checkTerms(history: ChaosHistory): Violation[] {
   let previous: LeadershipInterval | undefined;
   for (const interval of [...history.intervals].sort(byStart)) {
     if (interval.term === null) {
-      violations.push({ kind: 'missing-term', message: `${interval.proc} led from ${iso(interval.electedAt)} without a fencing token` });
+      violations.push({
+        kind: 'missing-term',
+        message: `${interval.proc} led from ${iso(interval.electedAt)} without a fencing token`,
+      });
       continue;
     }
     if (previous !== undefined && previous.term !== null) {
@@ -69,7 +72,11 @@ export function checkWrites(history: ChaosHistory): Violation[] {
     }
     if (highest === undefined || token > highest) highest = token;
     const inside = history.intervals.some(
-      (i) => i.proc === write.proc && i.term === write.token && i.electedAt <= write.sentAt && write.sentAt <= intervalEnd(i),
+      (i) =>
+        i.proc === write.proc &&
+        i.term === write.token &&
+        i.electedAt <= write.sentAt &&
+        write.sentAt <= intervalEnd(i),
     );
     if (!inside) {
       violations.push({

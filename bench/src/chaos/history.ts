@@ -60,7 +60,13 @@ export interface ChaosHistory {
   readonly unavailable: readonly Unavailability[];
 }
 
-export type ViolationKind = 'overlap' | 'term-order' | 'missing-term' | 'write-order' | 'write-outside-leadership' | 'no-leader';
+export type ViolationKind =
+  | 'overlap'
+  | 'term-order'
+  | 'missing-term'
+  | 'write-order'
+  | 'write-outside-leadership'
+  | 'no-leader';
 
 export interface Violation {
   readonly kind: ViolationKind;

@@ -29,7 +29,10 @@ export function parseGrpcMetrics(text: string): GrpcSnapshot {
 }
 
 function shortService(service: string): string {
-  return service.replace(/^etcdserverpb\./, '').replace(/^v3electionpb\./, '').replace(/^v3lockpb\./, '');
+  return service
+    .replace(/^etcdserverpb\./, '')
+    .replace(/^v3electionpb\./, '')
+    .replace(/^v3lockpb\./, '');
 }
 
 export async function scrapeGrpcMetrics(endpoint: string): Promise<GrpcSnapshot> {

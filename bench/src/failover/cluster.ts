@@ -41,7 +41,17 @@ export class Cluster {
     const node = spawnNode({
       id,
       script: subject.script,
-      args: ['--id', id, '--endpoint', endpoint, '--election', election, '--ttl', String(ttlSeconds), ...(subject.extraArgs ?? [])],
+      args: [
+        '--id',
+        id,
+        '--endpoint',
+        endpoint,
+        '--election',
+        election,
+        '--ttl',
+        String(ttlSeconds),
+        ...(subject.extraArgs ?? []),
+      ],
     });
     this.nodes.push(node);
     return node;

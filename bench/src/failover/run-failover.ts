@@ -31,7 +31,8 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
   try {
     // One at a time: the etcd3 observer can name the wrong leader when several campaign keys land in
     // one watch batch (it keeps the last put of the batch), which would stall this setup, not a round.
-    for (let i = 0; i < options.size; i++) await cluster.add().waitForEvent((e) => e.type === 'ready', 30_000);
+    for (let i = 0; i < options.size; i++)
+      await cluster.add().waitForEvent((e) => e.type === 'ready', 30_000);
     let leader = await cluster.stableLeader(30_000);
     for (let round = 0; round < options.rounds; round++) {
       await delay(Math.random() * (options.subject.faultJitterMs ?? 0));
@@ -42,7 +43,11 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       const next = survivors.find((node) => node.id === elected.node) as NodeProcess;
       const known = await Promise.all(
         survivors.map((node) =>
-          node.waitForEvent((e) => e.type === 'leader' && e.leaderId === next.id, newLeaderTimeout, marks.get(node)),
+          node.waitForEvent(
+            (e) => e.type === 'leader' && e.leaderId === next.id,
+            newLeaderTimeout,
+            marks.get(node),
+          ),
         ),
       );
       result.elected.push(elected.t - faultAt);

@@ -31,13 +31,19 @@ export function parseNodeArgs(argv: readonly string[] = process.argv.slice(2)): 
     throw new Error('usage: --id <id> --endpoint <http://127.0.0.1:port> [--election name] [--ttl seconds]');
   }
   const ttlSeconds = Number(values.ttl);
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new Error(`--ttl must be whole seconds, got ${values.ttl}`);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1)
+    throw new Error(`--ttl must be whole seconds, got ${values.ttl}`);
   return {
     id: values.id,
     endpoint: values.endpoint,
     election: values.election ?? 'bench',
     ttlSeconds,
-    extra: { resource: values.resource, pollMs: values['poll-ms'], writeEveryMs: values['write-every-ms'], proc: values.proc },
+    extra: {
+      resource: values.resource,
+      pollMs: values['poll-ms'],
+      writeEveryMs: values['write-every-ms'],
+      proc: values.proc,
+    },
   };
 }
 

@@ -19,7 +19,11 @@ export interface NodeProcess {
   readonly exited: Promise<void>;
   readonly alive: boolean;
   /** Resolves with the first event (from index `from`) matching `predicate`. */
-  waitForEvent(predicate: (event: NodeEvent) => boolean, timeoutMs: number, from?: number): Promise<NodeEvent>;
+  waitForEvent(
+    predicate: (event: NodeEvent) => boolean,
+    timeoutMs: number,
+    from?: number,
+  ): Promise<NodeEvent>;
   /** Writes one JSON line to the node's stdin (a command). */
   send(command: Record<string, unknown>): void;
   /** stderr tail, for error messages. */

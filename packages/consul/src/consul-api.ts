@@ -112,7 +112,9 @@ export function createConsulApi(options: ResolvedConsulOptions): ConsulApi {
       }
     },
     async destroySession(id, signal) {
-      await call('destroying the session', signal, timeout, (common) => raw.session.destroy({ ...common, id }));
+      await call('destroying the session', signal, timeout, (common) =>
+        raw.session.destroy({ ...common, id }),
+      );
     },
     async get(key, signal) {
       const body = await call(`reading ${key}`, signal, timeout, (common) => raw.kv.get({ ...common, key }));

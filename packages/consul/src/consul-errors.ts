@@ -41,7 +41,8 @@ export function summarize(error: unknown): ConsulRequestError {
         ? shape.statusCode
         : undefined;
   const code = typeof shape.code === 'string' ? shape.code : undefined;
-  const text = bodyText(shape.response?.body) ?? (typeof shape.message === 'string' ? shape.message : String(error));
+  const text =
+    bodyText(shape.response?.body) ?? (typeof shape.message === 'string' ? shape.message : String(error));
   const message = statusCode === undefined ? text : `HTTP ${statusCode}: ${text}`;
   return new ConsulRequestError(message.replace(/^consul: /, ''), statusCode, code);
 }
@@ -57,7 +58,10 @@ export function toConsulError(what: string, error: unknown): ElectionError {
     );
   }
   if (/No path to datacenter/i.test(cause.message)) {
-    return new ConfigurationError(`Consul knows no such datacenter (${cause.message}). Fix the datacenter option.`, options);
+    return new ConfigurationError(
+      `Consul knows no such datacenter (${cause.message}). Fix the datacenter option.`,
+      options,
+    );
   }
   if (/Session TTL/i.test(cause.message)) {
     return new ConfigurationError(

@@ -7,7 +7,10 @@ export interface MalformedReporter {
 }
 
 /** Junk under the prefix is skipped on every read, but said only once, so the logs do not flood. */
-export function createMalformedReporter(logger: Logger, emit: (error: MalformedEntryError) => void): MalformedReporter {
+export function createMalformedReporter(
+  logger: Logger,
+  emit: (error: MalformedEntryError) => void,
+): MalformedReporter {
   const reported = new Map<string, bigint>();
   return {
     report(found) {

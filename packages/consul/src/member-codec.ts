@@ -19,7 +19,11 @@ function malformed(key: string, reason: string, cause?: unknown): MalformedEntry
 }
 
 /** Reads a member key's value; a MalformedEntryError says why it is not a usable registration. */
-export function decodeMember(key: string, idFromKey: string, value: string | null): Member | MalformedEntryError {
+export function decodeMember(
+  key: string,
+  idFromKey: string,
+  value: string | null,
+): Member | MalformedEntryError {
   if (value === null || value.length === 0) return malformed(key, 'the key has no value.');
   let parsed: unknown;
   try {

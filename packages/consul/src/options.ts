@@ -58,7 +58,14 @@ export interface ResolvedConsulOptions {
   readonly leaveTimeoutMs: number;
 }
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** C0, DEL and C1 control characters: invisible in logs, and a hazard in key paths. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x20 || (unit >= 0x7f && unit <= 0x9f)) return true;
+  }
+  return false;
+}
 
 function fail(message: string): never {
   throw new ConfigurationError(message, { source: SOURCE });
@@ -67,7 +74,7 @@ function fail(message: string): never {
 function keySegment(name: string, value: unknown, fallback: string, allowSlash: boolean): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || value.length === 0) fail(`${name} must be a non-empty string.`);
-  if (CONTROL.test(value)) fail(`${name} ${JSON.stringify(value)} contains a control character.`);
+  if (hasControlCharacter(value)) fail(`${name} ${JSON.stringify(value)} contains a control character.`);
   if (!allowSlash && value.includes('/')) fail(`${name} ${JSON.stringify(value)} must not contain "/".`);
   if (value.startsWith('/') || value.endsWith('/') || value.includes('//')) {
     fail(`${name} ${JSON.stringify(value)} must not start or end with "/" nor contain "//" (Consul keys).`);
@@ -75,7 +82,14 @@ function keySegment(name: string, value: unknown, fallback: string, allowSlash: 
   return value;
 }
 
-function integer(name: string, value: unknown, fallback: number, min: number, max: number, unit: string): number {
+function integer(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max: number,
+  unit: string,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     fail(`${name} must be a whole number of ${unit} from ${min} to ${max}, got ${String(value)}.`);
@@ -91,7 +105,8 @@ function optionalString(name: string, value: unknown): string | undefined {
 
 /** Checks every option up front, so a typo fails createConsulMembership() rather than a request later. */
 export function resolveOptions(options: ConsulMembershipOptions = {}): ResolvedConsulOptions {
-  if (typeof options !== 'object' || options === null) fail('createConsulMembership() takes an options object.');
+  if (typeof options !== 'object' || options === null)
+    fail('createConsulMembership() takes an options object.');
   const hasConnection = ['host', 'port', 'secure', 'ca'].some(
     (key) => (options as Record<string, unknown>)[key] !== undefined,
   );
@@ -100,10 +115,12 @@ export function resolveOptions(options: ConsulMembershipOptions = {}): ResolvedC
     if (typeof client !== 'object' || client === null || !client.kv || !client.session) {
       fail('client must be a client created with `new Consul(...)` from the npm package "consul".');
     }
-    if (hasConnection) fail('Pass either client or host/port/secure/ca, not both: the client already has a connection.');
+    if (hasConnection)
+      fail('Pass either client or host/port/secure/ca, not both: the client already has a connection.');
   }
   const host = options.host === undefined ? '127.0.0.1' : optionalString('host', options.host);
-  if (options.secure !== undefined && typeof options.secure !== 'boolean') fail('secure must be true or false.');
+  if (options.secure !== undefined && typeof options.secure !== 'boolean')
+    fail('secure must be true or false.');
   return {
     client: options.client,
     connection: {

@@ -112,3 +112,19 @@ describe('leadership deadline and lost registrations', () => {
     expect(elector.state.phase).toBe('stopped');
   });
 });
+
+describe('permanent join failures', () => {
+  it('rejects start() at once when the backend refuses the member as misconfigured', async () => {
+    const { ConfigurationError } = await import('../src/index.js');
+    const clock = createTestClock();
+    const backend = createScriptedBackend();
+    let attempts = 0;
+    backend.joinWith = async () => {
+      attempts++;
+      throw new ConfigurationError('id "q" is not in the static member list');
+    };
+    const elector = createElector({ id: 'q', membership: backend, clock });
+    await expect(elector.start()).rejects.toThrow(/not in the static member list/);
+    expect(attempts).toBe(1);
+  });
+});

@@ -63,10 +63,11 @@ function jitteredBackoff(ceilingMs: number): IBackoff<unknown> {
 
 /**
  * Fault handling tuned for leader election. etcd3's defaults open a host's circuit for 5 s after
- * three failures and back watch reconnects off up to 30 s, so after an etcd restart a node would
- * sit idle for seconds while etcd is fine. Here the circuit half-opens after 500 ms, the global
- * policy only moves a failed call to another endpoint (the adapter runs its own jittered retries),
- * and grpc's own reconnect backoff is capped at 1 s on a channel that is not shared with others.
+ * three failures, so after an etcd restart a node would be refused by its own client for seconds
+ * while etcd is fine. Here the circuit half-opens after 500 ms, the global policy only moves a
+ * failed call to another endpoint (the adapter runs its own jittered retries), and grpc's own
+ * reconnect backoff is capped at 1 s on a channel that is not shared with others. (The watch
+ * backoff only concerns etcd3's watch manager, which the adapter does not use; 30 s by default.)
  */
 function faultHandling(endpointCount: number): NonNullable<IOptions['faultHandling']> {
   const recoverable = handleWhen(isRecoverableError);
@@ -110,7 +111,6 @@ export function createClient(options: EtcdMembershipOptions, requestTimeoutMs: n
     ...(auth === undefined ? {} : { auth: { username: auth.username, password: auth.password } }),
     // Streams (watch, keepalive) carry their own deadlines; unary calls never hang past this.
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
-    dialTimeout: requestTimeoutMs,
     grpcOptions: {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,

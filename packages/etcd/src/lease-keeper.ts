@@ -1,5 +1,5 @@
 import { type Clock, createBackoff, type Logger, SessionLostError } from '@election/core';
-import { castGrpcError, type Etcd3 } from 'etcd3';
+import { castGrpcError, type Etcd3, EtcdInvalidAuthTokenError } from 'etcd3';
 import { isLeaseGone, toElectionError, within, withTimeout } from './etcd-errors.js';
 import { SOURCE } from './options.js';
 
@@ -119,11 +119,28 @@ export class LeaseKeeper {
         );
         return;
       }
+      if (error instanceof EtcdInvalidAuthTokenError) this.refreshToken();
       const failure = toElectionError(error, `renew etcd lease ${leaseId}`);
       this.options.logger.debug({ err: failure }, 'lease renewal failed; retrying');
       this.options.onError(failure);
       this.schedule(this.backoff.next());
     }
+  }
+
+  /**
+   * etcd forgets auth tokens when it restarts. etcd3 fetches a new one when a unary call is
+   * refused, but not for streams, so make one unary call (which also says if the lease survived).
+   */
+  private refreshToken(): void {
+    const { client, leaseId, requestTimeoutMs } = this.options;
+    client.leaseClient.leaseTimeToLive({ ID: leaseId }, within(requestTimeoutMs)).then(
+      (response) => {
+        if (!this.stopped && Number(response.TTL) < 0) {
+          this.lose(new SessionLostError(`etcd lease ${leaseId} no longer exists.`, { source: SOURCE }));
+        }
+      },
+      (error: unknown) => this.options.logger.debug({ err: error }, 'could not refresh the auth token yet'),
+    );
   }
 
   private lose(cause: Error): void {

@@ -1,5 +1,12 @@
 import type { MembershipSession } from '../contracts/backend.js';
-import { DuplicateMemberError, type ElectionError, LifecycleError, StartTimeoutError } from '../errors.js';
+import {
+  ConfigurationError,
+  DuplicateMemberError,
+  type ElectionError,
+  InvalidIdError,
+  LifecycleError,
+  StartTimeoutError,
+} from '../errors.js';
 import { createBackoff } from '../time/backoff.js';
 import { sleep } from '../time/clock.js';
 import { abortable } from './abortable.js';
@@ -48,7 +55,12 @@ export async function joinWithRetry(
       if (loop.signal.aborted) throw stoppedError();
       if (error instanceof StartTimeoutError) throw error;
       const failure = toElectionError(error, `joining the ${backend.name} backend`);
-      if (failure instanceof DuplicateMemberError && loop.initial) throw failure;
+      // Retrying cannot fix these: say so at start() instead of retrying forever.
+      const permanent =
+        failure instanceof DuplicateMemberError ||
+        failure instanceof ConfigurationError ||
+        failure instanceof InvalidIdError;
+      if (permanent && loop.initial) throw failure;
       lastError = failure;
       loop.reportError(failure);
       const delay = backoff.next();

@@ -1,0 +1,185 @@
+import { fileURLToPath } from 'node:url';
+import { findOnPath, startThrowawayEtcd, type ThrowawayEtcd } from './demo/etcd-server.js';
+import { freePorts } from './demo/free-port.js';
+import { LiveView, seconds } from './demo/live-view.js';
+import { type NodeProcess, spawnNode, stopProcess } from './demo/processes.js';
+import { bold, cyan, dim, green, red } from './demo/style.js';
+
+/** The whole demo must finish well inside a minute; past this it gives up and says so. */
+const DEMO_BUDGET_MS = 55_000;
+/** Per step (election, failover, hand-back); etcd's failover waits for a 2 s lease to expire. */
+const STEP_TIMEOUT_MS = 15_000;
+const IDS = ['node-1', 'node-2', 'node-3'] as const;
+/** After each step the view keeps running this long: time to read it, and proof that it holds still. */
+const HOLD_MS = 1000;
+
+type DemoBackend = 'static' | 'etcd';
+
+const print = (line = '') => process.stdout.write(`${line}\n`);
+const began = performance.now();
+const elapsed = () => performance.now() - began;
+
+function parseDemoArgs(argv: readonly string[]): DemoBackend {
+  const value =
+    argv.length === 0 ? 'static' : argv.length === 2 && argv[0] === '--backend' ? argv[1] : undefined;
+  const inline = argv.length === 1 ? /^--backend=(.*)$/.exec(argv[0] ?? '')?.[1] : undefined;
+  const backend = value ?? inline;
+  if (backend !== 'static' && backend !== 'etcd') {
+    process.stderr.write(
+      `demo: unexpected arguments "${argv.join(' ')}". Usage: pnpm demo [--backend static|etcd]\n`,
+    );
+    process.exit(2);
+  }
+  return backend;
+}
+
+/** Per-node CLI flags: static nodes list each other; etcd nodes share a fresh election on one etcd. */
+function nodeArgs(backend: DemoBackend, ports: readonly number[], etcd: ThrowawayEtcd | undefined) {
+  const url = (i: number) => `http://127.0.0.1:${ports[i]}`;
+  const election = `demo-${process.pid}`;
+  return (i: number): string[] => {
+    const common = ['--id', IDS[i] ?? '', '--listen', `127.0.0.1:${ports[i]}`, '--log-level', 'info'];
+    if (backend === 'etcd')
+      return [
+        ...common,
+        '--backend',
+        'etcd',
+        '--etcd',
+        etcd?.endpoint ?? '',
+        '--election',
+        election,
+        '--ttl',
+        '2',
+      ];
+    const peers = IDS.flatMap((id, j) => (j === i ? [] : [`${id}=${url(j)}`])).join(',');
+    return [...common, '--peers', peers];
+  };
+}
+
+/** Echoes the one log line per leadership change that each node writes. */
+function onNodeLog(id: string, line: string): void {
+  let entry: { event?: string; leaderId?: string | null; reason?: string; term?: string | null };
+  try {
+    entry = JSON.parse(line) as typeof entry;
+  } catch {
+    return;
+  }
+  if (entry.event !== 'leader-changed') return;
+  const term = entry.term ? `, term ${entry.term}` : '';
+  print(dim(`           ${id} log: leader → ${entry.leaderId ?? 'none'} (${entry.reason}${term})`));
+}
+
+async function main(): Promise<void> {
+  const backend = parseDemoArgs(process.argv.slice(2));
+  const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url));
+  let etcd: ThrowawayEtcd | undefined;
+  const running = new Map<string, NodeProcess>();
+  const cleanup = async () => {
+    await Promise.all([...running.values()].map((node) => stopProcess(node, 'SIGKILL')));
+    await etcd?.stop();
+  };
+  const budget = setTimeout(() => {
+    print(red(`demo: did not finish within ${seconds(DEMO_BUDGET_MS)}; stopping everything.`));
+    void cleanup().finally(() => process.exit(1));
+  }, DEMO_BUDGET_MS);
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+
+  print(bold(`election-node demo: ${IDS.length} nodes on the ${backend} backend, all on 127.0.0.1`));
+  if (backend === 'etcd') {
+    const binary = findOnPath('etcd');
+    if (!binary) {
+      process.stderr.write('demo: `etcd` is not on PATH. Install etcd 3.4+ or run `pnpm demo` (static).\n');
+      process.exit(1);
+    }
+    etcd = await startThrowawayEtcd(binary);
+    print(dim(`  throwaway etcd (${binary}) on ${etcd.endpoint}, deleted at the end`));
+  } else {
+    print(dim('  static member list, liveness by HTTP probes of /healthz, view mode (no fencing token)'));
+  }
+
+  const ports = await freePorts(IDS.length);
+  const argsFor = nodeArgs(backend, ports, etcd);
+  const nodes = IDS.map((id, i) => ({ id, url: `http://127.0.0.1:${ports[i]}` }));
+  const start = (i: number) => {
+    const id = IDS[i] ?? '';
+    running.set(
+      id,
+      spawnNode(id, {
+        cliPath,
+        args: argsFor(i),
+        onLog: onNodeLog,
+        onError: (nodeId, line) => print(red(`           ${nodeId} stderr: ${line}`)),
+      }),
+    );
+  };
+  const view = new LiveView({ nodes, intervalMs: 150, print, elapsed });
+  const hold = async (leader: string) => {
+    await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
+    const now = view.agreedLeader();
+    if (now !== leader)
+      throw new Error(`leadership did not hold still: expected ${leader}, now ${now ?? 'no agreement'}`);
+  };
+
+  try {
+    print();
+    print(cyan(`» starting ${IDS.join(', ')}`));
+    for (let i = 0; i < IDS.length; i++) start(i);
+    view.start();
+    const first = await view.waitForAgreement(3, STEP_TIMEOUT_MS);
+    print(green(`✔ ${first} leads and all three nodes agree (${seconds(elapsed())} after start)`));
+    await hold(first);
+
+    print();
+    print(
+      cyan(`» killing the leader ${first} with SIGKILL (no goodbye: its peers must notice by themselves)`),
+    );
+    const killedAt = performance.now();
+    const leaderProcess = running.get(first);
+    if (leaderProcess) await stopProcess(leaderProcess, 'SIGKILL');
+    running.delete(first);
+    const second = await view.waitForAgreement(2, STEP_TIMEOUT_MS);
+    print(green(`✔ failover: ${second} leads, ${seconds(performance.now() - killedAt)} after the kill`));
+    await hold(second);
+
+    print();
+    print(cyan(`» restarting ${first}; it ranks first, so leadership goes back to it`));
+    const restartedAt = performance.now();
+    start(IDS.indexOf(first as (typeof IDS)[number]));
+    await view.waitForAgreement(3, STEP_TIMEOUT_MS, first);
+    print(
+      green(
+        `✔ hand-back: ${first} leads again, ${seconds(performance.now() - restartedAt)} after the restart`,
+      ),
+    );
+    await hold(first);
+
+    print();
+    print(cyan('» stopping every node with SIGTERM (each resigns and leaves)'));
+    view.stop();
+    const exits = await Promise.all([...running.values()].map((node) => stopProcess(node, 'SIGTERM')));
+    const ids = [...running.keys()];
+    running.clear();
+    let clean = true;
+    exits.forEach((exit, i) => {
+      const ok = exit.code === 0;
+      clean &&= ok;
+      print(
+        `  ${ids[i]} exited with ${exit.code ?? exit.signal} in ${exit.ms} ms ${ok ? green('✔') : red('✖')}`,
+      );
+    });
+    await etcd?.stop();
+    etcd = undefined;
+    print();
+    print(bold(`Leader after each step: ${view.history.join(' → ')}`));
+    print(`Done in ${seconds(elapsed())}.`);
+    clearTimeout(budget);
+    process.exit(clean ? 0 : 1);
+  } catch (error) {
+    view.stop();
+    print(red(`demo failed: ${error instanceof Error ? error.message : String(error)}`));
+    await cleanup();
+    process.exit(1);
+  }
+}
+
+void main();

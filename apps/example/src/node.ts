@@ -1,0 +1,109 @@
+import { ConfigurationError, createElector, type Elector, type MembershipBackend } from '@election/core';
+import type { Logger } from 'pino';
+import { loadBackend } from './backend.js';
+import { type NodeConfig, UsageError } from './flags.js';
+import { startStatusServer } from './http-server.js';
+import { FencedLedger, startLeaderTask } from './leader-task.js';
+import { logLeadershipChanges } from './leadership-log.js';
+import { coreLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+
+export interface RunningNode {
+  /** Base URL of the HTTP endpoints. */
+  readonly url: string;
+  readonly elector: Elector;
+  /** Resolves once the node has joined (or was stopped before it could). */
+  readonly joined: Promise<void>;
+  /** Resign, leave, close the backend and the HTTP server. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface NodeOptions {
+  readonly logger: Logger;
+  /** Time between two steps of the leader-only task, ms. Default 5000. */
+  readonly taskIntervalMs?: number;
+}
+
+/** Turns a ConfigurationError raised by a backend or the elector from the flags' values into exit code 2. */
+function asUsageError(error: unknown): unknown {
+  return error instanceof ConfigurationError ? new UsageError(error.message) : error;
+}
+
+/**
+ * One election node: the HTTP server first (its URL is this node's address in a static list), then
+ * the backend and the elector. `start()` keeps retrying an unreachable backend; `stop()` ends that.
+ */
+export async function startNode(config: NodeConfig, options: NodeOptions): Promise<RunningNode> {
+  const { logger } = options;
+  const openBackend = await loadBackend(config);
+  const metrics = createMetrics();
+  const source: { elector: Elector | undefined; ready: boolean; registry: typeof metrics.registry } = {
+    elector: undefined,
+    ready: false,
+    registry: metrics.registry,
+  };
+  const server = await startStatusServer(source, config.listen, (error) =>
+    logger.error({ err: error }, 'HTTP server error'),
+  );
+  logger.info({ event: 'listening', url: server.url, backend: config.backend }, `listening on ${server.url}`);
+
+  let backend: MembershipBackend;
+  let elector: Elector;
+  try {
+    backend = openBackend(server.url);
+    elector = createElector({
+      id: config.id,
+      membership: backend,
+      ...(config.mode === undefined ? {} : { mode: config.mode }),
+      ...(config.priority === 0 ? {} : { priority: config.priority }),
+      ...(config.observer ? { observer: true } : {}),
+      ...(config.ttlSeconds === undefined ? {} : { ttlMs: config.ttlSeconds * 1000 }),
+      meta: { url: server.url },
+      logger: coreLogger(logger),
+    });
+  } catch (error) {
+    await server.close();
+    throw asUsageError(error);
+  }
+  source.elector = elector;
+  metrics.observe(elector);
+  logLeadershipChanges(elector, logger);
+
+  const shutdown = new AbortController();
+  const task = startLeaderTask(elector, logger, {
+    ledger: new FencedLedger(),
+    intervalMs: options.taskIntervalMs ?? 5000,
+    signal: shutdown.signal,
+  }).catch((error: unknown) => logger.error({ err: error }, 'the leader-only task failed'));
+
+  const joined = elector.start().then(
+    () => {
+      if (shutdown.signal.aborted) return;
+      source.ready = true;
+      const state = elector.state;
+      logger.info({ event: 'joined', mode: elector.mode, members: state.members.map((m) => m.id) }, 'joined');
+    },
+    (error: unknown) => {
+      // Rejected by stop() during the join: expected. Anything else is a real startup failure.
+      if (!shutdown.signal.aborted) throw asUsageError(error);
+    },
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      source.ready = false;
+      // Stop the elector first, so the leader task ends with the demotion reason ("stopped").
+      await elector.stop({ resign: true });
+      shutdown.abort();
+      await task;
+      await backend
+        .close()
+        .catch((error: unknown) => logger.warn({ err: error }, 'closing the backend failed'));
+      await server.close();
+      logger.info({ event: 'stopped' }, 'stopped');
+    })();
+    return stopping;
+  };
+  return { url: server.url, elector, joined, stop };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { findOnPath } from '../src/demo/etcd-server.js';
+import { CLI, DEMO, requireBuilt, spawnScript } from './helpers.js';
+
+async function runDemo(args: string[]) {
+  requireBuilt(CLI);
+  const demo = spawnScript(DEMO, args);
+  const started = performance.now();
+  const exit = await demo.exited;
+  return {
+    exit,
+    seconds: (performance.now() - started) / 1000,
+    output: demo.stdout(),
+    errors: demo.stderr(),
+  };
+}
+
+function expectFailoverAndHandBack(output: string): void {
+  const failover = /✔ failover: (node-\d) leads/.exec(output);
+  expect(failover?.[1]).toBeDefined();
+  expect(failover?.[1]).not.toBe('node-1');
+  expect(output).toMatch(/✔ node-1 leads and all three nodes agree/);
+  expect(output).toMatch(/✔ hand-back: node-1 leads again/);
+  expect(output).toContain(`Leader after each step: node-1 → ${failover?.[1]} → node-1`);
+  expect(output.match(/exited with 0 in \d+ ms/g)).toHaveLength(3);
+}
+
+describe('pnpm demo', () => {
+  it('runs three static nodes, fails over after a SIGKILL, hands back, and exits 0 in under 60 s', async () => {
+    const { exit, seconds, output, errors } = await runDemo([]);
+    expect(errors).toBe('');
+    expect(exit.code).toBe(0);
+    expect(seconds).toBeLessThan(60);
+    expect(output).toContain('3 nodes on the static backend');
+    expectFailoverAndHandBack(output);
+  }, 70_000);
+
+  it.skipIf(!findOnPath('etcd'))(
+    'does the same with --backend etcd on a throwaway etcd',
+    async () => {
+      const { exit, seconds, output, errors } = await runDemo(['--backend', 'etcd']);
+      expect(errors).toBe('');
+      expect(exit.code).toBe(0);
+      expect(seconds).toBeLessThan(60);
+      expect(output).toContain('3 nodes on the etcd backend');
+      expect(output).toMatch(/term \d+/);
+      expectFailoverAndHandBack(output);
+    },
+    70_000,
+  );
+
+  it('rejects an unknown backend with exit code 2', async () => {
+    const { exit, errors } = await runDemo(['--backend', 'zookeeper']);
+    expect(exit.code).toBe(2);
+    expect(errors).toMatch(/Usage: pnpm demo \[--backend static\|etcd\]/);
+  });
+});

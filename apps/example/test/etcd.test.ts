@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findOnPath, startThrowawayEtcd, type ThrowawayEtcd } from '../src/demo/etcd-server.js';
+import {
+  CLI,
+  getText,
+  killLeftovers,
+  listenUrl,
+  requireBuilt,
+  type Spawned,
+  spawnCli,
+  waitFor,
+} from './helpers.js';
+
+const run = promisify(execFile);
+const etcdBinary = findOnPath('etcd');
+const etcdctl = findOnPath('etcdctl');
+let etcd: ThrowawayEtcd | undefined;
+const spawned: Spawned[] = [];
+
+/** Every key of one election, read with etcdctl (a different client than the node's own). */
+async function keysOf(election: string): Promise<string[]> {
+  const { stdout } = await run(
+    etcdctl ?? 'etcdctl',
+    [`--endpoints=${etcd?.endpoint}`, 'get', '--prefix', '--keys-only', `election/${election}/`],
+    { env: { ...process.env, ETCDCTL_API: '3' } },
+  );
+  return stdout.split('\n').filter((line) => line.trim() !== '');
+}
+
+// etcd is part of the dev setup (scripts/ensure-etcd.mjs); without it these cases say why they skip.
+describe.skipIf(!etcdBinary || !etcdctl)(
+  'election-node on etcd (spawned, throwaway etcd on loopback)',
+  () => {
+    beforeAll(async () => {
+      requireBuilt(CLI);
+      etcd = await startThrowawayEtcd(etcdBinary ?? 'etcd');
+    }, 30_000);
+    afterEach(() => killLeftovers(spawned));
+    afterAll(async () => etcd?.stop());
+
+    it('leads in confirmed mode with a decimal term, and on SIGTERM removes its keys and exits 0 within 2 s', async () => {
+      const node = spawnCli([
+        '--id',
+        'a',
+        '--backend',
+        'etcd',
+        '--etcd',
+        etcd?.endpoint ?? '',
+        '--election',
+        'sigterm',
+        '--ttl',
+        '5',
+      ]);
+      spawned.push(node);
+      const url = await listenUrl(node);
+      const status = await waitFor('a to lead', async () => {
+        const body = JSON.parse((await getText(`${url}/status`)).body) as {
+          isLeader: boolean;
+          term: unknown;
+        };
+        return body.isLeader ? body : undefined;
+      });
+      expect(status).toMatchObject({
+        id: 'a',
+        leaderId: 'a',
+        backend: 'etcd',
+        phase: 'leader',
+        members: ['a'],
+      });
+      expect(status.term).toMatch(/^[1-9]\d*$/);
+      expect((await getText(`${url}/metrics`)).body).toMatch(
+        new RegExp(`^election_term ${status.term}$`, 'm'),
+      );
+      expect(await keysOf('sigterm')).toEqual(['election/sigterm/leader', 'election/sigterm/members/a']);
+      const changed = node.logs.find((line) => line.event === 'leader-changed');
+      expect(changed).toMatchObject({ leaderId: 'a', term: status.term, reason: 'elected' });
+
+      const sent = performance.now();
+      node.child.kill('SIGTERM');
+      expect((await node.exited).code).toBe(0);
+      expect(performance.now() - sent).toBeLessThan(2000);
+      // Gone at once, not after the 5 s TTL: the node revoked its lease when it left.
+      expect(await keysOf('sigterm')).toEqual([]);
+    });
+
+    it('hands over to the next node as soon as the leader is stopped', async () => {
+      const args = (id: string) => [
+        '--id',
+        id,
+        '--backend',
+        'etcd',
+        '--etcd',
+        etcd?.endpoint ?? '',
+        '--election',
+        'handover',
+        '--ttl',
+        '10',
+      ];
+      const a = spawnCli(args('a'));
+      const b = spawnCli(args('b'));
+      spawned.push(a, b);
+      const bUrl = await listenUrl(b);
+      const statusOfB = async () =>
+        JSON.parse((await getText(`${bUrl}/status`)).body) as Record<string, unknown>;
+      const before = await waitFor('b to follow a', async () => {
+        const status = await statusOfB();
+        return status.leaderId === 'a' ? status : undefined;
+      });
+      const stoppedAt = performance.now();
+      a.child.kill('SIGTERM');
+      expect((await a.exited).code).toBe(0);
+      const after = await waitFor('b to lead', async () => {
+        const status = await statusOfB();
+        return status.isLeader ? status : undefined;
+      });
+      // Well inside the 10 s TTL: the handover came from the leave, not from an expiry.
+      expect(performance.now() - stoppedAt).toBeLessThan(5000);
+      expect(BigInt(after.term as string)).toBeGreaterThan(BigInt(before.term as string));
+      b.child.kill('SIGTERM');
+      expect((await b.exited).code).toBe(0);
+    });
+  },
+);

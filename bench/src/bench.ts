@@ -1,0 +1,64 @@
+/**
+ * `pnpm bench`: the core micro-benchmarks, failover and load against two baselines on local etcd,
+ * and the 1,000-member scale run; prints one table and writes docs/benchmarks.md.
+ * Flags: see config.ts. Progress goes to stderr, the table to stdout.
+ */
+import { loadavg } from 'node:os';
+import { parseBenchConfig } from './config.js';
+import { type CoreResults, runCore } from './core/run-core.js';
+import { createFailoverSuite, type FailoverResults } from './failover/run-failover-suite.js';
+import { describeMachine } from './report/machine.js';
+import { renderTable, tableRows } from './report/render.js';
+import type { BenchResults } from './report/results.js';
+import { DOCS_PATH, writeBenchmarksDoc } from './report/write-docs.js';
+import { runScale, type ScaleResult } from './scale/run-scale.js';
+
+const config = parseBenchConfig();
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const machine = describeMachine();
+const startedAt = new Date();
+log(
+  `bench: ${machine.nproc} CPUs, Node ${machine.node}, etcd ${machine.etcd}, load ${machine.loadAtStart.toFixed(1)}`,
+);
+
+// CPU-bound and timing-sensitive parts first, on a quiet machine; the seed's slow rounds overlap the rest.
+let core: CoreResults | undefined;
+if (config.parts.has('core')) core = await runCore(log);
+let failover: FailoverResults | undefined;
+let scale: ScaleResult | undefined;
+if (config.parts.has('failover')) {
+  const suite = createFailoverSuite({ rounds: config.rounds, loadWindowMs: config.loadWindowMs }, log);
+  await suite.quiet();
+  await suite.loud();
+  if (config.parts.has('scale')) scale = await runScale(scaleOptions(), log);
+  failover = await suite.results();
+} else if (config.parts.has('scale')) {
+  scale = await runScale(scaleOptions(), log);
+}
+
+const results: BenchResults = {
+  machine,
+  startedAt: startedAt.toISOString(),
+  durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+  loadAtEnd: loadavg()[0] ?? 0,
+  rounds: config.rounds,
+  ...(core ? { core } : {}),
+  ...(failover ? { failover } : {}),
+  ...(scale ? { scale } : {}),
+};
+const table = renderTable(tableRows(results));
+process.stdout.write(`${table}\n`);
+if (config.writeDocs && config.parts.size === 3) {
+  await writeBenchmarksDoc(results, table);
+  log(`bench: wrote ${DOCS_PATH}`);
+} else {
+  log('bench: partial run (or --no-docs); docs/benchmarks.md left as it was');
+}
+
+function scaleOptions() {
+  return {
+    members: config.scaleMembers,
+    crashRounds: config.scaleCrashRounds,
+    gracefulRounds: config.scaleGracefulRounds,
+  };
+}

@@ -1,0 +1,61 @@
+import type { LoadRow } from '../load/measure-load.js';
+import { type FailoverRow, measureSubject } from './measure-subject.js';
+import { etcd3Subject, librarySubject, seedSubject } from './subjects.js';
+
+export interface FailoverResults {
+  readonly rows: readonly FailoverRow[];
+  readonly load: readonly LoadRow[];
+}
+
+export interface FailoverSuite {
+  /** The millisecond-scale runs, done while nothing else runs: graceful handover and etcd3 resign. */
+  quiet(): Promise<void>;
+  /** Crash runs (second-scale, after a TTL) in the foreground, the seed's runs in the background. */
+  loud(): Promise<void>;
+  /** Waits for the background seed runs; then every row is in. */
+  results(): Promise<FailoverResults>;
+}
+
+/**
+ * The failover and load comparison. Each subject and fault gets its own etcd, so the load counters
+ * of one never include another's traffic. The seed's rounds wait out its 5 s poll, so they run in the
+ * background while the crash runs and the scale run go on; their results are seconds, not ms.
+ */
+export function createFailoverSuite(
+  options: { readonly rounds: number; readonly loadWindowMs: number },
+  log: (line: string) => void,
+): FailoverSuite {
+  const rows: FailoverRow[] = [];
+  const load: LoadRow[] = [];
+  let seed: Promise<void> = Promise.resolve();
+  const run = async (subject: typeof librarySubject, fault: 'graceful' | 'crash', withLoad: boolean) => {
+    const result = await measureSubject(subject, fault, {
+      rounds: options.rounds,
+      ...(withLoad ? { loadWindowMs: options.loadWindowMs } : {}),
+    });
+    rows.push(result.failover);
+    if (result.load) load.push(result.load);
+    log(
+      `failover: ${subject.label} ${fault}: median ${Math.round(result.failover.elected.median)} ms over ${result.failover.elected.count} rounds`,
+    );
+  };
+  return {
+    async quiet() {
+      await run(librarySubject, 'graceful', false);
+      await run(etcd3Subject, 'graceful', false);
+    },
+    async loud() {
+      seed = Promise.all([run(seedSubject, 'crash', true), run(seedSubject, 'graceful', false)]).then(
+        () => {},
+      );
+      // Awaited in results(); this branch only keeps a failure from counting as unhandled meanwhile.
+      seed.catch(() => {});
+      await run(librarySubject, 'crash', true);
+      await run(etcd3Subject, 'crash', true);
+    },
+    async results() {
+      await seed;
+      return { rows, load };
+    },
+  };
+}

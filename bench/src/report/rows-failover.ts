@@ -1,0 +1,56 @@
+import { FAILOVER_TTL_SECONDS, type FailoverRow } from '../failover/measure-subject.js';
+import type { FailoverResults } from '../failover/run-failover-suite.js';
+import { etcd3Subject, librarySubject } from '../failover/subjects.js';
+import { fmt } from '../util/stats.js';
+import type { TableRow } from './results.js';
+
+const FAULT_NAMES: Record<string, Record<string, string>> = {
+  [librarySubject.label]: { graceful: 'graceful stop (resign)', crash: 'crash (SIGKILL)' },
+  [etcd3Subject.label]: { graceful: 'resign()', crash: 'crash (SIGKILL)' },
+};
+
+export function failoverRows(failover: FailoverResults): TableRow[] {
+  const find = (subject: string, fault: string) =>
+    failover.rows.find((row) => row.subject === subject && row.fault === fault);
+  const etcd3Crash = find(etcd3Subject.label, 'crash');
+  const rows: TableRow[] = [];
+  for (const row of failover.rows) {
+    const { target, verdict } = judge(row, etcd3Crash);
+    const fault =
+      FAULT_NAMES[row.subject]?.[row.fault] ??
+      (row.fault === 'graceful' ? 'SIGTERM (lease revoked)' : 'crash (SIGKILL)');
+    rows.push({
+      part: 'failover',
+      measure: `${row.subject}: ${fault}, 3 nodes, TTL ${FAILOVER_TTL_SECONDS} s, ${row.elected.count} rounds`,
+      result: `new leader: median **${fmt(row.elected.median)} ms** · p99 ${fmt(row.elected.p99)} ms; all know: median ${fmt(row.allKnow.median)} · p99 ${fmt(row.allKnow.p99)} ms`,
+      target,
+      verdict,
+    });
+  }
+  for (const load of failover.load) {
+    const entries = [...load.perNodePerMinute].sort((a, b) => b[1] - a[1]);
+    const total = entries.reduce((sum, [, count]) => sum + count, 0);
+    const onlyKeepalives = entries.every(([method]) => method === 'Lease/LeaseKeepAlive');
+    const isLibrary = load.label === librarySubject.label;
+    rows.push({
+      part: 'load',
+      measure: `${load.label}: steady state, gRPC messages etcd received per node per minute (${Math.round(load.windowMs / 1000)} s window, ${load.nodes} nodes)`,
+      result: `${fmt(total)} total: ${entries.map(([method, count]) => `${method} ${fmt(count)}`).join(' · ') || 'none'}`,
+      target: isLibrary ? 'only lease keepalives' : '',
+      verdict: isLibrary ? (onlyKeepalives ? 'PASS' : 'FAIL') : '',
+    });
+  }
+  return rows;
+}
+
+function judge(row: FailoverRow, etcd3Crash: FailoverRow | undefined): { target: string; verdict: string } {
+  if (row.subject !== librarySubject.label) return { target: 'baseline', verdict: '' };
+  if (row.fault === 'graceful')
+    return { target: 'median < 15 ms', verdict: row.elected.median < 15 ? 'PASS' : 'FAIL' };
+  const ceiling = FAILOVER_TTL_SECONDS * 1000 + 250;
+  const notWorse = etcd3Crash === undefined || row.elected.median <= etcd3Crash.elected.median;
+  return {
+    target: `median ≤ etcd3 crash median; max ≤ TTL + 250 ms (${ceiling} ms)`,
+    verdict: notWorse && row.elected.max <= ceiling ? 'PASS' : 'FAIL',
+  };
+}

@@ -1,0 +1,95 @@
+import { type Clock, createBackoff, type ElectionError, type Logger, sleep } from '@election/core';
+import type { ConsulApi } from './consul-api.js';
+import { asElectionError } from './consul-errors.js';
+import type { KvEntry } from './kv-entry.js';
+import { createTokenBucket } from './token-bucket.js';
+
+/** Quick successive answers allowed before the rate limit applies (Consul suggests about 2). */
+const WATCH_BURST = 3;
+
+export interface PrefixWatchOptions {
+  readonly api: ConsulApi;
+  readonly prefix: string;
+  readonly waitSeconds: number;
+  readonly minIntervalMs: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Every entry under the prefix, each time Consul's index for it moves (and after a reset). */
+  readonly onData: (entries: KvEntry[]) => void;
+  readonly onError: (error: ElectionError) => void;
+}
+
+export interface PrefixWatch {
+  stop(): void;
+}
+
+/** Resolves after `ms`, or early when `signal` aborts (stop() is the only thing that aborts it). */
+function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return sleep(clock, ms, signal).catch(() => undefined);
+}
+
+/**
+ * A blocking-query loop on one prefix (`?recurse&index=&wait=`), following Consul's rules: reset the
+ * index to 0 when it goes backwards (snapshot restore, reaped tombstones), never block on an index
+ * below 1, rate-limit the loop so it cannot spin, and back off (capped, jittered) on errors.
+ */
+export function startPrefixWatch(options: PrefixWatchOptions): PrefixWatch {
+  const { api, prefix, waitSeconds, clock, logger } = options;
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const errorBackoff = createBackoff({ initialMs: 100, maxMs: 2000 });
+  const bucket = createTokenBucket(clock, WATCH_BURST, options.minIntervalMs);
+  let index = 0n;
+
+  async function loop(): Promise<void> {
+    while (!signal.aborted) {
+      const wait = bucket.take();
+      if (wait > 0) await pause(clock, wait, signal);
+      if (signal.aborted) return;
+      let result: Awaited<ReturnType<ConsulApi['list']>>;
+      try {
+        result = await api.list(prefix, index, waitSeconds, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        options.onError(asElectionError(error, `watching ${prefix}`));
+        await pause(clock, errorBackoff.next(), signal);
+        continue;
+      }
+      // An answer that raced stop() is dropped: nobody may hear from a stopped watch.
+      if (signal.aborted) return;
+      errorBackoff.reset();
+      let next = result.index;
+      if (next === undefined) {
+        // Without X-Consul-Index there is nothing to block on; the token bucket bounds the polling.
+        logger.warn({ prefix }, 'Consul answered without X-Consul-Index; polling instead of blocking');
+        index = 0n;
+        options.onData(result.entries);
+        continue;
+      }
+      // An index of 0 would make the next query return at once; 1 is always safe to block on.
+      if (next < 1n) next = 1n;
+      if (next < index) {
+        logger.info(
+          { prefix, from: index.toString(), to: next.toString() },
+          'Consul index went backwards; resetting',
+        );
+        index = 0n;
+        options.onData(result.entries);
+        continue;
+      }
+      if (next === index) continue; // The wait ran out, or an idempotent write: nothing changed.
+      index = next;
+      options.onData(result.entries);
+    }
+  }
+
+  loop().catch((error: unknown) => {
+    // loop() handles its own failures; reaching here is a bug, reported rather than left unhandled.
+    logger.error({ err: error }, 'the Consul watch loop failed unexpectedly');
+  });
+  return {
+    stop() {
+      controller.abort();
+    },
+  };
+}

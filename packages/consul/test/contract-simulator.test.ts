@@ -1,0 +1,14 @@
+import { runContractSuite } from '@election/testing';
+import * as vitest from 'vitest';
+import { simulatorCluster } from './support/contract-clusters.js';
+
+// Against the Consul SIMULATOR. It invalidates an expired session at exactly TTL here (the early
+// end of Consul's "between TTL and 2×TTL"), so crash cases take 5–10 s, not 15–20 s; the 2×TTL
+// worst case is covered by test/faults/crash-failover.test.ts. "Nothing happens" windows: 3 s.
+runContractSuite(vitest, simulatorCluster({ sessionExpiry: 'ttl' }), {
+  name: 'consul (simulator)',
+  lock: true,
+  ttlMs: 10_000,
+  timeoutMs: 5_000,
+  settleMs: 3_000,
+});

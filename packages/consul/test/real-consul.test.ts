@@ -1,0 +1,25 @@
+import { runContractSuite } from '@election/testing';
+import * as vitest from 'vitest';
+import { realConsulSkipReason, realConsulTarget } from './support/consul-target.js';
+import { realConsulCluster } from './support/contract-clusters.js';
+import { registerFaultScenarios } from './support/fault-scenarios.js';
+
+// The same suites as against the simulator, run against a real Consul agent on loopback when
+// CONSUL_HTTP_ADDR is set (CONSUL_HTTP_TOKEN and CONSUL_CACERT are honoured). CI does not set it:
+// there, only the simulator runs, and this file reports itself as skipped.
+const skipReason = realConsulSkipReason();
+if (skipReason) console.info(`[@election/consul] real Consul suites skipped: ${skipReason}`);
+
+if (skipReason) vitest.it.skip(`real Consul: skipped, ${skipReason}`, () => {});
+
+vitest.describe.skipIf(skipReason !== undefined)('real Consul', () => {
+  // Real servers invalidate at 2×TTL, so a crash may take up to 20 s to fail over.
+  runContractSuite(vitest, realConsulCluster(), {
+    name: 'consul (real Consul)',
+    lock: true,
+    ttlMs: 10_000,
+    timeoutMs: 12_000,
+    settleMs: 3_000,
+  });
+  registerFaultScenarios('faults against a real Consul', realConsulTarget, { simulator: false });
+});

@@ -1,0 +1,107 @@
+import { createElector, type Elector, type ElectorEvent, type MembershipBackend } from '@election/core';
+import { waitFor } from '@election/testing';
+import { createConsulMembership } from '../../src/index.js';
+import { type ConsulTarget, uniqueElection } from './consul-target.js';
+
+interface Node {
+  readonly elector: Elector;
+  readonly backend: MembershipBackend;
+  readonly events: ElectorEvent[];
+  running: boolean;
+}
+
+/** Electors from @election/core on the Consul adapter, one backend (one client) each, in one election. */
+export class ElectorCluster {
+  readonly election = uniqueElection('faults');
+  private readonly nodes: Node[] = [];
+
+  constructor(
+    readonly target: ConsulTarget,
+    private readonly ttlMs = 10_000,
+  ) {}
+
+  async start(id: string, options: { priority?: number } = {}): Promise<Elector> {
+    const backend = createConsulMembership(this.target.membershipOptions({ election: this.election }));
+    const elector = createElector({ id, membership: backend, ttlMs: this.ttlMs, ...options });
+    const node: Node = { elector, backend, events: [], running: true };
+    elector.subscribe((event) => node.events.push(event));
+    this.nodes.push(node);
+    await elector.start();
+    return elector;
+  }
+
+  async stop(elector: Elector, resign: boolean): Promise<void> {
+    const node = this.node(elector);
+    node.running = false;
+    await elector.stop({ resign });
+  }
+
+  byId(id: string): Elector {
+    const node = this.nodes.find((n) => n.elector.id === id);
+    if (!node) throw new Error(`no elector ${id}`);
+    return node.elector;
+  }
+
+  eventsOf(elector: Elector): readonly ElectorEvent[] {
+    return this.node(elector).events;
+  }
+
+  running(): Elector[] {
+    return this.nodes.filter((n) => n.running).map((n) => n.elector);
+  }
+
+  /** Every running elector names `id` as leader, and `id` itself leads. */
+  agreeOn(id: string): boolean {
+    const running = this.running();
+    return (
+      running.length > 0 &&
+      running.every((e) => e.state.leaderId === id && e.state.isLeader === (e.id === id))
+    );
+  }
+
+  async waitForLeader(id: string, timeoutMs: number): Promise<void> {
+    await waitFor(() => this.agreeOn(id), {
+      timeoutMs,
+      stepMs: 5,
+      message: `every running node to agree that ${id} leads`,
+      describe: () => this.describe(),
+    });
+  }
+
+  describe(): string {
+    return this.running()
+      .map(
+        (e) =>
+          `${e.id}: ${e.state.phase}, leader ${e.state.leaderId ?? 'none'}, term ${e.state.term ?? 'none'}`,
+      )
+      .join('; ');
+  }
+
+  /** The Consul session that holds `id`'s member key right now. */
+  async sessionOf(id: string): Promise<string> {
+    const prefix = this.target.membershipOptions().prefix ?? 'election';
+    const key = `${prefix}/${this.election}/members/${id}`;
+    const entry = (await this.target.admin.kv.get(key)) as { Session?: string } | undefined;
+    if (!entry?.Session) throw new Error(`no session holds ${id}'s member key`);
+    return entry.Session;
+  }
+
+  async cleanup(): Promise<void> {
+    for (const node of this.nodes) {
+      node.running = false;
+      await node.elector.stop({ resign: true });
+      await node.backend.close();
+    }
+  }
+
+  private node(elector: Elector): Node {
+    const node = this.nodes.find((n) => n.elector === elector);
+    if (!node) throw new Error(`unknown elector ${elector.id}`);
+    return node;
+  }
+}
+
+/** One labelled measurement, printed so test logs carry the figures. */
+export function reportFigure(target: ConsulTarget, what: string, ms: number, bound: string): void {
+  console.info(`[failover figure] ${target.label}: ${what}: ${(ms / 1000).toFixed(2)} s (bound ${bound})`);
+}

@@ -1,0 +1,140 @@
+import { assertStays, waitFor } from '@election/testing';
+import { expect } from 'vitest';
+import { type ElectorCluster, reportFigure } from './elector-cluster.js';
+
+export const TTL_MS = 10_000;
+
+export interface FaultCase {
+  readonly title: string;
+  /** Stops and restarts the server: only the simulator can. */
+  readonly needsSimulator?: boolean;
+  readonly timeoutMs?: number;
+  run(c: ElectorCluster): Promise<void>;
+}
+
+const demotionReasons = (c: ElectorCluster, id: string) =>
+  c.eventsOf(c.byId(id)).flatMap((e) => (e.type === 'demoted' ? [e.reason] : []));
+
+export const faultCases: readonly FaultCase[] = [
+  {
+    title: 'graceful stop: the next node leads at once, with a greater term',
+    async run(c) {
+      const a = await c.start('node-a');
+      const b = await c.start('node-b');
+      await c.start('node-c');
+      await c.waitForLeader('node-a', 5_000);
+      const before = a.state.term ?? 0n;
+      const from = performance.now();
+      await c.stop(a, true);
+      await c.waitForLeader('node-b', 5_000);
+      const took = performance.now() - from;
+      reportFigure(c.target, 'graceful stop → new leader', took, '< 1 s asserted');
+      expect(took).toBeLessThan(1_000);
+      expect(b.state.term).toBeGreaterThan(before);
+    },
+  },
+  {
+    title: 'a better-ranked member joining takes over: the leader hands over its lock',
+    async run(c) {
+      const b = await c.start('node-b');
+      await c.start('node-c');
+      await c.waitForLeader('node-b', 5_000);
+      const before = b.state.term ?? 0n;
+      const a = await c.start('node-a');
+      await c.waitForLeader('node-a', 5_000);
+      expect(a.state.term).toBeGreaterThan(before);
+      expect(demotionReasons(c, 'node-b')).toContain('handover');
+    },
+  },
+  {
+    title:
+      'session invalidated under a live leader (destroyed behind its back): it demotes at once and rejoins',
+    async run(c) {
+      const a = await c.start('node-a');
+      await c.start('node-b');
+      await c.waitForLeader('node-a', 5_000);
+      const before = a.state.term ?? 0n;
+      const oldSession = await c.sessionOf('node-a');
+      const from = performance.now();
+      await c.target.admin.session.destroy(oldSession);
+      await waitFor(() => !a.state.isLeader, {
+        timeoutMs: 2_000,
+        stepMs: 5,
+        message: 'node-a to stop leading',
+      });
+      const took = performance.now() - from;
+      reportFigure(c.target, 'session destroyed → leader demoted', took, '< 1 s asserted');
+      expect(took).toBeLessThan(1_000);
+      expect(demotionReasons(c, 'node-a')).toContain('session-lost');
+      // It joins again with a new session and, ranking first, leads again under a greater term.
+      await c.waitForLeader('node-a', 5_000);
+      expect(await c.sessionOf('node-a')).not.toBe(oldSession);
+      expect(a.state.term).toBeGreaterThan(before);
+    },
+  },
+  {
+    title: 'holder crash (stop without resign) fails over within 2×TTL + 1 s, not before one TTL',
+    timeoutMs: 60_000,
+    async run(c) {
+      const a = await c.start('node-a');
+      const b = await c.start('node-b');
+      await c.waitForLeader('node-a', 5_000);
+      const before = a.state.term ?? 0n;
+      // Crash right after the cluster settled: node-a's session was created (its TTL timer armed)
+      // moments ago, so Consul keeps it close to the longest it may, 2×TTL.
+      const from = performance.now();
+      await c.stop(a, false);
+      // Consul keeps a session at least one TTL past its last renewal: no takeover before that.
+      await assertStays(() => !b.state.isLeader, {
+        durationMs: TTL_MS - 500,
+        stepMs: 20,
+        message: "node-b does not lead while node-a's session is alive",
+      });
+      const bound = 2 * TTL_MS + 1_000;
+      await c.waitForLeader('node-b', bound - (performance.now() - from));
+      const took = performance.now() - from;
+      reportFigure(c.target, 'holder crash → new leader', took, `≤ ${bound / 1000} s`);
+      expect(took).toBeLessThanOrEqual(bound);
+      expect(b.state.term).toBeGreaterThan(before);
+    },
+  },
+  {
+    title: 'server restart with state kept: the leader keeps its term, and later changes are still seen',
+    needsSimulator: true,
+    timeoutMs: 30_000,
+    async run(c) {
+      const sim = c.target.simulator;
+      if (!sim) throw new Error('this case needs the simulator (it stops and restarts the server)');
+      const b = await c.start('node-b');
+      const other = await c.start('node-c');
+      await c.waitForLeader('node-b', 5_000);
+      const term = b.state.term;
+      await sim.stop();
+      // Down for two seconds: renewals and watches fail and retry meanwhile.
+      await assertStays(() => b.state.isLeader, {
+        durationMs: 2_000,
+        stepMs: 20,
+        message: 'node-b leads while down',
+      });
+      const deadline = b.state.leaseDeadline ?? 0;
+      await sim.start();
+      // Renewals resume (retried with backoff while down), so the lease moves on: no demotion due.
+      await waitFor(() => (b.state.leaseDeadline ?? 0) > deadline, {
+        timeoutMs: 3_000,
+        stepMs: 10,
+        message: "node-b's lease to be renewed after the restart",
+        describe: () => c.describe(),
+      });
+      await assertStays(() => c.agreeOn('node-b') && b.state.term === term, {
+        durationMs: 1_000,
+        stepMs: 20,
+        message: 'node-b keeps leading under the same term after the restart',
+      });
+      expect(demotionReasons(c, 'node-b')).toEqual([]);
+      // The watches resumed: a better member joining is seen by all and takes over.
+      await c.start('node-a');
+      await c.waitForLeader('node-a', 5_000);
+      expect(other.state.members.map((m) => m.id)).toEqual(['node-a', 'node-b', 'node-c']);
+    },
+  },
+];

@@ -1,0 +1,207 @@
+import { type Clock, systemClock } from '@election/core';
+import { SimulatorHttpError } from './simulator-error.js';
+import { type KvSnapshot, SimulatorKv } from './simulator-kv.js';
+import { buildSession, type SimSession } from './simulator-sessions.js';
+
+/**
+ * When a session whose TTL ran out is invalidated. Consul promises "between TTL and 2×TTL"; its
+ * servers arm a 2×TTL timer on each renewal, which is the default here. `ttl` and `random` make the
+ * other ends of that promise testable.
+ */
+export type SessionExpiry = 'twice-ttl' | 'ttl' | 'random';
+
+export interface SimulatorStateOptions {
+  readonly clock?: Clock;
+  /** For `random` expiry and nothing else. Default Math.random. */
+  readonly random?: () => number;
+  readonly sessionExpiry?: SessionExpiry;
+  /** The agent's node name, which sessions belong to. Default `simulator`. */
+  readonly node?: string;
+  /** Consul's session_ttl_min. Default 10 s. */
+  readonly minSessionTtlMs?: number;
+}
+
+export interface PutOptions {
+  readonly flags?: number;
+  readonly cas?: number;
+  readonly acquire?: string;
+  readonly release?: string;
+}
+
+interface StateSnapshot {
+  readonly raftIndex: number;
+  readonly sessions: ReadonlyMap<string, SimSession>;
+  readonly sessionsIndex: number;
+  readonly kv: KvSnapshot;
+}
+
+/** Everything the simulated cluster knows, kept in memory across stop/start of its HTTP listener. */
+export class SimulatorState {
+  readonly kv = new SimulatorKv();
+  readonly clock: Clock;
+  readonly node: string;
+  /** The raft index: every write takes the next one, whatever it touches. */
+  raftIndex = 1;
+  sessionsIndex = 0;
+  private sessions = new Map<string, SimSession>();
+  private lockDelays = new Map<string, number>();
+  private timers = new Map<string, () => void>();
+  private timersRunning = true;
+  private listeners = new Set<() => void>();
+  private readonly options: SimulatorStateOptions;
+
+  constructor(options: SimulatorStateOptions = {}) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.node = options.node ?? 'simulator';
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Blocking queries parked right now (each waits on a change listener). */
+  waitingQueries(): number {
+    return this.listeners.size;
+  }
+
+  session(id: string): SimSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  allSessions(): SimSession[] {
+    return [...this.sessions.values()].sort((a, b) => a.createIndex - b.createIndex);
+  }
+
+  createSession(body: Record<string, unknown>): SimSession {
+    const idx = this.raftIndex + 1;
+    const session = buildSession(body, {
+      idx,
+      node: this.node,
+      minTtlMs: this.options.minSessionTtlMs ?? 10_000,
+    });
+    this.raftIndex = idx;
+    this.sessions.set(session.id, session);
+    this.sessionsIndex = idx;
+    this.armTimer(session);
+    this.notify();
+    return session;
+  }
+
+  /** Restarts the session's TTL timer; undefined when Consul no longer knows the session. */
+  renewSession(id: string): SimSession | undefined {
+    const session = this.sessions.get(id);
+    if (session) this.armTimer(session);
+    return session;
+  }
+
+  /** Destroying and expiring are the same invalidation: keys released or deleted, lock-delay armed. */
+  destroySession(id: string): void {
+    const session = this.sessions.get(id);
+    this.raftIndex += 1;
+    if (!session) return;
+    const idx = this.raftIndex;
+    this.sessions.delete(id);
+    this.sessionsIndex = idx;
+    this.timers.get(id)?.();
+    this.timers.delete(id);
+    const keys = this.kv.invalidate(idx, id, session.behavior);
+    if (session.lockDelayMs > 0) {
+      for (const key of keys) this.lockDelays.set(key, this.clock.now() + session.lockDelayMs);
+    }
+    this.notify();
+  }
+
+  kvPut(key: string, value: Buffer, options: PutOptions): boolean {
+    const flags = options.flags ?? 0;
+    if (options.release !== undefined)
+      return this.write(() => this.kv.unlock(this.raftIndex, key, value, flags, options.release ?? ''));
+    if (options.acquire !== undefined) {
+      // Consul checks lock-delay before the write reaches raft, so a refusal takes no index.
+      if ((this.lockDelays.get(key) ?? 0) > this.clock.now()) return false;
+      const session = options.acquire;
+      return this.write(() => {
+        if (!this.sessions.has(session))
+          throw new SimulatorHttpError(500, `invalid session ${JSON.stringify(session)}`);
+        return this.kv.lock(this.raftIndex, key, value, flags, session);
+      });
+    }
+    if (options.cas !== undefined) {
+      const cas = options.cas;
+      return this.write(() => this.kv.checkAndSet(this.raftIndex, key, value, flags, cas));
+    }
+    return this.write(() => {
+      this.kv.set(this.raftIndex, key, value, flags);
+      return true;
+    });
+  }
+
+  kvDelete(key: string, options: { recurse?: boolean; cas?: number }): boolean {
+    return this.write(() => this.kv.delete(this.raftIndex, key, options));
+  }
+
+  /** The listener went down: no leader, no session timers (Consul re-arms them on a new leader). */
+  pauseTimers(): void {
+    this.timersRunning = false;
+    for (const cancel of this.timers.values()) cancel();
+    this.timers.clear();
+  }
+
+  /** A new leader arms every session's timer afresh, as Consul's leader does when it takes office. */
+  resumeTimers(): void {
+    this.timersRunning = true;
+    for (const session of this.sessions.values()) this.armTimer(session);
+  }
+
+  /** A raft snapshot, for simulating a restore (which moves indexes backwards). */
+  snapshot(): StateSnapshot {
+    return {
+      raftIndex: this.raftIndex,
+      sessions: new Map(this.sessions),
+      sessionsIndex: this.sessionsIndex,
+      kv: this.kv.snapshot(),
+    };
+  }
+
+  restore(snapshot: StateSnapshot): void {
+    this.pauseTimers();
+    this.raftIndex = snapshot.raftIndex;
+    this.sessions = new Map(snapshot.sessions);
+    this.sessionsIndex = snapshot.sessionsIndex;
+    this.kv.restore(snapshot.kv);
+    this.lockDelays.clear();
+    this.resumeTimers();
+    this.notify();
+  }
+
+  expiryDelayMs(session: SimSession): number {
+    const expiry = this.options.sessionExpiry ?? 'twice-ttl';
+    if (expiry === 'ttl') return session.ttlMs;
+    if (expiry === 'random') return session.ttlMs * (1 + (this.options.random ?? Math.random)());
+    return session.ttlMs * 2;
+  }
+
+  private write(apply: () => boolean): boolean {
+    this.raftIndex += 1;
+    try {
+      return apply();
+    } finally {
+      this.notify();
+    }
+  }
+
+  private armTimer(session: SimSession): void {
+    this.timers.get(session.id)?.();
+    this.timers.delete(session.id);
+    if (session.ttlMs === 0 || !this.timersRunning) return;
+    this.timers.set(
+      session.id,
+      this.clock.setTimer(() => this.destroySession(session.id), this.expiryDelayMs(session)),
+    );
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}

@@ -1,0 +1,213 @@
+import {
+  type Clock,
+  LifecycleError,
+  type Logger,
+  type Member,
+  type MembershipEvent,
+  type MembershipSession,
+  SessionLostError,
+  type Unsubscribe,
+} from '@election/core';
+import type { Etcd3, IKeyValue } from 'etcd3';
+import { ElectionView } from './election-view.js';
+import { ElectionWatcher } from './election-watcher.js';
+import { isLeaseGone, within, withTimeout } from './etcd-errors.js';
+import type { KeyLayout } from './keys.js';
+import { EtcdLeaderLock } from './leader-lock.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { Listeners } from './listeners.js';
+import type { MalformedReporter } from './malformed-reporter.js';
+import { SOURCE } from './options.js';
+
+export interface EtcdSessionOptions {
+  readonly client: Etcd3;
+  readonly layout: KeyLayout;
+  readonly member: Member;
+  readonly leaseId: string;
+  readonly ttlMs: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly grantSentAt: number;
+  /** What the join transaction read: every key of the election, as of `revision`. */
+  readonly initialKvs: readonly IKeyValue[];
+  readonly revision: bigint;
+  readonly reporter: MalformedReporter;
+  readonly requestTimeoutMs: number;
+  readonly leaveTimeoutMs: number;
+  /** Tells the backend the lease is gone (`true`) or left behind alive (`false`). */
+  readonly onRetired: (leaseId: string, gone: boolean) => void;
+}
+
+type SessionState = 'active' | 'lost' | 'left' | 'closed';
+
+/** One node's registration: its lease, its member key, the watch on the election, the lock. */
+export class EtcdSession implements MembershipSession {
+  readonly lock: EtcdLeaderLock;
+  private state: SessionState = 'active';
+  private lostCause: Error | undefined;
+  private leaving: Promise<void> | undefined;
+  private readonly keeper: LeaseKeeper;
+  private readonly view: ElectionView;
+  private readonly watcher: ElectionWatcher;
+  private readonly lostListeners: Listeners<Error>;
+  private readonly errorListeners: Listeners<Error>;
+
+  constructor(private readonly options: EtcdSessionOptions) {
+    const { client, layout, clock, logger, requestTimeoutMs } = options;
+    this.lostListeners = new Listeners(logger, 'session lost');
+    this.errorListeners = new Listeners(logger, 'session error');
+    const reportError = (error: Error) => this.errorListeners.emit(error);
+    this.view = new ElectionView(layout, options.reporter, logger, reportError);
+    this.view.replace(options.initialKvs, options.revision);
+    this.watcher = new ElectionWatcher({
+      client,
+      layout,
+      view: this.view,
+      clock,
+      logger,
+      requestTimeoutMs,
+      onChange: () => this.checkOwnRegistration(),
+      onError: reportError,
+    });
+    this.keeper = new LeaseKeeper({
+      client,
+      leaseId: options.leaseId,
+      ttlMs: options.ttlMs,
+      clock,
+      grantSentAt: options.grantSentAt,
+      requestTimeoutMs,
+      logger,
+      onLost: (cause) => this.lose(cause, true),
+      onError: reportError,
+    });
+    this.lock = new EtcdLeaderLock({
+      client,
+      layout,
+      memberId: options.member.id,
+      leaseId: options.leaseId,
+      watcher: this.watcher,
+      view: this.view,
+      requestTimeoutMs,
+      assertUsable: () => this.assertActive(),
+    });
+  }
+
+  start(): void {
+    this.keeper.start();
+    this.watcher.start(this.options.revision);
+  }
+
+  deadline(): number {
+    return this.keeper.deadline();
+  }
+
+  watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
+    return this.watcher.watchMembers(listener);
+  }
+
+  onLost(listener: (cause: Error) => void): Unsubscribe {
+    if (this.lostCause !== undefined) {
+      const cause = this.lostCause;
+      queueMicrotask(() => listener(cause));
+      return () => {};
+    }
+    return this.lostListeners.add(listener);
+  }
+
+  onError(listener: (error: Error) => void): Unsubscribe {
+    return this.errorListeners.add(listener);
+  }
+
+  /**
+   * Revokes the lease. etcd then deletes every key bound to it in one revision: the member key
+   * and, if this node holds it, the leader key, so the next node can take over at once. That is
+   * the release, the deregistration and the revocation in a single round trip.
+   */
+  leave(): Promise<void> {
+    this.leaving ??= this.revokeWithin(this.options.leaveTimeoutMs);
+    return this.leaving;
+  }
+
+  close(): void {
+    if (this.state === 'closed' || this.state === 'left') return;
+    const wasLost = this.state === 'lost';
+    this.state = 'closed';
+    this.stopEverything();
+    if (!wasLost) this.options.onRetired(this.options.leaseId, false);
+  }
+
+  private async revokeWithin(timeoutMs: number): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'left';
+    this.stopEverything();
+    const { client, leaseId, logger } = this.options;
+    // Counted as abandoned until etcd confirms: a join racing this leave may then revoke it too.
+    this.options.onRetired(leaseId, false);
+    try {
+      await withTimeout(
+        client.leaseClient.leaseRevoke({ ID: leaseId }, within(timeoutMs)),
+        timeoutMs,
+        'revoke the lease',
+      );
+      this.options.onRetired(leaseId, true);
+    } catch (error) {
+      if (isLeaseGone(error)) {
+        this.options.onRetired(leaseId, true);
+        return;
+      }
+      logger.warn({ err: error, leaseId }, 'could not revoke the lease on leave; it expires by its TTL');
+    }
+  }
+
+  private assertActive(): void {
+    if (this.state === 'lost') {
+      throw new SessionLostError('This etcd session was lost; join again.', {
+        source: SOURCE,
+        cause: this.lostCause,
+      });
+    }
+    if (this.state !== 'active') {
+      throw new LifecycleError(`This etcd session is ${this.state}; join again to take the lock.`, {
+        source: SOURCE,
+      });
+    }
+  }
+
+  /** Our member key must exist and stay bound to our lease; otherwise we are not registered. */
+  private checkOwnRegistration(): void {
+    if (this.state !== 'active') return;
+    const lease = this.view.leaseOf(this.options.member.id);
+    if (lease === this.options.leaseId) return;
+    const what = lease === undefined ? 'was deleted' : `is now bound to lease ${lease}`;
+    this.lose(
+      new SessionLostError(`The member key of "${this.options.member.id}" ${what}.`, { source: SOURCE }),
+      false,
+    );
+    // The lease still lives and may hold the leader key: revoke it so the lock frees at once.
+    this.options.client.leaseClient
+      .leaseRevoke({ ID: this.options.leaseId }, within(this.options.requestTimeoutMs))
+      .then(
+        () => this.options.onRetired(this.options.leaseId, true),
+        (error: unknown) => {
+          this.options.onRetired(this.options.leaseId, isLeaseGone(error));
+          this.options.logger.debug({ err: error }, 'could not revoke the lease of a lost registration');
+        },
+      );
+  }
+
+  private lose(cause: Error, leaseGone: boolean): void {
+    if (this.state !== 'active') return;
+    this.state = 'lost';
+    this.lostCause = cause;
+    this.stopEverything();
+    if (leaseGone) this.options.onRetired(this.options.leaseId, true);
+    this.options.logger.warn({ err: cause }, 'etcd registration lost');
+    this.lostListeners.emit(cause);
+    this.lostListeners.clear();
+  }
+
+  private stopEverything(): void {
+    this.keeper.stop();
+    this.watcher.stop();
+  }
+}

@@ -1,0 +1,90 @@
+import { castGrpcError, type Etcd3, type IEvent, type IWatchRequest, type IWatchResponse } from 'etcd3';
+import { prefixRange } from './keys.js';
+
+export interface WatchStreamHandlers {
+  /** etcd confirmed the watch. */
+  readonly onCreated: () => void;
+  /** One watch response's events, in revision order. */
+  readonly onEvents: (events: readonly IEvent[]) => void;
+  /** The watch ended for good (stream error or end, or etcd cancelled it). Called at most once. */
+  readonly onFailure: (error: Error) => void;
+}
+
+/**
+ * One watch on its own etcd Watch stream, driven directly rather than through etcd3's
+ * WatchManager. The manager resumes a dropped watch without saying what it missed, cannot resume
+ * one etcd cancelled after a compaction, and cancelling its last watcher cancels the grpc stream,
+ * which etcd3 counts as a host failure (it resets the host's channels and feeds the circuit
+ * breaker). Here closing half-closes the stream, which etcd ends cleanly.
+ */
+export class WatchStream {
+  private stream: Awaited<ReturnType<Etcd3['watchClient']['watch']>> | undefined;
+  private done = false;
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly prefix: string,
+    private readonly startRevision: bigint,
+    private readonly handlers: WatchStreamHandlers,
+  ) {}
+
+  async open(): Promise<void> {
+    let stream: Awaited<ReturnType<Etcd3['watchClient']['watch']>>;
+    try {
+      stream = await this.client.watchClient.watch();
+    } catch (error) {
+      this.fail(castGrpcError(error instanceof Error ? error : new Error(String(error))));
+      return;
+    }
+    if (this.done) {
+      stream.end();
+      return;
+    }
+    this.stream = stream;
+    stream.on('data', (response: IWatchResponse) => this.onResponse(response));
+    stream.on('error', (error: Error) => this.fail(castGrpcError(error)));
+    stream.on('end', () => this.fail(new Error('etcd ended the watch stream')));
+    const { key, range_end } = prefixRange(this.prefix);
+    const request: IWatchRequest = {
+      create_request: {
+        key,
+        range_end,
+        start_revision: this.startRevision.toString(),
+        progress_notify: true,
+      },
+    };
+    stream.write(request);
+  }
+
+  /** Stops listening and half-closes the stream. Idempotent. */
+  close(): void {
+    this.done = true;
+    const stream = this.stream;
+    this.stream = undefined;
+    try {
+      stream?.end();
+    } catch {
+      // Already torn down by a failure: nothing left to close.
+    }
+  }
+
+  private onResponse(response: IWatchResponse): void {
+    if (this.done) return;
+    if (response.canceled) {
+      const compacted = response.compact_revision !== undefined && String(response.compact_revision) !== '0';
+      const reason = compacted
+        ? `its start revision was compacted (history now starts at ${response.compact_revision})`
+        : response.cancel_reason || 'no reason given';
+      this.fail(new Error(`etcd cancelled the watch: ${reason}`));
+      return;
+    }
+    if (response.created) this.handlers.onCreated();
+    if (response.events.length > 0) this.handlers.onEvents(response.events);
+  }
+
+  private fail(error: Error): void {
+    if (this.done) return;
+    this.close();
+    this.handlers.onFailure(error);
+  }
+}

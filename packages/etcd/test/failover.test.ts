@@ -1,0 +1,168 @@
+import { DuplicateMemberError, type Elector } from '@election/core';
+import { assertStays, waitFor } from '@election/testing';
+import type { Etcd3 } from 'etcd3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { adminClient } from './support/admin-client.js';
+import { TestCluster, TTL_MS } from './support/cluster.js';
+import { type EtcdServer, startEtcd } from './support/etcd-server.js';
+
+let etcd: EtcdServer;
+let admin: Etcd3;
+let cluster: TestCluster | undefined;
+
+beforeAll(async () => {
+  etcd = await startEtcd();
+  admin = adminClient(etcd);
+}, 30_000);
+
+afterAll(async () => {
+  admin?.close();
+  await etcd?.stop();
+});
+
+afterEach(async () => {
+  await cluster?.teardown();
+  if (cluster) expect(cluster.monitor.violations).toEqual([]);
+  cluster = undefined;
+});
+
+function newCluster(name: string): TestCluster {
+  cluster = new TestCluster(etcd, name);
+  return cluster;
+}
+
+const termOf = (elector: Elector) => elector.state.term;
+
+/**
+ * Resolves 100 ms after `leader`'s next acknowledged renewal. etcd revokes expired leases on a
+ * 500 ms tick, so a crash an instant after a renewal fails over in up to TTL + 500 ms plus the
+ * watch and lock round trips; crashing a little later keeps the assertion about the protocol
+ * (lease expiry + one tick) rather than a race with etcd's ticker.
+ */
+export async function justAfterRenewal(leader: Elector): Promise<void> {
+  const initial = leader.state.leaseDeadline;
+  await waitFor(() => (leader.state.leaseDeadline ?? 0) > (initial ?? 0), {
+    timeoutMs: TTL_MS,
+    stepMs: 1,
+    message: 'a renewal of the leader',
+  });
+  const renewedAt = performance.now();
+  await waitFor(() => performance.now() - renewedAt >= 100, {
+    timeoutMs: 500,
+    stepMs: 1,
+    message: '100 ms more',
+  });
+}
+
+describe('failover on etcd (TTL 2 s)', () => {
+  it('a crashed leader (lease left to expire) is replaced within TTL + 500 ms', async () => {
+    const c = newCluster('crash');
+    const a = await c.start('a');
+    await c.start('b');
+    await c.start('c');
+    await c.leaderIs('a', 5000);
+    const before = termOf(a)!;
+    await justAfterRenewal(a);
+    const crashedAt = performance.now();
+    await a.stop({ resign: false });
+    await c.leaderIs('b', TTL_MS + 500);
+    const took = performance.now() - crashedAt;
+    // The lease outlives the crash by at least TTL/3 minus one renewal: no instant takeover.
+    expect(took).toBeGreaterThan(TTL_MS / 3);
+    expect(took).toBeLessThanOrEqual(TTL_MS + 500);
+    expect(c.monitor.leadershipOf('b')!.term!).toBeGreaterThan(before);
+  });
+
+  it('a graceful stop hands over within 200 ms', async () => {
+    const c = newCluster('graceful');
+    const a = await c.start('a');
+    await c.start('b');
+    await c.leaderIs('a', 5000);
+    const before = termOf(a)!;
+    const stoppedAt = performance.now();
+    await a.stop({ resign: true });
+    await c.leaderIs('b', 200 - (performance.now() - stoppedAt));
+    expect(performance.now() - stoppedAt).toBeLessThanOrEqual(200);
+    expect(c.monitor.leadershipOf('b')!.term!).toBeGreaterThan(before);
+  });
+
+  it('a lower id joining takes over from the current leader', async () => {
+    const c = newCluster('takeover');
+    const b = await c.start('b');
+    await c.start('c');
+    await c.leaderIs('b', 5000);
+    const before = termOf(b)!;
+    await c.start('a');
+    await c.leaderIs('a', 3000);
+    expect(c.monitor.lastLeadershipOf('b')?.demotedReason).toBe('handover');
+    expect(c.monitor.leadershipOf('a')!.term!).toBeGreaterThan(before);
+  });
+
+  it('rejects a duplicate id; the first holder keeps leading', async () => {
+    const c = newCluster('duplicate');
+    const first = await c.start('a');
+    await c.leaderIs('a', 5000);
+    const error = await c.start('a').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DuplicateMemberError);
+    await assertStays(() => first.state.isLeader, {
+      durationMs: TTL_MS,
+      message: 'the first a keeps leading',
+    });
+  });
+
+  it('ignores garbage keys under the prefix; the election goes on', async () => {
+    const c = newCluster('garbage');
+    const root = `${c.prefix}/default`;
+    // Garbage that would sort first if it were read as a member.
+    await admin.put(`${root}/members/0-garbage`).value('{not json');
+    await admin.put(`${root}/members/0-liar`).value('{"id":"someone-else"}');
+    await admin.put(`${root}/stray`).value('x');
+    const b = await c.start('b');
+    await c.start('c');
+    await c.leaderIs('b', 5000);
+    await admin.put(`${root}/members/00-more`).value('[]');
+    await assertStays(() => b.state.isLeader && c.monitor.leaders().length === 1, {
+      durationMs: 500,
+      message: 'b keeps leading despite garbage',
+    });
+    expect(b.state.members.map((member) => member.id)).toEqual(['b', 'c']);
+  });
+
+  it('etcd SIGKILL and restart: leaders step down by their deadline, one leader within 2 s of return', async (context) => {
+    if (!etcd.controllable) context.skip(etcd.notControllableReason);
+    const c = newCluster('etcd-restart');
+    const a = await c.start('a');
+    const b = await c.start('b');
+    await c.start('c');
+    await c.leaderIs('a', 5000);
+    await etcd.kill('SIGKILL');
+    const deadline = a.state.leaseDeadline!;
+    expect(deadline).not.toBeNull();
+    // From the deadline on, no read may report leadership: not even before a timer fires.
+    await waitFor(() => performance.timeOrigin + performance.now() >= deadline, {
+      timeoutMs: TTL_MS + 100,
+      stepMs: 1,
+      message: "a's lease deadline to pass",
+    });
+    expect(a.state.isLeader).toBe(false);
+    expect(b.state.isLeader).toBe(false);
+    // The 'demoted' event comes from a timer set for the deadline: allow it a moment to fire.
+    const demotion = c.monitor.lastLeadershipOf('a')!;
+    await waitFor(() => demotion.demotedAt !== undefined, { timeoutMs: 500, message: "a's demoted event" });
+    expect(demotion.demotedReason).toBe('deadline');
+    expect(performance.timeOrigin + demotion.demotedAt!).toBeLessThanOrEqual(deadline + 100);
+
+    await etcd.restart();
+    const returnedAt = performance.now();
+    await waitFor(() => c.monitor.leaders().length === 1, {
+      timeoutMs: 2000,
+      stepMs: 5,
+      message: 'one leader after etcd returned',
+      describe: () => c.describe(),
+    });
+    const tookMs = performance.now() - returnedAt;
+    expect(tookMs).toBeLessThanOrEqual(2000);
+    await c.leaderIs('a', 3000);
+    expect(c.monitor.leadershipOf('a')!.term!).toBeGreaterThan(demotion.term!);
+  }, 30_000);
+});

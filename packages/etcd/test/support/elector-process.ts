@@ -1,0 +1,70 @@
+/**
+ * A node in a child process, for tests that must kill or freeze a real process. Configured by
+ * environment: ETCD_ENDPOINTS (comma-separated), ELECTION_PREFIX, NODE_ID, TTL_MS. Prints one
+ * JSON line per elector event (and every 20 ms while leading) on stdout, and on SIGCONT prints the state read right away, before
+ * anything else, so a test can see what a frozen-then-resumed leader believes.
+ */
+import { createElector, type ElectionState } from '@election/core';
+import { createEtcdMembership } from '@election/etcd';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+
+const clockNow = () => performance.timeOrigin + performance.now();
+const print = (record: Record<string, unknown>) => {
+  process.stdout.write(
+    `${JSON.stringify(record, (_key, value) => (typeof value === 'bigint' ? value.toString() : value))}\n`,
+  );
+};
+const summary = (state: ElectionState) => ({
+  isLeader: state.isLeader,
+  phase: state.phase,
+  term: state.term,
+  leaseDeadline: state.leaseDeadline,
+  leaderId: state.leaderId,
+});
+
+const membership = createEtcdMembership({
+  endpoints: env('ETCD_ENDPOINTS').split(','),
+  prefix: env('ELECTION_PREFIX'),
+});
+const elector = createElector({ id: env('NODE_ID'), membership, ttlMs: Number(env('TTL_MS')) });
+let demotedBeforeRead = false;
+
+process.on('SIGCONT', () => {
+  // The very first read after the pause: state must not claim leadership past the deadline.
+  const state = elector.state;
+  print({ type: 'resumed', at: clockNow(), demotedBeforeRead, ...summary(state) });
+});
+
+elector.subscribe((event, state) => {
+  if (event.type === 'demoted') demotedBeforeRead = true;
+  if (event.type === 'elected' || event.type === 'demoted') {
+    print({
+      type: event.type,
+      at: clockNow(),
+      ...('reason' in event ? { reason: event.reason } : {}),
+      ...summary(state),
+    });
+  }
+});
+
+// While leading, report the deadline often, so a test knows the last one before a freeze.
+setInterval(() => {
+  if (elector.state.isLeader) print({ type: 'tick', at: clockNow(), ...summary(elector.state) });
+}, 20);
+
+process.on('SIGTERM', () => {
+  elector.stop({ resign: true }).finally(() => process.exit(0));
+});
+
+elector.start().then(
+  () => print({ type: 'started', at: clockNow() }),
+  (error: unknown) => {
+    print({ type: 'start-failed', message: String(error) });
+    process.exit(1);
+  },
+);
