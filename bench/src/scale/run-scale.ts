@@ -129,8 +129,13 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
       heapBytesPerMember,
     };
   } finally {
-    for (const worker of workers) worker.signal('SIGKILL');
+    // Ask first (a profiler or pending output gets flushed), then make sure.
+    for (const worker of alive(workers)) worker.send({ cmd: 'exit' });
+    const force = setTimeout(() => {
+      for (const worker of alive(workers)) worker.signal('SIGKILL');
+    }, 3000);
     await Promise.all(workers.map((worker) => worker.exited));
+    clearTimeout(force);
     await etcd.stop();
   }
 }

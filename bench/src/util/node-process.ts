@@ -39,10 +39,13 @@ export interface SpawnNodeOptions {
   readonly nodeFlags?: readonly string[];
 }
 
+/** Extra Node flags for every node process, e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const extraFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 export function spawnNode(options: SpawnNodeOptions): NodeProcess {
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeFlags ?? []), '--import', tsxLoader, options.script, ...options.args],
+    [...(options.nodeFlags ?? []), ...extraFlags, '--import', tsxLoader, options.script, ...options.args],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const events: NodeEvent[] = [];
