@@ -126,8 +126,8 @@ export class ElectorRuntime {
     this.#lockBackoff.reset();
     // The old session's view may be stale; the new one delivers a fresh snapshot first.
     if (this.view.size > 0) {
-      this.store.beforeViewChange();
       this.view.reset([]);
+      this.store.viewChanged();
       this.store.dispatch({ type: 'members', memberCount: 0 });
     }
     this.#phase('follower');
@@ -160,10 +160,10 @@ export class ElectorRuntime {
   }
 
   #onMembership(event: MembershipEvent): void {
-    this.store.beforeViewChange();
     if (event.type === 'snapshot') this.view.reset(event.members);
     else if (event.type === 'put') this.view.put(event.member);
     else this.view.delete(event.id);
+    this.store.viewChanged();
     this.store.dispatch({ type: 'members', memberCount: this.view.size });
     this.evaluate();
   }

@@ -8,9 +8,9 @@ type Listener = (event: ElectorEvent, state: ElectionState) => void;
 
 /**
  * Holds the elector's state, changes it only through `dispatch` (the reducer), and hands out
- * immutable snapshots. A snapshot's `members` is sorted lazily, because sorting 100k members on
- * every change would cost far more than the change itself; before the view changes, the members of
- * a snapshot already handed out are fixed, so every snapshot stays true to its moment.
+ * immutable snapshots. A snapshot holds the view's persistent version of the membership, so taking
+ * one costs O(1) however many members there are, and it stays true to its moment after the view
+ * moves on; the array is only built if somebody reads `members`.
  */
 export class ElectorStore {
   #state: CoreState;
@@ -18,7 +18,6 @@ export class ElectorStore {
   readonly #clock: Clock;
   readonly #listeners = new Set<Listener>();
   #snapshot: ElectionState | undefined;
-  #pendingMembers: { view: number; members?: readonly Member[] } | undefined;
   readonly #onListenerError: (error: unknown) => void;
 
   constructor(id: string, view: MemberView, clock: Clock, onListenerError: (error: unknown) => void) {
@@ -32,13 +31,8 @@ export class ElectorStore {
     return this.#state;
   }
 
-  /** Call before mutating the view: pins the members of snapshots already handed out. */
-  beforeViewChange(): void {
-    const pending = this.#pendingMembers;
-    if (pending && pending.members === undefined && pending.view === this.#view.version) {
-      pending.members = this.#view.sorted();
-    }
-    this.#pendingMembers = undefined;
+  /** Call after the view changed: the next snapshot must carry the new membership. */
+  viewChanged(): void {
     this.#snapshot = undefined;
   }
 
@@ -80,9 +74,8 @@ export class ElectorStore {
 
   snapshot(): ElectionState {
     if (this.#snapshot) return this.#snapshot;
-    const pending = this.#pendingMembers ?? { view: this.#view.version };
-    this.#pendingMembers = pending;
-    const view = this.#view;
+    // The view's current immutable version: O(1) to take, walked only if someone reads members.
+    const ranked = this.#view.ranked();
     const clock = this.#clock;
     const { id, phase, since, leaderId, term, leaseDeadline } = this.#state;
     const snapshot: ElectionState & { toJSON(): unknown } = Object.freeze({
@@ -93,8 +86,7 @@ export class ElectorStore {
       term,
       leaseDeadline,
       get members(): readonly Member[] {
-        if (pending.members === undefined) pending.members = view.sorted();
-        return pending.members;
+        return ranked.toArray();
       },
       // Checked when read, so a snapshot never says "leader" past its deadline, even if the process
       // was paused and no timer has fired since.

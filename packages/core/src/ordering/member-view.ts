@@ -1,22 +1,53 @@
 import type { Member, MemberComparator } from '../contracts/member.js';
-import { compareMembers, sortForDisplay } from './compare.js';
+import { compareIds, compareMembers } from './compare.js';
+import {
+  buildRanked,
+  firstRanked,
+  insertRanked,
+  type RankNode,
+  rankedToArray,
+  removeRanked,
+} from './rank-tree.js';
+
+/** An immutable version of the membership in election order; `toArray()` walks it once and caches. */
+export class RankedMembers {
+  readonly #root: RankNode | null;
+  readonly size: number;
+  #array: readonly Member[] | undefined;
+
+  constructor(root: RankNode | null, size: number) {
+    this.#root = root;
+    this.size = size;
+  }
+
+  toArray(): readonly Member[] {
+    this.#array ??= Object.freeze(rankedToArray(this.#root));
+    return this.#array;
+  }
+}
 
 /**
- * One node's view of the live members, kept so that a membership change costs O(log n) and the
- * leader is read in O(1): every member sits in a map by id, and the electable ones (non-observers)
- * also sit in an indexed binary min-heap ordered by the election comparator. The full rank order is
- * only sorted when somebody asks for it, and cached until the next change.
+ * One node's view of the live members. A map finds a member by id; a persistent treap keeps them in
+ * display order (electable members by the election comparator, then observers by id). A change
+ * costs O(log n), the leader is the first node (O(log n)), and `ranked()` hands out the current
+ * version in O(1): a snapshot holds it while the view moves on, with no copy and no sort.
  */
 export class MemberView {
-  readonly #compare: MemberComparator;
+  readonly #order: MemberComparator;
   readonly #byId = new Map<string, Member>();
-  #heap: Member[] = [];
-  readonly #position = new Map<string, number>();
+  readonly #random: () => number;
+  #root: RankNode | null = null;
   #version = 0;
-  #sorted: { version: number; members: readonly Member[] } | undefined;
+  #ranked: RankedMembers | undefined;
 
-  constructor(compare: MemberComparator = compareMembers) {
-    this.#compare = compare;
+  constructor(compare: MemberComparator = compareMembers, random: () => number = Math.random) {
+    // Observers after everyone electable, so the first node is the leader unless it is an observer.
+    this.#order = (a, b) => {
+      if (Boolean(a.observer) !== Boolean(b.observer)) return a.observer ? 1 : -1;
+      const rank = a.observer ? compareIds(a.id, b.id) : compare(a, b);
+      return rank !== 0 ? rank : compareIds(a.id, b.id);
+    };
+    this.#random = random;
   }
 
   /** Bumped by every change; cheap to compare. */
@@ -36,104 +67,52 @@ export class MemberView {
     return this.#byId.has(id);
   }
 
-  /** The member the election rule picks from this view, in O(1). */
+  /** The member the election rule picks from this view. */
   leader(): Member | undefined {
-    return this.#heap[0];
+    const first = firstRanked(this.#root);
+    return first?.observer ? undefined : first;
   }
 
   /** Adds or replaces a member. */
   put(member: Member): void {
-    if (this.#byId.has(member.id)) this.#removeFromHeap(member.id);
+    const previous = this.#byId.get(member.id);
+    if (previous) this.#root = removeRanked(this.#root, previous, this.#order);
     this.#byId.set(member.id, member);
-    if (!member.observer) this.#insert(member);
-    this.#version++;
+    this.#root = insertRanked(this.#root, member, this.#order, this.#random());
+    this.#changed();
   }
 
   /** Removes a member; returns whether it was there. */
   delete(id: string): boolean {
-    if (!this.#byId.delete(id)) return false;
-    this.#removeFromHeap(id);
-    this.#version++;
+    const previous = this.#byId.get(id);
+    if (!previous) return false;
+    this.#byId.delete(id);
+    this.#root = removeRanked(this.#root, previous, this.#order);
+    this.#changed();
     return true;
   }
 
-  /** Replaces the whole view in O(n) (heapify, no sort). */
+  /** Replaces the whole view: one sort, then an O(n) build. */
   reset(members: Iterable<Member>): void {
     this.#byId.clear();
-    this.#position.clear();
     for (const member of members) this.#byId.set(member.id, member);
-    this.#heap = [];
-    for (const member of this.#byId.values()) {
-      if (member.observer) continue;
-      this.#position.set(member.id, this.#heap.length);
-      this.#heap.push(member);
-    }
-    for (let i = (this.#heap.length >> 1) - 1; i >= 0; i--) this.#siftDown(i);
-    this.#version++;
+    this.#root = buildRanked([...this.#byId.values()].sort(this.#order), this.#random);
+    this.#changed();
   }
 
-  /** Members in election order (electable by rank, then observers by id); O(n log n) once per version. */
+  /** The current version, immutable; O(1). */
+  ranked(): RankedMembers {
+    this.#ranked ??= new RankedMembers(this.#root, this.#byId.size);
+    return this.#ranked;
+  }
+
+  /** Members in election order (electable by rank, then observers by id). */
   sorted(): readonly Member[] {
-    if (this.#sorted?.version !== this.#version) {
-      this.#sorted = {
-        version: this.#version,
-        members: Object.freeze(sortForDisplay([...this.#byId.values()], this.#compare)),
-      };
-    }
-    return this.#sorted.members;
+    return this.ranked().toArray();
   }
 
-  #insert(member: Member): void {
-    this.#heap.push(member);
-    this.#position.set(member.id, this.#heap.length - 1);
-    this.#siftUp(this.#heap.length - 1);
-  }
-
-  #removeFromHeap(id: string): void {
-    const index = this.#position.get(id);
-    if (index === undefined) return;
-    this.#position.delete(id);
-    const last = this.#heap.pop()!;
-    if (index === this.#heap.length) return;
-    this.#heap[index] = last;
-    this.#position.set(last.id, index);
-    this.#siftDown(index);
-    this.#siftUp(index);
-  }
-
-  #less(i: number, j: number): boolean {
-    return this.#compare(this.#heap[i]!, this.#heap[j]!) < 0;
-  }
-
-  #swap(i: number, j: number): void {
-    const a = this.#heap[i]!;
-    const b = this.#heap[j]!;
-    this.#heap[i] = b;
-    this.#heap[j] = a;
-    this.#position.set(b.id, i);
-    this.#position.set(a.id, j);
-  }
-
-  #siftUp(i: number): void {
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.#less(i, parent)) return;
-      this.#swap(i, parent);
-      i = parent;
-    }
-  }
-
-  #siftDown(i: number): void {
-    const n = this.#heap.length;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < n && this.#less(left, smallest)) smallest = left;
-      if (right < n && this.#less(right, smallest)) smallest = right;
-      if (smallest === i) return;
-      this.#swap(i, smallest);
-      i = smallest;
-    }
+  #changed(): void {
+    this.#version++;
+    this.#ranked = undefined;
   }
 }
