@@ -14,26 +14,41 @@ import { DOCS_PATH, writeBenchmarksDoc } from './report/write-docs.js';
 import { runScale, type ScaleResult } from './scale/run-scale.js';
 
 const config = parseBenchConfig();
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const began = performance.now();
+const log = (line: string) =>
+  process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 const machine = describeMachine();
 const startedAt = new Date();
 log(
   `bench: ${machine.nproc} CPUs, Node ${machine.node}, etcd ${machine.etcd}, load ${machine.loadAtStart.toFixed(1)}`,
 );
 
+const errors: string[] = [];
+/** A part that throws is reported as a failed row; the parts that ran still make the table. */
+async function attempt<T>(part: string, run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    const message = `${part}: ${error instanceof Error ? error.message : String(error)}`;
+    errors.push(message);
+    log(`bench: FAILED ${message}`);
+    return undefined;
+  }
+}
+
 // CPU-bound and timing-sensitive parts first, on a quiet machine; the seed's slow rounds overlap the rest.
 let core: CoreResults | undefined;
-if (config.parts.has('core')) core = await runCore(log);
+if (config.parts.has('core')) core = await attempt('core', () => runCore(log));
 let failover: FailoverResults | undefined;
 let scale: ScaleResult | undefined;
 if (config.parts.has('failover')) {
   const suite = createFailoverSuite({ rounds: config.rounds, loadWindowMs: config.loadWindowMs }, log);
   await suite.quiet();
   await suite.loud();
-  if (config.parts.has('scale')) scale = await runScale(scaleOptions(), log);
+  if (config.parts.has('scale')) scale = await attempt('scale', () => runScale(scaleOptions(), log));
   failover = await suite.results();
 } else if (config.parts.has('scale')) {
-  scale = await runScale(scaleOptions(), log);
+  scale = await attempt('scale', () => runScale(scaleOptions(), log));
 }
 
 const results: BenchResults = {
@@ -42,12 +57,14 @@ const results: BenchResults = {
   durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
   loadAtEnd: loadavg()[0] ?? 0,
   rounds: config.rounds,
+  errors,
   ...(core ? { core } : {}),
   ...(failover ? { failover } : {}),
   ...(scale ? { scale } : {}),
 };
 const table = renderTable(tableRows(results));
 process.stdout.write(`${table}\n`);
+if (errors.length > 0 || (failover?.errors.length ?? 0) > 0) process.exitCode = 1;
 if (config.writeDocs && config.parts.size === 3) {
   await writeBenchmarksDoc(results, table);
   log(`bench: wrote ${DOCS_PATH}`);

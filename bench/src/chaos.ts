@@ -1,5 +1,5 @@
 /**
- * `pnpm chaos [--faults 200] [--seed 1] [--nodes 5] [--history-out file.json]`: five nodes of this
+ * `pnpm chaos [--faults 200] [--seed 1] [--nodes 5] [--history-out file.json] [--logs-out file.json] [--mode view]`: five nodes of this
  * library on a local etcd under a seeded fault schedule, fenced writes throughout, then a checker
  * judges the history. Prints every fault and the verdict; exits 1 on any violation.
  */
@@ -14,6 +14,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     nodes: { type: 'string', default: '5' },
     'history-out': { type: 'string' },
+    'logs-out': { type: 'string' },
+    mode: { type: 'string', default: 'confirmed' },
   },
 });
 const faults = Number(values.faults);
@@ -25,10 +27,29 @@ if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${v
 if (!Number.isInteger(nodes) || nodes < 2)
   throw new Error(`--nodes must be an integer ≥ 2, got ${values.nodes}`);
 
-console.log(`chaos: ${nodes} nodes, ${faults} faults, seed ${seed}`);
-const result = await runChaos({ faults, seed, nodes, log: (line) => console.log(line) });
+const mode = values.mode;
+if (mode !== 'confirmed' && mode !== 'view') throw new Error(`--mode must be confirmed or view, got ${mode}`);
+
+console.log(
+  `chaos: ${nodes} nodes, ${faults} faults, seed ${seed}${mode === 'view' ? ', VIEW mode (expected to fail)' : ''}`,
+);
+// Ctrl-C ends the schedule early but still stops the nodes and etcd and judges what ran.
+const interrupted = new AbortController();
+process.once('SIGINT', () => interrupted.abort());
+process.once('SIGTERM', () => interrupted.abort());
+const result = await runChaos({
+  faults,
+  seed,
+  nodes,
+  mode,
+  signal: interrupted.signal,
+  log: (line) => console.log(line),
+});
 if (values['history-out'] !== undefined) {
   await writeFile(values['history-out'], JSON.stringify(result.history, null, 1));
+}
+if (values['logs-out'] !== undefined) {
+  await writeFile(values['logs-out'], JSON.stringify(result.logs, null, 1));
 }
 for (const line of summarizeChaos(result)) console.log(line);
 process.exitCode = result.verdict.ok ? 0 : 1;

@@ -39,4 +39,11 @@ describe('pnpm chaos', () => {
     expect(output, output).toContain('verdict: PASS');
     expect(code).toBe(0);
   }, 240_000);
+
+  it('fails, with a non-zero exit, when the nodes run without the lock (view mode)', async () => {
+    const { code, output } = await runChaos(['--faults', '3', '--seed', '4', '--mode', 'view']);
+    expect(output).toContain('verdict: FAIL');
+    expect(output).toMatch(/missing-term: n\d#\d led from .* without a fencing token/);
+    expect(code).toBe(1);
+  }, 120_000);
 });

@@ -13,6 +13,8 @@ export interface ChaosClusterOptions {
   readonly ttlSeconds: number;
   readonly election: string;
   readonly writeEveryMs: number;
+  /** The elector mode of the nodes; `view` is only for showing that the checker catches it. */
+  readonly mode: 'confirmed' | 'view';
 }
 
 /** The chaos run's node processes: fixed ids n1…nN, each restart a new incarnation with its own log. */
@@ -28,7 +30,7 @@ export class ChaosCluster {
   start(node: string): NodeProcess {
     const incarnation = this.logs.filter((log) => log.node === node).length + 1;
     const proc = `${node}#${incarnation}`;
-    const { endpoint, resourceUrl, ttlSeconds, election, writeEveryMs } = this.options;
+    const { endpoint, resourceUrl, ttlSeconds, election, writeEveryMs, mode } = this.options;
     const child = spawnNode({
       id: node,
       script: NODE_SCRIPT,
@@ -47,6 +49,8 @@ export class ChaosCluster {
         proc,
         '--write-every-ms',
         String(writeEveryMs),
+        '--mode',
+        mode,
       ],
     });
     this.logs.push({ node, proc, events: child.events });

@@ -1,7 +1,7 @@
 import { startEtcd } from '../../../packages/etcd/test/support/etcd-server.js';
 import { sharedNow } from '../util/clock.js';
 import { delay, waitFor } from '../util/wait-for.js';
-import { buildIntervals } from './build-intervals.js';
+import { buildIntervals, type ProcessLog } from './build-intervals.js';
 import { ChaosCluster } from './chaos-cluster.js';
 import { checkHistory } from './check-history.js';
 import { startFencedResource } from './fenced-resource.js';
@@ -17,11 +17,16 @@ export interface ChaosOptions {
   readonly faults: number;
   readonly seed: number;
   readonly nodes: number;
+  readonly mode: 'confirmed' | 'view';
+  /** Aborting ends the fault schedule early; nodes and etcd are still cleaned up. */
+  readonly signal?: AbortSignal;
   readonly log: (line: string) => void;
 }
 
 export interface ChaosResult {
   readonly history: ChaosHistory;
+  /** Every event every node process printed, for digging into a violation. */
+  readonly logs: readonly ProcessLog[];
   readonly verdict: Verdict;
   /** Per fault: ms from the fault (or etcd's return) until the orchestrator saw one leader; null if it did not. */
   readonly recoveries: readonly (number | null)[];
@@ -42,6 +47,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     ttlSeconds: CHAOS_TTL_SECONDS,
     election: 'chaos',
     writeEveryMs: 50,
+    mode: options.mode,
   });
   const faults: FaultRecord[] = [];
   const recoveries: (number | null)[] = [];
@@ -52,6 +58,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await Promise.all(first.map((child) => child.waitForEvent((e) => e.type === 'ready', 60_000)));
     await waitFor('a first leader', () => (cluster.leaders().length === 1 ? true : undefined), 60_000, 20);
     for (const [index, planned] of planFaults(options.faults, options.seed, ttlMs).entries()) {
+      if (options.signal?.aborted) break;
       const record = await injectFault(planned, { cluster, etcd, nodes });
       faults.push(record);
       const windowEnd = record.expectLeaderFrom + ttlMs + GRACE_MS;
@@ -74,7 +81,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     faults,
     unavailable: cluster.unavailable,
   };
-  return { history, verdict: checkHistory(history), recoveries };
+  return { history, logs: cluster.logs, verdict: checkHistory(history), recoveries };
 }
 
 /** Waits until the sampler saw a single leader at or after `from`; undefined once `deadline` passed. */

@@ -36,10 +36,12 @@ export async function benchChangeCost(
   await elector.start();
   const samples: number[] = [];
   const newcomers = makeMembers(options.events, 99);
-  // Untimed warm-up so the first samples do not measure the JIT.
+  // Untimed warm-up so the first samples do not measure the JIT; bounded by time like the run.
+  const warmUntil = Date.now() + options.maxMillis / 4;
   for (const warm of makeMembers(Math.min(200, options.events), 5)) {
     stub.emit({ type: 'put', member: { id: `w-${warm.id}` } });
     stub.emit({ type: 'delete', id: `w-${warm.id}` });
+    if (Date.now() > warmUntil) break;
   }
   const stopAt = Date.now() + options.maxMillis;
   for (const newcomer of newcomers) {

@@ -1,5 +1,6 @@
 import { elect, type Member } from '@election/core';
 import { elapsedMicros, hrNow } from '../util/clock.js';
+import { forceGc } from '../util/force-gc.js';
 import { median } from '../util/stats.js';
 import { makeMembers } from './members.js';
 import { seedElect } from './seed-elect.js';
@@ -16,8 +17,9 @@ export interface ElectVsSortRow {
 
 /**
  * `elect` and the seed's sort-then-first on the same members, in interleaved rounds (elect, sort,
- * elect, sort…) so that drift in CPU frequency or GC pressure hits both alike. Small inputs repeat
- * each call enough times per sample to rise well above the timer's resolution.
+ * elect, sort…) so that drift in CPU frequency hits both alike, with a full GC before each sample so
+ * neither pays for the other's garbage. Small inputs repeat each call enough times per sample to
+ * rise well above the timer's resolution.
  */
 export function benchElectVsSort(size: number, rounds: number): ElectVsSortRow {
   const members = makeMembers(size);
@@ -26,6 +28,7 @@ export function benchElectVsSort(size: number, rounds: number): ElectVsSortRow {
   const sortSamples: number[] = [];
   let sink = 0;
   const time = (fn: (list: readonly Member[]) => Member | undefined): number => {
+    forceGc();
     const start = hrNow();
     for (let i = 0; i < repeat; i++) sink += fn(members)?.id.length ?? 0;
     return elapsedMicros(start, hrNow()) / repeat;

@@ -50,3 +50,14 @@ export function diffCounters(before: GrpcCounters, after: GrpcCounters): Map<str
   }
   return delta;
 }
+
+/** Mean WAL fsync time in ms since etcd started: every write waits for one, so it bounds write latency. */
+export async function scrapeWalFsyncMeanMs(endpoint: string): Promise<number> {
+  const response = await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const text = await response.text();
+  const read = (name: string) =>
+    Number(new RegExp(`^${name}\\s+([0-9.eE+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const sum = read('etcd_disk_wal_fsync_duration_seconds_sum');
+  const count = read('etcd_disk_wal_fsync_duration_seconds_count');
+  return count > 0 ? (sum / count) * 1000 : Number.NaN;
+}

@@ -1,4 +1,6 @@
 import { startEtcd } from '../../../packages/etcd/test/support/etcd-server.js';
+import { scrapeWalFsyncMeanMs } from '../etcd/metrics.js';
+import { measureWriteRoundTrip } from '../etcd/round-trip.js';
 import { type LoadRow, measureLoad } from '../load/measure-load.js';
 import { type Summary, summarize } from '../util/stats.js';
 import type { Subject } from './cluster.js';
@@ -14,6 +16,12 @@ export interface FailoverRow {
   readonly elected: Summary;
   /** Fault → every surviving node names the new leader, ms. */
   readonly allKnow: Summary;
+  /** Graceful only: SIGTERM → the node's stop handler began, ms (part of "new leader"). */
+  readonly toStopHandler: Summary;
+  /** Mean etcd WAL fsync over the run, ms: each write (revoke, lock txn) waits for one. */
+  readonly walFsyncMeanMs: number;
+  /** Median plain put round trip on this etcd after the run, ms. */
+  readonly writeRoundTripMs: number;
 }
 
 export interface SubjectResult {
@@ -51,12 +59,17 @@ export async function measureSubject(
               );
             },
     });
+    const walFsyncMeanMs = await scrapeWalFsyncMeanMs(endpoint).catch(() => Number.NaN);
+    const writeRoundTripMs = await measureWriteRoundTrip(endpoint).catch(() => Number.NaN);
     return {
       failover: {
         subject: subject.label,
         fault,
         elected: summarize(result.elected),
         allKnow: summarize(result.allKnow),
+        toStopHandler: summarize(result.toStopHandler),
+        walFsyncMeanMs,
+        writeRoundTripMs,
       },
       load,
     };

@@ -5,6 +5,8 @@ import { etcd3Subject, librarySubject, seedSubject } from './subjects.js';
 export interface FailoverResults {
   readonly rows: readonly FailoverRow[];
   readonly load: readonly LoadRow[];
+  /** Subject and fault runs that failed, with why; the others still count. */
+  readonly errors: readonly string[];
 }
 
 export interface FailoverSuite {
@@ -27,12 +29,22 @@ export function createFailoverSuite(
 ): FailoverSuite {
   const rows: FailoverRow[] = [];
   const load: LoadRow[] = [];
+  const errors: string[] = [];
   let seed: Promise<void> = Promise.resolve();
   const run = async (subject: typeof librarySubject, fault: 'graceful' | 'crash', withLoad: boolean) => {
-    const result = await measureSubject(subject, fault, {
-      rounds: options.rounds,
-      ...(withLoad ? { loadWindowMs: options.loadWindowMs } : {}),
-    });
+    let result: Awaited<ReturnType<typeof measureSubject>>;
+    log(`failover: ${subject.label} ${fault}: ${options.rounds} rounds…`);
+    try {
+      result = await measureSubject(subject, fault, {
+        rounds: options.rounds,
+        ...(withLoad ? { loadWindowMs: options.loadWindowMs } : {}),
+      });
+    } catch (error) {
+      const message = `${subject.label} ${fault}: ${error instanceof Error ? error.message : String(error)}`;
+      errors.push(message);
+      log(`failover: FAILED ${message}`);
+      return;
+    }
     rows.push(result.failover);
     if (result.load) load.push(result.load);
     log(
@@ -55,7 +67,7 @@ export function createFailoverSuite(
     },
     async results() {
       await seed;
-      return { rows, load };
+      return { rows, load, errors };
     },
   };
 }

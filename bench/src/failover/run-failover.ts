@@ -18,6 +18,8 @@ export interface FailoverResult {
   readonly elected: number[];
   /** ms from the fault until every surviving node names the new leader. */
   readonly allKnow: number[];
+  /** Graceful rounds: ms from SIGTERM until the node's stop handler ran (signal delivery, event loop). */
+  readonly toStopHandler: number[];
 }
 
 /**
@@ -26,7 +28,7 @@ export interface FailoverResult {
  */
 export async function runFailover(options: FailoverOptions): Promise<FailoverResult> {
   const cluster = new Cluster(options);
-  const result: FailoverResult = { elected: [], allKnow: [] };
+  const result: FailoverResult = { elected: [], allKnow: [], toStopHandler: [] };
   const newLeaderTimeout = (options.ttlSeconds + 15) * 1000;
   try {
     // One at a time: the etcd3 observer can name the wrong leader when several campaign keys land in
@@ -37,8 +39,12 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
     for (let round = 0; round < options.rounds; round++) {
       await delay(Math.random() * (options.subject.faultJitterMs ?? 0));
       const survivors = cluster.alive().filter((node) => node !== leader);
+      const leaderMark = leader.events.length;
       const marks = new Map(survivors.map((node) => [node, node.events.length]));
       const faultAt = leader.signal(options.fault === 'crash' ? 'SIGKILL' : 'SIGTERM');
+      // A crash round waits out a TTL anyway: start the replacement (its id sorts last, so it cannot
+      // lead) during that wait. A graceful round is milliseconds; nothing else may run during it.
+      if (options.fault === 'crash') cluster.add();
       const elected = await firstElected(survivors, marks, newLeaderTimeout);
       const next = survivors.find((node) => node.id === elected.node) as NodeProcess;
       const known = await Promise.all(
@@ -53,7 +59,9 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       result.elected.push(elected.t - faultAt);
       result.allKnow.push(Math.max(...known.map((event) => event.t)) - faultAt);
       await leader.exited;
-      cluster.add();
+      const stopping = leader.events.slice(leaderMark).find((event) => event.type === 'stopping');
+      if (stopping !== undefined) result.toStopHandler.push(stopping.t - faultAt);
+      if (options.fault === 'graceful') cluster.add();
       leader = await cluster.stableLeader(newLeaderTimeout);
       // Let the replacement's join traffic settle so rounds do not overlap.
       await delay(200);

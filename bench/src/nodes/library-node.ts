@@ -12,6 +12,8 @@ import { describeError, report } from './report.js';
 const args = parseNodeArgs();
 const emit: Emit = (type, fields) => report(args.id, type, fields);
 const chaos = args.extra.resource !== undefined;
+// `--mode view` exists to show the chaos checker failing on a real run (view mode has no lock).
+const mode = args.extra.mode === 'view' ? 'view' : 'confirmed';
 const membership = createEtcdMembership({ endpoints: [args.endpoint], election: args.election });
 let elector: Elector | undefined;
 let stopping = false;
@@ -30,7 +32,7 @@ async function run(): Promise<void> {
     const current = createElector({
       id: args.id,
       membership,
-      mode: 'confirmed',
+      mode,
       ttlMs: args.ttlSeconds * 1000,
     });
     elector = current;

@@ -25,6 +25,7 @@ export function parseNodeArgs(argv: readonly string[] = process.argv.slice(2)): 
       'poll-ms': { type: 'string' },
       'write-every-ms': { type: 'string' },
       proc: { type: 'string' },
+      mode: { type: 'string' },
     },
   });
   if (values.id === undefined || values.endpoint === undefined) {
@@ -43,6 +44,7 @@ export function parseNodeArgs(argv: readonly string[] = process.argv.slice(2)): 
       pollMs: values['poll-ms'],
       writeEveryMs: values['write-every-ms'],
       proc: values.proc,
+      mode: values.mode,
     },
   };
 }

@@ -8,6 +8,13 @@ export function tableRows(results: BenchResults): TableRow[] {
     ...(results.core ? coreRows(results.core) : []),
     ...(results.failover ? failoverRows(results.failover) : []),
     ...(results.scale ? scaleRows(results.scale) : []),
+    ...[...results.errors, ...(results.failover?.errors ?? [])].map((message) => ({
+      part: 'error',
+      measure: 'a run that did not complete',
+      result: message,
+      target: 'completes',
+      verdict: 'FAIL',
+    })),
   ];
 }
 

@@ -13,6 +13,8 @@ export interface BenchResults {
   readonly core?: CoreResults;
   readonly failover?: FailoverResults;
   readonly scale?: ScaleResult;
+  /** Parts (or runs within them) that failed, with why. */
+  readonly errors: readonly string[];
 }
 
 /** One row of the printed table. */

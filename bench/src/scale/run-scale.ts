@@ -77,7 +77,7 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
       const to = options.crashRounds + Math.floor((rest * (w + 1)) / BIG_WORKERS);
       big.push(spawnWorker(`worker-${w}`, from, to - from));
     }
-    await Promise.all(workers.map((worker) => worker.waitForEvent((e) => e.type === 'ready', 900_000)));
+    await Promise.all(workers.map((worker) => worker.waitForEvent((e) => e.type === 'ready', 600_000)));
     const first = await allAgree(workers, memberId(0), 0, 60_000);
     const startupMs = first - started;
     log(`scale: ${options.members} members agree on ${memberId(0)} after ${Math.round(startupMs)} ms`);

@@ -4,6 +4,8 @@ export interface ViewSizeProbe {
   readonly backend: MembershipBackend;
   /** How many sessions currently see exactly `size` members. */
   countSeeing(size: number): number;
+  /** Sessions opened so far (a member whose registration was lost opens another). */
+  sessionsOpened(): number;
 }
 
 /**
@@ -13,6 +15,7 @@ export interface ViewSizeProbe {
  */
 export function probeViewSizes(inner: MembershipBackend): ViewSizeProbe {
   const sizes = new Map<MembershipSession, Set<string>>();
+  let opened = 0;
   const track = (session: MembershipSession, event: MembershipEvent) => {
     let ids = sizes.get(session);
     if (ids === undefined) {
@@ -48,9 +51,14 @@ export function probeViewSizes(inner: MembershipBackend): ViewSizeProbe {
     backend: {
       name: inner.name,
       capabilities: inner.capabilities,
-      join: async (request) => wrap(await inner.join(request)),
+      join: async (request) => {
+        const session = wrap(await inner.join(request));
+        opened += 1;
+        return session;
+      },
       close: () => inner.close(),
     },
+    sessionsOpened: () => opened,
     countSeeing(size) {
       let count = 0;
       for (const ids of sizes.values()) if (ids.size === size) count += 1;

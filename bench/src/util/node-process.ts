@@ -88,11 +88,12 @@ export function spawnNode(options: SpawnNodeOptions): NodeProcess {
       return waitFor(
         `${options.id}: event`,
         () => {
-          if (!alive && events.length === 0) throw new Error(`${options.id} exited: ${stderr}`);
           for (let i = from; i < events.length; i++) {
             const event = events[i] as NodeEvent;
             if (predicate(event)) return event;
           }
+          // Checked after the scan: a node may print what we wait for and exit right after.
+          if (!alive) throw new Error(`${options.id} exited before the awaited event: ${stderr}`);
           return undefined;
         },
         timeoutMs,

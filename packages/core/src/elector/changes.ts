@@ -15,6 +15,7 @@ export function iterateChanges(elector: Elector, signal?: AbortSignal): AsyncIte
     signal?.removeEventListener('abort', finish);
     wake?.();
   };
+  if (latest.phase === 'stopped') done = true; // a stopped elector has nothing more to say
   const unsubscribe = elector.subscribe((event, state) => {
     latest = state;
     if (event.type === 'phase' && event.phase === 'stopped') done = true;

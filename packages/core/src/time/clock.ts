@@ -16,7 +16,8 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => performance.timeOrigin + performance.now(),
   setTimer(fn, ms) {
-    const handle = setTimeout(fn, Math.max(0, ms));
+    // Node fires a timer over 2^31 - 1 ms at once; clamp it (callers re-check their deadline anyway).
+    const handle = setTimeout(fn, Math.min(Math.max(0, ms), 2_147_483_647));
     return () => clearTimeout(handle);
   },
 };
