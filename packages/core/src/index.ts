@@ -13,6 +13,7 @@ export { type LeaderTask, type RunWhileLeaderOptions, runWhileLeader } from './e
 export type {
   DemotionReason,
   ElectionMode,
+  ElectionReason,
   ElectionState,
   Elector,
   ElectorEvent,

@@ -1,4 +1,4 @@
-import type { DemotionReason, ElectorEvent, ElectorPhase } from './types.js';
+import type { DemotionReason, ElectionReason, ElectorEvent, ElectorPhase } from './types.js';
 
 /** The elector's plain state; the only way to change it is `reduce`. */
 export interface CoreState {
@@ -10,6 +10,7 @@ export interface CoreState {
   /** Set while phase is `leader`: when leadership ends unless the registration is renewed. */
   readonly leaseDeadline: number | null;
   readonly memberCount: number;
+  readonly reason: ElectionReason;
 }
 
 export type Action =
@@ -28,7 +29,8 @@ export type Action =
       readonly phase: ElectorPhase;
       readonly at: number;
     }
-  | { readonly type: 'members'; readonly memberCount: number };
+  | { readonly type: 'members'; readonly memberCount: number }
+  | { readonly type: 'reason'; readonly reason: ElectionReason };
 
 export const initialState = (id: string, at: number): CoreState => ({
   id,
@@ -38,6 +40,7 @@ export const initialState = (id: string, at: number): CoreState => ({
   term: null,
   leaseDeadline: null,
   memberCount: 0,
+  reason: { kind: 'idle' },
 });
 
 export interface Reduction {
@@ -77,6 +80,9 @@ export function reduce(state: CoreState, action: Action): Reduction {
       if (state.memberCount !== action.memberCount) next = { ...state, memberCount: action.memberCount };
       events.push({ type: 'members', size: action.memberCount });
       break;
+    case 'reason':
+      if (!sameReason(state.reason, action.reason)) next = { ...state, reason: action.reason };
+      break;
   }
   return { state: next, events };
 }
@@ -96,4 +102,12 @@ function observeLeader(
   if (state.leaderId === leaderId && state.term === term) return state;
   events.push({ type: 'leader', leaderId, term, previousLeaderId: state.leaderId });
   return { ...state, leaderId, term };
+}
+
+function sameReason(a: ElectionReason, b: ElectionReason): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind) return false;
+  const left = a as unknown as Record<string, unknown>;
+  const right = b as unknown as Record<string, unknown>;
+  return Object.keys(left).every((key) => left[key] === right[key]);
 }

@@ -1,13 +1,14 @@
 import type { LockHolder, MembershipEvent, MembershipSession } from '../contracts/backend.js';
 import type { Unsubscribe } from '../contracts/member.js';
 import { type ElectionError, SessionLostError } from '../errors.js';
+import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
 import { createBackoff } from '../time/backoff.js';
 import { joinWithRetry } from './join-loop.js';
 import type { ResolvedOptions } from './options.js';
 import { ElectorStore } from './store.js';
 import { toElectionError } from './to-election-error.js';
-import type { DemotionReason, ElectorPhase, StopOptions } from './types.js';
+import type { DemotionReason, ElectionReason, ElectorPhase, StopOptions } from './types.js';
 
 /**
  * The elector loop. Every input (a membership event, a lock-holder change, a timer, a finished
@@ -58,6 +59,10 @@ export class ElectorRuntime {
 
   async start(): Promise<void> {
     this.#phase('joining');
+    this.store.dispatch({
+      type: 'reason',
+      reason: { kind: 'joining', since: this.options.clock.now(), attempt: 0, lastError: null },
+    });
     this.#scheduleResync();
     try {
       const session = await joinWithRetry(this.options, {
@@ -103,6 +108,7 @@ export class ElectorRuntime {
       } else session.close();
     }
     this.#phase('stopped');
+    this.store.dispatch({ type: 'reason', reason: { kind: 'stopped' } });
   }
 
   #attach(session: MembershipSession): void {
@@ -212,6 +218,40 @@ export class ElectorRuntime {
       elected !== undefined && elected.id === this.options.member.id && !this.options.member.observer;
     if (this.options.mode === 'view') this.#evaluateView(electedIsMe, elected?.id ?? null, deadline);
     else this.#evaluateConfirmed(electedIsMe, deadline);
+    this.#explain();
+  }
+
+  /** Records why this node is or is not the leader, from the state evaluate() just settled. */
+  #explain(): void {
+    const state = this.store.current;
+    const { member, compare, clock, ttlMs } = this.options;
+    let reason: ElectionReason;
+    const elected = this.view.leader();
+    if (state.phase === 'leader') {
+      const pending = this.#timers.handover !== undefined && elected && elected.id !== member.id;
+      reason = pending
+        ? { kind: 'handover-pending', to: elected.id, inMs: this.options.handoverDelayMs }
+        : { kind: 'leading', term: state.term };
+    } else if (member.observer) reason = { kind: 'observer' };
+    else if (!elected) reason = { kind: 'no-candidates' };
+    else if (elected.id !== member.id) {
+      const because =
+        compare !== compareMembers
+          ? 'custom-order'
+          : (elected.priority ?? 0) !== member.priority && (member.priority ?? 0) !== (elected.priority ?? 0)
+            ? 'priority'
+            : 'id-order';
+      reason = { kind: 'outranked', by: elected.id, because };
+    } else if (this.#holder && this.#holder.id !== member.id)
+      reason = {
+        kind: 'lock-held-by',
+        id: this.#holder.id,
+        term: this.#holder.token,
+        expiresWithinMs: ttlMs,
+      };
+    else reason = { kind: 'acquiring' };
+    void clock;
+    this.store.dispatch({ type: 'reason', reason });
   }
 
   #evaluateView(electedIsMe: boolean, leaderId: string | null, deadline: number): void {

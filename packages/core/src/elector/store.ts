@@ -2,7 +2,7 @@ import type { Member, Unsubscribe } from '../contracts/member.js';
 import type { MemberView } from '../ordering/member-view.js';
 import type { Clock } from '../time/clock.js';
 import { type Action, type CoreState, initialState, reduce } from './reducer.js';
-import type { ElectionState, ElectorEvent } from './types.js';
+import type { ElectionReason, ElectionState, ElectorEvent } from './types.js';
 
 type Listener = (event: ElectorEvent, state: ElectionState) => void;
 
@@ -77,7 +77,7 @@ export class ElectorStore {
     // The view's current immutable version: O(1) to take, walked only if someone reads members.
     const ranked = this.#view.ranked();
     const clock = this.#clock;
-    const { id, phase, since, leaderId, term, leaseDeadline } = this.#state;
+    const { id, phase, since, leaderId, term, leaseDeadline, reason } = this.#state;
     const snapshot: ElectionState & { toJSON(): unknown } = Object.freeze({
       id,
       phase,
@@ -85,6 +85,7 @@ export class ElectorStore {
       leaderId,
       term,
       leaseDeadline,
+      reason,
       get members(): readonly Member[] {
         return ranked.toArray();
       },
@@ -104,10 +105,16 @@ export class ElectorStore {
           phase,
           since,
           leaseDeadline,
+          reason: reasonToJSON(reason),
         };
       },
     });
     this.#snapshot = snapshot;
     return snapshot;
   }
+}
+
+/** JSON has no bigint: a term in a reason becomes a decimal string. */
+function reasonToJSON(reason: ElectionReason): unknown {
+  return 'term' in reason ? { ...reason, term: reason.term?.toString() ?? null } : reason;
 }

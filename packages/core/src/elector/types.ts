@@ -73,6 +73,51 @@ export type DemotionReason =
   /** stop() was called or the signal aborted. */
   | 'stopped';
 
+/**
+ * Why this node is, or is not, the leader right now: a small typed value that is safe to log and
+ * to show. Times are clock milliseconds (the elector's clock), durations are milliseconds.
+ */
+export type ElectionReason =
+  /** start() has not been called. */
+  | { readonly kind: 'idle' }
+  /** Registering with the backend; `attempt` counts failed tries since `since`, `lastError` the latest. */
+  | {
+      readonly kind: 'joining';
+      readonly since: number;
+      readonly attempt: number;
+      readonly lastError: string | null;
+    }
+  /** Another live registration holds this id; the node keeps retrying and never leads meanwhile. */
+  | { readonly kind: 'duplicate-id'; readonly since: number; readonly message: string }
+  /** Joined as an observer: never elected. */
+  | { readonly kind: 'observer' }
+  /** No member is electable in this node's view yet. */
+  | { readonly kind: 'no-candidates' }
+  /** Another member sorts first: by a lower priority, by UTF-8 id order, or by a custom comparator. */
+  | {
+      readonly kind: 'outranked';
+      readonly by: string;
+      readonly because: 'priority' | 'id-order' | 'custom-order';
+    }
+  /**
+   * The view elects this node but another registration holds the backend's leader lock (confirmed
+   * mode). `expiresWithinMs`: the longest the holder's lease can last if it stopped renewing now (the TTL).
+   */
+  | {
+      readonly kind: 'lock-held-by';
+      readonly id: string;
+      readonly term: bigint | null;
+      readonly expiresWithinMs: number;
+    }
+  /** The view elects this node and it is asking the backend for the lock (confirmed mode). */
+  | { readonly kind: 'acquiring' }
+  /** This node leads. */
+  | { readonly kind: 'leading'; readonly term: bigint | null }
+  /** This node leads, but `to` sorts first; leadership is handed over in `inMs`. */
+  | { readonly kind: 'handover-pending'; readonly to: string; readonly inMs: number }
+  /** stop() was called (or the signal aborted). */
+  | { readonly kind: 'stopped' };
+
 /** An immutable snapshot. `isLeader` is checked against the clock when read, so it is never true past the deadline. */
 export interface ElectionState {
   readonly id: string;
@@ -88,6 +133,8 @@ export interface ElectionState {
   readonly since: number;
   /** While leading: clock time after which this node no longer leads unless renewed. Else null. */
   readonly leaseDeadline: number | null;
+  /** Why this node is or is not the leader (outranked by whom, lock held by whom, joining, …). */
+  readonly reason: ElectionReason;
 }
 
 export type ElectorEvent =
