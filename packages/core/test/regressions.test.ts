@@ -4,8 +4,8 @@ import { DuplicateMemberError, type ElectorEvent, runWhileLeader } from '../src/
 import { member, startScripted } from './support/fixtures.js';
 
 /**
- * The review findings (F1–F6b, R1–R7), each a scenario that failed on the elector before the lock
- * claim became one state machine (packages/core/src/elector/lock-claim.ts). The deterministic
+ * The review findings (F1–F6b, R1–R7, and G1–G3 from a second review of the new claim), each a
+ * scenario that failed before it was fixed; F1–R7 failed on the elector before the lock claim became one state machine (packages/core/src/elector/lock-claim.ts). The deterministic
  * simulator (`pnpm sim`) searches the same space at random; these pin the known cases down.
  */
 
@@ -289,5 +289,64 @@ describe('review findings: liveness and lifecycle', () => {
     expect(terms).toEqual([3n]); // before: [1n], a fencing token of a leadership that had ended
     await elector.stop();
     await loop;
+  });
+});
+
+describe('second review: the claim protocol', () => {
+  it('G1 (liveness): the resync safety net asks the backend again when a holder change was missed', async () => {
+    const { elector, session, clock } = await startScripted({ resyncIntervalMs: 5000 });
+    // The watch last showed x holding the key; x's lease then expired, but that delete event was
+    // lost (a stalled watch), which is exactly the case the resync "safety net" is there for.
+    session.setHolder({ id: 'x', token: 3n });
+    session.acquireWith = async () => 9n; // the key is free: asking would win it
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    for (let i = 0; i < 4; i++) {
+      await clock.advance(5000);
+      session.renew(clock.now() + 60_000);
+    }
+    // Four resync periods later the claim has never asked: unpark() sets it free, and the
+    // evaluate() right after parks it again on the same stale holder without a call.
+    expect(session.acquires).toBeGreaterThan(0);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 9n });
+    await elector.stop();
+  });
+
+  it('G2 (liveness/CPU): a null answer after a duplicate holder event retries at once, with no backoff', async () => {
+    const { elector, session, clock } = await startScripted();
+    // Another node holds the key, but this node's holder watch lags and shows it free; it also
+    // re-delivers that (stale) state now and then, as a reconnecting watch does. One duplicate
+    // event during each tryAcquire is enough for the claim to ask again at once, for ever.
+    let calls = 0;
+    session.acquireWith = async () => {
+      calls++;
+      if (calls < 500) session.setHolder(null); // a duplicate "free" arrives while the call is in flight
+      return null;
+    };
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await clock.advance(0);
+    // All of these at one clock instant: a busy loop (R7's class), not one try per backoff step.
+    expect(session.acquires).toBeLessThanOrEqual(5);
+    await elector.stop();
+  });
+
+  it('G3 (spec): a lock call that timed out is still in flight when the next one is sent', async () => {
+    const { elector, session, clock } = await startScripted({ lockTimeoutMs: 1000 });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    session.acquireWith = () => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      return new Promise<bigint | null>(() => {}); // a request stuck on the wire (etcd3: 3 txns of requestTimeoutMs)
+    };
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(1000);
+      session.renew(clock.now() + 60_000);
+    }
+    // The issue: "never two lock operations in flight for one node"; a timed-out call "may have
+    // committed" and must be confirmed or released before the node asks again. Here the claim
+    // stops waiting after lockTimeoutMs and sends another tryAcquire while the first is pending.
+    expect(maxInFlight).toBe(1);
+    await elector.stop();
   });
 });

@@ -90,6 +90,11 @@ export interface MembershipSession {
 /** Who holds the leader lock, with the fencing token of that holding; null when free. */
 export type LockHolder = { readonly id: string; readonly token: bigint } | null;
 
+/**
+ * Every call settles (resolves or rejects) in bounded time: the adapter times out its own requests.
+ * Core never has two calls of one session in flight, and waits for a slow one to settle before the
+ * next (past `lockTimeoutMs` it treats the call as "may have committed" and never leads on it).
+ */
 export interface LeaderLock {
   /**
    * Try once to take the leader lock with this session. Resolves with the fencing token (strictly

@@ -7,24 +7,34 @@ import { toElectionError } from './to-election-error.js';
 /**
  * Where this node's claim on the backend's leader lock stands. One value, never loose flags:
  * - `free`: this node believes it holds no holding and has no call in flight.
- * - `acquiring(op)`: one `tryAcquire` is in flight; only the answer to `op` counts.
+ * - `acquiring(op)`: one `tryAcquire` is in flight; only the answer to `op` counts. Once it has
+ *   run past the timeout (`timedOut`) it "may have committed": whatever it answers is not led on.
  * - `held(token, seen)`: an answer to our own current call said we hold the lock with `token`;
  *   `seen` once the holder watch has shown that holding (after which any other event means it is gone).
  * - `releasing(op, token)`: one `release(token)` is in flight.
  * - `parked(holder)`: another node held the lock at our last answer; wait for the holder to change.
+ * A call stays in flight until it settles, timed out or not: a node never has two lock calls out.
  */
 export type ClaimState =
   | { readonly kind: 'free' }
-  | { readonly kind: 'acquiring'; readonly op: number; readonly holderEventsAtSend: number }
+  | {
+      readonly kind: 'acquiring';
+      readonly op: number;
+      readonly holderAtSend: LockHolder;
+      readonly timedOut: boolean;
+    }
   | { readonly kind: 'held'; readonly token: bigint; readonly seen: boolean }
-  | { readonly kind: 'releasing'; readonly op: number; readonly token: bigint }
+  | { readonly kind: 'releasing'; readonly op: number; readonly token: bigint; readonly timedOut: boolean }
   | { readonly kind: 'parked'; readonly holder: LockHolder };
 
 export interface LockClaimOptions {
   readonly lock: LeaderLock;
   readonly selfId: string;
   readonly clock: Clock;
-  /** Every lock call is given this long; one that takes longer is treated as "may have committed". */
+  /**
+   * A lock call that has not answered after this long "may have committed": its answer is never led
+   * on. The claim still waits for it to settle (adapters bound their own requests) before the next.
+   */
   readonly callTimeoutMs: number;
   readonly backoff: Backoff;
   /** Something changed that may change the decision: the runtime re-evaluates. */
@@ -53,7 +63,8 @@ export class LockClaim {
   #state: ClaimState = { kind: 'free' };
   readonly #options: LockClaimOptions;
   #holder: LockHolder = null;
-  #holderEvents = 0;
+  /** Set by the resync safety net: ask once even though the watch shows another holder. */
+  #askAnyway = false;
   /** The previous holder event showed a holding of ours with this token (else NONE). */
   #lastOwnSeen = NONE;
   /** Tokens at or below this never elect. */
@@ -113,18 +124,20 @@ export class LockClaim {
     if (!want || state.kind !== 'free') return;
     const holder = this.#holder;
     // The watch shows someone else holding it: wait for a change instead of asking to be told no.
-    if (holder !== null && holder.id !== this.#options.selfId) this.#state = { kind: 'parked', holder };
+    if (holder !== null && holder.id !== this.#options.selfId && !this.#askAnyway)
+      this.#state = { kind: 'parked', holder };
     else this.#acquire();
   }
 
-  /** The safety net: a parked claim asks again, in case a holder change was missed. */
+  /** The safety net: a parked claim asks the backend once more, in case a holder change was missed. */
   unpark(): void {
-    if (this.#state.kind === 'parked') this.#state = { kind: 'free' };
+    if (this.#state.kind !== 'parked') return;
+    this.#state = { kind: 'free' };
+    this.#askAnyway = true;
   }
 
   onHolder(holder: LockHolder): void {
     if (this.#disposed) return;
-    this.#holderEvents++;
     const previous = this.#holder;
     this.#holder = holder;
     const self = this.#options.selfId;
@@ -177,11 +190,23 @@ export class LockClaim {
 
   #acquire(): void {
     const op = ++this.#nextOp;
-    this.#state = { kind: 'acquiring', op, holderEventsAtSend: this.#holderEvents };
+    this.#askAnyway = false;
+    this.#state = { kind: 'acquiring', op, holderAtSend: this.#holder, timedOut: false };
     this.#call(
       op,
       () => this.#options.lock.tryAcquire(),
-      (token) => this.#acquired(token),
+      (token, timedOut) => {
+        if (!timedOut) {
+          this.#acquired(token);
+          return;
+        }
+        // It may have committed, and it took too long to lead on: a holding it hands back is an
+        // orphan, confirmed by the next tryAcquire or released. Not before a backoff.
+        if (token !== null && token > this.#releasedUpTo) this.#orphans.add(token);
+        this.#state = { kind: 'free' };
+        this.#backOff();
+        this.#options.onChange();
+      },
       (error) => {
         // May have committed: if it did, the watch shows the holding (an orphan) or the next
         // tryAcquire hands its token back. Either way, not before a backoff.
@@ -195,12 +220,12 @@ export class LockClaim {
     const state = this.#state;
     if (state.kind !== 'acquiring') return;
     if (token === null) {
-      // Park only if the holder did not change while we asked: a release seen meanwhile may be
-      // newer than this answer, and parking would wait for a change that already happened.
-      this.#state =
-        this.#holderEvents === state.holderEventsAtSend
-          ? { kind: 'parked', holder: this.#holder }
-          : { kind: 'free' };
+      // Park unless the holder changed while we asked (a release seen meanwhile may be newer than
+      // this answer, and parking would wait for a change that already happened). A repeat of the
+      // same holder is no change: asking again at once would be a busy loop.
+      this.#state = sameHolder(state.holderAtSend, this.#holder)
+        ? { kind: 'parked', holder: this.#holder }
+        : { kind: 'free' };
       this.#options.onChange();
       return;
     }
@@ -225,7 +250,7 @@ export class LockClaim {
     // From the moment the request leaves, this holding may vanish at any time: never lead on it again.
     this.#markDead(token);
     this.#orphans.delete(token);
-    this.#state = { kind: 'releasing', op, token };
+    this.#state = { kind: 'releasing', op, token, timedOut: false };
     this.#call(
       op,
       () => this.#options.lock.release(token),
@@ -242,29 +267,40 @@ export class LockClaim {
     );
   }
 
-  /** Runs one lock call with a timeout; only the answer to the current operation is acted on. */
+  /**
+   * Runs one lock call. Past the timeout it is marked "may have committed" (reported once) but
+   * stays the one call in flight until it settles; then its answer is handled, with `timedOut`.
+   */
   #call<T>(
     op: number,
     send: () => Promise<T>,
-    onAnswer: (value: T) => void,
+    onAnswer: (value: T, timedOut: boolean) => void,
     onFailure: (error: unknown) => void,
-  ) {
-    const current = () => !this.#disposed && 'op' in this.#state && this.#state.op === op;
-    const settle = (fn: () => void) => {
-      if (!current()) return;
-      this.#cancelTimeout?.();
-      this.#cancelTimeout = undefined;
-      fn();
+  ): void {
+    const current = () => {
+      const state = this.#state;
+      return !this.#disposed && (state.kind === 'acquiring' || state.kind === 'releasing') && state.op === op;
     };
     this.#cancelTimeout = this.#options.clock.setTimer(() => {
-      settle(() =>
-        onFailure(
-          new BackendUnavailableError(
-            `no answer within lockTimeoutMs (${this.#options.callTimeoutMs} ms); treated as "may have committed".`,
-          ),
+      this.#cancelTimeout = undefined;
+      const state = this.#state;
+      if (!current() || (state.kind !== 'acquiring' && state.kind !== 'releasing')) return;
+      this.#state = { ...state, timedOut: true };
+      this.#options.onError(
+        new BackendUnavailableError(
+          `a leader-lock call got no answer within lockTimeoutMs (${this.#options.callTimeoutMs} ms); it may have committed, and is not led on.`,
         ),
       );
+      this.#options.onChange();
     }, this.#options.callTimeoutMs);
+    const settle = (fn: (timedOut: boolean) => void) => {
+      if (!current()) return;
+      const state = this.#state;
+      const timedOut = (state.kind === 'acquiring' || state.kind === 'releasing') && state.timedOut;
+      this.#cancelTimeout?.();
+      this.#cancelTimeout = undefined;
+      fn(timedOut);
+    };
     let sent: Promise<T>;
     try {
       sent = send();
@@ -272,21 +308,8 @@ export class LockClaim {
       sent = Promise.reject(error);
     }
     sent.then(
-      (value) => settle(() => onAnswer(value)),
+      (value) => settle((timedOut) => onAnswer(value, timedOut)),
       (error: unknown) => settle(() => onFailure(error)),
-    );
-    // A late answer to an acquire we stopped waiting for may carry a holding of ours: keep it as an
-    // orphan so it is confirmed or released, never led on.
-    sent.then(
-      (value) => {
-        if (!current() && !this.#disposed && typeof value === 'bigint' && this.heldToken() !== value) {
-          if (value > this.#releasedUpTo) {
-            this.#orphans.add(value);
-            this.#options.onChange();
-          }
-        }
-      },
-      () => {},
     );
   }
 
