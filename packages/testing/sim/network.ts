@@ -21,6 +21,9 @@ export class SimLink {
   /** The same two faults for lock calls only (tryAcquire, release), which other traffic would dilute. */
   dropLockRequests = 0;
   loseLockReplies = 0;
+  /** The next this many lock requests are held back out of order, until `releaseHeldOut`. */
+  holdLockRequests = 0;
+  readonly #heldOut: (() => void)[] = [];
   /** A slow link: traffic both ways waits (in order) until `unslow`, however long that takes on the clock. */
   slow = false;
   readonly #slowed: (() => void)[] = [];
@@ -49,6 +52,15 @@ export class SimLink {
   transmit(fn: () => void): void {
     if (this.slow) this.#slowed.push(fn);
     else fn();
+  }
+
+  holdOut(fn: () => void): void {
+    this.#heldOut.push(fn);
+  }
+
+  /** Lets go the requests held back out of order: they land after everything sent since. */
+  releaseHeldOut(): void {
+    for (const fn of this.#heldOut.splice(0)) fn();
   }
 
   unslow(): void {
@@ -103,7 +115,13 @@ export class SimNetwork {
       if (loseLock) link.loseLockReplies--;
       else if (loseReply) link.loseReplies--;
       const request = () => this.#scheduler.schedule(Promise.resolve(), `${link.id} → ${label}`);
-      link.transmit(() =>
+      const holdOut = lockCall && link.holdLockRequests > 0;
+      if (holdOut) {
+        link.holdLockRequests--;
+        this.#trace(`${link.id}: ${label} request held back`);
+      }
+      const send = (fn: () => void) => (holdOut ? link.holdOut(fn) : link.transmit(fn));
+      send(() =>
         request().then(() => {
           if (link.partitioned) return; // cut off while in flight
           let outcome: { ok: true; value: T } | { ok: false; error: unknown };

@@ -15,7 +15,8 @@ export const TTL_MS = 3000;
 export const MARGIN_MS = 300;
 export const RESYNC_MS = 5000;
 export const BACKOFF_CAP_MS = 1000;
-export const LOCK_TIMEOUT_MS = 1500;
+/** Each seed picks one: shorter and longer than the simulated network's own request timeout. */
+export const LOCK_TIMEOUTS_MS = [400, 1500] as const;
 
 /**
  * Deliberate bugs, each switched on only to show that the checker catches it:
@@ -57,6 +58,8 @@ export class SimNode {
   /** The state after the latest event: reading `isLeader` on it is pure (checked against the clock). */
   latest: ElectionState | undefined;
   lastLeadershipEvent: 'elected' | 'demoted' | undefined;
+  /** The phase as events told it, never refreshed by reading `state`: shows whether timers work. */
+  eventPhase: ElectionState['phase'] | undefined;
   task: Task | undefined;
   removed = false;
 
@@ -102,6 +105,7 @@ export class SimWorld {
   readonly trace: string[] = [];
   readonly #random: () => number;
   readonly #bug: SimBug;
+  readonly lockTimeoutMs: number;
   /** Every `elected` term in the order they happened, across nodes. */
   readonly elections: { id: string; term: bigint | null; at: number }[] = [];
 
@@ -110,6 +114,7 @@ export class SimWorld {
     this.network = new SimNetwork(scheduler, this.clock, (line) => this.log(line));
     this.#random = seededRandom(seed);
     this.#bug = bug;
+    this.lockTimeoutMs = LOCK_TIMEOUTS_MS[Math.floor(this.#random() * LOCK_TIMEOUTS_MS.length)] ?? 1500;
     this.clock.afterTimer = () => this.check();
     for (const spec of specs) this.addNode(spec);
   }
@@ -148,7 +153,7 @@ export class SimWorld {
       // The 'no-margin' bug: leadership runs to the session deadline itself, no room for drift.
       deadlineMarginMs: this.#bug === 'no-margin' ? 0 : MARGIN_MS,
       resyncIntervalMs: RESYNC_MS,
-      lockTimeoutMs: LOCK_TIMEOUT_MS,
+      lockTimeoutMs: this.lockTimeoutMs,
       clock: node.link.clock,
       backoff: { initialMs: 100, maxMs: BACKOFF_CAP_MS, random: this.#random },
       ...(this.#bug === 'keep-orphans' ? { unsafeKeepOrphans: true } : {}),
@@ -157,6 +162,7 @@ export class SimWorld {
     node.latest = elector.state;
     node.lastLeadershipEvent = undefined;
     elector.subscribe((event, state) => this.#onEvent(node, event, state));
+    node.eventPhase = undefined;
     this.log(`${node.id}: start (priority ${node.spec.priority}${node.spec.observer ? ', observer' : ''})`);
     elector.start().catch((error: Error) => this.log(`${node.id}: start() failed: ${error.message}`));
     void runWhileLeader(elector, (signal, term) => this.#runTask(node, signal, term)).catch((error: Error) =>
@@ -224,6 +230,7 @@ export class SimWorld {
 
   #onEvent(node: SimNode, event: ElectorEvent, state: ElectionState): void {
     node.latest = state;
+    node.eventPhase = state.phase;
     if (event.type === 'elected' || event.type === 'demoted') {
       this.log(
         `${node.id}: ${event.type} term ${event.term}${event.type === 'demoted' ? ` (${event.reason})` : ''}`,
@@ -267,6 +274,14 @@ export class SimWorld {
   /** The invariants. Cheap: runs after every step of the simulation. */
   check(): void {
     if (this.violation) throw this.violation;
+    // Before anything reads `state` (which demotes a leader past its deadline by itself): a running
+    // leader must have been demoted by its own deadline timer once its deadline has passed.
+    for (const node of this.nodes) {
+      if (node.eventPhase !== 'leader' || node.link.paused) continue;
+      const session = node.sessions.at(-1);
+      if (session && this.clock.now() > session.deadline() - MARGIN_MS)
+        this.fail(`${node.id} is still leader by its events ${this.clock.now() - session.deadline() + MARGIN_MS} ms past its deadline: its deadline timer did not demote it`);
+    }
     const leaders = this.nodes.filter((node) => node.leads());
     if (leaders.length > 1)
       this.fail(`two leaders at once: ${leaders.map((n) => `${n.id} (term ${n.latest?.term})`).join(', ')}`);
@@ -293,7 +308,9 @@ export class SimWorld {
       node.link.loseReplies = 0;
       node.link.dropLockRequests = 0;
       node.link.loseLockReplies = 0;
+      node.link.holdLockRequests = 0;
       node.link.unslow();
+      node.link.releaseHeldOut();
       this.heal(node);
       this.resume(node);
     }

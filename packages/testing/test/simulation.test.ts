@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LIVENESS_BOUND_MS, runSimulation } from '../sim/simulation.js';
+import { runSimulation } from '../sim/simulation.js';
 import type { SimBug } from '../sim/world.js';
 
 /**
@@ -12,7 +12,6 @@ describe('deterministic simulation', () => {
     const result = await runSimulation({ runs: 2000 });
     if (result.failed) throw new Error(`${result.report}\nreplay: ${result.replay}`);
     expect(result.runs).toBe(2000);
-    expect(result.maxConvergenceMs).toBeLessThanOrEqual(LIVENESS_BOUND_MS);
   }, 600_000);
 
   // The checker bites: each deliberate bug is found within 1,000 runs, and its replay command
