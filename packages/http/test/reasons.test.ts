@@ -69,7 +69,7 @@ describe('electionStatus', () => {
     expect(a?.leaseRemainingMs).toBeNull();
     expect(c?.reason).toEqual({ kind: 'observer' });
     expect(b?.reason).toMatchObject({ kind: 'leading' });
-    expect(typeof (b?.reason as { term: unknown }).term).toBe('string');
+    expect(b?.reason).toEqual({ kind: 'leading', term: expect.any(String) });
     expect(a?.ranking).toEqual([
       { id: 'b', priority: -1, observer: false, leader: true, self: false },
       { id: 'a', priority: 0, observer: false, leader: false, self: true },
