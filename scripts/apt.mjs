@@ -2,7 +2,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 
 /** Whether `command` is on PATH. */
-export const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+export const has = (command) =>
+  spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 
 /** Root on a machine with apt-get: what CI is, and a fresh Debian container. */
 export const canApt = () => process.getuid?.() === 0 && has('apt-get');

@@ -123,6 +123,8 @@ async function main(): Promise<void> {
   try {
     print();
     print(cyan(`» starting ${IDS.join(', ')}`));
+    print('  live page of each node (open one in a browser: it updates by itself):');
+    for (const node of nodes) print(`    ${node.id}  ${node.url}/`);
     for (let i = 0; i < IDS.length; i++) start(i);
     view.start();
     const first = await view.waitForAgreement(3, STEP_TIMEOUT_MS);

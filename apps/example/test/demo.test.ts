@@ -23,6 +23,9 @@ function expectFailoverAndHandBack(output: string): void {
   expect(output).toMatch(/✔ hand-back: node-1 leads again/);
   expect(output).toContain(`Leader after each step: node-1 → ${failover?.[1]} → node-1`);
   expect(output.match(/exited with 0 in \d+ ms/g)).toHaveLength(3);
+  for (const id of ['node-1', 'node-2', 'node-3']) {
+    expect(output).toMatch(new RegExp(`^    ${id}  http://127\\.0\\.0\\.1:\\d+/$`, 'm'));
+  }
 }
 
 describe('pnpm demo', () => {

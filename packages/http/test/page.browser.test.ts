@@ -86,32 +86,27 @@ describe.skipIf(executablePath === undefined)(
       });
       const survivor = nodes[1]!;
       await page.goto(`${survivor.url}/`);
-      await page.waitForFunction(
-        () => document.getElementById('connection')?.textContent === 'live',
-        undefined,
-        { timeout: 5000 },
-      );
+      // Page-side code is passed as strings: this package's types have no DOM.
+      await page.waitForFunction("document.getElementById('connection').textContent === 'live'", undefined, {
+        timeout: 5000,
+      });
       expect(await page.textContent('#leader')).toBe('node-a');
       expect(await page.textContent('#title-id')).toBe('node-b');
       expect(await page.textContent('#reason')).toBe(
         'Outranked by node-a: its id sorts first (UTF-8 byte order).',
       );
-      const rows = await page.$$eval('#members tr', (trs) => trs.map((tr) => tr.textContent));
+      const rows = await page.locator('#members tr').allTextContents();
       expect(rows).toEqual(['1node-a LEADER0candidate', '2node-b this node0candidate', '3node-c0candidate']);
-      const entriesBefore = await page.$$eval('#timeline li', (items) => items.length);
+      const entriesBefore = await page.locator('#timeline li').count();
       // Marks this document: if the page reloaded, the mark would be gone.
-      await page.evaluate(() => {
-        (window as unknown as { mark: number }).mark = 42;
-      });
+      await page.evaluate('window.mark = 42');
 
       const killedAt = performance.now();
       await nodes[0]!.kill();
       await page.waitForFunction(
-        (before) =>
-          document.getElementById('leader')?.textContent !== 'node-a' &&
-          document.getElementById('leader')?.textContent !== 'none' &&
-          document.querySelectorAll('#timeline li').length > before,
-        entriesBefore,
+        `!['node-a', 'none'].includes(document.getElementById('leader').textContent) &&
+          document.querySelectorAll('#timeline li').length > ${entriesBefore}`,
+        undefined,
         { timeout: TTL_MS + 1000, polling: 'raf' },
       );
       const tookMs = performance.now() - killedAt;
@@ -120,13 +115,13 @@ describe.skipIf(executablePath === undefined)(
       );
 
       expect(await page.textContent('#leader')).toBe('node-b');
-      expect(await page.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(42);
+      expect(await page.evaluate('window.mark')).toBe(42);
       const newest = await page.textContent('#timeline li:first-child');
       expect(newest).toMatch(/→ node-b \(term \d+\): elected$/);
       expect(await page.textContent('#phase')).toBe('leader (LEADER)');
       expect(await page.textContent('#lease-text')).toMatch(/^\d\.\d s left of \d\.\d s/);
       expect(await page.textContent('#announce')).toBe('Leader is now node-b.');
-      await page.waitForFunction(() => document.querySelectorAll('#members tr').length === 2, undefined, {
+      await page.waitForFunction("document.querySelectorAll('#members tr').length === 2", undefined, {
         timeout: 5000,
       });
       expect(errors).toEqual([]);

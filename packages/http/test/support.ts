@@ -52,7 +52,14 @@ export function onCleanup(close: () => Promise<void> | void): void {
   opened.push(close);
 }
 
-export async function get(url: string, init: RequestInit = {}) {
+export interface Answer {
+  readonly status: number;
+  readonly type: string | null;
+  readonly headers: Headers;
+  readonly body: string;
+}
+
+export async function get(url: string, init: RequestInit = {}): Promise<Answer> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
   return {
     status: response.status,
