@@ -34,6 +34,7 @@ ol{margin:0;padding-left:1.25rem}
 li{margin:.2rem 0}
 time{font-variant-numeric:tabular-nums}
 .gap{margin-top:1rem}
+.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;
 
 // Plain ES2017 in a string: no template literals inside, so nothing here is interpolated by accident.
@@ -76,7 +77,7 @@ const SCRIPT = `
     var bar=$('lease'), label=$('lease-text'), fill=bar.firstElementChild;
     if(leaseMs===null){
       fill.style.width='0';bar.setAttribute('aria-valuenow','0');
-      text(label,status&&status.leaderId!==null&&!status.isLeader?'This node does not lead; '+status.leaderId+' holds the lease.':'This node holds no lease.');
+      text(label,status&&status.leaderId!==null&&!status.isLeader?'This node does not lead, so it holds no leader lease; '+status.leaderId+' leads.':'This node holds no leader lease.');
       return;
     }
     var left=Math.max(0,leaseMs-(performance.now()-leaseAt)), max=Math.max(scale,1);
@@ -196,7 +197,7 @@ export function renderPage(data: PageData): string {
 <p id="timeline-empty" class="muted"></p>
 <ol id="timeline" reversed></ol>
 </section>
-<div id="announce" class="muted" role="status" aria-live="polite"></div>
+<div id="announce" class="sr-only" role="status" aria-live="polite"></div>
 </main>
 <script type="application/json" id="election-data">${scriptJson({
     base: data.base,
