@@ -32,6 +32,15 @@ afterAll(async () => {
 });
 afterEach(cleanup);
 
+/** What the page-side functions use of the browser's globals (this package's types have no DOM). */
+interface PageWindow {
+  readonly document: {
+    getElementById(id: string): { readonly textContent: string | null } | null;
+    querySelectorAll(selector: string): { readonly length: number };
+  };
+  mark?: number;
+}
+
 interface RunningNode {
   readonly elector: Elector;
   readonly url: string;
@@ -86,10 +95,13 @@ describe.skipIf(executablePath === undefined)(
       });
       const survivor = nodes[1]!;
       await page.goto(`${survivor.url}/`);
-      // Page-side code is passed as strings: this package's types have no DOM.
-      await page.waitForFunction("document.getElementById('connection').textContent === 'live'", undefined, {
-        timeout: 5000,
-      });
+      // Functions, not strings: the page's CSP forbids eval, and Playwright polls strings with it.
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as PageWindow).document.getElementById('connection')?.textContent === 'live',
+        undefined,
+        { timeout: 5000 },
+      );
       expect(await page.textContent('#leader')).toBe('node-a');
       expect(await page.textContent('#title-id')).toBe('node-b');
       expect(await page.textContent('#reason')).toBe(
@@ -99,14 +111,23 @@ describe.skipIf(executablePath === undefined)(
       expect(rows).toEqual(['1node-a LEADER0candidate', '2node-b this node0candidate', '3node-c0candidate']);
       const entriesBefore = await page.locator('#timeline li').count();
       // Marks this document: if the page reloaded, the mark would be gone.
-      await page.evaluate('window.mark = 42');
+      await page.evaluate(() => {
+        (globalThis as unknown as PageWindow).mark = 42;
+      });
 
       const killedAt = performance.now();
       await nodes[0]!.kill();
       await page.waitForFunction(
-        `!['node-a', 'none'].includes(document.getElementById('leader').textContent) &&
-          document.querySelectorAll('#timeline li').length > ${entriesBefore}`,
-        undefined,
+        (before) => {
+          const { document } = globalThis as unknown as PageWindow;
+          const leader = document.getElementById('leader')?.textContent;
+          return (
+            leader !== 'node-a' &&
+            leader !== 'none' &&
+            document.querySelectorAll('#timeline li').length > before
+          );
+        },
+        entriesBefore,
         { timeout: TTL_MS + 1000, polling: 'raf' },
       );
       const tookMs = performance.now() - killedAt;
@@ -115,15 +136,17 @@ describe.skipIf(executablePath === undefined)(
       );
 
       expect(await page.textContent('#leader')).toBe('node-b');
-      expect(await page.evaluate('window.mark')).toBe(42);
+      expect(await page.evaluate(() => (globalThis as unknown as PageWindow).mark)).toBe(42);
       const newest = await page.textContent('#timeline li:first-child');
       expect(newest).toMatch(/→ node-b \(term \d+\): elected$/);
       expect(await page.textContent('#phase')).toBe('leader (LEADER)');
       expect(await page.textContent('#lease-text')).toMatch(/^\d\.\d s left of \d\.\d s/);
       expect(await page.textContent('#announce')).toBe('Leader is now node-b.');
-      await page.waitForFunction("document.querySelectorAll('#members tr').length === 2", undefined, {
-        timeout: 5000,
-      });
+      await page.waitForFunction(
+        () => (globalThis as unknown as PageWindow).document.querySelectorAll('#members tr').length === 2,
+        undefined,
+        { timeout: 5000 },
+      );
       expect(errors).toEqual([]);
     }, 20_000);
   },
