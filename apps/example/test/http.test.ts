@@ -129,7 +129,13 @@ describe('leadership logging and the leader-only task', () => {
       expect.objectContaining({ event: 'leader-changed', leaderId: 'a', term: null, reason: 'elected' }),
     ]);
     expect(changes(b.logs)).toEqual([
-      expect.objectContaining({ event: 'leader-changed', leaderId: 'a', term: null, reason: 'leader-found' }),
+      expect.objectContaining({
+        event: 'leader-changed',
+        leaderId: 'a',
+        term: null,
+        reason: 'leader-found',
+        why: 'Outranked by a: its id sorts first (UTF-8 byte order).',
+      }),
     ]);
     // a goes away; b's probes notice and b takes over: one more line each.
     await a.node.stop();
