@@ -58,6 +58,8 @@ describe('the HTTP endpoints', () => {
       mode: 'view',
       reason: { kind: 'leading', term: null },
       reasonText: 'Leading (view mode, no fencing token).',
+      // The static backend has no lease: nothing to run out.
+      leaseRemainingMs: null,
     });
   });
 
@@ -105,6 +107,7 @@ describe('the HTTP endpoints', () => {
     expect(body).toMatch(/^election_leader_changes_total 1$/m);
     expect(body).toMatch(/^election_term 0$/m);
     expect(body).toMatch(/^election_members 1$/m);
+    expect(body).toMatch(/^election_lease_remaining_seconds \+Inf$/m);
     expect(body).toMatch(/^election_info\{backend="static",mode="view",id="a"\} 1$/m);
     expect(body).toMatch(/^process_cpu_user_seconds_total /m);
   });

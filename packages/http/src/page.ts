@@ -77,7 +77,7 @@ const SCRIPT = `
     var bar=$('lease'), label=$('lease-text'), fill=bar.firstElementChild;
     if(leaseMs===null){
       fill.style.width='0';bar.setAttribute('aria-valuenow','0');
-      text(label,status&&status.leaderId!==null&&!status.isLeader?'This node does not lead, so it holds no leader lease; '+status.leaderId+' leads.':'This node holds no leader lease.');
+      text(label,!status?'':status.isLeader?'This node leads with no lease to run out: its backend has none (static membership).':status.leaderId!==null?'This node does not lead, so it holds no leader lease; '+status.leaderId+' leads.':'This node holds no leader lease.');
       return;
     }
     var left=Math.max(0,leaseMs-(performance.now()-leaseAt)), max=Math.max(scale,1);

@@ -34,7 +34,7 @@ export interface ElectionStatus {
   readonly reason: ElectionReasonJson;
   /** The same, in a sentence for people. */
   readonly reasonText: string;
-  /** While leading: ms until the lease deadline unless renewed; else null. */
+  /** While leading: ms until the lease deadline unless renewed; null when not leading or the backend has no lease (static). */
   readonly leaseRemainingMs: number | null;
   /** The members with what the page shows of them, in election order. */
   readonly ranking: readonly RankedMember[];
@@ -102,8 +102,9 @@ export function electionStatus(elector: Elector, clock: Clock): ElectionStatus {
     mode: elector.mode,
     reason: reasonJson(state.reason),
     reasonText: describeReason(state.reason, now),
+    // A backend without leases (static) gives an infinite deadline: no lease to show.
     leaseRemainingMs:
-      state.isLeader && state.leaseDeadline !== null
+      state.isLeader && state.leaseDeadline !== null && Number.isFinite(state.leaseDeadline)
         ? Math.max(0, Math.round(state.leaseDeadline - now))
         : null,
     ranking: state.members.map((member) => ({

@@ -142,7 +142,7 @@ export function collectElectorMetrics(elector: Elector, options: ElectorMetricsO
     }),
     gauge(
       'lease_remaining_seconds',
-      'While this node leads: seconds until its lease deadline unless renewed. 0 when not leading.',
+      'While this node leads: seconds until its lease deadline unless renewed; +Inf when the backend has no lease (static). 0 when not leading.',
       () => {
         const current = state();
         if (!current.isLeader || current.leaseDeadline === null) return 0;
