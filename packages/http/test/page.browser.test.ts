@@ -36,7 +36,7 @@ afterEach(cleanup);
 interface PageWindow {
   readonly document: {
     getElementById(id: string): { readonly textContent: string | null } | null;
-    querySelectorAll(selector: string): { readonly length: number };
+    querySelectorAll(selector: string): ArrayLike<{ readonly textContent: string | null }>;
   };
   mark?: number;
 }
@@ -81,10 +81,13 @@ describe.skipIf(executablePath === undefined)(
         });
       }
       await Promise.all(nodes.map((node) => node.elector.start()));
-      await waitFor(() => nodes.every((node) => node.elector.state.leaderId === 'node-a'), {
-        timeoutMs: 5000,
-        message: 'every node to see node-a lead',
-      });
+      await waitFor(
+        () =>
+          nodes.every(
+            (node) => node.elector.state.leaderId === 'node-a' && node.elector.state.members.length === 3,
+          ),
+        { timeoutMs: 5000, message: 'every node to see all three, and node-a lead' },
+      );
 
       const page = await browser!.newPage();
       onCleanup(() => page.close());
@@ -117,14 +120,16 @@ describe.skipIf(executablePath === undefined)(
 
       const killedAt = performance.now();
       await nodes[0]!.kill();
+      // The new leader is shown, and the newest timeline entry (one more than before) names it.
       await page.waitForFunction(
         (before) => {
           const { document } = globalThis as unknown as PageWindow;
-          const leader = document.getElementById('leader')?.textContent;
+          const leader = document.getElementById('leader')?.textContent ?? '';
+          const entries = document.querySelectorAll('#timeline li');
           return (
-            leader !== 'node-a' &&
-            leader !== 'none' &&
-            document.querySelectorAll('#timeline li').length > before
+            !['node-a', 'none', ''].includes(leader) &&
+            entries.length > before &&
+            (entries[0]?.textContent ?? '').includes(`→ ${leader} `)
           );
         },
         entriesBefore,
@@ -139,7 +144,14 @@ describe.skipIf(executablePath === undefined)(
       expect(await page.evaluate(() => (globalThis as unknown as PageWindow).mark)).toBe(42);
       const newest = await page.textContent('#timeline li:first-child');
       expect(newest).toMatch(/→ node-b \(term \d+\): elected$/);
-      expect(await page.textContent('#phase')).toBe('leader (LEADER)');
+      // The lock can show node-b as holder a moment before node-b's own acquire is answered.
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as PageWindow).document.getElementById('phase')?.textContent ===
+          'leader (LEADER)',
+        undefined,
+        { timeout: 2000 },
+      );
       expect(await page.textContent('#lease-text')).toMatch(/^\d\.\d s left of \d\.\d s/);
       expect(await page.textContent('#announce')).toBe('Leader is now node-b.');
       await page.waitForFunction(
