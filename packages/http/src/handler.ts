@@ -153,7 +153,7 @@ export function createElectionHandler(
     }),
   ];
 
-  const openStream = (request: IncomingMessage, response: ServerResponse) => {
+  const openStream = (response: ServerResponse) => {
     if (closed) {
       send(response, 503, 'text/plain', 'the election handler was closed\n', false);
       return;
@@ -180,7 +180,8 @@ export function createElectionHandler(
         ticker = undefined;
       }
     };
-    request.once('close', done);
+    // The response's 'close' (ended, or the connection dropped), not the request's: a request's
+    // 'close' can come as soon as its (empty) body has been read, e.g. by a body-parsing middleware.
     response.once('close', done);
     response.once('error', (error) => {
       done();
@@ -224,7 +225,7 @@ export function createElectionHandler(
       }
       case '/events':
         if (head) return send(response, 200, 'text/event-stream', '', true);
-        return openStream(request, response);
+        return openStream(response);
     }
   };
 

@@ -128,9 +128,13 @@ describe('the handler in Express and Fastify', () => {
     const { clock, elector } = await leaderNode();
     const registry = new Registry();
     collectElectorMetrics(elector, { registry, clock });
-    const handler = createElectionHandler(elector, { registry, clock });
+    const handler = createElectionHandler(elector, { registry, clock, refreshMs: 20 });
     onCleanup(() => handler.close());
     const app = express();
+    // Reads every request to its end first, as body-parsing middleware does.
+    app.use((req, _res, next) => {
+      req.on('end', () => next()).resume();
+    });
     app.use('/ops/election', handler);
     app.get('/hello', (_req, res) => {
       res.send('hello');
@@ -148,10 +152,12 @@ describe('the handler in Express and Fastify', () => {
     expect((await get(`${url}/ops/election`)).body).toContain('"base":"/ops/election"');
     const events = await subscribeEvents(`${url}/ops/election/events`);
     expect(events.type).toBe('text/event-stream; charset=utf-8');
-    await waitFor(() => events.events.some((e) => e.event === 'snapshot'), {
+    // The stream outlives the request's own end: status events keep coming.
+    await waitFor(() => events.events.filter((e) => e.event === 'status').length >= 3, {
       timeoutMs: 5000,
-      message: 'the snapshot event over Express',
+      message: 'the snapshot and repeated status events over Express',
     });
+    expect(events.events[0]?.event).toBe('snapshot');
   });
 
   it('mounts under a prefix in Fastify (reply.hijack)', async () => {
