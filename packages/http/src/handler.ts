@@ -122,16 +122,19 @@ export function createElectionHandler(
   let statusQueued = false;
   let closed = false;
 
-  const write = (stream: ServerResponse, event: string, data: unknown) => {
+  /** One SSE frame; JSON has no raw newlines, so `data` is one line. */
+  const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  const write = (stream: ServerResponse, text: string) => {
     if (stream.writableLength > MAX_BUFFERED_BYTES) {
       stream.destroy();
       streams.delete(stream);
       return;
     }
-    stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    stream.write(text);
   };
   const broadcast = (event: string, data: unknown) => {
-    for (const stream of [...streams]) write(stream, event, data);
+    const text = frame(event, data);
+    for (const stream of [...streams]) write(stream, text);
   };
   const broadcastStatus = () => {
     if (streams.size > 0) broadcast('status', status());
@@ -170,7 +173,7 @@ export function createElectionHandler(
     });
     response.flushHeaders();
     response.write('retry: 1000\n\n');
-    write(response, 'snapshot', { status: status(), timeline });
+    write(response, frame('snapshot', { status: status(), timeline }));
     streams.add(response);
     ticker ??= setInterval(broadcastStatus, refreshMs).unref();
     const done = () => {
