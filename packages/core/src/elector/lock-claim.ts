@@ -30,8 +30,8 @@ export interface LockClaimOptions {
   /** Something changed that may change the decision: the runtime re-evaluates. */
   readonly onChange: () => void;
   readonly onError: (error: ElectionError) => void;
-  /** Test-only: skip the check that keeps stale answers from electing (shows the simulator bites). */
-  readonly unsafeTrustStaleAnswers?: boolean;
+  /** Test-only deliberate bug (shows the simulator bites): never release holdings we do not want. */
+  readonly unsafeKeepOrphans?: boolean;
 }
 
 const NONE = -1n;
@@ -99,7 +99,7 @@ export class LockClaim {
     const state = this.#state;
     if (state.kind === 'acquiring' || state.kind === 'releasing' || this.#cancelRetry) return;
     // Holdings we gave up, or that we do not want, go first: by token, one at a time.
-    for (const token of this.#orphans) {
+    for (const token of this.#options.unsafeKeepOrphans ? [] : this.#orphans) {
       if (token <= this.#releasedUpTo) this.#orphans.delete(token);
       else if (!want || token <= this.#dead) {
         this.#release(token);
@@ -205,7 +205,7 @@ export class LockClaim {
       return;
     }
     this.#orphans.delete(token);
-    if (token <= this.#dead && !this.#options.unsafeTrustStaleAnswers) {
+    if (token <= this.#dead) {
       // Older than what the watch already showed, or a holding we gave up: never lead on it.
       // Release it by token (harmless if gone), then ask again after a backoff.
       if (token > this.#releasedUpTo) this.#orphans.add(token);

@@ -17,8 +17,8 @@ export interface ResolvedOptions {
   readonly resyncIntervalMs: number;
   readonly handoverDelayMs: number;
   readonly lockTimeoutMs: number;
-  /** Test-only (the simulator's deliberate bug): let a stale lock answer elect. Never set by users. */
-  readonly unsafeTrustStaleAnswers: boolean;
+  /** Test-only (the simulator's deliberate bug): never release unwanted lock holdings. Not public. */
+  readonly unsafeKeepOrphans: boolean;
   readonly startTimeoutMs: number | undefined;
   readonly backoff: BackoffOptions;
   readonly compare: MemberComparator;
@@ -108,8 +108,7 @@ export function resolveOptions(options: ElectorOptions): ResolvedOptions {
     resyncIntervalMs,
     handoverDelayMs: nonNegative('handoverDelayMs', options.handoverDelayMs, 0),
     lockTimeoutMs,
-    unsafeTrustStaleAnswers:
-      (options as { readonly unsafeTrustStaleAnswers?: boolean }).unsafeTrustStaleAnswers === true,
+    unsafeKeepOrphans: (options as { readonly unsafeKeepOrphans?: boolean }).unsafeKeepOrphans === true,
     startTimeoutMs,
     backoff: options.backoff ?? {},
     compare: options.compare ?? compareMembers,

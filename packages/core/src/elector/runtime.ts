@@ -154,7 +154,7 @@ export class ElectorRuntime {
         backoff: createBackoff(this.options.backoff),
         onChange: current(() => this.evaluate()),
         onError: current((error: ElectionError) => this.reportError(error)),
-        ...(this.options.unsafeTrustStaleAnswers ? { unsafeTrustStaleAnswers: true } : {}),
+        ...(this.options.unsafeKeepOrphans ? { unsafeKeepOrphans: true } : {}),
       });
     }
     this.#unsubscribes.push(
