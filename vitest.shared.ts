@@ -12,4 +12,6 @@ export const workspaceAliases = {
   '@election/etcd': src('etcd'),
   '@election/consul': src('consul'),
   '@election/static': src('static'),
+  '@election/prometheus': src('prometheus'),
+  '@election/http': src('http'),
 };

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { findOnPath, startThrowawayEtcd, type ThrowawayEtcd } from './demo/etcd-server.js';
 import { freePorts } from './demo/free-port.js';
 import { LiveView, seconds } from './demo/live-view.js';
@@ -19,18 +20,27 @@ const print = (line = '') => process.stdout.write(`${line}\n`);
 const began = performance.now();
 const elapsed = () => performance.now() - began;
 
-function parseDemoArgs(argv: readonly string[]): DemoBackend {
-  const value =
-    argv.length === 0 ? 'static' : argv.length === 2 && argv[0] === '--backend' ? argv[1] : undefined;
-  const inline = argv.length === 1 ? /^--backend=(.*)$/.exec(argv[0] ?? '')?.[1] : undefined;
-  const backend = value ?? inline;
+const USAGE = 'Usage: pnpm demo [--backend static|etcd] [--keep]';
+
+/** `--keep`: after the hand-back, the cluster keeps running (to look at the live pages) until Ctrl-C. */
+function parseDemoArgs(argv: readonly string[]): { backend: DemoBackend; keep: boolean } {
+  let parsed: { values: { backend?: string; keep?: boolean } };
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { backend: { type: 'string', default: 'static' }, keep: { type: 'boolean', default: false } },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch {
+    parsed = { values: { backend: undefined } };
+  }
+  const { backend, keep = false } = parsed.values;
   if (backend !== 'static' && backend !== 'etcd') {
-    process.stderr.write(
-      `demo: unexpected arguments "${argv.join(' ')}". Usage: pnpm demo [--backend static|etcd]\n`,
-    );
+    process.stderr.write(`demo: unexpected arguments "${argv.join(' ')}". ${USAGE}\n`);
     process.exit(2);
   }
-  return backend;
+  return { backend, keep };
 }
 
 /** Per-node CLI flags: static nodes list each other; etcd nodes share a fresh election on one etcd. */
@@ -70,7 +80,7 @@ function onNodeLog(id: string, line: string): void {
 }
 
 async function main(): Promise<void> {
-  const backend = parseDemoArgs(process.argv.slice(2));
+  const { backend, keep } = parseDemoArgs(process.argv.slice(2));
   const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url));
   let etcd: ThrowawayEtcd | undefined;
   const running = new Map<string, NodeProcess>();
@@ -82,7 +92,12 @@ async function main(): Promise<void> {
     print(red(`demo: did not finish within ${seconds(DEMO_BUDGET_MS)}; stopping everything.`));
     void cleanup().finally(() => process.exit(1));
   }, DEMO_BUDGET_MS);
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  let kept: (() => void) | undefined;
+  process.once('SIGINT', () => {
+    // With --keep, Ctrl-C after the hand-back is the normal way on: a clean shutdown follows.
+    if (kept) return kept();
+    void cleanup().finally(() => process.exit(130));
+  });
 
   print(bold(`election-node demo: ${IDS.length} nodes on the ${backend} backend, all on 127.0.0.1`));
   if (backend === 'etcd') {
@@ -123,6 +138,10 @@ async function main(): Promise<void> {
   try {
     print();
     print(cyan(`» starting ${IDS.join(', ')}`));
+    print(
+      `  live page of each node (open one in a browser: it updates by itself${keep ? '' : '; `pnpm demo --keep` keeps them up at the end'}):`,
+    );
+    for (const node of nodes) print(`    ${node.id}  ${node.url}/`);
     for (let i = 0; i < IDS.length; i++) start(i);
     view.start();
     const first = await view.waitForAgreement(3, STEP_TIMEOUT_MS);
@@ -152,6 +171,15 @@ async function main(): Promise<void> {
       ),
     );
     await hold(first);
+
+    if (keep) {
+      clearTimeout(budget);
+      print();
+      print(cyan('» --keep: the cluster keeps running; open a live page above, Ctrl-C to stop it'));
+      await new Promise<void>((resolve) => {
+        kept = resolve;
+      });
+    }
 
     print();
     print(cyan('» stopping every node with SIGTERM (each resigns and leaves)'));

@@ -1,4 +1,4 @@
-export const HELP = `election-node: one node of a leader election, with HTTP status, health and metrics.
+export const HELP = `election-node: one node of a leader election, with HTTP status, health, metrics and a live page.
 
 Usage: election-node --id ID [options]
 
@@ -20,11 +20,13 @@ Options (each can also be set with the ELECTION_* variable shown; a flag wins ov
   --log-level LEVEL        trace | debug | info | warn | error | fatal | silent   ELECTION_LOG_LEVEL
   --help                   show this text
 
-HTTP:
-  GET /status    {"id","leaderId","isLeader","term","members","phase","backend"}
+HTTP (served by @election/http):
+  GET /          the live page: members, leader and term, phase and reason, lease, timeline
+  GET /status    {"id","leaderId","isLeader","term","members","phase","backend","reason",...}
   GET /healthz   200 while the process runs (static peers probe it)
   GET /readyz    200 once joined, 503 before
-  GET /metrics   Prometheus text
+  GET /metrics   Prometheus text (@election/prometheus and Node's process metrics)
+  GET /events    Server-Sent Events: status and leadership changes
 
 SIGTERM or SIGINT: resign, leave, exit 0. Bad flags exit with code 2.
 

@@ -1,15 +1,17 @@
 import { ConfigurationError, createElector, type Elector, type MembershipBackend } from '@election/core';
+import { createElectionHandler, type ElectionHandler } from '@election/http';
+import { collectElectorMetrics } from '@election/prometheus';
 import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadBackend } from './backend.js';
 import { type NodeConfig, UsageError } from './flags.js';
-import { startStatusServer } from './http-server.js';
 import { FencedLedger, startLeaderTask } from './leader-task.js';
 import { logLeadershipChanges } from './leadership-log.js';
 import { coreLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { listenHttp } from './server.js';
 
 export interface RunningNode {
-  /** Base URL of the HTTP endpoints. */
+  /** Base URL of the HTTP endpoints; the live page is at `${url}/`. */
   readonly url: string;
   readonly elector: Elector;
   /** Resolves once the node has joined (or was stopped before it could). */
@@ -36,16 +38,24 @@ function asUsageError(error: unknown): unknown {
 export async function startNode(config: NodeConfig, options: NodeOptions): Promise<RunningNode> {
   const { logger } = options;
   const openBackend = await loadBackend(config);
-  const metrics = createMetrics();
-  const source: { elector: Elector | undefined; ready: boolean; registry: typeof metrics.registry } = {
-    elector: undefined,
-    ready: false,
-    registry: metrics.registry,
-  };
-  const server = await startStatusServer(source, config.listen, (error) =>
-    logger.error({ err: error }, 'HTTP server error'),
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  // The server listens first (its URL is this node's address in a static list); the handler, which
+  // needs the elector, follows before any request can be read (no await in between).
+  let handler: ElectionHandler | undefined;
+  let ready = false;
+  const server = await listenHttp(
+    (request, response) => {
+      if (handler) return handler(request, response);
+      response.writeHead(503, { 'content-type': 'text/plain' }).end('starting\n');
+    },
+    config.listen,
+    (error) => logger.error({ err: error }, 'HTTP server error'),
   );
-  logger.info({ event: 'listening', url: server.url, backend: config.backend }, `listening on ${server.url}`);
+  logger.info(
+    { event: 'listening', url: server.url, page: `${server.url}/`, backend: config.backend },
+    `listening on ${server.url}; live page at ${server.url}/`,
+  );
 
   let backend: MembershipBackend;
   let elector: Elector;
@@ -65,8 +75,13 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     await server.close();
     throw asUsageError(error);
   }
-  source.elector = elector;
-  metrics.observe(elector);
+  collectElectorMetrics(elector, { registry });
+  handler = createElectionHandler(elector, {
+    registry,
+    title: 'election-node',
+    ready: () => ready,
+    onError: (error) => logger.warn({ err: error }, 'HTTP handler error'),
+  });
   logLeadershipChanges(elector, logger);
 
   const shutdown = new AbortController();
@@ -79,7 +94,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
   const joined = elector.start().then(
     () => {
       if (shutdown.signal.aborted) return;
-      source.ready = true;
+      ready = true;
       const state = elector.state;
       logger.info({ event: 'joined', mode: elector.mode, members: state.members.map((m) => m.id) }, 'joined');
     },
@@ -92,7 +107,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      source.ready = false;
+      ready = false;
       // Stop the elector first, so the leader task ends with the demotion reason ("stopped").
       await elector.stop({ resign: true });
       shutdown.abort();
@@ -100,6 +115,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
       await backend
         .close()
         .catch((error: unknown) => logger.warn({ err: error }, 'closing the backend failed'));
+      handler?.close();
       await server.close();
       logger.info({ event: 'stopped' }, 'stopped');
     })();

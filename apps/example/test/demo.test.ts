@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findOnPath } from '../src/demo/etcd-server.js';
-import { CLI, DEMO, requireBuilt, spawnScript } from './helpers.js';
+import { CLI, DEMO, getText, killLeftovers, requireBuilt, spawnScript, waitFor } from './helpers.js';
 
 async function runDemo(args: string[]) {
   requireBuilt(CLI);
@@ -23,6 +23,9 @@ function expectFailoverAndHandBack(output: string): void {
   expect(output).toMatch(/✔ hand-back: node-1 leads again/);
   expect(output).toContain(`Leader after each step: node-1 → ${failover?.[1]} → node-1`);
   expect(output.match(/exited with 0 in \d+ ms/g)).toHaveLength(3);
+  for (const id of ['node-1', 'node-2', 'node-3']) {
+    expect(output).toMatch(new RegExp(`^    ${id}  http://127\\.0\\.0\\.1:\\d+/$`, 'm'));
+  }
 }
 
 describe('pnpm demo', () => {
@@ -49,9 +52,28 @@ describe('pnpm demo', () => {
     70_000,
   );
 
-  it('rejects an unknown backend with exit code 2', async () => {
+  it('with --keep, keeps the cluster and its live pages up after the hand-back until Ctrl-C', async () => {
+    requireBuilt(CLI);
+    const demo = spawnScript(DEMO, ['--keep']);
+    try {
+      await waitFor('the demo to keep the cluster running', () => demo.stdout().includes('» --keep'), 30_000);
+      const page = /^ {4}node-2 {2}(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(demo.stdout())?.[1];
+      expect(page).toBeDefined();
+      const answer = await getText(page ?? '');
+      expect(answer.status).toBe(200);
+      expect(answer.body).toContain('<title>election-node: node-2</title>');
+      demo.child.kill('SIGINT');
+      expect((await demo.exited).code).toBe(0);
+      expect(demo.stdout()).toContain('Leader after each step: node-1 → ');
+    } finally {
+      killLeftovers([demo]);
+    }
+  }, 60_000);
+
+  it('rejects an unknown backend or argument with exit code 2', async () => {
     const { exit, errors } = await runDemo(['--backend', 'zookeeper']);
     expect(exit.code).toBe(2);
-    expect(errors).toMatch(/Usage: pnpm demo \[--backend static\|etcd\]/);
+    expect(errors).toMatch(/Usage: pnpm demo \[--backend static\|etcd\] \[--keep\]/);
+    expect((await runDemo(['--nope'])).exit.code).toBe(2);
   });
 });

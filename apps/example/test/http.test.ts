@@ -41,13 +41,13 @@ async function hangingPeer(): Promise<string> {
 }
 
 describe('the HTTP endpoints', () => {
-  it('GET /status reports id, leader, term, members in election order, phase and backend', async () => {
+  it('GET /status reports id, leader, term, members in election order, phase, backend and reason', async () => {
     const { node } = await start(['--id', 'solo']);
     await node.joined;
     const { status, body, type } = await getText(`${node.url}/status`);
     expect(status).toBe(200);
     expect(type).toMatch(/^application\/json/);
-    expect(JSON.parse(body)).toEqual({
+    expect(JSON.parse(body)).toMatchObject({
       id: 'solo',
       leaderId: 'solo',
       isLeader: true,
@@ -55,7 +55,22 @@ describe('the HTTP endpoints', () => {
       members: ['solo'],
       phase: 'leader',
       backend: 'static',
+      mode: 'view',
+      reason: { kind: 'leading', term: null },
+      reasonText: 'Leading (view mode, no fencing token).',
+      // The static backend has no lease: nothing to run out.
+      leaseRemainingMs: null,
     });
+  });
+
+  it('GET / serves the live page of this node', async () => {
+    const { node, logs } = await start(['--id', 'solo']);
+    await node.joined;
+    const page = await getText(`${node.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.type).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('<title>election-node: solo</title>');
+    expect(logs.find((line) => line.event === 'listening')).toMatchObject({ page: `${node.url}/` });
   });
 
   it('lists members in election order (UTF-8 byte order, not JS order)', async () => {
@@ -92,6 +107,8 @@ describe('the HTTP endpoints', () => {
     expect(body).toMatch(/^election_leader_changes_total 1$/m);
     expect(body).toMatch(/^election_term 0$/m);
     expect(body).toMatch(/^election_members 1$/m);
+    expect(body).toMatch(/^election_lease_remaining_seconds \+Inf$/m);
+    expect(body).toMatch(/^election_info\{backend="static",mode="view",id="a"\} 1$/m);
     expect(body).toMatch(/^process_cpu_user_seconds_total /m);
   });
 
@@ -115,7 +132,13 @@ describe('leadership logging and the leader-only task', () => {
       expect.objectContaining({ event: 'leader-changed', leaderId: 'a', term: null, reason: 'elected' }),
     ]);
     expect(changes(b.logs)).toEqual([
-      expect.objectContaining({ event: 'leader-changed', leaderId: 'a', term: null, reason: 'leader-found' }),
+      expect.objectContaining({
+        event: 'leader-changed',
+        leaderId: 'a',
+        term: null,
+        reason: 'leader-found',
+        why: 'Outranked by a: its id sorts first (UTF-8 byte order).',
+      }),
     ]);
     // a goes away; b's probes notice and b takes over: one more line each.
     await a.node.stop();

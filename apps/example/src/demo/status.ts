@@ -1,13 +1,7 @@
+import type { ElectionStatus } from '@election/http';
+
 /** The body of GET /status. */
-export interface NodeStatus {
-  readonly id: string;
-  readonly leaderId: string | null;
-  readonly isLeader: boolean;
-  readonly term: string | null;
-  readonly members: readonly string[];
-  readonly phase: string;
-  readonly backend: string;
-}
+export type NodeStatus = ElectionStatus;
 
 /** GET `<url>/status`; null when the node does not answer within `timeoutMs` (killed, starting). */
 export async function fetchStatus(url: string, timeoutMs = 500): Promise<NodeStatus | null> {

@@ -1,0 +1,15 @@
+export {
+  createElectionHandler,
+  type ElectionHandler,
+  type ElectionHandlerOptions,
+  type MetricsRegistry,
+  type NextFunction,
+} from './handler.js';
+export { type LeadershipChange, type LeadershipChangeReason, onLeadershipChange } from './leadership.js';
+export {
+  describeReason,
+  type ElectionReasonJson,
+  type ElectionStatus,
+  electionStatus,
+  type RankedMember,
+} from './status.js';

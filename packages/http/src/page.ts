@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import type { LeadershipChange } from './leadership.js';
+import type { ElectionStatus } from './status.js';
+
+/**
+ * The live page: one HTML document with inline CSS and JS, no external assets (it works offline),
+ * no framework, no build step. It renders from the JSON embedded at the end and then from the
+ * `/events` stream (`snapshot`, `status`, `leader`), without reloading. State is written as text
+ * everywhere (LEADER, this node, observer…); colour only repeats it.
+ */
+
+const STYLE = `
+:root{color-scheme:light dark;--fg:#1b1f24;--muted:#57606a;--bg:#fff;--card:#f6f8fa;--line:#d0d7de;--accent:#0a6b2d;--warn:#8a4600;--bar:#1f883d}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9da7b3;--bg:#0d1117;--card:#161b22;--line:#30363d;--accent:#3fb950;--warn:#d29922;--bar:#2ea043}}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+main{max-width:60rem;margin:0 auto;padding:1.5rem}
+h1{font-size:1.5rem;margin:0 0 .25rem}
+h2{font-size:1.1rem;margin:0 0 .5rem}
+.muted{color:var(--muted)}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr));gap:1rem;margin:1rem 0}
+section{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:1rem}
+.big{font-size:1.6rem;font-weight:700;overflow-wrap:anywhere}
+.badge{display:inline-block;border:1px solid currentColor;border-radius:.25rem;padding:0 .4rem;font-size:.8rem;font-weight:700;letter-spacing:.03em}
+.leader{color:var(--accent)}
+.warn{color:var(--warn)}
+.bar{height:1rem;border:1px solid var(--line);border-radius:.25rem;background:var(--bg);overflow:hidden;margin:.5rem 0}
+.bar>div{height:100%;width:0;background:var(--bar)}
+table{width:100%;border-collapse:collapse}
+th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
+th{font-size:.85rem;color:var(--muted)}
+tr.self td{font-weight:600}
+ol{margin:0;padding-left:1.25rem}
+li{margin:.2rem 0}
+time{font-variant-numeric:tabular-nums}
+.gap{margin-top:1rem}
+.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+`;
+
+// Plain ES2017 in a string: no template literals inside, so nothing here is interpolated by accident.
+const SCRIPT = `
+(function(){
+  var $=function(id){return document.getElementById(id)};
+  var boot=JSON.parse($('election-data').textContent);
+  var base=boot.base, status=null, timeline=[], scale=0, leaseAt=0, leaseMs=null;
+  function text(el,value){el.textContent=value==null?'':String(value)}
+  function cell(tr,value,cls){var td=document.createElement('td');text(td,value);if(cls)td.className=cls;tr.appendChild(td);return td}
+  function badge(td,label,cls){var b=document.createElement('span');b.className='badge '+(cls||'');text(b,label);td.appendChild(document.createTextNode(' '));td.appendChild(b)}
+  function secs(ms){return (Math.max(0,ms)/1000).toFixed(1)+' s'}
+  function clock(at){return new Date(at).toLocaleTimeString([], {hour12:false})}
+  function renderStatus(s){
+    status=s;
+    text($('title-id'),s.id);
+    text($('meta'),s.backend+' backend, '+s.mode+' mode');
+    text($('leader'),s.leaderId===null?'none':s.leaderId);
+    $('leader').className='big'+(s.leaderId===null?' warn':' leader');
+    text($('term'),s.term===null?(s.leaderId===null?'No leader in view.':'No fencing token (view mode).'):'Term '+s.term);
+    text($('phase'),s.phase+(s.isLeader?' (LEADER)':''));
+    text($('reason'),s.reasonText);
+    var body=$('members');body.textContent='';
+    s.ranking.forEach(function(m,i){
+      var tr=document.createElement('tr');if(m.self)tr.className='self';
+      cell(tr,m.observer?'–':String(i+1));
+      var id=cell(tr,m.id);
+      if(m.leader)badge(id,'LEADER','leader');
+      if(m.self)badge(id,'this node');
+      cell(tr,m.priority);
+      cell(tr,m.observer?'observer':'candidate');
+      body.appendChild(tr);
+    });
+    text($('member-count'),s.ranking.length+(s.ranking.length===1?' member':' members'));
+    leaseMs=s.leaseRemainingMs;leaseAt=performance.now();
+    if(leaseMs!==null&&leaseMs>scale)scale=leaseMs;
+    renderLease();
+  }
+  function renderLease(){
+    var bar=$('lease'), label=$('lease-text'), fill=bar.firstElementChild;
+    if(leaseMs===null){
+      fill.style.width='0';bar.setAttribute('aria-valuenow','0');
+      text(label,!status?'':status.isLeader?'This node leads with no lease to run out: its backend has none (static membership).':status.leaderId!==null?'This node does not lead, so it holds no leader lease; '+status.leaderId+' leads.':'This node holds no leader lease.');
+      return;
+    }
+    var left=Math.max(0,leaseMs-(performance.now()-leaseAt)), max=Math.max(scale,1);
+    fill.style.width=(100*Math.min(1,left/max)).toFixed(1)+'%';
+    bar.setAttribute('aria-valuemax',String(Math.round(max)));bar.setAttribute('aria-valuenow',String(Math.round(left)));
+    text(label,secs(left)+' left of '+secs(max)+' (renewed well before it runs out).');
+  }
+  function entry(c){
+    var li=document.createElement('li'), t=document.createElement('time');
+    t.dateTime=new Date(c.at).toISOString();text(t,clock(c.at));li.appendChild(t);
+    li.appendChild(document.createTextNode(' '+(c.previousLeaderId===null?'none':c.previousLeaderId)+' → '+(c.leaderId===null?'none':c.leaderId)+(c.term===null?'':' (term '+c.term+')')+': '+c.reason));
+    return li;
+  }
+  function renderTimeline(){
+    var list=$('timeline');list.textContent='';
+    timeline.slice().reverse().forEach(function(c){list.appendChild(entry(c))});
+    text($('timeline-empty'),timeline.length===0?'No leadership change seen yet.':'');
+  }
+  function connection(label,cls){var el=$('connection');text(el,label);el.className='badge '+cls}
+  renderStatus(boot.status);timeline=boot.timeline;renderTimeline();
+  setInterval(renderLease,200);
+  if(!window.EventSource){connection('no live updates in this browser: reload to refresh','warn');return}
+  var source=new EventSource(base+'/events');
+  source.addEventListener('open',function(){connection('live','leader')});
+  source.addEventListener('error',function(){connection('disconnected, retrying…','warn')});
+  source.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);timeline=d.timeline;renderTimeline();renderStatus(d.status)});
+  source.addEventListener('status',function(e){renderStatus(JSON.parse(e.data))});
+  source.addEventListener('leader',function(e){
+    var c=JSON.parse(e.data);timeline.push(c);if(timeline.length>boot.timelineSize)timeline.shift();renderTimeline();
+    text($('announce'),'Leader is now '+(c.leaderId===null?'none':c.leaderId)+'.');
+  });
+})();
+`;
+
+const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/** Only the inline script and style above may run: nothing injected through an id can execute. */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  `script-src ${hash(SCRIPT)}`,
+  `style-src ${hash(STYLE)}`,
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+/** JSON that cannot close the <script> element it sits in. */
+const scriptJson = (value: unknown) =>
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+
+export interface PageData {
+  readonly title: string;
+  /** The path the handler is mounted at, without a trailing slash ('' at the root). */
+  readonly base: string;
+  readonly status: ElectionStatus;
+  readonly timeline: readonly LeadershipChange[];
+  readonly timelineSize: number;
+}
+
+export function renderPage(data: PageData): string {
+  const title = escapeHtml(data.title);
+  const id = escapeHtml(data.status.id);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}: ${id}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>${title}: <span id="title-id">${id}</span></h1>
+<p class="muted"><span id="meta"></span> · updates: <span id="connection" class="badge">connecting…</span></p>
+</header>
+<noscript><p>This page updates itself with JavaScript. Without it, read <a href="${escapeHtml(data.base)}/status">/status</a>.</p></noscript>
+<div class="grid">
+<section aria-labelledby="h-leader">
+<h2 id="h-leader">Leader</h2>
+<div id="leader" class="big"></div>
+<div id="term" class="muted"></div>
+</section>
+<section aria-labelledby="h-node">
+<h2 id="h-node">This node</h2>
+<div>Phase: <strong id="phase"></strong></div>
+<div>Why: <span id="reason"></span></div>
+</section>
+<section aria-labelledby="h-lease">
+<h2 id="h-lease">Lease remaining</h2>
+<div id="lease" class="bar" role="progressbar" aria-labelledby="h-lease" aria-describedby="lease-text" aria-valuemin="0" aria-valuemax="1" aria-valuenow="0"><div></div></div>
+<div id="lease-text" class="muted"></div>
+</section>
+</div>
+<section aria-labelledby="h-members">
+<h2 id="h-members">Members in election order <span id="member-count" class="muted"></span></h2>
+<p class="muted">As this node sees them: lower priority first, then id in UTF-8 byte order; observers last, never elected.</p>
+<table>
+<thead><tr><th scope="col">Rank</th><th scope="col">Id</th><th scope="col">Priority</th><th scope="col">Role</th></tr></thead>
+<tbody id="members"></tbody>
+</table>
+</section>
+<section aria-labelledby="h-timeline" class="gap">
+<h2 id="h-timeline">Leadership changes, newest first</h2>
+<p id="timeline-empty" class="muted"></p>
+<ol id="timeline" reversed></ol>
+</section>
+<div id="announce" class="sr-only" role="status" aria-live="polite"></div>
+</main>
+<script type="application/json" id="election-data">${scriptJson({
+    base: data.base,
+    status: data.status,
+    timeline: data.timeline,
+    timelineSize: data.timelineSize,
+  })}</script>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
