@@ -280,7 +280,9 @@ export class SimWorld {
       if (node.eventPhase !== 'leader' || node.link.paused) continue;
       const session = node.sessions.at(-1);
       if (session && this.clock.now() > session.deadline() - MARGIN_MS)
-        this.fail(`${node.id} is still leader by its events ${this.clock.now() - session.deadline() + MARGIN_MS} ms past its deadline: its deadline timer did not demote it`);
+        this.fail(
+          `${node.id} is still leader by its events ${this.clock.now() - session.deadline() + MARGIN_MS} ms past its deadline: its deadline timer did not demote it`,
+        );
     }
     const leaders = this.nodes.filter((node) => node.leads());
     if (leaders.length > 1)
