@@ -1,0 +1,95 @@
+import type { ElectionError } from '../errors.js';
+import { createBackoff } from '../time/backoff.js';
+import type { Clock } from '../time/clock.js';
+
+/** What one renewal round trip found out. */
+export type RenewalOutcome =
+  /** Acknowledged. `ttlMs`: what the backend granted, when it says (etcd does); default the TTL. */
+  | { readonly alive: true; readonly ttlMs?: number }
+  /** The backend says the registration is gone for good (expired, revoked, unknown). */
+  | { readonly alive: false; readonly cause: Error };
+
+export interface RenewalOptions {
+  readonly ttlMs: number;
+  readonly clock: Clock;
+  /** Send time of the request that created the registration: its first acknowledged "renewal". */
+  readonly startedAt: number;
+  /** Time between renewals, counted from each acknowledged send time. Default TTL/3. */
+  readonly intervalMs?: number;
+  /** Upper bound on one renewal round trip; `renew` must give up by then. Default the interval. */
+  readonly timeoutMs?: number;
+  /** Retry delays after a failed renewal: capped, jittered. Default 100 ms up to the interval. */
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  /** One renewal round trip. Throwing (or rejecting) means "failed, retry"; `signal` aborts on stop. */
+  renew(signal: AbortSignal, timeoutMs: number): Promise<RenewalOutcome>;
+  /** The registration is gone for good; called at most once, after which nothing is renewed. */
+  readonly onLost: (cause: Error) => void;
+  /** A renewal failed and will be retried. */
+  readonly onError: (error: unknown) => void;
+}
+
+export interface Renewer {
+  /**
+   * Clock time until which the registration is known alive: the send time of the last acknowledged
+   * renewal plus the TTL (or the shorter TTL the backend granted). Only ever moves forward.
+   */
+  deadline(): number;
+  stop(): void;
+}
+
+/**
+ * The renewal loop every TTL-bound backend needs. The deadline moves only on an acknowledged
+ * renewal and counts from when that request was sent: the backend restarted its timer no earlier.
+ * Each round trip has its own timeout, so a hung renewal cannot delay the retry past the deadline.
+ */
+export function startRenewals(options: RenewalOptions): Renewer {
+  const { ttlMs, clock } = options;
+  const intervalMs = options.intervalMs ?? ttlMs / 3;
+  const timeoutMs = options.timeoutMs ?? intervalMs;
+  const retry = createBackoff({
+    initialMs: options.retry?.initialMs ?? 100,
+    maxMs: options.retry?.maxMs ?? intervalMs,
+  });
+  const controller = new AbortController();
+  let deadlineAt = options.startedAt + ttlMs;
+  let cancelTimer: () => void = () => {};
+
+  function schedule(ms: number): void {
+    if (controller.signal.aborted) return;
+    cancelTimer = clock.setTimer(() => {
+      void renewOnce();
+    }, ms);
+  }
+
+  async function renewOnce(): Promise<void> {
+    if (controller.signal.aborted) return;
+    const sentAt = clock.now();
+    let outcome: RenewalOutcome;
+    try {
+      outcome = await options.renew(controller.signal, timeoutMs);
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      options.onError(error as ElectionError);
+      schedule(retry.next());
+      return;
+    }
+    if (controller.signal.aborted) return;
+    if (!outcome.alive) {
+      controller.abort();
+      options.onLost(outcome.cause);
+      return;
+    }
+    deadlineAt = Math.max(deadlineAt, sentAt + Math.min(ttlMs, outcome.ttlMs ?? ttlMs));
+    retry.reset();
+    schedule(Math.max(0, sentAt + intervalMs - clock.now()));
+  }
+
+  schedule(Math.max(0, options.startedAt + intervalMs - clock.now()));
+  return {
+    deadline: () => deadlineAt,
+    stop() {
+      controller.abort();
+      cancelTimer();
+    },
+  };
+}
