@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import Consul from 'consul';
-import { isNotFound, toConsulError } from './consul-errors.js';
+import { createConsulErrorMapper, isNotFound } from './consul-errors.js';
 import { type KvEntry, parseConsulIndex, parseKvEntries, parseKvEntry } from './kv-entry.js';
 import type { ResolvedConsulOptions } from './options.js';
 
@@ -18,6 +18,11 @@ export interface ConsulApi {
   list(prefix: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<ListResult>;
   acquire(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean>;
   release(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * `DELETE /v1/kv/<key>?cas=<modifyIndex>`: deletes the key only while its ModifyIndex is still
+   * `modifyIndex`. False when the key changed (or is gone) meanwhile.
+   */
+  deleteIfUnchanged(key: string, modifyIndex: bigint, signal?: AbortSignal): Promise<boolean>;
   /** Closes the client's sockets if this adapter opened the client. */
   close(): void;
 }
@@ -37,7 +42,7 @@ export interface ListResult {
 /** The parts of the `consul` client used here; its bundled types omit `ctx`, `timeout` and `ca`. */
 interface RawClient {
   readonly session: Record<'create' | 'renew' | 'destroy', (options: object) => Promise<unknown>>;
-  readonly kv: Record<'get' | 'set', (options: object) => Promise<unknown>>;
+  readonly kv: Record<'get' | 'set' | 'del', (options: object) => Promise<unknown>>;
   destroy(): void;
 }
 
@@ -53,6 +58,7 @@ function openClient(options: ResolvedConsulOptions): { raw: RawClient; owned: bo
 
 export function createConsulApi(options: ResolvedConsulOptions): ConsulApi {
   const { raw, owned } = openClient(options);
+  const toElectionError = createConsulErrorMapper({ datacenter: options.datacenter });
   let closed = false;
 
   /** Runs one request with the common options; `signal` aborts it through the client's `ctx`. */
@@ -75,7 +81,7 @@ export function createConsulApi(options: ResolvedConsulOptions): ConsulApi {
       return await run(common);
     } catch (error) {
       signal?.throwIfAborted();
-      throw toConsulError(what, error);
+      throw toElectionError(error, what);
     } finally {
       signal?.removeEventListener('abort', cancel);
     }
@@ -84,7 +90,7 @@ export function createConsulApi(options: ResolvedConsulOptions): ConsulApi {
   const timeout = options.requestTimeoutMs;
   return {
     async createSession(spec, signal) {
-      const body = await call('creating a session', signal, timeout, (common) =>
+      const body = await call('create a session', signal, timeout, (common) =>
         raw.session.create({
           ...common,
           name: spec.name,
@@ -96,13 +102,13 @@ export function createConsulApi(options: ResolvedConsulOptions): ConsulApi {
       );
       const id = (body as { ID?: unknown } | undefined)?.ID;
       if (typeof id !== 'string' || id.length === 0) {
-        throw toConsulError('creating a session', new Error('the answer carried no session ID'));
+        throw toElectionError(new Error('the answer carried no session ID'), 'create a session');
       }
       return id;
     },
     async renewSession(id, signal, timeoutMs = timeout) {
       try {
-        const body = await call('renewing the session', signal, timeoutMs, (common) =>
+        const body = await call('renew the session', signal, timeoutMs, (common) =>
           raw.session.renew({ ...common, id }),
         );
         return Array.isArray(body) && body.length > 0 ? 'renewed' : 'not-found';
@@ -112,12 +118,10 @@ export function createConsulApi(options: ResolvedConsulOptions): ConsulApi {
       }
     },
     async destroySession(id, signal) {
-      await call('destroying the session', signal, timeout, (common) =>
-        raw.session.destroy({ ...common, id }),
-      );
+      await call('destroy the session', signal, timeout, (common) => raw.session.destroy({ ...common, id }));
     },
     async get(key, signal) {
-      const body = await call(`reading ${key}`, signal, timeout, (common) => raw.kv.get({ ...common, key }));
+      const body = await call(`read ${key}`, signal, timeout, (common) => raw.kv.get({ ...common, key }));
       return body === undefined ? undefined : parseKvEntry(body);
     },
     async list(prefix, index, waitSeconds, signal) {
@@ -125,7 +129,7 @@ export function createConsulApi(options: ResolvedConsulOptions): ConsulApi {
       const blocking = index > 0n;
       const limit = blocking ? Math.ceil(waitSeconds * 1000 * (17 / 16)) + timeout : timeout;
       const answer = await call(
-        `watching ${prefix}`,
+        `watch ${prefix}`,
         signal,
         limit,
         (common) =>
@@ -142,14 +146,20 @@ export function createConsulApi(options: ResolvedConsulOptions): ConsulApi {
       return { entries: parseKvEntries(body), index: parseConsulIndex(headers['x-consul-index']) };
     },
     async acquire(key, value, sessionId, signal) {
-      const body = await call(`acquiring ${key}`, signal, timeout, (common) =>
+      const body = await call(`acquire ${key}`, signal, timeout, (common) =>
         raw.kv.set({ ...common, key, value, acquire: sessionId }),
       );
       return body === true;
     },
     async release(key, value, sessionId, signal) {
-      const body = await call(`releasing ${key}`, signal, timeout, (common) =>
+      const body = await call(`release ${key}`, signal, timeout, (common) =>
         raw.kv.set({ ...common, key, value, release: sessionId }),
+      );
+      return body === true;
+    },
+    async deleteIfUnchanged(key, modifyIndex, signal) {
+      const body = await call(`delete ${key}`, signal, timeout, (common) =>
+        raw.kv.del({ ...common, key, cas: modifyIndex.toString() }),
       );
       return body === true;
     },

@@ -1,4 +1,9 @@
-import { BackendUnavailableError, ConfigurationError, ElectionError } from '@election/core';
+import {
+  BackendUnavailableError,
+  ConfigurationError,
+  createErrorMapper,
+  type ElectionError,
+} from '@election/core/adapter';
 import { SOURCE } from './source.js';
 
 /**
@@ -47,13 +52,33 @@ export function summarize(error: unknown): ConsulRequestError {
   return new ConsulRequestError(message.replace(/^consul: /, ''), statusCode, code);
 }
 
-/** The ElectionError for a failed request: a configuration problem when the answer says so, else unavailable. */
-export function toConsulError(what: string, error: unknown): ElectionError {
-  const cause = summarize(error);
+/** What the request was sent with, where that changes what an answer means. */
+export interface RequestContext {
+  /** The `datacenter` option (`?dc=`), when one was given. */
+  readonly datacenter?: string | undefined;
+}
+
+/**
+ * The answers that retrying will not fix, each matched to the text Consul itself sends:
+ * - 403: the ACL token lacks a permission.
+ * - "No path to datacenter" (agent/consul/rpc.go, structs.ErrNoDCPath): no such datacenter.
+ * - "cross datacenter lock must be created at server agent" (agent/session_endpoint.go,
+ *   SessionCreate): a client agent refuses to create a session in another datacenter.
+ * - "Missing node registration" (agent/consul/state, ErrMissingNode) while `datacenter` names
+ *   another datacenter: a session is bound to this agent's node, which is registered only in its
+ *   own datacenter's catalog. Without a `datacenter` option it is the transient answer of an agent
+ *   that has not registered itself yet, and stays retryable.
+ * - "Session TTL" / "Invalid Session TTL": the TTL is outside the server's session_ttl_min..24h.
+ */
+function classify(
+  cause: ConsulRequestError,
+  action: string,
+  context: RequestContext,
+): ElectionError | undefined {
   const options = { source: SOURCE, cause };
   if (cause.statusCode === 403) {
     return new ConfigurationError(
-      `Consul refused ${what} (${cause.message}). Check the ACL token: it needs key:write on the election prefix and session:write.`,
+      `Consul refused ${action} (${cause.message}). Check the ACL token: it needs key:write on the election prefix and session:write.`,
       options,
     );
   }
@@ -63,20 +88,45 @@ export function toConsulError(what: string, error: unknown): ElectionError {
       options,
     );
   }
+  if (/cross datacenter lock must be created at server agent/i.test(cause.message)) {
+    return new ConfigurationError(
+      `Consul cannot create this node's session in datacenter "${context.datacenter ?? '?'}" through a client agent (${cause.message}). Point the adapter at an agent of that datacenter, or drop the datacenter option.`,
+      options,
+    );
+  }
+  if (context.datacenter !== undefined && /Missing node registration/i.test(cause.message)) {
+    return new ConfigurationError(
+      `Consul sessions are bound to the agent's node, which datacenter "${context.datacenter}" does not know (${cause.message}). Point the adapter at an agent of that datacenter, or drop the datacenter option.`,
+      options,
+    );
+  }
   if (/Session TTL/i.test(cause.message)) {
     return new ConfigurationError(
       `Consul rejected the session TTL (${cause.message}). Use a TTL within the server's session_ttl_min and 86400 s.`,
       options,
     );
   }
-  return new BackendUnavailableError(`${what} failed: ${cause.message}`, options);
+  return undefined;
 }
+
+/**
+ * The adapter's error mapper, `(error, action)` like every adapter's: a configuration problem when
+ * the answer says so, else a BackendUnavailableError that core retries. The cause is always the
+ * summary, never the client's error (it would carry the token).
+ */
+export function createConsulErrorMapper(context: RequestContext = {}) {
+  return createErrorMapper(SOURCE, (error, action) => {
+    const cause = summarize(error);
+    return (
+      classify(cause, action, context) ??
+      new BackendUnavailableError(`Could not ${action}: ${cause.message}`, { source: SOURCE, cause })
+    );
+  });
+}
+
+/** For failures that do not come from a request (a timer, a parse): no datacenter context needed. */
+export const toElectionError = createConsulErrorMapper();
 
 export function isNotFound(error: unknown): boolean {
   return summarize(error).statusCode === 404;
-}
-
-/** Anything caught, as an ElectionError (ElectionErrors pass through unchanged). */
-export function asElectionError(error: unknown, what: string): ElectionError {
-  return error instanceof ElectionError ? error : toConsulError(what, error);
 }

@@ -3,11 +3,11 @@ import {
   LifecycleError,
   type MembershipBackend,
   type MembershipSession,
-} from '@election/core';
+} from '@election/core/adapter';
 import { createConsulApi } from './consul-api.js';
-import { openConsulSession } from './consul-session.js';
+import { ConsulSession } from './consul-session.js';
 import { joinElection, MAX_TTL_MS, MIN_TTL_MS } from './join.js';
-import { createKeyLayout } from './keys.js';
+import { keyLayout } from './keys.js';
 import { type ConsulMembershipOptions, resolveOptions } from './options.js';
 import { SOURCE } from './source.js';
 
@@ -32,7 +32,7 @@ const MAX_REMEMBERED_ABANDONED = 64;
 export function createConsulMembership(options: ConsulMembershipOptions = {}): MembershipBackend {
   const resolved = resolveOptions(options);
   const api = createConsulApi(resolved);
-  const layout = createKeyLayout(resolved.prefix, resolved.election);
+  const layout = keyLayout(resolved.prefix, resolved.election);
   const abandoned = new Set<string>();
   const open = new Set<MembershipSession>();
   let closed = false;
@@ -48,7 +48,7 @@ export function createConsulMembership(options: ConsulMembershipOptions = {}): M
       }
       const logger = request.logger.child({ backend: 'consul', election: resolved.election });
       const joined = await joinElection({ api, layout, options: resolved, abandoned }, request, logger);
-      const session: MembershipSession = openConsulSession({
+      const session: MembershipSession = new ConsulSession({
         api,
         layout,
         options: resolved,

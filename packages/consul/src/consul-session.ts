@@ -1,27 +1,27 @@
 import {
   type Clock,
-  type ElectionError,
   LifecycleError,
+  Listeners,
   type LockHolder,
   type Logger,
+  MalformedReporter,
   type Member,
   type MembershipEvent,
   type MembershipSession,
+  type Renewer,
   SessionLostError,
-} from '@election/core';
+  startRenewals,
+  type Unsubscribe,
+} from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
-import { asElectionError } from './consul-errors.js';
+import { toElectionError } from './consul-errors.js';
 import { readSnapshot } from './election-snapshot.js';
-import { createFeed } from './feed.js';
+import { type ElectionWatcher, startElectionWatcher } from './election-watcher.js';
 import type { KeyLayout } from './keys.js';
 import type { KvEntry } from './kv-entry.js';
-import { createLeaderLock } from './leader-lock.js';
+import { ConsulLeaderLock } from './leader-lock.js';
 import { leaveBounded } from './leave.js';
-import { createListeners } from './listeners.js';
-import { createMalformedReporter } from './malformed-reporter.js';
 import type { ResolvedConsulOptions } from './options.js';
-import { startPrefixWatch } from './prefix-watch.js';
-import { startRenewals } from './session-renewer.js';
 import { SOURCE } from './source.js';
 
 export interface ConsulSessionOptions {
@@ -43,138 +43,176 @@ export interface ConsulSessionOptions {
 const sameMembers = (a: readonly Member[], b: readonly Member[]) => JSON.stringify(a) === JSON.stringify(b);
 const sameHolder = (a: LockHolder, b: LockHolder) => a?.id === b?.id && a?.token === b?.token;
 
-/** One node's live registration: its session, renewals, the watch on the election, and the lock. */
-export function openConsulSession(deps: ConsulSessionOptions): MembershipSession {
-  const { api, layout, sessionId, logger } = deps;
-  const stopped = new AbortController();
-  let state: 'active' | 'lost' | 'closed' | 'left' = 'active';
-  let leaving: Promise<void> | undefined;
-  const lost = createListeners<Error>(logger, 'onLost', { once: true });
-  const errors = createListeners<Error>(logger, 'onError');
-  const members = createFeed<readonly Member[]>(sameMembers, logger, 'watchMembers');
-  const holders = createFeed<LockHolder>(sameHolder, logger, 'watchHolder');
-  const malformed = createMalformedReporter(logger, (error) => reportError(error));
+type State = 'active' | 'lost' | 'closed' | 'left';
 
-  function reportError(error: ElectionError): void {
-    if (errors.size() === 0) logger.warn({ err: error }, error.message);
-    errors.emit(error);
+/** One node's live registration: its session, renewals, the watch on the election, and the lock. */
+export class ConsulSession implements MembershipSession {
+  readonly lock: ConsulLeaderLock;
+  readonly #deps: ConsulSessionOptions;
+  readonly #stopped = new AbortController();
+  #state: State = 'active';
+  #leaving: Promise<void> | undefined;
+  readonly #lost: Listeners<Error>;
+  readonly #errors: Listeners<Error>;
+  readonly #members: Listeners<readonly Member[]>;
+  readonly #holders: Listeners<LockHolder>;
+  readonly #malformed: MalformedReporter;
+  readonly #renewer: Renewer;
+  readonly #watcher: ElectionWatcher;
+
+  constructor(deps: ConsulSessionOptions) {
+    this.#deps = deps;
+    const { api, layout, sessionId, logger, clock, ttlMs } = deps;
+    this.#lost = new Listeners<Error>(logger, 'onLost', { once: true });
+    this.#errors = new Listeners<Error>(logger, 'onError');
+    this.#members = new Listeners<readonly Member[]>(logger, 'watchMembers', { replay: sameMembers });
+    this.#holders = new Listeners<LockHolder>(logger, 'watchHolder', { replay: sameHolder });
+    this.#malformed = new MalformedReporter(logger, (error) => this.#errors.emit(error));
+    // Renew at TTL/2 (Consul's own advice for session TTLs); a renewal stuck longer than a quarter
+    // TTL is abandoned so that the retry still lands in time.
+    this.#renewer = startRenewals({
+      ttlMs,
+      clock,
+      startedAt: deps.createdAt,
+      intervalMs: ttlMs / 2,
+      timeoutMs: Math.max(500, Math.floor(ttlMs / 4)),
+      retry: { initialMs: 100, maxMs: Math.min(1000, ttlMs / 10) },
+      renew: async (signal, timeoutMs) => {
+        const outcome = await api.renewSession(sessionId, signal, timeoutMs);
+        if (outcome === 'renewed') return { alive: true };
+        return {
+          alive: false,
+          cause: new SessionLostError(
+            "Consul no longer knows this node's session (expired or destroyed); joining again.",
+            { source: SOURCE },
+          ),
+        };
+      },
+      onLost: (cause) => this.#markLost(cause, false),
+      onError: (error) => this.#reportError(toElectionError(error, 'renew the session')),
+    });
+    this.#watcher = startElectionWatcher({
+      api,
+      prefix: layout.root,
+      waitSeconds: deps.options.watchWaitSeconds,
+      minIntervalMs: deps.options.watchMinIntervalMs,
+      clock,
+      logger,
+      onData: (entries) => this.#onData(entries),
+      onError: (error) => this.#reportError(error),
+    });
+    this.lock = new ConsulLeaderLock({
+      api,
+      leaderKey: layout.leaderKey,
+      sessionId,
+      memberId: deps.member.id,
+      holders: this.#holders,
+      signal: this.#stopped.signal,
+      ensureActive: () => {
+        if (this.#state === 'lost')
+          throw new SessionLostError('this Consul session is lost; join again.', { source: SOURCE });
+        if (this.#state !== 'active')
+          throw new LifecycleError(`this Consul session was ${this.#state}; join again.`, { source: SOURCE });
+      },
+      sessionInvalid: (cause) => {
+        const error = new SessionLostError("Consul says this node's session is invalid; joining again.", {
+          source: SOURCE,
+          cause: toElectionError(cause, 'acquire the leader key'),
+        });
+        this.#markLost(error, false);
+        return error;
+      },
+    });
   }
 
-  function end(next: 'lost' | 'closed' | 'left'): boolean {
-    if (state !== 'active') return false;
-    state = next;
-    stopped.abort();
-    renewer.stop();
-    watch.stop();
-    deps.ended();
+  deadline(): number {
+    return this.#renewer.deadline();
+  }
+
+  watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
+    return this.#members.add((members) => listener({ type: 'snapshot', members }));
+  }
+
+  onLost(listener: (cause: Error) => void): Unsubscribe {
+    return this.#lost.add(listener);
+  }
+
+  onError(listener: (error: Error) => void): Unsubscribe {
+    return this.#errors.add(listener);
+  }
+
+  leave(): Promise<void> {
+    if (this.#leaving) return this.#leaving;
+    const wasActive = this.#end('left');
+    if (!wasActive && this.#state === 'lost') this.#leaving = Promise.resolve();
+    else {
+      const { api, layout, sessionId, clock, options } = this.#deps;
+      this.#leaving = leaveBounded({
+        api,
+        leaderKey: layout.leaderKey,
+        sessionId,
+        clock,
+        timeoutMs: options.leaveTimeoutMs,
+      }).catch((error: unknown) => {
+        // Not destroyed: it expires by TTL, unless a rejoin through this backend clears it sooner.
+        this.#deps.abandon(sessionId);
+        throw error;
+      });
+    }
+    return this.#leaving;
+  }
+
+  close(): void {
+    if (this.#end('closed')) this.#deps.abandon(this.#deps.sessionId);
+  }
+
+  #reportError(error: Error): void {
+    if (this.#errors.size === 0) this.#deps.logger.warn({ err: error }, error.message);
+    this.#errors.emit(error);
+  }
+
+  #end(next: Exclude<State, 'active'>): boolean {
+    if (this.#state !== 'active') return false;
+    this.#state = next;
+    this.#stopped.abort();
+    this.#renewer.stop();
+    this.#watcher.stop();
+    this.#deps.ended();
     return true;
   }
 
   /** Lost for good. When Consul may still hold the session, destroy it so its leader key frees now. */
-  function markLost(cause: ElectionError, destroyRemote: boolean): void {
-    if (!end('lost')) return;
+  #markLost(cause: Error, destroyRemote: boolean): void {
+    if (!this.#end('lost')) return;
+    const { api, sessionId, logger } = this.#deps;
     logger.warn({ err: cause }, cause.message);
     if (destroyRemote) {
       // Remembered first: a rejoin racing this destroy then clears the old holder itself.
-      deps.abandon(sessionId);
+      this.#deps.abandon(sessionId);
       api.destroySession(sessionId).catch((error: unknown) => {
         logger.warn(
-          { err: asElectionError(error, 'destroying the session') },
+          { err: toElectionError(error, 'destroy the session') },
           'could not destroy the lost session',
         );
       });
     }
-    lost.emit(cause);
+    this.#lost.emit(cause);
   }
 
-  function onData(entries: KvEntry[]): void {
+  #onData(entries: KvEntry[]): void {
+    const { layout, member, sessionId } = this.#deps;
     const snapshot = readSnapshot(layout, entries);
-    malformed.report(snapshot.malformed);
-    if (snapshot.sessions.get(deps.member.id) !== sessionId) {
+    for (const { entry, error } of snapshot.malformed) this.#malformed.report(error, entry.modifyIndex);
+    this.#malformed.retain(snapshot.malformed.map(({ entry }) => entry.key));
+    if (snapshot.sessions.get(member.id) !== sessionId) {
       // Our key is gone (Consul invalidated the session, behavior "delete") or someone else holds
       // it. Either way the registration is over: say so before publishing a view without us, so
       // core demotes for the real reason. Destroy the session too, in case it is still alive.
-      const message = `the member key ${layout.memberKey(deps.member.id)} is no longer held by this node's session (session expired or destroyed, or key deleted); joining again.`;
-      markLost(new SessionLostError(message, { source: SOURCE }), true);
+      const message = `the member key ${layout.memberKey(member.id)} is no longer held by this node's session (session expired or destroyed, or key deleted); joining again.`;
+      this.#markLost(new SessionLostError(message, { source: SOURCE }), true);
       return;
     }
-    members.publish(snapshot.members);
-    holders.publish(snapshot.holder && { id: snapshot.holder.id, token: snapshot.holder.token });
+    this.#members.emit(snapshot.members);
+    this.#holders.emit(snapshot.holder && { id: snapshot.holder.id, token: snapshot.holder.token });
   }
-
-  const renewer = startRenewals({
-    api,
-    sessionId,
-    ttlMs: deps.ttlMs,
-    clock: deps.clock,
-    createdAt: deps.createdAt,
-    onLost: (cause) => markLost(cause, false),
-    onError: reportError,
-  });
-  const watch = startPrefixWatch({
-    api,
-    prefix: layout.base,
-    waitSeconds: deps.options.watchWaitSeconds,
-    minIntervalMs: deps.options.watchMinIntervalMs,
-    clock: deps.clock,
-    logger,
-    onData,
-    onError: reportError,
-  });
-  const lock = createLeaderLock({
-    api,
-    leaderKey: layout.leaderKey,
-    sessionId,
-    memberId: deps.member.id,
-    holders,
-    signal: stopped.signal,
-    ensureActive() {
-      if (state === 'lost')
-        throw new SessionLostError('this Consul session is lost; join again.', { source: SOURCE });
-      if (state !== 'active')
-        throw new LifecycleError(`this Consul session was ${state}; join again.`, { source: SOURCE });
-    },
-    sessionInvalid(cause) {
-      const error = new SessionLostError("Consul says this node's session is invalid; joining again.", {
-        source: SOURCE,
-        cause: asElectionError(cause, 'acquiring the leader key'),
-      });
-      markLost(error, false);
-      return error;
-    },
-  });
-
-  return {
-    deadline: () => renewer.deadline(),
-    watchMembers(listener) {
-      return members.subscribe((list) =>
-        listener({ type: 'snapshot', members: list } satisfies MembershipEvent),
-      );
-    },
-    onLost: (listener) => lost.subscribe(listener),
-    onError: (listener) => errors.subscribe(listener),
-    lock,
-    leave() {
-      if (leaving) return leaving;
-      const wasActive = end('left');
-      if (!wasActive && state === 'lost') leaving = Promise.resolve();
-      else {
-        leaving = leaveBounded({
-          api,
-          leaderKey: layout.leaderKey,
-          sessionId,
-          clock: deps.clock,
-          timeoutMs: deps.options.leaveTimeoutMs,
-        }).catch((error: unknown) => {
-          // Not destroyed: it expires by TTL, unless a rejoin through this backend clears it sooner.
-          deps.abandon(sessionId);
-          throw error;
-        });
-      }
-      return leaving;
-    },
-    close() {
-      if (end('closed')) deps.abandon(sessionId);
-    },
-  };
 }

@@ -105,7 +105,7 @@ describe('membership watch: entries and blocking-query rules (against the Consul
     a.onError((error) => errors.push(error));
     await fx.sim.stop();
     await assertStays(() => true, { durationMs: 1_500, message: 'Consul stays down' });
-    const watchErrors = errors.filter((e) => /watching/.test(e.message)).length;
+    const watchErrors = errors.filter((e) => /Could not watch/.test(e.message)).length;
     // 100, 200, 400, 800 ms ceilings with jitter: a handful of attempts, not a tight loop.
     expect(watchErrors).toBeGreaterThanOrEqual(2);
     expect(watchErrors).toBeLessThanOrEqual(8);

@@ -1,6 +1,7 @@
 import type { JoinRequest, MembershipBackend, MembershipSession } from '@election/core';
 import Consul from 'consul';
 import { type ConsulMembershipOptions, createConsulMembership } from '../../src/index.js';
+import { encodeKeySegment } from '../../src/keys.js';
 import {
   type ConsulSimulator,
   type ConsulSimulatorOptions,
@@ -36,7 +37,7 @@ export async function createAdapterFixture(options: ConsulSimulatorOptions = {})
     sim,
     election,
     admin,
-    memberKey: (id) => `election/${election}/members/${id}`,
+    memberKey: (id) => `election/${election}/members/${encodeKeySegment(id)}`,
     leaderKey: `election/${election}/leader`,
     backend(extra = {}) {
       const backend = createConsulMembership({ host: sim.host, port: sim.port, election, ...extra });

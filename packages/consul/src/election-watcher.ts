@@ -1,13 +1,16 @@
-import { type Clock, createBackoff, type ElectionError, type Logger, sleep } from '@election/core';
+import { type Clock, createBackoff, type ElectionError, type Logger, sleep } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
-import { asElectionError } from './consul-errors.js';
+import { toElectionError } from './consul-errors.js';
 import type { KvEntry } from './kv-entry.js';
-import { createTokenBucket } from './token-bucket.js';
+import { createRateLimiter } from './rate-limiter.js';
 
-/** Quick successive answers allowed before the rate limit applies (Consul suggests about 2). */
-const WATCH_BURST = 3;
+/**
+ * Quick successive queries allowed before the rate limit applies: 2, as Consul's blocking-query
+ * guide advises ("a token bucket with burst of 2", api-docs/features/blocking.mdx, "Rate limit").
+ */
+export const WATCH_BURST = 2;
 
-export interface PrefixWatchOptions {
+export interface ElectionWatcherOptions {
   readonly api: ConsulApi;
   readonly prefix: string;
   readonly waitSeconds: number;
@@ -19,7 +22,7 @@ export interface PrefixWatchOptions {
   readonly onError: (error: ElectionError) => void;
 }
 
-export interface PrefixWatch {
+export interface ElectionWatcher {
   stop(): void;
 }
 
@@ -33,17 +36,17 @@ function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
  * index to 0 when it goes backwards (snapshot restore, reaped tombstones), never block on an index
  * below 1, rate-limit the loop so it cannot spin, and back off (capped, jittered) on errors.
  */
-export function startPrefixWatch(options: PrefixWatchOptions): PrefixWatch {
+export function startElectionWatcher(options: ElectionWatcherOptions): ElectionWatcher {
   const { api, prefix, waitSeconds, clock, logger } = options;
   const controller = new AbortController();
   const signal = controller.signal;
   const errorBackoff = createBackoff({ initialMs: 100, maxMs: 2000 });
-  const bucket = createTokenBucket(clock, WATCH_BURST, options.minIntervalMs);
+  const limiter = createRateLimiter(clock, WATCH_BURST, options.minIntervalMs);
   let index = 0n;
 
   async function loop(): Promise<void> {
     while (!signal.aborted) {
-      const wait = bucket.take();
+      const wait = limiter.take();
       if (wait > 0) await pause(clock, wait, signal);
       if (signal.aborted) return;
       let result: Awaited<ReturnType<ConsulApi['list']>>;
@@ -51,7 +54,7 @@ export function startPrefixWatch(options: PrefixWatchOptions): PrefixWatch {
         result = await api.list(prefix, index, waitSeconds, signal);
       } catch (error) {
         if (signal.aborted) return;
-        options.onError(asElectionError(error, `watching ${prefix}`));
+        options.onError(toElectionError(error, `watch ${prefix}`));
         await pause(clock, errorBackoff.next(), signal);
         continue;
       }
@@ -60,7 +63,7 @@ export function startPrefixWatch(options: PrefixWatchOptions): PrefixWatch {
       errorBackoff.reset();
       let next = result.index;
       if (next === undefined) {
-        // Without X-Consul-Index there is nothing to block on; the token bucket bounds the polling.
+        // Without X-Consul-Index there is nothing to block on; the rate limiter bounds the polling.
         logger.warn({ prefix }, 'Consul answered without X-Consul-Index; polling instead of blocking');
         index = 0n;
         options.onData(result.entries);
