@@ -1,5 +1,6 @@
 import type { JoinRequest, MembershipBackend, MembershipSession } from '@election/core';
 import Consul from 'consul';
+import type { ConsulSession } from '../../src/consul-session.js';
 import { type ConsulMembershipOptions, createConsulMembership } from '../../src/index.js';
 import { encodeKeySegment } from '../../src/keys.js';
 import {
@@ -18,7 +19,8 @@ export interface AdapterFixture {
   readonly memberKey: (id: string) => string;
   readonly leaderKey: string;
   backend(extra?: ConsulMembershipOptions): MembershipBackend;
-  join(backend: MembershipBackend, request: JoinRequest): Promise<MembershipSession>;
+  /** The adapter's own session type, so tests reach `lock.release(token)` whatever core's contract says. */
+  join(backend: MembershipBackend, request: JoinRequest): Promise<ConsulSession>;
   cleanup(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function createAdapterFixture(options: ConsulSimulatorOptions = {})
       return backend;
     },
     async join(backend, request) {
-      const session = await backend.join(request);
+      const session = (await backend.join(request)) as ConsulSession;
       sessions.push(session);
       return session;
     },
