@@ -2,14 +2,15 @@ import {
   type BackendCapabilities,
   type JoinRequest,
   LifecycleError,
+  MalformedReporter,
   type MembershipBackend,
   type MembershipSession,
-} from '@election/core';
+  silentLogger,
+} from '@election/core/adapter';
 import { createClient } from './client.js';
-import { toElectionError, within } from './etcd-errors.js';
+import { toElectionError, within } from './errors.js';
 import { type JoinContext, registerMember, revokeLease } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
-import { MalformedReporter } from './malformed-reporter.js';
 import {
   capabilitiesFor,
   checkEtcdTtl,
@@ -37,13 +38,13 @@ export function createEtcdMembership(options: EtcdMembershipOptions = {}): EtcdM
   const resolved = resolveOptions(options);
   const handle = createClient(options, resolved.requestTimeoutMs);
   const layout = keyLayout(resolved.prefix, resolved.election);
-  const reporter = new MalformedReporter();
+  // One per backend, across sessions: each malformed key is reported once (logger given per report).
+  const reporter = new MalformedReporter(silentLogger);
   const leases = new OwnLeases();
   const sessions = new Set<EtcdSession>();
   let closed = false;
 
   async function join(request: JoinRequest): Promise<MembershipSession> {
-    checkEtcdTtl(request.ttlMs);
     if (closed) {
       throw new LifecycleError('This etcd membership backend was closed; create a new one.', {
         source: SOURCE,

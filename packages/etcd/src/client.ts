@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@election/core';
+import { ConfigurationError } from '@election/core/adapter';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, type IBackoff, noop, retry } from 'cockatiel';
 import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
 import { type EtcdMembershipOptions, SOURCE } from './options.js';

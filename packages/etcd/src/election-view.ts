@@ -1,7 +1,14 @@
-import type { LockHolder, Logger, Member, MembershipEvent } from '@election/core';
+import {
+  type LockHolder,
+  type Logger,
+  MalformedEntryError,
+  type MalformedReporter,
+  type Member,
+  type MembershipEvent,
+} from '@election/core/adapter';
 import type { IKeyValue } from 'etcd3';
 import { type KeyLayout, parseEntry } from './keys.js';
-import type { MalformedReporter } from './malformed-reporter.js';
+import { SOURCE } from './options.js';
 
 type Kv = Pick<IKeyValue, 'key' | 'value' | 'lease' | 'create_revision' | 'mod_revision'>;
 
@@ -116,8 +123,13 @@ export class ElectionView {
       return undefined;
     }
     if (entry.kind === 'malformed') {
-      const error = this.reporter.report(this.logger, key, entry.reason);
-      if (error !== undefined) this.onMalformed(error);
+      const error = new MalformedEntryError(
+        key,
+        `Skipping malformed etcd entry ${JSON.stringify(key)}: ${entry.reason}. Delete it (etcdctl del ${JSON.stringify(key)}) or fix its value.`,
+        { source: SOURCE },
+      );
+      // Once per key per backend (across sessions and resyncs), so a stray key does not flood the log.
+      if (this.reporter.report(error, '', this.logger)) this.onMalformed(error);
       // A member key that turned malformed no longer registers anyone.
       const stale = this.registrationAt(key);
       if (stale !== undefined) this.registrations.delete(stale.member.id);

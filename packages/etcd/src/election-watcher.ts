@@ -1,16 +1,16 @@
 import {
   type Clock,
   createBackoff,
+  Listeners,
   type LockHolder,
   type Logger,
   type MembershipEvent,
   type Unsubscribe,
-} from '@election/core';
+} from '@election/core/adapter';
 import type { Etcd3, IEvent, IKeyValue } from 'etcd3';
 import type { ElectionView } from './election-view.js';
-import { toElectionError, within } from './etcd-errors.js';
+import { toElectionError, within } from './errors.js';
 import { type KeyLayout, prefixRange } from './keys.js';
-import { Listeners } from './listeners.js';
 import { WatchStream } from './watch-stream.js';
 
 export interface ElectionWatcherOptions {

@@ -1,5 +1,5 @@
-import type { Member } from '@election/core';
-import { validateMember } from '@election/core';
+import type { Member } from '@election/core/adapter';
+import { validateMember } from '@election/core/adapter';
 
 /**
  * The key layout, one election per `<prefix>/<election>/`:

@@ -1,8 +1,8 @@
-import type { LeaderLock, LockHolder, Unsubscribe } from '@election/core';
+import type { LeaderLock, LockHolder, Unsubscribe } from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
 import type { ElectionView } from './election-view.js';
 import type { ElectionWatcher } from './election-watcher.js';
-import { toElectionError, within } from './etcd-errors.js';
+import { toElectionError, within } from './errors.js';
 import type { KeyLayout } from './keys.js';
 
 export interface EtcdLeaderLockOptions {

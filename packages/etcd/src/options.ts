@@ -1,4 +1,4 @@
-import { type BackendCapabilities, ConfigurationError } from '@election/core';
+import { type BackendCapabilities, ConfigurationError } from '@election/core/adapter';
 import type { Etcd3 } from 'etcd3';
 
 export const SOURCE = '@election/etcd';

@@ -1,23 +1,24 @@
 import {
   type Clock,
   LifecycleError,
+  Listeners,
   type Logger,
+  type MalformedReporter,
   type Member,
   type MembershipEvent,
   type MembershipSession,
+  type Renewer,
   SessionLostError,
   type Unsubscribe,
-} from '@election/core';
+} from '@election/core/adapter';
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { ElectionView } from './election-view.js';
 import { ElectionWatcher } from './election-watcher.js';
-import { isLeaseGone, within, withTimeout } from './etcd-errors.js';
+import { isLeaseGone, within, withTimeout } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import { EtcdLeaderLock } from './leader-lock.js';
-import { LeaseKeeper } from './lease-keeper.js';
-import { Listeners } from './listeners.js';
-import type { MalformedReporter } from './malformed-reporter.js';
 import { SOURCE } from './options.js';
+import { startRenewer } from './renewal.js';
 
 export interface EtcdSessionOptions {
   readonly client: Etcd3;
@@ -46,7 +47,7 @@ export class EtcdSession implements MembershipSession {
   private state: SessionState = 'active';
   private lostCause: Error | undefined;
   private leaving: Promise<void> | undefined;
-  private readonly keeper: LeaseKeeper;
+  private keeper: Renewer | undefined;
   private readonly view: ElectionView;
   private readonly watcher: ElectionWatcher;
   private readonly lostListeners: Listeners<Error>;
@@ -54,8 +55,8 @@ export class EtcdSession implements MembershipSession {
 
   constructor(private readonly options: EtcdSessionOptions) {
     const { client, layout, clock, logger, requestTimeoutMs } = options;
-    this.lostListeners = new Listeners(logger, 'session lost');
-    this.errorListeners = new Listeners(logger, 'session error');
+    this.lostListeners = new Listeners(logger, 'onLost', { once: true });
+    this.errorListeners = new Listeners(logger, 'onError');
     const reportError = (error: Error) => this.errorListeners.emit(error);
     this.view = new ElectionView(layout, options.reporter, logger, reportError);
     this.view.replace(options.initialKvs, options.revision);
@@ -67,17 +68,6 @@ export class EtcdSession implements MembershipSession {
       logger,
       requestTimeoutMs,
       onChange: () => this.checkOwnRegistration(),
-      onError: reportError,
-    });
-    this.keeper = new LeaseKeeper({
-      client,
-      leaseId: options.leaseId,
-      ttlMs: options.ttlMs,
-      clock,
-      grantSentAt: options.grantSentAt,
-      requestTimeoutMs,
-      logger,
-      onLost: (cause) => this.lose(cause, true),
       onError: reportError,
     });
     this.lock = new EtcdLeaderLock({
@@ -93,12 +83,24 @@ export class EtcdSession implements MembershipSession {
   }
 
   start(): void {
-    this.keeper.start();
+    const { options } = this;
+    this.keeper = startRenewer({
+      client: options.client,
+      leaseId: options.leaseId,
+      ttlMs: options.ttlMs,
+      clock: options.clock,
+      grantSentAt: options.grantSentAt,
+      requestTimeoutMs: options.requestTimeoutMs,
+      logger: options.logger,
+      onLost: (cause) => this.lose(cause, true),
+      onError: (error) => this.errorListeners.emit(error),
+    });
+
     this.watcher.start(this.options.revision);
   }
 
   deadline(): number {
-    return this.keeper.deadline();
+    return this.keeper?.deadline() ?? this.options.grantSentAt + this.options.ttlMs;
   }
 
   watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
@@ -106,11 +108,7 @@ export class EtcdSession implements MembershipSession {
   }
 
   onLost(listener: (cause: Error) => void): Unsubscribe {
-    if (this.lostCause !== undefined) {
-      const cause = this.lostCause;
-      queueMicrotask(() => listener(cause));
-      return () => {};
-    }
+    // The kit's once-listeners: a late subscriber still hears a loss, once, on a microtask.
     return this.lostListeners.add(listener);
   }
 
@@ -203,11 +201,10 @@ export class EtcdSession implements MembershipSession {
     if (leaseGone) this.options.onRetired(this.options.leaseId, true);
     this.options.logger.warn({ err: cause }, 'etcd registration lost');
     this.lostListeners.emit(cause);
-    this.lostListeners.clear();
   }
 
   private stopEverything(): void {
-    this.keeper.stop();
+    this.keeper?.stop();
     this.watcher.stop();
   }
 }

@@ -11,6 +11,10 @@ export class MalformedReporter {
   readonly #logger: Logger;
   readonly #onReport: (error: MalformedEntryError) => void;
 
+  /**
+   * `logger` gets the warnings, `onReport` each reported error (a session's onError). A reporter
+   * that outlives sessions (one per backend) may pass each report's logger to `report` instead.
+   */
   constructor(logger: Logger, onReport: (error: MalformedEntryError) => void = () => {}) {
     this.#logger = logger;
     this.#onReport = onReport;
@@ -21,11 +25,15 @@ export class MalformedReporter {
    * this `version` (the backend's modify index or revision; omit it to report a key only once).
    * Returns whether it was reported now.
    */
-  report(error: MalformedEntryError, version: bigint | number | string = ''): boolean {
+  report(
+    error: MalformedEntryError,
+    version: bigint | number | string = '',
+    logger: Logger = this.#logger,
+  ): boolean {
     const tag = String(version);
     if (this.#reported.get(error.key) === tag) return false;
     this.#reported.set(error.key, tag);
-    this.#logger.warn({ key: error.key, version: tag || undefined }, error.message);
+    logger.warn({ key: error.key, ...(tag === '' ? {} : { version: tag }) }, error.message);
     this.#onReport(error);
     return true;
   }
