@@ -13,7 +13,8 @@ runSessionContract(
     const sim = await startConsulSimulator({ minSessionTtlMs: 1_000, strictKeys: true });
     const election = uniqueElection('session');
     return {
-      backend: () => createConsulMembership({ host: sim.host, port: sim.port, election, leaveTimeoutMs: 1_000 }),
+      backend: () =>
+        createConsulMembership({ host: sim.host, port: sim.port, election, leaveTimeoutMs: 1_000 }),
       invalidate(id) {
         // As an operator's `consul session destroy` or an expiry: behavior "delete" drops the key.
         const session = sim.state.allSessions().find((s) => s.name.endsWith(`: ${id}`));

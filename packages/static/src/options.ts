@@ -1,4 +1,4 @@
-import { ConfigurationError, type Member, validateMember } from '@election/core';
+import { ConfigurationError, type Member, validateMember } from '@election/core/adapter';
 
 export const SOURCE = '@election/static';
 

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '@election/core';
+import type { Clock, Logger } from '@election/core/adapter';
 import { httpProbe, probeUrl } from './http-probe.js';
 import { createLivenessTracker } from './liveness.js';
 import type { ResolvedProbe, StaticMemberConfig } from './options.js';

@@ -1,11 +1,12 @@
 import {
+  abortable,
   type BackendCapabilities,
   ConfigurationError,
   DuplicateMemberError,
   type JoinRequest,
   type MembershipBackend,
   type MembershipSession,
-} from '@election/core';
+} from '@election/core/adapter';
 import {
   type ResolvedOptions,
   resolveOptions,
@@ -14,7 +15,7 @@ import {
   type StaticMembershipOptions,
 } from './options.js';
 import { probeOnce } from './prober.js';
-import { openSession, type StaticSession } from './session.js';
+import { StaticSession } from './session.js';
 
 /**
  * No registration exists, so no TTL applies; the range only has to accept whatever core passes.
@@ -86,24 +87,6 @@ async function rejectDuplicate(options: ResolvedOptions, self: StaticMemberConfi
   }
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 /**
  * Membership from a fixed list, with liveness by health probes. View mode only: there is no shared
  * store, so nothing can arbitrate between two nodes whose probes disagree (a network partition gives
@@ -119,12 +102,13 @@ export function createStaticMembership(options: StaticMembershipOptions): Member
     async join(request: JoinRequest): Promise<MembershipSession> {
       const self = findSelf(resolved, request);
       if (resolved.checkDuplicates) await rejectDuplicate(resolved, self, request);
-      const session = openSession(resolved, self, request, () => sessions.delete(session));
+      const session = new StaticSession(resolved, self, request, () => sessions.delete(session));
       sessions.add(session);
       // Wait for the first probe round so the first snapshot already holds the live peers; otherwise
       // every starting node would see itself alone and lead for an interval.
       try {
-        await abortable(session.ready, request.signal);
+        // A first probe round that ends after the abort has nothing left to do: the session is closed.
+        await abortable(session.ready, request.signal, () => {});
       } catch (error) {
         session.close();
         throw error;

@@ -46,7 +46,11 @@ export class Listeners<T> {
     return this.#listeners.size;
   }
 
-  add(listener: (value: T) => void): Unsubscribe {
+  /**
+   * Adds a listener. `first`, when given, is delivered to this listener alone, at once: the
+   * snapshot a delta stream starts with (a listener that throws on it is logged, and stays).
+   */
+  add(listener: (value: T) => void, first?: { readonly value: T }): Unsubscribe {
     const entry = (value: T) => listener(value);
     const latest = this.#latest;
     if (this.#options.once && latest !== undefined) {
@@ -59,7 +63,8 @@ export class Listeners<T> {
       };
     }
     this.#listeners.add(entry);
-    if (this.#options.replay && latest !== undefined) this.#deliver(entry, latest.value);
+    if (first !== undefined) this.#deliver(entry, first.value);
+    else if (this.#options.replay && latest !== undefined) this.#deliver(entry, latest.value);
     return () => {
       this.#listeners.delete(entry);
     };

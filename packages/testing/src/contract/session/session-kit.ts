@@ -34,7 +34,7 @@ export class SessionKit {
   }
 
   async join(id: string): Promise<MembershipSession> {
-    const backend = this.#env.backend();
+    const backend = this.#env.backend({ id });
     this.#backends.push(backend);
     const session = await this.settle(
       backend.join({

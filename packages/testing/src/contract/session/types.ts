@@ -4,7 +4,7 @@ import type { ManualClock } from '../../clock/manual-clock.js';
 /** One fresh, isolated election for one session-level test. */
 export interface SessionEnvironment {
   /** A backend for one node; called once per session the test opens. */
-  backend(): MembershipBackend;
+  backend(member: { readonly id: string }): MembershipBackend;
   /**
    * Ends the registration of `id` behind its session's back, as the backend would on expiry
    * (expire the lease, destroy the session). Omit it, and say why in `cannotInvalidate`, when the
