@@ -18,8 +18,11 @@ export interface RenewalOptions {
   readonly intervalMs?: number;
   /** Upper bound on one renewal round trip; `renew` must give up by then. Default the interval. */
   readonly timeoutMs?: number;
-  /** Retry delays after a failed renewal: capped, jittered. Default 100 ms up to the interval. */
-  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  /**
+   * Retry delays after a failed renewal: capped, jittered. Default 100 ms up to the interval.
+   * `random` feeds the jitter (a fixed one makes a simulated backend deterministic).
+   */
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number; readonly random?: () => number };
   /** One renewal round trip. Throwing (or rejecting) means "failed, retry"; `signal` aborts on stop. */
   renew(signal: AbortSignal, timeoutMs: number): Promise<RenewalOutcome>;
   /** The registration is gone for good; called at most once, after which nothing is renewed. */
@@ -49,6 +52,7 @@ export function startRenewals(options: RenewalOptions): Renewer {
   const retry = createBackoff({
     initialMs: options.retry?.initialMs ?? 100,
     maxMs: options.retry?.maxMs ?? intervalMs,
+    ...(options.retry?.random === undefined ? {} : { random: options.retry.random }),
   });
   const controller = new AbortController();
   let deadlineAt = options.startedAt + ttlMs;

@@ -7,7 +7,7 @@ import {
   type Member,
   type MembershipBackend,
   systemClock,
-} from '@election/core';
+} from '@election/core/adapter';
 import { SOURCE } from '../source.js';
 import { MemoryBackend } from './backend.js';
 import { type DelayOptions, Network } from './network.js';
