@@ -7,12 +7,11 @@ import {
   SessionLostError,
 } from '@election/core';
 import { waitFor } from '@election/testing';
+import { type EtcdServer, freePort, startEtcd } from '@election/tools';
 import { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkEtcdTtl, createEtcdMembership, type EtcdMembershipBackend } from '../src/index.js';
 import { adminClient, leaseOfKey, leaseTtl } from './support/admin-client.js';
-import { type EtcdServer, startEtcd } from './support/etcd-server.js';
-import { freePort } from './support/free-port.js';
 import { joinAs, trackMembers, uniquePrefix } from './support/session-helpers.js';
 
 let etcd: EtcdServer;

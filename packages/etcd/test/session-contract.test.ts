@@ -1,9 +1,9 @@
 import { runSessionContract } from '@election/testing';
+import { type EtcdServer, startEtcd } from '@election/tools';
 import type { Etcd3 } from 'etcd3';
 import * as vitest from 'vitest';
 import { createEtcdMembership } from '../src/index.js';
 import { adminClient, leaseOfKey } from './support/admin-client.js';
-import { type EtcdServer, startEtcd } from './support/etcd-server.js';
 import { uniquePrefix } from './support/session-helpers.js';
 
 // One etcd of this file's own (the leave() group freezes it with SIGSTOP), a prefix per test.

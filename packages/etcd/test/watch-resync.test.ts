@@ -1,5 +1,6 @@
 import { MalformedReporter, type MembershipEvent, silentLogger, systemClock } from '@election/core/adapter';
 import { waitFor } from '@election/testing';
+import { type EtcdServer, startEtcd } from '@election/tools';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ElectionView } from '../src/election-view.js';
@@ -7,7 +8,6 @@ import { ElectionWatcher } from '../src/election-watcher.js';
 import { createEtcdMembership } from '../src/index.js';
 import { keyLayout } from '../src/keys.js';
 import { adminClient } from './support/admin-client.js';
-import { type EtcdServer, startEtcd } from './support/etcd-server.js';
 import { joinAs, recordingLogger, trackMembers, uniquePrefix } from './support/session-helpers.js';
 
 let etcd: EtcdServer;

@@ -5,11 +5,11 @@ import {
   DuplicateMemberError,
 } from '@election/core';
 import { waitFor } from '@election/testing';
+import { createTlsMaterial } from '@election/tools';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AdapterFixture, createAdapterFixture } from '../support/adapter-fixture.js';
 import { createCaptureLogger } from '../support/capture-logger.js';
 import { joinRequest } from '../support/join-request.js';
-import { createTlsMaterial } from '../support/tls-certificates.js';
 
 describe('join (against the Consul simulator)', () => {
   let fx: AdapterFixture;
