@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import Consul from 'consul';
-import { createConsulErrorMapper, isNotFound } from './consul-errors.js';
+import { createConsulErrorMapper, isNotFound } from './errors.js';
 import { type KvEntry, parseConsulIndex, parseKvEntries, parseKvEntry } from './kv-entry.js';
 import type { ResolvedConsulOptions } from './options.js';
 

@@ -1,6 +1,6 @@
 import { type Clock, createBackoff, type ElectionError, type Logger, sleep } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
-import { toElectionError } from './consul-errors.js';
+import { toElectionError } from './errors.js';
 import type { KvEntry } from './kv-entry.js';
 import { createRateLimiter } from './rate-limiter.js';
 

@@ -5,7 +5,7 @@ import {
   type Logger,
 } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
-import { toElectionError } from './consul-errors.js';
+import { toElectionError } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import { encodeMember } from './member-codec.js';
 import type { ResolvedConsulOptions } from './options.js';

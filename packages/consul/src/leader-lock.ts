@@ -1,6 +1,6 @@
 import type { LeaderLock, Listeners, LockHolder } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
-import { summarize } from './consul-errors.js';
+import { summarize } from './errors.js';
 import { encodeHolder } from './member-codec.js';
 
 export interface LeaderLockOptions {

@@ -1,6 +1,6 @@
 import { BackendUnavailableError, type Clock } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
-import { toElectionError } from './consul-errors.js';
+import { toElectionError } from './errors.js';
 import { SOURCE } from './source.js';
 
 export interface LeaveOptions {

@@ -1,6 +1,6 @@
 import { BackendUnavailableError, ConfigurationError } from '@election/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConsulErrorMapper } from '../../src/consul-errors.js';
+import { createConsulErrorMapper } from '../../src/errors.js';
 import { decodeKeySegment, encodeKeySegment } from '../../src/keys.js';
 import { type AdapterFixture, createAdapterFixture } from '../support/adapter-fixture.js';
 import { simulatorTarget } from '../support/consul-target.js';

@@ -1,8 +1,8 @@
 import type { JoinRequest, MembershipBackend, MembershipSession } from '@election/core';
 import Consul from 'consul';
-import type { ConsulSession } from '../../src/consul-session.js';
 import { type ConsulMembershipOptions, createConsulMembership } from '../../src/index.js';
 import { encodeKeySegment } from '../../src/keys.js';
+import type { ConsulSession } from '../../src/session.js';
 import {
   type ConsulSimulator,
   type ConsulSimulatorOptions,

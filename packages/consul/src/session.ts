@@ -10,18 +10,18 @@ import {
   type MembershipSession,
   type Renewer,
   SessionLostError,
-  startRenewals,
   type Unsubscribe,
 } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
-import { toElectionError } from './consul-errors.js';
 import { readSnapshot } from './election-snapshot.js';
 import { type ElectionWatcher, startElectionWatcher } from './election-watcher.js';
+import { toElectionError } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import type { KvEntry } from './kv-entry.js';
 import { ConsulLeaderLock } from './leader-lock.js';
 import { leaveBounded } from './leave.js';
 import type { ResolvedConsulOptions } from './options.js';
+import { startRenewer } from './renewal.js';
 import { SOURCE } from './source.js';
 
 export interface ConsulSessionOptions {
@@ -68,28 +68,14 @@ export class ConsulSession implements MembershipSession {
     this.#members = new Listeners<readonly Member[]>(logger, 'watchMembers', { replay: sameMembers });
     this.#holders = new Listeners<LockHolder>(logger, 'watchHolder', { replay: sameHolder });
     this.#malformed = new MalformedReporter(logger, (error) => this.#errors.emit(error));
-    // Renew at TTL/2 (Consul's own advice for session TTLs); a renewal stuck longer than a quarter
-    // TTL is abandoned so that the retry still lands in time.
-    this.#renewer = startRenewals({
+    this.#renewer = startRenewer({
+      api,
+      sessionId,
       ttlMs,
       clock,
-      startedAt: deps.createdAt,
-      intervalMs: ttlMs / 2,
-      timeoutMs: Math.max(500, Math.floor(ttlMs / 4)),
-      retry: { initialMs: 100, maxMs: Math.min(1000, ttlMs / 10) },
-      renew: async (signal, timeoutMs) => {
-        const outcome = await api.renewSession(sessionId, signal, timeoutMs);
-        if (outcome === 'renewed') return { alive: true };
-        return {
-          alive: false,
-          cause: new SessionLostError(
-            "Consul no longer knows this node's session (expired or destroyed); joining again.",
-            { source: SOURCE },
-          ),
-        };
-      },
+      createdAt: deps.createdAt,
       onLost: (cause) => this.#markLost(cause, false),
-      onError: (error) => this.#reportError(toElectionError(error, 'renew the session')),
+      onError: (error) => this.#reportError(error),
     });
     this.#watcher = startElectionWatcher({
       api,

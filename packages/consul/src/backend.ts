@@ -5,10 +5,10 @@ import {
   type MembershipSession,
 } from '@election/core/adapter';
 import { createConsulApi } from './consul-api.js';
-import { ConsulSession } from './consul-session.js';
 import { joinElection, MAX_TTL_MS, MIN_TTL_MS } from './join.js';
 import { keyLayout } from './keys.js';
 import { type ConsulMembershipOptions, resolveOptions } from './options.js';
+import { ConsulSession } from './session.js';
 import { SOURCE } from './source.js';
 
 /**
