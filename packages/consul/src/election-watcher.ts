@@ -2,7 +2,7 @@ import { type Clock, createBackoff, type ElectionError, type Logger, sleep } fro
 import type { ConsulApi } from './consul-api.js';
 import { toElectionError } from './errors.js';
 import type { KvEntry } from './kv-entry.js';
-import { createRateLimiter } from './rate-limiter.js';
+import { RateLimiter } from './rate-limiter.js';
 
 /**
  * Quick successive queries allowed before the rate limit applies: 2, as Consul's blocking-query
@@ -22,10 +22,6 @@ export interface ElectionWatcherOptions {
   readonly onError: (error: ElectionError) => void;
 }
 
-export interface ElectionWatcher {
-  stop(): void;
-}
-
 /** Resolves after `ms`, or early when `signal` aborts (stop() is the only thing that aborts it). */
 function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
   return sleep(clock, ms, signal).catch(() => undefined);
@@ -36,63 +32,70 @@ function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
  * index to 0 when it goes backwards (snapshot restore, reaped tombstones), never block on an index
  * below 1, rate-limit the loop so it cannot spin, and back off (capped, jittered) on errors.
  */
-export function startElectionWatcher(options: ElectionWatcherOptions): ElectionWatcher {
-  const { api, prefix, waitSeconds, clock, logger } = options;
-  const controller = new AbortController();
-  const signal = controller.signal;
-  const errorBackoff = createBackoff({ initialMs: 100, maxMs: 2000 });
-  const limiter = createRateLimiter(clock, WATCH_BURST, options.minIntervalMs);
-  let index = 0n;
+export class ElectionWatcher {
+  readonly #options: ElectionWatcherOptions;
+  readonly #controller = new AbortController();
+  readonly #errorBackoff = createBackoff({ initialMs: 100, maxMs: 2000 });
+  readonly #limiter: RateLimiter;
+  #index = 0n;
 
-  async function loop(): Promise<void> {
+  constructor(options: ElectionWatcherOptions) {
+    this.#options = options;
+    this.#limiter = new RateLimiter(options.clock, WATCH_BURST, options.minIntervalMs);
+  }
+
+  start(): void {
+    this.#loop().catch((error: unknown) => {
+      // #loop() handles its own failures; reaching here is a bug, reported rather than left unhandled.
+      this.#options.logger.error({ err: error }, 'the Consul watch loop failed unexpectedly');
+    });
+  }
+
+  stop(): void {
+    this.#controller.abort();
+  }
+
+  async #loop(): Promise<void> {
+    const { api, prefix, waitSeconds, clock, logger } = this.#options;
+    const signal = this.#controller.signal;
     while (!signal.aborted) {
-      const wait = limiter.take();
+      const wait = this.#limiter.take();
       if (wait > 0) await pause(clock, wait, signal);
       if (signal.aborted) return;
       let result: Awaited<ReturnType<ConsulApi['list']>>;
       try {
-        result = await api.list(prefix, index, waitSeconds, signal);
+        result = await api.list(prefix, this.#index, waitSeconds, signal);
       } catch (error) {
         if (signal.aborted) return;
-        options.onError(toElectionError(error, `watch ${prefix}`));
-        await pause(clock, errorBackoff.next(), signal);
+        this.#options.onError(toElectionError(error, `watch ${prefix}`));
+        await pause(clock, this.#errorBackoff.next(), signal);
         continue;
       }
       // An answer that raced stop() is dropped: nobody may hear from a stopped watch.
       if (signal.aborted) return;
-      errorBackoff.reset();
+      this.#errorBackoff.reset();
       let next = result.index;
       if (next === undefined) {
         // Without X-Consul-Index there is nothing to block on; the rate limiter bounds the polling.
         logger.warn({ prefix }, 'Consul answered without X-Consul-Index; polling instead of blocking');
-        index = 0n;
-        options.onData(result.entries);
+        this.#index = 0n;
+        this.#options.onData(result.entries);
         continue;
       }
       // An index of 0 would make the next query return at once; 1 is always safe to block on.
       if (next < 1n) next = 1n;
-      if (next < index) {
+      if (next < this.#index) {
         logger.info(
-          { prefix, from: index.toString(), to: next.toString() },
+          { prefix, from: this.#index.toString(), to: next.toString() },
           'Consul index went backwards; resetting',
         );
-        index = 0n;
-        options.onData(result.entries);
+        this.#index = 0n;
+        this.#options.onData(result.entries);
         continue;
       }
-      if (next === index) continue; // The wait ran out, or an idempotent write: nothing changed.
-      index = next;
-      options.onData(result.entries);
+      if (next === this.#index) continue; // The wait ran out, or an idempotent write: nothing changed.
+      this.#index = next;
+      this.#options.onData(result.entries);
     }
   }
-
-  loop().catch((error: unknown) => {
-    // loop() handles its own failures; reaching here is a bug, reported rather than left unhandled.
-    logger.error({ err: error }, 'the Consul watch loop failed unexpectedly');
-  });
-  return {
-    stop() {
-      controller.abort();
-    },
-  };
 }

@@ -14,7 +14,7 @@ import {
 } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { readSnapshot } from './election-snapshot.js';
-import { type ElectionWatcher, startElectionWatcher } from './election-watcher.js';
+import { ElectionWatcher } from './election-watcher.js';
 import { toElectionError } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import type { KvEntry } from './kv-entry.js';
@@ -77,7 +77,7 @@ export class ConsulSession implements MembershipSession {
       onLost: (cause) => this.#markLost(cause, false),
       onError: (error) => this.#reportError(error),
     });
-    this.#watcher = startElectionWatcher({
+    this.#watcher = new ElectionWatcher({
       api,
       prefix: layout.root,
       waitSeconds: deps.options.watchWaitSeconds,
@@ -109,6 +109,8 @@ export class ConsulSession implements MembershipSession {
         return error;
       },
     });
+    // Started last: its first answer may arrive while the constructor still runs.
+    this.#watcher.start();
   }
 
   deadline(): number {
