@@ -81,9 +81,21 @@ describe('membership watch: entries and blocking-query rules (against the Consul
     const watches = () => fx.sim.requests.filter((r) => r.query.has('recurse')).length;
     const before = watches();
     await assertStays(() => true, { durationMs: 1_000, message: 'one second passes' });
-    // Token bucket: 3 at once, then one per 100 ms: about 13 in a second, not thousands.
-    expect(watches() - before).toBeLessThanOrEqual(14);
+    // Token bucket: 2 at once, then one per 100 ms: about 12 in a second, not thousands.
+    expect(watches() - before).toBeLessThanOrEqual(13);
     expect(watches() - before).toBeGreaterThanOrEqual(5);
+  });
+
+  it('by default, under churn, polls twice a second after a burst of 2 (Consul advises burst 2)', async () => {
+    fx = await createAdapterFixture();
+    await fx.join(fx.backend(), joinRequest('node-a'));
+    fx.sim.faults.answerBlockingAtOnce = true;
+    const watches = () => fx.sim.requests.filter((r) => r.query.has('recurse')).length;
+    const before = watches();
+    await assertStays(() => true, { durationMs: 2_000, message: 'two seconds pass' });
+    // At most 2 (the burst, if it had refilled) + 4 (one per 500 ms) + 1 (timer rounding).
+    expect(watches() - before).toBeLessThanOrEqual(7);
+    expect(watches() - before).toBeGreaterThanOrEqual(3);
   });
 
   it('blocks on index 1, not 0, when Consul answers X-Consul-Index: 0', async () => {
