@@ -93,30 +93,37 @@ async function rejectDuplicate(options: ResolvedOptions, self: StaticMemberConfi
  * two leaders). Use @election/etcd or @election/consul when at most one leader must hold.
  */
 export function createStaticMembership(options: StaticMembershipOptions): MembershipBackend {
-  const resolved = resolveOptions(options);
-  const sessions = new Set<StaticSession>();
+  return new StaticBackend(resolveOptions(options));
+}
 
-  return {
-    name: 'static',
-    capabilities: CAPABILITIES,
-    async join(request: JoinRequest): Promise<MembershipSession> {
-      const self = findSelf(resolved, request);
-      if (resolved.checkDuplicates) await rejectDuplicate(resolved, self, request);
-      const session = new StaticSession(resolved, self, request, () => sessions.delete(session));
-      sessions.add(session);
-      // Wait for the first probe round so the first snapshot already holds the live peers; otherwise
-      // every starting node would see itself alone and lead for an interval.
-      try {
-        // A first probe round that ends after the abort has nothing left to do: the session is closed.
-        await abortable(session.ready, request.signal, () => {});
-      } catch (error) {
-        session.close();
-        throw error;
-      }
-      return session;
-    },
-    async close() {
-      for (const session of [...sessions]) session.close();
-    },
-  };
+class StaticBackend implements MembershipBackend {
+  readonly name = 'static';
+  readonly capabilities = CAPABILITIES;
+  readonly #options: ResolvedOptions;
+  readonly #sessions = new Set<StaticSession>();
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+  }
+
+  async join(request: JoinRequest): Promise<MembershipSession> {
+    const self = findSelf(this.#options, request);
+    if (this.#options.checkDuplicates) await rejectDuplicate(this.#options, self, request);
+    const session = new StaticSession(this.#options, self, request, () => this.#sessions.delete(session));
+    this.#sessions.add(session);
+    // Wait for the first probe round so the first snapshot already holds the live peers; otherwise
+    // every starting node would see itself alone and lead for an interval.
+    try {
+      // A first probe round that ends after the abort has nothing left to do: the session is closed.
+      await abortable(session.ready, request.signal, () => {});
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    return session;
+  }
+
+  async close(): Promise<void> {
+    for (const session of [...this.#sessions]) session.close();
+  }
 }

@@ -1,5 +1,4 @@
-import type { ElectionError } from '../errors.js';
-import { createBackoff } from '../time/backoff.js';
+import { type Backoff, createBackoff } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
 
 /** What one renewal round trip found out. */
@@ -46,54 +45,69 @@ export interface Renewer {
  * Each round trip has its own timeout, so a hung renewal cannot delay the retry past the deadline.
  */
 export function startRenewals(options: RenewalOptions): Renewer {
-  const { ttlMs, clock } = options;
-  const intervalMs = options.intervalMs ?? ttlMs / 3;
-  const timeoutMs = options.timeoutMs ?? intervalMs;
-  const retry = createBackoff({
-    initialMs: options.retry?.initialMs ?? 100,
-    maxMs: options.retry?.maxMs ?? intervalMs,
-    ...(options.retry?.random === undefined ? {} : { random: options.retry.random }),
-  });
-  const controller = new AbortController();
-  let deadlineAt = options.startedAt + ttlMs;
-  let cancelTimer: () => void = () => {};
+  return new RenewalLoop(options);
+}
 
-  function schedule(ms: number): void {
-    if (controller.signal.aborted) return;
-    cancelTimer = clock.setTimer(() => {
-      void renewOnce();
+class RenewalLoop implements Renewer {
+  readonly #options: RenewalOptions;
+  readonly #intervalMs: number;
+  readonly #timeoutMs: number;
+  readonly #retry: Backoff;
+  readonly #controller = new AbortController();
+  #deadlineAt: number;
+  #cancelTimer: () => void = () => {};
+
+  constructor(options: RenewalOptions) {
+    this.#options = options;
+    this.#intervalMs = options.intervalMs ?? options.ttlMs / 3;
+    this.#timeoutMs = options.timeoutMs ?? this.#intervalMs;
+    this.#retry = createBackoff({
+      initialMs: options.retry?.initialMs ?? 100,
+      maxMs: options.retry?.maxMs ?? this.#intervalMs,
+      ...(options.retry?.random === undefined ? {} : { random: options.retry.random }),
+    });
+    this.#deadlineAt = options.startedAt + options.ttlMs;
+    this.#schedule(Math.max(0, options.startedAt + this.#intervalMs - options.clock.now()));
+  }
+
+  deadline(): number {
+    return this.#deadlineAt;
+  }
+
+  stop(): void {
+    this.#controller.abort();
+    this.#cancelTimer();
+  }
+
+  #schedule(ms: number): void {
+    if (this.#controller.signal.aborted) return;
+    this.#cancelTimer = this.#options.clock.setTimer(() => {
+      void this.#renewOnce();
     }, ms);
   }
 
-  async function renewOnce(): Promise<void> {
-    if (controller.signal.aborted) return;
+  async #renewOnce(): Promise<void> {
+    const { clock, ttlMs } = this.#options;
+    const signal = this.#controller.signal;
+    if (signal.aborted) return;
     const sentAt = clock.now();
     let outcome: RenewalOutcome;
     try {
-      outcome = await options.renew(controller.signal, timeoutMs);
+      outcome = await this.#options.renew(signal, this.#timeoutMs);
     } catch (error) {
-      if (controller.signal.aborted) return;
-      options.onError(error as ElectionError);
-      schedule(retry.next());
+      if (signal.aborted) return;
+      this.#options.onError(error);
+      this.#schedule(this.#retry.next());
       return;
     }
-    if (controller.signal.aborted) return;
+    if (signal.aborted) return;
     if (!outcome.alive) {
-      controller.abort();
-      options.onLost(outcome.cause);
+      this.#controller.abort();
+      this.#options.onLost(outcome.cause);
       return;
     }
-    deadlineAt = Math.max(deadlineAt, sentAt + Math.min(ttlMs, outcome.ttlMs ?? ttlMs));
-    retry.reset();
-    schedule(Math.max(0, sentAt + intervalMs - clock.now()));
+    this.#deadlineAt = Math.max(this.#deadlineAt, sentAt + Math.min(ttlMs, outcome.ttlMs ?? ttlMs));
+    this.#retry.reset();
+    this.#schedule(Math.max(0, sentAt + this.#intervalMs - clock.now()));
   }
-
-  schedule(Math.max(0, options.startedAt + intervalMs - clock.now()));
-  return {
-    deadline: () => deadlineAt,
-    stop() {
-      controller.abort();
-      cancelTimer();
-    },
-  };
 }
