@@ -76,16 +76,23 @@ export class EtcdLeaderLock implements LeaderLock {
     return { kind: 'held', token };
   }
 
-  async release(): Promise<void> {
+  async release(token: bigint): Promise<void> {
     const { client, layout, memberId, leaseId, requestTimeoutMs } = this.#options;
     const key = Buffer.from(layout.leaderKey);
     try {
-      // Guarded by value and lease: never delete a key that a later holder created meanwhile.
+      // Guarded by value, lease and create revision: never delete a key that a later holder (or a
+      // later holding of this same lease) created meanwhile, even if this request arrives late.
       await client.kv.txn(
         {
           compare: [
             { key, target: CompareTarget.Value, result: CompareResult.Equal, value: Buffer.from(memberId) },
             { key, target: CompareTarget.Lease, result: CompareResult.Equal, lease: leaseId },
+            {
+              key,
+              target: CompareTarget.Create,
+              result: CompareResult.Equal,
+              create_revision: token.toString(),
+            },
           ],
           success: [{ request_delete_range: { key } }],
         },

@@ -51,7 +51,7 @@ describe('leader lock', () => {
         expect(token).not.toBeNull();
         expect(token).toBe(await createRevision(leaderKey));
         tokens.push(token!);
-        await session.lock!.release();
+        await session.lock!.release(token!);
       }
     }
     for (let i = 1; i < tokens.length; i++) expect(tokens[i]!).toBeGreaterThan(tokens[i - 1]!);
@@ -77,9 +77,11 @@ describe('leader lock', () => {
     const a = await join(prefix, 'a');
     const b = await join(prefix, 'b');
     const token = await a.lock!.tryAcquire();
-    await b.lock!.release();
+    await b.lock!.release(token!);
     expect(await createRevision(`${prefix}/default/leader`)).toBe(token);
-    await a.lock!.release();
+    await a.lock!.release(token! - 1n); // a stale token: not this holding
+    expect(await createRevision(`${prefix}/default/leader`)).toBe(token);
+    await a.lock!.release(token!);
     expect(await leaseOfKey(admin, `${prefix}/default/leader`)).toBeUndefined();
   });
 

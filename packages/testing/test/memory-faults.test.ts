@@ -39,11 +39,11 @@ describe('memory backend: fault injection', () => {
     const errors: Error[] = [];
     a.onError((error) => errors.push(error));
     const lost = lostCauses(a);
-    await a.lock?.tryAcquire();
+    const token = await a.lock?.tryAcquire();
     await clock.advance(1000); // last acknowledged renewal of a: sent at 1000
     cluster.partition('a');
     await expect(a.lock?.tryAcquire()).rejects.toBeInstanceOf(BackendUnavailableError);
-    await expect(a.lock?.release()).rejects.toThrow(/partitioned/);
+    await expect(a.lock?.release(token as bigint)).rejects.toThrow(/partitioned/);
     await expect(join(cluster.backend(), clock, { id: 'a' })).rejects.toBeInstanceOf(BackendUnavailableError);
     await clock.advance(2999);
     expect(a.deadline()).toBe(4000);

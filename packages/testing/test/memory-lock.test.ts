@@ -24,7 +24,7 @@ describe('memory backend: leader lock', () => {
     expect(typeof token).toBe('bigint');
     await expect(a.lock?.tryAcquire()).resolves.toBe(token);
     await expect(b.lock?.tryAcquire()).resolves.toBeNull();
-    await b.lock?.release(); // not the holder: no effect
+    await b.lock?.release(token as bigint); // not the holder: no effect
     expect(cluster.lockHolder()).toEqual({ id: 'a', token });
   });
 
@@ -39,7 +39,9 @@ describe('memory backend: leader lock', () => {
         if (typeof token !== 'bigint') throw new Error('expected the free lock to be taken');
         tokens.push(token);
         expect(cluster.revision()).toBe(token);
-        await session.lock?.release();
+        await session.lock?.release(token - 1n); // a stale token: no effect
+        expect(cluster.revision()).toBe(token);
+        await session.lock?.release(token);
         expect(cluster.revision()).toBeGreaterThan(token);
       }
     }
@@ -78,7 +80,7 @@ describe('memory backend: leader lock', () => {
     const seen = trackHolder(b);
     await clock.flush();
     expect(seen).toEqual([{ id: 'a', token: first }]);
-    await a.lock?.release();
+    await a.lock?.release(first as bigint);
     const second = await b.lock?.tryAcquire();
     await clock.flush();
     expect(seen).toEqual([{ id: 'a', token: first }, null, { id: 'b', token: second }]);
@@ -89,6 +91,6 @@ describe('memory backend: leader lock', () => {
     const a = await join(cluster.backend(), clock, { id: 'a' });
     a.close();
     await expect(a.lock?.tryAcquire()).rejects.toThrow(/closed session/);
-    await expect(a.lock?.release()).resolves.toBeUndefined();
+    await expect(a.lock?.release(1n)).resolves.toBeUndefined();
   });
 });

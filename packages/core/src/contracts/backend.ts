@@ -97,8 +97,12 @@ export interface LeaderLock {
    * holds it. If this session already holds it, resolves with the token of that holding.
    */
   tryAcquire(): Promise<bigint | null>;
-  /** Release the lock if, and only if, this session holds it. */
-  release(): Promise<void>;
+  /**
+   * Release the lock if, and only if, this session holds it with the holding whose fencing token is
+   * `token`. A release that arrives late (its call timed out, the request was still in flight) must
+   * never delete a newer holding of the same session: that is why the token is part of the request.
+   */
+  release(token: bigint): Promise<void>;
   /** Delivers the current holder first, then every change. */
   watchHolder(listener: (holder: LockHolder) => void): Unsubscribe;
 }

@@ -22,18 +22,19 @@ export function createElector(options: ElectorOptions): Elector {
   const { store } = runtime;
   let started = false;
 
-  const stop: Elector['stop'] = (stopOptions) => runtime.stop(stopOptions);
-
-  if (resolved.signal) {
-    const signal = resolved.signal;
-    const onAbort = () => {
-      stop({ resign: true }).catch((error: unknown) =>
-        resolved.logger.error({ err: error }, 'stop on abort failed'),
-      );
-    };
-    if (signal.aborted) queueMicrotask(onAbort);
-    else signal.addEventListener('abort', onAbort, { once: true });
-  }
+  const signal = resolved.signal;
+  const onAbort = () => {
+    stop({ resign: true }).catch((error: unknown) =>
+      resolved.logger.error({ err: error }, 'stop on abort failed'),
+    );
+  };
+  // The listener goes with the stop, so a long-lived signal does not keep a stopped elector alive.
+  const stop: Elector['stop'] = (stopOptions) => {
+    signal?.removeEventListener('abort', onAbort);
+    return runtime.stop(stopOptions);
+  };
+  if (signal?.aborted) queueMicrotask(onAbort);
+  else signal?.addEventListener('abort', onAbort, { once: true });
 
   const subscribe = (listener: (event: ElectorEvent, state: ElectionState) => void): Unsubscribe =>
     store.subscribe(listener);
@@ -43,7 +44,7 @@ export function createElector(options: ElectorOptions): Elector {
     mode: resolved.mode,
     backend: resolved.backend.name,
     get state() {
-      runtime.refreshDeadline();
+      runtime.checkDeadline();
       return store.snapshot();
     },
     async start() {

@@ -19,6 +19,8 @@ export interface JoinLoopOptions {
   /** Aborted by stop(). */
   readonly signal: AbortSignal;
   readonly reportError: (error: ElectionError) => void;
+  /** Called after each failed attempt (1, 2, …), before the backoff. */
+  readonly onAttemptFailed?: (error: ElectionError, attempt: number) => void;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function joinWithRetry(
   const backoff = createBackoff(options.backoff);
   const giveUpAt = loop.initial && startTimeoutMs !== undefined ? clock.now() + startTimeoutMs : undefined;
   let lastError: ElectionError | undefined;
+  let attempts = 0;
   for (;;) {
     if (loop.signal.aborted) throw stoppedError();
     const attempt = new AbortController();
@@ -62,6 +65,8 @@ export async function joinWithRetry(
         failure instanceof InvalidIdError;
       if (permanent && loop.initial) throw failure;
       lastError = failure;
+      attempts++;
+      loop.onAttemptFailed?.(failure, attempts);
       loop.reportError(failure);
       const delay = backoff.next();
       if (giveUpAt !== undefined && clock.now() + delay >= giveUpAt) {

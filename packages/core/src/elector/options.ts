@@ -16,6 +16,9 @@ export interface ResolvedOptions {
   readonly marginMs: number;
   readonly resyncIntervalMs: number;
   readonly handoverDelayMs: number;
+  readonly lockTimeoutMs: number;
+  /** Test-only (the simulator's deliberate bug): never release unwanted lock holdings. Not public. */
+  readonly unsafeKeepOrphans: boolean;
   readonly startTimeoutMs: number | undefined;
   readonly backoff: BackoffOptions;
   readonly compare: MemberComparator;
@@ -85,6 +88,8 @@ export function resolveOptions(options: ElectorOptions): ResolvedOptions {
       `deadlineMarginMs (${marginMs}) must be smaller than the TTL (${ttlMs} ms).`,
     );
   }
+  const lockTimeoutMs = nonNegative('lockTimeoutMs', options.lockTimeoutMs, Math.min(ttlMs / 2, 5000));
+  if (lockTimeoutMs === 0) throw new ConfigurationError('lockTimeoutMs must be greater than 0.');
   const resyncIntervalMs = nonNegative('resyncIntervalMs', options.resyncIntervalMs, 5000);
   if (resyncIntervalMs === 0) throw new ConfigurationError('resyncIntervalMs must be greater than 0.');
   const startTimeoutMs =
@@ -102,6 +107,8 @@ export function resolveOptions(options: ElectorOptions): ResolvedOptions {
     marginMs,
     resyncIntervalMs,
     handoverDelayMs: nonNegative('handoverDelayMs', options.handoverDelayMs, 0),
+    lockTimeoutMs,
+    unsafeKeepOrphans: (options as { readonly unsafeKeepOrphans?: boolean }).unsafeKeepOrphans === true,
     startTimeoutMs,
     backoff: options.backoff ?? {},
     compare: options.compare ?? compareMembers,

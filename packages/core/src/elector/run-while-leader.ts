@@ -26,9 +26,8 @@ export async function runWhileLeader(
 ): Promise<void> {
   const outer = options.signal;
   while (!outer?.aborted) {
-    let state: ElectionState;
     try {
-      state = await elector.waitForLeadership(outer ? { signal: outer } : {});
+      await elector.waitForLeadership(outer ? { signal: outer } : {});
     } catch (error) {
       if (outer?.aborted || error instanceof LifecycleError) return;
       throw error;
@@ -40,14 +39,22 @@ export async function runWhileLeader(
           new LeadershipLostError(`leadership of term ${state.term ?? 'view'} ended: ${reason}.`),
         );
     };
-    const unsubscribe = elector.subscribe((event) => {
+    // The term is read now, after the wait: a leadership that ended (and perhaps began again with
+    // a new term) while we were scheduled never hands its stale term to the task.
+    const state = elector.state;
+    const unsubscribe = elector.subscribe((event, next) => {
       if (event.type === 'demoted') end(event.reason);
       else if (event.type === 'phase' && event.phase !== 'leader') end(`phase ${event.phase}`);
+      else if (next.term !== state.term || next.leaderId !== state.leaderId) end('the term changed');
     });
     const onOuterAbort = () => end('runWhileLeader was aborted');
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     // The deadline is checked at read time: a leadership that ended while we were scheduled never starts.
-    if (!elector.state.isLeader) end('the deadline passed before the task started');
+    if (!state.isLeader) {
+      unsubscribe();
+      outer?.removeEventListener('abort', onOuterAbort);
+      continue;
+    }
     try {
       try {
         if (!leadership.signal.aborted) await task(leadership.signal, state.term, state);

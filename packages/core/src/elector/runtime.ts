@@ -1,10 +1,12 @@
-import type { LockHolder, MembershipEvent, MembershipSession } from '../contracts/backend.js';
+import type { MembershipEvent, MembershipSession } from '../contracts/backend.js';
 import type { Unsubscribe } from '../contracts/member.js';
-import { type ElectionError, SessionLostError } from '../errors.js';
+import { DuplicateMemberError, type ElectionError, SessionLostError } from '../errors.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
 import { createBackoff } from '../time/backoff.js';
+import { sleep } from '../time/clock.js';
 import { joinWithRetry } from './join-loop.js';
+import { LockClaim } from './lock-claim.js';
 import type { ResolvedOptions } from './options.js';
 import { ElectorStore } from './store.js';
 import { toElectionError } from './to-election-error.js';
@@ -13,8 +15,9 @@ import type { DemotionReason, ElectionReason, ElectorPhase, StopOptions } from '
 /**
  * The elector loop. Every input (a membership event, a lock-holder change, a timer, a finished
  * backend call) ends in `evaluate()`, which compares what the view elects with what this node is
- * and takes the one step that closes the gap. Async results carry the session epoch they started
- * in and are ignored once that session is gone, so a late answer can never resurrect leadership.
+ * and takes the one step that closes the gap. The lock protocol lives in `LockClaim`; this file
+ * only decides whether the node should hold the lock and whether it leads. Async results carry the
+ * session epoch they started in and are ignored once that session is gone.
  */
 export class ElectorRuntime {
   readonly options: ResolvedOptions;
@@ -22,25 +25,20 @@ export class ElectorRuntime {
   readonly store: ElectorStore;
   readonly #lifecycle = new AbortController();
   #session: MembershipSession | undefined;
+  #claim: LockClaim | undefined;
   #unsubscribes: Unsubscribe[] = [];
   #epoch = 0;
-  #holder: LockHolder = null;
-  /** Token of this node's own lock holding, set from tryAcquire's answer. */
-  #holding: bigint | null = null;
-  /** The holder watch has shown our own holding, so a later "free" or "other" is real, not stale. */
-  #holdingSeen = false;
-  #acquiring = false;
-  /** After "someone else holds it", wait for the holder to change instead of asking again. */
-  #acquireParked = false;
-  /** Counts holder events, so a "held by someone else" answer that raced a release is not trusted. */
-  #holderEvents = 0;
-  readonly #lockBackoff;
+  /** When the current session was attached: a session that dies young makes the next rejoin wait longer. */
+  #attachedAt = 0;
+  /** Sessions in a row that were lost within their first TTL. */
+  #youngDeaths = 0;
+  readonly #rejoinBackoff;
   #timers: {
     deadline?: () => void;
     deadlineAt?: number;
     resync?: () => void;
     handover?: () => void;
-    lockRetry?: () => void;
+    handoverAt?: number;
   } = {};
   #stopping: Promise<void> | undefined;
 
@@ -50,7 +48,7 @@ export class ElectorRuntime {
     this.store = new ElectorStore(options.member.id, this.view, options.clock, (error) =>
       options.logger.error({ err: error }, 'an elector subscriber threw; the election goes on'),
     );
-    this.#lockBackoff = createBackoff(options.backoff);
+    this.#rejoinBackoff = createBackoff(options.backoff);
   }
 
   get stopped(): boolean {
@@ -59,17 +57,9 @@ export class ElectorRuntime {
 
   async start(): Promise<void> {
     this.#phase('joining');
-    this.store.dispatch({
-      type: 'reason',
-      reason: { kind: 'joining', since: this.options.clock.now(), attempt: 0, lastError: null },
-    });
     this.#scheduleResync();
     try {
-      const session = await joinWithRetry(this.options, {
-        initial: true,
-        signal: this.#lifecycle.signal,
-        reportError: (error) => this.reportError(error),
-      });
+      const session = await this.#join(true);
       this.#attach(session);
     } catch (error) {
       await this.stop({ resign: true });
@@ -77,15 +67,19 @@ export class ElectorRuntime {
     }
   }
 
-  /** Refreshes the leadership deadline from the session, for reads between timer ticks. */
-  refreshDeadline(): void {
+  /**
+   * For reads between timer ticks: a leader past its deadline is demoted now (phase and event), and
+   * a leader within it gets the freshest deadline from its session.
+   */
+  checkDeadline(): void {
     const session = this.#session;
     if (!session || this.store.current.phase !== 'leader') return;
-    this.store.dispatch({ type: 'renewed', leaseDeadline: session.deadline() - this.options.marginMs });
+    if (this.options.clock.now() >= session.deadline() - this.options.marginMs) this.evaluate();
+    else this.store.dispatch({ type: 'renewed', leaseDeadline: session.deadline() - this.options.marginMs });
   }
 
   reportError(error: ElectionError): void {
-    this.options.logger.warn({ err: error, code: error.code }, error.message);
+    this.options.logger.warn({ code: error.code }, error.message);
     this.store.emit({ type: 'error', error });
   }
 
@@ -100,6 +94,7 @@ export class ElectorRuntime {
     const session = this.#detach();
     this.#demote('stopped', 'stopping');
     this.#observe(null, null);
+    this.#reason({ kind: 'stopped' });
     if (session) {
       if (resign) {
         await session
@@ -108,7 +103,23 @@ export class ElectorRuntime {
       } else session.close();
     }
     this.#phase('stopped');
-    this.store.dispatch({ type: 'reason', reason: { kind: 'stopped' } });
+  }
+
+  #join(initial: boolean): Promise<MembershipSession> {
+    const since = this.options.clock.now();
+    this.#reason({ kind: 'joining', since, attempt: 0, lastError: null });
+    return joinWithRetry(this.options, {
+      initial,
+      signal: this.#lifecycle.signal,
+      reportError: (error) => this.reportError(error),
+      onAttemptFailed: (error, attempt) => {
+        this.#reason(
+          error instanceof DuplicateMemberError
+            ? { kind: 'duplicate-id', since, message: error.message }
+            : { kind: 'joining', since, attempt, lastError: error.message },
+        );
+      },
+    });
   }
 
   #attach(session: MembershipSession): void {
@@ -119,17 +130,13 @@ export class ElectorRuntime {
       return;
     }
     this.#session = session;
+    this.#attachedAt = this.options.clock.now();
     const epoch = ++this.#epoch;
     const current =
       <A extends unknown[]>(fn: (...args: A) => void) =>
       (...args: A) => {
         if (epoch === this.#epoch) fn(...args);
       };
-    this.#holder = null;
-    this.#holding = null;
-    this.#holdingSeen = false;
-    this.#acquireParked = false;
-    this.#lockBackoff.reset();
     // The old session's view may be stale; the new one delivers a fresh snapshot first.
     if (this.view.size > 0) {
       this.view.reset([]);
@@ -137,14 +144,26 @@ export class ElectorRuntime {
       this.store.dispatch({ type: 'members', memberCount: 0 });
     }
     this.#phase('follower');
+    const lock = this.options.mode === 'confirmed' ? session.lock : undefined;
+    if (lock) {
+      this.#claim = new LockClaim({
+        lock,
+        selfId: this.options.member.id,
+        clock: this.options.clock,
+        callTimeoutMs: this.options.lockTimeoutMs,
+        backoff: createBackoff(this.options.backoff),
+        onChange: current(() => this.evaluate()),
+        onError: current((error: ElectionError) => this.reportError(error)),
+        ...(this.options.unsafeKeepOrphans ? { unsafeKeepOrphans: true } : {}),
+      });
+    }
     this.#unsubscribes.push(
       session.watchMembers(current((event) => this.#onMembership(event))),
       session.onLost(current((cause) => this.#abandon('session-lost', cause, false))),
       session.onError(current((error) => this.reportError(toElectionError(error, 'backend')))),
     );
-    if (this.options.mode === 'confirmed' && session.lock) {
-      this.#unsubscribes.push(session.lock.watchHolder(current((holder) => this.#onHolder(holder))));
-    }
+    const claim = this.#claim;
+    if (lock && claim) this.#unsubscribes.push(lock.watchHolder(current((holder) => claim.onHolder(holder))));
     this.options.logger.info({ ttlMs: this.options.ttlMs, mode: this.options.mode }, 'joined');
     this.evaluate();
   }
@@ -155,13 +174,11 @@ export class ElectorRuntime {
     this.#session = undefined;
     this.#epoch++;
     for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
+    this.#claim?.dispose();
+    this.#claim = undefined;
     this.#timers.deadline?.();
     this.#timers.handover?.();
-    this.#timers.lockRetry?.();
     this.#timers = { resync: this.#timers.resync };
-    this.#holding = null;
-    this.#holder = null;
-    this.#acquiring = false;
     return session;
   }
 
@@ -171,26 +188,6 @@ export class ElectorRuntime {
     else this.view.delete(event.id);
     this.store.viewChanged();
     this.store.dispatch({ type: 'members', memberCount: this.view.size });
-    this.evaluate();
-  }
-
-  #onHolder(holder: LockHolder): void {
-    this.#holderEvents++;
-    const self = this.options.member.id;
-    const mine = this.#holding;
-    if (mine !== null) {
-      const showsMine = holder !== null && holder.id === self && holder.token === mine;
-      const newer = holder !== null && holder.token > mine;
-      if (showsMine) this.#holdingSeen = true;
-      else if (newer || this.#holdingSeen) {
-        // Our key is gone or someone else's is newer: we no longer hold the lock.
-        this.#holding = null;
-        this.#holdingSeen = false;
-        this.#demote('lock-lost', 'follower');
-      } else return; // an event from before our acquisition: the watch has not caught up yet
-    }
-    this.#holder = holder;
-    this.#acquireParked = false;
     this.evaluate();
   }
 
@@ -221,39 +218,6 @@ export class ElectorRuntime {
     this.#explain();
   }
 
-  /** Records why this node is or is not the leader, from the state evaluate() just settled. */
-  #explain(): void {
-    const state = this.store.current;
-    const { member, compare, clock, ttlMs } = this.options;
-    let reason: ElectionReason;
-    const elected = this.view.leader();
-    if (state.phase === 'leader') {
-      const pending = this.#timers.handover !== undefined && elected && elected.id !== member.id;
-      reason = pending
-        ? { kind: 'handover-pending', to: elected.id, inMs: this.options.handoverDelayMs }
-        : { kind: 'leading', term: state.term };
-    } else if (member.observer) reason = { kind: 'observer' };
-    else if (!elected) reason = { kind: 'no-candidates' };
-    else if (elected.id !== member.id) {
-      const because =
-        compare !== compareMembers
-          ? 'custom-order'
-          : (elected.priority ?? 0) !== member.priority && (member.priority ?? 0) !== (elected.priority ?? 0)
-            ? 'priority'
-            : 'id-order';
-      reason = { kind: 'outranked', by: elected.id, because };
-    } else if (this.#holder && this.#holder.id !== member.id)
-      reason = {
-        kind: 'lock-held-by',
-        id: this.#holder.id,
-        term: this.#holder.token,
-        expiresWithinMs: ttlMs,
-      };
-    else reason = { kind: 'acquiring' };
-    void clock;
-    this.store.dispatch({ type: 'reason', reason });
-  }
-
   #evaluateView(electedIsMe: boolean, leaderId: string | null, deadline: number): void {
     if (electedIsMe) {
       if (this.store.current.phase === 'leader')
@@ -273,116 +237,74 @@ export class ElectorRuntime {
   }
 
   #evaluateConfirmed(electedIsMe: boolean, deadline: number): void {
-    if (this.store.current.phase === 'leader') {
-      this.store.dispatch({ type: 'renewed', leaseDeadline: deadline });
-      if (electedIsMe) {
-        this.#timers.handover?.();
-        this.#timers.handover = undefined;
-      } else this.#considerHandover();
+    const claim = this.#claim;
+    if (!claim) return;
+    const state = this.store.current;
+    if (state.phase === 'leader') {
+      if (claim.heldToken() !== state.term) {
+        this.#demote('lock-lost', 'follower'); // the watch showed our holding gone
+      } else if (!electedIsMe) {
+        this.#considerHandover();
+      } else {
+        this.#cancelHandover();
+        this.store.dispatch({ type: 'renewed', leaseDeadline: deadline });
+        return;
+      }
+      if (this.store.current.phase === 'leader') {
+        this.store.dispatch({ type: 'renewed', leaseDeadline: deadline });
+        return;
+      }
+    }
+    claim.reconcile(electedIsMe);
+    const token = claim.heldToken();
+    if (electedIsMe && token !== null && this.store.current.phase !== 'leader') {
+      const now = this.options.clock.now();
+      this.store.dispatch({ type: 'elected', term: token, leaseDeadline: deadline, at: now });
+      this.options.logger.info({ term: token.toString() }, 'elected');
       return;
     }
-    const holder = this.#holder;
-    this.#observe(holder?.id ?? null, holder?.token ?? null);
-    if (!electedIsMe) {
-      this.#phase('follower');
-      return;
-    }
-    this.#phase('candidate');
-    const free = holder === null || holder.id === this.options.member.id;
-    if (free && !this.#acquireParked) this.#acquire();
-  }
-
-  #acquire(): void {
-    const session = this.#session;
-    if (this.#acquiring || this.#timers.lockRetry || !session?.lock) return;
-    this.#acquiring = true;
-    const epoch = this.#epoch;
-    const holderEventsAtRequest = this.#holderEvents;
-    session.lock.tryAcquire().then(
-      (token) => {
-        if (epoch !== this.#epoch) return;
-        this.#acquiring = false;
-        if (token === null) {
-          // Park only if the holder did not change while we asked: a release seen meanwhile may be
-          // newer than this answer, and parking would wait for a change that already happened.
-          this.#acquireParked = this.#holderEvents === holderEventsAtRequest;
-          this.evaluate();
-          return;
-        }
-        this.#lockBackoff.reset();
-        this.#holding = token;
-        this.#holdingSeen = this.#holder?.id === this.options.member.id && this.#holder.token === token;
-        const now = this.options.clock.now();
-        const deadline = session.deadline() - this.options.marginMs;
-        const stillElected = this.view.leader()?.id === this.options.member.id;
-        if (!stillElected || now >= deadline) {
-          this.#release(); // the view moved on while we asked; give the lock straight back
-          this.evaluate();
-          return;
-        }
-        this.store.dispatch({ type: 'elected', term: token, leaseDeadline: deadline, at: now });
-        this.options.logger.info({ term: token.toString() }, 'elected');
-        this.evaluate();
-      },
-      (error: unknown) => {
-        if (epoch !== this.#epoch) return;
-        this.#acquiring = false;
-        this.reportError(toElectionError(error, 'acquiring the leader lock'));
-        this.#retryLockLater();
-      },
-    );
+    const holder = claim.holder;
+    // Until the backend says who leads now, this node knows of no leader: never claim itself.
+    const others = holder !== null && holder.id !== this.options.member.id ? holder : null;
+    this.#observe(others?.id ?? null, others?.token ?? null);
+    this.#phase(electedIsMe ? 'candidate' : 'follower');
   }
 
   #considerHandover(): void {
-    if (this.options.handoverDelayMs === 0) {
+    const delay = this.options.handoverDelayMs;
+    if (delay === 0) {
       this.#handover();
       return;
     }
-    this.#timers.handover ??= this.options.clock.setTimer(() => {
+    if (this.#timers.handover) return;
+    this.#timers.handoverAt = this.options.clock.now() + delay;
+    this.#timers.handover = this.options.clock.setTimer(() => {
       this.#timers.handover = undefined;
+      this.#timers.handoverAt = undefined;
       const stillOutranked = this.view.leader()?.id !== this.options.member.id;
       if (stillOutranked && this.store.current.phase === 'leader') this.#handover();
-    }, this.options.handoverDelayMs);
+      this.evaluate();
+    }, delay);
+  }
+
+  #cancelHandover(): void {
+    this.#timers.handover?.();
+    this.#timers.handover = undefined;
+    this.#timers.handoverAt = undefined;
   }
 
   #handover(): void {
+    this.#cancelHandover();
     // Stop leading first, release second: there is no instant at which both nodes lead.
     this.#demote('handover', 'follower');
     this.options.logger.info({ to: this.view.leader()?.id }, 'handing over to a better-ranked member');
-    this.#release();
-  }
-
-  #release(): void {
-    const session = this.#session;
-    this.#holding = null;
-    this.#holdingSeen = false;
-    if (!session?.lock) return;
-    const epoch = this.#epoch;
-    session.lock.release().then(
-      () => this.#lockBackoff.reset(),
-      (error: unknown) => {
-        if (epoch !== this.#epoch) return;
-        this.reportError(toElectionError(error, 'releasing the leader lock'));
-        // Our lease still holds the key; keep trying so the better member is not locked out.
-        const delay = this.#lockBackoff.next();
-        this.options.clock.setTimer(() => {
-          if (epoch === this.#epoch && this.#holding === null) this.#release();
-        }, delay);
-      },
-    );
-  }
-
-  #retryLockLater(): void {
-    this.#timers.lockRetry ??= this.options.clock.setTimer(() => {
-      this.#timers.lockRetry = undefined;
-      this.evaluate();
-    }, this.#lockBackoff.next());
   }
 
   /**
    * Gives up the current session and joins again. `leave` asks the backend to drop the old
    * registration now (its deadline passed, but the backend may still hold it and our lock); a
-   * session the backend already declared lost is just closed.
+   * session the backend already declared lost is just closed. A session that died young makes the
+   * next join wait a backoff, so a join slower than the TTL cannot turn into a rejoin loop.
    */
   #abandon(reason: DemotionReason, cause: Error, leave: boolean): void {
     const session = this.#detach();
@@ -400,14 +322,56 @@ export class ElectorRuntime {
         .leave()
         .catch((error: unknown) => this.reportError(toElectionError(error, 'leaving the abandoned session')));
     else session.close();
-    joinWithRetry(this.options, {
-      initial: false,
-      signal: this.#lifecycle.signal,
-      reportError: (error) => this.reportError(error),
-    }).then(
-      (next) => this.#attach(next),
-      () => {}, // only rejects when stopped, which is already being handled
-    );
+    const { clock, ttlMs } = this.options;
+    if (clock.now() - this.#attachedAt >= ttlMs) {
+      this.#rejoinBackoff.reset();
+      this.#youngDeaths = 0;
+    }
+    // The first loss rejoins at once; sessions that keep dying young wait a growing backoff.
+    const delay = this.#youngDeaths++ === 0 ? 0 : this.#rejoinBackoff.next();
+    const signal = this.#lifecycle.signal;
+    sleep(clock, delay, signal)
+      .then(() => this.#join(false))
+      .then(
+        (next) => this.#attach(next),
+        () => {}, // only rejects when stopped, which is already being handled
+      );
+  }
+
+  /** Records why this node is or is not the leader, from the state evaluate() just settled. */
+  #explain(): void {
+    const state = this.store.current;
+    const { member, compare, ttlMs } = this.options;
+    const elected = this.view.leader();
+    let reason: ElectionReason;
+    if (state.phase === 'leader') {
+      const at = this.#timers.handoverAt;
+      reason =
+        at !== undefined && elected && elected.id !== member.id
+          ? { kind: 'handover-pending', to: elected.id, inMs: Math.max(0, at - this.options.clock.now()) }
+          : { kind: 'leading', term: state.term };
+    } else if (member.observer) reason = { kind: 'observer' };
+    else if (!elected) reason = { kind: 'no-candidates' };
+    else if (elected.id !== member.id) {
+      const because =
+        compare !== compareMembers
+          ? 'custom-order'
+          : (elected.priority ?? 0) !== (member.priority ?? 0)
+            ? 'priority'
+            : 'id-order';
+      reason = { kind: 'outranked', by: elected.id, because };
+    } else {
+      const holder = this.#claim?.holder ?? null;
+      reason =
+        holder && holder.id !== member.id
+          ? { kind: 'lock-held-by', id: holder.id, term: holder.token, expiresWithinMs: ttlMs }
+          : { kind: 'acquiring' };
+    }
+    this.#reason(reason);
+  }
+
+  #reason(reason: ElectionReason): void {
+    this.store.dispatch({ type: 'reason', reason });
   }
 
   #demote(reason: DemotionReason, phase: 'follower' | 'joining' | 'stopping'): void {
@@ -439,20 +403,14 @@ export class ElectorRuntime {
   #scheduleResync(): void {
     this.#timers.resync = this.options.clock.setTimer(() => {
       if (this.stopped) return;
-      this.#acquireParked = false; // safety net: ask for the lock again even if a watch event was missed
+      this.#claim?.unpark(); // safety net: ask for the lock again even if a watch event was missed
       this.evaluate();
       this.#scheduleResync();
     }, this.options.resyncIntervalMs);
   }
 
   #clearTimers(): void {
-    for (const cancel of [
-      this.#timers.deadline,
-      this.#timers.resync,
-      this.#timers.handover,
-      this.#timers.lockRetry,
-    ])
-      cancel?.();
+    for (const cancel of [this.#timers.deadline, this.#timers.resync, this.#timers.handover]) cancel?.();
     this.#timers = {};
   }
 }

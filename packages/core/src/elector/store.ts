@@ -18,6 +18,9 @@ export class ElectorStore {
   readonly #clock: Clock;
   readonly #listeners = new Set<Listener>();
   #snapshot: ElectionState | undefined;
+  /** Events waiting for delivery, each with the state right after it; drained by one loop at a time. */
+  readonly #outbox: [ElectorEvent, ElectionState][] = [];
+  #delivering = false;
   readonly #onListenerError: (error: unknown) => void;
 
   constructor(id: string, view: MemberView, clock: Clock, onListenerError: (error: unknown) => void) {
@@ -50,18 +53,31 @@ export class ElectorStore {
     this.#notify([event]);
   }
 
+  /**
+   * Delivers in order. A listener that changes the elector (calls stop() on `elected`) queues the
+   * events of that change behind the ones being delivered, so every listener sees every event in
+   * the order it happened, each with the state right after it.
+   */
   #notify(events: readonly ElectorEvent[]): void {
     if (events.length === 0 || this.#listeners.size === 0) return;
     const snapshot = this.snapshot();
-    for (const event of events) {
-      for (const listener of [...this.#listeners]) {
-        try {
-          listener(event, snapshot);
-        } catch (error) {
-          // A throwing subscriber must not break the election loop; report it and go on.
-          this.#onListenerError(error);
+    for (const event of events) this.#outbox.push([event, snapshot]);
+    if (this.#delivering) return;
+    this.#delivering = true;
+    try {
+      for (let next = this.#outbox.shift(); next !== undefined; next = this.#outbox.shift()) {
+        const [event, state] = next;
+        for (const listener of [...this.#listeners]) {
+          try {
+            listener(event, state);
+          } catch (error) {
+            // A throwing subscriber must not break the election loop; report it and go on.
+            this.#onListenerError(error);
+          }
         }
       }
+    } finally {
+      this.#delivering = false;
     }
   }
 

@@ -37,6 +37,11 @@ export interface ElectorOptions {
    * flapping member does not bounce leadership. Default 0.
    */
   readonly handoverDelayMs?: number;
+  /**
+   * How long one leader-lock call (acquire, release) may take before it is treated as "may have
+   * committed" and retried after a backoff. Default: min(ttl / 2, 5000 ms).
+   */
+  readonly lockTimeoutMs?: number;
   /** Fail `start()` with StartTimeoutError when not joined within this many ms. Default: retry forever. */
   readonly startTimeoutMs?: number;
   /** Retry policy for joins and lock attempts. */

@@ -5,6 +5,8 @@ export interface TestClock extends Clock {
   advance(ms: number): Promise<void>;
   /** Time passes but no timer runs: a process frozen by SIGSTOP, seen from inside. */
   pause(ms: number): void;
+  /** Timers scheduled and neither fired nor cancelled. */
+  pendingTimers(): number;
 }
 
 export function createTestClock(start = 1_000_000): TestClock {
@@ -24,6 +26,7 @@ export function createTestClock(start = 1_000_000): TestClock {
     pause(ms) {
       now += ms;
     },
+    pendingTimers: () => timers.size,
     async advance(ms) {
       const until = now + ms;
       await flush();

@@ -20,7 +20,12 @@ export interface ScriptedSession extends MembershipSession {
   setHolder(holder: LockHolder): void;
   /** What the next tryAcquire calls answer; a function is called per attempt. */
   acquireWith: () => Promise<bigint | null>;
+  /** What the next release calls do; default: resolve. */
+  releaseWith: (token: bigint) => Promise<void>;
   releases: number;
+  /** The token of every release call, in order. */
+  releasedTokens: bigint[];
+  acquires: number;
   left: boolean;
   closed: boolean;
 }
@@ -64,9 +69,14 @@ function createScriptedSession(request: JoinRequest, withLock: boolean): Scripte
   let deadline = request.clock.now() + request.ttlMs;
   let holder: LockHolder = null;
   const lock: LeaderLock = {
-    tryAcquire: () => session.acquireWith(),
-    release: async () => {
+    tryAcquire: () => {
+      session.acquires++;
+      return session.acquireWith();
+    },
+    release: (token) => {
       session.releases++;
+      session.releasedTokens.push(token);
+      return session.releaseWith(token);
     },
     watchHolder(listener) {
       holders.add(listener);
@@ -77,6 +87,9 @@ function createScriptedSession(request: JoinRequest, withLock: boolean): Scripte
   const session: ScriptedSession = {
     request,
     releases: 0,
+    releasedTokens: [],
+    acquires: 0,
+    releaseWith: async () => {},
     left: false,
     closed: false,
     acquireWith: async () => null,

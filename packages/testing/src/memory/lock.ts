@@ -18,11 +18,11 @@ export class MemoryLock implements LeaderLock {
     return this.#session.reply(this.#server.acquire(this.#session.lease));
   }
 
-  async release(): Promise<void> {
+  async release(token: bigint): Promise<void> {
     // Releasing is clean-up: on a closed or expired session there is nothing this session holds.
     if (this.#session.isClosed() || !this.#server.hasLease(this.#session.lease)) return;
     if (!this.#session.reachable()) throw this.#session.unreachableError('lock.release()');
-    this.#server.release(this.#session.lease);
+    this.#server.release(this.#session.lease, token);
     await this.#session.reply(undefined);
   }
 

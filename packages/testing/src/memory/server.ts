@@ -103,8 +103,10 @@ export class MemoryServer {
     return token;
   }
 
-  release(leaseId: number): void {
+  /** Frees the lock if `leaseId` holds it (and, when given, with this token: a stale release is a no-op). */
+  release(leaseId: number, token?: bigint): void {
     if (this.#holding?.leaseId !== leaseId) return;
+    if (token !== undefined && this.#holding.token !== token) return;
     this.#holding = null;
     this.#bump();
     this.#announceHolder();

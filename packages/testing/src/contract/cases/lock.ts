@@ -12,7 +12,8 @@ function lockOf(session: MembershipSession) {
  */
 export const lockCases: readonly ContractCase[] = [
   {
-    title: 'the leader lock is exclusive, re-entrant for its holder, and its fencing tokens only grow',
+    title:
+      'the leader lock is exclusive, re-entrant for its holder, its fencing tokens only grow, and a stale release keeps a newer holding',
     needsLock: true,
     async run(h) {
       const a = await h.join('node-a');
@@ -31,11 +32,11 @@ export const lockCases: readonly ContractCase[] = [
       if (seenByB.at(-1)?.token !== first)
         fail(`node-b saw token ${seenByB.at(-1)?.token}, expected ${first}`);
 
-      await h.settle(lockOf(b).release(), 'node-b to release a lock it does not hold');
+      await h.settle(lockOf(b).release(first), 'node-b to release a lock it does not hold');
       const stillHeld = await h.settle(lockOf(b).tryAcquire(), 'node-b to try again');
       if (stillHeld !== null) fail('release() by a non-holder freed the lock');
 
-      await h.settle(lockOf(a).release(), 'node-a to release the lock');
+      await h.settle(lockOf(a).release(first), 'node-a to release the lock');
       const second = await h.settle(lockOf(b).tryAcquire(), 'node-b to take the released lock');
       if (second === null || second <= first)
         fail(`the next token must be greater than ${first}, got ${second}`);
@@ -46,6 +47,12 @@ export const lockCases: readonly ContractCase[] = [
       const third = await h.settle(lockOf(a).tryAcquire(), 'node-a to take the lock node-b left');
       if (third === null || third <= second)
         fail(`the next token must be greater than ${second}, got ${third}`);
+
+      // A late release of an earlier holding (its call timed out, the request arrived after a new
+      // holding of the same session) must leave the newer holding alone.
+      await h.settle(lockOf(a).release(first), 'node-a to send a stale release of its first holding');
+      const kept = await h.settle(lockOf(a).tryAcquire(), 'node-a to ask for the lock it still holds');
+      if (kept !== third) fail(`a stale release (token ${first}) freed the holding with token ${third}`);
     },
   },
 ];

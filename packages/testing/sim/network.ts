@@ -1,0 +1,189 @@
+import { BackendUnavailableError, type Clock } from '@election/core';
+import type { Scheduler } from 'fast-check';
+import type { SimClock } from './sim-clock.js';
+
+/** How long a simulated client waits for an answer before its call fails (like etcd3's per-call deadline). */
+export const REQUEST_TIMEOUT_MS = 1000;
+
+/**
+ * One simulated process's link to the backend. Everything that reaches the process (answers, watch
+ * events, its own timers) passes through `deliver`, so a paused process receives nothing until it
+ * resumes, and then in the order things arrived, as a SIGSTOPped process would.
+ */
+export class SimLink {
+  readonly id: string;
+  partitioned = false;
+  paused = false;
+  /** The next this many requests are lost on the way to the server. */
+  dropRequests = 0;
+  /** The next this many requests reach the server, but their answers are lost. */
+  loseReplies = 0;
+  /** The same two faults for lock calls only (tryAcquire, release), which other traffic would dilute. */
+  dropLockRequests = 0;
+  loseLockReplies = 0;
+  /** A slow link: traffic both ways waits (in order) until `unslow`, however long that takes on the clock. */
+  slow = false;
+  readonly #slowed: (() => void)[] = [];
+  readonly #held: (() => void)[] = [];
+  readonly clock: Clock;
+
+  constructor(id: string, world: SimClock) {
+    this.id = id;
+    this.clock = {
+      now: () => world.now(),
+      setTimer: (fn, ms) => world.setTimer(() => this.deliver(fn), ms),
+    };
+  }
+
+  deliver(fn: () => void): void {
+    if (this.paused) this.#held.push(fn);
+    else fn();
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const fn of this.#held.splice(0)) fn();
+  }
+
+  /** Puts traffic on the wire now, or holds it while the link is slow. */
+  transmit(fn: () => void): void {
+    if (this.slow) this.#slowed.push(fn);
+    else fn();
+  }
+
+  unslow(): void {
+    this.slow = false;
+    for (const fn of this.#slowed.splice(0)) fn();
+  }
+}
+
+/**
+ * The wire between simulated processes and the server. Requests and answers are tasks of the
+ * fast-check scheduler, which picks their order (and so how late each arrives); faults on a link
+ * drop a request, or commit it and lose the answer. A call that gets no answer fails after
+ * REQUEST_TIMEOUT_MS on the clock with "may have committed" semantics, as a real client's does.
+ */
+export class SimNetwork {
+  readonly #scheduler: Scheduler;
+  readonly #clock: SimClock;
+  readonly #trace: (line: string) => void;
+
+  constructor(scheduler: Scheduler, clock: SimClock, trace: (line: string) => void) {
+    this.#scheduler = scheduler;
+    this.#clock = clock;
+    this.#trace = trace;
+  }
+
+  call<T>(link: SimLink, label: string, apply: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const finish = (fn: () => void) => {
+        if (done) return;
+        done = true;
+        cancelTimeout();
+        link.deliver(fn);
+      };
+      const cancelTimeout = this.#clock.setTimer(() => {
+        finish(() =>
+          reject(
+            new BackendUnavailableError(`${label}: no answer within ${REQUEST_TIMEOUT_MS} ms (simulated)`),
+          ),
+        );
+      }, REQUEST_TIMEOUT_MS);
+      const lockCall = label.startsWith('tryAcquire') || label.startsWith('release');
+      const dropLock = lockCall && link.dropLockRequests > 0;
+      if (link.partitioned || link.dropRequests > 0 || dropLock) {
+        if (dropLock) link.dropLockRequests--;
+        else if (!link.partitioned) link.dropRequests--;
+        this.#trace(`${link.id}: ${label} request lost`);
+        return;
+      }
+      const loseLock = lockCall && link.loseLockReplies > 0;
+      const loseReply = loseLock || link.loseReplies > 0;
+      if (loseLock) link.loseLockReplies--;
+      else if (loseReply) link.loseReplies--;
+      const request = () => this.#scheduler.schedule(Promise.resolve(), `${link.id} → ${label}`);
+      link.transmit(() =>
+        request().then(() => {
+          if (link.partitioned) return; // cut off while in flight
+          let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+          try {
+            outcome = { ok: true, value: apply() };
+          } catch (error) {
+            outcome = { ok: false, error };
+          }
+          if (loseReply) {
+            this.#trace(`${link.id}: ${label} committed, answer lost`);
+            return;
+          }
+          link.transmit(() =>
+            this.#scheduler.schedule(Promise.resolve(), `${link.id} ← ${label}`).then(() => {
+              if (link.partitioned) return;
+              finish(() => (outcome.ok ? resolve(outcome.value) : reject(outcome.error)));
+            }),
+          );
+        }),
+      );
+    });
+  }
+
+  /** A one-way message from the server to a process (a watch event, a lease-lost notice), in order per stream. */
+  stream<E>(link: SimLink, label: string, deliver: (event: E) => void): SimStream<E> {
+    return new SimStream(this.#scheduler, link, label, deliver);
+  }
+}
+
+/**
+ * One watch stream: events are delivered in the order sent, each as its own scheduler task (so
+ * other streams and answers may overtake it). Events sent while the process is cut off are lost;
+ * `resync` replaces whatever is queued by the current state, as a reconnecting watch does.
+ */
+export class SimStream<E> {
+  readonly #scheduler: Scheduler;
+  readonly #link: SimLink;
+  readonly #label: string;
+  readonly #deliver: (event: E) => void;
+  readonly #queue: E[] = [];
+  #inFlight = false;
+  #closed = false;
+
+  constructor(scheduler: Scheduler, link: SimLink, label: string, deliver: (event: E) => void) {
+    this.#scheduler = scheduler;
+    this.#link = link;
+    this.#label = label;
+    this.#deliver = deliver;
+  }
+
+  push(event: E): void {
+    if (this.#closed || this.#link.partitioned) return;
+    this.#queue.push(event);
+    this.#pump();
+  }
+
+  resync(current: E): void {
+    this.#queue.length = 0;
+    this.push(current);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#queue.length = 0;
+  }
+
+  #pump(): void {
+    if (this.#inFlight || this.#queue.length === 0) return;
+    this.#inFlight = true;
+    this.#link.transmit(() =>
+      this.#scheduler.schedule(Promise.resolve(), `${this.#link.id} ⇐ ${this.#label}`).then(() => {
+        this.#inFlight = false;
+        const event = this.#queue.shift();
+        if (event !== undefined && !this.#closed && !this.#link.partitioned) {
+          this.#link.deliver(() => {
+            if (!this.#closed) this.#deliver(event);
+          });
+        }
+        this.#pump();
+      }),
+    );
+  }
+}

@@ -1,0 +1,288 @@
+import { compareMembers } from '@election/core';
+import fc from 'fast-check';
+import { settle } from './sim-clock.js';
+import {
+  BACKOFF_CAP_MS,
+  LOCK_TIMEOUT_MS,
+  type NodeSpec,
+  RESYNC_MS,
+  type SimBug,
+  type SimNode,
+  SimWorld,
+  TTL_MS,
+} from './world.js';
+
+/**
+ * Once faults stop, one leader (the best-ranked live member) within this bound: a crashed holder's
+ * lease runs out (TTL), a node that lost its registration meanwhile may wait out its own orphaned
+ * one (TTL), one lock call may time out (lock timeout) and back off (cap), and a parked claim is
+ * asked again by the resync at the latest.
+ */
+export const LIVENESS_BOUND_MS = 2 * TTL_MS + RESYNC_MS + LOCK_TIMEOUT_MS + BACKOFF_CAP_MS;
+
+type Command = fc.AsyncCommand<object, SimWorld>;
+
+function command(label: string, run: (world: SimWorld) => void | Promise<void>): Command {
+  return {
+    check: () => true,
+    async run(_model, world) {
+      world.log(`> ${label}`);
+      await run(world);
+      await settle();
+      world.check();
+    },
+    toString: () => label,
+  };
+}
+
+/**
+ * A node by index; index 0 is whoever leads now and 1 the best-ranked live member (the one that
+ * leads or is about to): faults on those two are the interesting ones.
+ */
+const pick = (world: SimWorld, index: number): SimNode =>
+  (index === 0 ? world.nodes.find((n) => n.leads()) : index === 1 ? bestRanked(world) : undefined) ??
+  (world.nodes[index % world.nodes.length] as SimNode);
+const node = fc.oneof(fc.constant(0), fc.constant(1), fc.nat({ max: 15 }));
+const who = (i: number) => (i === 0 ? 'the leader' : i === 1 ? 'the best-ranked member' : `#${i}`);
+
+/** Every fault the simulator can inject, as fast-check commands (shrinkable, replayable), weighted. */
+const faults: fc.WeightedArbitrary<Command>[] = [
+  {
+    weight: 8,
+    arbitrary: fc
+      .oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 400 }) }, fc.integer({ min: 400, max: 4000 }))
+      .map((ms) => command(`advance ${ms} ms`, (w) => w.clock.advance(ms))),
+  },
+  {
+    weight: 3,
+    arbitrary: node.map((i) =>
+      command(`slow the link of ${who(i)} (hold its traffic)`, (w) => {
+        pick(w, i).link.slow = true;
+      }),
+    ),
+  },
+  {
+    weight: 3,
+    arbitrary: node.map((i) =>
+      command(`let the held traffic of ${who(i)} go`, (w) => pick(w, i).link.unslow()),
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(node, fc.integer({ min: 1, max: 3 })).map(([i, k]) =>
+      command(`commit but lose the next ${k} answers to ${who(i)}`, (w) => {
+        pick(w, i).link.loseReplies += k;
+      }),
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(node, fc.integer({ min: 1, max: 2 })).map(([i, k]) =>
+      command(`commit but lose the answers to the next ${k} lock calls of ${who(i)}`, (w) => {
+        pick(w, i).link.loseLockReplies += k;
+      }),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(node, fc.integer({ min: 1, max: 2 })).map(([i, k]) =>
+      command(`drop the next ${k} lock requests of ${who(i)}`, (w) => {
+        pick(w, i).link.dropLockRequests += k;
+      }),
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(node, fc.integer({ min: 1, max: 3 })).map(([i, k]) =>
+      command(`drop the next ${k} requests of ${who(i)}`, (w) => {
+        pick(w, i).link.dropRequests += k;
+      }),
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ priority: fc.integer({ min: -2, max: 2 }), observer: fc.boolean() }).map((spec) =>
+      command(`add a member (priority ${spec.priority}${spec.observer ? ', observer' : ''})`, (w) => {
+        if (w.nodes.length < 10) w.addNode(spec);
+      }),
+    ),
+  },
+  { weight: 1, arbitrary: node.map((i) => command(`partition ${who(i)}`, (w) => w.partition(pick(w, i)))) },
+  { weight: 1, arbitrary: node.map((i) => command(`heal ${who(i)}`, (w) => w.heal(pick(w, i)))) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(node, fc.integer({ min: 100, max: 2 * TTL_MS }))
+      .map(([i, ms]) => command(`pause ${who(i)} for ${ms} ms`, (w) => w.pause(pick(w, i), ms))),
+  },
+  {
+    weight: 1,
+    arbitrary: node.map((i) =>
+      command(`expire the lease of ${who(i)} early`, (w) => w.expireEarly(pick(w, i))),
+    ),
+  },
+  { weight: 1, arbitrary: node.map((i) => command(`crash ${who(i)}`, (w) => w.stop(pick(w, i), false))) },
+  { weight: 1, arbitrary: node.map((i) => command(`stop ${who(i)}`, (w) => w.stop(pick(w, i), true))) },
+  { weight: 1, arbitrary: node.map((i) => command(`restart ${who(i)}`, (w) => w.start(pick(w, i)))) },
+  {
+    weight: 1,
+    arbitrary: node.map((i) =>
+      command(`resync the watches of ${who(i)} (duplicate state)`, (w) => {
+        for (const session of pick(w, i).sessions) if (session.live) session.resyncWatches();
+      }),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: node.map((i) =>
+      command(`read the state of ${who(i)}`, (w) => {
+        const target = pick(w, i);
+        if (!target.link.paused && target.elector) void target.elector.state;
+      }),
+    ),
+  },
+];
+const commands = [fc.oneof(...faults)];
+
+const specs = fc.array(
+  fc.record({
+    priority: fc.integer({ min: 0, max: 2 }),
+    observer: fc.oneof(
+      { weight: 5, arbitrary: fc.constant(false) },
+      { weight: 1, arbitrary: fc.constant(true) },
+    ),
+  }),
+  { minLength: 3, maxLength: 7 },
+);
+
+export interface SimulationOptions {
+  readonly runs: number;
+  readonly seed?: number;
+  readonly path?: string;
+  /** fast-check's record of which commands ran in the counterexample; needed with `path` to replay. */
+  readonly commandsPath?: string;
+  readonly bug?: SimBug;
+  readonly maxCommands?: number;
+}
+
+export interface SimulationResult {
+  readonly failed: boolean;
+  readonly runs: number;
+  readonly seconds: number;
+  /** Longest time, over all runs, from the end of faults to one agreed leader. */
+  readonly maxConvergenceMs: number;
+  readonly seed: number;
+  readonly path?: string;
+  readonly commandsPath?: string;
+  /** The shrunk counterexample: the commands, the scheduler's order, the message, the trace. */
+  readonly report?: string;
+  readonly replay?: string;
+}
+
+function bestRanked(world: SimWorld): SimNode | undefined {
+  const candidates = world.electable();
+  return candidates.sort((a, b) =>
+    compareMembers({ id: a.id, priority: a.spec.priority }, { id: b.id, priority: b.spec.priority }),
+  )[0];
+}
+
+/** After the faults: heal everything and run the clock until one leader is agreed, or fail at the bound. */
+async function checkLiveness(world: SimWorld, scheduler: fc.Scheduler): Promise<number> {
+  await world.calm();
+  const start = world.clock.now();
+  for (;;) {
+    await scheduler.waitAll();
+    world.check();
+    const leaders = world.nodes.filter((n) => n.leads());
+    const best = bestRanked(world);
+    const agreed =
+      best === undefined
+        ? leaders.length === 0
+        : leaders.length === 1 &&
+          leaders[0] === best &&
+          world.electable().every((n) => n.latest?.leaderId === best.id);
+    const elapsed = world.clock.now() - start;
+    if (agreed) return elapsed;
+    if (elapsed >= LIVENESS_BOUND_MS) {
+      const who = leaders.map((n) => n.id).join(', ') || 'none';
+      world.fail(
+        `liveness: ${LIVENESS_BOUND_MS} ms after the faults stopped, leaders: ${who}; expected exactly ${best?.id ?? 'none'}`,
+      );
+    }
+    await world.clock.advance(50);
+  }
+}
+
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  let world: SimWorld | undefined;
+  let lastFailure: { trace: string[]; message: string } | undefined;
+  let maxConvergenceMs = 0;
+  const property = fc.asyncProperty(
+    fc.scheduler({
+      act: async (release) => {
+        await release();
+        world?.check();
+      },
+    }),
+    specs,
+    fc.integer(),
+    fc.commands(commands, {
+      maxCommands: options.maxCommands ?? 60,
+      size: 'max',
+      ...(options.commandsPath === undefined ? {} : { replayPath: options.commandsPath }),
+    }),
+    async (scheduler, nodeSpecs: NodeSpec[], seed, cmds) => {
+      const current = new SimWorld(scheduler, nodeSpecs, seed, options.bug ?? 'none');
+      world = current;
+      try {
+        await fc.scheduledModelRun(scheduler, () => ({ model: {}, real: current }), cmds);
+        current.check();
+        const converged = await checkLiveness(current, scheduler);
+        maxConvergenceMs = Math.max(maxConvergenceMs, converged);
+      } catch (error) {
+        lastFailure = {
+          trace: [...current.trace],
+          message: error instanceof Error ? error.message : String(error),
+        };
+        throw error;
+      } finally {
+        world = undefined;
+        await current.dispose();
+      }
+    },
+  );
+  const started = performance.now();
+  const details = await fc.check(property, {
+    numRuns: options.runs,
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.path === undefined ? {} : { path: options.path }),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const base = { runs: details.numRuns, seconds, maxConvergenceMs, seed: details.seed };
+  if (!details.failed) return { failed: false, ...base };
+  const path = details.counterexamplePath ?? undefined;
+  const [, , , cmds] = (details.counterexample ?? []) as unknown[];
+  const [scheduler] = (details.counterexample ?? []) as unknown[];
+  const report = [
+    `violation: ${lastFailure?.message ?? String(details.errorInstance)}`,
+    `commands: ${String(cmds)}`,
+    `scheduler: ${String(scheduler)}`,
+    'trace of the shrunk run (last 80 lines):',
+    ...(lastFailure?.trace.slice(-80) ?? []),
+  ].join('\n');
+  const commandsPath = /replayPath="([^"]*)"/.exec(String(cmds))?.[1];
+  const replay = [
+    `pnpm sim --runs ${options.runs} --seed ${details.seed}`,
+    path ? ` --path ${path}` : '',
+    commandsPath ? ` --commands-path '${commandsPath}'` : '',
+    options.bug && options.bug !== 'none' ? ` --bug ${options.bug}` : '',
+  ].join('');
+  return {
+    failed: true,
+    ...base,
+    ...(path ? { path } : {}),
+    ...(commandsPath ? { commandsPath } : {}),
+    report,
+    replay,
+  };
+}

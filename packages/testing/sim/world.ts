@@ -1,0 +1,323 @@
+import {
+  createElector,
+  type ElectionState,
+  type Elector,
+  type ElectorEvent,
+  runWhileLeader,
+} from '@election/core';
+import type { Scheduler } from 'fast-check';
+import { MemoryServer } from '../src/memory/server.js';
+import { SimLink, SimNetwork } from './network.js';
+import { createSimBackend, type SimSession } from './sim-backend.js';
+import { SimClock, settle } from './sim-clock.js';
+
+export const TTL_MS = 3000;
+export const MARGIN_MS = 300;
+export const RESYNC_MS = 5000;
+export const BACKOFF_CAP_MS = 1000;
+export const LOCK_TIMEOUT_MS = 1500;
+
+/**
+ * Deliberate bugs, each switched on only to show that the checker catches it:
+ * - `keep-orphans` (core lock claim): a holding taken by a call whose answer was lost is never released;
+ * - `no-margin` (core): leadership runs to the registration's deadline, with no room for clock drift;
+ * - `renew-from-receive` (backend renewal loop): the deadline counts from a renewal's answer, not its sending;
+ * - `release-any` (backend lock): a release deletes the session's holding whatever its token.
+ */
+export type SimBug = 'none' | 'keep-orphans' | 'no-margin' | 'renew-from-receive' | 'release-any';
+export const SIM_BUGS: readonly SimBug[] = [
+  'none',
+  'keep-orphans',
+  'no-margin',
+  'renew-from-receive',
+  'release-any',
+];
+
+export interface NodeSpec {
+  readonly priority: number;
+  readonly observer: boolean;
+}
+
+export class Violation extends Error {
+  override name = 'Violation';
+}
+
+interface Task {
+  readonly term: bigint | null;
+  readonly signal: AbortSignal;
+  ended: boolean;
+}
+
+export class SimNode {
+  readonly id: string;
+  readonly spec: NodeSpec;
+  readonly link: SimLink;
+  readonly sessions: SimSession[] = [];
+  elector: Elector | undefined;
+  /** The state after the latest event: reading `isLeader` on it is pure (checked against the clock). */
+  latest: ElectionState | undefined;
+  lastLeadershipEvent: 'elected' | 'demoted' | undefined;
+  task: Task | undefined;
+  removed = false;
+
+  constructor(id: string, spec: NodeSpec, clock: SimClock) {
+    this.id = id;
+    this.spec = spec;
+    this.link = new SimLink(id, clock);
+  }
+
+  /**
+   * What the node answers if asked now. A running process is asked (`elector.state`, which also
+   * picks up renewals acknowledged since its last event); a paused one cannot be, so its last
+   * state stands, checked against the clock.
+   */
+  leads(): boolean {
+    if (this.elector && !this.link.paused) this.latest = this.elector.state;
+    return this.latest?.isLeader === true;
+  }
+}
+
+/** A small deterministic PRNG (mulberry32), so backoff jitter is part of the seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * N electors in confirmed mode on one in-memory server, over a network whose every delivery the
+ * fast-check scheduler orders, on one clock that moves only when told. `check()` is the invariant
+ * checker; it runs after every scheduler step, every timer and every command.
+ */
+export class SimWorld {
+  readonly clock = new SimClock();
+  readonly server: MemoryServer;
+  readonly network: SimNetwork;
+  readonly nodes: SimNode[] = [];
+  readonly trace: string[] = [];
+  readonly #random: () => number;
+  readonly #bug: SimBug;
+  /** Every `elected` term in the order they happened, across nodes. */
+  readonly elections: { id: string; term: bigint | null; at: number }[] = [];
+
+  constructor(scheduler: Scheduler, specs: readonly NodeSpec[], seed: number, bug: SimBug = 'none') {
+    this.server = new MemoryServer(this.clock);
+    this.network = new SimNetwork(scheduler, this.clock, (line) => this.log(line));
+    this.#random = seededRandom(seed);
+    this.#bug = bug;
+    this.clock.afterTimer = () => this.check();
+    for (const spec of specs) this.addNode(spec);
+  }
+
+  log(line: string): void {
+    this.trace.push(`${String(this.clock.now()).padStart(6)} ms  ${line}`);
+  }
+
+  addNode(spec: NodeSpec): SimNode {
+    const node = new SimNode(`n${this.nodes.length}`, spec, this.clock);
+    this.nodes.push(node);
+    this.start(node);
+    return node;
+  }
+
+  /** Starts (or restarts, under the same id) the node's elector. */
+  start(node: SimNode): void {
+    if (node.elector && node.latest?.phase !== 'stopped') return;
+    node.link.partitioned = false;
+    node.link.resume();
+    const membership = createSimBackend({
+      server: this.server,
+      network: this.network,
+      link: node.link,
+      sessions: node.sessions,
+      releaseIgnoresToken: this.#bug === 'release-any',
+      renewFromReceive: this.#bug === 'renew-from-receive',
+    });
+    const elector = createElector({
+      id: node.id,
+      membership,
+      mode: 'confirmed',
+      priority: node.spec.priority,
+      observer: node.spec.observer,
+      ttlMs: TTL_MS,
+      // The 'no-margin' bug: leadership runs to the session deadline itself, no room for drift.
+      deadlineMarginMs: this.#bug === 'no-margin' ? 0 : MARGIN_MS,
+      resyncIntervalMs: RESYNC_MS,
+      lockTimeoutMs: LOCK_TIMEOUT_MS,
+      clock: node.link.clock,
+      backoff: { initialMs: 100, maxMs: BACKOFF_CAP_MS, random: this.#random },
+      ...(this.#bug === 'keep-orphans' ? { unsafeKeepOrphans: true } : {}),
+    } as Parameters<typeof createElector>[0]);
+    node.elector = elector;
+    node.latest = elector.state;
+    node.lastLeadershipEvent = undefined;
+    elector.subscribe((event, state) => this.#onEvent(node, event, state));
+    this.log(`${node.id}: start (priority ${node.spec.priority}${node.spec.observer ? ', observer' : ''})`);
+    elector.start().catch((error: Error) => this.log(`${node.id}: start() failed: ${error.message}`));
+    void runWhileLeader(elector, (signal, term) => this.#runTask(node, signal, term)).catch((error: Error) =>
+      this.fail(`${node.id}: runWhileLeader rejected: ${error.message}`),
+    );
+  }
+
+  stop(node: SimNode, resign: boolean): void {
+    const elector = node.elector;
+    if (!elector || node.latest?.phase === 'stopped' || node.latest?.phase === 'stopping') return;
+    this.log(`${node.id}: ${resign ? 'stop (resign)' : 'crash'}`);
+    node.link.resume();
+    void elector.stop({ resign });
+  }
+
+  partition(node: SimNode): void {
+    this.log(`${node.id}: partitioned`);
+    node.link.partitioned = true;
+  }
+
+  heal(node: SimNode): void {
+    if (!node.link.partitioned) return;
+    this.log(`${node.id}: healed`);
+    node.link.partitioned = false;
+    for (const session of node.sessions) if (session.live) session.resyncWatches();
+  }
+
+  pause(node: SimNode, ms: number): void {
+    if (node.link.paused) return;
+    this.log(`${node.id}: paused for ${ms} ms`);
+    node.link.paused = true;
+    this.clock.setTimer(() => this.resume(node), ms);
+  }
+
+  resume(node: SimNode): void {
+    if (!node.link.paused) return;
+    this.log(`${node.id}: resumed`);
+    node.link.resume();
+  }
+
+  /**
+   * The server expires the node's lease early, as a server whose clock runs fast would: never
+   * before the node's own leadership deadline (session deadline less the margin), which is the
+   * drift the margin is there to absorb.
+   */
+  expireEarly(node: SimNode): void {
+    for (const session of node.sessions) {
+      if (!this.server.hasLease(session.leaseId)) continue;
+      if (this.clock.now() < session.deadline() - MARGIN_MS) continue;
+      this.log(`${node.id}: lease ${session.leaseId} expired by the server`);
+      this.server.expire(session.leaseId);
+    }
+  }
+
+  /** The first violation found; thrown again by every later check (listeners' throws are swallowed by the elector). */
+  violation: Violation | undefined;
+
+  fail(message: string): never {
+    if (!this.violation) {
+      this.log(`VIOLATION: ${message}`);
+      this.violation = new Violation(message);
+    }
+    throw this.violation;
+  }
+
+  #onEvent(node: SimNode, event: ElectorEvent, state: ElectionState): void {
+    node.latest = state;
+    if (event.type === 'elected' || event.type === 'demoted') {
+      this.log(
+        `${node.id}: ${event.type} term ${event.term}${event.type === 'demoted' ? ` (${event.reason})` : ''}`,
+      );
+      if (node.lastLeadershipEvent === event.type)
+        this.fail(`${node.id} emitted ${event.type} twice in a row: elected/demoted must alternate`);
+      if (event.type === 'demoted' && node.lastLeadershipEvent === undefined)
+        this.fail(`${node.id} emitted demoted before any elected`);
+      node.lastLeadershipEvent = event.type;
+    }
+    if (event.type === 'elected') {
+      const previous = this.elections.at(-1);
+      if (previous && event.term !== null && previous.term !== null && event.term <= previous.term)
+        this.fail(
+          `terms must strictly increase: ${node.id} elected with ${event.term} after ${previous.id}'s ${previous.term}`,
+        );
+      this.elections.push({ id: node.id, term: event.term, at: this.clock.now() });
+    }
+  }
+
+  #runTask(node: SimNode, signal: AbortSignal, term: bigint | null): Promise<void> {
+    const state = node.latest;
+    if (!state?.isLeader || state.term !== term)
+      this.fail(
+        `${node.id}: a leader task started with term ${term}, but the node's term is ${state?.term} (leader: ${state?.isLeader})`,
+      );
+    for (const other of this.nodes) {
+      if (other !== node && other.task && !other.task.ended && other.leads())
+        this.fail(`${node.id}'s leader task (term ${term}) overlaps ${other.id}'s (term ${other.task.term})`);
+    }
+    const task: Task = { term, signal, ended: false };
+    node.task = task;
+    return new Promise<void>((resolve) => {
+      signal.addEventListener('abort', () => {
+        task.ended = true;
+        resolve();
+      });
+    });
+  }
+
+  /** The invariants. Cheap: runs after every step of the simulation. */
+  check(): void {
+    if (this.violation) throw this.violation;
+    const leaders = this.nodes.filter((node) => node.leads());
+    if (leaders.length > 1)
+      this.fail(`two leaders at once: ${leaders.map((n) => `${n.id} (term ${n.latest?.term})`).join(', ')}`);
+    const holder = this.server.holder();
+    for (const leader of leaders) {
+      const term = leader.latest?.term;
+      if (!holder || holder.id !== leader.id || holder.token !== term)
+        this.fail(
+          `${leader.id} leads with term ${term} but the server's leader key is ${holder ? `${holder.id}@${holder.token}` : 'absent'}`,
+        );
+    }
+    for (const node of this.nodes) {
+      const task = node.task;
+      if (!task || task.ended || node.link.paused) continue;
+      if (!node.leads() || node.latest?.term !== task.term)
+        this.fail(`${node.id}'s leader task still runs with term ${task.term}, which has ended`);
+    }
+  }
+
+  /** Ends every fault: links healed, processes resumed, no more lost requests or answers. */
+  async calm(): Promise<void> {
+    for (const node of this.nodes) {
+      node.link.dropRequests = 0;
+      node.link.loseReplies = 0;
+      node.link.dropLockRequests = 0;
+      node.link.loseLockReplies = 0;
+      node.link.unslow();
+      this.heal(node);
+      this.resume(node);
+    }
+    await settle();
+  }
+
+  /** Nodes that should be able to lead now: started, not stopped, not observers. */
+  electable(): SimNode[] {
+    return this.nodes.filter(
+      (node) =>
+        !node.spec.observer &&
+        node.latest !== undefined &&
+        !['stopping', 'stopped'].includes(node.latest.phase),
+    );
+  }
+
+  async dispose(): Promise<void> {
+    for (const node of this.nodes) {
+      node.link.resume();
+      node.link.partitioned = true; // nothing more reaches anyone
+      // Not awaited: an earlier graceful stop may be waiting for an answer that will never come now.
+      if (node.elector) void node.elector.stop({ resign: false });
+    }
+    this.server.dispose();
+    await settle();
+  }
+}
