@@ -1,18 +1,15 @@
-import { type Clock, type Renewer, SessionLostError, startRenewals } from '@election/core/adapter';
+import { type RenewalOptions, type Renewer, SessionLostError, startRenewals } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { toElectionError } from './errors.js';
 import { SOURCE } from './source.js';
 
-export interface RenewerOptions {
+/** The kit's `ttlMs`, `clock` and `onLost`, plus what renews a Consul session. */
+export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' | 'onLost'> {
   readonly api: ConsulApi;
   readonly sessionId: string;
-  readonly ttlMs: number;
-  readonly clock: Clock;
   /** Send time of the request that created the session: its first acknowledged "renewal". */
   readonly createdAt: number;
-  /** Consul no longer knows the session. Called at most once. */
-  readonly onLost: (cause: Error) => void;
-  /** A renewal failed and will be retried. */
+  /** A renewal failed and will be retried (already an ElectionError of this adapter). */
   readonly onError: (error: Error) => void;
 }
 

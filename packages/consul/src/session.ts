@@ -1,17 +1,5 @@
-import {
-  type Clock,
-  LifecycleError,
-  Listeners,
-  type LockHolder,
-  type Logger,
-  MalformedReporter,
-  type Member,
-  type MembershipEvent,
-  type MembershipSession,
-  type Renewer,
-  SessionLostError,
-  type Unsubscribe,
-} from '@election/core/adapter';
+import type * as kit from '@election/core/adapter';
+import { LifecycleError, Listeners, MalformedReporter, SessionLostError } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { readSnapshot } from './election-snapshot.js';
 import { ElectionWatcher } from './election-watcher.js';
@@ -28,25 +16,26 @@ export interface ConsulSessionOptions {
   readonly api: ConsulApi;
   readonly layout: KeyLayout;
   readonly options: ResolvedConsulOptions;
-  readonly member: Member;
+  readonly member: kit.Member;
   readonly sessionId: string;
   readonly createdAt: number;
   readonly ttlMs: number;
-  readonly clock: Clock;
-  readonly logger: Logger;
+  readonly clock: kit.Clock;
+  readonly logger: kit.Logger;
   /** Remember a session this node walked away from, so a rejoin can clear it instead of waiting. */
   readonly abandon: (sessionId: string) => void;
   /** The session ended (lost, left, closed): the backend stops tracking it. */
   readonly ended: () => void;
 }
 
-const sameMembers = (a: readonly Member[], b: readonly Member[]) => JSON.stringify(a) === JSON.stringify(b);
-const sameHolder = (a: LockHolder, b: LockHolder) => a?.id === b?.id && a?.token === b?.token;
+const sameMembers = (a: readonly kit.Member[], b: readonly kit.Member[]) =>
+  JSON.stringify(a) === JSON.stringify(b);
+const sameHolder = (a: kit.LockHolder, b: kit.LockHolder) => a?.id === b?.id && a?.token === b?.token;
 
 type State = 'active' | 'lost' | 'closed' | 'left';
 
 /** One node's live registration: its session, renewals, the watch on the election, and the lock. */
-export class ConsulSession implements MembershipSession {
+export class ConsulSession implements kit.MembershipSession {
   readonly lock: ConsulLeaderLock;
   readonly #deps: ConsulSessionOptions;
   readonly #stopped = new AbortController();
@@ -54,10 +43,10 @@ export class ConsulSession implements MembershipSession {
   #leaving: Promise<void> | undefined;
   readonly #lost: Listeners<Error>;
   readonly #errors: Listeners<Error>;
-  readonly #members: Listeners<readonly Member[]>;
-  readonly #holders: Listeners<LockHolder>;
+  readonly #members: Listeners<readonly kit.Member[]>;
+  readonly #holders: Listeners<kit.LockHolder>;
   readonly #malformed: MalformedReporter;
-  readonly #renewer: Renewer;
+  readonly #renewer: kit.Renewer;
   readonly #watcher: ElectionWatcher;
 
   constructor(deps: ConsulSessionOptions) {
@@ -65,8 +54,8 @@ export class ConsulSession implements MembershipSession {
     const { api, layout, sessionId, logger, clock, ttlMs } = deps;
     this.#lost = new Listeners<Error>(logger, 'onLost', { once: true });
     this.#errors = new Listeners<Error>(logger, 'onError');
-    this.#members = new Listeners<readonly Member[]>(logger, 'watchMembers', { replay: sameMembers });
-    this.#holders = new Listeners<LockHolder>(logger, 'watchHolder', { replay: sameHolder });
+    this.#members = new Listeners<readonly kit.Member[]>(logger, 'watchMembers', { replay: sameMembers });
+    this.#holders = new Listeners<kit.LockHolder>(logger, 'watchHolder', { replay: sameHolder });
     this.#malformed = new MalformedReporter(logger, (error) => this.#errors.emit(error));
     this.#renewer = startRenewer({
       api,
@@ -117,15 +106,15 @@ export class ConsulSession implements MembershipSession {
     return this.#renewer.deadline();
   }
 
-  watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
+  watchMembers(listener: (event: kit.MembershipEvent) => void): kit.Unsubscribe {
     return this.#members.add((members) => listener({ type: 'snapshot', members }));
   }
 
-  onLost(listener: (cause: Error) => void): Unsubscribe {
+  onLost(listener: (cause: Error) => void): kit.Unsubscribe {
     return this.#lost.add(listener);
   }
 
-  onError(listener: (error: Error) => void): Unsubscribe {
+  onError(listener: (error: Error) => void): kit.Unsubscribe {
     return this.#errors.add(listener);
   }
 

@@ -1,6 +1,6 @@
 import {
-  type Clock,
   type Logger,
+  type RenewalOptions,
   type Renewer,
   SessionLostError,
   startRenewals,
@@ -9,18 +9,15 @@ import { castGrpcError, type Etcd3, EtcdInvalidAuthTokenError } from 'etcd3';
 import { isLeaseGone, toElectionError, within, withTimeout } from './errors.js';
 import { SOURCE } from './options.js';
 
-export interface RenewerOptions {
+/** The kit's `ttlMs`, `clock` and `onLost`, plus what renews an etcd lease. */
+export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' | 'onLost'> {
   readonly client: Etcd3;
   readonly leaseId: string;
-  readonly ttlMs: number;
-  readonly clock: Clock;
   /** Clock time just before the grant was sent: the lease is known alive until this + TTL. */
   readonly grantSentAt: number;
   readonly requestTimeoutMs: number;
   readonly logger: Logger;
-  /** The lease is gone for good (etcd says expired or not found). Called at most once. */
-  readonly onLost: (cause: Error) => void;
-  /** A renewal failed and will be retried. */
+  /** A renewal failed and will be retried (already an ElectionError of this adapter). */
   readonly onError: (error: Error) => void;
 }
 

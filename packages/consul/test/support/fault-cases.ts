@@ -12,6 +12,12 @@ export interface FaultCase {
   run(c: ElectorCluster): Promise<void>;
 }
 
+function simulatorOf(c: ElectorCluster, why: string) {
+  const sim = c.target.simulator;
+  if (!sim) throw new Error(`this case needs the simulator (${why})`);
+  return sim;
+}
+
 const demotionReasons = (c: ElectorCluster, id: string) =>
   c.eventsOf(c.byId(id)).flatMap((e) => (e.type === 'demoted' ? [e.reason] : []));
 
@@ -101,13 +107,11 @@ export const faultCases: readonly FaultCase[] = [
   {
     title:
       'a Consul leader election (500 "No cluster leader", then 429s): sessions survive and nobody hears onLost; the leader demotes at its local deadline, leads again after, and a crash then still fails over within 2×TTL + 1 s',
-    needsSimulator: true,
     timeoutMs: 60_000,
+    needsSimulator: true,
     async run(c) {
-      const sim = c.target.simulator;
-      if (!sim) throw new Error('this case needs the simulator (it injects the leaderless period)');
-      const a = await c.start('node-a');
-      const b = await c.start('node-b');
+      const sim = simulatorOf(c, 'it injects the leaderless period');
+      const [a, b] = [await c.start('node-a'), await c.start('node-b')];
       await c.waitForLeader('node-a', 5_000);
       const sessions = sim.state.allSessions().map((s) => s.id);
       const from = performance.now();
@@ -166,8 +170,7 @@ export const faultCases: readonly FaultCase[] = [
     needsSimulator: true,
     timeoutMs: 30_000,
     async run(c) {
-      const sim = c.target.simulator;
-      if (!sim) throw new Error('this case needs the simulator (it stops and restarts the server)');
+      const sim = simulatorOf(c, 'it stops and restarts the server');
       const b = await c.start('node-b');
       const other = await c.start('node-c');
       await c.waitForLeader('node-b', 5_000);

@@ -3,29 +3,10 @@
  * contract types, one listener set, the malformed-entry reporter, the adapter-error helper, the
  * renewal loop and the small timing helpers. See docs/writing-an-adapter.md.
  */
-export type {
-  BackendCapabilities,
-  JoinRequest,
-  LeaderLock,
-  LockHolder,
-  MembershipBackend,
-  MembershipEvent,
-  MembershipSession,
-} from '../contracts/backend.js';
-export type { Member, MemberComparator, Unsubscribe } from '../contracts/member.js';
+export type * from '../contracts/backend.js';
+export type * from '../contracts/member.js';
 export { abortable } from '../elector/abortable.js';
-export {
-  BackendUnavailableError,
-  ConfigurationError,
-  DuplicateMemberError,
-  ElectionError,
-  type ElectionErrorCode,
-  type ElectionErrorOptions,
-  InvalidIdError,
-  LifecycleError,
-  MalformedEntryError,
-  SessionLostError,
-} from '../errors.js';
+export * from '../errors.js';
 export { type LogFn, type Logger, silentLogger } from '../logger.js';
 export { compareIds, compareMembers, sortForDisplay } from '../ordering/compare.js';
 export { MemberView } from '../ordering/member-view.js';

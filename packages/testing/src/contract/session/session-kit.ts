@@ -6,41 +6,34 @@ import {
   systemClock,
 } from '@election/core';
 import { assertStays, waitFor } from '../../clock/wait-for.js';
+import { registerCases } from '../register.js';
 import type { ContractTestApi } from '../types.js';
 import type { SessionEnvironment, SessionEnvironmentFactory, SessionSuiteOptions } from './types.js';
 
 /** What one session-level test works with: the environment, and helpers on the suite's clock. */
 export class SessionKit {
-  readonly #env: SessionEnvironment;
-  readonly #options: SessionSuiteOptions;
+  readonly env: SessionEnvironment;
+  readonly options: SessionSuiteOptions;
   readonly #backends: MembershipBackend[] = [];
   readonly #sessions: MembershipSession[] = [];
 
   constructor(env: SessionEnvironment, options: SessionSuiteOptions) {
-    this.#env = env;
-    this.#options = options;
-  }
-
-  get env(): SessionEnvironment {
-    return this.#env;
-  }
-
-  get options(): SessionSuiteOptions {
-    return this.#options;
+    this.env = env;
+    this.options = options;
   }
 
   now(): number {
-    return this.#options.clock?.now() ?? performance.now();
+    return this.options.clock?.now() ?? performance.now();
   }
 
   async join(id: string): Promise<MembershipSession> {
-    const backend = this.#env.backend({ id });
+    const backend = this.env.backend({ id });
     this.#backends.push(backend);
     const session = await this.settle(
       backend.join({
         member: { id },
-        ttlMs: this.#options.ttlMs,
-        clock: this.#options.clock ?? systemClock,
+        ttlMs: this.options.ttlMs,
+        clock: this.options.clock ?? systemClock,
         logger: silentLogger,
         signal: new AbortController().signal,
       }),
@@ -50,33 +43,33 @@ export class SessionKit {
     return session;
   }
 
-  until(predicate: () => boolean, message: string, timeoutMs = this.#options.timeoutMs): Promise<void> {
-    return waitFor(predicate, { clock: this.#options.clock, timeoutMs, message });
+  until(predicate: () => boolean, message: string, timeoutMs = this.options.timeoutMs): Promise<void> {
+    return waitFor(predicate, { clock: this.options.clock, timeoutMs, message });
   }
 
   stays(predicate: () => boolean, message: string, durationMs: number): Promise<void> {
-    return assertStays(predicate, { clock: this.#options.clock, durationMs, message });
+    return assertStays(predicate, { clock: this.options.clock, durationMs, message });
   }
 
   /** Waits (advancing a fake clock) for `promise` to settle; rejects when it takes over `timeoutMs`. */
   async settle<T>(
     promise: Promise<T>,
     what: string,
-    timeoutMs = this.#options.ttlMs + this.#options.timeoutMs,
+    timeoutMs = this.options.ttlMs + this.options.timeoutMs,
   ) {
     let done = false;
     const tracked = promise.finally(() => {
       done = true;
     });
     tracked.catch(() => {});
-    await waitFor(() => done, { clock: this.#options.clock, timeoutMs, message: what });
+    await waitFor(() => done, { clock: this.options.clock, timeoutMs, message: what });
     return tracked;
   }
 
   async cleanup(): Promise<void> {
     for (const session of this.#sessions) session.close();
     await Promise.all(this.#backends.map((backend) => backend.close().catch(() => {})));
-    await this.#env.teardown();
+    await this.env.teardown();
   }
 }
 
@@ -112,27 +105,10 @@ export function registerGroup(
   const testTimeoutMs =
     options.testTimeoutMs ??
     (options.clock ? 60_000 : 4 * options.ttlMs + 4 * options.timeoutMs + options.leaveBoundMs + 10_000);
-  let current: SessionKit | undefined;
-  api.describe(`@election session contract: ${options.name}: ${group}`, () => {
-    api.afterEach(async () => {
-      const kit = current;
-      current = undefined;
-      await kit?.cleanup();
-    });
-    for (const entry of cases) {
-      if (entry.skip !== undefined) {
-        api.it.skip?.(`${entry.title} [skipped: ${entry.skip}]`, async () => {});
-        continue;
-      }
-      api.it(
-        entry.title,
-        async () => {
-          const kit = new SessionKit(await factory(), options);
-          current = kit;
-          await entry.run(kit);
-        },
-        testTimeoutMs,
-      );
-    }
+  registerCases(api, `@election session contract: ${options.name}: ${group}`, cases, {
+    skipReason: (entry) => entry.skip,
+    create: async () => new SessionKit(await factory(), options),
+    run: (entry, kit) => entry.run(kit),
+    timeoutMs: testTimeoutMs,
   });
 }
