@@ -11,15 +11,10 @@ import { createClient } from './client.js';
 import { toElectionError, within } from './errors.js';
 import { type JoinContext, registerMember, revokeLease } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
-import {
-  capabilitiesFor,
-  checkEtcdTtl,
-  type EtcdMembershipOptions,
-  resolveOptions,
-  SOURCE,
-} from './options.js';
+import { capabilitiesFor, checkEtcdTtl, type EtcdMembershipOptions, resolveOptions } from './options.js';
 import { OwnLeases } from './own-leases.js';
 import { EtcdSession } from './session.js';
+import { SOURCE } from './source.js';
 
 export interface EtcdMembershipBackend extends MembershipBackend {
   readonly name: 'etcd';

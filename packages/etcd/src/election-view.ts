@@ -8,7 +8,7 @@ import {
 } from '@election/core/adapter';
 import type { IKeyValue } from 'etcd3';
 import { type KeyLayout, parseEntry } from './keys.js';
-import { SOURCE } from './options.js';
+import { SOURCE } from './source.js';
 
 type Kv = Pick<IKeyValue, 'key' | 'value' | 'lease' | 'create_revision' | 'mod_revision'>;
 

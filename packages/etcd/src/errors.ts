@@ -5,7 +5,7 @@ import {
   EtcdPermissionDeniedError,
   GRPCUnauthenticatedError,
 } from 'etcd3';
-import { SOURCE } from './options.js';
+import { SOURCE } from './source.js';
 
 /** etcd answered that the lease does not exist (expired or revoked). */
 export function isLeaseGone(error: unknown): boolean {

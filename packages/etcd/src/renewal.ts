@@ -7,7 +7,7 @@ import {
 } from '@election/core/adapter';
 import { castGrpcError, type Etcd3, EtcdInvalidAuthTokenError } from 'etcd3';
 import { isLeaseGone, toElectionError, within, withTimeout } from './errors.js';
-import { SOURCE } from './options.js';
+import { SOURCE } from './source.js';
 
 /** The kit's `ttlMs`, `clock` and `onLost`, plus what renews an etcd lease. */
 export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' | 'onLost'> {

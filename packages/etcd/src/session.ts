@@ -17,8 +17,8 @@ import { ElectionWatcher } from './election-watcher.js';
 import { isLeaseGone, within, withTimeout } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import { EtcdLeaderLock } from './leader-lock.js';
-import { SOURCE } from './options.js';
 import { startRenewer } from './renewal.js';
+import { SOURCE } from './source.js';
 
 export interface EtcdSessionOptions {
   readonly client: Etcd3;

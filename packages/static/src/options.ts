@@ -1,6 +1,5 @@
 import { ConfigurationError, type Member, validateMember } from '@election/core/adapter';
-
-export const SOURCE = '@election/static';
+import { SOURCE } from './source.js';
 
 /** One entry of the fixed member list. */
 export interface StaticMemberConfig extends Member {

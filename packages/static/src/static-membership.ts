@@ -10,12 +10,12 @@ import {
 import {
   type ResolvedOptions,
   resolveOptions,
-  SOURCE,
   type StaticMemberConfig,
   type StaticMembershipOptions,
 } from './options.js';
 import { probeOnce } from './prober.js';
 import { StaticSession } from './session.js';
+import { SOURCE } from './source.js';
 
 /**
  * No registration exists, so no TTL applies; the range only has to accept whatever core passes.
