@@ -1,3 +1,3 @@
 export { httpProbe, probeUrl } from './http-probe.js';
 export type { ProbeFunction, ProbeOptions, StaticMemberConfig, StaticMembershipOptions } from './options.js';
-export { createStaticMembership } from './static-membership.js';
+export { createStaticMembership } from './backend.js';
