@@ -26,12 +26,6 @@ export class ConsulLeaderLock implements LeaderLock {
   readonly #options: LeaderLockOptions;
   /** The holding this session took: its token (ModifyIndex) and LockIndex. */
   #holding: { readonly token: bigint; readonly lockIndex: bigint } | undefined;
-  /**
-   * Tokens this lock handed out (the latest few). A release names one of them or does nothing:
-   * `DELETE ?cas` checks the index, not the session, so a token of another session's holding must
-   * never reach it.
-   */
-  readonly #issued: bigint[] = [];
 
   constructor(options: LeaderLockOptions) {
     this.#options = options;
@@ -64,33 +58,34 @@ export class ConsulLeaderLock implements LeaderLock {
     }
     if (!acquired) return null;
     this.#holding = await this.#current();
-    if (this.#holding === undefined) return null;
-    this.#issued.push(this.#holding.token);
-    if (this.#issued.length > 16) this.#issued.shift();
-    return this.#holding.token;
+    return this.#holding?.token ?? null;
   }
 
   /**
-   * Releases the holding whose token is `token`, and only that one: `DELETE ?cas=<token>`. A
-   * `PUT ?release=<session>` cannot do this. It frees whatever holding the session has, and Consul
-   * does not combine it with `cas`: agent/kvs_endpoint.go (KVSPut) sets the operation from each
-   * flag in turn, so `release` overrides `cas`, and newer versions answer 400 "Conflicting flags".
-   * `DELETE` with `cas` is the check-and-delete (api.KVDeleteCAS) that answers true only while the
-   * key's ModifyIndex is still `token`. A stale release (its call timed out and arrived after this
-   * session took the lock again) thus finds a newer ModifyIndex and deletes nothing. Deleting the
-   * key rather than unlocking it frees the lock the same way (acquire creates the key again) and
-   * skips the lock-delay, as an explicit release does.
+   * Releases the holding whose token is `token`, and only if this session holds it. A
+   * `PUT ?release=<session>` cannot do this: it frees whatever holding the session has, and Consul
+   * does not combine it with `cas`. In agent/kvs_endpoint.go (KVSPut) each flag sets the operation
+   * in turn, so `release` overrides `cas`, and newer versions answer 400 "Conflicting flags".
+   *
+   * So: read the key, and if this session holds it at ModifyIndex `token`, `DELETE ?cas=<token>`:
+   * Consul's check-and-delete (api.KVDeleteCAS) that deletes only while the ModifyIndex is still
+   * `token`. Every change to a key (a lock, an unlock, an invalidated session, a write) moves its
+   * ModifyIndex, so a delete that succeeds deleted exactly the holding the read showed: this
+   * session's, with this token. A stale release (its call timed out and arrived after this session
+   * took the lock again) finds a newer ModifyIndex and deletes nothing. A token core learned from
+   * the holder watch (an acquisition whose answer was lost) is released the same way. Deleting
+   * rather than unlocking frees the lock alike (acquire creates the key again) and skips the
+   * lock-delay, as an explicit release does.
    */
   async release(token?: bigint): Promise<void> {
-    const { api, leaderKey, signal } = this.#options;
+    const { api, leaderKey, sessionId, signal } = this.#options;
     const target = token ?? this.#holding?.token;
-    if (signal.aborted || target === undefined || !this.#issued.includes(target)) {
-      // Lost: Consul already dropped the key. Closed: walking away touches nothing, as a crash would.
-      // A token this session never held: not ours to release.
-      if (this.#holding?.token === target) this.#holding = undefined;
-      return;
+    // Lost: Consul already dropped the key. Closed: walking away touches nothing, as a crash would.
+    if (signal.aborted || target === undefined) return;
+    const entry = await api.get(leaderKey, signal);
+    if (entry !== undefined && entry.session === sessionId && entry.modifyIndex === target) {
+      await api.deleteIfUnchanged(leaderKey, target, signal);
     }
-    await api.deleteIfUnchanged(leaderKey, target, signal);
     if (this.#holding?.token === target) this.#holding = undefined;
   }
 

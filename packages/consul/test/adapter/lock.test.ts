@@ -19,7 +19,7 @@ describe('leader lock (against the Consul simulator)', () => {
     expect(token).toBe(BigInt(fx.sim.state.kv.get(fx.leaderKey)?.modifyIndex ?? -1));
     expect(await a.lock?.tryAcquire()).toBe(token);
     expect(await b.lock?.tryAcquire()).toBeNull();
-    // node-b names node-a's token: it never held it, so nothing happens (DELETE ?cas checks no session).
+    // node-b names node-a's token: this session does not hold it, so nothing is deleted.
     await b.lock?.release(token ?? 0n);
     expect(fx.sim.state.kv.get(fx.leaderKey)?.session).toBeDefined();
     expect(fx.sim.requests.some((r) => r.method === 'DELETE')).toBe(false);
@@ -55,6 +55,19 @@ describe('leader lock (against the Consul simulator)', () => {
     expect(stale?.query.get('cas')).toBe(first.toString());
     // Its own token does release it.
     await a.lock?.release(second);
+    expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
+  });
+
+  it('release(token) also frees a holding the lock never answered for (core learns its token from the holder watch)', async () => {
+    fx = await createAdapterFixture();
+    const a = await fx.join(fx.backend(), joinRequest('node-a'));
+    const sessionA = fx.sim.state.allSessions()[0]?.id ?? '';
+    // An acquisition whose answer was lost: the key is held by node-a's session all the same.
+    expect(await fx.admin.kv.set({ key: fx.leaderKey, value: '{"id":"node-a"}', acquire: sessionA })).toBe(
+      true,
+    );
+    const orphan = BigInt(fx.sim.state.kv.get(fx.leaderKey)?.modifyIndex ?? -1);
+    await a.lock.release(orphan);
     expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
   });
 
