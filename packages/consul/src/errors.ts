@@ -68,6 +68,8 @@ export interface RequestContext {
  *   another datacenter: a session is bound to this agent's node, which is registered only in its
  *   own datacenter's catalog. Without a `datacenter` option it is the transient answer of an agent
  *   that has not registered itself yet, and stays retryable.
+ * - 400 from the agent's key validation (validateKVKey): the prefix or election holds a character
+ *   a current agent refuses in keys (member ids are encoded, so they never do).
  * - "Session TTL" / "Invalid Session TTL": the TTL is outside the server's session_ttl_min..24h.
  */
 function classify(
@@ -97,6 +99,17 @@ function classify(
   if (context.datacenter !== undefined && /Missing node registration/i.test(cause.message)) {
     return new ConfigurationError(
       `Consul sessions are bound to the agent's node, which datacenter "${context.datacenter}" does not know (${cause.message}). Point the adapter at an agent of that datacenter, or drop the datacenter option.`,
+      options,
+    );
+  }
+  if (
+    cause.statusCode === 400 &&
+    /key contains|key must not|path traversal|suspicious file extension|invalid key/i.test(cause.message)
+  ) {
+    // Member ids are encoded (keys.ts), so what the agent's key validation refuses is the prefix or
+    // the election name (agent/kvs_endpoint.go, validateKVKey).
+    return new ConfigurationError(
+      `Consul refused a key name while trying to ${action} (${cause.message}). Use only A-Za-z0-9, "-" and "_" in the prefix and election options ("/" also in prefix).`,
       options,
     );
   }

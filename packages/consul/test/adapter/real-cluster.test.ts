@@ -52,6 +52,19 @@ registerKeyNameCases('awkward ids end to end (Consul simulator, strict key valid
   simulatorTarget({ strictKeys: true }),
 );
 
+describe('a prefix or election a strict agent refuses in key names', () => {
+  it('fails the join with a ConfigurationError naming the options to change, not a retry for ever', async () => {
+    const fx = await createAdapterFixture({ strictKeys: true });
+    try {
+      const joining = fx.backend({ election: 'my app' }).join(joinRequest('node-a'));
+      await expect(joining).rejects.toBeInstanceOf(ConfigurationError);
+      await expect(joining).rejects.toThrow(/invalid character ' '.*prefix and election options/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
 describe('a datacenter option naming another datacenter', () => {
   let fx: AdapterFixture;
   afterEach(async () => {
