@@ -103,8 +103,10 @@ function classify(
     );
   }
   if (
-    cause.statusCode === 400 &&
-    /key contains|key must not|path traversal|suspicious file extension|invalid key/i.test(cause.message)
+    // Current agents answer 400 with validateKVKey's text; 1.21.5 is reported to answer 500
+    // "invalid key name". Either way it is the key, and retrying will not change it.
+    (cause.statusCode === 400 || cause.statusCode === 500) &&
+    /key contains|key must not|path traversal|suspicious file extension|invalid key name/i.test(cause.message)
   ) {
     // Member ids are encoded (keys.ts), so what the agent's key validation refuses is the prefix or
     // the election name (agent/kvs_endpoint.go, validateKVKey).

@@ -89,6 +89,11 @@ describe('a datacenter option naming another datacenter', () => {
     );
   });
 
+  it('a 500 "invalid key name" (as Consul 1.21.5 is reported to answer) is a ConfigurationError too', () => {
+    const cause = Object.assign(new Error('x'), { response: { statusCode: 500, body: 'invalid key name' } });
+    expect(createConsulErrorMapper()(cause, 'acquire a key')).toBeInstanceOf(ConfigurationError);
+  });
+
   it('"Missing node registration" without a datacenter option (a fresh agent) stays retryable', () => {
     const cause = Object.assign(new Error('x'), {
       statusCode: 500,
