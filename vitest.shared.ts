@@ -7,6 +7,8 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
  * tests without a rebuild. Processes that tests spawn (the example CLI) run the built dist instead.
  */
 export const workspaceAliases = {
+  // More specific first: '@election/core' would otherwise also match '@election/core/adapter'.
+  '@election/core/adapter': fileURLToPath(new URL('./packages/core/src/adapter/index.ts', import.meta.url)),
   '@election/core': src('core'),
   '@election/testing': src('testing'),
   '@election/etcd': src('etcd'),

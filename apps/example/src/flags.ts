@@ -1,3 +1,4 @@
+import { parseArgs as parseCommandLine } from 'node:util';
 import { validateId } from '@election/core';
 
 /** Bad command-line input: the CLI prints the message and exits with code 2. */
@@ -71,27 +72,42 @@ interface RawValue {
   readonly fromFlag: boolean;
 }
 
+/**
+ * The command line, read by node:util's parseArgs (tokens, so every message below stays ours):
+ * `--flag value` and `--flag=value`, boolean flags bare or as `--flag=false`, each flag at most once.
+ */
 function readArgv(argv: readonly string[]): Map<string, RawValue> {
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, spec]) => [
+      name,
+      { type: spec.boolean ? 'boolean' : 'string' } as const,
+    ]),
+  );
+  // strict: false so that unknown flags, positionals and `--observer=false` reach the checks below
+  // (strict mode would reject them with its own wording, and without exit code 2's messages).
+  const { tokens } = parseCommandLine({
+    args: [...argv],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values = new Map<string, RawValue>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (!arg.startsWith('--')) {
+  for (const token of tokens) {
+    if (token.kind === 'positional' || (token.kind === 'option' && !token.rawName.startsWith('--'))) {
+      const arg = token.kind === 'positional' ? token.value : token.rawName;
       throw new UsageError(`unexpected argument "${arg}": every option is a --flag (see --help).`);
     }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    if (token.kind !== 'option') continue; // "--" ends the options; nothing follows it here
+    const { name } = token;
     const spec = FLAGS[name];
     if (spec === undefined) throw new UsageError(`unknown flag --${name} (see --help for the list).`);
     if (values.has(name)) throw new UsageError(`--${name} is given twice; give it once.`);
-    let value: string;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else if (spec.boolean) value = 'true';
-    else {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value.`);
-      value = next;
-      i++;
-    }
+    let value = token.value;
+    if (spec.boolean) value ??= 'true';
+    // parseArgs (non-strict) takes the next argument even when it is another flag: not a value here.
+    else if (value === undefined || (!token.inlineValue && value.startsWith('--')))
+      throw new UsageError(`--${name} needs a value.`);
     values.set(name, { value, origin: `--${name}`, fromFlag: true });
   }
   return values;

@@ -95,6 +95,8 @@ describe('parseArgs', () => {
     [['--id', 'a', '--bogus'], /unknown flag --bogus/],
     [['--id', 'a', 'stray'], /unexpected argument "stray"/],
     [['--id'], /--id needs a value/],
+    [['--id', '--observer'], /--id needs a value/],
+    [['--id', 'a', '-x'], /unexpected argument "-x"/],
     [['--id', 'a', '--id', 'b'], /--id is given twice/],
     [[], /--id is required/],
     [['--id', 'a/b'], /--id: .*contains "\/"/],

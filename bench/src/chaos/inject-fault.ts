@@ -1,4 +1,4 @@
-import type { EtcdServer } from '../../../packages/etcd/test/support/etcd-server.js';
+import type { EtcdServer } from '@election/tools';
 import { sharedNow } from '../util/clock.js';
 import type { NodeProcess } from '../util/node-process.js';
 import { delay } from '../util/wait-for.js';

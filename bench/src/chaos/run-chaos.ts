@@ -1,4 +1,4 @@
-import { startEtcd } from '../../../packages/etcd/test/support/etcd-server.js';
+import { startEtcd } from '@election/tools';
 import { sharedNow } from '../util/clock.js';
 import { delay, waitFor } from '../util/wait-for.js';
 import { buildIntervals, type ProcessLog } from './build-intervals.js';

@@ -1,4 +1,4 @@
-import { startEtcd } from '../../../packages/etcd/test/support/etcd-server.js';
+import { startEtcd } from '@election/tools';
 import { scrapeWalFsyncMeanMs } from '../etcd/metrics.js';
 import { measureWriteRoundTrip } from '../etcd/round-trip.js';
 import { type LoadRow, measureLoad } from '../load/measure-load.js';

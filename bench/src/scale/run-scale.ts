@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { startEtcd } from '../../../packages/etcd/test/support/etcd-server.js';
+import { startEtcd } from '@election/tools';
 import type { NodeEvent } from '../nodes/report.js';
 import { type NodeProcess, spawnNode } from '../util/node-process.js';
 import { type Summary, summarize } from '../util/stats.js';

@@ -1,12 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
+import { spawnScript } from '@election/tools';
 import type { NodeEvent } from '../nodes/report.js';
 import { sharedNow } from './clock.js';
 import { waitFor } from './wait-for.js';
-
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** A node process the orchestrator started: its JSON-line events, and signals to fault it. */
 export interface NodeProcess {
@@ -43,45 +38,29 @@ export interface SpawnNodeOptions {
 const extraFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 export function spawnNode(options: SpawnNodeOptions): NodeProcess {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...(options.nodeFlags ?? []), ...extraFlags, '--import', tsxLoader, options.script, ...options.args],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
   const events: NodeEvent[] = [];
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const lines = createInterface({ input: child.stdout! });
-  lines.on('line', (line) => {
-    if (!line.startsWith('{')) return;
-    try {
-      const event = JSON.parse(line) as NodeEvent;
+  const child = spawnScript({
+    script: options.script,
+    args: options.args,
+    nodeFlags: [...(options.nodeFlags ?? []), ...extraFlags],
+    stdin: true,
+    onJson(value) {
+      const event = value as unknown as NodeEvent;
       events.push(event);
       options.onEvent?.(event);
-    } catch {
-      // A partial line from a process killed mid-write: nothing to record.
-    }
+    },
   });
-  let alive = true;
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      alive = false;
-      resolve();
-    }),
-  );
   return {
     id: options.id,
-    pid: child.pid ?? -1,
+    pid: child.pid,
     events,
-    exited,
+    exited: child.exited,
     get alive() {
-      return alive;
+      return child.alive;
     },
     signal(signal) {
       const at = sharedNow();
-      if (alive) child.kill(signal);
+      child.signal(signal);
       return at;
     },
     waitForEvent(predicate, timeoutMs, from = 0) {
@@ -93,16 +72,15 @@ export function spawnNode(options: SpawnNodeOptions): NodeProcess {
             if (predicate(event)) return event;
           }
           // Checked after the scan: a node may print what we wait for and exit right after.
-          if (!alive) throw new Error(`${options.id} exited before the awaited event: ${stderr}`);
+          if (!child.alive)
+            throw new Error(`${options.id} exited before the awaited event: ${child.stderrTail()}`);
           return undefined;
         },
         timeoutMs,
         5,
       );
     },
-    send(command) {
-      child.stdin?.write(`${JSON.stringify(command)}\n`);
-    },
-    stderrTail: () => stderr,
+    send: (command) => child.send(command),
+    stderrTail: () => child.stderrTail(),
   };
 }

@@ -1,4 +1,4 @@
-import { MalformedEntryError, type Member } from '@election/core';
+import { MalformedEntryError, type Member } from '@election/core/adapter';
 import type { KeyLayout } from './keys.js';
 import type { KvEntry } from './kv-entry.js';
 import { decodeHolder, decodeMember } from './member-codec.js';
@@ -36,8 +36,13 @@ export function readSnapshot(layout: KeyLayout, entries: readonly KvEntry[]): El
       else malformed.push({ entry, error: id });
       continue;
     }
-    const idFromKey = layout.memberIdFromKey(entry.key);
-    if (idFromKey === undefined) continue;
+    if (!entry.key.startsWith(layout.membersPrefix)) continue;
+    const idFromKey = layout.memberIdOf(entry.key);
+    if (idFromKey === undefined) {
+      const reason = `skipping ${entry.key}: the name after members/ is not an encoded member id (ids are written with A-Za-z0-9- and _XX escapes).`;
+      malformed.push({ entry, error: new MalformedEntryError(entry.key, reason, { source: SOURCE }) });
+      continue;
+    }
     const member = decodeMember(entry.key, idFromKey, entry.value);
     if (member instanceof MalformedEntryError) {
       malformed.push({ entry, error: member });

@@ -1,3 +1,3 @@
-export { ConsulRequestError } from './consul-errors.js';
-export { CONSUL_CAPABILITIES, createConsulMembership } from './consul-membership.js';
+export { CONSUL_CAPABILITIES, createConsulMembership } from './backend.js';
+export { ConsulRequestError } from './errors.js';
 export type { ConsulConnectionOptions, ConsulMembershipOptions } from './options.js';

@@ -1,12 +1,11 @@
 import {
   BackendUnavailableError,
-  ConfigurationError,
   DuplicateMemberError,
   type JoinRequest,
   type Logger,
-} from '@election/core';
+} from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
-import { asElectionError } from './consul-errors.js';
+import { toElectionError } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import { encodeMember } from './member-codec.js';
 import type { ResolvedConsulOptions } from './options.js';
@@ -29,16 +28,6 @@ export interface Joined {
   readonly createdAt: number;
 }
 
-function checkTtl(ttlMs: number): number {
-  if (!Number.isInteger(ttlMs) || ttlMs % 1000 !== 0 || ttlMs < MIN_TTL_MS || ttlMs > MAX_TTL_MS) {
-    throw new ConfigurationError(
-      `Consul session TTLs are whole seconds from 10 s to 86400 s; got ${String(ttlMs)} ms. Pick a TTL in that range.`,
-      { source: SOURCE },
-    );
-  }
-  return ttlMs / 1000;
-}
-
 /** Creates the node's session and takes its member key with it; cleans up after itself on failure. */
 export async function joinElection(
   context: JoinContext,
@@ -46,7 +35,8 @@ export async function joinElection(
   logger: Logger,
 ): Promise<Joined> {
   const { api, options } = context;
-  const ttlSeconds = checkTtl(request.ttlMs);
+  // core has checked the TTL against CONSUL_CAPABILITIES: whole seconds, 10 s to 86400 s.
+  const ttlSeconds = request.ttlMs / 1000;
   request.signal.throwIfAborted();
   const createdAt = request.clock.now();
   const sessionId = await api.createSession(
@@ -65,7 +55,7 @@ export async function joinElection(
     await api.destroySession(sessionId).catch((destroyError: unknown) => {
       context.abandoned.add(sessionId);
       logger.warn(
-        { err: asElectionError(destroyError, 'destroying a session') },
+        { err: toElectionError(destroyError, 'destroy a session') },
         'could not destroy a failed join',
       );
     });

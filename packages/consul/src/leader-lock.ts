@@ -1,7 +1,6 @@
-import type { ElectionError, LeaderLock, LockHolder } from '@election/core';
+import type { LeaderLock, Listeners, LockHolder } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
-import { summarize } from './consul-errors.js';
-import type { Feed } from './feed.js';
+import { summarize } from './errors.js';
 import { encodeHolder } from './member-codec.js';
 
 export interface LeaderLockOptions {
@@ -9,18 +8,13 @@ export interface LeaderLockOptions {
   readonly leaderKey: string;
   readonly sessionId: string;
   readonly memberId: string;
-  readonly holders: Feed<LockHolder>;
+  readonly holders: Listeners<LockHolder>;
   /** Aborted when the session is lost, closed or left: pending lock requests stop with it. */
   readonly signal: AbortSignal;
   /** Throws SessionLostError (or LifecycleError) unless the session is still active. */
   readonly ensureActive: () => void;
   /** Consul said the session is invalid: the session reports itself lost and this throws it. */
-  readonly sessionInvalid: (cause: unknown) => ElectionError;
-}
-
-interface Holding {
-  readonly token: bigint;
-  readonly lockIndex: bigint;
+  readonly sessionInvalid: (cause: unknown) => Error;
 }
 
 /**
@@ -28,50 +22,74 @@ interface Holding {
  * is the key's ModifyIndex right after acquisition. Consul's index is global and only grows, so a
  * later holding (even of a deleted and re-created key) always has a larger token.
  */
-export function createLeaderLock(options: LeaderLockOptions): LeaderLock {
-  const { api, leaderKey, sessionId, signal } = options;
-  let holding: Holding | undefined;
+export class ConsulLeaderLock implements LeaderLock {
+  readonly #options: LeaderLockOptions;
+  /** The holding this session took: its token (ModifyIndex) and LockIndex. */
+  #holding: { readonly token: bigint; readonly lockIndex: bigint } | undefined;
 
-  async function currentHolding(): Promise<Holding | undefined> {
+  constructor(options: LeaderLockOptions) {
+    this.#options = options;
+  }
+
+  async #current(): Promise<{ token: bigint; lockIndex: bigint } | undefined> {
+    const { api, leaderKey, sessionId, signal } = this.#options;
     const entry = await api.get(leaderKey, signal);
     if (entry === undefined || entry.session !== sessionId) return undefined;
     return { token: entry.modifyIndex, lockIndex: entry.lockIndex };
   }
 
-  return {
-    async tryAcquire() {
-      options.ensureActive();
-      if (holding !== undefined) {
-        // Same session and same LockIndex: still the holding we took, so still its token.
-        const now = await currentHolding();
-        if (now !== undefined && now.lockIndex === holding.lockIndex) return holding.token;
-        holding = undefined;
+  async tryAcquire(): Promise<bigint | null> {
+    const { api, leaderKey, sessionId, memberId, signal } = this.#options;
+    this.#options.ensureActive();
+    if (this.#holding !== undefined) {
+      // Same session and same LockIndex: still the holding we took, so still its token.
+      const now = await this.#current();
+      if (now !== undefined && now.lockIndex === this.#holding.lockIndex) return this.#holding.token;
+      this.#holding = undefined;
+    }
+    let acquired: boolean;
+    try {
+      acquired = await api.acquire(leaderKey, encodeHolder(memberId), sessionId, signal);
+    } catch (error) {
+      if (/invalid session/i.test(summarize((error as { cause?: unknown }).cause ?? error).message)) {
+        throw this.#options.sessionInvalid(error);
       }
-      let acquired: boolean;
-      try {
-        acquired = await api.acquire(leaderKey, encodeHolder(options.memberId), sessionId, signal);
-      } catch (error) {
-        if (/invalid session/i.test(summarize((error as { cause?: unknown }).cause ?? error).message)) {
-          throw options.sessionInvalid(error);
-        }
-        throw error;
-      }
-      if (!acquired) return null;
-      holding = await currentHolding();
-      return holding?.token ?? null;
-    },
-    async release() {
-      if (signal.aborted) {
-        // Lost: Consul already dropped the key. Closed: walking away touches nothing, as a crash would.
-        holding = undefined;
-        return;
-      }
-      // Consul releases only when this session holds the key, which is exactly the contract.
-      await api.release(leaderKey, '', sessionId, signal);
-      holding = undefined;
-    },
-    watchHolder(listener) {
-      return options.holders.subscribe(listener);
-    },
-  };
+      throw error;
+    }
+    if (!acquired) return null;
+    this.#holding = await this.#current();
+    return this.#holding?.token ?? null;
+  }
+
+  /**
+   * Releases the holding whose token is `token`, and only if this session holds it. A
+   * `PUT ?release=<session>` cannot do this: it frees whatever holding the session has, and Consul
+   * does not combine it with `cas`. In agent/kvs_endpoint.go (KVSPut) each flag sets the operation
+   * in turn, so `release` overrides `cas`, and newer versions answer 400 "Conflicting flags".
+   *
+   * So: read the key, and if this session holds it at ModifyIndex `token`, `DELETE ?cas=<token>`:
+   * Consul's check-and-delete (api.KVDeleteCAS) that deletes only while the ModifyIndex is still
+   * `token`. Every change to a key (a lock, an unlock, an invalidated session, a write) moves its
+   * ModifyIndex, so a delete that succeeds deleted exactly the holding the read showed: this
+   * session's, with this token. A stale release (its call timed out and arrived after this session
+   * took the lock again) finds a newer ModifyIndex and deletes nothing. A token core learned from
+   * the holder watch (an acquisition whose answer was lost) is released the same way. Deleting
+   * rather than unlocking frees the lock alike (acquire creates the key again) and skips the
+   * lock-delay, as an explicit release does.
+   */
+  async release(token?: bigint): Promise<void> {
+    const { api, leaderKey, sessionId, signal } = this.#options;
+    const target = token ?? this.#holding?.token;
+    // Lost: Consul already dropped the key. Closed: walking away touches nothing, as a crash would.
+    if (signal.aborted || target === undefined) return;
+    const entry = await api.get(leaderKey, signal);
+    if (entry !== undefined && entry.session === sessionId && entry.modifyIndex === target) {
+      await api.deleteIfUnchanged(leaderKey, target, signal);
+    }
+    if (this.#holding?.token === target) this.#holding = undefined;
+  }
+
+  watchHolder(listener: (holder: LockHolder) => void) {
+    return this.#options.holders.add(listener);
+  }
 }

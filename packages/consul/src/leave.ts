@@ -1,6 +1,6 @@
-import { BackendUnavailableError, type Clock } from '@election/core';
+import { BackendUnavailableError, type Clock } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
-import { asElectionError } from './consul-errors.js';
+import { toElectionError } from './errors.js';
 import { SOURCE } from './source.js';
 
 export interface LeaveOptions {
@@ -45,7 +45,7 @@ export async function leaveBounded(options: LeaveOptions): Promise<void> {
   } finally {
     cancelTimer();
   }
-  const cause = asElectionError(firstError ?? controller.signal.reason, 'leaving');
+  const cause = toElectionError(firstError ?? controller.signal.reason, 'leave');
   throw new BackendUnavailableError(
     `could not leave cleanly (${cause.message}); the registration expires on its own within 2×TTL.`,
     { source: SOURCE, cause },

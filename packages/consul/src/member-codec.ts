@@ -1,4 +1,4 @@
-import { ElectionError, MalformedEntryError, type Member, validateMember } from '@election/core';
+import { ElectionError, MalformedEntryError, type Member, validateMember } from '@election/core/adapter';
 import { SOURCE } from './source.js';
 
 /** The value stored under a member key: the member itself, as JSON. */

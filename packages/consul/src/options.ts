@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@election/core';
+import { ConfigurationError } from '@election/core/adapter';
 import type Consul from 'consul';
 import { SOURCE } from './source.js';
 
@@ -35,8 +35,13 @@ export interface ConsulMembershipOptions extends ConsulConnectionOptions {
   /** `wait` of the blocking queries that watch the election, in whole seconds (1–600). Default 60. */
   readonly watchWaitSeconds?: number;
   /**
-   * Rate limit of the watch loop (token bucket, burst 3): under churn it queries at most once per
-   * this many ms instead of spinning. Default 100.
+   * Rate limit of the watch loop: a token bucket with a burst of 2 (Consul's blocking-query advice),
+   * then one query per this many ms while results churn. Default 500. Consul's guide suggests
+   * polling "at a reasonable rate (say every 15 seconds)" under churn; an election must see a freed
+   * leader key sooner than that (it is how the next node takes over), and each answer carries the
+   * whole election (nothing is lost, only delayed), so 500 ms bounds the extra failover delay under
+   * churn to half a second, at a fifth of the queries the earlier 100 ms limit allowed. A quiet
+   * election sees every change at once.
    */
   readonly watchMinIntervalMs?: number;
   /** Upper bound on a graceful leave (release + destroy), ms. Default 3000. */
@@ -136,7 +141,7 @@ export function resolveOptions(options: ConsulMembershipOptions = {}): ResolvedC
     lockDelaySeconds: integer('lockDelaySeconds', options.lockDelaySeconds, 0, 0, 60, 'seconds'),
     requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, 5000, 100, 600_000, 'ms'),
     watchWaitSeconds: integer('watchWaitSeconds', options.watchWaitSeconds, 60, 1, 600, 'seconds'),
-    watchMinIntervalMs: integer('watchMinIntervalMs', options.watchMinIntervalMs, 100, 0, 60_000, 'ms'),
+    watchMinIntervalMs: integer('watchMinIntervalMs', options.watchMinIntervalMs, 500, 0, 60_000, 'ms'),
     leaveTimeoutMs: integer('leaveTimeoutMs', options.leaveTimeoutMs, 3000, 100, 600_000, 'ms'),
   };
 }

@@ -3,6 +3,7 @@ import * as vitest from 'vitest';
 import { realConsulSkipReason, realConsulTarget } from './support/consul-target.js';
 import { realConsulCluster } from './support/contract-clusters.js';
 import { registerFaultScenarios } from './support/fault-scenarios.js';
+import { registerKeyNameCases } from './support/key-name-cases.js';
 
 // The same suites as against the simulator, run against a real Consul agent on loopback when
 // CONSUL_HTTP_ADDR is set (CONSUL_HTTP_TOKEN and CONSUL_CACERT are honoured). CI does not set it:
@@ -22,4 +23,5 @@ vitest.describe.skipIf(skipReason !== undefined)('real Consul', () => {
     settleMs: 3_000,
   });
   registerFaultScenarios('faults against a real Consul', realConsulTarget, { simulator: false });
+  registerKeyNameCases('awkward ids end to end (real Consul)', realConsulTarget);
 });

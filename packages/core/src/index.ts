@@ -1,3 +1,8 @@
+/**
+ * The app API. Adapter authors import `@election/core/adapter` (the contract, listener set,
+ * renewal loop, malformed-entry reporter, error helper); the contract types are here too, so an
+ * app can type the backend it passes in.
+ */
 export type {
   BackendCapabilities,
   JoinRequest,
@@ -38,9 +43,7 @@ export {
   StartTimeoutError,
 } from './errors.js';
 export { type LogFn, type Logger, silentLogger } from './logger.js';
-export { compareIds, compareMembers, sortForDisplay } from './ordering/compare.js';
+export { compareIds, compareMembers } from './ordering/compare.js';
 export { type ElectOptions, elect } from './ordering/elect.js';
-export { MemberView } from './ordering/member-view.js';
 export { MAX_ID_BYTES, validateId, validateMember } from './ordering/validate-member.js';
-export { type Backoff, type BackoffOptions, createBackoff } from './time/backoff.js';
 export { type Clock, sleep, systemClock } from './time/clock.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareIds, compareMembers, elect, type Member, MemberView } from '../src/index.js';
+import { MemberView } from '../src/adapter/index.js';
+import { compareIds, compareMembers, elect, type Member } from '../src/index.js';
 
 const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 

@@ -2,23 +2,19 @@ import {
   type BackendCapabilities,
   type JoinRequest,
   LifecycleError,
+  MalformedReporter,
   type MembershipBackend,
   type MembershipSession,
-} from '@election/core';
+  silentLogger,
+} from '@election/core/adapter';
 import { createClient } from './client.js';
-import { toElectionError, within } from './etcd-errors.js';
+import { toElectionError, within } from './errors.js';
 import { type JoinContext, registerMember, revokeLease } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
-import { MalformedReporter } from './malformed-reporter.js';
-import {
-  capabilitiesFor,
-  checkEtcdTtl,
-  type EtcdMembershipOptions,
-  resolveOptions,
-  SOURCE,
-} from './options.js';
+import { capabilitiesFor, checkEtcdTtl, type EtcdMembershipOptions, resolveOptions } from './options.js';
 import { OwnLeases } from './own-leases.js';
 import { EtcdSession } from './session.js';
+import { SOURCE } from './source.js';
 
 export interface EtcdMembershipBackend extends MembershipBackend {
   readonly name: 'etcd';
@@ -34,17 +30,37 @@ export interface EtcdMembershipBackend extends MembershipBackend {
  * while it leads, the leader key are bound to that lease. See the package README for the layout.
  */
 export function createEtcdMembership(options: EtcdMembershipOptions = {}): EtcdMembershipBackend {
-  const resolved = resolveOptions(options);
-  const handle = createClient(options, resolved.requestTimeoutMs);
-  const layout = keyLayout(resolved.prefix, resolved.election);
-  const reporter = new MalformedReporter();
-  const leases = new OwnLeases();
-  const sessions = new Set<EtcdSession>();
-  let closed = false;
+  return new EtcdBackend(options);
+}
 
-  async function join(request: JoinRequest): Promise<MembershipSession> {
-    checkEtcdTtl(request.ttlMs);
-    if (closed) {
+class EtcdBackend implements EtcdMembershipBackend {
+  readonly name = 'etcd';
+  readonly capabilities: BackendCapabilities;
+  readonly keys: EtcdMembershipBackend['keys'];
+  readonly #resolved: ReturnType<typeof resolveOptions>;
+  readonly #handle: ReturnType<typeof createClient>;
+  readonly #layout: KeyLayout;
+  /** One per backend, across sessions: each malformed key is reported once (logger given per report). */
+  readonly #reporter = new MalformedReporter(silentLogger);
+  readonly #leases = new OwnLeases();
+  readonly #sessions = new Set<EtcdSession>();
+  #closed = false;
+
+  constructor(options: EtcdMembershipOptions) {
+    this.#resolved = resolveOptions(options);
+    this.#handle = createClient(options, this.#resolved.requestTimeoutMs);
+    this.#layout = keyLayout(this.#resolved.prefix, this.#resolved.election);
+    this.capabilities = capabilitiesFor(this.#resolved.defaultTtlMs);
+    const { root, membersPrefix, leaderKey } = this.#layout;
+    this.keys = { root, membersPrefix, leaderKey };
+  }
+
+  checkTtl(ttlMs: number): number {
+    return checkEtcdTtl(ttlMs);
+  }
+
+  async join(request: JoinRequest): Promise<MembershipSession> {
+    if (this.#closed) {
       throw new LifecycleError('This etcd membership backend was closed; create a new one.', {
         source: SOURCE,
       });
@@ -52,35 +68,35 @@ export function createEtcdMembership(options: EtcdMembershipOptions = {}): EtcdM
     request.signal.throwIfAborted();
     const logger = request.logger.child({
       backend: 'etcd',
-      election: resolved.election,
+      election: this.#resolved.election,
       memberId: request.member.id,
     });
     const context: JoinContext = {
-      client: handle.client,
-      layout,
-      election: resolved.election,
-      leases,
-      requestTimeoutMs: resolved.requestTimeoutMs,
+      client: this.#handle.client,
+      layout: this.#layout,
+      election: this.#resolved.election,
+      leases: this.#leases,
+      requestTimeoutMs: this.#resolved.requestTimeoutMs,
       logger,
     };
     const grantSentAt = request.clock.now();
     let leaseId: string;
     try {
-      const grant = await handle.client.leaseClient.leaseGrant(
+      const grant = await this.#handle.client.leaseClient.leaseGrant(
         { TTL: request.ttlMs / 1000 },
-        within(resolved.requestTimeoutMs),
+        within(this.#resolved.requestTimeoutMs),
       );
       leaseId = grant.ID;
     } catch (error) {
-      throw toElectionError(error, `grant an etcd lease (${handle.description})`);
+      throw toElectionError(error, `grant an etcd lease (${this.#handle.description})`);
     }
-    leases.granted(leaseId);
+    this.#leases.granted(leaseId);
     try {
       const registered = await registerMember(context, request, leaseId);
       request.signal.throwIfAborted();
       const session: EtcdSession = new EtcdSession({
-        client: handle.client,
-        layout,
+        client: this.#handle.client,
+        layout: this.#layout,
         member: request.member,
         leaseId,
         ttlMs: request.ttlMs,
@@ -89,23 +105,23 @@ export function createEtcdMembership(options: EtcdMembershipOptions = {}): EtcdM
         grantSentAt,
         initialKvs: registered.kvs,
         revision: registered.revision,
-        reporter,
-        requestTimeoutMs: resolved.requestTimeoutMs,
-        leaveTimeoutMs: resolved.leaveTimeoutMs,
+        reporter: this.#reporter,
+        requestTimeoutMs: this.#resolved.requestTimeoutMs,
+        leaveTimeoutMs: this.#resolved.leaveTimeoutMs,
         onRetired: (id, gone) => {
-          sessions.delete(session);
-          if (gone) leases.gone(id);
-          else leases.abandoned(id);
+          this.#sessions.delete(session);
+          if (gone) this.#leases.gone(id);
+          else this.#leases.abandoned(id);
         },
       });
-      sessions.add(session);
+      this.#sessions.add(session);
       session.start();
       logger.debug({ leaseId, revision: registered.revision.toString() }, 'joined the election');
-      revokeAbandoned(context);
+      this.#revokeAbandoned(context);
       return session;
     } catch (error) {
       // Nothing uses this lease now; revoke it rather than leave a stray for a whole TTL.
-      leases.gone(leaseId);
+      this.#leases.gone(leaseId);
       revokeLease(context, leaseId).catch((revokeError: unknown) => {
         logger.debug(
           { err: revokeError, leaseId },
@@ -116,26 +132,19 @@ export function createEtcdMembership(options: EtcdMembershipOptions = {}): EtcdM
     }
   }
 
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const session of [...this.#sessions]) session.close();
+    if (this.#handle.owned) this.#handle.client.close();
+  }
+
   /** Frees what earlier abandoned sessions still hold (a leader key, most importantly). */
-  function revokeAbandoned(context: JoinContext): void {
-    for (const leaseId of leases.listAbandoned()) {
+  #revokeAbandoned(context: JoinContext): void {
+    for (const leaseId of this.#leases.listAbandoned()) {
       revokeLease(context, leaseId).catch((error: unknown) => {
         context.logger.debug({ err: error, leaseId }, 'could not revoke an abandoned lease yet');
       });
     }
   }
-
-  return {
-    name: 'etcd',
-    capabilities: capabilitiesFor(resolved.defaultTtlMs),
-    keys: { root: layout.root, membersPrefix: layout.membersPrefix, leaderKey: layout.leaderKey },
-    checkTtl: (ttlMs) => checkEtcdTtl(ttlMs),
-    join,
-    async close() {
-      if (closed) return;
-      closed = true;
-      for (const session of [...sessions]) session.close();
-      if (handle.owned) handle.client.close();
-    },
-  };
 }

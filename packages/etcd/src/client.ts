@@ -1,7 +1,8 @@
-import { ConfigurationError } from '@election/core';
+import { ConfigurationError } from '@election/core/adapter';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, type IBackoff, noop, retry } from 'cockatiel';
 import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
-import { type EtcdMembershipOptions, SOURCE } from './options.js';
+import type { EtcdMembershipOptions } from './options.js';
+import { SOURCE } from './source.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';
 

@@ -1,7 +1,14 @@
-import type { LockHolder, Logger, Member, MembershipEvent } from '@election/core';
+import {
+  type LockHolder,
+  type Logger,
+  MalformedEntryError,
+  type MalformedReporter,
+  type Member,
+  type MembershipEvent,
+} from '@election/core/adapter';
 import type { IKeyValue } from 'etcd3';
 import { type KeyLayout, parseEntry } from './keys.js';
-import type { MalformedReporter } from './malformed-reporter.js';
+import { SOURCE } from './source.js';
 
 type Kv = Pick<IKeyValue, 'key' | 'value' | 'lease' | 'create_revision' | 'mod_revision'>;
 
@@ -25,58 +32,68 @@ const sameHolder = (a: LockHolder, b: LockHolder) => a?.id === b?.id && a?.token
  * Malformed entries are reported once and otherwise treated as absent.
  */
 export class ElectionView {
-  private readonly registrations = new Map<string, Registration>();
-  private currentHolder: LockHolder = null;
+  readonly #registrations = new Map<string, Registration>();
+  #currentHolder: LockHolder = null;
   /** Every change up to this revision is reflected here (from a range, or the last event applied). */
-  private revision = 0n;
+  #revision = 0n;
+
+  readonly #layout: KeyLayout;
+  readonly #reporter: MalformedReporter;
+  readonly #logger: Logger;
+  readonly #onMalformed: (error: Error) => void;
 
   constructor(
-    private readonly layout: KeyLayout,
-    private readonly reporter: MalformedReporter,
-    private readonly logger: Logger,
-    private readonly onMalformed: (error: Error) => void,
-  ) {}
+    layout: KeyLayout,
+    reporter: MalformedReporter,
+    logger: Logger,
+    onMalformed: (error: Error) => void,
+  ) {
+    this.#layout = layout;
+    this.#reporter = reporter;
+    this.#logger = logger;
+    this.#onMalformed = onMalformed;
+  }
 
   get holder(): LockHolder {
-    return this.currentHolder;
+    return this.#currentHolder;
   }
 
   /** The revision up to which this view is known to be complete. */
   get upToRevision(): bigint {
-    return this.revision;
+    return this.#revision;
   }
 
   members(): Member[] {
-    return [...this.registrations.values()].map((registration) => registration.member);
+    return [...this.#registrations.values()].map((registration) => registration.member);
   }
 
   /** The lease bound to `id`'s member key, or undefined when it is not registered. */
   leaseOf(id: string): string | undefined {
-    return this.registrations.get(id)?.lease;
+    return this.#registrations.get(id)?.lease;
   }
 
   /** Replaces everything with a range's result as of `revision`. Returns whether the holder changed. */
   replace(kvs: readonly Kv[], revision: bigint): boolean {
-    this.revision = revision;
-    this.registrations.clear();
-    const previousHolder = this.currentHolder;
-    this.currentHolder = null;
-    for (const kv of kvs) this.put(kv);
-    return !sameHolder(previousHolder, this.currentHolder);
+    this.#revision = revision;
+    this.#registrations.clear();
+    const previousHolder = this.#currentHolder;
+    this.#currentHolder = null;
+    for (const kv of kvs) this.#put(kv);
+    return !sameHolder(previousHolder, this.#currentHolder);
   }
 
   apply(type: 'Put' | 'Delete', kv: Kv): ViewChange {
     const key = kv.key.toString('utf8');
     const revision = BigInt(kv.mod_revision);
-    if (revision > this.revision) this.revision = revision;
+    if (revision > this.#revision) this.#revision = revision;
     if (type === 'Delete') {
-      this.reporter.forget(key);
-      return this.remove(key);
+      this.#reporter.forget(key);
+      return this.#remove(key);
     }
-    const previousHolder = this.currentHolder;
-    const before = this.registrationAt(key);
-    const after = this.put(kv);
-    const holderChanged = !sameHolder(previousHolder, this.currentHolder);
+    const previousHolder = this.#currentHolder;
+    const before = this.#registrationAt(key);
+    const after = this.#put(kv);
+    const holderChanged = !sameHolder(previousHolder, this.#currentHolder);
     if (after !== undefined && after.json !== before?.json) {
       return { memberEvent: { type: 'put', member: after.member }, holderChanged };
     }
@@ -86,50 +103,55 @@ export class ElectionView {
     return { holderChanged };
   }
 
-  private registrationAt(key: string): Registration | undefined {
-    const id = key.startsWith(this.layout.membersPrefix)
-      ? key.slice(this.layout.membersPrefix.length)
+  #registrationAt(key: string): Registration | undefined {
+    const id = key.startsWith(this.#layout.membersPrefix)
+      ? key.slice(this.#layout.membersPrefix.length)
       : undefined;
-    return id === undefined ? undefined : this.registrations.get(id);
+    return id === undefined ? undefined : this.#registrations.get(id);
   }
 
-  private remove(key: string): ViewChange {
-    if (key === this.layout.leaderKey) {
-      const holderChanged = this.currentHolder !== null;
-      this.currentHolder = null;
+  #remove(key: string): ViewChange {
+    if (key === this.#layout.leaderKey) {
+      const holderChanged = this.#currentHolder !== null;
+      this.#currentHolder = null;
       return { holderChanged };
     }
-    const before = this.registrationAt(key);
+    const before = this.#registrationAt(key);
     if (before === undefined) return { holderChanged: false };
-    this.registrations.delete(before.member.id);
+    this.#registrations.delete(before.member.id);
     return { memberEvent: { type: 'delete', id: before.member.id }, holderChanged: false };
   }
 
   /** Records one key; returns the registration it now holds, if it is a valid member key. */
-  private put(kv: Kv): Registration | undefined {
+  #put(kv: Kv): Registration | undefined {
     const key = kv.key.toString('utf8');
     const value = kv.value.toString('utf8');
-    const entry = parseEntry(this.layout, key, value);
+    const entry = parseEntry(this.#layout, key, value);
     if (entry.kind === 'leader') {
-      this.currentHolder = { id: entry.id, token: BigInt(kv.create_revision) };
-      this.reporter.forget(key);
+      this.#currentHolder = { id: entry.id, token: BigInt(kv.create_revision) };
+      this.#reporter.forget(key);
       return undefined;
     }
     if (entry.kind === 'malformed') {
-      const error = this.reporter.report(this.logger, key, entry.reason);
-      if (error !== undefined) this.onMalformed(error);
+      const error = new MalformedEntryError(
+        key,
+        `Skipping malformed etcd entry ${JSON.stringify(key)}: ${entry.reason}. Delete it (etcdctl del ${JSON.stringify(key)}) or fix its value.`,
+        { source: SOURCE },
+      );
+      // Once per key per backend (across sessions and resyncs), so a stray key does not flood the log.
+      if (this.#reporter.report(error, '', this.#logger)) this.#onMalformed(error);
       // A member key that turned malformed no longer registers anyone.
-      const stale = this.registrationAt(key);
-      if (stale !== undefined) this.registrations.delete(stale.member.id);
-      if (key === this.layout.leaderKey) {
+      const stale = this.#registrationAt(key);
+      if (stale !== undefined) this.#registrations.delete(stale.member.id);
+      if (key === this.#layout.leaderKey) {
         // The lock is taken even if its value is unreadable: report it held, never free.
-        this.currentHolder = { id: value, token: BigInt(kv.create_revision) };
+        this.#currentHolder = { id: value, token: BigInt(kv.create_revision) };
       }
       return undefined;
     }
-    this.reporter.forget(key);
+    this.#reporter.forget(key);
     const registration = { member: entry.member, json: value, lease: kv.lease };
-    this.registrations.set(entry.member.id, registration);
+    this.#registrations.set(entry.member.id, registration);
     return registration;
   }
 }

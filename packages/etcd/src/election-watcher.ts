@@ -1,16 +1,16 @@
 import {
   type Clock,
   createBackoff,
+  Listeners,
   type LockHolder,
   type Logger,
   type MembershipEvent,
   type Unsubscribe,
-} from '@election/core';
+} from '@election/core/adapter';
 import type { Etcd3, IEvent, IKeyValue } from 'etcd3';
 import type { ElectionView } from './election-view.js';
-import { toElectionError, within } from './etcd-errors.js';
+import { toElectionError, within } from './errors.js';
 import { type KeyLayout, prefixRange } from './keys.js';
-import { Listeners } from './listeners.js';
 import { WatchStream } from './watch-stream.js';
 
 export interface ElectionWatcherOptions {
@@ -35,104 +35,107 @@ export interface ElectionWatcherOptions {
  * its own stream (see WatchStream).
  */
 export class ElectionWatcher {
-  private readonly memberListeners: Listeners<MembershipEvent>;
-  private readonly holderListeners: Listeners<LockHolder>;
-  private readonly backoff = createBackoff({ initialMs: 100, maxMs: 1000 });
-  private watch: WatchStream | undefined;
-  private stopped = false;
-  private cancelTimer: () => void = () => {};
-  private cancelConnectTimer: () => void = () => {};
+  readonly #memberListeners: Listeners<MembershipEvent>;
+  readonly #holderListeners: Listeners<LockHolder>;
+  readonly #backoff = createBackoff({ initialMs: 100, maxMs: 1000 });
+  #watch: WatchStream | undefined;
+  #stopped = false;
+  #cancelTimer: () => void = () => {};
+  #cancelConnectTimer: () => void = () => {};
 
-  constructor(private readonly options: ElectionWatcherOptions) {
-    this.memberListeners = new Listeners(options.logger, 'membership');
-    this.holderListeners = new Listeners(options.logger, 'lock holder');
+  readonly #options: ElectionWatcherOptions;
+
+  constructor(options: ElectionWatcherOptions) {
+    this.#options = options;
+    this.#memberListeners = new Listeners(options.logger, 'membership');
+    this.#holderListeners = new Listeners(options.logger, 'lock holder');
   }
 
   /** Starts watching after a range (or a join transaction) that saw everything up to `revision`. */
   start(revision: bigint): void {
-    this.openWatch(revision + 1n);
+    this.#openWatch(revision + 1n);
   }
 
   stop(): void {
-    this.stopped = true;
-    this.cancelTimer();
-    this.dropWatch();
-    this.memberListeners.clear();
-    this.holderListeners.clear();
+    this.#stopped = true;
+    this.#cancelTimer();
+    this.#dropWatch();
+    this.#memberListeners.clear();
+    this.#holderListeners.clear();
   }
 
   watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
-    const unsubscribe = this.memberListeners.add(listener);
-    listener({ type: 'snapshot', members: this.options.view.members() });
+    const unsubscribe = this.#memberListeners.add(listener);
+    listener({ type: 'snapshot', members: this.#options.view.members() });
     return unsubscribe;
   }
 
   watchHolder(listener: (holder: LockHolder) => void): Unsubscribe {
-    const unsubscribe = this.holderListeners.add(listener);
-    listener(this.options.view.holder);
+    const unsubscribe = this.#holderListeners.add(listener);
+    listener(this.#options.view.holder);
     return unsubscribe;
   }
 
-  private openWatch(startRevision: bigint): void {
-    if (this.stopped) return;
-    const { client, layout, requestTimeoutMs, clock } = this.options;
+  #openWatch(startRevision: bigint): void {
+    if (this.#stopped) return;
+    const { client, layout, requestTimeoutMs, clock } = this.#options;
     const watch: WatchStream = new WatchStream(client, layout.root, startRevision, {
       onCreated: () => {
-        this.cancelConnectTimer();
-        this.backoff.reset();
+        this.#cancelConnectTimer();
+        this.#backoff.reset();
       },
-      onEvents: (events) => this.onEvents(watch, events),
-      onFailure: (error) => this.recover(watch, error),
+      onEvents: (events) => this.#onEvents(watch, events),
+      onFailure: (error) => this.#recover(watch, error),
     });
-    this.watch = watch;
-    this.cancelConnectTimer = clock.setTimer(() => {
-      this.recover(watch, new Error(`the watch was not confirmed within ${requestTimeoutMs} ms`));
+    this.#watch = watch;
+    this.#cancelConnectTimer = clock.setTimer(() => {
+      this.#recover(watch, new Error(`the watch was not confirmed within ${requestTimeoutMs} ms`));
     }, requestTimeoutMs);
     void watch.open();
   }
 
-  private onEvents(watch: WatchStream, events: readonly IEvent[]): void {
-    if (watch !== this.watch || this.stopped) return;
+  #onEvents(watch: WatchStream, events: readonly IEvent[]): void {
+    if (watch !== this.#watch || this.#stopped) return;
     try {
       for (const event of events) {
-        const change = this.options.view.apply(event.type, event.kv);
-        if (change.memberEvent !== undefined) this.memberListeners.emit(change.memberEvent);
-        if (change.holderChanged) this.holderListeners.emit(this.options.view.holder);
+        const change = this.#options.view.apply(event.type, event.kv);
+        if (change.memberEvent !== undefined) this.#memberListeners.emit(change.memberEvent);
+        if (change.holderChanged) this.#holderListeners.emit(this.#options.view.holder);
       }
-      this.options.onChange();
+      this.#options.onChange();
     } catch (error) {
       // Thrown inside a grpc stream callback it would be uncaught; start over from a clean range.
-      this.recover(watch, error instanceof Error ? error : new Error(String(error)));
+      this.#recover(watch, error instanceof Error ? error : new Error(String(error)));
     }
   }
 
   /** Drops a failed watch (once) and resynchronises after a jittered delay. */
-  private recover(watch: WatchStream, cause: Error): void {
-    if (watch !== this.watch || this.stopped) return;
-    this.dropWatch();
+  #recover(watch: WatchStream, cause: Error): void {
+    if (watch !== this.#watch || this.#stopped) return;
+    this.#dropWatch();
     const error = toElectionError(cause, 'keep watching the election keys');
-    this.options.logger.debug({ err: error }, 'watch dropped; resynchronising');
-    this.options.onError(error);
-    this.scheduleResync();
+    this.#options.logger.debug({ err: error }, 'watch dropped; resynchronising');
+    this.#options.onError(error);
+    this.#scheduleResync();
   }
 
-  private dropWatch(): void {
-    const watch = this.watch;
-    this.watch = undefined;
-    this.cancelConnectTimer();
+  #dropWatch(): void {
+    const watch = this.#watch;
+    this.#watch = undefined;
+    this.#cancelConnectTimer();
     watch?.close();
   }
 
-  private scheduleResync(): void {
-    this.cancelTimer();
-    this.cancelTimer = this.options.clock.setTimer(() => {
-      void this.resync();
-    }, this.backoff.next());
+  #scheduleResync(): void {
+    this.#cancelTimer();
+    this.#cancelTimer = this.#options.clock.setTimer(() => {
+      void this.#resync();
+    }, this.#backoff.next());
   }
 
-  private async resync(): Promise<void> {
-    if (this.stopped) return;
-    const { client, layout, view, requestTimeoutMs } = this.options;
+  async #resync(): Promise<void> {
+    if (this.#stopped) return;
+    const { client, layout, view, requestTimeoutMs } = this.#options;
     let kvs: IKeyValue[];
     let revision: bigint;
     try {
@@ -140,16 +143,16 @@ export class ElectionWatcher {
       kvs = response.kvs;
       revision = BigInt(response.header.revision);
     } catch (error) {
-      if (this.stopped) return;
-      this.options.onError(toElectionError(error, 'read the election keys'));
-      this.scheduleResync();
+      if (this.#stopped) return;
+      this.#options.onError(toElectionError(error, 'read the election keys'));
+      this.#scheduleResync();
       return;
     }
-    if (this.stopped) return;
+    if (this.#stopped) return;
     const holderChanged = view.replace(kvs, revision);
-    this.memberListeners.emit({ type: 'snapshot', members: view.members() });
-    if (holderChanged) this.holderListeners.emit(view.holder);
-    this.options.onChange();
-    this.openWatch(revision + 1n);
+    this.#memberListeners.emit({ type: 'snapshot', members: view.members() });
+    if (holderChanged) this.#holderListeners.emit(view.holder);
+    this.#options.onChange();
+    this.#openWatch(revision + 1n);
   }
 }

@@ -1,9 +1,14 @@
-import { BackendUnavailableError, DuplicateMemberError, type JoinRequest, type Logger } from '@election/core';
+import {
+  BackendUnavailableError,
+  DuplicateMemberError,
+  type JoinRequest,
+  type Logger,
+} from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3, type IKeyValue } from 'etcd3';
-import { isLeaseGone, toElectionError, within } from './etcd-errors.js';
+import { isLeaseGone, toElectionError, within } from './errors.js';
 import { encodeMember, type KeyLayout, prefixRange } from './keys.js';
-import { SOURCE } from './options.js';
 import type { OwnLeases } from './own-leases.js';
+import { SOURCE } from './source.js';
 
 export interface JoinContext {
   readonly client: Etcd3;

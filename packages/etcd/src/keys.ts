@@ -1,5 +1,5 @@
-import type { Member } from '@election/core';
-import { validateMember } from '@election/core';
+import type { Member } from '@election/core/adapter';
+import { validateMember } from '@election/core/adapter';
 
 /**
  * The key layout, one election per `<prefix>/<election>/`:
@@ -12,6 +12,8 @@ export interface KeyLayout {
   readonly membersPrefix: string;
   readonly leaderKey: string;
   memberKey(id: string): string;
+  /** The member id a key names, or undefined for any other key. */
+  memberIdOf(key: string): string | undefined;
 }
 
 export function keyLayout(prefix: string, election: string): KeyLayout {
@@ -22,6 +24,11 @@ export function keyLayout(prefix: string, election: string): KeyLayout {
     membersPrefix,
     leaderKey: `${root}leader`,
     memberKey: (id) => `${membersPrefix}${id}`,
+    memberIdOf(key) {
+      if (!key.startsWith(membersPrefix)) return undefined;
+      const id = key.slice(membersPrefix.length);
+      return id.length > 0 && !id.includes('/') ? id : undefined;
+    },
   };
 }
 
@@ -101,11 +108,4 @@ export function encodeMember(member: Member): string {
     observer: member.observer ?? false,
     meta: member.meta ?? {},
   });
-}
-
-/** The member id a member key names, or undefined for any other key. */
-export function memberIdOf(layout: KeyLayout, key: string): string | undefined {
-  if (!key.startsWith(layout.membersPrefix)) return undefined;
-  const id = key.slice(layout.membersPrefix.length);
-  return id.length > 0 && !id.includes('/') ? id : undefined;
 }

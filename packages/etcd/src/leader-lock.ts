@@ -1,8 +1,8 @@
-import type { LeaderLock, LockHolder, Unsubscribe } from '@election/core';
+import type { LeaderLock, LockHolder, Unsubscribe } from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
 import type { ElectionView } from './election-view.js';
 import type { ElectionWatcher } from './election-watcher.js';
-import { toElectionError, within } from './etcd-errors.js';
+import { toElectionError, within } from './errors.js';
 import type { KeyLayout } from './keys.js';
 
 export interface EtcdLeaderLockOptions {
@@ -24,7 +24,11 @@ export interface EtcdLeaderLockOptions {
  * transaction that created it, which etcd only ever increases.
  */
 export class EtcdLeaderLock implements LeaderLock {
-  constructor(private readonly options: EtcdLeaderLockOptions) {}
+  readonly #options: EtcdLeaderLockOptions;
+
+  constructor(options: EtcdLeaderLockOptions) {
+    this.#options = options;
+  }
 
   /**
    * Creates the leader key if absent. A null answer is only given while the holder watch shows, or
@@ -34,17 +38,17 @@ export class EtcdLeaderLock implements LeaderLock {
    */
   async tryAcquire(): Promise<bigint | null> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const outcome = await this.attempt();
+      const outcome = await this.#attempt();
       if (outcome.kind === 'acquired') return outcome.token;
-      const { view } = this.options;
+      const { view } = this.#options;
       const seenGone = view.upToRevision >= outcome.token && view.holder?.token !== outcome.token;
       if (!seenGone) return null;
     }
     return null;
   }
 
-  private async attempt(): Promise<{ kind: 'acquired' | 'held'; token: bigint }> {
-    const { client, layout, memberId, leaseId, requestTimeoutMs, assertUsable } = this.options;
+  async #attempt(): Promise<{ kind: 'acquired' | 'held'; token: bigint }> {
+    const { client, layout, memberId, leaseId, requestTimeoutMs, assertUsable } = this.#options;
     assertUsable();
     const key = Buffer.from(layout.leaderKey);
     let response: Awaited<ReturnType<Etcd3['kv']['txn']>>;
@@ -73,7 +77,7 @@ export class EtcdLeaderLock implements LeaderLock {
   }
 
   async release(token: bigint): Promise<void> {
-    const { client, layout, memberId, leaseId, requestTimeoutMs } = this.options;
+    const { client, layout, memberId, leaseId, requestTimeoutMs } = this.#options;
     const key = Buffer.from(layout.leaderKey);
     try {
       // Guarded by value, lease and create revision: never delete a key that a later holder (or a
@@ -100,6 +104,6 @@ export class EtcdLeaderLock implements LeaderLock {
   }
 
   watchHolder(listener: (holder: LockHolder) => void): Unsubscribe {
-    return this.options.watcher.watchHolder(listener);
+    return this.#options.watcher.watchHolder(listener);
   }
 }

@@ -1,7 +1,6 @@
-import { type BackendCapabilities, ConfigurationError } from '@election/core';
+import { type BackendCapabilities, ConfigurationError } from '@election/core/adapter';
 import type { Etcd3 } from 'etcd3';
-
-export const SOURCE = '@election/etcd';
+import { SOURCE } from './source.js';
 
 /** TLS material for `https://` endpoints. PEM text or buffers. */
 export interface EtcdTlsOptions {

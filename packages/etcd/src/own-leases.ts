@@ -5,35 +5,35 @@
  * ours and abandoned lets the next join revoke them instead of reporting a duplicate of itself.
  */
 export class OwnLeases {
-  private readonly leases = new Map<string, 'active' | 'abandoned'>();
+  readonly #leases = new Map<string, 'active' | 'abandoned'>();
 
   /** Abandoned leases beyond this many are forgotten, oldest first (they expired long ago). */
-  private static readonly LIMIT = 1000;
+  static readonly #LIMIT = 1000;
 
   granted(leaseId: string): void {
-    this.leases.set(leaseId, 'active');
+    this.#leases.set(leaseId, 'active');
   }
 
   abandoned(leaseId: string): void {
-    if (!this.leases.has(leaseId)) return;
+    if (!this.#leases.has(leaseId)) return;
     // Re-inserting moves it to the end, so the oldest abandoned lease is dropped first.
-    this.leases.delete(leaseId);
-    this.leases.set(leaseId, 'abandoned');
-    for (const [id] of this.leases) {
-      if (this.leases.size <= OwnLeases.LIMIT) break;
-      if (this.leases.get(id) === 'abandoned') this.leases.delete(id);
+    this.#leases.delete(leaseId);
+    this.#leases.set(leaseId, 'abandoned');
+    for (const [id] of this.#leases) {
+      if (this.#leases.size <= OwnLeases.#LIMIT) break;
+      if (this.#leases.get(id) === 'abandoned') this.#leases.delete(id);
     }
   }
 
   gone(leaseId: string): void {
-    this.leases.delete(leaseId);
+    this.#leases.delete(leaseId);
   }
 
   isAbandoned(leaseId: string): boolean {
-    return this.leases.get(leaseId) === 'abandoned';
+    return this.#leases.get(leaseId) === 'abandoned';
   }
 
   listAbandoned(): string[] {
-    return [...this.leases].filter(([, state]) => state === 'abandoned').map(([id]) => id);
+    return [...this.#leases].filter(([, state]) => state === 'abandoned').map(([id]) => id);
   }
 }

@@ -1,23 +1,24 @@
 import {
   type Clock,
   LifecycleError,
+  Listeners,
   type Logger,
+  type MalformedReporter,
   type Member,
   type MembershipEvent,
   type MembershipSession,
+  type Renewer,
   SessionLostError,
   type Unsubscribe,
-} from '@election/core';
+} from '@election/core/adapter';
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { ElectionView } from './election-view.js';
 import { ElectionWatcher } from './election-watcher.js';
-import { isLeaseGone, within, withTimeout } from './etcd-errors.js';
+import { isLeaseGone, within, withTimeout } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import { EtcdLeaderLock } from './leader-lock.js';
-import { LeaseKeeper } from './lease-keeper.js';
-import { Listeners } from './listeners.js';
-import type { MalformedReporter } from './malformed-reporter.js';
-import { SOURCE } from './options.js';
+import { startRenewer } from './renewal.js';
+import { SOURCE } from './source.js';
 
 export interface EtcdSessionOptions {
   readonly client: Etcd3;
@@ -43,41 +44,33 @@ type SessionState = 'active' | 'lost' | 'left' | 'closed';
 /** One node's registration: its lease, its member key, the watch on the election, the lock. */
 export class EtcdSession implements MembershipSession {
   readonly lock: EtcdLeaderLock;
-  private state: SessionState = 'active';
-  private lostCause: Error | undefined;
-  private leaving: Promise<void> | undefined;
-  private readonly keeper: LeaseKeeper;
-  private readonly view: ElectionView;
-  private readonly watcher: ElectionWatcher;
-  private readonly lostListeners: Listeners<Error>;
-  private readonly errorListeners: Listeners<Error>;
+  #state: SessionState = 'active';
+  #lostCause: Error | undefined;
+  #leaving: Promise<void> | undefined;
+  #keeper: Renewer | undefined;
+  readonly #view: ElectionView;
+  readonly #watcher: ElectionWatcher;
+  readonly #lostListeners: Listeners<Error>;
+  readonly #errorListeners: Listeners<Error>;
 
-  constructor(private readonly options: EtcdSessionOptions) {
+  readonly #options: EtcdSessionOptions;
+
+  constructor(options: EtcdSessionOptions) {
+    this.#options = options;
     const { client, layout, clock, logger, requestTimeoutMs } = options;
-    this.lostListeners = new Listeners(logger, 'session lost');
-    this.errorListeners = new Listeners(logger, 'session error');
-    const reportError = (error: Error) => this.errorListeners.emit(error);
-    this.view = new ElectionView(layout, options.reporter, logger, reportError);
-    this.view.replace(options.initialKvs, options.revision);
-    this.watcher = new ElectionWatcher({
+    this.#lostListeners = new Listeners(logger, 'onLost', { once: true });
+    this.#errorListeners = new Listeners(logger, 'onError');
+    const reportError = (error: Error) => this.#errorListeners.emit(error);
+    this.#view = new ElectionView(layout, options.reporter, logger, reportError);
+    this.#view.replace(options.initialKvs, options.revision);
+    this.#watcher = new ElectionWatcher({
       client,
       layout,
-      view: this.view,
+      view: this.#view,
       clock,
       logger,
       requestTimeoutMs,
-      onChange: () => this.checkOwnRegistration(),
-      onError: reportError,
-    });
-    this.keeper = new LeaseKeeper({
-      client,
-      leaseId: options.leaseId,
-      ttlMs: options.ttlMs,
-      clock,
-      grantSentAt: options.grantSentAt,
-      requestTimeoutMs,
-      logger,
-      onLost: (cause) => this.lose(cause, true),
+      onChange: () => this.#checkOwnRegistration(),
       onError: reportError,
     });
     this.lock = new EtcdLeaderLock({
@@ -85,37 +78,45 @@ export class EtcdSession implements MembershipSession {
       layout,
       memberId: options.member.id,
       leaseId: options.leaseId,
-      watcher: this.watcher,
-      view: this.view,
+      watcher: this.#watcher,
+      view: this.#view,
       requestTimeoutMs,
-      assertUsable: () => this.assertActive(),
+      assertUsable: () => this.#assertActive(),
     });
   }
 
   start(): void {
-    this.keeper.start();
-    this.watcher.start(this.options.revision);
+    const options = this.#options;
+    this.#keeper = startRenewer({
+      client: options.client,
+      leaseId: options.leaseId,
+      ttlMs: options.ttlMs,
+      clock: options.clock,
+      grantSentAt: options.grantSentAt,
+      requestTimeoutMs: options.requestTimeoutMs,
+      logger: options.logger,
+      onLost: (cause) => this.#lose(cause, true),
+      onError: (error) => this.#errorListeners.emit(error),
+    });
+
+    this.#watcher.start(this.#options.revision);
   }
 
   deadline(): number {
-    return this.keeper.deadline();
+    return this.#keeper?.deadline() ?? this.#options.grantSentAt + this.#options.ttlMs;
   }
 
   watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
-    return this.watcher.watchMembers(listener);
+    return this.#watcher.watchMembers(listener);
   }
 
   onLost(listener: (cause: Error) => void): Unsubscribe {
-    if (this.lostCause !== undefined) {
-      const cause = this.lostCause;
-      queueMicrotask(() => listener(cause));
-      return () => {};
-    }
-    return this.lostListeners.add(listener);
+    // The kit's once-listeners: a late subscriber still hears a loss, once, on a microtask.
+    return this.#lostListeners.add(listener);
   }
 
   onError(listener: (error: Error) => void): Unsubscribe {
-    return this.errorListeners.add(listener);
+    return this.#errorListeners.add(listener);
   }
 
   /**
@@ -124,90 +125,89 @@ export class EtcdSession implements MembershipSession {
    * the release, the deregistration and the revocation in a single round trip.
    */
   leave(): Promise<void> {
-    this.leaving ??= this.revokeWithin(this.options.leaveTimeoutMs);
-    return this.leaving;
+    this.#leaving ??= this.#revokeWithin(this.#options.leaveTimeoutMs);
+    return this.#leaving;
   }
 
   close(): void {
-    if (this.state === 'closed' || this.state === 'left') return;
-    const wasLost = this.state === 'lost';
-    this.state = 'closed';
-    this.stopEverything();
-    if (!wasLost) this.options.onRetired(this.options.leaseId, false);
+    if (this.#state === 'closed' || this.#state === 'left') return;
+    const wasLost = this.#state === 'lost';
+    this.#state = 'closed';
+    this.#stopEverything();
+    if (!wasLost) this.#options.onRetired(this.#options.leaseId, false);
   }
 
-  private async revokeWithin(timeoutMs: number): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'left';
-    this.stopEverything();
-    const { client, leaseId, logger } = this.options;
+  async #revokeWithin(timeoutMs: number): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'left';
+    this.#stopEverything();
+    const { client, leaseId, logger } = this.#options;
     // Counted as abandoned until etcd confirms: a join racing this leave may then revoke it too.
-    this.options.onRetired(leaseId, false);
+    this.#options.onRetired(leaseId, false);
     try {
       await withTimeout(
         client.leaseClient.leaseRevoke({ ID: leaseId }, within(timeoutMs)),
         timeoutMs,
         'revoke the lease',
       );
-      this.options.onRetired(leaseId, true);
+      this.#options.onRetired(leaseId, true);
     } catch (error) {
       if (isLeaseGone(error)) {
-        this.options.onRetired(leaseId, true);
+        this.#options.onRetired(leaseId, true);
         return;
       }
       logger.warn({ err: error, leaseId }, 'could not revoke the lease on leave; it expires by its TTL');
     }
   }
 
-  private assertActive(): void {
-    if (this.state === 'lost') {
+  #assertActive(): void {
+    if (this.#state === 'lost') {
       throw new SessionLostError('This etcd session was lost; join again.', {
         source: SOURCE,
-        cause: this.lostCause,
+        cause: this.#lostCause,
       });
     }
-    if (this.state !== 'active') {
-      throw new LifecycleError(`This etcd session is ${this.state}; join again to take the lock.`, {
+    if (this.#state !== 'active') {
+      throw new LifecycleError(`This etcd session is ${this.#state}; join again to take the lock.`, {
         source: SOURCE,
       });
     }
   }
 
   /** Our member key must exist and stay bound to our lease; otherwise we are not registered. */
-  private checkOwnRegistration(): void {
-    if (this.state !== 'active') return;
-    const lease = this.view.leaseOf(this.options.member.id);
-    if (lease === this.options.leaseId) return;
+  #checkOwnRegistration(): void {
+    if (this.#state !== 'active') return;
+    const lease = this.#view.leaseOf(this.#options.member.id);
+    if (lease === this.#options.leaseId) return;
     const what = lease === undefined ? 'was deleted' : `is now bound to lease ${lease}`;
-    this.lose(
-      new SessionLostError(`The member key of "${this.options.member.id}" ${what}.`, { source: SOURCE }),
+    this.#lose(
+      new SessionLostError(`The member key of "${this.#options.member.id}" ${what}.`, { source: SOURCE }),
       false,
     );
     // The lease still lives and may hold the leader key: revoke it so the lock frees at once.
-    this.options.client.leaseClient
-      .leaseRevoke({ ID: this.options.leaseId }, within(this.options.requestTimeoutMs))
+    this.#options.client.leaseClient
+      .leaseRevoke({ ID: this.#options.leaseId }, within(this.#options.requestTimeoutMs))
       .then(
-        () => this.options.onRetired(this.options.leaseId, true),
+        () => this.#options.onRetired(this.#options.leaseId, true),
         (error: unknown) => {
-          this.options.onRetired(this.options.leaseId, isLeaseGone(error));
-          this.options.logger.debug({ err: error }, 'could not revoke the lease of a lost registration');
+          this.#options.onRetired(this.#options.leaseId, isLeaseGone(error));
+          this.#options.logger.debug({ err: error }, 'could not revoke the lease of a lost registration');
         },
       );
   }
 
-  private lose(cause: Error, leaseGone: boolean): void {
-    if (this.state !== 'active') return;
-    this.state = 'lost';
-    this.lostCause = cause;
-    this.stopEverything();
-    if (leaseGone) this.options.onRetired(this.options.leaseId, true);
-    this.options.logger.warn({ err: cause }, 'etcd registration lost');
-    this.lostListeners.emit(cause);
-    this.lostListeners.clear();
+  #lose(cause: Error, leaseGone: boolean): void {
+    if (this.#state !== 'active') return;
+    this.#state = 'lost';
+    this.#lostCause = cause;
+    this.#stopEverything();
+    if (leaseGone) this.#options.onRetired(this.#options.leaseId, true);
+    this.#options.logger.warn({ err: cause }, 'etcd registration lost');
+    this.#lostListeners.emit(cause);
   }
 
-  private stopEverything(): void {
-    this.keeper.stop();
-    this.watcher.stop();
+  #stopEverything(): void {
+    this.#keeper?.stop();
+    this.#watcher.stop();
   }
 }

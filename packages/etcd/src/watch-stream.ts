@@ -18,38 +18,43 @@ export interface WatchStreamHandlers {
  * breaker). Here closing half-closes the stream, which etcd ends cleanly.
  */
 export class WatchStream {
-  private stream: Awaited<ReturnType<Etcd3['watchClient']['watch']>> | undefined;
-  private done = false;
+  #stream: Awaited<ReturnType<Etcd3['watchClient']['watch']>> | undefined;
+  #done = false;
 
-  constructor(
-    private readonly client: Etcd3,
-    private readonly prefix: string,
-    private readonly startRevision: bigint,
-    private readonly handlers: WatchStreamHandlers,
-  ) {}
+  readonly #client: Etcd3;
+  readonly #prefix: string;
+  readonly #startRevision: bigint;
+  readonly #handlers: WatchStreamHandlers;
+
+  constructor(client: Etcd3, prefix: string, startRevision: bigint, handlers: WatchStreamHandlers) {
+    this.#client = client;
+    this.#prefix = prefix;
+    this.#startRevision = startRevision;
+    this.#handlers = handlers;
+  }
 
   async open(): Promise<void> {
     let stream: Awaited<ReturnType<Etcd3['watchClient']['watch']>>;
     try {
-      stream = await this.client.watchClient.watch();
+      stream = await this.#client.watchClient.watch();
     } catch (error) {
-      this.fail(castGrpcError(error instanceof Error ? error : new Error(String(error))));
+      this.#fail(castGrpcError(error instanceof Error ? error : new Error(String(error))));
       return;
     }
-    if (this.done) {
+    if (this.#done) {
       stream.end();
       return;
     }
-    this.stream = stream;
-    stream.on('data', (response: IWatchResponse) => this.onResponse(response));
-    stream.on('error', (error: Error) => this.fail(castGrpcError(error)));
-    stream.on('end', () => this.fail(new Error('etcd ended the watch stream')));
-    const { key, range_end } = prefixRange(this.prefix);
+    this.#stream = stream;
+    stream.on('data', (response: IWatchResponse) => this.#onResponse(response));
+    stream.on('error', (error: Error) => this.#fail(castGrpcError(error)));
+    stream.on('end', () => this.#fail(new Error('etcd ended the watch stream')));
+    const { key, range_end } = prefixRange(this.#prefix);
     const request: IWatchRequest = {
       create_request: {
         key,
         range_end,
-        start_revision: this.startRevision.toString(),
+        start_revision: this.#startRevision.toString(),
         progress_notify: true,
       },
     };
@@ -58,9 +63,9 @@ export class WatchStream {
 
   /** Stops listening and half-closes the stream. Idempotent. */
   close(): void {
-    this.done = true;
-    const stream = this.stream;
-    this.stream = undefined;
+    this.#done = true;
+    const stream = this.#stream;
+    this.#stream = undefined;
     try {
       stream?.end();
     } catch {
@@ -68,23 +73,23 @@ export class WatchStream {
     }
   }
 
-  private onResponse(response: IWatchResponse): void {
-    if (this.done) return;
+  #onResponse(response: IWatchResponse): void {
+    if (this.#done) return;
     if (response.canceled) {
       const compacted = response.compact_revision !== undefined && String(response.compact_revision) !== '0';
       const reason = compacted
         ? `its start revision was compacted (history now starts at ${response.compact_revision})`
         : response.cancel_reason || 'no reason given';
-      this.fail(new Error(`etcd cancelled the watch: ${reason}`));
+      this.#fail(new Error(`etcd cancelled the watch: ${reason}`));
       return;
     }
-    if (response.created) this.handlers.onCreated();
-    if (response.events.length > 0) this.handlers.onEvents(response.events);
+    if (response.created) this.#handlers.onCreated();
+    if (response.events.length > 0) this.#handlers.onEvents(response.events);
   }
 
-  private fail(error: Error): void {
-    if (this.done) return;
+  #fail(error: Error): void {
+    if (this.#done) return;
     this.close();
-    this.handlers.onFailure(error);
+    this.#handlers.onFailure(error);
   }
 }

@@ -1,7 +1,7 @@
 import { runContractSuite } from '@election/testing';
+import { type EtcdServer, startEtcd } from '@election/tools';
 import * as vitest from 'vitest';
 import { createEtcdMembership, type EtcdMembershipBackend } from '../src/index.js';
-import { type EtcdServer, startEtcd } from './support/etcd-server.js';
 import { uniquePrefix } from './support/session-helpers.js';
 
 let etcd: EtcdServer;

@@ -1,10 +1,10 @@
 import { DuplicateMemberError, type Elector } from '@election/core';
 import { assertStays, waitFor } from '@election/testing';
+import { type EtcdServer, startEtcd } from '@election/tools';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient } from './support/admin-client.js';
 import { TestCluster, TTL_MS } from './support/cluster.js';
-import { type EtcdServer, startEtcd } from './support/etcd-server.js';
 
 let etcd: EtcdServer;
 let admin: Etcd3;

@@ -1,10 +1,10 @@
 import { type LockHolder, MalformedEntryError, type MembershipSession } from '@election/core';
 import { waitFor } from '@election/testing';
+import { type EtcdServer, startEtcd } from '@election/tools';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEtcdMembership } from '../src/index.js';
 import { adminClient, leaseOfKey } from './support/admin-client.js';
-import { type EtcdServer, startEtcd } from './support/etcd-server.js';
 import { joinAs, recordingLogger, trackMembers, uniquePrefix } from './support/session-helpers.js';
 
 let etcd: EtcdServer;

@@ -1,8 +1,8 @@
 import { waitFor } from '@election/testing';
+import { type EtcdServer, startEtcd } from '@election/tools';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChildNode } from './support/child-node.js';
 import { TestCluster, TTL_MS } from './support/cluster.js';
-import { type EtcdServer, startEtcd } from './support/etcd-server.js';
 
 /** Real node processes, killed and frozen by signal; the other nodes run in this process. */
 let etcd: EtcdServer;

@@ -1,8 +1,8 @@
 import { ConfigurationError } from '@election/core';
 import { waitFor } from '@election/testing';
+import { type EtcdServer, startEtcd } from '@election/tools';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createEtcdMembership } from '../src/index.js';
-import { type EtcdServer, startEtcd } from './support/etcd-server.js';
 import { joinAs, recordingLogger, trackMembers } from './support/session-helpers.js';
 
 const servers = new Map<string, Promise<EtcdServer>>();

@@ -1,14 +1,13 @@
-import { type MembershipEvent, systemClock } from '@election/core';
+import { MalformedReporter, type MembershipEvent, silentLogger, systemClock } from '@election/core/adapter';
 import { waitFor } from '@election/testing';
+import { type EtcdServer, startEtcd } from '@election/tools';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ElectionView } from '../src/election-view.js';
 import { ElectionWatcher } from '../src/election-watcher.js';
 import { createEtcdMembership } from '../src/index.js';
 import { keyLayout } from '../src/keys.js';
-import { MalformedReporter } from '../src/malformed-reporter.js';
 import { adminClient } from './support/admin-client.js';
-import { type EtcdServer, startEtcd } from './support/etcd-server.js';
 import { joinAs, recordingLogger, trackMembers, uniquePrefix } from './support/session-helpers.js';
 
 let etcd: EtcdServer;
@@ -43,7 +42,7 @@ describe('watch resynchronisation', () => {
     await admin.kv.compact({ revision: latest, physical: true });
 
     const errors: Error[] = [];
-    const view = new ElectionView(layout, new MalformedReporter(), recordingLogger(), () => {});
+    const view = new ElectionView(layout, new MalformedReporter(silentLogger), recordingLogger(), () => {});
     const watcher = new ElectionWatcher({
       client: admin,
       layout,

@@ -7,35 +7,42 @@
  * (alive → dead) or `successThreshold` consecutive successes (dead → alive), so one lost probe does
  * not move leadership.
  */
-export interface LivenessTracker {
+export class LivenessTracker {
+  readonly #failureThreshold: number;
+  readonly #successThreshold: number;
+  #alive: boolean | null = null;
+  /** Consecutive results that disagree with the current state. */
+  #streak = 0;
+
+  constructor(failureThreshold: number, successThreshold: number) {
+    this.#failureThreshold = failureThreshold;
+    this.#successThreshold = successThreshold;
+  }
+
   /** null until the first probe result. */
-  readonly alive: boolean | null;
+  get alive(): boolean | null {
+    return this.#alive;
+  }
+
   /** Records one probe result; returns true when `alive` changed (including the first result). */
-  record(success: boolean): boolean;
+  record(success: boolean): boolean {
+    if (this.#alive === null) {
+      this.#alive = success;
+      return true;
+    }
+    if (success === this.#alive) {
+      this.#streak = 0;
+      return false;
+    }
+    this.#streak += 1;
+    if (this.#streak < (this.#alive ? this.#failureThreshold : this.#successThreshold)) return false;
+    this.#alive = success;
+    this.#streak = 0;
+    return true;
+  }
 }
 
+/** A tracker for one member (the function form the tests and the prober use). */
 export function createLivenessTracker(failureThreshold: number, successThreshold: number): LivenessTracker {
-  let alive: boolean | null = null;
-  // Consecutive results that disagree with the current state.
-  let streak = 0;
-  return {
-    get alive() {
-      return alive;
-    },
-    record(success) {
-      if (alive === null) {
-        alive = success;
-        return true;
-      }
-      if (success === alive) {
-        streak = 0;
-        return false;
-      }
-      streak += 1;
-      if (streak < (alive ? failureThreshold : successThreshold)) return false;
-      alive = success;
-      streak = 0;
-      return true;
-    },
-  };
+  return new LivenessTracker(failureThreshold, successThreshold);
 }

@@ -1,6 +1,5 @@
-import { ConfigurationError, type Member, validateMember } from '@election/core';
-
-export const SOURCE = '@election/static';
+import { ConfigurationError, type Member, validateMember } from '@election/core/adapter';
+import { SOURCE } from './source.js';
 
 /** One entry of the fixed member list. */
 export interface StaticMemberConfig extends Member {

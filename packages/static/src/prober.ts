@@ -1,6 +1,6 @@
-import type { Clock, Logger } from '@election/core';
+import type { Clock, Logger } from '@election/core/adapter';
 import { httpProbe, probeUrl } from './http-probe.js';
-import { createLivenessTracker } from './liveness.js';
+import { LivenessTracker } from './liveness.js';
 import type { ResolvedProbe, StaticMemberConfig } from './options.js';
 
 export interface ProberOptions {
@@ -63,48 +63,60 @@ export async function probeOnce(
  * member therefore never delays the others, and probes of one member never overlap.
  */
 export function startProber(options: ProberOptions): Prober {
-  const { probe, clock, logger } = options;
-  const stopper = new AbortController();
-  const alive = new Map<string, boolean>();
-  const firstResults = options.targets.map((member) => runLoop(member));
+  return new ProbeLoops(options);
+}
 
-  function runLoop(member: StaticMemberConfig): Promise<void> {
-    const tracker = createLivenessTracker(probe.failureThreshold, probe.successThreshold);
+class ProbeLoops implements Prober {
+  readonly ready: Promise<void>;
+  readonly #options: ProberOptions;
+  readonly #stopper = new AbortController();
+  readonly #alive = new Map<string, boolean>();
+
+  constructor(options: ProberOptions) {
+    this.#options = options;
+    const firstResults = options.targets.map((member) => this.#runLoop(member));
+    // Stopping also settles `ready`, so a join that is closed half-way never hangs.
+    this.ready = Promise.race([
+      Promise.all(firstResults).then(() => undefined),
+      new Promise<void>((resolve) =>
+        this.#stopper.signal.addEventListener('abort', () => resolve(), { once: true }),
+      ),
+    ]);
+  }
+
+  isAlive(id: string): boolean {
+    return this.#alive.get(id) === true;
+  }
+
+  stop(): void {
+    if (!this.#stopper.signal.aborted) this.#stopper.abort();
+  }
+
+  #runLoop(member: StaticMemberConfig): Promise<void> {
+    const { probe, clock, logger } = this.#options;
+    const signal = this.#stopper.signal;
+    const tracker = new LivenessTracker(probe.failureThreshold, probe.successThreshold);
     let markFirst: () => void = () => {};
     const first = new Promise<void>((resolve) => {
       markFirst = resolve;
     });
     const step = async (): Promise<void> => {
-      const success = await probeOnce(member, probe, clock, logger, stopper.signal);
-      if (stopper.signal.aborted) return;
+      const success = await probeOnce(member, probe, clock, logger, signal);
+      if (signal.aborted) return;
       if (tracker.record(success)) {
         const now = tracker.alive === true;
-        alive.set(member.id, now);
+        this.#alive.set(member.id, now);
         logger.debug({ member: member.id, alive: now }, 'static member liveness changed');
-        options.onChange(member, now);
+        this.#options.onChange(member, now);
       }
       markFirst();
       const cancel = clock.setTimer(() => {
-        stopper.signal.removeEventListener('abort', cancel);
+        signal.removeEventListener('abort', cancel);
         void step();
       }, probe.intervalMs);
-      stopper.signal.addEventListener('abort', cancel, { once: true });
+      signal.addEventListener('abort', cancel, { once: true });
     };
     void step();
     return first;
   }
-
-  return {
-    // Stopping also settles `ready`, so a join that is closed half-way never hangs.
-    ready: Promise.race([
-      Promise.all(firstResults).then(() => undefined),
-      new Promise<void>((resolve) =>
-        stopper.signal.addEventListener('abort', () => resolve(), { once: true }),
-      ),
-    ]),
-    isAlive: (id) => alive.get(id) === true,
-    stop() {
-      if (!stopper.signal.aborted) stopper.abort();
-    },
-  };
 }

@@ -1,11 +1,11 @@
-import type {
-  JoinRequest,
-  Logger,
-  Member,
-  MembershipEvent,
-  MembershipSession,
-  Unsubscribe,
-} from '@election/core';
+import {
+  type JoinRequest,
+  Listeners,
+  type Member,
+  type MembershipEvent,
+  type MembershipSession,
+  type Unsubscribe,
+} from '@election/core/adapter';
 import { type ResolvedOptions, type StaticMemberConfig, toMember } from './options.js';
 import { type Prober, startProber } from './prober.js';
 
@@ -15,83 +15,80 @@ import { type Prober, startProber } from './prober.js';
  */
 const NO_DEADLINE = Number.POSITIVE_INFINITY;
 
-function safeCall<T>(logger: Logger, listener: (value: T) => void, value: T): void {
-  try {
-    listener(value);
-  } catch (error) {
-    logger.error({ err: error }, 'a static membership listener threw');
-  }
-}
-
-export interface StaticSession extends MembershipSession {
+/** One joined node: itself (always alive to itself) plus the peers its probes find alive. */
+export class StaticSession implements MembershipSession {
   /** Resolves once the first probe of every peer has answered or timed out. */
   readonly ready: Promise<void>;
-}
+  readonly #view: Map<string, Member>;
+  readonly #watchers: Listeners<MembershipEvent>;
+  readonly #prober: Prober;
+  readonly #onClosed: () => void;
+  #closed = false;
 
-/** One joined node: itself (always alive to itself) plus the peers its probes find alive. */
-export function openSession(
-  options: ResolvedOptions,
-  self: StaticMemberConfig,
-  request: JoinRequest,
-  onClosed: () => void,
-): StaticSession {
-  const logger = request.logger;
-  const view = new Map<string, Member>([
-    [self.id, { ...toMember(self), meta: self.meta ?? request.member.meta }],
-  ]);
-  const watchers = new Set<(event: MembershipEvent) => void>();
-  let closed = false;
+  constructor(
+    options: ResolvedOptions,
+    self: StaticMemberConfig,
+    request: JoinRequest,
+    onClosed: () => void,
+  ) {
+    this.#onClosed = onClosed;
+    this.#view = new Map([[self.id, { ...toMember(self), meta: self.meta ?? request.member.meta }]]);
+    this.#watchers = new Listeners(request.logger, 'watchMembers');
+    this.#prober = startProber({
+      targets: options.members.filter((member) => member.id !== self.id),
+      probe: options.probe,
+      clock: request.clock,
+      logger: request.logger,
+      onChange: (member, alive) => this.#onProbe(member, alive),
+    });
+    this.ready = this.#prober.ready;
+  }
 
-  const emit = (event: MembershipEvent) => {
-    for (const watcher of [...watchers]) safeCall(logger, watcher, event);
-  };
+  deadline(): number {
+    return NO_DEADLINE;
+  }
 
-  const prober: Prober = startProber({
-    targets: options.members.filter((member) => member.id !== self.id),
-    probe: options.probe,
-    clock: request.clock,
-    logger,
-    onChange(member, alive) {
-      if (closed) return;
-      if (alive && !view.has(member.id)) {
-        const entry = toMember(member);
-        view.set(member.id, entry);
-        emit({ type: 'put', member: entry });
-      } else if (!alive && view.delete(member.id)) {
-        emit({ type: 'delete', id: member.id });
-      }
-    },
-  });
+  watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
+    if (this.#closed) return () => {};
+    // A snapshot first, to this listener alone; then every change, to every listener.
+    return this.#watchers.add(listener, { value: { type: 'snapshot', members: [...this.#view.values()] } });
+  }
 
-  const shutdown = () => {
-    if (closed) return;
-    closed = true;
-    prober.stop();
-    watchers.clear();
-    onClosed();
-  };
+  /** Never fires: see NO_DEADLINE. */
+  onLost(): Unsubscribe {
+    return () => {};
+  }
 
-  return {
-    ready: prober.ready,
-    deadline: () => NO_DEADLINE,
-    watchMembers(listener): Unsubscribe {
-      if (closed) return () => {};
-      watchers.add(listener);
-      safeCall(logger, listener, { type: 'snapshot', members: [...view.values()] });
-      return () => {
-        watchers.delete(listener);
-      };
-    },
-    // Never fires: see NO_DEADLINE.
-    onLost: () => () => {},
-    // Probe failures are liveness results, not errors; nothing else can go wrong without I/O of our own.
-    onError: () => () => {},
-    async leave() {
-      // Nothing to deregister: peers see this node go when its /healthz stops answering.
-      shutdown();
-    },
-    close() {
-      shutdown();
-    },
-  };
+  /** Probe failures are liveness results, not errors; nothing else can go wrong without I/O of our own. */
+  onError(): Unsubscribe {
+    return () => {};
+  }
+
+  /** Nothing to deregister: peers see this node go when its /healthz stops answering. */
+  async leave(): Promise<void> {
+    this.#shutdown();
+  }
+
+  close(): void {
+    this.#shutdown();
+  }
+
+  #onProbe(member: StaticMemberConfig, alive: boolean): void {
+    if (this.#closed) return;
+    if (alive && !this.#view.has(member.id)) {
+      const entry = toMember(member);
+      this.#view.set(member.id, entry);
+      this.#watchers.emit({ type: 'put', member: entry });
+    } else if (!alive && this.#view.delete(member.id)) {
+      this.#watchers.emit({ type: 'delete', id: member.id });
+    }
+  }
+
+  #shutdown(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#prober.stop();
+    this.#watchers.clear();
+    this.#onClosed();
+  }
 }

@@ -8,6 +8,19 @@ export {
   waitFor,
 } from './clock/wait-for.js';
 export { contractMemberIds, contractMembers } from './contract/members.js';
+export {
+  closeLeavesRegistrationTests,
+  leaveBoundedTests,
+  onLostOnceTests,
+  runSessionContract,
+  snapshotFirstTests,
+  watchHolderFirstTests,
+} from './contract/session/groups.js';
+export type {
+  SessionEnvironment,
+  SessionEnvironmentFactory,
+  SessionSuiteOptions,
+} from './contract/session/types.js';
 export { runContractSuite } from './contract/suite.js';
 export type {
   ContractCluster,

@@ -1,4 +1,4 @@
-import { DuplicateMemberError, silentLogger } from '@election/core';
+import { createElector, DuplicateMemberError, silentLogger } from '@election/core';
 import { describe, expect, it } from 'vitest';
 import { createManualClock, createMemoryCluster } from '../src/index.js';
 import { join, lostCauses, trackMembers } from './memory-helpers.js';
@@ -103,12 +103,17 @@ describe('memory backend: membership', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
-  it('refuses TTLs outside its capabilities, an aborted join, a foreign clock and a closed backend', async () => {
+  it('TTLs outside its capabilities are refused by core; it refuses an aborted join, a foreign clock and a closed backend', async () => {
     const { clock, cluster } = setup();
     const backend = cluster.backend();
-    await expect(join(backend, clock, { id: 'a' }, 500)).rejects.toThrow(/ttlMs 500 is outside/);
+    // The TTL is core's to check against the capabilities, once for every backend.
+    expect(() => createElector({ id: 'a', membership: backend, clock, ttlMs: 500 })).toThrow(
+      /ttlMs 500 is outside/,
+    );
     const whole = createMemoryCluster({ clock, capabilities: { wholeSecondTtl: true } });
-    await expect(join(whole.backend(), clock, { id: 'a' }, 1500)).rejects.toThrow(/whole number of seconds/);
+    expect(() => createElector({ id: 'a', membership: whole.backend(), clock, ttlMs: 1500 })).toThrow(
+      /not a whole number of seconds/,
+    );
     await expect(join(backend, createManualClock(), { id: 'a' })).rejects.toThrow(/different clocks/);
     const aborted = new AbortController();
     aborted.abort(new Error('gave up'));

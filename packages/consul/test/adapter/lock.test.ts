@@ -19,8 +19,10 @@ describe('leader lock (against the Consul simulator)', () => {
     expect(token).toBe(BigInt(fx.sim.state.kv.get(fx.leaderKey)?.modifyIndex ?? -1));
     expect(await a.lock?.tryAcquire()).toBe(token);
     expect(await b.lock?.tryAcquire()).toBeNull();
-    await b.lock?.release();
+    // node-b names node-a's token: this session does not hold it, so nothing is deleted.
+    await b.lock?.release(token ?? 0n);
     expect(fx.sim.state.kv.get(fx.leaderKey)?.session).toBeDefined();
+    expect(fx.sim.requests.some((r) => r.method === 'DELETE')).toBe(false);
   });
 
   it('tokens keep growing when the leader key is deleted and re-created', async () => {
@@ -28,13 +30,45 @@ describe('leader lock (against the Consul simulator)', () => {
     const a = await fx.join(fx.backend(), joinRequest('node-a'));
     const b = await fx.join(fx.backend(), joinRequest('node-b'));
     const first = (await a.lock?.tryAcquire()) ?? 0n;
-    await a.lock?.release();
+    await a.lock?.release(first);
     await fx.admin.kv.del(fx.leaderKey);
     const second = (await b.lock?.tryAcquire()) ?? 0n;
     expect(second).toBeGreaterThan(first);
     await fx.admin.kv.del(fx.leaderKey); // deleted under the holder: a new holding, a new token
     const third = (await b.lock?.tryAcquire()) ?? 0n;
     expect(third).toBeGreaterThan(second);
+  });
+
+  it('a stale release (an earlier holding of the same session) cannot delete a newer holding', async () => {
+    fx = await createAdapterFixture();
+    const a = await fx.join(fx.backend(), joinRequest('node-a'));
+    const first = (await a.lock?.tryAcquire()) ?? 0n;
+    await a.lock?.release(first);
+    expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
+    const second = (await a.lock?.tryAcquire()) ?? 0n;
+    expect(second).toBeGreaterThan(first);
+    // The first release again, as if its request had timed out and reached Consul only now.
+    await a.lock?.release(first);
+    expect(fx.sim.state.kv.get(fx.leaderKey)?.modifyIndex).toBe(Number(second));
+    expect(await a.lock?.tryAcquire()).toBe(second);
+    const stale = fx.sim.requests.filter((r) => r.method === 'DELETE').at(-1);
+    expect(stale?.query.get('cas')).toBe(first.toString());
+    // Its own token does release it.
+    await a.lock?.release(second);
+    expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
+  });
+
+  it('release(token) also frees a holding the lock never answered for (core learns its token from the holder watch)', async () => {
+    fx = await createAdapterFixture();
+    const a = await fx.join(fx.backend(), joinRequest('node-a'));
+    const sessionA = fx.sim.state.allSessions()[0]?.id ?? '';
+    // An acquisition whose answer was lost: the key is held by node-a's session all the same.
+    expect(await fx.admin.kv.set({ key: fx.leaderKey, value: '{"id":"node-a"}', acquire: sessionA })).toBe(
+      true,
+    );
+    const orphan = BigInt(fx.sim.state.kv.get(fx.leaderKey)?.modifyIndex ?? -1);
+    await a.lock.release(orphan);
+    expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
   });
 
   it('watchHolder: the current holder first, then every change, with the same token the holder got', async () => {
@@ -48,7 +82,7 @@ describe('leader lock (against the Consul simulator)', () => {
     const token = await a.lock?.tryAcquire();
     await waitFor(() => seen.length === 2, { timeoutMs: 2_000, message: 'node-a as holder' });
     expect(seen[1]).toEqual({ id: 'node-a', token });
-    await a.lock?.release();
+    await a.lock?.release(token ?? 0n);
     await waitFor(() => seen.length === 3, { timeoutMs: 2_000, message: 'no holder' });
     expect(seen[2]).toBeNull();
   });

@@ -38,7 +38,7 @@ describe('a joined session (against the Consul simulator)', () => {
     session.onError((error) => errors.push(error));
     await fx.sim.stop();
     await clock.advance(5_000);
-    await waitFor(() => errors.some((e) => /renewing the session/.test(e.message)), {
+    await waitFor(() => errors.some((e) => /renew the session/.test(e.message)), {
       timeoutMs: 2_000,
       message: 'the failed renewal to be reported',
     });
@@ -166,7 +166,7 @@ describe('a joined session (against the Consul simulator)', () => {
       message: 'a logged failure',
     });
     await expect(session.leave()).rejects.toThrow(/could not leave cleanly/);
-    expect(logger.text()).toContain('renewing the session');
+    expect(logger.text()).toContain('renew the session');
     expect(logger.text()).not.toContain('tok-very-secret');
   });
 

@@ -102,6 +102,8 @@ describe('Consul simulator: KV', () => {
     expect((await call(sim, 'DELETE', '/v1/kv/d/b?cas=0')).text).toBe('false');
     expect((await call(sim, 'DELETE', `/v1/kv/d/b?cas=${(b?.ModifyIndex ?? 0) + 1}`)).text).toBe('false');
     expect((await call(sim, 'DELETE', `/v1/kv/d/b?cas=${b?.ModifyIndex}`)).text).toBe('true');
+    // Already gone: Consul's kvsDeleteCASTxn answers true (nothing left to delete).
+    expect((await call(sim, 'DELETE', `/v1/kv/d/b?cas=${b?.ModifyIndex}`)).text).toBe('true');
     await put('d/c/deeper', '4');
     expect((await call(sim, 'DELETE', '/v1/kv/d/?recurse')).text).toBe('true');
     expect((await call(sim, 'GET', '/v1/kv/d/?recurse')).status).toBe(404);

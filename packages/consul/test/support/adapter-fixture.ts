@@ -1,6 +1,8 @@
 import type { JoinRequest, MembershipBackend, MembershipSession } from '@election/core';
 import Consul from 'consul';
 import { type ConsulMembershipOptions, createConsulMembership } from '../../src/index.js';
+import { encodeKeySegment } from '../../src/keys.js';
+import type { ConsulSession } from '../../src/session.js';
 import {
   type ConsulSimulator,
   type ConsulSimulatorOptions,
@@ -17,7 +19,8 @@ export interface AdapterFixture {
   readonly memberKey: (id: string) => string;
   readonly leaderKey: string;
   backend(extra?: ConsulMembershipOptions): MembershipBackend;
-  join(backend: MembershipBackend, request: JoinRequest): Promise<MembershipSession>;
+  /** The adapter's own session type, so tests reach `lock.release(token)` whatever core's contract says. */
+  join(backend: MembershipBackend, request: JoinRequest): Promise<ConsulSession>;
   cleanup(): Promise<void>;
 }
 
@@ -36,7 +39,7 @@ export async function createAdapterFixture(options: ConsulSimulatorOptions = {})
     sim,
     election,
     admin,
-    memberKey: (id) => `election/${election}/members/${id}`,
+    memberKey: (id) => `election/${election}/members/${encodeKeySegment(id)}`,
     leaderKey: `election/${election}/leader`,
     backend(extra = {}) {
       const backend = createConsulMembership({ host: sim.host, port: sim.port, election, ...extra });
@@ -44,7 +47,7 @@ export async function createAdapterFixture(options: ConsulSimulatorOptions = {})
       return backend;
     },
     async join(backend, request) {
-      const session = await backend.join(request);
+      const session = (await backend.join(request)) as ConsulSession;
       sessions.push(session);
       return session;
     },

@@ -19,6 +19,15 @@ export interface ConsulSimulatorOptions extends SimulatorStateOptions {
   readonly aclToken?: string;
   /** The simulated datacenter; `?dc=` naming another one fails like Consul. Default `dc1`. */
   readonly datacenter?: string;
+  /** Datacenters federated with this one (`?dc=` may name them; sessions there still fail). */
+  readonly datacenters?: readonly string[];
+  /** The agent the adapter talks to: `client` (default, the usual local agent) or `server`. */
+  readonly agentMode?: 'client' | 'server';
+  /**
+   * Validate key names as a current Consul agent does (only `a-zA-Z0-9,-_./`, no "..", no
+   * "suspicious" extensions; 400 otherwise). Default false, the lenient Consul of old.
+   */
+  readonly strictKeys?: boolean;
   /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
@@ -46,6 +55,10 @@ export interface ConsulSimulator {
   /** Listens again on the same port; session timers restart with a full TTL, as on a new leader. */
   start(): Promise<void>;
   restart(): Promise<void>;
+  /** A raft election starts: 500 "No cluster leader" on every request; sessions survive, untimed. */
+  loseLeader(): void;
+  /** A new leader takes office: requests succeed again and every session gets a full TTL afresh. */
+  electLeader(): void;
   /** stop(), for good. */
   close(): Promise<void>;
 }
@@ -63,10 +76,18 @@ function listen(server: Server, port: number): Promise<number> {
 export async function startConsulSimulator(options: ConsulSimulatorOptions = {}): Promise<ConsulSimulator> {
   const state = new SimulatorState(options);
   const requests: SimulatedRequest[] = [];
-  const faults: SimulatorFaults = { answerBlockingAtOnce: false, zeroIndex: false };
+  const faults: SimulatorFaults = {
+    answerBlockingAtOnce: false,
+    zeroIndex: false,
+    noLeader: false,
+    rateLimited: false,
+  };
   const handler = createHandler(state, {
     aclToken: options.aclToken,
     datacenter: options.datacenter ?? 'dc1',
+    datacenters: options.datacenters ?? [],
+    agentMode: options.agentMode ?? 'client',
+    strictKeys: options.strictKeys ?? false,
     random: options.random ?? Math.random,
     faults,
     onRequest: (method, path, query) => requests.push({ method, path, query }),
@@ -110,6 +131,16 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
     async restart() {
       await stop();
       await start();
+    },
+    loseLeader() {
+      if (faults.noLeader) return;
+      faults.noLeader = true;
+      state.pauseTimers();
+    },
+    electLeader() {
+      if (!faults.noLeader) return;
+      faults.noLeader = false;
+      if (server) state.resumeTimers();
     },
     close: stop,
   };

@@ -1,6 +1,7 @@
 import { createElector, type Elector, type ElectorEvent, type MembershipBackend } from '@election/core';
 import { waitFor } from '@election/testing';
 import { createConsulMembership } from '../../src/index.js';
+import { encodeKeySegment } from '../../src/keys.js';
 import { type ConsulTarget, uniqueElection } from './consul-target.js';
 
 interface Node {
@@ -80,7 +81,7 @@ export class ElectorCluster {
   /** The Consul session that holds `id`'s member key right now. */
   async sessionOf(id: string): Promise<string> {
     const prefix = this.target.membershipOptions().prefix ?? 'election';
-    const key = `${prefix}/${this.election}/members/${id}`;
+    const key = `${prefix}/${this.election}/members/${encodeKeySegment(id)}`;
     const entry = (await this.target.admin.kv.get(key)) as { Session?: string } | undefined;
     if (!entry?.Session) throw new Error(`no session holds ${id}'s member key`);
     return entry.Session;

@@ -12,6 +12,12 @@ export interface FaultCase {
   run(c: ElectorCluster): Promise<void>;
 }
 
+function simulatorOf(c: ElectorCluster, why: string) {
+  const sim = c.target.simulator;
+  if (!sim) throw new Error(`this case needs the simulator (${why})`);
+  return sim;
+}
+
 const demotionReasons = (c: ElectorCluster, id: string) =>
   c.eventsOf(c.byId(id)).flatMap((e) => (e.type === 'demoted' ? [e.reason] : []));
 
@@ -99,12 +105,72 @@ export const faultCases: readonly FaultCase[] = [
     },
   },
   {
+    title:
+      'a Consul leader election (500 "No cluster leader", then 429s): sessions survive and nobody hears onLost; the leader demotes at its local deadline, leads again after, and a crash then still fails over within 2×TTL + 1 s',
+    timeoutMs: 60_000,
+    needsSimulator: true,
+    async run(c) {
+      const sim = simulatorOf(c, 'it injects the leaderless period');
+      const [a, b] = [await c.start('node-a'), await c.start('node-b')];
+      await c.waitForLeader('node-a', 5_000);
+      const sessions = sim.state.allSessions().map((s) => s.id);
+      const from = performance.now();
+      sim.loseLeader();
+      // No renewal is acknowledged from here on, so node-a's lease deadline stops moving; it must
+      // stop leading by then (the deadline already carries core's safety margin), not before.
+      const deadline = a.state.leaseDeadline ?? 0;
+      await waitFor(() => !a.state.isLeader, {
+        timeoutMs: TTL_MS + 2_000,
+        stepMs: 5,
+        message: 'node-a to demote at its local deadline',
+        describe: () => c.describe(),
+      });
+      const demotedAt = performance.timeOrigin + performance.now();
+      expect(demotedAt).toBeLessThanOrEqual(deadline + 250);
+      expect(performance.now() - from).toBeGreaterThan(1_000);
+      // isLeader turns false by the clock alone; the demoted event follows when core's timer fires.
+      await waitFor(() => demotionReasons(c, 'node-a').length > 0, {
+        timeoutMs: 1_000,
+        stepMs: 5,
+        message: "node-a's demoted event",
+      });
+      expect(demotionReasons(c, 'node-a')).toEqual(['deadline']);
+      // The sessions are still there: Consul's servers keep them (timers stopped) while leaderless.
+      expect(sim.state.allSessions().map((s) => s.id)).toEqual(sessions);
+      // A new leader, rate-limited for a moment (429), then healthy.
+      sim.faults.rateLimited = true;
+      sim.electLeader();
+      await assertStays(() => !a.state.isLeader && !b.state.isLeader, {
+        durationMs: 1_000,
+        stepMs: 20,
+        message: 'nobody leads while every request answers 429',
+      });
+      sim.faults.rateLimited = false;
+      await c.waitForLeader('node-a', 10_000);
+      for (const id of ['node-a', 'node-b']) expect(demotionReasons(c, id)).not.toContain('session-lost');
+      // Crash failover is still bounded afterwards.
+      const before = a.state.term ?? 0n;
+      const crashAt = performance.now();
+      await c.stop(a, false);
+      const bound = 2 * TTL_MS + 1_000;
+      await c.waitForLeader('node-b', bound);
+      const took = performance.now() - crashAt;
+      reportFigure(
+        c.target,
+        'leaderless Consul, then holder crash → new leader',
+        took,
+        `≤ ${bound / 1000} s`,
+      );
+      expect(took).toBeLessThanOrEqual(bound);
+      expect(b.state.term).toBeGreaterThan(before);
+    },
+  },
+  {
     title: 'server restart with state kept: the leader keeps its term, and later changes are still seen',
     needsSimulator: true,
     timeoutMs: 30_000,
     async run(c) {
-      const sim = c.target.simulator;
-      if (!sim) throw new Error('this case needs the simulator (it stops and restarts the server)');
+      const sim = simulatorOf(c, 'it stops and restarts the server');
       const b = await c.start('node-b');
       const other = await c.start('node-c');
       await c.waitForLeader('node-b', 5_000);

@@ -1,5 +1,5 @@
+import type { EtcdServer } from '@election/tools';
 import { Etcd3 } from 'etcd3';
-import type { EtcdServer } from './etcd-server.js';
 
 /**
  * A plain etcd3 client for tests to poke at etcd behind the adapter's back: write garbage keys,

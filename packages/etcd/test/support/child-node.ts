@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@election/testing';
+import { type ScriptProcess, spawnScript } from '@election/tools';
 
 const script = fileURLToPath(new URL('./elector-process.ts', import.meta.url));
 const tsconfig = fileURLToPath(new URL('./tsconfig.child.json', import.meta.url));
@@ -21,12 +20,11 @@ export interface ChildRecord {
 /** An elector in its own node process (run through tsx from source), observed through its stdout. */
 export class ChildNode {
   readonly records: ChildRecord[] = [];
-  private readonly child: ChildProcess;
-  private stderr = '';
-  private readonly exited: Promise<void>;
+  readonly #process: ScriptProcess;
 
   constructor(options: { endpoints: readonly string[]; prefix: string; id: string; ttlMs: number }) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', script], {
+    this.#process = spawnScript({
+      script,
       cwd: repoRoot,
       env: {
         ...process.env,
@@ -36,23 +34,12 @@ export class ChildNode {
         NODE_ID: options.id,
         TTL_MS: String(options.ttlMs),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      try {
-        this.records.push(JSON.parse(line) as ChildRecord);
-      } catch {
-        this.stderr += `(stdout) ${line}\n`;
-      }
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
+      onJson: (record) => this.records.push(record as unknown as ChildRecord),
     });
   }
 
   get pid(): number {
-    return this.child.pid ?? -1;
+    return this.#process.pid;
   }
 
   last(type: string): ChildRecord | undefined {
@@ -63,21 +50,17 @@ export class ChildNode {
     await waitFor(() => this.last(type) !== undefined, {
       timeoutMs,
       message: `child ${this.pid} to report "${type}"`,
-      describe: () => `records=${JSON.stringify(this.records)} stderr=${this.stderr}`,
+      describe: () => `records=${JSON.stringify(this.records)} stderr=${this.#process.stderrTail()}`,
     });
     return this.last(type)!;
   }
 
   signal(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
+    this.#process.signal(signal);
   }
 
   /** Kills the process (SIGKILL) if it still runs and waits for it to be gone. */
-  async dispose(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGCONT');
-      this.child.kill('SIGKILL');
-    }
-    await this.exited;
+  dispose(): Promise<void> {
+    return this.#process.dispose();
   }
 }

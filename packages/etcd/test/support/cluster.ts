@@ -1,11 +1,11 @@
 import { createElector, type Elector, type ElectorOptions } from '@election/core';
 import { waitFor } from '@election/testing';
+import type { EtcdServer } from '@election/tools';
 import {
   createEtcdMembership,
   type EtcdMembershipBackend,
   type EtcdMembershipOptions,
 } from '../../src/index.js';
-import type { EtcdServer } from './etcd-server.js';
 import { LeadershipMonitor } from './leadership-monitor.js';
 import { uniquePrefix } from './session-helpers.js';
 

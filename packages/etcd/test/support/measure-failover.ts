@@ -11,8 +11,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createElector, type Elector } from '@election/core';
 import { waitFor } from '@election/testing';
+import { startEtcd } from '@election/tools';
 import { createEtcdMembership, type EtcdMembershipBackend } from '../../src/index.js';
-import { startEtcd } from './etcd-server.js';
 import { uniquePrefix } from './session-helpers.js';
 
 export interface FailoverFigures {

@@ -32,16 +32,18 @@ interface Node {
 export class Harness {
   readonly confirmed: boolean;
   readonly monitor: SafetyMonitor;
-  private readonly nodes: Node[] = [];
-  private readonly backends: MembershipBackend[] = [];
-  private readonly sessions: MembershipSession[] = [];
+  readonly #nodes: Node[] = [];
+  readonly #backends: MembershipBackend[] = [];
+  readonly #sessions: MembershipSession[] = [];
 
-  constructor(
-    private readonly cluster: ContractCluster,
-    readonly options: ContractSuiteOptions & { readonly settleMs: number },
-  ) {
+  readonly #cluster: ContractCluster;
+  readonly options: ContractSuiteOptions & { readonly settleMs: number };
+
+  constructor(cluster: ContractCluster, options: ContractSuiteOptions & { readonly settleMs: number }) {
+    this.#cluster = cluster;
+    this.options = options;
     this.confirmed = options.lock;
-    this.monitor = new SafetyMonitor(this.confirmed, () => this.nodes.map((node) => node.elector));
+    this.monitor = new SafetyMonitor(this.confirmed, () => this.#nodes.map((node) => node.elector));
   }
 
   /** Clock time in ms: fake with a manual clock, else real. */
@@ -51,14 +53,14 @@ export class Harness {
 
   /** Creates and starts an elector for a contract member; resolves once it has joined. */
   async start(id: string, startOptions: StartOptions = {}): Promise<Elector> {
-    const node = this.create(id, startOptions);
+    const node = this.#create(id, startOptions);
     await this.settle(node.elector.start(), `${id} to finish start()`);
     return node.elector;
   }
 
   /** Starts an elector that must fail to start; resolves with the rejection. */
   async startFailing(id: string, startOptions: StartOptions = {}): Promise<unknown> {
-    const node = this.create(id, startOptions);
+    const node = this.#create(id, startOptions);
     node.running = false;
     const outcome = this.settle(node.elector.start(), `${id}'s start() to settle`).then(
       () => undefined,
@@ -71,8 +73,8 @@ export class Harness {
 
   /** Joins a contract member straight through the backend, without an elector (for lock-level cases). */
   async join(id: string): Promise<MembershipSession> {
-    const membership = this.cluster.createBackend({ id });
-    this.backends.push(membership);
+    const membership = this.#cluster.createBackend({ id });
+    this.#backends.push(membership);
     const session = await this.settle(
       membership.join({
         member: contractMember(id),
@@ -83,24 +85,24 @@ export class Harness {
       }),
       `${id} to join the backend`,
     );
-    this.sessions.push(session);
+    this.#sessions.push(session);
     return session;
   }
 
   async stop(elector: Elector, resign: boolean): Promise<void> {
-    const node = this.nodes.find((candidate) => candidate.elector === elector);
+    const node = this.#nodes.find((candidate) => candidate.elector === elector);
     if (node) node.running = false;
     await this.settle(elector.stop({ resign }), `${elector.id} to finish stop({ resign: ${resign} })`);
-    this.sample(`after ${elector.id} stopped`);
+    this.#sample(`after ${elector.id} stopped`);
   }
 
   /** Electors started and not stopped by the test. */
   running(): Elector[] {
-    return this.nodes.filter((node) => node.running).map((node) => node.elector);
+    return this.#nodes.filter((node) => node.running).map((node) => node.elector);
   }
 
   eventsOf(elector: Elector): readonly ElectorEvent[] {
-    return this.nodes.find((node) => node.elector === elector)?.events ?? [];
+    return this.#nodes.find((node) => node.elector === elector)?.events ?? [];
   }
 
   /** Waits until every running elector agrees that `leaderId` leads (null: nobody). */
@@ -117,7 +119,7 @@ export class Harness {
   async until(predicate: () => boolean, message: string, timeoutMs = this.options.timeoutMs): Promise<void> {
     await waitFor(
       () => {
-        this.sample(`while waiting for ${message}`);
+        this.#sample(`while waiting for ${message}`);
         this.monitor.check();
         return predicate();
       },
@@ -129,7 +131,7 @@ export class Harness {
   async stays(predicate: () => boolean, message: string, durationMs = this.options.settleMs): Promise<void> {
     await assertStays(
       () => {
-        this.sample(`while checking that ${message}`);
+        this.#sample(`while checking that ${message}`);
         this.monitor.check();
         return predicate();
       },
@@ -157,31 +159,31 @@ export class Harness {
   /** Stops every elector (resigning), closes every backend, tears the cluster down; throws the first failure. */
   async cleanup(): Promise<void> {
     const failures: unknown[] = [];
-    for (const node of this.nodes) {
+    for (const node of this.#nodes) {
       node.running = false;
       await this.settle(node.elector.stop({ resign: true }), `${node.elector.id} to stop in cleanup`).catch(
         (error: unknown) => failures.push(error),
       );
     }
-    for (const session of this.sessions) {
+    for (const session of this.#sessions) {
       await this.settle(session.leave(), 'a session to leave in cleanup').catch((error: unknown) =>
         failures.push(error),
       );
     }
-    for (const backend of this.backends)
+    for (const backend of this.#backends)
       await backend.close().catch((error: unknown) => failures.push(error));
-    await this.cluster.teardown().catch((error: unknown) => failures.push(error));
+    await this.#cluster.teardown().catch((error: unknown) => failures.push(error));
     if (failures.length > 0) throw failures[0];
   }
 
-  private sample(where: string): void {
+  #sample(where: string): void {
     this.monitor.sample(where);
   }
 
-  private create(id: string, startOptions: StartOptions): Node {
+  #create(id: string, startOptions: StartOptions): Node {
     const member = contractMember(id);
-    const membership = this.cluster.createBackend({ id });
-    this.backends.push(membership);
+    const membership = this.#cluster.createBackend({ id });
+    this.#backends.push(membership);
     const elector = createElector({
       id,
       membership,
@@ -196,9 +198,9 @@ export class Harness {
     elector.subscribe((event) => {
       node.events.push(event);
       if (event.type === 'elected') this.monitor.recordElected(id, event.term);
-      this.sample(`after ${id} emitted "${event.type}"`);
+      this.#sample(`after ${id} emitted "${event.type}"`);
     });
-    this.nodes.push(node);
+    this.#nodes.push(node);
     return node;
   }
 }

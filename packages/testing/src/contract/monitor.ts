@@ -12,52 +12,55 @@ export interface Election {
  * violation is remembered and thrown at the next check, so the test fails with what was seen.
  */
 export class SafetyMonitor {
-  private violation: string | undefined;
-  private sampling = false;
-  private readonly elections: Election[] = [];
+  #violation: string | undefined;
+  #sampling = false;
+  readonly #elections: Election[] = [];
 
-  constructor(
-    private readonly confirmed: boolean,
-    private readonly electors: () => readonly Elector[],
-  ) {}
+  readonly #confirmed: boolean;
+  readonly #electors: () => readonly Elector[];
+
+  constructor(confirmed: boolean, electors: () => readonly Elector[]) {
+    this.#confirmed = confirmed;
+    this.#electors = electors;
+  }
 
   /** Every `elected` event in the order they happened, across electors. */
   get elected(): readonly Election[] {
-    return this.elections;
+    return this.#elections;
   }
 
   recordElected(id: string, term: bigint | null): void {
-    const previous = this.elections.at(-1);
-    this.elections.push({ id, term });
-    if (!this.confirmed) return;
-    if (term === null) this.fail(`${id} was elected in confirmed mode without a term (fencing token)`);
+    const previous = this.#elections.at(-1);
+    this.#elections.push({ id, term });
+    if (!this.#confirmed) return;
+    if (term === null) this.#fail(`${id} was elected in confirmed mode without a term (fencing token)`);
     else if (previous?.term != null && term <= previous.term) {
-      this.fail(
+      this.#fail(
         `terms must strictly increase: ${id} was elected with term ${term} after ${previous.id} had term ${previous.term}`,
       );
     }
   }
 
   sample(where: string): void {
-    if (!this.confirmed || this.sampling) return;
+    if (!this.#confirmed || this.#sampling) return;
     // Reading state can emit events (a deadline demotion), which would sample again.
-    this.sampling = true;
+    this.#sampling = true;
     try {
-      const leaders = this.electors().filter((elector) => elector.state.isLeader);
+      const leaders = this.#electors().filter((elector) => elector.state.isLeader);
       if (leaders.length > 1) {
-        this.fail(`two leaders at once (${leaders.map((e) => e.id).join(', ')}) ${where}`);
+        this.#fail(`two leaders at once (${leaders.map((e) => e.id).join(', ')}) ${where}`);
       }
     } finally {
-      this.sampling = false;
+      this.#sampling = false;
     }
   }
 
   /** Throws the first violation seen so far. */
   check(): void {
-    if (this.violation !== undefined) throw new Error(`Safety violated: ${this.violation}`);
+    if (this.#violation !== undefined) throw new Error(`Safety violated: ${this.#violation}`);
   }
 
-  private fail(message: string): void {
-    this.violation ??= message;
+  #fail(message: string): void {
+    this.#violation ??= message;
   }
 }

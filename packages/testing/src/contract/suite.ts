@@ -5,6 +5,7 @@ import { rankingCases } from './cases/ranking.js';
 import { registrationCases } from './cases/registration.js';
 import { safetyCases } from './cases/safety.js';
 import { Harness } from './harness.js';
+import { registerCases } from './register.js';
 import type { ContractClusterFactory, ContractSuiteOptions, ContractTestApi } from './types.js';
 
 export const contractCases: readonly ContractCase[] = [
@@ -44,32 +45,16 @@ export function runContractSuite(
     options.testTimeoutMs ??
     (options.clock ? 60_000 : 6 * (options.ttlMs + options.timeoutMs) + 3 * settleMs + 10_000);
   const mode = options.lock ? 'confirmed' : 'view';
-  let current: Harness | undefined;
-
-  api.describe(
+  registerCases(
+    api,
     `@election contract: ${options.name} (${mode} mode${options.clock ? ', fake time' : ''})`,
-    () => {
-      api.afterEach(async () => {
-        const harness = current;
-        current = undefined;
-        await harness?.cleanup();
-      });
-
-      for (const contractCase of contractCases) {
-        if (contractCase.needsLock && !options.lock) {
-          api.it.skip?.(`${contractCase.title} [skipped: the backend has no leader lock]`, async () => {});
-          continue;
-        }
-        api.it(
-          contractCase.title,
-          async () => {
-            const harness = new Harness(await createCluster(), resolved);
-            current = harness;
-            await contractCase.run(harness);
-          },
-          testTimeoutMs,
-        );
-      }
+    contractCases,
+    {
+      skipReason: (entry) =>
+        entry.needsLock && !options.lock ? 'the backend has no leader lock' : undefined,
+      create: async () => new Harness(await createCluster(), resolved),
+      run: (entry, harness) => entry.run(harness),
+      timeoutMs: testTimeoutMs,
     },
   );
 }

@@ -7,7 +7,7 @@ import {
   LifecycleError,
   type MembershipBackend,
   type MembershipSession,
-} from '@election/core';
+} from '@election/core/adapter';
 import { SOURCE } from '../source.js';
 import type { Network } from './network.js';
 import type { MemoryServer } from './server.js';
@@ -22,37 +22,22 @@ export interface BackendContext {
   readonly untrack: (session: MemorySession) => void;
 }
 
-function checkTtl(ttlMs: number, capabilities: BackendCapabilities): void {
-  const { minTtlMs, maxTtlMs, wholeSecondTtl } = capabilities;
-  if (!Number.isFinite(ttlMs) || ttlMs < minTtlMs || ttlMs > maxTtlMs) {
-    throw new ConfigurationError(
-      `ttlMs ${ttlMs} is outside what the memory backend accepts (${minTtlMs}..${maxTtlMs} ms).`,
-      { source: SOURCE },
-    );
-  }
-  if (wholeSecondTtl && ttlMs % 1000 !== 0) {
-    throw new ConfigurationError(
-      `ttlMs ${ttlMs} must be a whole number of seconds for this memory backend.`,
-      {
-        source: SOURCE,
-      },
-    );
-  }
-}
-
 /** One node's handle on the shared in-memory server (what an etcd client is to an etcd cluster). */
 export class MemoryBackend implements MembershipBackend {
   readonly name = 'memory';
   readonly capabilities: BackendCapabilities;
-  private closed = false;
-  private readonly sessions = new Set<MemorySession>();
+  #closed = false;
+  readonly #sessions = new Set<MemorySession>();
 
-  constructor(private readonly context: BackendContext) {
+  readonly #context: BackendContext;
+
+  constructor(context: BackendContext) {
+    this.#context = context;
     this.capabilities = context.capabilities;
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    if (this.closed) {
+    if (this.#closed) {
       throw new LifecycleError(
         'join() on a closed memory backend; create a new one with cluster.backend().',
         {
@@ -61,7 +46,7 @@ export class MemoryBackend implements MembershipBackend {
       );
     }
     request.signal.throwIfAborted();
-    if (request.clock !== this.context.clock) {
+    if (request.clock !== this.#context.clock) {
       // Deadlines from one clock compared against another would be meaningless (and fake time would
       // never reach the server's lease timers), so refuse instead of electing nonsense.
       throw new ConfigurationError(
@@ -70,19 +55,19 @@ export class MemoryBackend implements MembershipBackend {
         { source: SOURCE },
       );
     }
-    checkTtl(request.ttlMs, this.capabilities);
-    const { server, network } = this.context;
+    // core has checked request.ttlMs against this.capabilities; no second check here.
+    const { server, network } = this.#context;
     const session = new MemorySession({
       server,
       network,
-      clock: this.context.clock,
+      clock: this.#context.clock,
       logger: request.logger,
       member: request.member,
       ttlMs: request.ttlMs,
       withLock: this.capabilities.lock,
       onClosed: (closed) => {
-        this.sessions.delete(closed);
-        this.context.untrack(closed);
+        this.#sessions.delete(closed);
+        this.#context.untrack(closed);
       },
     });
     if (!session.reachable()) throw session.unreachableError('join()');
@@ -96,14 +81,14 @@ export class MemoryBackend implements MembershipBackend {
       );
     }
     session.attach(leaseId);
-    this.sessions.add(session);
-    this.context.track(session);
+    this.#sessions.add(session);
+    this.#context.track(session);
     return session.reply(session);
   }
 
   /** Closes every session this backend opened (they stop renewing and expire by TTL). Idempotent. */
   async close(): Promise<void> {
-    this.closed = true;
-    for (const session of [...this.sessions]) session.close();
+    this.#closed = true;
+    for (const session of [...this.#sessions]) session.close();
   }
 }

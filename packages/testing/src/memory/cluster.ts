@@ -7,7 +7,7 @@ import {
   type Member,
   type MembershipBackend,
   systemClock,
-} from '@election/core';
+} from '@election/core/adapter';
 import { SOURCE } from '../source.js';
 import { MemoryBackend } from './backend.js';
 import { type DelayOptions, Network } from './network.js';
@@ -70,70 +70,99 @@ export const DEFAULT_MEMORY_CAPABILITIES: BackendCapabilities = Object.freeze({
 });
 
 export function createMemoryCluster(options: MemoryClusterOptions = {}): MemoryCluster {
-  const clock = options.clock ?? systemClock;
-  const capabilities: BackendCapabilities = Object.freeze({
-    ...DEFAULT_MEMORY_CAPABILITIES,
-    ...options.capabilities,
-  });
-  const server = new MemoryServer(clock);
-  const network = new Network(options.random ?? Math.random);
-  const sessions = new Set<MemorySession>();
-  const backends = new Set<MemoryBackend>();
-  const sessionsOf = (id: string) => [...sessions].filter((session) => session.memberId === id);
+  return new InMemoryCluster(options);
+}
 
-  return {
-    capabilities,
-    backend() {
-      const backend = new MemoryBackend({
-        server,
-        network,
-        clock,
-        capabilities,
-        track: (session) => sessions.add(session),
-        untrack: (session) => sessions.delete(session),
+class InMemoryCluster implements MemoryCluster {
+  readonly capabilities: BackendCapabilities;
+  readonly #clock: Clock;
+  readonly #server: MemoryServer;
+  readonly #network: Network;
+  readonly #sessions = new Set<MemorySession>();
+  readonly #backends = new Set<MemoryBackend>();
+
+  constructor(options: MemoryClusterOptions) {
+    this.#clock = options.clock ?? systemClock;
+    this.capabilities = Object.freeze({ ...DEFAULT_MEMORY_CAPABILITIES, ...options.capabilities });
+    this.#server = new MemoryServer(this.#clock);
+    this.#network = new Network(options.random ?? Math.random);
+  }
+
+  backend(): MembershipBackend {
+    const backend = new MemoryBackend({
+      server: this.#server,
+      network: this.#network,
+      clock: this.#clock,
+      capabilities: this.capabilities,
+      track: (session) => this.#sessions.add(session),
+      untrack: (session) => this.#sessions.delete(session),
+    });
+    this.#backends.add(backend);
+    return backend;
+  }
+
+  expire(id: string): void {
+    const leaseId = this.#server.leaseOf(id);
+    if (leaseId === undefined) {
+      throw new LifecycleError(`expire("${id}"): no live lease is registered for that id.`, {
+        source: SOURCE,
       });
-      backends.add(backend);
-      return backend;
-    },
-    expire(id) {
-      const leaseId = server.leaseOf(id);
-      if (leaseId === undefined) {
-        throw new LifecycleError(`expire("${id}"): no live lease is registered for that id.`, {
-          source: SOURCE,
-        });
-      }
-      server.expire(leaseId);
-    },
-    partition: (id) => network.partition(id),
-    heal(id) {
-      if (!network.heal(id)) return;
-      for (const session of sessionsOf(id)) session.healed();
-    },
-    delay(ms, delayOptions) {
-      if (!Number.isFinite(ms) || ms < 0) {
-        throw new ConfigurationError(`delay(ms): ms must be a finite number >= 0, got ${ms}.`, {
-          source: SOURCE,
-        });
-      }
-      network.setDelay(ms, delayOptions);
-    },
-    latency(ms, latencyOptions) {
-      if (!Number.isFinite(ms) || ms < 0) {
-        throw new ConfigurationError(`latency(ms): ms must be a finite number >= 0, got ${ms}.`, {
-          source: SOURCE,
-        });
-      }
-      network.setLatency(ms, latencyOptions);
-    },
-    members: () => server.members(),
-    lockHolder: () => server.holder(),
-    fencedTokens: () => server.lockGrants().map((grant) => grant.token),
-    lockHistory: () => server.lockGrants(),
-    revision: () => server.revision(),
-    liveLeases: () => server.liveLeases(),
-    dispose() {
-      for (const backend of backends) void backend.close();
-      server.dispose();
-    },
-  };
+    }
+    this.#server.expire(leaseId);
+  }
+
+  partition(id: string): void {
+    this.#network.partition(id);
+  }
+
+  heal(id: string): void {
+    if (!this.#network.heal(id)) return;
+    for (const session of this.#sessions) if (session.memberId === id) session.healed();
+  }
+
+  delay(ms: number, delayOptions?: DelayOptions): void {
+    this.#network.setDelay(checkMs('delay', ms), delayOptions);
+  }
+
+  latency(ms: number, latencyOptions?: DelayOptions): void {
+    this.#network.setLatency(checkMs('latency', ms), latencyOptions);
+  }
+
+  members(): Member[] {
+    return this.#server.members();
+  }
+
+  lockHolder(): LockHolder {
+    return this.#server.holder();
+  }
+
+  fencedTokens(): bigint[] {
+    return this.#server.lockGrants().map((grant) => grant.token);
+  }
+
+  lockHistory(): readonly LockGrant[] {
+    return this.#server.lockGrants();
+  }
+
+  revision(): bigint {
+    return this.#server.revision();
+  }
+
+  liveLeases(): number {
+    return this.#server.liveLeases();
+  }
+
+  dispose(): void {
+    for (const backend of this.#backends) void backend.close();
+    this.#server.dispose();
+  }
+}
+
+function checkMs(what: string, ms: number): number {
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new ConfigurationError(`${what}(ms): ms must be a finite number >= 0, got ${ms}.`, {
+      source: SOURCE,
+    });
+  }
+  return ms;
 }

@@ -1,29 +1,32 @@
-import type { LeaderLock, LockHolder, Unsubscribe } from '@election/core';
+import type { LeaderLock, LockHolder, Unsubscribe } from '@election/core/adapter';
 import type { MemoryServer } from './server.js';
 import type { MemorySession } from './session.js';
 
 /** The leader lock as one session sees it: bound to that session's lease, gone when the lease goes. */
 export class MemoryLock implements LeaderLock {
-  constructor(
-    private readonly session: MemorySession,
-    private readonly server: MemoryServer,
-  ) {}
+  readonly #session: MemorySession;
+  readonly #server: MemoryServer;
+
+  constructor(session: MemorySession, server: MemoryServer) {
+    this.#session = session;
+    this.#server = server;
+  }
 
   async tryAcquire(): Promise<bigint | null> {
-    this.session.assertCanCall('lock.tryAcquire()');
+    this.#session.assertCanCall('lock.tryAcquire()');
     // The server decides now; the answer may spend time in flight (cluster.latency()).
-    return this.session.reply(this.server.acquire(this.session.lease));
+    return this.#session.reply(this.#server.acquire(this.#session.lease));
   }
 
   async release(token: bigint): Promise<void> {
     // Releasing is clean-up: on a closed or expired session there is nothing this session holds.
-    if (this.session.isClosed() || !this.server.hasLease(this.session.lease)) return;
-    if (!this.session.reachable()) throw this.session.unreachableError('lock.release()');
-    this.server.release(this.session.lease, token);
-    await this.session.reply(undefined);
+    if (this.#session.isClosed() || !this.#server.hasLease(this.#session.lease)) return;
+    if (!this.#session.reachable()) throw this.#session.unreachableError('lock.release()');
+    this.#server.release(this.#session.lease, token);
+    await this.#session.reply(undefined);
   }
 
   watchHolder(listener: (holder: LockHolder) => void): Unsubscribe {
-    return this.session.watchHolder(listener);
+    return this.#session.watchHolder(listener);
   }
 }

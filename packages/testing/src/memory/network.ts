@@ -17,56 +17,60 @@ interface DelaySetting {
 
 /** One kind of lateness (watch deliveries, call answers): a default plus per-node settings. */
 class Lateness {
-  private fallback: DelaySetting = { ms: 0, jitter: false };
-  private readonly perNode = new Map<string, DelaySetting>();
+  #fallback: DelaySetting = { ms: 0, jitter: false };
+  readonly #perNode = new Map<string, DelaySetting>();
 
   set(ms: number, options: DelayOptions): void {
     const setting = { ms, jitter: options.jitter ?? false };
-    if (options.node === undefined) this.fallback = setting;
-    else this.perNode.set(options.node, setting);
+    if (options.node === undefined) this.#fallback = setting;
+    else this.#perNode.set(options.node, setting);
   }
 
   draw(node: string, random: () => number): number {
-    const setting = this.perNode.get(node) ?? this.fallback;
+    const setting = this.#perNode.get(node) ?? this.#fallback;
     return setting.jitter ? random() * setting.ms : setting.ms;
   }
 }
 
 export class Network {
-  private readonly cutOff = new Set<string>();
-  private readonly delivery = new Lateness();
-  private readonly replies = new Lateness();
+  readonly #cutOff = new Set<string>();
+  readonly #delivery = new Lateness();
+  readonly #replies = new Lateness();
 
-  constructor(private readonly random: () => number) {}
+  readonly #random: () => number;
+
+  constructor(random: () => number) {
+    this.#random = random;
+  }
 
   reachable(node: string): boolean {
-    return !this.cutOff.has(node);
+    return !this.#cutOff.has(node);
   }
 
   partition(node: string): void {
-    this.cutOff.add(node);
+    this.#cutOff.add(node);
   }
 
   /** Returns whether the node was cut off. */
   heal(node: string): boolean {
-    return this.cutOff.delete(node);
+    return this.#cutOff.delete(node);
   }
 
   setDelay(ms: number, options: DelayOptions = {}): void {
-    this.delivery.set(ms, options);
+    this.#delivery.set(ms, options);
   }
 
   setLatency(ms: number, options: DelayOptions = {}): void {
-    this.replies.set(ms, options);
+    this.#replies.set(ms, options);
   }
 
   /** How long the next event to `node` spends in flight, in clock ms. */
   deliveryDelay(node: string): number {
-    return this.delivery.draw(node, this.random);
+    return this.#delivery.draw(node, this.#random);
   }
 
   /** How long the answer to `node`'s next call spends in flight, in clock ms. */
   replyDelay(node: string): number {
-    return this.replies.draw(node, this.random);
+    return this.#replies.draw(node, this.#random);
   }
 }

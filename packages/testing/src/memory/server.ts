@@ -1,5 +1,5 @@
-import type { Clock, LockHolder, Member, MembershipEvent, Unsubscribe } from '@election/core';
-import { compareIds } from '@election/core';
+import type { Clock, LockHolder, Member, MembershipEvent, Unsubscribe } from '@election/core/adapter';
+import { compareIds } from '@election/core/adapter';
 import type { Watch } from './watch.js';
 
 /** One acquisition of the leader lock, kept for assertions about fencing. */
@@ -31,157 +31,161 @@ interface Holding {
  * strictly greater than every token before it. Reachability is the caller's concern (see Network).
  */
 export class MemoryServer {
-  private revisionCounter = 1n;
-  private nextLeaseId = 1;
-  private readonly leases = new Map<number, Lease>();
-  private readonly keys = new Map<string, { readonly member: Member; readonly leaseId: number }>();
-  private holding: Holding | null = null;
-  private readonly grants: LockGrant[] = [];
-  private readonly memberWatches = new Set<Watch<MembershipEvent>>();
-  private readonly holderWatches = new Set<Watch<LockHolder>>();
+  #revisionCounter = 1n;
+  #nextLeaseId = 1;
+  readonly #leases = new Map<number, Lease>();
+  readonly #keys = new Map<string, { readonly member: Member; readonly leaseId: number }>();
+  #holding: Holding | null = null;
+  readonly #grants: LockGrant[] = [];
+  readonly #memberWatches = new Set<Watch<MembershipEvent>>();
+  readonly #holderWatches = new Set<Watch<LockHolder>>();
 
-  constructor(private readonly clock: Clock) {}
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
 
   /** Grants a lease and puts the member key under it, or returns null when a live lease holds the id. */
   register(member: Member, ttlMs: number, onExpired: () => void): number | null {
-    if (this.keys.has(member.id)) return null;
-    const leaseId = this.nextLeaseId++;
+    if (this.#keys.has(member.id)) return null;
+    const leaseId = this.#nextLeaseId++;
     const lease: Lease = { memberId: member.id, ttlMs, cancelExpiry: () => {}, onExpired };
-    this.leases.set(leaseId, lease);
-    this.armExpiry(leaseId, lease);
+    this.#leases.set(leaseId, lease);
+    this.#armExpiry(leaseId, lease);
     const stored = Object.freeze({
       ...member,
       ...(member.meta ? { meta: Object.freeze({ ...member.meta }) } : {}),
     });
-    this.keys.set(member.id, { member: stored, leaseId });
-    this.bump();
-    for (const watch of this.memberWatches) watch.push({ type: 'put', member: stored });
+    this.#keys.set(member.id, { member: stored, leaseId });
+    this.#bump();
+    for (const watch of this.#memberWatches) watch.push({ type: 'put', member: stored });
     return leaseId;
   }
 
   hasLease(leaseId: number): boolean {
-    return this.leases.has(leaseId);
+    return this.#leases.has(leaseId);
   }
 
   /** The live lease registered for a member id, if any. */
   leaseOf(memberId: string): number | undefined {
-    return this.keys.get(memberId)?.leaseId;
+    return this.#keys.get(memberId)?.leaseId;
   }
 
   /** Restarts the lease's TTL from now; false when the lease is already gone. */
   keepAlive(leaseId: number): boolean {
-    const lease = this.leases.get(leaseId);
+    const lease = this.#leases.get(leaseId);
     if (lease === undefined) return false;
-    this.armExpiry(leaseId, lease);
+    this.#armExpiry(leaseId, lease);
     return true;
   }
 
   /** Deletes the lease on request (graceful leave): its key and lock go, its session is not told. */
   revoke(leaseId: number): void {
-    this.drop(leaseId);
+    this.#drop(leaseId);
   }
 
   /** The lease runs out (TTL, or a test's expire()): its key and lock go, and its session hears of it. */
   expire(leaseId: number): void {
-    const lease = this.drop(leaseId);
+    const lease = this.#drop(leaseId);
     lease?.onExpired();
   }
 
   /** The lock's token for this lease: a fresh one when free, the current one when already held, else null. */
   acquire(leaseId: number): bigint | null {
-    const lease = this.leases.get(leaseId);
+    const lease = this.#leases.get(leaseId);
     if (lease === undefined) return null;
-    if (this.holding !== null) return this.holding.leaseId === leaseId ? this.holding.token : null;
-    const token = this.bump();
-    this.holding = { id: lease.memberId, leaseId, token };
-    this.grants.push({ id: lease.memberId, token, at: this.clock.now() });
-    this.announceHolder();
+    if (this.#holding !== null) return this.#holding.leaseId === leaseId ? this.#holding.token : null;
+    const token = this.#bump();
+    this.#holding = { id: lease.memberId, leaseId, token };
+    this.#grants.push({ id: lease.memberId, token, at: this.#clock.now() });
+    this.#announceHolder();
     return token;
   }
 
   /** Frees the lock if `leaseId` holds it (and, when given, with this token: a stale release is a no-op). */
   release(leaseId: number, token?: bigint): void {
-    if (this.holding?.leaseId !== leaseId) return;
-    if (token !== undefined && this.holding.token !== token) return;
-    this.holding = null;
-    this.bump();
-    this.announceHolder();
+    if (this.#holding?.leaseId !== leaseId) return;
+    if (token !== undefined && this.#holding.token !== token) return;
+    this.#holding = null;
+    this.#bump();
+    this.#announceHolder();
   }
 
   watchMembers(watch: Watch<MembershipEvent>): Unsubscribe {
-    this.memberWatches.add(watch);
+    this.#memberWatches.add(watch);
     watch.start();
     return () => {
-      this.memberWatches.delete(watch);
+      this.#memberWatches.delete(watch);
       watch.close();
     };
   }
 
   watchHolder(watch: Watch<LockHolder>): Unsubscribe {
-    this.holderWatches.add(watch);
+    this.#holderWatches.add(watch);
     watch.start();
     return () => {
-      this.holderWatches.delete(watch);
+      this.#holderWatches.delete(watch);
       watch.close();
     };
   }
 
   /** Live members, ordered by id (UTF-8 order) so that assertions are stable. */
   members(): Member[] {
-    return [...this.keys.values()].map((entry) => entry.member).sort((a, b) => compareIds(a.id, b.id));
+    return [...this.#keys.values()].map((entry) => entry.member).sort((a, b) => compareIds(a.id, b.id));
   }
 
   holder(): LockHolder {
-    return this.holding === null ? null : { id: this.holding.id, token: this.holding.token };
+    return this.#holding === null ? null : { id: this.#holding.id, token: this.#holding.token };
   }
 
   lockGrants(): readonly LockGrant[] {
-    return [...this.grants];
+    return [...this.#grants];
   }
 
   revision(): bigint {
-    return this.revisionCounter;
+    return this.#revisionCounter;
   }
 
   liveLeases(): number {
-    return this.leases.size;
+    return this.#leases.size;
   }
 
   /** Cancels every expiry timer; the server is unusable afterwards. */
   dispose(): void {
-    for (const lease of this.leases.values()) lease.cancelExpiry();
-    this.leases.clear();
-    for (const watch of [...this.memberWatches, ...this.holderWatches]) watch.close();
-    this.memberWatches.clear();
-    this.holderWatches.clear();
+    for (const lease of this.#leases.values()) lease.cancelExpiry();
+    this.#leases.clear();
+    for (const watch of [...this.#memberWatches, ...this.#holderWatches]) watch.close();
+    this.#memberWatches.clear();
+    this.#holderWatches.clear();
   }
 
-  private armExpiry(leaseId: number, lease: Lease): void {
+  #armExpiry(leaseId: number, lease: Lease): void {
     lease.cancelExpiry();
-    lease.cancelExpiry = this.clock.setTimer(() => this.expire(leaseId), lease.ttlMs);
+    lease.cancelExpiry = this.#clock.setTimer(() => this.expire(leaseId), lease.ttlMs);
   }
 
-  private drop(leaseId: number): Lease | undefined {
-    const lease = this.leases.get(leaseId);
+  #drop(leaseId: number): Lease | undefined {
+    const lease = this.#leases.get(leaseId);
     if (lease === undefined) return undefined;
     lease.cancelExpiry();
-    this.leases.delete(leaseId);
+    this.#leases.delete(leaseId);
     this.release(leaseId);
-    if (this.keys.get(lease.memberId)?.leaseId === leaseId) {
-      this.keys.delete(lease.memberId);
-      this.bump();
-      for (const watch of this.memberWatches) watch.push({ type: 'delete', id: lease.memberId });
+    if (this.#keys.get(lease.memberId)?.leaseId === leaseId) {
+      this.#keys.delete(lease.memberId);
+      this.#bump();
+      for (const watch of this.#memberWatches) watch.push({ type: 'delete', id: lease.memberId });
     }
     return lease;
   }
 
-  private bump(): bigint {
-    this.revisionCounter += 1n;
-    return this.revisionCounter;
+  #bump(): bigint {
+    this.#revisionCounter += 1n;
+    return this.#revisionCounter;
   }
 
-  private announceHolder(): void {
+  #announceHolder(): void {
     const holder = this.holder();
-    for (const watch of this.holderWatches) watch.push(holder);
+    for (const watch of this.#holderWatches) watch.push(holder);
   }
 }

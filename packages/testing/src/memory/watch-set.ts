@@ -1,19 +1,23 @@
-import type { Clock, Unsubscribe } from '@election/core';
+import type { Clock, Unsubscribe } from '@election/core/adapter';
 import type { Network } from './network.js';
 import { Watch } from './watch.js';
 
+export interface WatchSetOptions {
+  readonly clock: Clock;
+  readonly network: Network;
+  readonly node: string;
+  readonly onListenerError: (error: unknown) => void;
+}
+
 /** The open watches of one session: opened together, resynchronised together, closed together. */
 export class WatchSet {
-  private readonly open = new Map<Unsubscribe, Watch<unknown>>();
+  readonly #open = new Map<Unsubscribe, Watch<unknown>>();
 
-  constructor(
-    private readonly options: {
-      readonly clock: Clock;
-      readonly network: Network;
-      readonly node: string;
-      readonly onListenerError: (error: unknown) => void;
-    },
-  ) {}
+  readonly #options: WatchSetOptions;
+
+  constructor(options: WatchSetOptions) {
+    this.#options = options;
+  }
 
   /** `register` hands the watch to the server (which starts it); `current` is its resync event. */
   add<E>(
@@ -21,21 +25,21 @@ export class WatchSet {
     register: (watch: Watch<E>) => Unsubscribe,
     current: () => E,
   ): Unsubscribe {
-    const watch = new Watch<E>({ ...this.options, listener, current });
+    const watch = new Watch<E>({ ...this.#options, listener, current });
     const unregister = register(watch);
     const unsubscribe = () => {
       unregister();
-      this.open.delete(unsubscribe);
+      this.#open.delete(unsubscribe);
     };
-    this.open.set(unsubscribe, watch as Watch<unknown>);
+    this.#open.set(unsubscribe, watch as Watch<unknown>);
     return unsubscribe;
   }
 
   resyncAll(): void {
-    for (const watch of this.open.values()) watch.resync();
+    for (const watch of this.#open.values()) watch.resync();
   }
 
   closeAll(): void {
-    for (const unsubscribe of [...this.open.keys()]) unsubscribe();
+    for (const unsubscribe of [...this.#open.keys()]) unsubscribe();
   }
 }

@@ -1,4 +1,4 @@
-import type { Clock, Unsubscribe } from '@election/core';
+import type { Clock, Unsubscribe } from '@election/core/adapter';
 import type { Network } from './network.js';
 
 export interface WatchOptions<E> {
@@ -26,12 +26,16 @@ interface InFlight<E> {
  * inside the call that caused them, as with a real server.
  */
 export class Watch<E> {
-  private readonly inFlight: InFlight<E>[] = [];
-  private latestDue = Number.NEGATIVE_INFINITY;
-  private scheduled: Unsubscribe | undefined;
-  private closed = false;
+  readonly #inFlight: InFlight<E>[] = [];
+  #latestDue = Number.NEGATIVE_INFINITY;
+  #scheduled: Unsubscribe | undefined;
+  #closed = false;
 
-  constructor(private readonly options: WatchOptions<E>) {}
+  readonly #options: WatchOptions<E>;
+
+  constructor(options: WatchOptions<E>) {
+    this.#options = options;
+  }
 
   /** Opens the stream with the current state. */
   start(): this {
@@ -40,60 +44,60 @@ export class Watch<E> {
   }
 
   push(event: E): void {
-    if (this.closed || !this.options.network.reachable(this.options.node)) return;
-    const { clock, network, node } = this.options;
+    if (this.#closed || !this.#options.network.reachable(this.#options.node)) return;
+    const { clock, network, node } = this.#options;
     // A later event never overtakes an earlier one, whatever delay each was given.
-    const due = Math.max(clock.now() + network.deliveryDelay(node), this.latestDue);
-    this.latestDue = due;
-    this.inFlight.push({ event, due });
-    this.schedule();
+    const due = Math.max(clock.now() + network.deliveryDelay(node), this.#latestDue);
+    this.#latestDue = due;
+    this.#inFlight.push({ event, due });
+    this.#schedule();
   }
 
   resync(): void {
-    this.push(this.options.current());
+    this.push(this.#options.current());
   }
 
   close(): void {
-    this.closed = true;
-    this.inFlight.length = 0;
-    this.scheduled?.();
-    this.scheduled = undefined;
+    this.#closed = true;
+    this.#inFlight.length = 0;
+    this.#scheduled?.();
+    this.#scheduled = undefined;
   }
 
-  private schedule(): void {
-    const head = this.inFlight[0];
-    if (this.scheduled !== undefined || head === undefined) return;
-    const wait = head.due - this.options.clock.now();
+  #schedule(): void {
+    const head = this.#inFlight[0];
+    if (this.#scheduled !== undefined || head === undefined) return;
+    const wait = head.due - this.#options.clock.now();
     if (wait > 0) {
-      this.scheduled = this.options.clock.setTimer(() => this.deliverDue(), wait);
+      this.#scheduled = this.#options.clock.setTimer(() => this.#deliverDue(), wait);
       return;
     }
     let cancelled = false;
-    this.scheduled = () => {
+    this.#scheduled = () => {
       cancelled = true;
     };
     queueMicrotask(() => {
-      if (!cancelled) this.deliverDue();
+      if (!cancelled) this.#deliverDue();
     });
   }
 
-  private deliverDue(): void {
-    this.scheduled = undefined;
-    const { clock, network, node, listener } = this.options;
+  #deliverDue(): void {
+    this.#scheduled = undefined;
+    const { clock, network, node, listener } = this.#options;
     for (
-      let head = this.inFlight[0];
+      let head = this.#inFlight[0];
       head !== undefined && head.due <= clock.now();
-      head = this.inFlight[0]
+      head = this.#inFlight[0]
     ) {
-      this.inFlight.shift();
-      if (this.closed) return;
+      this.#inFlight.shift();
+      if (this.#closed) return;
       if (!network.reachable(node)) continue;
       try {
         listener(head.event);
       } catch (error) {
-        this.options.onListenerError(error);
+        this.#options.onListenerError(error);
       }
     }
-    this.schedule();
+    this.#schedule();
   }
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimulatorHttpError } from './simulator-error.js';
+import { validateKeyStrictly } from './simulator-key-rules.js';
 import { deleteKv, getKv, putKv } from './simulator-kv-routes.js';
 import { type BlockingContext, type SimulatorFaults, sendError, sendJson } from './simulator-respond.js';
 import { routeSession } from './simulator-session-routes.js';
@@ -9,6 +10,12 @@ export interface HttpOptions {
   /** When set, every request must carry this token (X-Consul-Token, Bearer, or ?token=). */
   readonly aclToken: string | undefined;
   readonly datacenter: string;
+  /** Other datacenters this one is federated with: `?dc=` may name them. */
+  readonly datacenters: readonly string[];
+  /** A client agent (the usual local agent) or a server agent; they differ on cross-DC sessions. */
+  readonly agentMode: 'client' | 'server';
+  /** Validate key names as a current Consul does (see simulator-key-rules.ts). */
+  readonly strictKeys: boolean;
   readonly random: () => number;
   readonly faults: SimulatorFaults;
   /** Called for every request, before it is answered (tests count requests with it). */
@@ -53,11 +60,29 @@ export function createHandler(state: SimulatorState, options: HttpOptions) {
     if (options.aclToken !== undefined && tokenOf(req, url.searchParams) !== options.aclToken) {
       throw new SimulatorHttpError(403, 'Permission denied');
     }
+    if (path === '/v1/status/leader' && method === 'GET')
+      return sendJson(res, 200, options.faults.noLeader ? '' : '127.0.0.1:8300');
+    // A raft election in progress: every request that needs the leader (writes, and reads at the
+    // default consistency) fails with structs.ErrNoLeader, which the HTTP layer answers as 500.
+    if (options.faults.noLeader) throw new SimulatorHttpError(500, 'No cluster leader');
+    // The server rate limiter (agent/consul/rate): ErrRetryElsewhere is answered 429.
+    if (options.faults.rateLimited)
+      throw new SimulatorHttpError(429, 'rate limit exceeded, try again later or against a different server');
     const dc = url.searchParams.get('dc');
-    if (dc !== null && dc !== '' && dc !== options.datacenter)
+    const otherDc = dc !== null && dc !== '' && dc !== options.datacenter;
+    if (otherDc && !options.datacenters.includes(dc))
       throw new SimulatorHttpError(500, 'No path to datacenter');
+    if (otherDc && path === '/v1/session/create') {
+      // agent/session_endpoint.go (SessionCreate): a client agent refuses outright; a server agent
+      // forwards, and the other datacenter's catalog has no registration of this agent's node
+      // (state store ErrMissingNode). Both are plain errors, so HTTP 500.
+      if (options.agentMode === 'client')
+        throw new SimulatorHttpError(500, 'cross datacenter lock must be created at server agent');
+      throw new SimulatorHttpError(500, 'Missing node registration');
+    }
     if (path.startsWith('/v1/kv/')) {
       const key = path.slice('/v1/kv/'.length);
+      if (options.strictKeys && key !== '') validateKeyStrictly(key);
       if (method === 'GET') return getKv(res, state, context, key, url.searchParams);
       if (method === 'PUT') return putKv(res, state, key, url.searchParams, body);
       if (method === 'DELETE') return deleteKv(res, state, key, url.searchParams);
@@ -74,7 +99,6 @@ export function createHandler(state: SimulatorState, options: HttpOptions) {
         body,
       );
     }
-    if (path === '/v1/status/leader' && method === 'GET') return sendJson(res, 200, '127.0.0.1:8300');
     throw new SimulatorHttpError(404, '404 page not found');
   }
 

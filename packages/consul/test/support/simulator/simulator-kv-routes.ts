@@ -79,9 +79,12 @@ export function putKv(
       `Request body(${body.length} bytes) too large, max size: ${MAX_VALUE_BYTES} bytes.`,
     );
   }
+  // agent/kvs_endpoint.go (KVSPut): cas, acquire and release do not combine. Older agents let the
+  // last flag win (so `release` silently dropped a `cas`); current ones answer 400.
+  const given = ['cas', 'acquire', 'release'].filter((flag) => query.has(flag));
+  if (given.length > 1) throw new SimulatorHttpError(400, `Conflicting flags: ${query.toString()}`);
   const flags = uint(query, 'flags', 'Invalid flags');
   const cas = uint(query, 'cas', 'Invalid cas index');
-  // Consul picks one operation: release beats acquire beats cas beats a plain set.
   const options: PutOptions = {
     ...(flags === undefined ? {} : { flags }),
     ...(cas === undefined ? {} : { cas }),

@@ -105,7 +105,11 @@ export class SimulatorKv {
   /** cas (non-zero) deletes only at that ModifyIndex; a cas of 0 deletes nothing. */
   delete(idx: number, key: string, options: { recurse?: boolean; cas?: number }): boolean {
     if (options.cas !== undefined) {
-      if (options.cas === 0 || this.entries.get(key)?.modifyIndex !== options.cas) return false;
+      // As Consul's state store (kvsDeleteCASTxn): a key that is already gone counts as deleted
+      // (true), one whose ModifyIndex moved on is left alone (false).
+      const entry = this.entries.get(key);
+      if (entry === undefined) return true;
+      if (entry.modifyIndex !== options.cas) return false;
     }
     const doomed = options.recurse ? this.list(key).map((e) => e.key) : this.entries.has(key) ? [key] : [];
     for (const k of doomed) this.remove(idx, k);

@@ -21,6 +21,13 @@ export interface SimulatorFaults {
   answerBlockingAtOnce: boolean;
   /** Send X-Consul-Index: 0 (an old Consul bug the docs describe): clients must block on 1 instead. */
   zeroIndex: boolean;
+  /**
+   * A raft leader election in progress: every request answers 500 "No cluster leader" and session
+   * timers stop (a new leader re-arms them with a full TTL). Use `loseLeader()`/`electLeader()`.
+   */
+  noLeader: boolean;
+  /** Every request answers 429, as Consul's server rate limiter does (ErrRetryElsewhere). */
+  rateLimited: boolean;
 }
 
 function setCommonHeaders(res: ServerResponse, index: string | undefined): void {

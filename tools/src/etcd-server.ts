@@ -51,7 +51,7 @@ export interface EtcdServer {
   readonly controllable: boolean;
   /** Why it is not controllable, for skip messages. */
   readonly notControllableReason: string | undefined;
-  /** Sends `signal` to etcd and, unless it is SIGSTOP, waits for the process to exit. */
+  /** Sends `signal` to etcd and, unless it is SIGSTOP or SIGCONT, waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts etcd again on the same ports and data dir, and waits until it is healthy. */
   restart(): Promise<void>;
@@ -211,7 +211,8 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
-      if (signal !== 'SIGSTOP') await exited;
+      // SIGSTOP freezes it and SIGCONT resumes it: neither ends the process.
+      if (signal !== 'SIGSTOP' && signal !== 'SIGCONT') await exited;
     },
     async restart() {
       if (stopped) throw new Error('this etcd was stopped; start a new one');

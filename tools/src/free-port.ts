@@ -13,3 +13,10 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** `count` distinct free ports on 127.0.0.1. */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -76,4 +77,24 @@ export async function generateCertificates(dir: string): Promise<TestCertificate
     clientCert: readFileSync(file('client.crt')),
     clientKey: readFileSync(file('client.key')),
   };
+}
+
+/** What a TLS server (the Consul simulator, a test server) needs, and the CA its clients trust. */
+export interface TlsMaterial {
+  /** The throwaway CA's certificate (PEM), for the client's `ca`. */
+  readonly ca: Buffer;
+  /** Server certificate for 127.0.0.1 and its key (PEM). */
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** A one-day CA and a server certificate for 127.0.0.1/localhost, made in a temp dir removed after. */
+export async function createTlsMaterial(): Promise<TlsMaterial> {
+  const dir = mkdtempSync(join(tmpdir(), 'election-tls-'));
+  try {
+    const made = await generateCertificates(dir);
+    return { ca: made.ca, cert: readFileSync(made.serverCertFile), key: readFileSync(made.serverKeyFile) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

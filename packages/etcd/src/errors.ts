@@ -1,11 +1,11 @@
-import { BackendUnavailableError, ConfigurationError, ElectionError } from '@election/core';
+import { ConfigurationError, createErrorMapper, withTimeout as withTimeoutOn } from '@election/core/adapter';
 import {
   EtcdAuthenticationFailedError,
   EtcdLeaseInvalidError,
   EtcdPermissionDeniedError,
   GRPCUnauthenticatedError,
 } from 'etcd3';
-import { SOURCE } from './options.js';
+import { SOURCE } from './source.js';
 
 /** etcd answered that the lease does not exist (expired or revoked). */
 export function isLeaseGone(error: unknown): boolean {
@@ -13,20 +13,16 @@ export function isLeaseGone(error: unknown): boolean {
 }
 
 /**
- * Turns whatever etcd3 or grpc threw into an ElectionError that says what failed. Authentication
- * and permission problems are configuration mistakes (retrying will not fix them, but core may
- * still retry, so they stay readable); everything else is an unavailable backend.
+ * Turns whatever etcd3 or grpc threw into an ElectionError that says what failed: `(error,
+ * action)`, like every adapter's. Authentication and permission problems are configuration
+ * mistakes (retrying will not fix them, but core may still retry, so they stay readable);
+ * everything else is an unavailable backend.
  */
-export function toElectionError(error: unknown, action: string): ElectionError {
-  if (error instanceof ElectionError) return error;
-  const reason = error instanceof Error ? error.message : String(error);
+export const toElectionError = createErrorMapper(SOURCE, (error, action, reason) => {
   if (error instanceof EtcdAuthenticationFailedError || error instanceof GRPCUnauthenticatedError) {
     return new ConfigurationError(
       `etcd rejected the credentials while trying to ${action}: ${reason}. Check auth.`,
-      {
-        source: SOURCE,
-        cause: error,
-      },
+      { source: SOURCE, cause: error },
     );
   }
   if (error instanceof EtcdPermissionDeniedError) {
@@ -35,8 +31,8 @@ export function toElectionError(error: unknown, action: string): ElectionError {
       { source: SOURCE, cause: error },
     );
   }
-  return new BackendUnavailableError(`Could not ${action}: ${reason}`, { source: SOURCE, cause: error });
-}
+  return undefined;
+});
 
 /** grpc call options with a deadline `ms` from now. grpc deadlines are wall-clock dates. */
 export function within(ms: number): { deadline: Date } {
@@ -45,19 +41,5 @@ export function within(ms: number): { deadline: Date } {
 
 /** Rejects with a BackendUnavailableError when `promise` has not settled within `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, action: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new BackendUnavailableError(`Could not ${action} within ${ms} ms.`, { source: SOURCE }));
-    }, ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  return withTimeoutOn(promise, ms, action, { source: SOURCE });
 }

@@ -1,20 +1,21 @@
 import {
+  abortable,
   type BackendCapabilities,
   ConfigurationError,
   DuplicateMemberError,
   type JoinRequest,
   type MembershipBackend,
   type MembershipSession,
-} from '@election/core';
+} from '@election/core/adapter';
 import {
   type ResolvedOptions,
   resolveOptions,
-  SOURCE,
   type StaticMemberConfig,
   type StaticMembershipOptions,
 } from './options.js';
 import { probeOnce } from './prober.js';
-import { openSession, type StaticSession } from './session.js';
+import { StaticSession } from './session.js';
+import { SOURCE } from './source.js';
 
 /**
  * No registration exists, so no TTL applies; the range only has to accept whatever core passes.
@@ -86,53 +87,43 @@ async function rejectDuplicate(options: ResolvedOptions, self: StaticMemberConfi
   }
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 /**
  * Membership from a fixed list, with liveness by health probes. View mode only: there is no shared
  * store, so nothing can arbitrate between two nodes whose probes disagree (a network partition gives
  * two leaders). Use @election/etcd or @election/consul when at most one leader must hold.
  */
 export function createStaticMembership(options: StaticMembershipOptions): MembershipBackend {
-  const resolved = resolveOptions(options);
-  const sessions = new Set<StaticSession>();
+  return new StaticBackend(resolveOptions(options));
+}
 
-  return {
-    name: 'static',
-    capabilities: CAPABILITIES,
-    async join(request: JoinRequest): Promise<MembershipSession> {
-      const self = findSelf(resolved, request);
-      if (resolved.checkDuplicates) await rejectDuplicate(resolved, self, request);
-      const session = openSession(resolved, self, request, () => sessions.delete(session));
-      sessions.add(session);
-      // Wait for the first probe round so the first snapshot already holds the live peers; otherwise
-      // every starting node would see itself alone and lead for an interval.
-      try {
-        await abortable(session.ready, request.signal);
-      } catch (error) {
-        session.close();
-        throw error;
-      }
-      return session;
-    },
-    async close() {
-      for (const session of [...sessions]) session.close();
-    },
-  };
+class StaticBackend implements MembershipBackend {
+  readonly name = 'static';
+  readonly capabilities = CAPABILITIES;
+  readonly #options: ResolvedOptions;
+  readonly #sessions = new Set<StaticSession>();
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+  }
+
+  async join(request: JoinRequest): Promise<MembershipSession> {
+    const self = findSelf(this.#options, request);
+    if (this.#options.checkDuplicates) await rejectDuplicate(this.#options, self, request);
+    const session = new StaticSession(this.#options, self, request, () => this.#sessions.delete(session));
+    this.#sessions.add(session);
+    // Wait for the first probe round so the first snapshot already holds the live peers; otherwise
+    // every starting node would see itself alone and lead for an interval.
+    try {
+      // A first probe round that ends after the abort has nothing left to do: the session is closed.
+      await abortable(session.ready, request.signal, () => {});
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    return session;
+  }
+
+  async close(): Promise<void> {
+    for (const session of [...this.#sessions]) session.close();
+  }
 }

@@ -1,0 +1,98 @@
+import {
+  type BackendCapabilities,
+  type JoinRequest,
+  LifecycleError,
+  type MembershipBackend,
+  type MembershipSession,
+} from '@election/core/adapter';
+import { ConsulClient } from './consul-api.js';
+import { joinElection, MAX_TTL_MS, MIN_TTL_MS } from './join.js';
+import { type KeyLayout, keyLayout } from './keys.js';
+import { type ConsulMembershipOptions, type ResolvedConsulOptions, resolveOptions } from './options.js';
+import { ConsulSession } from './session.js';
+import { SOURCE } from './source.js';
+
+/**
+ * Consul sessions are whole seconds from 10 s (the server's default session_ttl_min) to 86400 s.
+ * Default 10 s: the fastest failover Consul allows; a renewal every 5 s costs next to nothing.
+ */
+export const CONSUL_CAPABILITIES: BackendCapabilities = Object.freeze({
+  lock: true,
+  minTtlMs: MIN_TTL_MS,
+  maxTtlMs: MAX_TTL_MS,
+  wholeSecondTtl: true,
+  defaultTtlMs: 10_000,
+});
+
+const MAX_REMEMBERED_ABANDONED = 64;
+
+/**
+ * Membership and a leader lock on Consul: one session per node (TTL, behavior "delete"), a member key
+ * per node held by that session, and a leader key whose ModifyIndex is the fencing token.
+ */
+export function createConsulMembership(options: ConsulMembershipOptions = {}): MembershipBackend {
+  return new ConsulBackend(resolveOptions(options));
+}
+
+class ConsulBackend implements MembershipBackend {
+  readonly name = 'consul';
+  readonly capabilities = CONSUL_CAPABILITIES;
+  readonly #options: ResolvedConsulOptions;
+  readonly #api: ConsulClient;
+  readonly #layout: KeyLayout;
+  /** Sessions this backend walked away from (close(), a failed leave) that may still be alive. */
+  readonly #abandoned = new Set<string>();
+  readonly #open = new Set<MembershipSession>();
+  #closed = false;
+
+  constructor(options: ResolvedConsulOptions) {
+    this.#options = options;
+    this.#api = new ConsulClient(options);
+    this.#layout = keyLayout(options.prefix, options.election);
+  }
+
+  async join(request: JoinRequest): Promise<MembershipSession> {
+    if (this.#closed) {
+      throw new LifecycleError('this Consul membership backend was closed; create a new one to join.', {
+        source: SOURCE,
+      });
+    }
+    const api = this.#api;
+    const layout = this.#layout;
+    const options = this.#options;
+    const logger = request.logger.child({ backend: 'consul', election: options.election });
+    const joined = await joinElection({ api, layout, options, abandoned: this.#abandoned }, request, logger);
+    const session: MembershipSession = new ConsulSession({
+      api,
+      layout,
+      options,
+      member: request.member,
+      sessionId: joined.sessionId,
+      createdAt: joined.createdAt,
+      ttlMs: request.ttlMs,
+      clock: request.clock,
+      logger,
+      abandon: (sessionId) => this.#abandon(sessionId),
+      ended: () => this.#open.delete(session),
+    });
+    this.#open.add(session);
+    return session;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Stop timers and watches of sessions still open; their registrations expire by TTL.
+    for (const session of [...this.#open]) session.close();
+    this.#api.close();
+  }
+
+  #abandon(sessionId: string): void {
+    this.#abandoned.add(sessionId);
+    // Only the latest few matter (a rejoin looks for its own id's holder); keep the set small.
+    for (const old of this.#abandoned) {
+      if (this.#abandoned.size <= MAX_REMEMBERED_ABANDONED) break;
+      this.#abandoned.delete(old);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import {
+  BackendUnavailableError,
+  ConfigurationError,
+  createErrorMapper,
+  type ElectionError,
+} from '@election/core/adapter';
+import { SOURCE } from './source.js';
+
+/**
+ * A failed Consul request reduced to plain data. The `consul` client's own errors carry the whole
+ * HTTP exchange (request headers included, so the ACL token); they must never reach a log, so only
+ * this summary is kept as the `cause`.
+ */
+export class ConsulRequestError extends Error {
+  readonly statusCode: number | undefined;
+  readonly code: string | undefined;
+  constructor(message: string, statusCode: number | undefined, code: string | undefined) {
+    super(message);
+    this.name = 'ConsulRequestError';
+    this.statusCode = statusCode;
+    this.code = code;
+  }
+}
+
+interface ClientErrorShape {
+  readonly message?: unknown;
+  readonly code?: unknown;
+  readonly statusCode?: unknown;
+  readonly response?: { readonly statusCode?: unknown; readonly body?: unknown };
+}
+
+function bodyText(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.trim().slice(0, 300);
+  if (Buffer.isBuffer(body)) return body.toString('utf8').trim().slice(0, 300);
+  return undefined;
+}
+
+/** Strips whatever the client attached (responses, sockets, headers) down to status, code and text. */
+export function summarize(error: unknown): ConsulRequestError {
+  if (error instanceof ConsulRequestError) return error;
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as ClientErrorShape;
+  const statusCode =
+    typeof shape.response?.statusCode === 'number'
+      ? shape.response.statusCode
+      : typeof shape.statusCode === 'number'
+        ? shape.statusCode
+        : undefined;
+  const code = typeof shape.code === 'string' ? shape.code : undefined;
+  const text =
+    bodyText(shape.response?.body) ?? (typeof shape.message === 'string' ? shape.message : String(error));
+  const message = statusCode === undefined ? text : `HTTP ${statusCode}: ${text}`;
+  return new ConsulRequestError(message.replace(/^consul: /, ''), statusCode, code);
+}
+
+/** What the request was sent with, where that changes what an answer means. */
+export interface RequestContext {
+  /** The `datacenter` option (`?dc=`), when one was given. */
+  readonly datacenter?: string | undefined;
+}
+
+/**
+ * The answers that retrying will not fix, each matched to the text Consul itself sends:
+ * - 403: the ACL token lacks a permission.
+ * - "No path to datacenter" (agent/consul/rpc.go, structs.ErrNoDCPath): no such datacenter.
+ * - "cross datacenter lock must be created at server agent" (agent/session_endpoint.go,
+ *   SessionCreate): a client agent refuses to create a session in another datacenter.
+ * - "Missing node registration" (agent/consul/state, ErrMissingNode) while `datacenter` names
+ *   another datacenter: a session is bound to this agent's node, which is registered only in its
+ *   own datacenter's catalog. Without a `datacenter` option it is the transient answer of an agent
+ *   that has not registered itself yet, and stays retryable.
+ * - 400 from the agent's key validation (validateKVKey): the prefix or election holds a character
+ *   a current agent refuses in keys (member ids are encoded, so they never do).
+ * - "Session TTL" / "Invalid Session TTL": the TTL is outside the server's session_ttl_min..24h.
+ */
+function classify(
+  cause: ConsulRequestError,
+  action: string,
+  context: RequestContext,
+): ElectionError | undefined {
+  const options = { source: SOURCE, cause };
+  if (cause.statusCode === 403) {
+    return new ConfigurationError(
+      `Consul refused ${action} (${cause.message}). Check the ACL token: it needs key:write on the election prefix and session:write.`,
+      options,
+    );
+  }
+  if (/No path to datacenter/i.test(cause.message)) {
+    return new ConfigurationError(
+      `Consul knows no such datacenter (${cause.message}). Fix the datacenter option.`,
+      options,
+    );
+  }
+  if (/cross datacenter lock must be created at server agent/i.test(cause.message)) {
+    return new ConfigurationError(
+      `Consul cannot create this node's session in datacenter "${context.datacenter ?? '?'}" through a client agent (${cause.message}). Point the adapter at an agent of that datacenter, or drop the datacenter option.`,
+      options,
+    );
+  }
+  if (context.datacenter !== undefined && /Missing node registration/i.test(cause.message)) {
+    return new ConfigurationError(
+      `Consul sessions are bound to the agent's node, which datacenter "${context.datacenter}" does not know (${cause.message}). Point the adapter at an agent of that datacenter, or drop the datacenter option.`,
+      options,
+    );
+  }
+  if (
+    // Current agents answer 400 with validateKVKey's text; 1.21.5 is reported to answer 500
+    // "invalid key name". Either way it is the key, and retrying will not change it.
+    (cause.statusCode === 400 || cause.statusCode === 500) &&
+    /key contains|key must not|path traversal|suspicious file extension|invalid key name/i.test(cause.message)
+  ) {
+    // Member ids are encoded (keys.ts), so what the agent's key validation refuses is the prefix or
+    // the election name (agent/kvs_endpoint.go, validateKVKey).
+    return new ConfigurationError(
+      `Consul refused a key name while trying to ${action} (${cause.message}). Use only A-Za-z0-9, "-" and "_" in the prefix and election options ("/" also in prefix).`,
+      options,
+    );
+  }
+  if (/Session TTL/i.test(cause.message)) {
+    return new ConfigurationError(
+      `Consul rejected the session TTL (${cause.message}). Use a TTL within the server's session_ttl_min and 86400 s.`,
+      options,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The adapter's error mapper, `(error, action)` like every adapter's: a configuration problem when
+ * the answer says so, else a BackendUnavailableError that core retries. The cause is always the
+ * summary, never the client's error (it would carry the token).
+ */
+export function createConsulErrorMapper(context: RequestContext = {}) {
+  return createErrorMapper(SOURCE, (error, action) => {
+    const cause = summarize(error);
+    return (
+      classify(cause, action, context) ??
+      new BackendUnavailableError(`Could not ${action}: ${cause.message}`, { source: SOURCE, cause })
+    );
+  });
+}
+
+/** For failures that do not come from a request (a timer, a parse): no datacenter context needed. */
+export const toElectionError = createConsulErrorMapper();
+
+export function isNotFound(error: unknown): boolean {
+  return summarize(error).statusCode === 404;
+}

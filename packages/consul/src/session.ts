@@ -1,0 +1,195 @@
+import type * as kit from '@election/core/adapter';
+import { LifecycleError, Listeners, MalformedReporter, SessionLostError } from '@election/core/adapter';
+import type { ConsulApi } from './consul-api.js';
+import { readSnapshot } from './election-snapshot.js';
+import { ElectionWatcher } from './election-watcher.js';
+import { toElectionError } from './errors.js';
+import type { KeyLayout } from './keys.js';
+import type { KvEntry } from './kv-entry.js';
+import { ConsulLeaderLock } from './leader-lock.js';
+import { leaveBounded } from './leave.js';
+import type { ResolvedConsulOptions } from './options.js';
+import { startRenewer } from './renewal.js';
+import { SOURCE } from './source.js';
+
+export interface ConsulSessionOptions {
+  readonly api: ConsulApi;
+  readonly layout: KeyLayout;
+  readonly options: ResolvedConsulOptions;
+  readonly member: kit.Member;
+  readonly sessionId: string;
+  readonly createdAt: number;
+  readonly ttlMs: number;
+  readonly clock: kit.Clock;
+  readonly logger: kit.Logger;
+  /** Remember a session this node walked away from, so a rejoin can clear it instead of waiting. */
+  readonly abandon: (sessionId: string) => void;
+  /** The session ended (lost, left, closed): the backend stops tracking it. */
+  readonly ended: () => void;
+}
+
+const sameMembers = (a: readonly kit.Member[], b: readonly kit.Member[]) =>
+  JSON.stringify(a) === JSON.stringify(b);
+const sameHolder = (a: kit.LockHolder, b: kit.LockHolder) => a?.id === b?.id && a?.token === b?.token;
+
+type State = 'active' | 'lost' | 'closed' | 'left';
+
+/** One node's live registration: its session, renewals, the watch on the election, and the lock. */
+export class ConsulSession implements kit.MembershipSession {
+  readonly lock: ConsulLeaderLock;
+  readonly #deps: ConsulSessionOptions;
+  readonly #stopped = new AbortController();
+  #state: State = 'active';
+  #leaving: Promise<void> | undefined;
+  readonly #lost: Listeners<Error>;
+  readonly #errors: Listeners<Error>;
+  readonly #members: Listeners<readonly kit.Member[]>;
+  readonly #holders: Listeners<kit.LockHolder>;
+  readonly #malformed: MalformedReporter;
+  readonly #renewer: kit.Renewer;
+  readonly #watcher: ElectionWatcher;
+
+  constructor(deps: ConsulSessionOptions) {
+    this.#deps = deps;
+    const { api, layout, sessionId, logger, clock, ttlMs } = deps;
+    this.#lost = new Listeners<Error>(logger, 'onLost', { once: true });
+    this.#errors = new Listeners<Error>(logger, 'onError');
+    this.#members = new Listeners<readonly kit.Member[]>(logger, 'watchMembers', { replay: sameMembers });
+    this.#holders = new Listeners<kit.LockHolder>(logger, 'watchHolder', { replay: sameHolder });
+    this.#malformed = new MalformedReporter(logger, (error) => this.#errors.emit(error));
+    this.#renewer = startRenewer({
+      api,
+      sessionId,
+      ttlMs,
+      clock,
+      createdAt: deps.createdAt,
+      onLost: (cause) => this.#markLost(cause, false),
+      onError: (error) => this.#reportError(error),
+    });
+    this.#watcher = new ElectionWatcher({
+      api,
+      prefix: layout.root,
+      waitSeconds: deps.options.watchWaitSeconds,
+      minIntervalMs: deps.options.watchMinIntervalMs,
+      clock,
+      logger,
+      onData: (entries) => this.#onData(entries),
+      onError: (error) => this.#reportError(error),
+    });
+    this.lock = new ConsulLeaderLock({
+      api,
+      leaderKey: layout.leaderKey,
+      sessionId,
+      memberId: deps.member.id,
+      holders: this.#holders,
+      signal: this.#stopped.signal,
+      ensureActive: () => {
+        if (this.#state === 'lost')
+          throw new SessionLostError('this Consul session is lost; join again.', { source: SOURCE });
+        if (this.#state !== 'active')
+          throw new LifecycleError(`this Consul session was ${this.#state}; join again.`, { source: SOURCE });
+      },
+      sessionInvalid: (cause) => {
+        const error = new SessionLostError("Consul says this node's session is invalid; joining again.", {
+          source: SOURCE,
+          cause: toElectionError(cause, 'acquire the leader key'),
+        });
+        this.#markLost(error, false);
+        return error;
+      },
+    });
+    // Started last: its first answer may arrive while the constructor still runs.
+    this.#watcher.start();
+  }
+
+  deadline(): number {
+    return this.#renewer.deadline();
+  }
+
+  watchMembers(listener: (event: kit.MembershipEvent) => void): kit.Unsubscribe {
+    return this.#members.add((members) => listener({ type: 'snapshot', members }));
+  }
+
+  onLost(listener: (cause: Error) => void): kit.Unsubscribe {
+    return this.#lost.add(listener);
+  }
+
+  onError(listener: (error: Error) => void): kit.Unsubscribe {
+    return this.#errors.add(listener);
+  }
+
+  leave(): Promise<void> {
+    if (this.#leaving) return this.#leaving;
+    const wasActive = this.#end('left');
+    if (!wasActive && this.#state === 'lost') this.#leaving = Promise.resolve();
+    else {
+      const { api, layout, sessionId, clock, options } = this.#deps;
+      this.#leaving = leaveBounded({
+        api,
+        leaderKey: layout.leaderKey,
+        sessionId,
+        clock,
+        timeoutMs: options.leaveTimeoutMs,
+      }).catch((error: unknown) => {
+        // Not destroyed: it expires by TTL, unless a rejoin through this backend clears it sooner.
+        this.#deps.abandon(sessionId);
+        throw error;
+      });
+    }
+    return this.#leaving;
+  }
+
+  close(): void {
+    if (this.#end('closed')) this.#deps.abandon(this.#deps.sessionId);
+  }
+
+  #reportError(error: Error): void {
+    if (this.#errors.size === 0) this.#deps.logger.warn({ err: error }, error.message);
+    this.#errors.emit(error);
+  }
+
+  #end(next: Exclude<State, 'active'>): boolean {
+    if (this.#state !== 'active') return false;
+    this.#state = next;
+    this.#stopped.abort();
+    this.#renewer.stop();
+    this.#watcher.stop();
+    this.#deps.ended();
+    return true;
+  }
+
+  /** Lost for good. When Consul may still hold the session, destroy it so its leader key frees now. */
+  #markLost(cause: Error, destroyRemote: boolean): void {
+    if (!this.#end('lost')) return;
+    const { api, sessionId, logger } = this.#deps;
+    logger.warn({ err: cause }, cause.message);
+    if (destroyRemote) {
+      // Remembered first: a rejoin racing this destroy then clears the old holder itself.
+      this.#deps.abandon(sessionId);
+      api.destroySession(sessionId).catch((error: unknown) => {
+        logger.warn(
+          { err: toElectionError(error, 'destroy the session') },
+          'could not destroy the lost session',
+        );
+      });
+    }
+    this.#lost.emit(cause);
+  }
+
+  #onData(entries: KvEntry[]): void {
+    const { layout, member, sessionId } = this.#deps;
+    const snapshot = readSnapshot(layout, entries);
+    for (const { entry, error } of snapshot.malformed) this.#malformed.report(error, entry.modifyIndex);
+    this.#malformed.retain(snapshot.malformed.map(({ entry }) => entry.key));
+    if (snapshot.sessions.get(member.id) !== sessionId) {
+      // Our key is gone (Consul invalidated the session, behavior "delete") or someone else holds
+      // it. Either way the registration is over: say so before publishing a view without us, so
+      // core demotes for the real reason. Destroy the session too, in case it is still alive.
+      const message = `the member key ${layout.memberKey(member.id)} is no longer held by this node's session (session expired or destroyed, or key deleted); joining again.`;
+      this.#markLost(new SessionLostError(message, { source: SOURCE }), true);
+      return;
+    }
+    this.#members.emit(snapshot.members);
+    this.#holders.emit(snapshot.holder && { id: snapshot.holder.id, token: snapshot.holder.token });
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * `@election/core/adapter`: what an adapter author needs and an app author does not. The backend
+ * contract types, one listener set, the malformed-entry reporter, the adapter-error helper, the
+ * renewal loop and the small timing helpers. See docs/writing-an-adapter.md.
+ */
+export type * from '../contracts/backend.js';
+export type * from '../contracts/member.js';
+export { abortable } from '../elector/abortable.js';
+export * from '../errors.js';
+export { type LogFn, type Logger, silentLogger } from '../logger.js';
+export { compareIds, compareMembers, sortForDisplay } from '../ordering/compare.js';
+export { MemberView } from '../ordering/member-view.js';
+export { MAX_ID_BYTES, validateId, validateMember } from '../ordering/validate-member.js';
+export { type Backoff, type BackoffOptions, createBackoff } from '../time/backoff.js';
+export { type Clock, sleep, systemClock } from '../time/clock.js';
+export {
+  createErrorMapper,
+  describeFailure,
+  type ErrorClassifier,
+  type ErrorMapper,
+} from './adapter-error.js';
+export { Listeners, type ListenersOptions } from './listeners.js';
+export { MalformedReporter } from './malformed-reporter.js';
+export { type RenewalOptions, type RenewalOutcome, type Renewer, startRenewals } from './renewals.js';
+export { withTimeout } from './with-timeout.js';

@@ -1,0 +1,113 @@
+import { type Backoff, createBackoff } from '../time/backoff.js';
+import type { Clock } from '../time/clock.js';
+
+/** What one renewal round trip found out. */
+export type RenewalOutcome =
+  /** Acknowledged. `ttlMs`: what the backend granted, when it says (etcd does); default the TTL. */
+  | { readonly alive: true; readonly ttlMs?: number }
+  /** The backend says the registration is gone for good (expired, revoked, unknown). */
+  | { readonly alive: false; readonly cause: Error };
+
+export interface RenewalOptions {
+  readonly ttlMs: number;
+  readonly clock: Clock;
+  /** Send time of the request that created the registration: its first acknowledged "renewal". */
+  readonly startedAt: number;
+  /** Time between renewals, counted from each acknowledged send time. Default TTL/3. */
+  readonly intervalMs?: number;
+  /** Upper bound on one renewal round trip; `renew` must give up by then. Default the interval. */
+  readonly timeoutMs?: number;
+  /**
+   * Retry delays after a failed renewal: capped, jittered. Default 100 ms up to the interval.
+   * `random` feeds the jitter (a fixed one makes a simulated backend deterministic).
+   */
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number; readonly random?: () => number };
+  /** One renewal round trip. Throwing (or rejecting) means "failed, retry"; `signal` aborts on stop. */
+  renew(signal: AbortSignal, timeoutMs: number): Promise<RenewalOutcome>;
+  /** The registration is gone for good; called at most once, after which nothing is renewed. */
+  readonly onLost: (cause: Error) => void;
+  /** A renewal failed and will be retried. */
+  readonly onError: (error: unknown) => void;
+}
+
+export interface Renewer {
+  /**
+   * Clock time until which the registration is known alive: the send time of the last acknowledged
+   * renewal plus the TTL (or the shorter TTL the backend granted). Only ever moves forward.
+   */
+  deadline(): number;
+  stop(): void;
+}
+
+/**
+ * The renewal loop every TTL-bound backend needs. The deadline moves only on an acknowledged
+ * renewal and counts from when that request was sent: the backend restarted its timer no earlier.
+ * Each round trip has its own timeout, so a hung renewal cannot delay the retry past the deadline.
+ */
+export function startRenewals(options: RenewalOptions): Renewer {
+  return new RenewalLoop(options);
+}
+
+class RenewalLoop implements Renewer {
+  readonly #options: RenewalOptions;
+  readonly #intervalMs: number;
+  readonly #timeoutMs: number;
+  readonly #retry: Backoff;
+  readonly #controller = new AbortController();
+  #deadlineAt: number;
+  #cancelTimer: () => void = () => {};
+
+  constructor(options: RenewalOptions) {
+    this.#options = options;
+    this.#intervalMs = options.intervalMs ?? options.ttlMs / 3;
+    this.#timeoutMs = options.timeoutMs ?? this.#intervalMs;
+    this.#retry = createBackoff({
+      initialMs: options.retry?.initialMs ?? 100,
+      maxMs: options.retry?.maxMs ?? this.#intervalMs,
+      ...(options.retry?.random === undefined ? {} : { random: options.retry.random }),
+    });
+    this.#deadlineAt = options.startedAt + options.ttlMs;
+    this.#schedule(Math.max(0, options.startedAt + this.#intervalMs - options.clock.now()));
+  }
+
+  deadline(): number {
+    return this.#deadlineAt;
+  }
+
+  stop(): void {
+    this.#controller.abort();
+    this.#cancelTimer();
+  }
+
+  #schedule(ms: number): void {
+    if (this.#controller.signal.aborted) return;
+    this.#cancelTimer = this.#options.clock.setTimer(() => {
+      void this.#renewOnce();
+    }, ms);
+  }
+
+  async #renewOnce(): Promise<void> {
+    const { clock, ttlMs } = this.#options;
+    const signal = this.#controller.signal;
+    if (signal.aborted) return;
+    const sentAt = clock.now();
+    let outcome: RenewalOutcome;
+    try {
+      outcome = await this.#options.renew(signal, this.#timeoutMs);
+    } catch (error) {
+      if (signal.aborted) return;
+      this.#options.onError(error);
+      this.#schedule(this.#retry.next());
+      return;
+    }
+    if (signal.aborted) return;
+    if (!outcome.alive) {
+      this.#controller.abort();
+      this.#options.onLost(outcome.cause);
+      return;
+    }
+    this.#deadlineAt = Math.max(this.#deadlineAt, sentAt + Math.min(ttlMs, outcome.ttlMs ?? ttlMs));
+    this.#retry.reset();
+    this.#schedule(Math.max(0, sentAt + this.#intervalMs - clock.now()));
+  }
+}

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BackendUnavailableError,
+  ConfigurationError,
+  createErrorMapper,
+  Listeners,
+  type Logger,
+  MalformedEntryError,
+  MalformedReporter,
+  type RenewalOutcome,
+  SessionLostError,
+  startRenewals,
+  withTimeout,
+} from '../src/adapter/index.js';
+import { ElectionError as MainElectionError } from '../src/index.js';
+import { createTestClock } from './support/manual-clock.js';
+
+function recordingLogger() {
+  const lines: Array<{ level: string; msg: string | undefined }> = [];
+  const at =
+    (level: string) =>
+    (obj: unknown, msg?: string): void => {
+      lines.push({ level, msg: typeof obj === 'string' ? obj : msg });
+    };
+  const logger: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: () => logger,
+  };
+  return { logger, lines };
+}
+
+describe('@election/core/adapter', () => {
+  it('hands out the same classes as the main entry (instanceof holds across entries)', () => {
+    expect(new ConfigurationError('x')).toBeInstanceOf(MainElectionError);
+  });
+
+  describe('Listeners', () => {
+    it('a throwing listener is logged and the others still hear', () => {
+      const { logger, lines } = recordingLogger();
+      const set = new Listeners<number>(logger, 'onError');
+      const heard: number[] = [];
+      set.add(() => {
+        throw new Error('bad subscriber');
+      });
+      set.add((value) => heard.push(value));
+      set.emit(1);
+      expect(heard).toEqual([1]);
+      expect(lines).toEqual([{ level: 'error', msg: 'a onError listener threw; ignored' }]);
+    });
+
+    it('once: emits at most one value; a late subscriber hears it once, on a microtask; an unsubscribed one never', async () => {
+      const { logger } = recordingLogger();
+      const lost = new Listeners<string>(logger, 'onLost', { once: true });
+      const early: string[] = [];
+      lost.add((value) => early.push(value));
+      expect(lost.emit('first')).toBe(true);
+      expect(lost.emit('second')).toBe(false);
+      const late: string[] = [];
+      lost.add((value) => late.push(value));
+      expect(late).toEqual([]); // not inside add()
+      const cancelled: string[] = [];
+      const off = lost.add((value) => cancelled.push(value));
+      off();
+      await Promise.resolve();
+      expect(early).toEqual(['first']);
+      expect(late).toEqual(['first']);
+      expect(cancelled).toEqual([]);
+    });
+
+    it('replay: a new listener gets the latest value first; equal values are not emitted again', () => {
+      const { logger } = recordingLogger();
+      const feed = new Listeners<number[]>(logger, 'watchMembers', {
+        replay: (a, b) => a.join() === b.join(),
+      });
+      feed.emit([1]);
+      const seen: number[][] = [];
+      feed.add((value) => seen.push(value));
+      expect(feed.emit([1])).toBe(false);
+      feed.emit([1, 2]);
+      expect(seen).toEqual([[1], [1, 2]]);
+    });
+
+    it('add(listener, { value }) gives that listener alone its first value', () => {
+      const { logger } = recordingLogger();
+      const set = new Listeners<string>(logger, 'watchMembers');
+      const a: string[] = [];
+      const b: string[] = [];
+      set.add((value) => a.push(value));
+      set.add((value) => b.push(value), { value: 'snapshot' });
+      set.emit('delta');
+      expect(a).toEqual(['delta']);
+      expect(b).toEqual(['snapshot', 'delta']);
+    });
+  });
+
+  describe('MalformedReporter', () => {
+    it('reports a key once per version, again after it was fixed and broke again', () => {
+      const { logger, lines } = recordingLogger();
+      const reported: string[] = [];
+      const reporter = new MalformedReporter(logger, (error) => reported.push(error.key));
+      const error = new MalformedEntryError('k', 'bad', { source: '@election/test' });
+      expect(reporter.report(error, 1n)).toBe(true);
+      expect(reporter.report(error, 1n)).toBe(false);
+      expect(reporter.report(error, 2n)).toBe(true);
+      reporter.retain([]);
+      expect(reporter.report(error, 2n)).toBe(true);
+      expect(reported).toEqual(['k', 'k', 'k']);
+      expect(lines.filter((line) => line.level === 'warn')).toHaveLength(3);
+    });
+  });
+
+  describe('createErrorMapper', () => {
+    const toElectionError = createErrorMapper('@election/test', (error, action, reason, source) =>
+      error instanceof TypeError
+        ? new ConfigurationError(`refused to ${action}: ${reason}. Fix it.`, { source, cause: error })
+        : undefined,
+    );
+
+    it('prefixes the source, keeps the cause, reads "Could not <action>"', () => {
+      const cause = new Error('ECONNREFUSED 127.0.0.1:2379');
+      const error = toElectionError(cause, 'renew the lease');
+      expect(error).toBeInstanceOf(BackendUnavailableError);
+      expect(error.message).toBe('[@election/test] Could not renew the lease: ECONNREFUSED 127.0.0.1:2379');
+      expect(error.cause).toBe(cause);
+    });
+
+    it('lets the classifier pick configuration errors, and passes ElectionErrors through', () => {
+      expect(toElectionError(new TypeError('no'), 'join')).toBeInstanceOf(ConfigurationError);
+      const lost = new SessionLostError('gone');
+      expect(toElectionError(lost, 'join')).toBe(lost);
+    });
+
+    it('never carries credentials in the message', () => {
+      const error = toElectionError(
+        new Error('GET http://app:s3cret@127.0.0.1:8500/v1/kv/x?token=abc123&dc=a failed, Bearer xyz.789'),
+        'read x',
+      );
+      expect(error.message).not.toMatch(/s3cret|abc123|xyz\.789/);
+      expect(error.message).toContain('http://***@127.0.0.1:8500/v1/kv/x?token=***&dc=a');
+    });
+  });
+
+  describe('startRenewals', () => {
+    it('moves the deadline only on an acknowledged renewal, from its send time; retries failures; reports a loss once', async () => {
+      const clock = createTestClock(0);
+      const answers: Array<() => Promise<RenewalOutcome>> = [];
+      const errors: unknown[] = [];
+      const lost: Error[] = [];
+      let calls = 0;
+      const renewer = startRenewals({
+        ttlMs: 3000,
+        clock,
+        startedAt: 0,
+        retry: { initialMs: 100, maxMs: 100, random: () => 1 },
+        renew: () => {
+          calls += 1;
+          return (answers.shift() ?? (async () => ({ alive: true })))();
+        },
+        onLost: (cause) => lost.push(cause),
+        onError: (error) => errors.push(error),
+      });
+      expect(renewer.deadline()).toBe(3000);
+      answers.push(async () => {
+        throw new Error('down');
+      });
+      await clock.advance(1000); // first renewal at TTL/3 fails
+      expect(errors).toHaveLength(1);
+      expect(renewer.deadline()).toBe(3000);
+      await clock.advance(100); // retried 100 ms later, acknowledged
+      expect(renewer.deadline()).toBe(1100 + 3000);
+      answers.push(async () => ({ alive: true, ttlMs: 1000 })); // the backend granted less
+      await clock.advance(1000);
+      expect(renewer.deadline()).toBe(4100); // max(4100, 2100 + 1000)
+      answers.push(async () => ({ alive: false, cause: new SessionLostError('gone') }));
+      await clock.advance(1000);
+      expect(lost).toHaveLength(1);
+      const callsAtLoss = calls;
+      await clock.advance(10_000);
+      expect(lost).toHaveLength(1);
+      expect(calls).toBe(callsAtLoss); // nothing renewed after the loss
+      renewer.stop();
+    });
+  });
+
+  it('withTimeout rejects with BackendUnavailableError naming the action', async () => {
+    const clock = createTestClock(0);
+    const never = new Promise<never>(() => {});
+    const timed = withTimeout(never, 500, 'revoke the lease', { source: '@election/test', clock });
+    const outcome = timed.catch((error: unknown) => error);
+    await clock.advance(500);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toBe('[@election/test] Could not revoke the lease within 500 ms.');
+  });
+});

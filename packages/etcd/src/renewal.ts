@@ -1,0 +1,125 @@
+import {
+  type Logger,
+  type RenewalOptions,
+  type Renewer,
+  SessionLostError,
+  startRenewals,
+} from '@election/core/adapter';
+import { castGrpcError, type Etcd3, EtcdInvalidAuthTokenError } from 'etcd3';
+import { isLeaseGone, toElectionError, within, withTimeout } from './errors.js';
+import { SOURCE } from './source.js';
+
+/** The kit's `ttlMs`, `clock` and `onLost`, plus what renews an etcd lease. */
+export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' | 'onLost'> {
+  readonly client: Etcd3;
+  readonly leaseId: string;
+  /** Clock time just before the grant was sent: the lease is known alive until this + TTL. */
+  readonly grantSentAt: number;
+  readonly requestTimeoutMs: number;
+  readonly logger: Logger;
+  /** A renewal failed and will be retried (already an ElectionError of this adapter). */
+  readonly onError: (error: Error) => void;
+}
+
+/**
+ * One keepalive round trip on a short-lived LeaseKeepAlive stream: write the lease id, take the
+ * first answer, half-close. Resolves with the TTL etcd granted (0 means the lease is gone).
+ */
+async function keepAliveOnce(client: Etcd3, leaseId: string, timeoutMs: number): Promise<number> {
+  const stream = await client.leaseClient.leaseKeepAlive(within(timeoutMs));
+  return new Promise<number>((resolve, reject) => {
+    let settled = false;
+    stream.on('data', (response) => {
+      if (settled) return;
+      settled = true;
+      // end(), not cancel(): a cancelled stream errors, and etcd3 would then reset the host's channels.
+      stream.end();
+      resolve(Number(response.TTL));
+    });
+    stream.on('error', (error) => {
+      if (settled) return;
+      settled = true;
+      reject(castGrpcError(error));
+    });
+    stream.on('end', () => {
+      if (settled) return;
+      settled = true;
+      reject(new Error('the keepalive stream ended without an answer'));
+    });
+    stream.write({ ID: leaseId });
+  });
+}
+
+/**
+ * Renews one lease every TTL/3 on the kit's renewal loop, which keeps the local deadline: the send
+ * time of the last acknowledged renewal plus the TTL. etcd3's built-in keepalive cannot serve here:
+ * it does not say when an acknowledged request was sent, and it reports a lost lease only after
+ * 2×TTL without contact (etcd3 issue #155). Each renewal is its own short stream, so an answer
+ * belongs to exactly one send time and a hung renewal is cut off by its grpc deadline.
+ */
+export function startRenewer(options: RenewerOptions): Renewer {
+  const { client, leaseId, ttlMs, requestTimeoutMs } = options;
+  const intervalMs = ttlMs / 3;
+  const timeoutMs = Math.min(requestTimeoutMs, intervalMs);
+  let stopped = false;
+  const gone = (cause?: unknown) =>
+    new SessionLostError(`etcd lease ${leaseId} has expired, was revoked, or no longer exists.`, {
+      source: SOURCE,
+      ...(cause === undefined ? {} : { cause }),
+    });
+
+  /**
+   * etcd forgets auth tokens when it restarts. etcd3 fetches a new one when a unary call is
+   * refused, but not for streams, so make one unary call (which also says if the lease survived).
+   */
+  function refreshToken(): void {
+    client.leaseClient.leaseTimeToLive({ ID: leaseId }, within(requestTimeoutMs)).then(
+      (response) => {
+        if (!stopped && Number(response.TTL) < 0) {
+          renewer.stop();
+          options.onLost(gone());
+        }
+      },
+      (error: unknown) => options.logger.debug({ err: error }, 'could not refresh the auth token yet'),
+    );
+  }
+
+  const renewer = startRenewals({
+    ttlMs,
+    clock: options.clock,
+    startedAt: options.grantSentAt,
+    intervalMs,
+    timeoutMs,
+    // Failed renewals retry quickly (a blip must not cost the lease) but never slower than the interval.
+    retry: { initialMs: 100, maxMs: intervalMs },
+    async renew() {
+      try {
+        // The outer timeout also covers what precedes the stream (an auth token fetch, a busy pool).
+        const ttlSeconds = await withTimeout(
+          keepAliveOnce(client, leaseId, timeoutMs),
+          timeoutMs + 100,
+          'renew the lease',
+        );
+        if (!(ttlSeconds > 0)) return { alive: false, cause: gone() };
+        return { alive: true, ttlMs: ttlSeconds * 1000 };
+      } catch (error) {
+        if (isLeaseGone(error)) return { alive: false, cause: gone(error) };
+        if (error instanceof EtcdInvalidAuthTokenError) refreshToken();
+        throw error;
+      }
+    },
+    onLost: options.onLost,
+    onError(error) {
+      const failure = toElectionError(error, `renew etcd lease ${leaseId}`);
+      options.logger.debug({ err: failure }, 'lease renewal failed; retrying');
+      options.onError(failure);
+    },
+  });
+  return {
+    deadline: () => renewer.deadline(),
+    stop() {
+      stopped = true;
+      renewer.stop();
+    },
+  };
+}

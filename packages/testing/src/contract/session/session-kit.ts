@@ -1,0 +1,114 @@
+import {
+  type MembershipBackend,
+  type MembershipEvent,
+  type MembershipSession,
+  silentLogger,
+  systemClock,
+} from '@election/core';
+import { assertStays, waitFor } from '../../clock/wait-for.js';
+import { registerCases } from '../register.js';
+import type { ContractTestApi } from '../types.js';
+import type { SessionEnvironment, SessionEnvironmentFactory, SessionSuiteOptions } from './types.js';
+
+/** What one session-level test works with: the environment, and helpers on the suite's clock. */
+export class SessionKit {
+  readonly env: SessionEnvironment;
+  readonly options: SessionSuiteOptions;
+  readonly #backends: MembershipBackend[] = [];
+  readonly #sessions: MembershipSession[] = [];
+
+  constructor(env: SessionEnvironment, options: SessionSuiteOptions) {
+    this.env = env;
+    this.options = options;
+  }
+
+  now(): number {
+    return this.options.clock?.now() ?? performance.now();
+  }
+
+  async join(id: string): Promise<MembershipSession> {
+    const backend = this.env.backend({ id });
+    this.#backends.push(backend);
+    const session = await this.settle(
+      backend.join({
+        member: { id },
+        ttlMs: this.options.ttlMs,
+        clock: this.options.clock ?? systemClock,
+        logger: silentLogger,
+        signal: new AbortController().signal,
+      }),
+      `${id} to join`,
+    );
+    this.#sessions.push(session);
+    return session;
+  }
+
+  until(predicate: () => boolean, message: string, timeoutMs = this.options.timeoutMs): Promise<void> {
+    return waitFor(predicate, { clock: this.options.clock, timeoutMs, message });
+  }
+
+  stays(predicate: () => boolean, message: string, durationMs: number): Promise<void> {
+    return assertStays(predicate, { clock: this.options.clock, durationMs, message });
+  }
+
+  /** Waits (advancing a fake clock) for `promise` to settle; rejects when it takes over `timeoutMs`. */
+  async settle<T>(
+    promise: Promise<T>,
+    what: string,
+    timeoutMs = this.options.ttlMs + this.options.timeoutMs,
+  ) {
+    let done = false;
+    const tracked = promise.finally(() => {
+      done = true;
+    });
+    tracked.catch(() => {});
+    await waitFor(() => done, { clock: this.options.clock, timeoutMs, message: what });
+    return tracked;
+  }
+
+  async cleanup(): Promise<void> {
+    for (const session of this.#sessions) session.close();
+    await Promise.all(this.#backends.map((backend) => backend.close().catch(() => {})));
+    await this.env.teardown();
+  }
+}
+
+/** The member ids a stream of membership events leaves in view. */
+export function idsInView(events: readonly MembershipEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'snapshot') {
+      ids.clear();
+      for (const member of event.members) ids.add(member.id);
+    } else if (event.type === 'put') ids.add(event.member.id);
+    else ids.delete(event.id);
+  }
+  return [...ids].sort();
+}
+
+export function fail(message: string): never {
+  throw new Error(`session contract violated: ${message}`);
+}
+
+/** Registers one describe block of session tests, each with a fresh environment and clean-up. */
+export function registerGroup(
+  api: ContractTestApi,
+  factory: SessionEnvironmentFactory,
+  options: SessionSuiteOptions,
+  group: string,
+  cases: ReadonlyArray<{
+    readonly title: string;
+    readonly skip?: string;
+    run(kit: SessionKit): Promise<void>;
+  }>,
+): void {
+  const testTimeoutMs =
+    options.testTimeoutMs ??
+    (options.clock ? 60_000 : 4 * options.ttlMs + 4 * options.timeoutMs + options.leaveBoundMs + 10_000);
+  registerCases(api, `@election session contract: ${options.name}: ${group}`, cases, {
+    skipReason: (entry) => entry.skip,
+    create: async () => new SessionKit(await factory(), options),
+    run: (entry, kit) => entry.run(kit),
+    timeoutMs: testTimeoutMs,
+  });
+}

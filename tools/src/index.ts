@@ -1,0 +1,21 @@
+/**
+ * Test and benchmark support shared by every package of this repository: the etcd launcher, free
+ * ports, node child processes and throwaway TLS certificates. Private: never published, and no
+ * package's src imports it.
+ */
+export {
+  createTlsMaterial,
+  generateCertificates,
+  type TestCertificates,
+  type TlsMaterial,
+} from './certificates.js';
+export { type ScriptProcess, type SpawnScriptOptions, spawnScript } from './child-process.js';
+export {
+  ETCD_BINARY,
+  ETCDCTL_BINARY,
+  type EtcdClientOptions,
+  type EtcdServer,
+  type StartEtcdOptions,
+  startEtcd,
+} from './etcd-server.js';
+export { freePort, freePorts } from './free-port.js';
