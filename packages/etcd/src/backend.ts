@@ -120,8 +120,10 @@ class EtcdBackend implements EtcdMembershipBackend {
       this.#revokeAbandoned(context);
       return session;
     } catch (error) {
-      // Nothing uses this lease now; revoke it rather than leave a stray for a whole TTL.
-      this.#leases.gone(leaseId);
+      // Nothing uses this lease now; revoke it rather than leave a stray for a whole TTL. Until
+      // etcd confirms, it counts as abandoned: the registration may have committed with its answer
+      // lost (etcd died mid-join), and then the next join must revoke it, not see a duplicate.
+      this.#leases.abandoned(leaseId);
       revokeLease(context, leaseId).catch((revokeError: unknown) => {
         logger.debug(
           { err: revokeError, leaseId },
