@@ -33,6 +33,10 @@ export interface StartEtcdOptions {
   readonly tls?: boolean;
   /** How long to wait for etcd to report healthy, ms. Default 15000. */
   readonly startTimeoutMs?: number;
+  /** The etcd executable. Default: ETCD_BINARY, else /usr/bin/etcd. */
+  readonly binary?: string;
+  /** Use the etcd named by ETCD_ENDPOINTS when that is set (tests); false always starts one. Default true. */
+  readonly external?: boolean;
 }
 
 /** Connection options in the shape `createEtcdMembership` takes. */
@@ -69,7 +73,7 @@ process.once('exit', () => {
 
 export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdServer> {
   const fromEnv = process.env.ETCD_ENDPOINTS;
-  if (fromEnv && !options.auth && !options.tls) return externalEtcd(fromEnv);
+  if (fromEnv && options.external !== false && !options.auth && !options.tls) return externalEtcd(fromEnv);
   const workDir = mkdtempSync(join(tmpdir(), 'election-etcd-'));
   const dataDir = options.dataDir ?? join(workDir, 'data');
   const certificates = options.tls ? await generateCertificates(join(workDir, 'certs')) : undefined;
@@ -123,7 +127,10 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
         '--client-cert-auth',
       );
     }
-    const proc = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'], env: cleanEnv() });
+    const proc = spawn(options.binary ?? ETCD_BINARY, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: cleanEnv(),
+    });
     let stderr = '';
     proc.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);

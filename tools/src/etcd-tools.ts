@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { EtcdServer } from './etcd-server.js';
 
@@ -51,4 +53,19 @@ export async function setUpAuth(
   await etcdctl('user', 'add', `app:${appPassword}`);
   await etcdctl('user', 'grant-role', 'app', 'app');
   await etcdctl('auth', 'enable');
+}
+
+/** An executable on PATH (for example `etcd`), or undefined. */
+export function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }

@@ -18,4 +18,5 @@ export {
   type StartEtcdOptions,
   startEtcd,
 } from './etcd-server.js';
+export { findOnPath } from './etcd-tools.js';
 export { freePort, freePorts } from './free-port.js';

@@ -8,8 +8,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { findOnPath } from '@election/tools';
 import { chromium } from 'playwright-core';
-import { findOnPath } from '../src/demo/etcd-server.js';
 
 const DEMO = fileURLToPath(new URL('../dist/demo.js', import.meta.url));
 const OUT = fileURLToPath(new URL('../../../docs/images/dashboard.png', import.meta.url));

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { findOnPath, startThrowawayEtcd, type ThrowawayEtcd } from './demo/etcd-server.js';
-import { freePorts } from './demo/free-port.js';
+import { type EtcdServer, findOnPath, freePorts, startEtcd } from '@election/tools';
 import { LiveView, seconds } from './demo/live-view.js';
 import { type NodeProcess, spawnNode, stopProcess } from './demo/processes.js';
 import { bold, cyan, dim, green, red } from './demo/style.js';
@@ -44,7 +43,7 @@ function parseDemoArgs(argv: readonly string[]): { backend: DemoBackend; keep: b
 }
 
 /** Per-node CLI flags: static nodes list each other; etcd nodes share a fresh election on one etcd. */
-function nodeArgs(backend: DemoBackend, ports: readonly number[], etcd: ThrowawayEtcd | undefined) {
+function nodeArgs(backend: DemoBackend, ports: readonly number[], etcd: EtcdServer | undefined) {
   const url = (i: number) => `http://127.0.0.1:${ports[i]}`;
   const election = `demo-${process.pid}`;
   return (i: number): string[] => {
@@ -55,7 +54,7 @@ function nodeArgs(backend: DemoBackend, ports: readonly number[], etcd: Throwawa
         '--backend',
         'etcd',
         '--etcd',
-        etcd?.endpoint ?? '',
+        etcd?.endpoints[0] ?? '',
         '--election',
         election,
         '--ttl',
@@ -82,7 +81,7 @@ function onNodeLog(id: string, line: string): void {
 async function main(): Promise<void> {
   const { backend, keep } = parseDemoArgs(process.argv.slice(2));
   const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url));
-  let etcd: ThrowawayEtcd | undefined;
+  let etcd: EtcdServer | undefined;
   const running = new Map<string, NodeProcess>();
   const cleanup = async () => {
     await Promise.all([...running.values()].map((node) => stopProcess(node, 'SIGKILL')));
@@ -106,8 +105,9 @@ async function main(): Promise<void> {
       process.stderr.write('demo: `etcd` is not on PATH. Install etcd 3.4+ or run `pnpm demo` (static).\n');
       process.exit(1);
     }
-    etcd = await startThrowawayEtcd(binary);
-    print(dim(`  throwaway etcd (${binary}) on ${etcd.endpoint}, deleted at the end`));
+    // A throwaway etcd in a temp dir on free loopback ports, even when ETCD_ENDPOINTS is set.
+    etcd = await startEtcd({ binary, external: false });
+    print(dim(`  throwaway etcd (${binary}) on ${etcd.endpoints[0]}, deleted at the end`));
   } else {
     print(dim('  static member list, liveness by HTTP probes of /healthz, view mode (no fencing token)'));
   }

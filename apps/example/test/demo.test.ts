@@ -1,5 +1,5 @@
+import { findOnPath } from '@election/tools';
 import { describe, expect, it } from 'vitest';
-import { findOnPath } from '../src/demo/etcd-server.js';
 import { CLI, DEMO, getText, killLeftovers, requireBuilt, spawnScript, waitFor } from './helpers.js';
 
 async function runDemo(args: string[]) {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { type EtcdServer, findOnPath, startEtcd } from '@election/tools';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findOnPath, startThrowawayEtcd, type ThrowawayEtcd } from '../src/demo/etcd-server.js';
 import {
   CLI,
   getText,
@@ -16,14 +16,14 @@ import {
 const run = promisify(execFile);
 const etcdBinary = findOnPath('etcd');
 const etcdctl = findOnPath('etcdctl');
-let etcd: ThrowawayEtcd | undefined;
+let etcd: EtcdServer | undefined;
 const spawned: Spawned[] = [];
 
 /** Every key of one election, read with etcdctl (a different client than the node's own). */
 async function keysOf(election: string): Promise<string[]> {
   const { stdout } = await run(
     etcdctl ?? 'etcdctl',
-    [`--endpoints=${etcd?.endpoint}`, 'get', '--prefix', '--keys-only', `election/${election}/`],
+    [`--endpoints=${etcd?.endpoints[0]}`, 'get', '--prefix', '--keys-only', `election/${election}/`],
     { env: { ...process.env, ETCDCTL_API: '3' } },
   );
   return stdout.split('\n').filter((line) => line.trim() !== '');
@@ -35,7 +35,7 @@ describe.skipIf(!etcdBinary || !etcdctl)(
   () => {
     beforeAll(async () => {
       requireBuilt(CLI);
-      etcd = await startThrowawayEtcd(etcdBinary ?? 'etcd');
+      etcd = await startEtcd({ binary: etcdBinary ?? 'etcd' });
     }, 30_000);
     afterEach(() => killLeftovers(spawned));
     afterAll(async () => etcd?.stop());
@@ -47,7 +47,7 @@ describe.skipIf(!etcdBinary || !etcdctl)(
         '--backend',
         'etcd',
         '--etcd',
-        etcd?.endpoint ?? '',
+        etcd?.endpoints[0] ?? '',
         '--election',
         'sigterm',
         '--ttl',
@@ -92,7 +92,7 @@ describe.skipIf(!etcdBinary || !etcdctl)(
         '--backend',
         'etcd',
         '--etcd',
-        etcd?.endpoint ?? '',
+        etcd?.endpoints[0] ?? '',
         '--election',
         'handover',
         '--ttl',

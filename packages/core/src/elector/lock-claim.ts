@@ -20,7 +20,8 @@ export type ClaimState =
   | {
       readonly kind: 'acquiring';
       readonly op: number;
-      readonly holderAtSend: LockHolder;
+      /** Holder changes seen when the call was sent (repeats of the same holder do not count). */
+      readonly changesAtSend: number;
       readonly timedOut: boolean;
     }
   | { readonly kind: 'held'; readonly token: bigint; readonly seen: boolean }
@@ -63,6 +64,8 @@ export class LockClaim {
   #state: ClaimState = { kind: 'free' };
   readonly #options: LockClaimOptions;
   #holder: LockHolder = null;
+  /** Counts real holder changes: an event that repeats the holder already shown is not one. */
+  #holderChanges = 0;
   /** Set by the resync safety net: ask once even though the watch shows another holder. */
   #askAnyway = false;
   /** The previous holder event showed a holding of ours with this token (else NONE). */
@@ -140,6 +143,7 @@ export class LockClaim {
     if (this.#disposed) return;
     const previous = this.#holder;
     this.#holder = holder;
+    if (!sameHolder(previous, holder)) this.#holderChanges++;
     const self = this.#options.selfId;
     const own = holder !== null && holder.id === self ? holder.token : NONE;
     // The holder stream is in order: whatever follows a holding of ours means that holding is gone.
@@ -191,7 +195,7 @@ export class LockClaim {
   #acquire(): void {
     const op = ++this.#nextOp;
     this.#askAnyway = false;
-    this.#state = { kind: 'acquiring', op, holderAtSend: this.#holder, timedOut: false };
+    this.#state = { kind: 'acquiring', op, changesAtSend: this.#holderChanges, timedOut: false };
     this.#call(
       op,
       () => this.#options.lock.tryAcquire(),
@@ -222,10 +226,11 @@ export class LockClaim {
     if (token === null) {
       // Park unless the holder changed while we asked (a release seen meanwhile may be newer than
       // this answer, and parking would wait for a change that already happened). A repeat of the
-      // same holder is no change: asking again at once would be a busy loop.
-      this.#state = sameHolder(state.holderAtSend, this.#holder)
-        ? { kind: 'parked', holder: this.#holder }
-        : { kind: 'free' };
+      // same holder is no change: asking again at once for each would be a busy loop.
+      this.#state =
+        this.#holderChanges === state.changesAtSend
+          ? { kind: 'parked', holder: this.#holder }
+          : { kind: 'free' };
       this.#options.onChange();
       return;
     }
