@@ -20,3 +20,4 @@ export {
 } from './etcd-server.js';
 export { findOnPath } from './etcd-tools.js';
 export { freePort, freePorts } from './free-port.js';
+export { mulberry32 } from './random.js';

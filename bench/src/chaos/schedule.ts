@@ -1,4 +1,4 @@
-import { mulberry32 } from '../core/members.js';
+import { mulberry32 } from '@election/tools';
 import type { FaultKind } from './history.js';
 
 /** One planned fault. Whom it hits is settled at run time ("the leader" is only known then). */

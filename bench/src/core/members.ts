@@ -1,4 +1,5 @@
 import type { Member } from '@election/core';
+import { mulberry32 } from '@election/tools';
 
 /**
  * `count` members with distinct, shuffled ids of the shape real nodes use ("node-<hex>"), plus a few
@@ -16,16 +17,4 @@ export function makeMembers(count: number, seed = 1): Member[] {
     });
   }
   return members;
-}
-
-/** Small, fast, seedable PRNG (uniform in [0, 1)). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -5,6 +5,7 @@ import {
   type ElectorEvent,
   runWhileLeader,
 } from '@election/core';
+import { mulberry32 } from '@election/tools';
 import type { Scheduler } from 'fast-check';
 import { MemoryServer } from '../src/memory/server.js';
 import { SimLink, SimNetwork } from './network.js';
@@ -80,18 +81,6 @@ export class SimNode {
   }
 }
 
-/** A small deterministic PRNG (mulberry32), so backoff jitter is part of the seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * N electors in confirmed mode on one in-memory server, over a network whose every delivery the
  * fast-check scheduler orders, on one clock that moves only when told. `check()` is the invariant
@@ -112,7 +101,7 @@ export class SimWorld {
   constructor(scheduler: Scheduler, specs: readonly NodeSpec[], seed: number, bug: SimBug = 'none') {
     this.server = new MemoryServer(this.clock);
     this.network = new SimNetwork(scheduler, this.clock, (line) => this.log(line));
-    this.#random = seededRandom(seed);
+    this.#random = mulberry32(seed);
     this.#bug = bug;
     this.lockTimeoutMs = LOCK_TIMEOUTS_MS[Math.floor(this.#random() * LOCK_TIMEOUTS_MS.length)] ?? 1500;
     this.clock.afterTimer = () => this.check();
