@@ -11,9 +11,8 @@ const { values } = parseArgs({
     bug: { type: 'string', default: 'none' },
   },
 });
-const bugs = SIM_BUGS;
-if (!bugs.includes(values.bug as SimBug)) {
-  console.error(`--bug must be one of ${bugs.join(', ')}, got "${values.bug}".`);
+if (!SIM_BUGS.includes(values.bug as SimBug)) {
+  console.error(`--bug must be one of ${SIM_BUGS.join(', ')}, got "${values.bug}".`);
   process.exit(2);
 }
 const runs = Number(values.runs);

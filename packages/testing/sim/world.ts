@@ -62,7 +62,6 @@ export class SimNode {
   /** The phase as events told it, never refreshed by reading `state`: shows whether timers work. */
   eventPhase: ElectionState['phase'] | undefined;
   task: Task | undefined;
-  removed = false;
 
   constructor(id: string, spec: NodeSpec, clock: SimClock) {
     this.id = id;

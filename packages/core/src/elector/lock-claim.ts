@@ -15,7 +15,7 @@ import { toElectionError } from './to-election-error.js';
  * - `parked(holder)`: another node held the lock at our last answer; wait for the holder to change.
  * A call stays in flight until it settles, timed out or not: a node never has two lock calls out.
  */
-export type ClaimState =
+type ClaimState =
   | { readonly kind: 'free' }
   | {
       readonly kind: 'acquiring';
@@ -85,10 +85,6 @@ export class LockClaim {
     this.#options = options;
   }
 
-  get state(): ClaimState {
-    return this.#state;
-  }
-
   /** The holder as the watch last reported it. */
   get holder(): LockHolder {
     return this.#holder;
@@ -97,11 +93,6 @@ export class LockClaim {
   /** The token of the holding this node may lead with, or null. */
   heldToken(): bigint | null {
     return this.#state.kind === 'held' ? this.#state.token : null;
-  }
-
-  /** Waiting out a backoff before the next call. */
-  get backingOff(): boolean {
-    return this.#cancelRetry !== undefined;
   }
 
   /**
@@ -205,11 +196,8 @@ export class LockClaim {
           return;
         }
         // It may have committed, and it took too long to lead on: a holding it hands back is an
-        // orphan, confirmed by the next tryAcquire or released. Not before a backoff.
-        if (token !== null && token > this.#releasedUpTo) this.#orphans.add(token);
-        this.#state = { kind: 'free' };
-        this.#backOff();
-        this.#options.onChange();
+        // orphan, confirmed by the next tryAcquire or released.
+        this.#notLedOn(token);
       },
       (error) => {
         // May have committed: if it did, the watch shows the holding (an orphan) or the next
@@ -237,16 +225,21 @@ export class LockClaim {
     this.#orphans.delete(token);
     if (token <= this.#dead) {
       // Older than what the watch already showed, or a holding we gave up: never lead on it.
-      // Release it by token (harmless if gone), then ask again after a backoff.
-      if (token > this.#releasedUpTo) this.#orphans.add(token);
-      this.#state = { kind: 'free' };
-      this.#backOff();
-      this.#options.onChange();
+      // Release it by token (harmless if gone).
+      this.#notLedOn(token);
       return;
     }
     this.#options.backoff.reset();
     for (const orphan of this.#orphans) if (orphan < token) this.#orphans.delete(orphan);
     this.#state = { kind: 'held', token, seen: this.#lastOwnSeen === token };
+    this.#options.onChange();
+  }
+
+  /** An answer the node will not lead on: a holding it names is an orphan; ask again after a backoff. */
+  #notLedOn(token: bigint | null): void {
+    if (token !== null && token > this.#releasedUpTo) this.#orphans.add(token);
+    this.#state = { kind: 'free' };
+    this.#backOff();
     this.#options.onChange();
   }
 
@@ -282,14 +275,16 @@ export class LockClaim {
     onAnswer: (value: T, timedOut: boolean) => void,
     onFailure: (error: unknown) => void,
   ): void {
-    const current = () => {
+    /** The claim's state while this call is the one in flight; undefined once it is not. */
+    const inFlight = () => {
       const state = this.#state;
-      return !this.#disposed && (state.kind === 'acquiring' || state.kind === 'releasing') && state.op === op;
+      const ours = (state.kind === 'acquiring' || state.kind === 'releasing') && state.op === op;
+      return ours && !this.#disposed ? state : undefined;
     };
     this.#cancelTimeout = this.#options.clock.setTimer(() => {
       this.#cancelTimeout = undefined;
-      const state = this.#state;
-      if (!current() || (state.kind !== 'acquiring' && state.kind !== 'releasing')) return;
+      const state = inFlight();
+      if (!state) return;
       this.#state = { ...state, timedOut: true };
       this.#options.onError(
         new BackendUnavailableError(
@@ -299,12 +294,11 @@ export class LockClaim {
       this.#options.onChange();
     }, this.#options.callTimeoutMs);
     const settle = (fn: (timedOut: boolean) => void) => {
-      if (!current()) return;
-      const state = this.#state;
-      const timedOut = (state.kind === 'acquiring' || state.kind === 'releasing') && state.timedOut;
+      const state = inFlight();
+      if (!state) return;
       this.#cancelTimeout?.();
       this.#cancelTimeout = undefined;
-      fn(timedOut);
+      fn(state.timedOut);
     };
     let sent: Promise<T>;
     try {

@@ -74,8 +74,9 @@ export class ElectorRuntime {
   checkDeadline(): void {
     const session = this.#session;
     if (!session || this.store.current.phase !== 'leader') return;
-    if (this.options.clock.now() >= session.deadline() - this.options.marginMs) this.evaluate();
-    else this.store.dispatch({ type: 'renewed', leaseDeadline: session.deadline() - this.options.marginMs });
+    const deadline = session.deadline() - this.options.marginMs;
+    if (this.options.clock.now() >= deadline) this.evaluate();
+    else this.store.dispatch({ type: 'renewed', leaseDeadline: deadline });
   }
 
   reportError(error: ElectionError): void {
@@ -241,15 +242,10 @@ export class ElectorRuntime {
     if (!claim) return;
     const state = this.store.current;
     if (state.phase === 'leader') {
-      if (claim.heldToken() !== state.term) {
-        this.#demote('lock-lost', 'follower'); // the watch showed our holding gone
-      } else if (!electedIsMe) {
-        this.#considerHandover();
-      } else {
-        this.#cancelHandover();
-        this.store.dispatch({ type: 'renewed', leaseDeadline: deadline });
-        return;
-      }
+      if (claim.heldToken() !== state.term)
+        this.#demote('lock-lost', 'follower'); // the watch showed it gone
+      else if (electedIsMe) this.#cancelHandover();
+      else this.#considerHandover();
       if (this.store.current.phase === 'leader') {
         this.store.dispatch({ type: 'renewed', leaseDeadline: deadline });
         return;
