@@ -61,9 +61,9 @@ describe('a join whose answer was lost', () => {
       addEventListener() {},
       removeEventListener() {},
     } as unknown as AbortSignal;
-    await expect(backend.join({ member, ttlMs: 10_000, clock: systemClock, logger, signal })).rejects.toThrow(
-      /answer to the registration was lost/,
-    );
+    await expect(
+      backend.join({ member, ttlMs: 10_000, clock: systemClock, logger, signal, takeover: false }),
+    ).rejects.toThrow(/answer to the registration was lost/);
     await waitFor(() => lines.some((line) => /could not revoke the lease of a failed join/.test(line)), {
       timeoutMs: 5000,
       message: 'the adapter to give up revoking the lease of the failed join',
@@ -81,6 +81,7 @@ describe('a join whose answer was lost', () => {
             clock: systemClock,
             logger,
             signal: new AbortController().signal,
+            takeover: false,
           });
           return true;
         } catch (error) {

@@ -57,6 +57,8 @@ export function describeReason(reason: ElectionReason, now: number): string {
       return reason.attempt === 0
         ? 'Joining the membership.'
         : `Joining: the backend has failed for ${seconds(now - reason.since)} (attempt ${reason.attempt})${reason.lastError ? `: ${reason.lastError}` : '.'}`;
+    case 'backend-unreachable':
+      return `The backend has not acknowledged a renewal for ${seconds(now - reason.since)}; not leading, still renewing the same registration${reason.lastError ? `: ${reason.lastError}` : '.'}`;
     case 'duplicate-id':
       return `Another live node holds this id (for ${seconds(now - reason.since)}); retrying, never leading meanwhile: ${reason.message}`;
     case 'observer':

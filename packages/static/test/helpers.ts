@@ -71,7 +71,7 @@ export async function deadUrl(): Promise<string> {
 }
 
 export function joinRequest(member: Member, signal: AbortSignal = new AbortController().signal): JoinRequest {
-  return { member, ttlMs: 10_000, clock: systemClock, logger: silentLogger, signal };
+  return { member, ttlMs: 10_000, clock: systemClock, logger: silentLogger, signal, takeover: false };
 }
 
 /** Applies the session's events to a map, as core would, and keeps the raw events for assertions. */

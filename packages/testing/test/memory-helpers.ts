@@ -15,7 +15,14 @@ export function join(
   member: Member,
   ttlMs = 3000,
 ): Promise<MembershipSession> {
-  return backend.join({ member, ttlMs, clock, logger: silentLogger, signal: new AbortController().signal });
+  return backend.join({
+    member,
+    ttlMs,
+    clock,
+    logger: silentLogger,
+    signal: new AbortController().signal,
+    takeover: false,
+  });
 }
 
 /** Replays membership events into the id list a node would believe in. */

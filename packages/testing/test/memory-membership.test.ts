@@ -117,7 +117,7 @@ describe('memory backend: membership', () => {
     await expect(join(backend, createManualClock(), { id: 'a' })).rejects.toThrow(/different clocks/);
     const aborted = new AbortController();
     aborted.abort(new Error('gave up'));
-    const request = { member: { id: 'a' }, ttlMs: 3000, clock, logger: silentLogger };
+    const request = { member: { id: 'a' }, ttlMs: 3000, clock, logger: silentLogger, takeover: false };
     await expect(backend.join({ ...request, signal: aborted.signal })).rejects.toThrow('gave up');
     await backend.close();
     await expect(join(backend, clock, { id: 'a' })).rejects.toThrow(/closed memory backend/);

@@ -10,7 +10,13 @@ import {
 /** A JoinRequest as core would send it, with test-friendly defaults (10 s TTL, system clock). */
 export function joinRequest(
   member: Member | string,
-  overrides: { ttlMs?: number; clock?: Clock; logger?: Logger; signal?: AbortSignal } = {},
+  overrides: {
+    ttlMs?: number;
+    clock?: Clock;
+    logger?: Logger;
+    signal?: AbortSignal;
+    takeover?: boolean;
+  } = {},
 ): JoinRequest {
   return {
     member: typeof member === 'string' ? { id: member } : member,
@@ -18,5 +24,6 @@ export function joinRequest(
     clock: overrides.clock ?? systemClock,
     logger: overrides.logger ?? silentLogger,
     signal: overrides.signal ?? new AbortController().signal,
+    takeover: overrides.takeover ?? false,
   };
 }

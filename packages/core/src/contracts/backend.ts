@@ -31,6 +31,12 @@ export interface JoinRequest {
   readonly logger: Logger;
   /** Aborted when core gives up this join attempt (stop(), start timeout). */
   readonly signal: AbortSignal;
+  /**
+   * The user vouches that no other process runs with this id (an orchestrator such as a StatefulSet
+   * guarantees it): a registration found holding the id is revoked at once and the join goes ahead,
+   * instead of being waited out or refused as a duplicate.
+   */
+  readonly takeover: boolean;
 }
 
 export interface MembershipBackend {
@@ -38,13 +44,32 @@ export interface MembershipBackend {
   readonly name: string;
   readonly capabilities: BackendCapabilities;
   /**
+   * Where the backend is, for logs and messages ("http://127.0.0.1:2379", "3 static peers"). Never
+   * carries credentials.
+   */
+  readonly endpoint?: string;
+  /**
    * Register `member` under a fresh TTL-bound registration.
-   * Rejects with `DuplicateMemberError` when another live registration holds the id (that holder
-   * keeps it), and with another `ElectionError` when the backend cannot be reached; core retries
-   * the latter with backoff.
+   * When another registration holds the id, the adapter finds out whether it is still renewed: one
+   * that is not (a crashed process restarted under its own id) is waited out within `signal`, then
+   * the join goes ahead; with `request.takeover` it is revoked at once. Rejects with
+   * `DuplicateMemberError` only when the holder keeps renewing (that holder keeps the id), and
+   * with another `ElectionError` when the backend cannot be reached; core retries the latter with
+   * backoff.
    */
   join(request: JoinRequest): Promise<MembershipSession>;
-  /** Release what the backend created itself (clients it opened, never ones passed in). Idempotent. */
+  /**
+   * One elector starts using this backend; call the returned function once when it is done. When
+   * the last use ends, the backend closes the clients it opened itself (never ones passed in), so a
+   * process whose only work was the elector exits; a later `retain()` or `join()` opens them again.
+   * Core calls it in `start()` and ends the use once `stop()` has left. Optional: a backend without
+   * resources of its own need not implement it.
+   */
+  retain?(): () => void;
+  /**
+   * Release what the backend created itself (clients it opened, never ones passed in), for good:
+   * later joins fail. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -54,12 +79,17 @@ export type MembershipEvent =
   | { readonly type: 'put'; readonly member: Member }
   | { readonly type: 'delete'; readonly id: string };
 
-/** One live registration of this node. Core abandons it (and joins again) once it is lost. */
+/**
+ * One live registration of this node. Core keeps it until the backend reports it gone (`onLost`),
+ * then joins again; a deadline that passes (backend unreachable) only demotes the node meanwhile.
+ */
 export interface MembershipSession {
   /**
    * Clock time (ms) until which this registration is known to be alive: the send time of the last
    * acknowledged renewal plus the TTL. Core subtracts its safety margin and never lets this node
-   * lead past it.
+   * lead past it. Past it the adapter keeps renewing (capped, jittered retries): when a renewal is
+   * acknowledged again the deadline moves on and the node resumes with the same registration; when
+   * the backend says the registration is gone, the adapter fires `onLost`.
    */
   deadline(): number;
   /**
@@ -81,8 +111,8 @@ export interface MembershipSession {
   leave(): Promise<void>;
   /**
    * Walk away without a word: stop renewals and watches but leave the registration (and a held lock)
-   * to expire by TTL, as a crashed process would. Used by `stop({ resign: false })` and when core
-   * abandons a session whose deadline passed. Idempotent; never touches the backend.
+   * to expire by TTL, as a crashed process would. Used by `stop({ resign: false })` and after
+   * `onLost`. Idempotent; never touches the backend.
    */
   close(): void;
 }

@@ -31,7 +31,7 @@ export async function joinWithRetry(
   options: ResolvedOptions,
   loop: JoinLoopOptions,
 ): Promise<MembershipSession> {
-  const { backend, clock, member, ttlMs, logger, startTimeoutMs } = options;
+  const { backend, clock, member, ttlMs, logger, startTimeoutMs, takeover } = options;
   const backoff = createBackoff(options.backoff);
   const giveUpAt = loop.initial && startTimeoutMs !== undefined ? clock.now() + startTimeoutMs : undefined;
   let lastError: ElectionError | undefined;
@@ -46,7 +46,7 @@ export async function joinWithRetry(
         ? undefined
         : clock.setTimer(() => attempt.abort(timeoutError(options, lastError)), giveUpAt - clock.now());
     try {
-      const joining = backend.join({ member, ttlMs, clock, logger, signal: attempt.signal });
+      const joining = backend.join({ member, ttlMs, clock, logger, signal: attempt.signal, takeover });
       // A join that ignores the signal must not hold start() hostage; a session it opens late is left.
       const session = await abortable(joining, attempt.signal, (late) => {
         late

@@ -20,6 +20,7 @@ export interface ResolvedOptions {
   /** Test-only (the simulator's deliberate bug): never release unwanted lock holdings. Not public. */
   readonly unsafeKeepOrphans: boolean;
   readonly startTimeoutMs: number | undefined;
+  readonly takeover: boolean;
   readonly backoff: BackoffOptions;
   readonly compare: MemberComparator;
   readonly logger: Logger;
@@ -110,6 +111,7 @@ export function resolveOptions(options: ElectorOptions): ResolvedOptions {
     lockTimeoutMs,
     unsafeKeepOrphans: (options as { readonly unsafeKeepOrphans?: boolean }).unsafeKeepOrphans === true,
     startTimeoutMs,
+    takeover: options.takeover === true,
     backoff: options.backoff ?? {},
     compare: options.compare ?? compareMembers,
     logger: (options.logger ?? silentLogger).child({ electorId: options.id }),

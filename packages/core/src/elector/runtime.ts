@@ -41,6 +41,8 @@ export class ElectorRuntime {
     handoverAt?: number;
   } = {};
   #stopping: Promise<void> | undefined;
+  /** Ends this elector's use of the backend (which then closes the clients it opened). */
+  #release: (() => void) | undefined;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
@@ -56,6 +58,7 @@ export class ElectorRuntime {
   }
 
   async start(): Promise<void> {
+    this.#release = this.options.backend.retain?.();
     this.#phase('joining');
     this.#scheduleResync();
     try {
@@ -103,6 +106,9 @@ export class ElectorRuntime {
           .catch((error: unknown) => this.reportError(toElectionError(error, 'leaving on stop')));
       } else session.close();
     }
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
     this.#phase('stopped');
   }
 

@@ -42,6 +42,13 @@ export interface ElectorOptions {
    * committed" and retried after a backoff. Default: min(ttl / 2, 5000 ms).
    */
   readonly lockTimeoutMs?: number;
+  /**
+   * Take over this id's previous registration at once instead of waiting for it to expire. Only
+   * safe when nothing else can run with this id (one process per id, as a Kubernetes StatefulSet
+   * or a systemd unit guarantees): a second live process with the id would be evicted. Default
+   * false: a registration that is not renewed is waited out, a renewed one is a duplicate.
+   */
+  readonly takeover?: boolean;
   /** Fail `start()` with StartTimeoutError when not joined within this many ms. Default: retry forever. */
   readonly startTimeoutMs?: number;
   /** Retry policy for joins and lock attempts. */
@@ -92,6 +99,11 @@ export type ElectionReason =
       readonly attempt: number;
       readonly lastError: string | null;
     }
+  /**
+   * The registration's deadline passed without an acknowledged renewal (the backend is unreachable
+   * or slow) since `since`: the node does not lead, and keeps renewing the same registration.
+   */
+  | { readonly kind: 'backend-unreachable'; readonly since: number; readonly lastError: string | null }
   /** Another live registration holds this id; the node keeps retrying and never leads meanwhile. */
   | { readonly kind: 'duplicate-id'; readonly since: number; readonly message: string }
   /** Joined as an observer: never elected. */

@@ -47,6 +47,7 @@ export interface JoinOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly signal?: AbortSignal;
+  readonly takeover?: boolean;
 }
 
 /** Joins `backend` directly, as core would, with the real clock. */
@@ -61,6 +62,7 @@ export function joinAs(
     clock: options.clock ?? systemClock,
     logger: options.logger ?? recordingLogger(),
     signal: options.signal ?? new AbortController().signal,
+    takeover: options.takeover ?? false,
   });
 }
 

@@ -82,6 +82,7 @@ export class Harness {
         clock: this.options.clock ?? systemClock,
         logger: silentLogger,
         signal: new AbortController().signal,
+        takeover: false,
       }),
       `${id} to join the backend`,
     );

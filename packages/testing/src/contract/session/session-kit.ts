@@ -36,6 +36,7 @@ export class SessionKit {
         clock: this.options.clock ?? systemClock,
         logger: silentLogger,
         signal: new AbortController().signal,
+        takeover: false,
       }),
       `${id} to join`,
     );
