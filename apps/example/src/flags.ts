@@ -23,6 +23,12 @@ export interface NodeConfig {
   readonly election: string;
   /** undefined: the backend's default. */
   readonly ttlSeconds: number | undefined;
+  /** How the user gave the TTL (`--ttl 1.5`, `ELECTION_TTL=1.5`), for messages in their own unit. */
+  readonly ttlGiven: string | undefined;
+  /** Give up joining after this many seconds (exit 1); undefined: keep retrying. */
+  readonly startTimeoutSeconds: number | undefined;
+  /** Revoke this id's previous registration at once instead of waiting it out (one process per id). */
+  readonly takeover: boolean;
   /** undefined: confirmed where the backend has a lock, else view. */
   readonly mode: 'view' | 'confirmed' | undefined;
   readonly priority: number;
@@ -48,6 +54,8 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   consul: { backend: 'consul' },
   election: {},
   ttl: {},
+  'start-timeout': {},
+  takeover: { boolean: true },
   mode: {},
   priority: {},
   observer: { boolean: true },
@@ -56,7 +64,8 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   help: { boolean: true },
 };
 
-const DEFAULT_ETCD = ['http://127.0.0.1:2379'];
+const DEFAULT_ETCD_URL = 'http://127.0.0.1:2379';
+const DEFAULT_ETCD = [DEFAULT_ETCD_URL];
 const DEFAULT_CONSUL = 'http://127.0.0.1:8500';
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -122,12 +131,15 @@ function readEnv(env: NodeJS.ProcessEnv, values: Map<string, RawValue>): void {
   }
 }
 
-function parseUrl(text: string, origin: string): string {
+/** The example a bad --peers URL gets (each URL flag has its own: never etcd's port for Consul). */
+const PEER_URL_EXAMPLE = 'http://127.0.0.1:7002';
+
+function parseUrl(text: string, origin: string, example: string): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`${origin}: "${text}" is not a URL; write it like http://127.0.0.1:2379.`);
+    throw new UsageError(`${origin}: "${text}" is not a URL; write it like ${example}.`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`${origin}: "${text}" must start with http:// or https://.`);
@@ -145,7 +157,10 @@ function parsePeers(raw: RawValue): Peer[] {
     const id = checkId(entry.slice(0, eq), raw.origin);
     if (peers.some((peer) => peer.id === id))
       throw new UsageError(`${raw.origin}: peer "${id}" is listed twice.`);
-    peers.push({ id, url: parseUrl(entry.slice(eq + 1), `${raw.origin} (peer "${id}")`) });
+    peers.push({
+      id,
+      url: parseUrl(entry.slice(eq + 1), `${raw.origin} (peer "${id}")`, PEER_URL_EXAMPLE),
+    });
   }
   return peers;
 }
@@ -174,6 +189,11 @@ function parseNumber(raw: RawValue, check: (n: number) => boolean, expected: str
     throw new UsageError(`${raw.origin}: "${raw.value}" is not ${expected}.`);
   }
   return value;
+}
+
+/** How the user wrote a value, for messages: `--ttl 1.5` or `ELECTION_TTL=1.5`. */
+function given(raw: RawValue): string {
+  return raw.fromFlag ? `${raw.origin} ${raw.value}` : `${raw.origin}=${raw.value}`;
 }
 
 function parseBoolean(raw: RawValue): boolean {
@@ -222,16 +242,23 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       backend === 'etcd'
         ? read(
             'etcd',
-            (raw) => raw.value.split(',').map((url) => parseUrl(url.trim(), raw.origin)),
+            (raw) => raw.value.split(',').map((url) => parseUrl(url.trim(), raw.origin, DEFAULT_ETCD_URL)),
             DEFAULT_ETCD,
           )
         : DEFAULT_ETCD,
     consul:
       backend === 'consul'
-        ? read('consul', (raw) => parseUrl(raw.value, raw.origin), DEFAULT_CONSUL)
+        ? read('consul', (raw) => parseUrl(raw.value, raw.origin, DEFAULT_CONSUL), DEFAULT_CONSUL)
         : DEFAULT_CONSUL,
     election: read('election', (raw) => checkId(raw.value, raw.origin), 'default'),
     ttlSeconds: read('ttl', (raw) => parseNumber(raw, (n) => n > 0, 'a number of seconds > 0'), undefined),
+    ttlGiven: read('ttl', given, undefined),
+    startTimeoutSeconds: read(
+      'start-timeout',
+      (raw) => parseNumber(raw, (n) => n > 0, 'a number of seconds > 0'),
+      undefined,
+    ),
+    takeover: read('takeover', parseBoolean, false),
     mode: read('mode', (raw) => oneOf(raw, ['view', 'confirmed'] as const), undefined),
     priority: read('priority', (raw) => parseNumber(raw, () => true, 'a number'), 0),
     observer: read('observer', parseBoolean, false),

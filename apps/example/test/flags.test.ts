@@ -27,6 +27,9 @@ describe('parseArgs', () => {
       consul: 'http://127.0.0.1:8500',
       election: 'default',
       ttlSeconds: undefined,
+      ttlGiven: undefined,
+      startTimeoutSeconds: undefined,
+      takeover: false,
       mode: undefined,
       priority: 0,
       observer: false,
@@ -45,6 +48,9 @@ describe('parseArgs', () => {
       '--election=jobs',
       '--ttl',
       '3',
+      '--start-timeout',
+      '2.5',
+      '--takeover',
       '--mode=confirmed',
       '--priority',
       '-2',
@@ -59,6 +65,9 @@ describe('parseArgs', () => {
       etcd: ['http://127.0.0.1:2379', 'http://127.0.0.1:22379'],
       election: 'jobs',
       ttlSeconds: 3,
+      ttlGiven: '--ttl 3',
+      startTimeoutSeconds: 2.5,
+      takeover: true,
       mode: 'confirmed',
       priority: -2,
       observer: true,
@@ -86,6 +95,33 @@ describe('parseArgs', () => {
     ).toMatchObject({ backend: 'consul', consul: 'http://127.0.0.1:18500' });
   });
 
+  it('reads --start-timeout and --takeover from variables too, and keeps how the TTL was given', () => {
+    expect(
+      config([], {
+        ELECTION_ID: 'a',
+        ELECTION_START_TIMEOUT: '0.5',
+        ELECTION_TAKEOVER: 'true',
+        ELECTION_TTL: '1.5',
+      }),
+    ).toMatchObject({
+      startTimeoutSeconds: 0.5,
+      takeover: true,
+      ttlSeconds: 1.5,
+      ttlGiven: 'ELECTION_TTL=1.5',
+    });
+    expect(config(['--id', 'a', '--takeover=false']).takeover).toBe(false);
+  });
+
+  it('suggests each URL flag its own kind of address (never etcd port 2379 for Consul)', () => {
+    const consul = usage(['--id', 'a', '--backend', 'consul', '--consul', 'localhost']);
+    expect(consul).toMatch(/--consul: "localhost" is not a URL; write it like http:\/\/127\.0\.0\.1:8500\./);
+    expect(consul).not.toMatch(/2379/);
+    expect(usage(['--id', 'a', '--backend', 'etcd', '--etcd', 'x'])).toMatch(
+      /like http:\/\/127\.0\.0\.1:2379/,
+    );
+    expect(usage(['--id', 'a', '--peers', 'b=nope'])).toMatch(/like http:\/\/127\.0\.0\.1:7002/);
+  });
+
   it('returns help for --help, whatever else is given', () => {
     expect(parseArgs(['--help'])).toEqual({ help: true });
     expect(parseArgs(['--id', 'a', '--help'])).toEqual({ help: true });
@@ -103,6 +139,9 @@ describe('parseArgs', () => {
     [['--id', 'a', '--backend', 'zookeeper'], /--backend: "zookeeper" is not one of static, etcd, consul/],
     [['--id', 'a', '--ttl', 'abc'], /--ttl: "abc" is not a number of seconds > 0/],
     [['--id', 'a', '--ttl', '0'], /--ttl: "0"/],
+    [['--id', 'a', '--start-timeout', 'soon'], /--start-timeout: "soon" is not a number of seconds > 0/],
+    [['--id', 'a', '--start-timeout', '-1'], /--start-timeout: "-1"/],
+    [['--id', 'a', '--takeover=perhaps'], /--takeover: "perhaps" is not true or false/],
     [
       ['--id', 'a', '--backend', 'etcd', '--mode', 'strict'],
       /--mode: "strict" is not one of view, confirmed/,
