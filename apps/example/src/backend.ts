@@ -73,6 +73,22 @@ export async function loadBackend(config: NodeConfig): Promise<BackendFactory> {
   }
 }
 
+/**
+ * Where the backend is, for messages: what the backend says (`MembershipBackend.endpoint`, never
+ * with credentials) or else what the flags say.
+ */
+export function endpointOf(config: NodeConfig, backend: Pick<MembershipBackend, 'endpoint'>): string {
+  if (backend.endpoint !== undefined) return backend.endpoint;
+  switch (config.backend) {
+    case 'static':
+      return `${staticMembers(config, '').length} static members`;
+    case 'etcd':
+      return config.etcd.join(',');
+    case 'consul':
+      return config.consul;
+  }
+}
+
 /** Loads and opens the backend in one step. */
 export async function createBackend(config: NodeConfig, selfUrl: string): Promise<MembershipBackend> {
   return (await loadBackend(config))(selfUrl);

@@ -1,19 +1,28 @@
-import { ConfigurationError, createElector, type Elector, type MembershipBackend } from '@election/core';
+import {
+  ConfigurationError,
+  createElector,
+  type Elector,
+  type ElectorOptions,
+  type MembershipBackend,
+} from '@election/core';
 import { createElectionHandler, type ElectionHandler } from '@election/http';
 import { collectElectorMetrics } from '@election/prometheus';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loadBackend } from './backend.js';
+import { endpointOf, loadBackend } from './backend.js';
 import { type NodeConfig, UsageError } from './flags.js';
 import { FencedLedger, startLeaderTask } from './leader-task.js';
 import { logLeadershipChanges } from './leadership-log.js';
 import { coreLogger } from './logger.js';
 import { listenHttp } from './server.js';
+import { ttlMsFor } from './ttl.js';
 
 export interface RunningNode {
   /** Base URL of the HTTP endpoints; the live page is at `${url}/`. */
   readonly url: string;
   readonly elector: Elector;
+  /** The backend's name and where it is (never with credentials), for messages. */
+  readonly backend: { readonly name: string; readonly endpoint: string };
   /** Resolves once the node has joined (or was stopped before it could). */
   readonly joined: Promise<void>;
   /** Resign, leave, close the backend and the HTTP server. Idempotent. */
@@ -29,6 +38,29 @@ export interface NodeOptions {
 /** Turns a ConfigurationError raised by a backend or the elector from the flags' values into exit code 2. */
 function asUsageError(error: unknown): unknown {
   return error instanceof ConfigurationError ? new UsageError(error.message) : error;
+}
+
+/** The elector's options from the flags; a TTL the backend cannot honour is a UsageError in seconds. */
+function electorOptions(
+  config: NodeConfig,
+  backend: MembershipBackend,
+  url: string,
+  logger: Logger,
+): ElectorOptions {
+  const ttlMs = ttlMsFor(config.ttlSeconds, config.ttlGiven, backend);
+  const startTimeout = config.startTimeoutSeconds;
+  return {
+    id: config.id,
+    membership: backend,
+    ...(config.mode === undefined ? {} : { mode: config.mode }),
+    ...(config.priority === 0 ? {} : { priority: config.priority }),
+    ...(config.observer ? { observer: true } : {}),
+    ...(ttlMs === undefined ? {} : { ttlMs }),
+    ...(startTimeout === undefined ? {} : { startTimeoutMs: Math.round(startTimeout * 1000) }),
+    ...(config.takeover ? { takeover: true } : {}),
+    meta: { url },
+    logger: coreLogger(logger),
+  };
 }
 
 /**
@@ -58,20 +90,17 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
   );
 
   let backend: MembershipBackend;
-  let elector: Elector;
   try {
     backend = openBackend(server.url);
-    elector = createElector({
-      id: config.id,
-      membership: backend,
-      ...(config.mode === undefined ? {} : { mode: config.mode }),
-      ...(config.priority === 0 ? {} : { priority: config.priority }),
-      ...(config.observer ? { observer: true } : {}),
-      ...(config.ttlSeconds === undefined ? {} : { ttlMs: config.ttlSeconds * 1000 }),
-      meta: { url: server.url },
-      logger: coreLogger(logger),
-    });
   } catch (error) {
+    await server.close();
+    throw asUsageError(error);
+  }
+  let elector: Elector;
+  try {
+    elector = createElector(electorOptions(config, backend, server.url, logger));
+  } catch (error) {
+    await backend.close().catch(() => {});
     await server.close();
     throw asUsageError(error);
   }
@@ -91,21 +120,23 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     signal: shutdown.signal,
   }).catch((error: unknown) => logger.error({ err: error }, 'the leader-only task failed'));
 
+  let stopRequested = false;
   const joined = elector.start().then(
     () => {
-      if (shutdown.signal.aborted) return;
+      if (stopRequested) return;
       ready = true;
       const state = elector.state;
       logger.info({ event: 'joined', mode: elector.mode, members: state.members.map((m) => m.id) }, 'joined');
     },
     (error: unknown) => {
       // Rejected by stop() during the join: expected. Anything else is a real startup failure.
-      if (!shutdown.signal.aborted) throw asUsageError(error);
+      if (!stopRequested) throw asUsageError(error);
     },
   );
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
+    stopRequested = true;
     stopping ??= (async () => {
       ready = false;
       // Stop the elector first, so the leader task ends with the demotion reason ("stopped").
@@ -121,5 +152,11 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     })();
     return stopping;
   };
-  return { url: server.url, elector, joined, stop };
+  return {
+    url: server.url,
+    elector,
+    backend: { name: backend.name, endpoint: endpointOf(config, backend) },
+    joined,
+    stop,
+  };
 }
