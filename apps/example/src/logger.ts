@@ -1,4 +1,4 @@
-import type { Logger } from '@election/core';
+import type { LogFn, Logger } from '@election/core';
 import { type Logger as PinoLogger, pino } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogLevel } from './flags.js';
@@ -22,11 +22,33 @@ export function createLogger(level: LogLevel, id: string, tty = process.stdout.i
   );
 }
 
+/** Core's info lines that the app already writes its own way (its `joined` and `leader-changed` lines). */
+const SAID_BY_THE_APP: ReadonlySet<string> = new Set(['joined', 'elected', 'demoted']);
+
+/** `logger` without the info lines in `SAID_BY_THE_APP`; everything else passes as it is. */
+function withoutDuplicates(logger: PinoLogger): Logger {
+  const info: LogFn = (first: object | string, msg?: string) => {
+    const text = typeof first === 'string' ? first : msg;
+    if (text !== undefined && SAID_BY_THE_APP.has(text)) return;
+    if (typeof first === 'string') logger.info(first);
+    else logger.info(first, msg);
+  };
+  return {
+    debug: logger.debug.bind(logger),
+    info,
+    warn: logger.warn.bind(logger),
+    error: logger.error.bind(logger),
+    child: (bindings) => withoutDuplicates(logger.child(bindings)),
+  };
+}
+
 /**
- * Core logs its own joined/elected/demoted lines at info; the app already writes one line per
- * leadership change, so core speaks at info only when asked for debug.
+ * Core's logger. Core's warnings and its informative lines (an outage's end: "etcd at … answers
+ * again after 31.2 s", a registration resumed, a handover) pass at info; its joined/elected/demoted
+ * lines are dropped there, because the app writes one line per leadership change itself. At debug
+ * everything passes.
  */
 export function coreLogger(logger: PinoLogger): Logger {
-  const level = logger.levelVal <= 20 ? logger.level : 'warn';
-  return logger.child({ component: 'elector' }, { level: logger.levelVal > 40 ? logger.level : level });
+  const child = logger.child({ component: 'elector' });
+  return logger.levelVal <= 20 ? child : withoutDuplicates(child);
 }
