@@ -11,7 +11,20 @@ Options (each can also be set with the ELECTION_* variable shown; a flag wins ov
   --election NAME          election name: nodes with the same name elect together ELECTION_ELECTION
                            (default "default"; etcd and consul)
   --ttl SECONDS            registration TTL; static: how long a dead peer takes   ELECTION_TTL
-                           to drop out (default: the backend's own)
+                           to drop out (default: the backend's own). Whole
+                           seconds on etcd (2-86400) and consul (10-86400)
+  --start-timeout SECONDS  give up joining after this long and exit 1, naming     ELECTION_START_TIMEOUT
+                           the backend and its address (fractions allowed;
+                           default: keep retrying, /readyz answers 503 meanwhile)
+  --takeover               etcd and consul: on start, revoke this id's previous   ELECTION_TAKEOVER
+                           registration at once instead of waiting for it to
+                           expire (a crashed node restarted at once). Safe only
+                           when nothing else can run with this id: one process
+                           per id, as a Kubernetes StatefulSet or one systemd
+                           unit per id guarantees. A second live process with
+                           the id would be evicted. Without it, a restart under
+                           the same id waits out the dead registration, and a
+                           live holder is refused as a duplicate.
   --mode view|confirmed    confirmed needs etcd or consul (their default);        ELECTION_MODE
                            static is view only
   --priority N             lower leads first (default 0; etcd and consul)         ELECTION_PRIORITY
@@ -28,7 +41,9 @@ HTTP (served by @election/http):
   GET /metrics   Prometheus text (@election/prometheus and Node's process metrics)
   GET /events    Server-Sent Events: status and leadership changes
 
-SIGTERM or SIGINT: resign, leave, exit 0. Bad flags exit with code 2.
+SIGTERM or SIGINT: resign, leave, close the backend and the HTTP server; the process then ends by
+itself with code 0 (within 2 s; if the backend does not answer, the registration expires by TTL).
+A start that fails (--start-timeout passed, a duplicate id) exits 1. Bad flags exit with code 2.
 
 Example (three nodes on one machine, static backend):
   election-node --id a --listen 127.0.0.1:7001 --peers b=http://127.0.0.1:7002,c=http://127.0.0.1:7003
