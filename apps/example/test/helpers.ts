@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { spawnScript as spawnToolScript } from '@election/tools';
 
 export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 export const DEMO = fileURLToPath(new URL('../dist/demo.js', import.meta.url));
@@ -17,41 +17,69 @@ export interface Spawned {
   readonly child: ChildProcess;
   /** Every stdout line parsed as JSON (pino); lines that are not JSON are kept as { raw }. */
   readonly logs: Array<Record<string, unknown>>;
+  /** When each entry of `logs` arrived here (performance.now()). */
+  arrivedAt(line: Record<string, unknown>): number | undefined;
   stdout(): string;
   stderr(): string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Bytes written to stdout and stderr so far: the log volume an operator stores. */
+  logBytes(): number;
+  /** Resolves once the process has exited and its output is read, with the time it exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
+/** Runs a built script through @election/tools' spawnScript, keeping every line and its byte count. */
 export function spawnScript(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Spawned {
   requireBuilt(script);
   // Start from a clean ELECTION_* slate so the developer's environment cannot change a test.
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('ELECTION_')),
   );
-  const child = spawn(process.execPath, [script, ...args], {
-    env: { ...base, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const logs: Array<Record<string, unknown>> = [];
+  const arrivals = new WeakMap<Record<string, unknown>, number>();
   let out = '';
   let err = '';
-  if (child.stdout) {
-    createInterface({ input: child.stdout }).on('line', (line) => {
+  let bytes = 0;
+  const keep = (line: Record<string, unknown>) => {
+    logs.push(line);
+    arrivals.set(line, performance.now());
+  };
+  const { child } = spawnToolScript({
+    script,
+    args,
+    env: { ...base, NO_COLOR: '1', ...env },
+    onJson: (value) => {
+      out += `${JSON.stringify(value)}\n`;
+      keep(value);
+    },
+    onText: (line) => {
       out += `${line}\n`;
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        logs.push({ raw: line });
-      }
-    });
-  }
+      keep({ raw: line });
+    },
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
     err += chunk.toString();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
+  let exitedAt = 0;
+  child.once('exit', () => {
+    exitedAt = performance.now();
+  });
+  // 'close' comes after the last line of output: assertions on the logs see all of them.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal, at: exitedAt || performance.now() })),
   );
-  return { child, logs, stdout: () => out, stderr: () => err, exited };
+  return {
+    child,
+    logs,
+    arrivedAt: (line) => arrivals.get(line),
+    stdout: () => out,
+    stderr: () => err,
+    logBytes: () => bytes,
+    exited,
+  };
 }
 
 export const spawnCli = (args: readonly string[], env?: NodeJS.ProcessEnv) => spawnScript(CLI, args, env);
@@ -102,4 +130,25 @@ export function killLeftovers(nodes: Spawned[]): void {
   for (const node of nodes.splice(0)) {
     if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGKILL');
   }
+}
+
+/**
+ * SIGTERM, then the process must end by itself: exit code 0 (the CLI's last-resort watchdog would
+ * exit 1) within 2 s of the signal and within 1 s of its "stopped" line. Resolves with the times.
+ */
+export async function terminateCleanly(
+  node: Spawned,
+): Promise<{ afterSignalMs: number; afterStoppedMs: number }> {
+  const sent = performance.now();
+  node.child.kill('SIGTERM');
+  const exit = await node.exited;
+  const stopped = node.logs.find((line) => line.event === 'stopped');
+  const stoppedAt = stopped === undefined ? undefined : node.arrivedAt(stopped);
+  if (exit.code !== 0 || stoppedAt === undefined) {
+    throw new Error(
+      `expected exit 0 after a "stopped" line, got code ${exit.code} signal ${exit.signal}; last lines:\n` +
+        node.stdout().split('\n').slice(-5).join('\n'),
+    );
+  }
+  return { afterSignalMs: exit.at - sent, afterStoppedMs: exit.at - stoppedAt };
 }
