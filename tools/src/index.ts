@@ -1,7 +1,7 @@
 /**
  * Test and benchmark support shared by every package of this repository: the etcd launcher, free
- * ports, node child processes and throwaway TLS certificates. Private: never published, and no
- * package's src imports it.
+ * ports, node child processes, throwaway TLS certificates and README examples as runnable code.
+ * Private: never published, and no package's src imports it.
  */
 export {
   createTlsMaterial,
@@ -20,4 +20,5 @@ export {
 } from './etcd-server.js';
 export { findOnPath } from './etcd-tools.js';
 export { freePort, freePorts } from './free-port.js';
+export { type CodeBlock, codeBlocks, readmeExample, replaceOnce } from './markdown.js';
 export { mulberry32 } from './random.js';

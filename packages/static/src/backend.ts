@@ -4,6 +4,7 @@ import {
   ConfigurationError,
   DuplicateMemberError,
   type JoinRequest,
+  LifecycleError,
   type MembershipBackend,
   type MembershipSession,
 } from '@election/core/adapter';
@@ -96,17 +97,33 @@ export function createStaticMembership(options: StaticMembershipOptions): Member
   return new StaticBackend(resolveOptions(options));
 }
 
+/**
+ * The backend opens nothing of its own: each session owns its probe loops (timers and one
+ * connection per probe, closed after the answer) and ends them in leave() or close(). So there is no
+ * `retain()`: once the elector has stopped, nothing of this package keeps the process alive.
+ */
 class StaticBackend implements MembershipBackend {
   readonly name = 'static';
   readonly capabilities = CAPABILITIES;
+  /** For messages: "3 static members". */
+  readonly endpoint: string;
   readonly #options: ResolvedOptions;
   readonly #sessions = new Set<StaticSession>();
+  #closed = false;
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
+    const count = options.members.length;
+    this.endpoint = `${count} static member${count === 1 ? '' : 's'}`;
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
+    if (this.#closed) {
+      throw new LifecycleError(
+        'join() on a closed static membership; create a new one with createStaticMembership().',
+        { source: SOURCE },
+      );
+    }
     const self = findSelf(this.#options, request);
     if (this.#options.checkDuplicates) await rejectDuplicate(this.#options, self, request);
     const session = new StaticSession(this.#options, self, request, () => this.#sessions.delete(session));
@@ -123,7 +140,9 @@ class StaticBackend implements MembershipBackend {
     return session;
   }
 
+  /** Ends every session's probes; later joins fail. Idempotent. */
   async close(): Promise<void> {
+    this.#closed = true;
     for (const session of [...this.#sessions]) session.close();
   }
 }
