@@ -19,6 +19,13 @@ export {
   startEtcd,
 } from './etcd-server.js';
 export { findOnPath } from './etcd-tools.js';
+export {
+  type ExampleExit,
+  type ExampleProcess,
+  REPORT_STARTED,
+  REPORT_STOP,
+  startExample,
+} from './example-process.js';
 export { freePort, freePorts } from './free-port.js';
-export { type CodeBlock, codeBlocks, readmeExample, replaceOnce } from './markdown.js';
+export { type CodeBlock, codeBlocks, readmeExample, replaceOnce, sourceTsconfig } from './markdown.js';
 export { mulberry32 } from './random.js';

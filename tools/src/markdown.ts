@@ -1,4 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A tsconfig for tsx (`TSX_TSCONFIG_PATH`) that maps every `@election/*` package to its sources: a
+ * child process running a README example then runs the code under test, with no build.
+ */
+export const sourceTsconfig = fileURLToPath(new URL('../tsconfig.source.json', import.meta.url));
 
 /** One fenced code block of a Markdown file: its info string (`ts`, `sh`) and its text. */
 export interface CodeBlock {
