@@ -1,0 +1,82 @@
+import { fileURLToPath } from 'node:url';
+import {
+  type EtcdServer,
+  type ExampleProcess,
+  findOnPath,
+  REPORT_STOP,
+  readmeExample,
+  replaceOnce,
+  startEtcd,
+  startExample,
+} from '@election/tools';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './helpers.js';
+
+const readme = fileURLToPath(new URL('../../../README.md', import.meta.url));
+const scratchDir = fileURLToPath(new URL('../.tmp/', import.meta.url));
+const etcdBinary = findOnPath('etcd');
+
+/** The root README's example, word for word except its membership line and that line's import. */
+function exampleOn(importLine: string, membershipLine: string): string {
+  let code = readmeExample(readme, 'createElector({');
+  code = replaceOnce(code, "import { createEtcdMembership } from '@election/etcd';", importLine);
+  code = replaceOnce(
+    code,
+    "const membership = createEtcdMembership({ endpoints: ['http://127.0.0.1:2379'] });",
+    membershipLine,
+  );
+  // The example passes no ttlMs: every backend's default must do.
+  expect(code).not.toMatch(/ttlMs/);
+  return code + REPORT_STOP;
+}
+
+const running: ExampleProcess[] = [];
+afterEach(async () => {
+  for (const example of running.splice(0)) await example.dispose();
+});
+
+/** Runs the example until it leads, then SIGTERM: it must end by itself, soon after stop(). */
+async function leadsThenExits(code: string, term: RegExp): Promise<number | undefined> {
+  const example = startExample({ code, scratchDir, name: 'root-readme' });
+  running.push(example);
+  const line = await waitFor(
+    'the example to lead',
+    () => example.lines.find((text) => text.startsWith('leading, fencing token')),
+    15_000,
+  );
+  expect(line).toMatch(term);
+  const exit = await example.terminate();
+  expect(exit.killed, 'the process was still running 5 s after SIGTERM').toBe(false);
+  expect(exit.code, example.process.stderrTail()).toBe(0);
+  expect(exit.afterStopMs).toBeLessThan(1000);
+  return exit.afterStopMs;
+}
+
+describe('the root README example, run as written in its own process', () => {
+  it('runs unchanged on the static backend (view mode: no fencing token)', async () => {
+    const code = exampleOn(
+      "import { createStaticMembership } from '@election/static';",
+      "const membership = createStaticMembership({ members: [{ id: 'node-1' }] });",
+    );
+    const afterStopMs = await leadsThenExits(code, /^leading, fencing token null$/);
+    console.log(`root README on static: exited ${afterStopMs?.toFixed(1)} ms after stop() resolved`);
+  }, 30_000);
+
+  describe.skipIf(!etcdBinary)('on etcd', () => {
+    let etcd: EtcdServer | undefined;
+    beforeAll(async () => {
+      etcd = await startEtcd({ binary: etcdBinary ?? 'etcd' });
+    }, 30_000);
+    afterAll(async () => etcd?.stop());
+
+    it('runs unchanged on a real etcd (confirmed mode: a revision as fencing token)', async () => {
+      const endpoint = etcd?.endpoints[0] ?? '';
+      const code = exampleOn(
+        "import { createEtcdMembership } from '@election/etcd';",
+        `const membership = createEtcdMembership({ endpoints: ['${endpoint}'], election: 'readme-${process.pid}' });`,
+      );
+      const afterStopMs = await leadsThenExits(code, /^leading, fencing token [1-9]\d*n$/);
+      console.log(`root README on etcd: exited ${afterStopMs?.toFixed(1)} ms after stop() resolved`);
+    }, 30_000);
+  });
+});
