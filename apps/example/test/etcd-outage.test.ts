@@ -101,5 +101,6 @@ describe.skipIf(!etcdBinary)('election-node through a 30 s etcd outage (real etc
       line.level === 30 && line.component === 'elector' && /again/.test(String(line.msg));
     await waitFor('the recovery line', () => node.logs.some(recovery), 5000);
     expect(node.logs.filter(recovery)).toHaveLength(1);
+    console.log(`recovery line: ${String(node.logs.find(recovery)?.msg)}`);
   }, 60_000);
 });
