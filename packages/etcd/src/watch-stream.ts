@@ -15,7 +15,7 @@ export interface WatchStreamHandlers {
  * WatchManager. The manager resumes a dropped watch without saying what it missed, cannot resume
  * one etcd cancelled after a compaction, and cancelling its last watcher cancels the grpc stream,
  * which etcd3 counts as a host failure (it resets the host's channels and feeds the circuit
- * breaker). Here closing half-closes the stream, which etcd ends cleanly.
+ * breaker). Here closing ends the stream (see `endStream`) without that.
  */
 export class WatchStream {
   #stream: Awaited<ReturnType<Etcd3['watchClient']['watch']>> | undefined;
@@ -42,7 +42,7 @@ export class WatchStream {
       return;
     }
     if (this.#done) {
-      stream.end();
+      endStream(stream);
       return;
     }
     this.#stream = stream;
@@ -61,16 +61,12 @@ export class WatchStream {
     stream.write(request);
   }
 
-  /** Stops listening and half-closes the stream. Idempotent. */
+  /** Stops listening and ends the stream. Idempotent. */
   close(): void {
     this.#done = true;
     const stream = this.#stream;
     this.#stream = undefined;
-    try {
-      stream?.end();
-    } catch {
-      // Already torn down by a failure: nothing left to close.
-    }
+    if (stream) endStream(stream);
   }
 
   #onResponse(response: IWatchResponse): void {
@@ -91,5 +87,21 @@ export class WatchStream {
     if (this.#done) return;
     this.close();
     this.#handlers.onFailure(error);
+  }
+}
+
+/**
+ * Ends a client stream (watch, keepalive) for good. etcd does not end a watch stream the client
+ * half-closed: it would stay open, on etcd and as an active call that keeps the client's
+ * connection (and the process) alive. So the stream is half-closed, then cancelled. etcd3 resets a
+ * host's channels when a stream errors while still writable; half-closed first, the cancellation
+ * is not taken for a host failure.
+ */
+export function endStream(stream: { end(): void; cancel(): void }): void {
+  try {
+    stream.end();
+    stream.cancel();
+  } catch {
+    // Already torn down by a failure: nothing left to close.
   }
 }
