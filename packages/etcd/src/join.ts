@@ -40,7 +40,8 @@ export interface Joined {
 
 /**
  * etcd finds expired leases on a 500 ms tick and revokes them through raft: a lease that is not
- * renewed is gone within about this long after its expiry on a healthy cluster.
+ * renewed is gone within about this long after its expiry on a healthy cluster. Only used to say
+ * how long a join expects to wait.
  */
 export const REVOKE_LAG_MS = 1500;
 
@@ -186,7 +187,12 @@ interface Reading {
   /** Clock time just before the request was sent, and when its answer came. */
   readonly sentAt: number;
   readonly answeredAt: number;
-  /** Remaining whole seconds, truncated: the lease expires in under TTL + 1 s. -1: it is gone. */
+  /** etcd no longer knows the lease: it expired and was revoked, or was revoked. */
+  readonly gone: boolean;
+  /**
+   * Remaining seconds, truncated toward zero: `r ≥ 1` means at least `r` s were left, `r ≤ 0`
+   * more than `r - 1` s (an expired lease etcd has yet to revoke reads 0, then negative).
+   */
   readonly ttl: number;
   /** The TTL the lease was granted, s. */
   readonly grantedTtl: number;
@@ -201,15 +207,21 @@ async function readLease(context: JoinContext, clock: Clock, leaseId: string): P
       { ID: leaseId },
       within(context.requestTimeoutMs),
     );
+    const grantedTtl = Number(response.grantedTTL);
     return {
       sentAt,
       answeredAt: clock.now(),
+      // etcd answers a lease it does not know with TTL -1 and no granted TTL; every lease it
+      // knows was granted a positive TTL.
+      gone: !(grantedTtl > 0),
       ttl: Number(response.TTL),
-      grantedTtl: Number(response.grantedTTL),
+      grantedTtl,
       raftTerm: String(response.header.raft_term),
     };
   } catch (error) {
-    if (isLeaseGone(error)) return { sentAt, answeredAt: clock.now(), ttl: -1, grantedTtl: 0, raftTerm: '' };
+    if (isLeaseGone(error)) {
+      return { sentAt, answeredAt: clock.now(), gone: true, ttl: -1, grantedTtl: 0, raftTerm: '' };
+    }
     throw toElectionError(error, `read the lease of the previous registration (${context.endpoint})`);
   }
 }
@@ -217,20 +229,21 @@ async function readLease(context: JoinContext, clock: Clock, leaseId: string): P
 /**
  * Waits until the holder's lease is gone, or throws DuplicateMemberError once it is seen renewed.
  *
- * etcd answers the remaining TTL in whole seconds, truncated. A reading answered at `a` with `r`
- * seconds means the lease, unless renewed, expires before `a + (r + 1) s`: that is the bound. A
- * later reading sent at `t` with `r' ≥ 1` proves the lease alive until at least `t + r'` s (the
- * remaining time is at least `r'` when etcd read it, no earlier than `t`); past the bound, it was
- * renewed. A lease still there `REVOKE_LAG_MS` past the bound was renewed too: etcd revokes an
- * expired lease well within that. A new raft term (etcd elected a leader, which restarts every
- * lease's clock) starts the observation over.
+ * etcd answers the remaining time in seconds truncated toward zero. From a reading answered at
+ * `a` with `r ≥ 0` seconds the lease, unless renewed, expires before `a + (r + 1) s`: that is
+ * the bound. A later reading sent at `t` proves the lease alive until after `t + r'` s when
+ * `r' ≥ 1`, and until after `t + (r' - 1)` s when `r' ≤ 0` (etcd read it no earlier than `t`).
+ * Once that proven expiry reaches the bound, the lease was renewed: a live holder. No guess about
+ * how fast etcd revokes expired leases enters the decision; it only sizes the announced wait. A
+ * new raft term (etcd elected a leader, which restarts every lease's clock) starts the
+ * observation over.
  */
 async function waitOutHolder(context: JoinContext, request: JoinRequest, holder: IKeyValue): Promise<void> {
   const { clock, signal, member } = request;
   const leaseId = holder.lease;
   let base = await readLease(context, clock, leaseId);
-  if (base.ttl < 0) return;
-  const boundOf = (reading: Reading) => reading.answeredAt + (reading.ttl + 1) * 1000;
+  if (base.gone) return;
+  const boundOf = (reading: Reading) => reading.answeredAt + (Math.max(0, reading.ttl) + 1) * 1000;
   let bound = boundOf(base);
   const pollMs = Math.max(50, Math.min(500, (base.grantedTtl * 1000) / 4));
   const waitMs = Math.max(0, Math.ceil(bound + REVOKE_LAG_MS - clock.now()));
@@ -241,7 +254,7 @@ async function waitOutHolder(context: JoinContext, request: JoinRequest, holder:
   for (;;) {
     await sleep(clock, pollMs, signal);
     const reading = await readLease(context, clock, leaseId);
-    if (reading.ttl < 0) {
+    if (reading.gone) {
       context.logger.debug({ leaseId }, 'the previous registration expired; joining');
       return;
     }
@@ -254,9 +267,9 @@ async function waitOutHolder(context: JoinContext, request: JoinRequest, holder:
       bound = boundOf(reading);
       continue;
     }
-    const renewed = reading.ttl >= 1 && reading.sentAt + reading.ttl * 1000 > bound;
-    const outlived = reading.sentAt > bound + REVOKE_LAG_MS;
-    if (renewed || outlived) throw duplicate(context, member.id, holder, 'renewed');
+    const provenSeconds = reading.ttl >= 1 ? reading.ttl : reading.ttl - 1;
+    if (reading.sentAt + provenSeconds * 1000 >= bound)
+      throw duplicate(context, member.id, holder, 'renewed');
   }
 }
 

@@ -6,9 +6,9 @@ import {
   startRenewals,
 } from '@election/core/adapter';
 import { castGrpcError, type Etcd3, EtcdInvalidAuthTokenError } from 'etcd3';
+import { endStream } from './client.js';
 import { isLeaseGone, toElectionError, within, withTimeout } from './errors.js';
 import { SOURCE } from './source.js';
-import { endStream } from './watch-stream.js';
 
 /** The kit's `ttlMs`, `clock` and `onLost`, plus what renews an etcd lease. */
 export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' | 'onLost'> {

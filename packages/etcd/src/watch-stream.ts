@@ -1,4 +1,5 @@
 import { castGrpcError, type Etcd3, type IEvent, type IWatchRequest, type IWatchResponse } from 'etcd3';
+import { endStream } from './client.js';
 import { prefixRange } from './keys.js';
 
 export interface WatchStreamHandlers {
@@ -87,21 +88,5 @@ export class WatchStream {
     if (this.#done) return;
     this.close();
     this.#handlers.onFailure(error);
-  }
-}
-
-/**
- * Ends a client stream (watch, keepalive) for good. etcd does not end a watch stream the client
- * half-closed: it would stay open, on etcd and as an active call that keeps the client's
- * connection (and the process) alive. So the stream is half-closed, then cancelled. etcd3 resets a
- * host's channels when a stream errors while still writable; half-closed first, the cancellation
- * is not taken for a host failure.
- */
-export function endStream(stream: { end(): void; cancel(): void }): void {
-  try {
-    stream.end();
-    stream.cancel();
-  } catch {
-    // Already torn down by a failure: nothing left to close.
   }
 }

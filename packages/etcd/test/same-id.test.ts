@@ -72,8 +72,8 @@ describe('a join that finds its id held by another lease', () => {
     cleanups.push(() => session.leave());
     const tookMs = Math.round(epochNow() - startedAt);
     console.log(`a lease nobody renews (TTL 2 s) was waited out; the join took ${tookMs} ms`);
-    // It expired (under 2 s left) and etcd revoked it (within 500 ms), seen on a 500 ms poll.
-    expect(tookMs).toBeLessThan(2000 + 1500);
+    // It expired (under 2 s left), etcd revoked it (on a 500 ms tick), seen on a 500 ms poll.
+    expect(tookMs).toBeLessThan(2000 + 2000);
     expect(await leaseTtl(admin, holder)).toBe(-1);
     const lease = await leaseOfKey(admin, memberKey);
     expect(lease).toBeDefined();
