@@ -45,6 +45,9 @@ export interface Joined {
  */
 export const REVOKE_LAG_MS = 1500;
 
+/** Rounds of "create the member key, or clear its holder" before a join gives up (core retries it). */
+const MAX_ROUNDS = 5;
+
 /** Revokes a lease, treating "already gone" as success. */
 export async function revokeLease(
   context: Pick<JoinContext, 'client' | 'leases' | 'requestTimeoutMs'>,
@@ -70,9 +73,16 @@ export async function revokeLease(
 export async function joinElection(context: JoinContext, request: JoinRequest): Promise<Joined> {
   const { member, signal } = request;
   let lease: Granted | undefined = await grantLease(context, request);
-  let races = 0;
   try {
-    for (;;) {
+    // Each round either registers or clears one holder (revoked, or waited out until etcd revoked
+    // it); the key only comes back if another node registers the id meanwhile.
+    for (let round = 1; ; round++) {
+      if (round > MAX_ROUNDS) {
+        throw new BackendUnavailableError(
+          `Could not register member "${member.id}": its key kept changing under concurrent writes. Retrying may help.`,
+          { source: SOURCE },
+        );
+      }
       lease ??= await grantLease(context, request);
       signal.throwIfAborted();
       const outcome = await createMemberKey(context, request, lease.leaseId);
@@ -81,16 +91,7 @@ export async function joinElection(context: JoinContext, request: JoinRequest): 
         return { ...lease, kvs: outcome.kvs, revision: outcome.revision };
       }
       const holder = outcome.holder;
-      if (holder === undefined) {
-        // Deleted between the compare and the read: try again, a few times.
-        if (++races >= 3) {
-          throw new BackendUnavailableError(
-            `Could not register member "${member.id}": its key kept changing under concurrent writes. Retrying may help.`,
-            { source: SOURCE },
-          );
-        }
-        continue;
-      }
+      if (holder === undefined) continue; // deleted between the compare and the read: try again
       if (holder.lease === '0' || context.leases.isActive(holder.lease)) {
         throw duplicate(context, member.id, holder, 'held');
       }
