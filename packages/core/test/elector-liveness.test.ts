@@ -22,7 +22,7 @@ describe('leadership deadline and lost registrations', () => {
     expect(held.isLeader).toBe(false);
   });
 
-  it('stays leader while renewals move the deadline, and steps down when they stop', async () => {
+  it('stays leader while renewals move the deadline, steps down when they stop, and resumes the same term', async () => {
     const { elector, session, clock, backend, events } = await startScripted({ ttlMs: 3000 });
     session.acquireWith = async () => 2n;
     session.emit({ type: 'snapshot', members: [member('b')] });
@@ -34,8 +34,23 @@ describe('leadership deadline and lost registrations', () => {
     expect(elector.state.isLeader).toBe(true);
     await clock.advance(2700);
     expect(events).toContainEqual({ type: 'demoted', reason: 'deadline', term: 2n });
-    expect(session.left).toBe(true); // asked the backend to drop the stale registration and lock
-    expect(backend.sessions.length).toBe(2); // and joined again
+    // The registration is kept (the backend may still hold it), not left and not joined again.
+    expect(session.left).toBe(false);
+    expect(session.closed).toBe(false);
+    expect(elector.state.reason).toMatchObject({ kind: 'backend-unreachable' });
+    await clock.advance(20_000);
+    expect(backend.sessions.length).toBe(1);
+    expect(elector.state.isLeader).toBe(false);
+    // A renewal is acknowledged again: the same registration, the lock still held, the same term.
+    const acquiresBefore = session.acquires;
+    session.renew(clock.now() + 3000);
+    await clock.advance(500);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 2n, reason: { kind: 'leading', term: 2n } });
+    expect(events.filter((e) => e.type === 'elected')).toEqual([
+      { type: 'elected', term: 2n },
+      { type: 'elected', term: 2n },
+    ]);
+    expect(session.acquires).toBe(acquiresBefore); // no new lock call: it was never given up
     await elector.stop();
   });
 

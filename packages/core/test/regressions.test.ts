@@ -185,19 +185,30 @@ describe('review findings: the lock claim', () => {
 });
 
 describe('review findings: liveness and lifecycle', () => {
-  it('R5: a session that arrives already past its deadline backs off instead of rejoining at once', async () => {
+  it('R5: a session that arrives already past its deadline is kept and renewed, never rejoined in a loop', async () => {
     const { elector, backend, clock } = await startScripted({ ttlMs: 3000 });
-    // Joins now take longer than the TTL: every session is dead on arrival.
+    // The join took longer than the TTL: the session is past its deadline on arrival.
+    backend.sessions[0]!.renew(clock.now() - 1);
+    await clock.advance(0);
+    await clock.advance(10_000);
+    expect(backend.sessions.length).toBe(1);
+    expect(backend.sessions[0]!.left).toBe(false);
+    expect(elector.state).toMatchObject({ isLeader: false, reason: { kind: 'backend-unreachable' } });
+    await elector.stop();
+  });
+
+  it('R5b: sessions the backend declares lost as soon as they arrive make rejoins back off', async () => {
+    const { elector, backend, clock } = await startScripted({ ttlMs: 3000 });
     backend.joinWith = async (request) => {
       const session = backend.openSession(request);
-      session.renew(request.clock.now() - 1);
+      request.clock.setTimer(() => session.lose(), 0); // lost right after core attached it
       return session;
     };
-    backend.sessions[0]!.renew(clock.now() - 1);
+    backend.sessions[0]!.lose();
     await clock.advance(0);
     await clock.advance(0);
     const atOneInstant = backend.sessions.length;
-    expect(atOneInstant).toBeLessThanOrEqual(3); // before: 50 joins at one clock instant
+    expect(atOneInstant).toBeLessThanOrEqual(3); // before the fix: 50 joins at one clock instant
     await clock.advance(10_000);
     // Capped backoff (1 s): about one join a second, not one per event-loop turn.
     expect(backend.sessions.length - atOneInstant).toBeLessThanOrEqual(16);

@@ -128,41 +128,45 @@ describe('failover on etcd (TTL 2 s)', () => {
     expect(b.state.members.map((member) => member.id)).toEqual(['b', 'c']);
   });
 
-  it('etcd SIGKILL and restart: leaders step down by their deadline, one leader within 2 s of return', async (context) => {
+  it('etcd SIGKILL and restart 1 s later on the same data dir: the same node leads again with the same term, nobody in between', async (context) => {
     if (!etcd.controllable) context.skip(etcd.notControllableReason);
     const c = newCluster('etcd-restart');
     const a = await c.start('a');
-    const b = await c.start('b');
+    await c.start('b');
     await c.start('c');
     await c.leaderIs('a', 5000);
+    const termBefore = a.state.term;
+    expect(termBefore).not.toBeNull();
     await etcd.kill('SIGKILL');
-    const deadline = a.state.leaseDeadline!;
-    expect(deadline).not.toBeNull();
-    // From the deadline on, no read may report leadership: not even before a timer fires.
-    await waitFor(() => performance.timeOrigin + performance.now() >= deadline, {
-      timeoutMs: TTL_MS + 100,
-      stepMs: 1,
-      message: "a's lease deadline to pass",
-    });
-    expect(a.state.isLeader).toBe(false);
-    expect(b.state.isLeader).toBe(false);
-    // The 'demoted' event comes from a timer set for the deadline: allow it a moment to fire.
-    const demotion = c.monitor.lastLeadershipOf('a')!;
-    await waitFor(() => demotion.demotedAt !== undefined, { timeoutMs: 500, message: "a's demoted event" });
-    expect(demotion.demotedReason).toBe('deadline');
-    expect(performance.timeOrigin + demotion.demotedAt!).toBeLessThanOrEqual(deadline + 100);
-
+    const killedAt = performance.now();
+    await waitFor(() => performance.now() - killedAt >= 1000, { timeoutMs: 1500, stepMs: 5, message: '1 s' });
     await etcd.restart();
     const returnedAt = performance.now();
-    await waitFor(() => c.monitor.leaders().length === 1, {
-      timeoutMs: 2000,
+    // a was demoted at its deadline if etcd took longer than that to come back; either way it must
+    // lead again with its own term: its lease survived the restart, and the leader key with it.
+    await waitFor(() => c.monitor.leaders().length === 1 && a.state.isLeader, {
+      timeoutMs: 3000,
       stepMs: 5,
-      message: 'one leader after etcd returned',
+      message: 'a leading again after etcd returned',
       describe: () => c.describe(),
     });
-    const tookMs = performance.now() - returnedAt;
-    expect(tookMs).toBeLessThanOrEqual(2000);
-    await c.leaderIs('a', 3000);
-    expect(c.monitor.leadershipOf('a')!.term!).toBeGreaterThan(demotion.term!);
+    const backMs = performance.now() - returnedAt;
+    expect(backMs).toBeLessThanOrEqual(3000);
+    expect(a.state.term).toBe(termBefore);
+    // Nobody else led at any point after the kill, and a led at most twice in all (before, after).
+    const others = c.monitor.history.filter((entry) => entry.id !== 'a');
+    expect(others).toEqual([]);
+    const leaderships = c.monitor.history.filter((entry) => entry.id === 'a');
+    expect(leaderships.every((entry) => entry.term === termBefore)).toBe(true);
+    const demoted = leaderships[0]?.demotedReason;
+    expect(demoted === undefined || demoted === 'deadline').toBe(true);
+    const outage = demoted === undefined ? 'led throughout' : `demoted at its deadline and resumed`;
+    console.log(
+      `etcd restart: a ${outage}; leader back ${Math.round(backMs)} ms after etcd's return (${Math.round(performance.now() - killedAt)} ms after the kill), term ${termBefore} before and ${a.state.term} after`,
+    );
+    await assertStays(() => a.state.isLeader && c.monitor.leaders().length === 1, {
+      durationMs: 1000,
+      message: 'a keeps leading alone',
+    });
   }, 30_000);
 });

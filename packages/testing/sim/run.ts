@@ -32,6 +32,9 @@ console.log(
   `simulation: ${result.runs} seeded runs in ${result.seconds.toFixed(1)} s (${rate} runs/s), seed ${result.seed}, bug: ${values.bug}`,
 );
 console.log(`longest time from the end of faults to one agreed leader: ${result.maxConvergenceMs} ms`);
+console.log(
+  `runs in which a leader resumed its own term after its deadline passed: ${result.runsWithResume}`,
+);
 if (result.failed) {
   console.log(result.report);
   console.log(`replay: ${result.replay}`);

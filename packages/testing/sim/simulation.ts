@@ -184,6 +184,8 @@ export interface SimulationResult {
   readonly seconds: number;
   /** Longest time, over all runs, from the end of faults to one agreed leader. */
   readonly maxConvergenceMs: number;
+  /** Runs in which a leader led again with its own term after its deadline passed (ride-through). */
+  readonly runsWithResume: number;
   readonly seed: number;
   readonly path?: string;
   readonly commandsPath?: string;
@@ -230,6 +232,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let world: SimWorld | undefined;
   let lastFailure: { trace: string[]; message: string } | undefined;
   let maxConvergenceMs = 0;
+  let runsWithResume = 0;
   const property = fc.asyncProperty(
     fc.scheduler({
       act: async (release) => {
@@ -252,6 +255,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         current.check();
         const converged = await checkLiveness(current, scheduler);
         maxConvergenceMs = Math.max(maxConvergenceMs, converged);
+        if (current.resumes > 0) runsWithResume++;
       } catch (error) {
         lastFailure = {
           trace: [...current.trace],
@@ -271,7 +275,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     ...(options.path === undefined ? {} : { path: options.path }),
   });
   const seconds = (performance.now() - started) / 1000;
-  const base = { runs: details.numRuns, seconds, maxConvergenceMs, seed: details.seed };
+  const base = { runs: details.numRuns, seconds, maxConvergenceMs, runsWithResume, seed: details.seed };
   if (!details.failed) return { failed: false, ...base };
   const path = details.counterexamplePath ?? undefined;
   const [, , , cmds] = (details.counterexample ?? []) as unknown[];

@@ -18,7 +18,8 @@ export interface JoinLoopOptions {
   readonly initial: boolean;
   /** Aborted by stop(). */
   readonly signal: AbortSignal;
-  readonly reportError: (error: ElectionError) => void;
+  /** A failed attempt (or a late session's failed leave); `retryInMs` when the next try is known. */
+  readonly reportError: (error: ElectionError, retryInMs?: number) => void;
   /** Called after each failed attempt (1, 2, …), before the backoff. */
   readonly onAttemptFailed?: (error: ElectionError, attempt: number) => void;
 }
@@ -67,8 +68,8 @@ export async function joinWithRetry(
       lastError = failure;
       attempts++;
       loop.onAttemptFailed?.(failure, attempts);
-      loop.reportError(failure);
       const delay = backoff.next();
+      loop.reportError(failure, delay);
       if (giveUpAt !== undefined && clock.now() + delay >= giveUpAt) {
         await sleep(clock, Math.max(0, giveUpAt - clock.now()), loop.signal).catch(() => {});
         if (!loop.signal.aborted) throw timeoutError(options, lastError);
@@ -86,10 +87,14 @@ function stoppedError(): LifecycleError {
   return new LifecycleError('stop() was called before the node finished joining; start() gave up.');
 }
 
+function where({ backend }: ResolvedOptions): string {
+  return backend.endpoint ? `${backend.name} at ${backend.endpoint}` : `the ${backend.name} backend`;
+}
+
 function timeoutError(options: ResolvedOptions, lastError: ElectionError | undefined): StartTimeoutError {
   const last = lastError ? ` Last error: ${lastError.message}` : '';
   return new StartTimeoutError(
-    `could not join the ${options.backend.name} backend within startTimeoutMs (${options.startTimeoutMs} ms). Check that it is reachable, or raise startTimeoutMs.${last}`,
+    `could not join ${where(options)} within startTimeoutMs (${options.startTimeoutMs} ms). Check that it is reachable, or raise startTimeoutMs.${last}`,
     { cause: lastError },
   );
 }

@@ -8,6 +8,7 @@ import { sleep } from '../time/clock.js';
 import { joinWithRetry } from './join-loop.js';
 import { LockClaim } from './lock-claim.js';
 import type { ResolvedOptions } from './options.js';
+import { OutageLog } from './outage-log.js';
 import { ElectorStore } from './store.js';
 import { toElectionError } from './to-election-error.js';
 import type { DemotionReason, ElectionReason, ElectorPhase, StopOptions } from './types.js';
@@ -18,6 +19,12 @@ import type { DemotionReason, ElectionReason, ElectorPhase, StopOptions } from '
  * and takes the one step that closes the gap. The lock protocol lives in `LockClaim`; this file
  * only decides whether the node should hold the lock and whether it leads. Async results carry the
  * session epoch they started in and are ignored once that session is gone.
+ *
+ * A session is kept until the backend reports it lost. Past its deadline (no renewal acknowledged:
+ * the backend is unreachable) the node stops leading but keeps the session, whose adapter keeps
+ * renewing; once a renewal is acknowledged again the node goes on with the same registration, and
+ * a leader whose lock is still held by it leads again with the same term: the lock is bound to the
+ * registration, so while the registration lived nobody else can have held it.
  */
 export class ElectorRuntime {
   readonly options: ResolvedOptions;
@@ -33,6 +40,11 @@ export class ElectorRuntime {
   /** Sessions in a row that were lost within their first TTL. */
   #youngDeaths = 0;
   readonly #rejoinBackoff;
+  readonly #outages: OutageLog;
+  /** The session's deadline when the last backend failure was reported: a later one means it answers again. */
+  #deadlineAtFailure = Number.NEGATIVE_INFINITY;
+  /** Clock time the current session's deadline passed (not leading, still renewing), or undefined. */
+  #unreachableSince: number | undefined;
   #timers: {
     deadline?: () => void;
     deadlineAt?: number;
@@ -51,6 +63,12 @@ export class ElectorRuntime {
       options.logger.error({ err: error }, 'an elector subscriber threw; the election goes on'),
     );
     this.#rejoinBackoff = createBackoff(options.backoff);
+    const { backend } = options;
+    this.#outages = new OutageLog({
+      logger: options.logger,
+      clock: options.clock,
+      target: backend.endpoint ? `${backend.name} at ${backend.endpoint}` : `the ${backend.name} backend`,
+    });
   }
 
   get stopped(): boolean {
@@ -82,8 +100,14 @@ export class ElectorRuntime {
     else this.store.dispatch({ type: 'renewed', leaseDeadline: deadline });
   }
 
-  reportError(error: ElectionError): void {
-    this.options.logger.warn({ code: error.code }, error.message);
+  /**
+   * A problem being ridden out. The log stays quiet (one warning when trouble starts, a summary at
+   * most every 30 s, a line when it ends); subscribers get every error as an event.
+   */
+  reportError(error: ElectionError, retryInMs?: number): void {
+    this.#outages.failed(error, retryInMs);
+    this.#deadlineAtFailure = this.#session?.deadline() ?? Number.NEGATIVE_INFINITY;
+    if (this.#session && this.#outages.open) this.#checkBy(this.#nextPoll());
     this.store.emit({ type: 'error', error });
   }
 
@@ -118,7 +142,7 @@ export class ElectorRuntime {
     return joinWithRetry(this.options, {
       initial,
       signal: this.#lifecycle.signal,
-      reportError: (error) => this.reportError(error),
+      reportError: (error, retryInMs) => this.reportError(error, retryInMs),
       onAttemptFailed: (error, attempt) => {
         this.#reason(
           error instanceof DuplicateMemberError
@@ -138,6 +162,8 @@ export class ElectorRuntime {
     }
     this.#session = session;
     this.#attachedAt = this.options.clock.now();
+    this.#unreachableSince = undefined;
+    this.#outages.recovered();
     const epoch = ++this.#epoch;
     const current =
       <A extends unknown[]>(fn: (...args: A) => void) =>
@@ -166,7 +192,7 @@ export class ElectorRuntime {
     }
     this.#unsubscribes.push(
       session.watchMembers(current((event) => this.#onMembership(event))),
-      session.onLost(current((cause) => this.#abandon('session-lost', cause, false))),
+      session.onLost(current((cause) => this.#abandon(cause))),
       session.onError(current((error) => this.reportError(toElectionError(error, 'backend')))),
     );
     const claim = this.#claim;
@@ -205,18 +231,18 @@ export class ElectorRuntime {
     if (!session || phase === 'joining' || phase === 'stopping' || phase === 'stopped' || phase === 'idle')
       return;
     const now = this.options.clock.now();
-    const deadline = session.deadline() - this.options.marginMs;
+    const sessionDeadline = session.deadline();
+    if (this.#outages.open && sessionDeadline > this.#deadlineAtFailure) this.#outages.recovered();
+    const deadline = sessionDeadline - this.options.marginMs;
     if (now >= deadline) {
-      this.#abandon(
-        'deadline',
-        new SessionLostError(
-          `no renewal was acknowledged within the TTL (${this.options.ttlMs} ms); joining again.`,
-        ),
-        true,
-      );
+      this.#unreachable(now);
       return;
     }
-    this.#scheduleDeadlineCheck(deadline);
+    if (this.#unreachableSince !== undefined) {
+      this.#unreachableSince = undefined;
+      this.options.logger.info({}, 'a renewal was acknowledged again; resuming with the same registration');
+    }
+    this.#scheduleDeadlineCheck(this.#outages.open ? Math.min(deadline, this.#nextPoll()) : deadline);
     const elected = this.view.leader();
     const electedIsMe =
       elected !== undefined && elected.id === this.options.member.id && !this.options.member.observer;
@@ -303,27 +329,54 @@ export class ElectorRuntime {
   }
 
   /**
-   * Gives up the current session and joins again. `leave` asks the backend to drop the old
-   * registration now (its deadline passed, but the backend may still hold it and our lock); a
-   * session the backend already declared lost is just closed. A session that died young makes the
-   * next join wait a backoff, so a join slower than the TTL cannot turn into a rejoin loop.
+   * Past the deadline without an acknowledged renewal: stop leading (safety first) but keep the
+   * session, whose adapter keeps renewing it. Polls the deadline until a renewal is acknowledged
+   * again (evaluate() then resumes) or the backend reports the registration lost (onLost).
    */
-  #abandon(reason: DemotionReason, cause: Error, leave: boolean): void {
+  #unreachable(now: number): void {
+    if (this.#unreachableSince === undefined) {
+      this.#unreachableSince = now;
+      this.options.logger.debug(
+        { ttlMs: this.options.ttlMs },
+        'no renewal acknowledged within the TTL; not leading, still renewing the same registration',
+      );
+    }
+    this.#cancelHandover();
+    this.#demote('deadline', 'follower');
+    this.#observe(null, null);
+    this.#phase('follower');
+    this.#reason({
+      kind: 'backend-unreachable',
+      since: this.#outages.since ?? this.#unreachableSince,
+      lastError: this.#outages.lastError?.message ?? null,
+    });
+    this.#scheduleDeadlineCheck(this.#nextPoll());
+  }
+
+  /** While the backend fails or the deadline has passed, the deadline is checked this often. */
+  #nextPoll(): number {
+    return this.options.clock.now() + Math.min(1000, Math.max(50, this.options.ttlMs / 10));
+  }
+
+  /**
+   * The backend reported the registration gone: forget the session and join again. A session that
+   * died young makes the next join wait a backoff, so a join slower than the TTL cannot turn into
+   * a rejoin loop.
+   */
+  #abandon(cause: Error): void {
     const session = this.#detach();
     if (!session || this.stopped) return;
-    this.#demote(reason, 'joining');
+    this.#unreachableSince = undefined;
+    this.#demote('session-lost', 'joining');
     this.#phase('joining');
     this.#observe(null, null);
-    this.reportError(
+    const lost =
       cause instanceof SessionLostError
         ? cause
-        : new SessionLostError(`the registration was lost: ${cause.message}`, { cause }),
-    );
-    if (leave)
-      session
-        .leave()
-        .catch((error: unknown) => this.reportError(toElectionError(error, 'leaving the abandoned session')));
-    else session.close();
+        : new SessionLostError(`the registration was lost: ${cause.message}`, { cause });
+    this.options.logger.warn({ code: lost.code }, `${lost.message} Joining again.`);
+    this.store.emit({ type: 'error', error: lost });
+    session.close();
     const { clock, ttlMs } = this.options;
     if (clock.now() - this.#attachedAt >= ttlMs) {
       this.#rejoinBackoff.reset();
@@ -400,6 +453,12 @@ export class ElectorRuntime {
       this.#timers.deadlineAt = undefined;
       this.evaluate();
     }, at - this.options.clock.now());
+  }
+
+  /** Moves the deadline check earlier, never later: evaluate() alone decides the next one. */
+  #checkBy(at: number): void {
+    const scheduled = this.#timers.deadlineAt;
+    if (scheduled === undefined || at < scheduled) this.#scheduleDeadlineCheck(at);
   }
 
   #scheduleResync(): void {

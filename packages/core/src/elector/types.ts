@@ -66,7 +66,8 @@ export interface ElectorOptions {
 /**
  * `idle` → `joining` → `follower` | `candidate` | `leader` → … → `stopping` → `stopped`.
  * `candidate`: the view elects this node and it is trying to take the backend's lock (confirmed).
- * A lost registration sends the node back to `joining`.
+ * A registration the backend reports lost sends the node back to `joining`; one whose deadline
+ * passed (backend unreachable) keeps the node a `follower` until a renewal is acknowledged again.
  */
 export type ElectorPhase = 'idle' | 'joining' | 'follower' | 'candidate' | 'leader' | 'stopping' | 'stopped';
 
@@ -74,7 +75,10 @@ export type ElectorPhase = 'idle' | 'joining' | 'follower' | 'candidate' | 'lead
 export type DemotionReason =
   /** A better-ranked member appeared; the lock was released for it. */
   | 'handover'
-  /** The local lease deadline passed without an acknowledged renewal. */
+  /**
+   * The local lease deadline passed without an acknowledged renewal (backend unreachable). The node
+   * keeps its registration and leads again, with the same term, once a renewal is acknowledged.
+   */
   | 'deadline'
   /** The backend reported the registration lost (expired, revoked, invalidated). */
   | 'session-lost'

@@ -17,6 +17,8 @@ export interface ScriptedSession extends MembershipSession {
   /** Moves the deadline as an acknowledged renewal would. */
   renew(deadline: number): void;
   lose(cause?: Error): void;
+  /** Reports trouble the adapter rides out (a failed renewal), as `onError`. */
+  fail(error: Error): void;
   setHolder(holder: LockHolder): void;
   /** What the next tryAcquire calls answer; a function is called per attempt. */
   acquireWith: () => Promise<bigint | null>;
@@ -65,6 +67,7 @@ export function createScriptedBackend(capabilities: Partial<BackendCapabilities>
 function createScriptedSession(request: JoinRequest, withLock: boolean): ScriptedSession {
   const members = new Set<Listener<MembershipEvent>>();
   const lost = new Set<Listener<Error>>();
+  const errors = new Set<Listener<Error>>();
   const holders = new Set<Listener<LockHolder>>();
   let deadline = request.clock.now() + request.ttlMs;
   let holder: LockHolder = null;
@@ -102,7 +105,10 @@ function createScriptedSession(request: JoinRequest, withLock: boolean): Scripte
       lost.add(listener);
       return () => lost.delete(listener);
     },
-    onError: () => () => {},
+    onError(listener) {
+      errors.add(listener);
+      return () => errors.delete(listener);
+    },
     ...(withLock ? { lock } : {}),
     async leave() {
       session.left = true;
@@ -115,6 +121,9 @@ function createScriptedSession(request: JoinRequest, withLock: boolean): Scripte
     },
     renew: (next) => {
       deadline = next;
+    },
+    fail: (error) => {
+      for (const listener of [...errors]) listener(error);
     },
     lose: (cause = new Error('lease expired')) => {
       for (const listener of [...lost]) listener(cause);

@@ -12,7 +12,8 @@ export interface Leadership {
 /**
  * Watches in-process electors for the two safety properties every fault test asserts: at most
  * one leader at any moment (by their events, which one process sees in a total order, and by
- * sampling `state.isLeader`), and terms that strictly increase from one leadership to the next.
+ * sampling `state.isLeader`), and terms that strictly increase from one leadership to the next
+ * (a leader that resumes after an outage with its lock intact may repeat its own term; nobody else).
  */
 export class LeadershipMonitor {
   readonly history: Leadership[] = [];
@@ -20,6 +21,7 @@ export class LeadershipMonitor {
   private readonly current = new Map<string, Leadership>();
   private readonly electors: Elector[] = [];
   private highestTerm: bigint | null = null;
+  private lastElected: string | undefined;
 
   watch(elector: Elector): Elector {
     this.electors.push(elector);
@@ -52,11 +54,13 @@ export class LeadershipMonitor {
         this.violations.push(`${id} elected while ${[...this.current.keys()].join(', ')} still led`);
       }
       if (event.term !== null) {
-        if (this.highestTerm !== null && event.term <= this.highestTerm) {
+        const resumed = this.lastElected === id && event.term === this.highestTerm;
+        if (this.highestTerm !== null && event.term <= this.highestTerm && !resumed) {
           this.violations.push(`${id} elected with term ${event.term}, not above ${this.highestTerm}`);
         }
         this.highestTerm = event.term;
       }
+      this.lastElected = id;
       const entry: Leadership = { id, term: event.term, electedAt: now };
       this.current.set(id, entry);
       this.history.push(entry);
