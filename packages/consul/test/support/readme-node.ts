@@ -31,3 +31,4 @@ process.on('exit', () => print({ type: 'exit', at: now() }));
 await elector.start();
 print({ type: 'started', at: now() });
 process.once('SIGTERM', () => void elector.stop());
+process.once('SIGINT', () => void elector.stop());
