@@ -5,7 +5,7 @@ import {
   type MembershipBackend,
   type MembershipSession,
 } from '@election/core/adapter';
-import { ConsulClient } from './consul-api.js';
+import { ConsulClient, endpointOf } from './consul-api.js';
 import { joinElection, MAX_TTL_MS, MIN_TTL_MS } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
 import { type ConsulMembershipOptions, type ResolvedConsulOptions, resolveOptions } from './options.js';
@@ -37,18 +37,39 @@ export function createConsulMembership(options: ConsulMembershipOptions = {}): M
 class ConsulBackend implements MembershipBackend {
   readonly name = 'consul';
   readonly capabilities = CONSUL_CAPABILITIES;
+  readonly endpoint: string | undefined;
   readonly #options: ResolvedConsulOptions;
   readonly #api: ConsulClient;
   readonly #layout: KeyLayout;
   /** Sessions this backend walked away from (close(), a failed leave) that may still be alive. */
   readonly #abandoned = new Set<string>();
   readonly #open = new Set<MembershipSession>();
+  /** Uses begun with retain() and not yet ended. */
+  #uses = 0;
   #closed = false;
 
   constructor(options: ResolvedConsulOptions) {
     this.#options = options;
     this.#api = new ConsulClient(options);
     this.#layout = keyLayout(options.prefix, options.election);
+    this.endpoint = endpointOf(options);
+  }
+
+  /**
+   * When the last use ends and no session of this backend is still active, the client goes idle:
+   * requests still in flight are cancelled and the client this backend opened is closed (its
+   * keep-alive agent and sockets), so nothing of the adapter keeps the process alive. A caller's
+   * client is never closed. The next request opens a client again.
+   */
+  retain(): () => void {
+    this.#uses += 1;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.#uses -= 1;
+      if (this.#uses === 0 && this.#open.size === 0) this.#api.idle();
+    };
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {

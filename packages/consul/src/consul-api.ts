@@ -1,8 +1,11 @@
 import { EventEmitter } from 'node:events';
+import { BackendUnavailableError } from '@election/core/adapter';
 import Consul from 'consul';
+import { parseGoDuration } from './duration.js';
 import { createConsulErrorMapper, isNotFound } from './errors.js';
 import { type KvEntry, parseConsulIndex, parseKvEntries, parseKvEntry } from './kv-entry.js';
 import type { ResolvedConsulOptions } from './options.js';
+import { SOURCE } from './source.js';
 
 /**
  * The handful of Consul HTTP calls the adapter makes, typed, with timeouts, cancellation, the ACL
@@ -13,6 +16,12 @@ export interface ConsulApi {
   /** 'not-found' when Consul no longer knows the session (expired, destroyed). */
   renewSession(id: string, signal?: AbortSignal, timeoutMs?: number): Promise<'renewed' | 'not-found'>;
   destroySession(id: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * `GET /v1/session/info/<id>`, a blocking query when `index` is above 0: it answers once the
+   * sessions table moves past `index` or `waitSeconds` run out. `session` is undefined once Consul
+   * no longer knows the session (an empty list).
+   */
+  sessionInfo(id: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<SessionInfo>;
   get(key: string, signal?: AbortSignal): Promise<KvEntry | undefined>;
   /** A blocking recursive read of `prefix` (non-blocking when `index` is 0). */
   list(prefix: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<ListResult>;
@@ -23,7 +32,12 @@ export interface ConsulApi {
    * `modifyIndex`. False when the key changed (or is gone) meanwhile.
    */
   deleteIfUnchanged(key: string, modifyIndex: bigint, signal?: AbortSignal): Promise<boolean>;
-  /** Closes the client's sockets if this adapter opened the client. */
+  /**
+   * The last use ended: cancels every request still in flight and closes the client's sockets if
+   * this adapter opened the client. The next request opens a new client.
+   */
+  idle(): void;
+  /** idle(), for good: later requests fail. */
   close(): void;
 }
 
@@ -31,6 +45,22 @@ export interface SessionSpec {
   readonly name: string;
   readonly ttlSeconds: number;
   readonly lockDelaySeconds: number;
+}
+
+export interface SessionInfo {
+  /** What Consul says about the session; undefined when it no longer knows it. */
+  readonly session:
+    | {
+        /** The session's `TTL` in ms; undefined when it has none (it never expires by time). */
+        readonly ttlMs: number | undefined;
+        /** Its `TTL` as Consul returned it ("10s"). */
+        readonly ttl: string;
+        /** Its `LockDelay` in ms (Consul answers in nanoseconds). */
+        readonly lockDelayMs: number;
+      }
+    | undefined;
+  /** `X-Consul-Index` (the sessions table's index); undefined when the answer had none. */
+  readonly index: bigint | undefined;
 }
 
 export interface ListResult {
@@ -41,37 +71,79 @@ export interface ListResult {
 
 /** The parts of the `consul` client used here; its bundled types omit `ctx`, `timeout` and `ca`. */
 interface RawClient {
-  readonly session: Record<'create' | 'renew' | 'destroy', (options: object) => Promise<unknown>>;
+  readonly session: Record<'create' | 'renew' | 'destroy' | 'info', (options: object) => Promise<unknown>>;
   readonly kv: Record<'get' | 'set' | 'del', (options: object) => Promise<unknown>>;
   destroy(): void;
 }
 
-type CallContext = EventEmitter & { includeResponse?: boolean };
+type CallContext = EventEmitter & { includeResponse?: boolean; canceled?: boolean };
 
-function openClient(options: ResolvedConsulOptions): { raw: RawClient; owned: boolean } {
-  if (options.client) return { raw: options.client as unknown as RawClient, owned: false };
+/**
+ * Cancels a request through its `ctx`. `canceled` too: the client (papi) listens for "cancel" only
+ * once the request is under way, and refuses to start one whose ctx is already canceled.
+ */
+function cancelCall(ctx: CallContext): void {
+  ctx.canceled = true;
+  ctx.emit('cancel');
+}
+
+function openClient(options: ResolvedConsulOptions): RawClient {
   const { host, port, secure, ca } = options.connection;
   const settings: Record<string, unknown> = { host, port, secure };
   if (ca !== undefined) settings.ca = Array.isArray(ca) ? [...ca] : ca;
-  return { raw: new Consul(settings) as unknown as RawClient, owned: true };
+  // The client opens its own keep-alive http(s).Agent; destroy() closes it (and its sockets).
+  return new Consul(settings) as unknown as RawClient;
 }
 
-/** The adapter's Consul client: one per backend; `close()` closes what it opened itself. */
+const hostInUrl = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+
+/**
+ * Where the agent is, for logs and messages: `http://127.0.0.1:8500`. Never carries credentials: the
+ * token travels in a header, and user:password of a caller's client is left out.
+ */
+export function endpointOf(options: ResolvedConsulOptions): string | undefined {
+  if (options.client === undefined) {
+    const { host, port, secure } = options.connection;
+    return `${secure ? 'https' : 'http'}://${hostInUrl(host)}:${port}`;
+  }
+  // A caller's client: its base URL as the client (papi) keeps it, when it has the usual shape.
+  const base = (options.client as unknown as { _opts?: { baseUrl?: Record<string, unknown> } })._opts
+    ?.baseUrl;
+  const { protocol, hostname, port } = base ?? {};
+  if (typeof protocol !== 'string' || typeof hostname !== 'string') return undefined;
+  const portPart = typeof port === 'string' || typeof port === 'number' ? `:${port}` : '';
+  return `${protocol}//${hostInUrl(hostname)}${portPart}`;
+}
+
+function toMs(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value / 1e6 : 0;
+}
+
+/**
+ * The adapter's Consul client: one per backend. It opens the `consul` client on first use, and
+ * `idle()` closes it again (only when the adapter opened it itself); a caller's client is never
+ * closed, only the adapter's own requests on it are cancelled.
+ */
 export class ConsulClient implements ConsulApi {
-  readonly #raw: RawClient;
-  readonly #owned: boolean;
   readonly #options: ResolvedConsulOptions;
   readonly #toElectionError: ReturnType<typeof createConsulErrorMapper>;
   readonly #timeout: number;
+  /** The adapter's own client while open; a caller's client always. */
+  #raw: RawClient | undefined;
+  /** Requests in flight, by their cancel event emitter: idle() and close() cancel them. */
+  readonly #inFlight = new Set<CallContext>();
   #closed = false;
 
   constructor(options: ResolvedConsulOptions) {
-    const { raw, owned } = openClient(options);
-    this.#raw = raw;
-    this.#owned = owned;
     this.#options = options;
+    this.#raw = options.client as unknown as RawClient | undefined;
     this.#toElectionError = createConsulErrorMapper({ datacenter: options.datacenter });
     this.#timeout = options.requestTimeoutMs;
+  }
+
+  #client(): RawClient {
+    this.#raw ??= openClient(this.#options);
+    return this.#raw;
   }
 
   /** Runs one request with the common options; `signal` aborts it through the client's `ctx`. */
@@ -79,30 +151,43 @@ export class ConsulClient implements ConsulApi {
     what: string,
     signal: AbortSignal | undefined,
     timeoutMs: number,
-    run: (common: Record<string, unknown>) => Promise<T>,
+    run: (raw: RawClient, common: Record<string, unknown>) => Promise<T>,
     includeResponse = false,
   ): Promise<T> {
     signal?.throwIfAborted();
+    if (this.#closed) {
+      throw new BackendUnavailableError(`Could not ${what}: this Consul membership backend was closed.`, {
+        source: SOURCE,
+      });
+    }
     const ctx: CallContext = new EventEmitter();
     if (includeResponse) ctx.includeResponse = true;
-    const cancel = () => ctx.emit('cancel');
+    const cancel = () => cancelCall(ctx);
     signal?.addEventListener('abort', cancel, { once: true });
     const common: Record<string, unknown> = { ctx, timeout: timeoutMs };
     if (this.#options.token !== undefined) common.token = this.#options.token;
     if (this.#options.datacenter !== undefined) common.dc = this.#options.datacenter;
+    this.#inFlight.add(ctx);
     try {
-      return await run(common);
+      return await run(this.#client(), common);
     } catch (error) {
       signal?.throwIfAborted();
+      if (!this.#inFlight.has(ctx)) {
+        throw new BackendUnavailableError(
+          `Could not ${what}: cancelled, the last use of this Consul membership backend ended.`,
+          { source: SOURCE },
+        );
+      }
       throw this.#toElectionError(error, what);
     } finally {
+      this.#inFlight.delete(ctx);
       signal?.removeEventListener('abort', cancel);
     }
   }
 
   async createSession(spec: SessionSpec, signal?: AbortSignal): Promise<string> {
-    const body = await this.#call('create a session', signal, this.#timeout, (common) =>
-      this.#raw.session.create({
+    const body = await this.#call('create a session', signal, this.#timeout, (raw, common) =>
+      raw.session.create({
         ...common,
         name: spec.name,
         ttl: `${spec.ttlSeconds}s`,
@@ -124,8 +209,8 @@ export class ConsulClient implements ConsulApi {
     timeoutMs = this.#timeout,
   ): Promise<'renewed' | 'not-found'> {
     try {
-      const body = await this.#call('renew the session', signal, timeoutMs, (common) =>
-        this.#raw.session.renew({ ...common, id }),
+      const body = await this.#call('renew the session', signal, timeoutMs, (raw, common) =>
+        raw.session.renew({ ...common, id }),
       );
       return Array.isArray(body) && body.length > 0 ? 'renewed' : 'not-found';
     } catch (error) {
@@ -135,14 +220,49 @@ export class ConsulClient implements ConsulApi {
   }
 
   async destroySession(id: string, signal?: AbortSignal): Promise<void> {
-    await this.#call('destroy the session', signal, this.#timeout, (common) =>
-      this.#raw.session.destroy({ ...common, id }),
+    await this.#call('destroy the session', signal, this.#timeout, (raw, common) =>
+      raw.session.destroy({ ...common, id }),
     );
   }
 
+  async sessionInfo(
+    id: string,
+    index: bigint,
+    waitSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<SessionInfo> {
+    const blocking = index > 0n;
+    // As for list(): Consul may add up to wait/16 of jitter before answering.
+    const limit = blocking ? Math.ceil(waitSeconds * 1000 * (17 / 16)) + this.#timeout : this.#timeout;
+    const answer = await this.#call(
+      'read the session holding the id',
+      signal,
+      limit,
+      (raw, common) =>
+        raw.session.info({
+          ...common,
+          id,
+          ...(blocking ? { index: index.toString(), wait: `${waitSeconds}s` } : {}),
+        }),
+      true,
+    );
+    const [response, body] = Array.isArray(answer) ? answer : [undefined, undefined];
+    const headers = (response as { headers?: Record<string, unknown> } | undefined)?.headers ?? {};
+    const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
+    const ttl = typeof raw?.TTL === 'string' ? raw.TTL : '';
+    const ttlMs = parseGoDuration(ttl);
+    return {
+      session:
+        raw === undefined || raw.ID !== id
+          ? undefined
+          : { ttl, ttlMs: ttlMs === 0 ? undefined : ttlMs, lockDelayMs: toMs(raw.LockDelay) },
+      index: parseConsulIndex(headers['x-consul-index']),
+    };
+  }
+
   async get(key: string, signal?: AbortSignal): Promise<KvEntry | undefined> {
-    const body = await this.#call(`read ${key}`, signal, this.#timeout, (common) =>
-      this.#raw.kv.get({ ...common, key }),
+    const body = await this.#call(`read ${key}`, signal, this.#timeout, (raw, common) =>
+      raw.kv.get({ ...common, key }),
     );
     return body === undefined ? undefined : parseKvEntry(body);
   }
@@ -155,8 +275,8 @@ export class ConsulClient implements ConsulApi {
       `watch ${prefix}`,
       signal,
       limit,
-      (common) =>
-        this.#raw.kv.get({
+      (raw, common) =>
+        raw.kv.get({
           ...common,
           key: prefix,
           recurse: true,
@@ -170,29 +290,40 @@ export class ConsulClient implements ConsulApi {
   }
 
   async acquire(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean> {
-    const body = await this.#call(`acquire ${key}`, signal, this.#timeout, (common) =>
-      this.#raw.kv.set({ ...common, key, value, acquire: sessionId }),
+    const body = await this.#call(`acquire ${key}`, signal, this.#timeout, (raw, common) =>
+      raw.kv.set({ ...common, key, value, acquire: sessionId }),
     );
     return body === true;
   }
 
   async release(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean> {
-    const body = await this.#call(`release ${key}`, signal, this.#timeout, (common) =>
-      this.#raw.kv.set({ ...common, key, value, release: sessionId }),
+    const body = await this.#call(`release ${key}`, signal, this.#timeout, (raw, common) =>
+      raw.kv.set({ ...common, key, value, release: sessionId }),
     );
     return body === true;
   }
 
   async deleteIfUnchanged(key: string, modifyIndex: bigint, signal?: AbortSignal): Promise<boolean> {
-    const body = await this.#call(`delete ${key}`, signal, this.#timeout, (common) =>
-      this.#raw.kv.del({ ...common, key, cas: modifyIndex.toString() }),
+    const body = await this.#call(`delete ${key}`, signal, this.#timeout, (raw, common) =>
+      raw.kv.del({ ...common, key, cas: modifyIndex.toString() }),
     );
     return body === true;
   }
 
+  idle(): void {
+    // Cancelled first: a request still in flight (a blocking query can wait for minutes) would
+    // otherwise keep the process alive on its own socket.
+    const pending = [...this.#inFlight];
+    this.#inFlight.clear();
+    for (const ctx of pending) cancelCall(ctx);
+    if (this.#options.client !== undefined) return;
+    this.#raw?.destroy();
+    this.#raw = undefined;
+  }
+
   close(): void {
-    if (this.#closed || !this.#owned) return;
+    if (this.#closed) return;
     this.#closed = true;
-    this.#raw.destroy();
+    this.idle();
   }
 }

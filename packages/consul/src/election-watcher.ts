@@ -38,6 +38,7 @@ export class ElectionWatcher {
   readonly #errorBackoff = createBackoff({ initialMs: 100, maxMs: 2000 });
   readonly #limiter: RateLimiter;
   #index = 0n;
+  #warnedNoIndex = false;
 
   constructor(options: ElectionWatcherOptions) {
     this.#options = options;
@@ -77,7 +78,11 @@ export class ElectionWatcher {
       let next = result.index;
       if (next === undefined) {
         // Without X-Consul-Index there is nothing to block on; the rate limiter bounds the polling.
-        logger.warn({ prefix }, 'Consul answered without X-Consul-Index; polling instead of blocking');
+        // Said once as a warning (it is how this agent behaves), then at debug per answer.
+        const message = 'Consul answered without X-Consul-Index; polling instead of blocking';
+        if (this.#warnedNoIndex) logger.debug({ prefix }, message);
+        else logger.warn({ prefix }, message);
+        this.#warnedNoIndex = true;
         this.#index = 0n;
         this.#options.onData(result.entries);
         continue;

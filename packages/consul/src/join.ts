@@ -1,11 +1,7 @@
-import {
-  BackendUnavailableError,
-  DuplicateMemberError,
-  type JoinRequest,
-  type Logger,
-} from '@election/core/adapter';
+import { BackendUnavailableError, type JoinRequest, type Logger } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { toElectionError } from './errors.js';
+import { duplicateError, type HolderContext, revokeHolder, waitOutHolder } from './holder.js';
 import type { KeyLayout } from './keys.js';
 import { encodeMember } from './member-codec.js';
 import type { ResolvedConsulOptions } from './options.js';
@@ -13,6 +9,12 @@ import { SOURCE } from './source.js';
 
 export const MIN_TTL_MS = 10_000;
 export const MAX_TTL_MS = 86_400_000;
+
+/**
+ * Holders a join waits out before it gives up: one is the usual case (this id's own crashed
+ * process); a second means another process took the id meanwhile, and so on.
+ */
+const MAX_WAITS = 3;
 
 export interface JoinContext {
   readonly api: ConsulApi;
@@ -28,12 +30,43 @@ export interface Joined {
   readonly createdAt: number;
 }
 
-/** Creates the node's session and takes its member key with it; cleans up after itself on failure. */
+/**
+ * Creates the node's session and takes its member key with it; cleans up after itself on failure.
+ * A session found holding the key is revoked at once when this backend abandoned it or the request
+ * asks for `takeover`; otherwise it is waited out (holder.ts), without a session of our own
+ * meanwhile (ours would expire during a 2×TTL wait), and the join starts over.
+ */
 export async function joinElection(
   context: JoinContext,
   request: JoinRequest,
   logger: Logger,
 ): Promise<Joined> {
+  const holders: HolderContext = {
+    api: context.api,
+    layout: context.layout,
+    election: context.options.election,
+    memberId: request.member.id,
+    clock: request.clock,
+    logger,
+    signal: request.signal,
+    minIntervalMs: context.options.watchMinIntervalMs,
+  };
+  for (let waits = 0; ; waits += 1) {
+    const attempt = await attemptJoin(context, request, holders);
+    if ('sessionId' in attempt) return attempt;
+    if (waits === MAX_WAITS) {
+      throw duplicateError(holders, `one session after another took it while this node waited`);
+    }
+    await waitOutHolder(holders, attempt.holder);
+  }
+}
+
+/** One session: joined, or the holder to wait out (our session already destroyed). */
+async function attemptJoin(
+  context: JoinContext,
+  request: JoinRequest,
+  holders: HolderContext,
+): Promise<Joined | { readonly holder: string }> {
   const { api, options } = context;
   // core has checked the TTL against CONSUL_CAPABILITIES: whole seconds, 10 s to 86400 s.
   const ttlSeconds = request.ttlMs / 1000;
@@ -47,54 +80,62 @@ export async function joinElection(
     },
     request.signal,
   );
+  let holder: string | undefined;
   try {
-    await acquireMemberKey(context, request, sessionId, logger);
+    holder = await takeMemberKey(context, request, holders, sessionId);
     request.signal.throwIfAborted();
   } catch (error) {
-    // Never leave a half-joined session behind: it would hold nothing, but count against Consul.
-    await api.destroySession(sessionId).catch((destroyError: unknown) => {
-      context.abandoned.add(sessionId);
-      logger.warn(
-        { err: toElectionError(destroyError, 'destroy a session') },
-        'could not destroy a failed join',
-      );
-    });
+    await discardSession(context, sessionId, holders.logger);
     throw error;
   }
-  return { sessionId, createdAt };
+  if (holder === undefined) return { sessionId, createdAt };
+  await discardSession(context, sessionId, holders.logger);
+  return { holder };
 }
 
-async function acquireMemberKey(
+/** Never leave a session behind that holds nothing: it would count against Consul until its TTL. */
+async function discardSession(context: JoinContext, sessionId: string, logger: Logger): Promise<void> {
+  await context.api.destroySession(sessionId).catch((error: unknown) => {
+    context.abandoned.add(sessionId);
+    const cause = toElectionError(error, 'destroy a session');
+    logger.warn({ code: cause.code }, `could not destroy the session of a failed join: ${cause.message}`);
+  });
+}
+
+/** Takes the member key; returns the session holding it when that one must be waited out. */
+async function takeMemberKey(
   context: JoinContext,
   request: JoinRequest,
+  holders: HolderContext,
   sessionId: string,
-  logger: Logger,
-) {
+): Promise<string | undefined> {
   const { api, layout, abandoned } = context;
   const { id } = request.member;
   const key = layout.memberKey(id);
   const value = encodeMember(request.member);
-  // Two rounds at most: one to clear a session this backend abandoned earlier, one to take the key.
-  for (let round = 0; round < 2; round += 1) {
-    if (await api.acquire(key, value, sessionId, request.signal)) return;
+  // Three tries at most: a holder revoked (abandoned, then taken over) between them is rare.
+  for (let round = 0; round < 3; round += 1) {
+    if (await api.acquire(key, value, sessionId, request.signal)) return undefined;
     const holder = (await api.get(key, request.signal))?.session;
-    if (holder !== undefined && abandoned.has(holder)) {
-      logger.info(
+    if (holder === undefined) break;
+    if (abandoned.has(holder)) {
+      holders.logger.info(
         { key },
         'the id is held by a session this backend abandoned earlier; destroying that session',
       );
-      await api.destroySession(holder, request.signal);
+      await revokeHolder(holders, holder);
       abandoned.delete(holder);
       continue;
     }
-    if (holder !== undefined && holder !== sessionId) {
-      throw new DuplicateMemberError(
-        id,
-        `member id "${id}" is already registered in election "${context.options.election}" by another live node; that node keeps it. Use another id, or stop the other node (its registration expires at most 2×TTL after it stops renewing).`,
-        { source: SOURCE },
+    if (request.takeover) {
+      holders.logger.info(
+        { id, session: holder },
+        `takeover: revoking the previous registration of ${id} and joining at once`,
       );
+      await revokeHolder(holders, holder);
+      continue;
     }
-    break;
+    return holder;
   }
   // Nobody holds it, yet Consul refused: the lock-delay of the previous holder's session is running.
   throw new BackendUnavailableError(

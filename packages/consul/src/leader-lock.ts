@@ -31,22 +31,29 @@ export class ConsulLeaderLock implements LeaderLock {
     this.#options = options;
   }
 
-  async #current(): Promise<{ token: bigint; lockIndex: bigint } | undefined> {
-    const { api, leaderKey, sessionId, signal } = this.#options;
-    const entry = await api.get(leaderKey, signal);
-    if (entry === undefined || entry.session !== sessionId) return undefined;
-    return { token: entry.modifyIndex, lockIndex: entry.lockIndex };
-  }
-
+  /**
+   * Tries once to take the leader key. It reads the key first:
+   * - held by this session: that holding is kept, with its token (an acquisition whose answer was
+   *   lost, or a holding that survived an outage while core had demoted the node at its deadline).
+   *   Acquiring again would move the ModifyIndex, so the same holding would get a new token:
+   *   Consul's kvsLockTxn (agent/consul/state/kvs.go) keeps LockIndex for the holder's own session
+   *   but always sets ModifyIndex to the write's index. A holding we took keeps the token we took
+   *   it with while its LockIndex is unchanged, even if a plain write moved its ModifyIndex since.
+   * - held by another session: null, without a write that could only fail.
+   * - free: `PUT ?acquire=<session>`, then the token is the ModifyIndex read right after.
+   */
   async tryAcquire(): Promise<bigint | null> {
     const { api, leaderKey, sessionId, memberId, signal } = this.#options;
     this.#options.ensureActive();
-    if (this.#holding !== undefined) {
-      // Same session and same LockIndex: still the holding we took, so still its token.
-      const now = await this.#current();
-      if (now !== undefined && now.lockIndex === this.#holding.lockIndex) return this.#holding.token;
-      this.#holding = undefined;
+    const entry = await api.get(leaderKey, signal);
+    if (entry?.session === sessionId) {
+      if (this.#holding?.lockIndex !== entry.lockIndex) {
+        this.#holding = { token: entry.modifyIndex, lockIndex: entry.lockIndex };
+      }
+      return this.#holding.token;
     }
+    this.#holding = undefined;
+    if (entry?.session !== undefined) return null;
     let acquired: boolean;
     try {
       acquired = await api.acquire(leaderKey, encodeHolder(memberId), sessionId, signal);
@@ -57,8 +64,10 @@ export class ConsulLeaderLock implements LeaderLock {
       throw error;
     }
     if (!acquired) return null;
-    this.#holding = await this.#current();
-    return this.#holding?.token ?? null;
+    const now = await api.get(leaderKey, signal);
+    if (now === undefined || now.session !== sessionId) return null;
+    this.#holding = { token: now.modifyIndex, lockIndex: now.lockIndex };
+    return this.#holding.token;
   }
 
   /**

@@ -1,4 +1,10 @@
-import { type RenewalOptions, type Renewer, SessionLostError, startRenewals } from '@election/core/adapter';
+import {
+  type ElectionError,
+  type RenewalOptions,
+  type Renewer,
+  SessionLostError,
+  startRenewals,
+} from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { toElectionError } from './errors.js';
 import { SOURCE } from './source.js';
@@ -10,13 +16,21 @@ export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' |
   /** Send time of the request that created the session: its first acknowledged "renewal". */
   readonly createdAt: number;
   /** A renewal failed and will be retried (already an ElectionError of this adapter). */
-  readonly onError: (error: Error) => void;
+  readonly onError: (error: ElectionError) => void;
 }
 
 /**
  * Renews the session at TTL/2 on the kit's renewal loop (Consul invalidates a session between one
  * and two TTLs after its last renewal). A renewal stuck longer than a quarter TTL is abandoned so
- * the retry still lands in time; failures retry within a second.
+ * the retry still lands in time; failures retry with capped, jittered backoff (at most a second
+ * apart, at most TTL/10).
+ *
+ * The loop does not stop at the deadline. Consul keeps an unrenewed session until 2×TTL after its
+ * last renewal, and keeps every session through a leader election (a new leader re-arms each timer
+ * with a full 2×TTL: agent/consul/session_ttl.go, initializeSessionTimers). So past the deadline
+ * (core demotes the node then) it goes on retrying until Consul either acknowledges a renewal (the
+ * session survived: the deadline moves on and the node resumes with it) or answers 404 "Session id
+ * not found" (agent/session_endpoint.go, SessionRenew: the session is gone, `onLost`).
  */
 export function startRenewer(options: RenewerOptions): Renewer {
   const { api, sessionId, ttlMs } = options;

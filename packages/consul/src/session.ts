@@ -1,5 +1,11 @@
 import type * as kit from '@election/core/adapter';
-import { LifecycleError, Listeners, MalformedReporter, SessionLostError } from '@election/core/adapter';
+import {
+  type ElectionError,
+  LifecycleError,
+  Listeners,
+  MalformedReporter,
+  SessionLostError,
+} from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { readSnapshot } from './election-snapshot.js';
 import { ElectionWatcher } from './election-watcher.js';
@@ -143,8 +149,12 @@ export class ConsulSession implements kit.MembershipSession {
     if (this.#end('closed')) this.#deps.abandon(this.#deps.sessionId);
   }
 
-  #reportError(error: Error): void {
-    if (this.#errors.size === 0) this.#deps.logger.warn({ err: error }, error.message);
+  /**
+   * Trouble being ridden out (a failed renewal or watch query, retried). One debug line each, with
+   * the stack: core turns onError into one warning per outage and a summary, not a line per retry.
+   */
+  #reportError(error: ElectionError): void {
+    this.#deps.logger.debug({ code: error.code, err: error }, error.message);
     this.#errors.emit(error);
   }
 
@@ -162,14 +172,16 @@ export class ConsulSession implements kit.MembershipSession {
   #markLost(cause: Error, destroyRemote: boolean): void {
     if (!this.#end('lost')) return;
     const { api, sessionId, logger } = this.#deps;
-    logger.warn({ err: cause }, cause.message);
+    // Info, not a warning: core reports the loss itself (one warning) when it hears onLost.
+    logger.info({ code: toElectionError(cause, 'keep the session').code }, cause.message);
     if (destroyRemote) {
       // Remembered first: a rejoin racing this destroy then clears the old holder itself.
       this.#deps.abandon(sessionId);
       api.destroySession(sessionId).catch((error: unknown) => {
+        const failure = toElectionError(error, 'destroy the lost session');
         logger.warn(
-          { err: toElectionError(error, 'destroy the session') },
-          'could not destroy the lost session',
+          { code: failure.code },
+          `${failure.message} It expires by its TTL, unless a rejoin through this backend destroys it sooner.`,
         );
       });
     }

@@ -14,12 +14,13 @@ if (skipReason) console.info(`[@election/consul] real Consul suites skipped: ${s
 if (skipReason) vitest.it.skip(`real Consul: skipped, ${skipReason}`, () => {});
 
 vitest.describe.skipIf(skipReason !== undefined)('real Consul', () => {
-  // Real servers invalidate at 2×TTL, so a crash may take up to 20 s to fail over.
+  // Real servers invalidate at 2×TTL, so a crash may take up to 20 s to fail over, and a duplicate
+  // id is refused once the holder was watched for 2×TTL + 1 s (21 s).
   runContractSuite(vitest, realConsulCluster(), {
     name: 'consul (real Consul)',
     lock: true,
     ttlMs: 10_000,
-    timeoutMs: 12_000,
+    timeoutMs: 13_000,
     settleMs: 3_000,
   });
   registerFaultScenarios('faults against a real Consul', realConsulTarget, { simulator: false });

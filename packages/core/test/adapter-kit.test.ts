@@ -183,6 +183,35 @@ describe('@election/core/adapter', () => {
       expect(calls).toBe(callsAtLoss); // nothing renewed after the loss
       renewer.stop();
     });
+
+    it('a renewal that never settles is given up shortly after its timeout, and the renewals go on', async () => {
+      const clock = createTestClock(0);
+      const errors: unknown[] = [];
+      let calls = 0;
+      const renewer = startRenewals({
+        ttlMs: 3000,
+        clock,
+        startedAt: 0,
+        retry: { initialMs: 100, maxMs: 100, random: () => 1 },
+        renew: () => {
+          calls += 1;
+          return calls === 1 ? new Promise<RenewalOutcome>(() => {}) : Promise.resolve({ alive: true });
+        },
+        onLost: () => {},
+        onError: (error) => errors.push(error),
+      });
+      await clock.advance(1000); // the first renewal is sent and hangs (timeout: the 1000 ms interval)
+      await clock.advance(1499);
+      expect(errors).toHaveLength(0);
+      await clock.advance(1); // 1000 + 500 grace later it counts as failed
+      expect(errors).toHaveLength(1);
+      await clock.advance(100); // retried, acknowledged
+      expect(calls).toBe(2);
+      expect(renewer.deadline()).toBe(2600 + 3000);
+      await clock.advance(60_000);
+      expect(calls).toBeGreaterThan(50);
+      renewer.stop();
+    });
   });
 
   it('withTimeout rejects with BackendUnavailableError naming the action', async () => {

@@ -50,7 +50,42 @@ describe('leadership deadline and lost registrations', () => {
       { type: 'elected', term: 2n },
       { type: 'elected', term: 2n },
     ]);
-    expect(session.acquires).toBe(acquiresBefore); // no new lock call: it was never given up
+    // One lock call confirmed the holding (tryAcquire hands back the token of a holding it has).
+    expect(session.acquires).toBe(acquiresBefore + 1);
+    await elector.stop();
+  });
+
+  it('after the deadline, a holding the backend no longer confirms is not resumed (deleted by hand meanwhile)', async () => {
+    const { elector, session, clock } = await startScripted({ ttlMs: 3000 });
+    session.acquireWith = async () => 5n;
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await elector.waitForLeadership();
+    session.setHolder({ id: 'b', token: 5n });
+    await clock.advance(10_000); // no renewal: past the deadline
+    expect(elector.state.isLeader).toBe(false);
+    // Meanwhile the key was deleted and taken by someone else; this node's watch has not caught up.
+    session.acquireWith = async () => null;
+    const acquires = session.acquires;
+    session.renew(clock.now() + 3000);
+    await clock.advance(300);
+    expect(session.acquires).toBe(acquires + 1);
+    expect(elector.state.isLeader).toBe(false);
+    await elector.stop();
+  });
+
+  it('a lock answer that arrives past the deadline is not led on until a renewal is acknowledged', async () => {
+    const { elector, session, clock } = await startScripted({ ttlMs: 3000 });
+    let answer: (token: bigint | null) => void = () => {};
+    session.acquireWith = () => new Promise((resolve) => (answer = resolve));
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await clock.advance(2800); // past ttl - margin, the acquire still in flight
+    answer(9n);
+    await clock.advance(100);
+    expect(elector.state.isLeader).toBe(false);
+    session.acquireWith = async () => 9n;
+    session.renew(clock.now() + 3000);
+    await clock.advance(300);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 9n });
     await elector.stop();
   });
 

@@ -81,6 +81,55 @@ describe('quiet retries: one warning per outage, a summary at most every 30 s, o
     await elector.stop();
   });
 
+  it('a watch that keeps failing while renewals succeed is one outage: no recovery line, summaries only', async () => {
+    const clock = createTestClock();
+    const lines: Line[] = [];
+    const backend = createScriptedBackend();
+    const elector = createElector({
+      id: 'b',
+      membership: backend,
+      clock,
+      ttlMs: 3000,
+      logger: recordingLogger(lines),
+    });
+    await elector.start();
+    const session = backend.sessions[0]!;
+    for (let elapsed = 0; elapsed < 120_000; elapsed += 1000) {
+      session.fail(unreachable());
+      session.renew(clock.now() + 3000);
+      await clock.advance(1000);
+    }
+    expect(lines.filter((line) => line.level === 'info' && /answers again/.test(line.msg))).toHaveLength(0);
+    const warnings = lines.filter((line) => line.level === 'warn');
+    expect(warnings.length).toBeGreaterThanOrEqual(4);
+    expect(warnings.length).toBeLessThanOrEqual(5);
+    expect(warnings.filter((line) => /Retrying quietly/.test(line.msg))).toHaveLength(1);
+    await elector.stop();
+  });
+
+  it('sessions lost over and over: the losses count into one outage, not a warning each', async () => {
+    const clock = createTestClock();
+    const lines: Line[] = [];
+    const backend = createScriptedBackend();
+    const elector = createElector({
+      id: 'b',
+      membership: backend,
+      clock,
+      ttlMs: 3000,
+      logger: recordingLogger(lines),
+      backoff: { random: () => 0.5 },
+    });
+    await elector.start();
+    for (let elapsed = 0; elapsed < 60_000; elapsed += 500) {
+      backend.sessions.at(-1)?.lose();
+      await clock.advance(500);
+    }
+    expect(backend.sessions.length).toBeGreaterThan(30);
+    expect(lines.filter((line) => line.level === 'warn').length).toBeLessThanOrEqual(3);
+    expect(lines.filter((line) => line.level === 'info').length).toBeLessThanOrEqual(4);
+    await elector.stop();
+  });
+
   it('renewal failures after joining: one warning, not leading past the deadline, one info when renewed', async () => {
     const clock = createTestClock();
     const lines: Line[] = [];
@@ -103,9 +152,14 @@ describe('quiet retries: one warning per outage, a summary at most every 30 s, o
       await clock.advance(200);
     }
     expect(elector.state).toMatchObject({ isLeader: false, reason: { kind: 'backend-unreachable' } });
+    // Renewals are acknowledged again: leading again at once, the outage over once quiet for a TTL.
     session.renew(clock.now() + 3000);
     await clock.advance(500);
     expect(elector.state).toMatchObject({ isLeader: true, term: 7n });
+    for (let elapsed = 0; elapsed < 5000; elapsed += 1000) {
+      session.renew(clock.now() + 3000);
+      await clock.advance(1000);
+    }
     expect(lines.filter((line) => line.level === 'warn')).toHaveLength(1);
     expect(lines.filter((line) => line.level === 'info' && /answers again/.test(line.msg))).toHaveLength(1);
     expect(lines.filter((line) => line.level !== 'debug' && 'err' in line.fields)).toEqual([]);

@@ -7,9 +7,9 @@ import {
   type MembershipSession,
   silentLogger,
 } from '@election/core/adapter';
-import { createClient } from './client.js';
-import { toElectionError, within } from './errors.js';
-import { type JoinContext, registerMember, revokeLease } from './join.js';
+import type { Etcd3 } from 'etcd3';
+import { type ClientSource, clientSource } from './client.js';
+import { type JoinContext, joinElection, revokeLease } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
 import { capabilitiesFor, checkEtcdTtl, type EtcdMembershipOptions, resolveOptions } from './options.js';
 import { OwnLeases } from './own-leases.js';
@@ -19,10 +19,13 @@ import { SOURCE } from './source.js';
 export interface EtcdMembershipBackend extends MembershipBackend {
   readonly name: 'etcd';
   readonly capabilities: BackendCapabilities;
+  /** The etcd endpoints (`http://127.0.0.1:2379,…`), for logs; never carries credentials. */
+  readonly endpoint: string;
   /** The keys this backend reads and writes, for inspection (`etcdctl get --prefix <root>`). */
   readonly keys: Pick<KeyLayout, 'root' | 'membersPrefix' | 'leaderKey'>;
   /** Throws ConfigurationError unless `ttlMs` is a TTL etcd leases honour (whole seconds, ≥ 2 s). */
   checkTtl(ttlMs: number): number;
+  retain(): () => void;
 }
 
 /**
@@ -33,22 +36,34 @@ export function createEtcdMembership(options: EtcdMembershipOptions = {}): EtcdM
   return new EtcdBackend(options);
 }
 
+/**
+ * The client this backend creates is opened on first use (`retain()`, `join()`) and closed as soon
+ * as nothing uses it: no retain, no join in flight, no session, no request of its own in flight
+ * (a revocation). A caller-provided client is never closed. `close()` ends the backend for good.
+ */
 class EtcdBackend implements EtcdMembershipBackend {
   readonly name = 'etcd';
   readonly capabilities: BackendCapabilities;
   readonly keys: EtcdMembershipBackend['keys'];
+  readonly endpoint: string;
   readonly #resolved: ReturnType<typeof resolveOptions>;
-  readonly #handle: ReturnType<typeof createClient>;
+  readonly #source: ClientSource;
   readonly #layout: KeyLayout;
   /** One per backend, across sessions: each malformed key is reported once (logger given per report). */
   readonly #reporter = new MalformedReporter(silentLogger);
   readonly #leases = new OwnLeases();
   readonly #sessions = new Set<EtcdSession>();
+  #client: Etcd3 | undefined;
+  /** Uses taken with retain() and not yet ended. */
+  #uses = 0;
+  /** Joins and requests of the backend's own (revocations) in flight. */
+  #busy = 0;
   #closed = false;
 
   constructor(options: EtcdMembershipOptions) {
     this.#resolved = resolveOptions(options);
-    this.#handle = createClient(options, this.#resolved.requestTimeoutMs);
+    this.#source = clientSource(options, this.#resolved.requestTimeoutMs);
+    this.endpoint = this.#source.description;
     this.#layout = keyLayout(this.#resolved.prefix, this.#resolved.election);
     this.capabilities = capabilitiesFor(this.#resolved.defaultTtlMs);
     const { root, membersPrefix, leaderKey } = this.#layout;
@@ -57,6 +72,19 @@ class EtcdBackend implements EtcdMembershipBackend {
 
   checkTtl(ttlMs: number): number {
     return checkEtcdTtl(ttlMs);
+  }
+
+  retain(): () => void {
+    if (this.#closed) return () => {};
+    this.#uses++;
+    this.#connect();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.#uses--;
+      this.#closeIfIdle();
+    };
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
@@ -71,82 +99,116 @@ class EtcdBackend implements EtcdMembershipBackend {
       election: this.#resolved.election,
       memberId: request.member.id,
     });
-    const context: JoinContext = {
-      client: this.#handle.client,
-      layout: this.#layout,
-      election: this.#resolved.election,
-      leases: this.#leases,
-      requestTimeoutMs: this.#resolved.requestTimeoutMs,
-      logger,
-    };
-    const grantSentAt = request.clock.now();
-    let leaseId: string;
-    try {
-      const grant = await this.#handle.client.leaseClient.leaseGrant(
-        { TTL: request.ttlMs / 1000 },
-        within(this.#resolved.requestTimeoutMs),
-      );
-      leaseId = grant.ID;
-    } catch (error) {
-      throw toElectionError(error, `grant an etcd lease (${this.#handle.description})`);
-    }
-    this.#leases.granted(leaseId);
-    try {
-      const registered = await registerMember(context, request, leaseId);
-      request.signal.throwIfAborted();
+    return this.#using(async (client) => {
+      const context: JoinContext = {
+        client,
+        layout: this.#layout,
+        election: this.#resolved.election,
+        leases: this.#leases,
+        requestTimeoutMs: this.#resolved.requestTimeoutMs,
+        endpoint: this.endpoint,
+        logger,
+        discard: (leaseId) => this.#discard(leaseId, logger),
+      };
+      const joined = await joinElection(context, request);
       const session: EtcdSession = new EtcdSession({
-        client: this.#handle.client,
+        client,
         layout: this.#layout,
         member: request.member,
-        leaseId,
+        leaseId: joined.leaseId,
         ttlMs: request.ttlMs,
         clock: request.clock,
         logger,
-        grantSentAt,
-        initialKvs: registered.kvs,
-        revision: registered.revision,
+        grantSentAt: joined.grantSentAt,
+        initialKvs: joined.kvs,
+        revision: joined.revision,
         reporter: this.#reporter,
         requestTimeoutMs: this.#resolved.requestTimeoutMs,
         leaveTimeoutMs: this.#resolved.leaveTimeoutMs,
+        track: (work) => this.#track(work),
         onRetired: (id, gone) => {
-          this.#sessions.delete(session);
           if (gone) this.#leases.gone(id);
           else this.#leases.abandoned(id);
+          if (this.#sessions.delete(session)) this.#closeIfIdle();
         },
       });
       this.#sessions.add(session);
       session.start();
-      logger.debug({ leaseId, revision: registered.revision.toString() }, 'joined the election');
-      this.#revokeAbandoned(context);
+      logger.debug({ leaseId: joined.leaseId, revision: joined.revision.toString() }, 'joined the election');
+      this.#revokeAbandoned(logger);
       return session;
-    } catch (error) {
-      // Nothing uses this lease now; revoke it rather than leave a stray for a whole TTL. Until
-      // etcd confirms, it counts as abandoned: the registration may have committed with its answer
-      // lost (etcd died mid-join), and then the next join must revoke it, not see a duplicate.
-      this.#leases.abandoned(leaseId);
-      revokeLease(context, leaseId).catch((revokeError: unknown) => {
-        logger.debug(
-          { err: revokeError, leaseId },
-          'could not revoke the lease of a failed join; it expires by TTL',
-        );
-      });
-      throw error;
-    }
+    });
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const session of [...this.#sessions]) session.close();
-    if (this.#handle.owned) this.#handle.client.close();
+    this.#sessions.clear();
+    const client = this.#client;
+    this.#client = undefined;
+    if (this.#source.owned) client?.close();
+  }
+
+  #connect(): Etcd3 {
+    if (this.#closed) {
+      throw new LifecycleError('This etcd membership backend was closed; create a new one.', {
+        source: SOURCE,
+      });
+    }
+    this.#client ??= this.#source.open();
+    return this.#client;
+  }
+
+  /** Closes the client this backend opened once nothing uses it; the next use opens a new one. */
+  #closeIfIdle(): void {
+    if (this.#uses > 0 || this.#busy > 0 || this.#sessions.size > 0) return;
+    const client = this.#client;
+    this.#client = undefined;
+    if (this.#source.owned) client?.close();
+  }
+
+  /** Runs `work` on the client, which stays open until it settles. */
+  async #using<T>(work: (client: Etcd3) => Promise<T>): Promise<T> {
+    const client = this.#connect();
+    this.#busy++;
+    try {
+      return await work(client);
+    } finally {
+      this.#busy--;
+      this.#closeIfIdle();
+    }
+  }
+
+  /** Keeps the client open until `work` (a request a session started on it) settles. */
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#busy++;
+    return work.finally(() => {
+      this.#busy--;
+      this.#closeIfIdle();
+    });
+  }
+
+  /** A lease a join gave up: abandoned until etcd confirms its revocation. */
+  #discard(leaseId: string, logger: JoinContext['logger']): void {
+    this.#leases.abandoned(leaseId);
+    if (this.#closed) return;
+    this.#revoke(leaseId).catch((error: unknown) => {
+      logger.debug({ err: error, leaseId }, 'could not revoke the lease of a failed join; it expires by TTL');
+    });
   }
 
   /** Frees what earlier abandoned sessions still hold (a leader key, most importantly). */
-  #revokeAbandoned(context: JoinContext): void {
+  #revokeAbandoned(logger: JoinContext['logger']): void {
     for (const leaseId of this.#leases.listAbandoned()) {
-      revokeLease(context, leaseId).catch((error: unknown) => {
-        context.logger.debug({ err: error, leaseId }, 'could not revoke an abandoned lease yet');
+      this.#revoke(leaseId).catch((error: unknown) => {
+        logger.debug({ err: error, leaseId }, 'could not revoke an abandoned lease yet');
       });
     }
+  }
+
+  #revoke(leaseId: string): Promise<void> {
+    const { requestTimeoutMs } = this.#resolved;
+    return this.#using((client) => revokeLease({ client, leases: this.#leases, requestTimeoutMs }, leaseId));
   }
 }

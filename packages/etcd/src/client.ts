@@ -6,12 +6,18 @@ import { SOURCE } from './source.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';
 
-/** The client the adapter talks through, and whether the adapter owns (and so closes) it. */
-export interface ClientHandle {
-  readonly client: Etcd3;
+/**
+ * Where the adapter's etcd3 client comes from. A client the adapter creates itself is opened
+ * lazily and closed when the backend is idle, and opened again by the next use; a caller-provided
+ * client is used as it is and never closed.
+ */
+export interface ClientSource {
+  /** True when the adapter creates (and so closes) its clients; false for a caller-provided one. */
   readonly owned: boolean;
   /** Endpoints for logs and error messages; never carries credentials. */
   readonly description: string;
+  /** A client to use: a new one each call when owned, the caller's otherwise. */
+  open(): Etcd3;
 }
 
 function normaliseEndpoints(endpoints: EtcdMembershipOptions['endpoints']): string[] {
@@ -79,14 +85,19 @@ function faultHandling(endpointCount: number): NonNullable<IOptions['faultHandli
   };
 }
 
-export function createClient(options: EtcdMembershipOptions, requestTimeoutMs: number): ClientHandle {
+/**
+ * Checks the connection options now (a mistake throws a ConfigurationError at
+ * createEtcdMembership) and returns what opens clients with them later.
+ */
+export function clientSource(options: EtcdMembershipOptions, requestTimeoutMs: number): ClientSource {
   if (options.client !== undefined) {
-    if (!(options.client instanceof Etcd3)) {
+    const client = options.client;
+    if (!(client instanceof Etcd3)) {
       throw new ConfigurationError('client must be an Etcd3 instance from the etcd3 package.', {
         source: SOURCE,
       });
     }
-    return { client: options.client, owned: false, description: 'a caller-provided Etcd3 client' };
+    return { owned: false, description: 'a caller-provided Etcd3 client', open: () => client };
   }
   const endpoints = normaliseEndpoints(options.endpoints);
   const { tls, auth } = options;
@@ -98,7 +109,7 @@ export function createClient(options: EtcdMembershipOptions, requestTimeoutMs: n
   }
   const hosts =
     tls === undefined ? endpoints : endpoints.map((endpoint) => endpoint.replace(/^http:\/\//i, 'https://'));
-  const client = new Etcd3({
+  const clientOptions: IOptions = {
     hosts,
     ...(tls === undefined
       ? {}
@@ -123,7 +134,27 @@ export function createClient(options: EtcdMembershipOptions, requestTimeoutMs: n
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5000,
     },
-    faultHandling: faultHandling(hosts.length),
-  });
-  return { client, owned: true, description: hosts.join(',') };
+  };
+  return {
+    owned: true,
+    description: hosts.join(','),
+    // A fresh circuit breaker per client: a closed client's open circuit must not refuse the next one.
+    open: () => new Etcd3({ ...clientOptions, faultHandling: faultHandling(hosts.length) }),
+  };
+}
+
+/**
+ * Ends a client stream (watch, keepalive) for good. etcd does not end a watch stream the client
+ * half-closed: it would stay open, on etcd and as an active call that keeps the client's
+ * connection (and the process) alive. So the stream is half-closed, then cancelled. etcd3 resets a
+ * host's channels when a stream errors while still writable; half-closed first, the cancellation
+ * is not taken for a host failure.
+ */
+export function endStream(stream: { end(): void; cancel(): void }): void {
+  try {
+    stream.end();
+    stream.cancel();
+  } catch {
+    // Already torn down by a failure: nothing left to close.
+  }
 }

@@ -1,8 +1,10 @@
 import {
   BackendUnavailableError,
+  type Clock,
   DuplicateMemberError,
   type JoinRequest,
   type Logger,
+  sleep,
 } from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3, type IKeyValue } from 'etcd3';
 import { isLeaseGone, toElectionError, within } from './errors.js';
@@ -16,17 +18,41 @@ export interface JoinContext {
   readonly election: string;
   readonly leases: OwnLeases;
   readonly requestTimeoutMs: number;
+  /** The etcd endpoints, for error messages. */
+  readonly endpoint: string;
   readonly logger: Logger;
+  /**
+   * A lease of this join is of no use any more: count it as abandoned and revoke it in the
+   * background (until etcd confirms, a later join may meet it holding the member key).
+   */
+  readonly discard: (leaseId: string) => void;
 }
 
-export interface Registered {
+/** A registration: the lease and what the join transaction read. */
+export interface Joined {
+  readonly leaseId: string;
+  /** Clock time just before the grant was sent: the lease is known alive until this + TTL. */
+  readonly grantSentAt: number;
   /** Every key of the election as of `revision`, our own member key included. */
   readonly kvs: IKeyValue[];
   readonly revision: bigint;
 }
 
+/**
+ * etcd finds expired leases on a 500 ms tick and revokes them through raft: a lease that is not
+ * renewed is gone within about this long after its expiry on a healthy cluster. Only used to say
+ * how long a join expects to wait.
+ */
+export const REVOKE_LAG_MS = 1500;
+
+/** Rounds of "create the member key, or clear its holder" before a join gives up (core retries it). */
+const MAX_ROUNDS = 5;
+
 /** Revokes a lease, treating "already gone" as success. */
-export async function revokeLease(context: JoinContext, leaseId: string): Promise<void> {
+export async function revokeLease(
+  context: Pick<JoinContext, 'client' | 'leases' | 'requestTimeoutMs'>,
+  leaseId: string,
+): Promise<void> {
   try {
     await context.client.leaseClient.leaseRevoke({ ID: leaseId }, within(context.requestTimeoutMs));
   } catch (error) {
@@ -36,66 +62,224 @@ export async function revokeLease(context: JoinContext, leaseId: string): Promis
 }
 
 /**
- * Creates the member key, bound to `leaseId`, only if absent, and reads the whole election in the
- * same transaction, so the watch can start right after that revision. If the key is held by a
- * lease this backend abandoned earlier, that lease is revoked and the creation retried; any other
- * holder keeps its membership and this join fails with DuplicateMemberError.
+ * Grants a lease and creates the member key on it, only if absent, reading the whole election in
+ * the same transaction, so the watch can start right after that revision. When another lease
+ * holds the key: one this backend abandoned earlier is revoked, and so is any holder under
+ * `request.takeover`; otherwise the holder's liveness decides (see `waitOutHolder`): a holder that
+ * is not renewed is waited out and the join goes ahead on a fresh lease, a renewed one keeps the
+ * id and the join fails with DuplicateMemberError. The signal is checked before the grant's
+ * registration and after it, so an abort never leaves a registration the caller does not know of.
  */
-export async function registerMember(
+export async function joinElection(context: JoinContext, request: JoinRequest): Promise<Joined> {
+  const { member, signal } = request;
+  let lease: Granted | undefined = await grantLease(context, request);
+  try {
+    // Each round either registers or clears one holder (revoked, or waited out until etcd revoked
+    // it); the key only comes back if another node registers the id meanwhile.
+    for (let round = 1; ; round++) {
+      if (round > MAX_ROUNDS) {
+        throw new BackendUnavailableError(
+          `Could not register member "${member.id}": its key kept changing under concurrent writes. Retrying may help.`,
+          { source: SOURCE },
+        );
+      }
+      lease ??= await grantLease(context, request);
+      signal.throwIfAborted();
+      const outcome = await createMemberKey(context, request, lease.leaseId);
+      if (outcome.created) {
+        signal.throwIfAborted();
+        return { ...lease, kvs: outcome.kvs, revision: outcome.revision };
+      }
+      const holder = outcome.holder;
+      if (holder === undefined) continue; // deleted between the compare and the read: try again
+      if (holder.lease === '0' || context.leases.isActive(holder.lease)) {
+        throw duplicate(context, member.id, holder, 'held');
+      }
+      if (context.leases.isAbandoned(holder.lease) || request.takeover) {
+        await revokeHolder(context, request, holder);
+        continue;
+      }
+      // The wait may outlast a TTL without renewals of our own lease: give it up now, take a new one.
+      context.discard(lease.leaseId);
+      lease = undefined;
+      await waitOutHolder(context, request, holder);
+    }
+  } catch (error) {
+    if (lease !== undefined) context.discard(lease.leaseId);
+    throw error;
+  }
+}
+
+interface Granted {
+  readonly leaseId: string;
+  readonly grantSentAt: number;
+}
+
+async function grantLease(context: JoinContext, request: JoinRequest): Promise<Granted> {
+  const grantSentAt = request.clock.now();
+  try {
+    const grant = await context.client.leaseClient.leaseGrant(
+      { TTL: request.ttlMs / 1000 },
+      within(context.requestTimeoutMs),
+    );
+    context.leases.granted(grant.ID);
+    return { leaseId: grant.ID, grantSentAt };
+  } catch (error) {
+    throw toElectionError(error, `grant an etcd lease (${context.endpoint})`);
+  }
+}
+
+type Creation =
+  | { readonly created: true; readonly kvs: IKeyValue[]; readonly revision: bigint }
+  | { readonly created: false; readonly holder: IKeyValue | undefined };
+
+async function createMemberKey(
   context: JoinContext,
   request: JoinRequest,
   leaseId: string,
-): Promise<Registered> {
+): Promise<Creation> {
   const { client, layout, requestTimeoutMs } = context;
-  const { member, signal } = request;
+  const { member } = request;
   const key = Buffer.from(layout.memberKey(member.id));
-  for (let attempt = 0; attempt < 3; attempt++) {
-    signal.throwIfAborted();
-    let response: Awaited<ReturnType<Etcd3['kv']['txn']>>;
-    try {
-      response = await client.kv.txn(
-        {
-          compare: [{ key, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }],
-          success: [
-            { request_put: { key, value: Buffer.from(encodeMember(member)), lease: leaseId } },
-            { request_range: prefixRange(layout.root) },
-          ],
-          failure: [{ request_range: { key } }],
-        },
-        within(requestTimeoutMs),
-      );
-    } catch (error) {
-      throw toElectionError(error, `register member "${member.id}" in etcd`);
-    }
-    if (response.succeeded) {
-      return {
-        kvs: response.responses[1]?.response_range?.kvs ?? [],
-        revision: BigInt(response.header.revision),
-      };
-    }
-    const holder = response.responses[0]?.response_range?.kvs[0];
-    if (holder === undefined) continue; // deleted between compare and read: try again
-    if (context.leases.isAbandoned(holder.lease)) {
-      context.logger.info(
-        { leaseId: holder.lease },
-        'revoking the lease of an abandoned registration of this node',
-      );
-      try {
-        await revokeLease(context, holder.lease);
-      } catch (error) {
-        throw toElectionError(error, 'revoke an abandoned lease of this node');
-      }
-      continue;
-    }
-    throw duplicate(context, member.id, holder);
+  let response: Awaited<ReturnType<Etcd3['kv']['txn']>>;
+  try {
+    response = await client.kv.txn(
+      {
+        compare: [{ key, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }],
+        success: [
+          { request_put: { key, value: Buffer.from(encodeMember(member)), lease: leaseId } },
+          { request_range: prefixRange(layout.root) },
+        ],
+        failure: [{ request_range: { key } }],
+      },
+      within(requestTimeoutMs),
+    );
+  } catch (error) {
+    throw toElectionError(error, `register member "${member.id}" in etcd`);
   }
-  throw new BackendUnavailableError(
-    `Could not register member "${member.id}": its key kept changing under concurrent writes. Retrying may help.`,
-    { source: SOURCE },
-  );
+  if (response.succeeded) {
+    return {
+      created: true,
+      kvs: response.responses[1]?.response_range?.kvs ?? [],
+      revision: BigInt(response.header.revision),
+    };
+  }
+  return { created: false, holder: response.responses[0]?.response_range?.kvs[0] };
 }
 
-function duplicate(context: JoinContext, id: string, holder: IKeyValue): DuplicateMemberError {
+async function revokeHolder(context: JoinContext, request: JoinRequest, holder: IKeyValue): Promise<void> {
+  const id = request.member.id;
+  const ours = context.leases.isAbandoned(holder.lease);
+  context.logger.info(
+    { leaseId: holder.lease },
+    ours
+      ? `revoking the lease of an abandoned registration of ${id} by this node`
+      : `takeover: revoking the previous registration of ${id} (lease ${holder.lease}) to join at once`,
+  );
+  try {
+    await revokeLease(context, holder.lease);
+  } catch (error) {
+    throw toElectionError(error, `revoke the previous registration of "${id}" (lease ${holder.lease})`);
+  }
+}
+
+/** One LeaseTimeToLive answer about the holder's lease. */
+interface Reading {
+  /** Clock time just before the request was sent, and when its answer came. */
+  readonly sentAt: number;
+  readonly answeredAt: number;
+  /** etcd no longer knows the lease: it expired and was revoked, or was revoked. */
+  readonly gone: boolean;
+  /**
+   * Remaining seconds, truncated toward zero: `r ≥ 1` means at least `r` s were left, `r ≤ 0`
+   * more than `r - 1` s (an expired lease etcd has yet to revoke reads 0, then negative).
+   */
+  readonly ttl: number;
+  /** The TTL the lease was granted, s. */
+  readonly grantedTtl: number;
+  /** etcd's raft term: a new etcd leader restarts every lease's clock with a full TTL. */
+  readonly raftTerm: string;
+}
+
+async function readLease(context: JoinContext, clock: Clock, leaseId: string): Promise<Reading> {
+  const sentAt = clock.now();
+  try {
+    const response = await context.client.leaseClient.leaseTimeToLive(
+      { ID: leaseId },
+      within(context.requestTimeoutMs),
+    );
+    const grantedTtl = Number(response.grantedTTL);
+    return {
+      sentAt,
+      answeredAt: clock.now(),
+      // etcd answers a lease it does not know with TTL -1 and no granted TTL; every lease it
+      // knows was granted a positive TTL.
+      gone: !(grantedTtl > 0),
+      ttl: Number(response.TTL),
+      grantedTtl,
+      raftTerm: String(response.header.raft_term),
+    };
+  } catch (error) {
+    if (isLeaseGone(error)) {
+      return { sentAt, answeredAt: clock.now(), gone: true, ttl: -1, grantedTtl: 0, raftTerm: '' };
+    }
+    throw toElectionError(error, `read the lease of the previous registration (${context.endpoint})`);
+  }
+}
+
+/**
+ * Waits until the holder's lease is gone, or throws DuplicateMemberError once it is seen renewed.
+ *
+ * etcd answers the remaining time in seconds truncated toward zero. From a reading answered at
+ * `a` with `r ≥ 0` seconds the lease, unless renewed, expires before `a + (r + 1) s`: that is
+ * the bound. A later reading sent at `t` proves the lease alive until after `t + r'` s when
+ * `r' ≥ 1`, and until after `t + (r' - 1)` s when `r' ≤ 0` (etcd read it no earlier than `t`).
+ * Once that proven expiry reaches the bound, the lease was renewed: a live holder. No guess about
+ * how fast etcd revokes expired leases enters the decision; it only sizes the announced wait. A
+ * new raft term (etcd elected a leader, which restarts every lease's clock) starts the
+ * observation over.
+ */
+async function waitOutHolder(context: JoinContext, request: JoinRequest, holder: IKeyValue): Promise<void> {
+  const { clock, signal, member } = request;
+  const leaseId = holder.lease;
+  let base = await readLease(context, clock, leaseId);
+  if (base.gone) return;
+  const boundOf = (reading: Reading) => reading.answeredAt + (Math.max(0, reading.ttl) + 1) * 1000;
+  let bound = boundOf(base);
+  const pollMs = Math.max(50, Math.min(500, (base.grantedTtl * 1000) / 4));
+  const waitMs = Math.max(0, Math.ceil(bound + REVOKE_LAG_MS - clock.now()));
+  context.logger.info(
+    { leaseId, waitMs },
+    `waiting up to ${waitMs} ms for the previous registration of ${member.id} to expire`,
+  );
+  for (;;) {
+    await sleep(clock, pollMs, signal);
+    const reading = await readLease(context, clock, leaseId);
+    if (reading.gone) {
+      context.logger.debug({ leaseId }, 'the previous registration expired; joining');
+      return;
+    }
+    if (reading.raftTerm !== base.raftTerm) {
+      context.logger.debug(
+        { leaseId, raftTerm: reading.raftTerm },
+        'etcd elected a leader meanwhile, which restarts lease clocks; observing the lease afresh',
+      );
+      base = reading;
+      bound = boundOf(reading);
+      continue;
+    }
+    const provenSeconds = reading.ttl >= 1 ? reading.ttl : reading.ttl - 1;
+    if (reading.sentAt + provenSeconds * 1000 >= bound)
+      throw duplicate(context, member.id, holder, 'renewed');
+  }
+}
+
+function duplicate(
+  context: JoinContext,
+  id: string,
+  holder: IKeyValue,
+  how: 'held' | 'renewed',
+): DuplicateMemberError {
   const where = `election "${context.election}" (key ${context.layout.memberKey(id)})`;
   if (holder.lease === '0') {
     return new DuplicateMemberError(
@@ -105,10 +289,16 @@ function duplicate(context: JoinContext, id: string, holder: IKeyValue): Duplica
       { source: SOURCE },
     );
   }
+  const evidence =
+    how === 'renewed'
+      ? `its lease ${holder.lease} was renewed while this node waited for it to expire`
+      : `lease ${holder.lease}, renewed by this very process`;
   return new DuplicateMemberError(
     id,
-    `Member id "${id}" is already registered in ${where} by another live node (lease ${holder.lease}). ` +
-      'Give each node a unique id; if that node is gone, its registration expires within its TTL.',
+    `Member id "${id}" is already registered in ${where} by another live node (${evidence}). ` +
+      'Give each node a unique id, or stop the other process. If an orchestrator guarantees one ' +
+      'process per id (a StatefulSet), the elector option takeover: true replaces the previous ' +
+      'registration at once.',
     { source: SOURCE },
   );
 }

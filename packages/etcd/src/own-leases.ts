@@ -29,6 +29,11 @@ export class OwnLeases {
     this.#leases.delete(leaseId);
   }
 
+  /** Granted by this backend and still in use by one of its sessions or joins. */
+  isActive(leaseId: string): boolean {
+    return this.#leases.get(leaseId) === 'active';
+  }
+
   isAbandoned(leaseId: string): boolean {
     return this.#leases.get(leaseId) === 'abandoned';
   }

@@ -6,6 +6,7 @@ import {
   startRenewals,
 } from '@election/core/adapter';
 import { castGrpcError, type Etcd3, EtcdInvalidAuthTokenError } from 'etcd3';
+import { endStream } from './client.js';
 import { isLeaseGone, toElectionError, within, withTimeout } from './errors.js';
 import { SOURCE } from './source.js';
 
@@ -23,29 +24,46 @@ export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' |
 
 /**
  * One keepalive round trip on a short-lived LeaseKeepAlive stream: write the lease id, take the
- * first answer, half-close. Resolves with the TTL etcd granted (0 means the lease is gone).
+ * first answer, half-close (etcd then ends the stream). Resolves with the TTL etcd granted (0 means
+ * the lease is gone). Aborting `signal` (the renewer stopped) ends the stream at once.
  */
-async function keepAliveOnce(client: Etcd3, leaseId: string, timeoutMs: number): Promise<number> {
+async function keepAliveOnce(
+  client: Etcd3,
+  leaseId: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<number> {
   const stream = await client.leaseClient.leaseKeepAlive(within(timeoutMs));
   return new Promise<number>((resolve, reject) => {
     let settled = false;
-    stream.on('data', (response) => {
-      if (settled) return;
+    const settle = (): boolean => {
+      if (settled) return false;
       settled = true;
+      signal.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const onAbort = () => {
+      if (!settle()) return;
+      endStream(stream);
+      reject(signal.reason);
+    };
+    stream.on('data', (response) => {
+      if (!settle()) return;
       // end(), not cancel(): a cancelled stream errors, and etcd3 would then reset the host's channels.
       stream.end();
       resolve(Number(response.TTL));
     });
     stream.on('error', (error) => {
-      if (settled) return;
-      settled = true;
-      reject(castGrpcError(error));
+      if (settle()) reject(castGrpcError(error));
     });
     stream.on('end', () => {
-      if (settled) return;
-      settled = true;
-      reject(new Error('the keepalive stream ended without an answer'));
+      if (settle()) reject(new Error('the keepalive stream ended without an answer'));
     });
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
     stream.write({ ID: leaseId });
   });
 }
@@ -92,11 +110,11 @@ export function startRenewer(options: RenewerOptions): Renewer {
     timeoutMs,
     // Failed renewals retry quickly (a blip must not cost the lease) but never slower than the interval.
     retry: { initialMs: 100, maxMs: intervalMs },
-    async renew() {
+    async renew(signal) {
       try {
         // The outer timeout also covers what precedes the stream (an auth token fetch, a busy pool).
         const ttlSeconds = await withTimeout(
-          keepAliveOnce(client, leaseId, timeoutMs),
+          keepAliveOnce(client, leaseId, timeoutMs, signal),
           timeoutMs + 100,
           'renew the lease',
         );

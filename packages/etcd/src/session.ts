@@ -14,7 +14,7 @@ import {
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { ElectionView } from './election-view.js';
 import { ElectionWatcher } from './election-watcher.js';
-import { isLeaseGone, within, withTimeout } from './errors.js';
+import { isLeaseGone, toElectionError, within, withTimeout } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import { EtcdLeaderLock } from './leader-lock.js';
 import { startRenewer } from './renewal.js';
@@ -35,6 +35,8 @@ export interface EtcdSessionOptions {
   readonly reporter: MalformedReporter;
   readonly requestTimeoutMs: number;
   readonly leaveTimeoutMs: number;
+  /** Keeps the backend's client open until `work`, a request of this session, settles. */
+  readonly track: <T>(work: Promise<T>) => Promise<T>;
   /** Tells the backend the lease is gone (`true`) or left behind alive (`false`). */
   readonly onRetired: (leaseId: string, gone: boolean) => void;
 }
@@ -142,21 +144,26 @@ export class EtcdSession implements MembershipSession {
     this.#state = 'left';
     this.#stopEverything();
     const { client, leaseId, logger } = this.#options;
-    // Counted as abandoned until etcd confirms: a join racing this leave may then revoke it too.
-    this.#options.onRetired(leaseId, false);
-    try {
-      await withTimeout(
+    const revoking = this.#options.track(
+      withTimeout(
         client.leaseClient.leaseRevoke({ ID: leaseId }, within(timeoutMs)),
         timeoutMs,
         'revoke the lease',
-      );
+      ),
+    );
+    // Counted as abandoned until etcd confirms: a join racing this leave may then revoke it too.
+    this.#options.onRetired(leaseId, false);
+    try {
+      await revoking;
       this.#options.onRetired(leaseId, true);
     } catch (error) {
       if (isLeaseGone(error)) {
         this.#options.onRetired(leaseId, true);
         return;
       }
-      logger.warn({ err: error, leaseId }, 'could not revoke the lease on leave; it expires by its TTL');
+      const failure = toElectionError(error, `revoke etcd lease ${leaseId} on leave`);
+      logger.warn({ code: failure.code, leaseId }, `${failure.message}; it expires by its TTL`);
+      logger.debug({ err: error, leaseId }, 'the failed revocation on leave');
     }
   }
 
@@ -185,8 +192,13 @@ export class EtcdSession implements MembershipSession {
       false,
     );
     // The lease still lives and may hold the leader key: revoke it so the lock frees at once.
-    this.#options.client.leaseClient
-      .leaseRevoke({ ID: this.#options.leaseId }, within(this.#options.requestTimeoutMs))
+    this.#options
+      .track(
+        this.#options.client.leaseClient.leaseRevoke(
+          { ID: this.#options.leaseId },
+          within(this.#options.requestTimeoutMs),
+        ),
+      )
       .then(
         () => this.#options.onRetired(this.#options.leaseId, true),
         (error: unknown) => {
@@ -202,7 +214,8 @@ export class EtcdSession implements MembershipSession {
     this.#lostCause = cause;
     this.#stopEverything();
     if (leaseGone) this.#options.onRetired(this.#options.leaseId, true);
-    this.#options.logger.warn({ err: cause }, 'etcd registration lost');
+    // Core reports the loss (a warning); the stack is for debugging only.
+    this.#options.logger.debug({ err: cause }, 'etcd registration lost');
     this.#lostListeners.emit(cause);
   }
 

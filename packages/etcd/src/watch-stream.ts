@@ -1,4 +1,5 @@
 import { castGrpcError, type Etcd3, type IEvent, type IWatchRequest, type IWatchResponse } from 'etcd3';
+import { endStream } from './client.js';
 import { prefixRange } from './keys.js';
 
 export interface WatchStreamHandlers {
@@ -15,7 +16,7 @@ export interface WatchStreamHandlers {
  * WatchManager. The manager resumes a dropped watch without saying what it missed, cannot resume
  * one etcd cancelled after a compaction, and cancelling its last watcher cancels the grpc stream,
  * which etcd3 counts as a host failure (it resets the host's channels and feeds the circuit
- * breaker). Here closing half-closes the stream, which etcd ends cleanly.
+ * breaker). Here closing ends the stream (see `endStream`) without that.
  */
 export class WatchStream {
   #stream: Awaited<ReturnType<Etcd3['watchClient']['watch']>> | undefined;
@@ -42,7 +43,7 @@ export class WatchStream {
       return;
     }
     if (this.#done) {
-      stream.end();
+      endStream(stream);
       return;
     }
     this.#stream = stream;
@@ -61,16 +62,12 @@ export class WatchStream {
     stream.write(request);
   }
 
-  /** Stops listening and half-closes the stream. Idempotent. */
+  /** Stops listening and ends the stream. Idempotent. */
   close(): void {
     this.#done = true;
     const stream = this.#stream;
     this.#stream = undefined;
-    try {
-      stream?.end();
-    } catch {
-      // Already torn down by a failure: nothing left to close.
-    }
+    if (stream) endStream(stream);
   }
 
   #onResponse(response: IWatchResponse): void {

@@ -10,9 +10,16 @@ export const REQUEST_TIMEOUT_MS = 1000;
  * events, its own timers) passes through `deliver`, so a paused process receives nothing until it
  * resumes, and then in the order things arrived, as a SIGSTOPped process would.
  */
+/** Shared by every link: while the server is down, no link reaches it. */
+export interface ServerStatus {
+  down: boolean;
+}
+
 export class SimLink {
   readonly id: string;
-  partitioned = false;
+  /** Cut off from the server, this link alone. */
+  cut = false;
+  readonly #server: ServerStatus;
   paused = false;
   /** The next this many requests are lost on the way to the server. */
   dropRequests = 0;
@@ -30,12 +37,18 @@ export class SimLink {
   readonly #held: (() => void)[] = [];
   readonly clock: Clock;
 
-  constructor(id: string, world: SimClock) {
+  constructor(id: string, world: SimClock, server: ServerStatus = { down: false }) {
     this.id = id;
+    this.#server = server;
     this.clock = {
       now: () => world.now(),
       setTimer: (fn, ms) => world.setTimer(() => this.deliver(fn), ms),
     };
+  }
+
+  /** Nothing gets through: this link is cut, or the server is down. */
+  get partitioned(): boolean {
+    return this.cut || this.#server.down;
   }
 
   deliver(fn: () => void): void {

@@ -134,6 +134,14 @@ const faults: fc.WeightedArbitrary<Command>[] = [
       command(`expire the lease of ${who(i)} early`, (w) => w.expireEarly(pick(w, i))),
     ),
   },
+  {
+    // Shorter or longer than the TTL: leaders step down at their deadline, then resume their own
+    // registrations (and terms) when the server returns with its leases.
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 200, max: 2 * TTL_MS })
+      .map((ms) => command(`server down for ${ms} ms, leases kept`, (w) => w.serverDown(ms))),
+  },
   { weight: 1, arbitrary: node.map((i) => command(`crash ${who(i)}`, (w) => w.stop(pick(w, i), false))) },
   { weight: 1, arbitrary: node.map((i) => command(`stop ${who(i)}`, (w) => w.stop(pick(w, i), true))) },
   { weight: 1, arbitrary: node.map((i) => command(`restart ${who(i)}`, (w) => w.start(pick(w, i)))) },

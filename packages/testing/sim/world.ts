@@ -8,7 +8,7 @@ import {
 import { mulberry32 } from '@election/tools';
 import type { Scheduler } from 'fast-check';
 import { MemoryServer } from '../src/memory/server.js';
-import { SimLink, SimNetwork } from './network.js';
+import { type ServerStatus, SimLink, SimNetwork } from './network.js';
 import { createSimBackend, type SimSession } from './sim-backend.js';
 import { SimClock, settle } from './sim-clock.js';
 
@@ -63,10 +63,10 @@ export class SimNode {
   eventPhase: ElectionState['phase'] | undefined;
   task: Task | undefined;
 
-  constructor(id: string, spec: NodeSpec, clock: SimClock) {
+  constructor(id: string, spec: NodeSpec, clock: SimClock, server: ServerStatus) {
     this.id = id;
     this.spec = spec;
-    this.link = new SimLink(id, clock);
+    this.link = new SimLink(id, clock, server);
   }
 
   /**
@@ -98,6 +98,8 @@ export class SimWorld {
   readonly elections: { id: string; term: bigint | null; at: number }[] = [];
   /** Leaders that led again with their own term after their deadline had passed (ride-through). */
   resumes = 0;
+  /** The server is down (an etcd restart): no link reaches it, and its leases neither expire nor renew. */
+  readonly serverStatus: ServerStatus = { down: false };
 
   constructor(scheduler: Scheduler, specs: readonly NodeSpec[], seed: number, bug: SimBug = 'none') {
     this.server = new MemoryServer(this.clock);
@@ -114,7 +116,7 @@ export class SimWorld {
   }
 
   addNode(spec: NodeSpec): SimNode {
-    const node = new SimNode(`n${this.nodes.length}`, spec, this.clock);
+    const node = new SimNode(`n${this.nodes.length}`, spec, this.clock, this.serverStatus);
     this.nodes.push(node);
     this.start(node);
     return node;
@@ -123,7 +125,7 @@ export class SimWorld {
   /** Starts (or restarts, under the same id) the node's elector. */
   start(node: SimNode): void {
     if (node.elector && node.latest?.phase !== 'stopped') return;
-    node.link.partitioned = false;
+    node.link.cut = false;
     node.link.resume();
     const membership = createSimBackend({
       server: this.server,
@@ -155,8 +157,14 @@ export class SimWorld {
     node.eventPhase = undefined;
     this.log(`${node.id}: start (priority ${node.spec.priority}${node.spec.observer ? ', observer' : ''})`);
     elector.start().catch((error: Error) => this.log(`${node.id}: start() failed: ${error.message}`));
-    void runWhileLeader(elector, (signal, term) => this.#runTask(node, signal, term)).catch((error: Error) =>
-      this.fail(`${node.id}: runWhileLeader rejected: ${error.message}`),
+    void runWhileLeader(elector, (signal, term) => this.#runTask(node, signal, term)).catch(
+      (error: Error) => {
+        try {
+          this.fail(`${node.id}: runWhileLeader rejected: ${error.message}`);
+        } catch {
+          // Recorded (the first violation wins); the next check() throws it where fast-check sees it.
+        }
+      },
     );
   }
 
@@ -170,14 +178,37 @@ export class SimWorld {
 
   partition(node: SimNode): void {
     this.log(`${node.id}: partitioned`);
-    node.link.partitioned = true;
+    node.link.cut = true;
   }
 
   heal(node: SimNode): void {
-    if (!node.link.partitioned) return;
+    if (!node.link.cut) return;
     this.log(`${node.id}: healed`);
-    node.link.partitioned = false;
-    for (const session of node.sessions) if (session.live) session.resyncWatches();
+    node.link.cut = false;
+    if (!this.serverStatus.down)
+      for (const session of node.sessions) if (session.live) session.resyncWatches();
+  }
+
+  /**
+   * The server goes down for `ms` and comes back with its state, as etcd does across a restart on
+   * the same data dir: nothing reaches it meanwhile, no lease expires while it is down, and every
+   * lease gets a full TTL when it returns (etcd's lessor refreshes leases when it becomes leader).
+   */
+  serverDown(ms: number): void {
+    if (this.serverStatus.down) return;
+    this.log(`server down for ${ms} ms (leases kept)`);
+    this.serverStatus.down = true;
+    this.server.freezeLeases();
+    this.clock.setTimer(() => this.serverUp(), ms);
+  }
+
+  serverUp(): void {
+    if (!this.serverStatus.down) return;
+    this.log('server up again: every lease refreshed to a full TTL');
+    this.serverStatus.down = false;
+    this.server.thawLeases();
+    for (const node of this.nodes)
+      if (!node.link.cut) for (const session of node.sessions) if (session.live) session.resyncWatches();
   }
 
   pause(node: SimNode, ms: number): void {
@@ -317,6 +348,7 @@ export class SimWorld {
       this.heal(node);
       this.resume(node);
     }
+    this.serverUp();
     await settle();
   }
 
@@ -333,7 +365,7 @@ export class SimWorld {
   async dispose(): Promise<void> {
     for (const node of this.nodes) {
       node.link.resume();
-      node.link.partitioned = true; // nothing more reaches anyone
+      node.link.cut = true; // nothing more reaches anyone
       // Not awaited: an earlier graceful stop may be waiting for an answer that will never come now.
       if (node.elector) void node.elector.stop({ resign: false });
     }

@@ -19,7 +19,7 @@ describe('deterministic simulation', () => {
   const bugs: [SimBug, number][] = [
     ['keep-orphans', 1],
     ['no-margin', 1],
-    ['renew-from-receive', 6],
+    ['renew-from-receive', 14],
   ];
   for (const [bug, seed] of bugs) {
     it(`finds the deliberate "${bug}" bug within 1,000 runs, and its replay fails the same way`, async () => {

@@ -55,6 +55,86 @@ describe('a joined session (against the Consul simulator)', () => {
     expect(session.deadline()).toBeGreaterThan(15_000);
   });
 
+  it('rides through an agent outage past its deadline: renewals go on, the session survives, the deadline moves on, the lock stays held with the same token', async () => {
+    // TTL 2 s on a manual clock shared with the simulator: renewed at 1 s (deadline 3 s), Consul
+    // invalidates at 2×TTL after that renewal (5 s). The agent is unreachable from 1 s to 4 s.
+    const clock = createManualClock(0);
+    fx = await createAdapterFixture({ clock, minSessionTtlMs: 1_000 });
+    const session = await fx.join(fx.backend(), joinRequest('node-a', { clock, ttlMs: 2_000 }));
+    const id = fx.sim.state.kv.get(fx.memberKey('node-a'))?.session;
+    const token = await session.lock.tryAcquire();
+    expect(token).not.toBeNull();
+    const lost: Error[] = [];
+    const errors: Error[] = [];
+    const events: MembershipEvent[] = [];
+    session.onLost((cause) => lost.push(cause));
+    session.onError((error) => errors.push(error));
+    session.watchMembers((event) => events.push(event));
+    await clock.advance(1_000);
+    await waitFor(() => session.deadline() === 3_000, { timeoutMs: 2_000, message: 'the renewal at 1 s' });
+    await fx.sim.disconnect();
+    await waitFor(
+      async () => {
+        await clock.advance(100);
+        return clock.now() >= 4_000;
+      },
+      { timeoutMs: 5_000, message: 'the clock to pass the deadline while the agent is down' },
+    );
+    // Past the deadline, renewals were still being retried (the kit's capped, jittered backoff).
+    const failedRenewals = errors.filter((e) => /renew the session/.test(e.message)).length;
+    expect(failedRenewals).toBeGreaterThan(3);
+    expect(session.deadline()).toBe(3_000);
+    await fx.sim.reconnect();
+    await waitFor(
+      async () => {
+        await clock.advance(50);
+        return session.deadline() > 4_000;
+      },
+      { timeoutMs: 3_000, message: 'a renewal to be acknowledged after the outage' },
+    );
+    expect(lost).toEqual([]);
+    expect(fx.sim.state.session(id ?? '')).toBeDefined();
+    expect(fx.sim.state.kv.get(fx.leaderKey)?.session).toBe(id);
+    expect(await session.lock.tryAcquire()).toBe(token);
+    // The watch resumed too: a node joining now is seen.
+    await fx.join(fx.backend(), joinRequest('node-b', { clock, ttlMs: 2_000 }));
+    await waitFor(
+      async () => {
+        await clock.advance(50);
+        return ids(events.at(-1)).length === 2;
+      },
+      { timeoutMs: 3_000, message: 'node-b to be seen after the outage' },
+    );
+  });
+
+  it('an outage longer than 2×TTL: Consul invalidated the session meanwhile; once it answers, onLost fires once', async () => {
+    const clock = createManualClock(0);
+    fx = await createAdapterFixture({ clock, minSessionTtlMs: 1_000 });
+    const session = await fx.join(fx.backend(), joinRequest('node-a', { clock, ttlMs: 2_000 }));
+    const id = fx.sim.state.kv.get(fx.memberKey('node-a'))?.session ?? '';
+    const lost: Error[] = [];
+    session.onLost((cause) => lost.push(cause));
+    await fx.sim.disconnect();
+    await waitFor(
+      async () => {
+        await clock.advance(100);
+        return fx.sim.state.session(id) === undefined;
+      },
+      { timeoutMs: 5_000, message: 'Consul to invalidate the unrenewed session at 2×TTL' },
+    );
+    expect(lost).toEqual([]);
+    await fx.sim.reconnect();
+    await waitFor(
+      async () => {
+        await clock.advance(50);
+        return lost.length > 0;
+      },
+      { timeoutMs: 3_000, message: 'onLost once Consul answers' },
+    );
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toBeInstanceOf(SessionLostError);
+  });
+
   it('watchMembers: a snapshot first (also to late subscribers), then every change', async () => {
     fx = await createAdapterFixture();
     const a = await fx.join(fx.backend(), joinRequest({ id: 'node-a', meta: { zone: 'z' } }));
@@ -151,7 +231,7 @@ describe('a joined session (against the Consul simulator)', () => {
     expect(fx.sim.state.kv.get(fx.memberKey('node-a'))?.session).toBeDefined();
   });
 
-  it('never logs the ACL token, even when every request fails and errors are only logged', async () => {
+  it('never logs the ACL token, even when every request fails and errors are logged with their stacks (debug)', async () => {
     fx = await createAdapterFixture({ aclToken: 'tok-very-secret' });
     const logger = createCaptureLogger();
     const clock = createManualClock(0);
@@ -161,7 +241,7 @@ describe('a joined session (against the Consul simulator)', () => {
     );
     await fx.sim.stop();
     await clock.advance(5_000);
-    await waitFor(() => logger.records.some((r) => r.level === 'warn'), {
+    await waitFor(() => logger.records.some((r) => /renew the session/.test(r.msg ?? '')), {
       timeoutMs: 2_000,
       message: 'a logged failure',
     });

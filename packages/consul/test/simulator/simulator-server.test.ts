@@ -66,6 +66,27 @@ describe('Consul simulator: server, ACL, datacenter, restart', () => {
     expect(sim.state.session(session)).toBeUndefined();
   });
 
+  it('disconnect() refuses connections while session timers run on: renewed in time survives, unrenewed expires', async () => {
+    const clock = createManualClock();
+    sim = await startConsulSimulator({ clock });
+    const kept = await createSession(sim, { TTL: '10s' });
+    const dropped = await createSession(sim, { TTL: '10s' });
+    await sim.disconnect();
+    expect(sim.running).toBe(false);
+    await expect(call(sim, 'GET', `/v1/session/info/${kept}`)).rejects.toThrow();
+    await clock.advance(15_000);
+    await sim.reconnect();
+    expect((await call(sim, 'PUT', `/v1/session/renew/${kept}`)).status).toBe(200);
+    await sim.disconnect();
+    // Invalidated 2×TTL after its creation, while the agent was unreachable; the renewed one lives on.
+    await clock.advance(5_000);
+    expect(sim.state.session(dropped)).toBeUndefined();
+    expect(sim.state.session(kept)).toBeDefined();
+    await sim.reconnect();
+    expect((await call(sim, 'PUT', `/v1/session/renew/${kept}`)).status).toBe(200);
+    expect((await call(sim, 'PUT', `/v1/session/renew/${dropped}`)).status).toBe(404);
+  });
+
   it('a snapshot restore moves the index backwards, as Consul documents', async () => {
     sim = await startConsulSimulator();
     await call(sim, 'PUT', '/v1/kv/r/a', { body: '1' });

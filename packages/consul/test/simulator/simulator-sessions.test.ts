@@ -1,4 +1,4 @@
-import { createManualClock } from '@election/testing';
+import { createManualClock, waitFor } from '@election/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ConsulSimulator,
@@ -118,6 +118,36 @@ describe('Consul simulator: sessions', () => {
     await call(s, 'PUT', `/v1/kv/lock?acquire=${holder}`, { body: '' });
     expect((await call(s, 'PUT', `/v1/kv/lock?release=${holder}`, { body: '' })).text).toBe('true');
     expect((await call(s, 'PUT', `/v1/kv/lock?acquire=${next}`, { body: '' })).text).toBe('true');
+  });
+
+  it('a deleted key is not subject to lock-delay, and a session destroyed after its keys are gone arms none', async () => {
+    // agent/consul/kvs_endpoint.go (kvsPreApply) checks lock-delay for lock acquisitions only, and
+    // agent/consul/state/session.go (deleteSessionTxn) arms it only on keys the session still holds.
+    const s = await start();
+    const holder = await createSession(s, { LockDelay: '15s', Behavior: 'delete' });
+    const next = await createSession(s, {});
+    await call(s, 'PUT', `/v1/kv/member?acquire=${holder}`, { body: '' });
+    const held = await readKey(s, 'member');
+    expect((await call(s, 'DELETE', `/v1/kv/member?cas=${held?.ModifyIndex}`)).text).toBe('true');
+    await call(s, 'PUT', `/v1/session/destroy/${holder}`);
+    expect((await call(s, 'PUT', `/v1/kv/member?acquire=${next}`, { body: '' })).text).toBe('true');
+  });
+
+  it('session info blocks on the sessions index: a renewal does not wake it (no raft write), an invalidation does', async () => {
+    // agent/consul/session_endpoint.go: Session.Get is a blocking query on the sessions table;
+    // Session.Renew only resets the leader's timer. An unknown session answers [] (SessionGet).
+    const s = await start();
+    const id = await createSession(s, { TTL: '10s' });
+    const first = await call(s, 'GET', `/v1/session/info/${id}`);
+    const blocked = call(s, 'GET', `/v1/session/info/${id}?index=${first.index}&wait=30s`);
+    await waitFor(() => s.state.waitingQueries() === 1, { timeoutMs: 1_000, message: 'the query to block' });
+    expect((await call(s, 'PUT', `/v1/session/renew/${id}`)).status).toBe(200);
+    // Still parked once the renewal has been answered: nothing it reads has moved.
+    expect(s.state.waitingQueries()).toBe(1);
+    await call(s, 'PUT', `/v1/session/destroy/${id}`);
+    const after = await blocked;
+    expect(after.json<unknown[]>()).toEqual([]);
+    expect(after.index).toBeGreaterThan(first.index);
   });
 
   it('lists sessions, by node too, and destroying an unknown session still answers true', async () => {

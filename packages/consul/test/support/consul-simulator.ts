@@ -50,10 +50,26 @@ export interface ConsulSimulator {
   /** Every request received so far, in order. */
   readonly requests: readonly SimulatedRequest[];
   readonly running: boolean;
-  /** Closes the listener and every open connection; the data stays, session timers pause. */
+  /**
+   * The servers go down (a single-server cluster restarts): closes the listener and every open
+   * connection; the data stays, session timers pause.
+   */
   stop(): Promise<void>;
   /** Listens again on the same port; session timers restart with a full TTL, as on a new leader. */
   start(): Promise<void>;
+  /**
+   * The agent's HTTP API becomes unreachable (connections refused, open ones cut) while the cluster
+   * runs on: the servers keep the session timers counting (they live on the raft leader,
+   * agent/consul/session_ttl.go), so a session not renewed within 2×TTL of its last renewal is
+   * invalidated meanwhile, and one renewed in time survives. On a real Consul this is a client that
+   * cannot reach its agent, or an agent restarted faster than gossip marks its node failed (a
+   * failed node's serfHealth check would invalidate its sessions; the simulator has no checks).
+   */
+  disconnect(): Promise<void>;
+  /** The agent answers again, on the same port; session timers were never stopped. */
+  reconnect(): Promise<void>;
+  /** Client connections open right now (keep-alive sockets included). */
+  connections(): Promise<number>;
   restart(): Promise<void>;
   /** A raft election starts: 500 "No cluster leader" on every request; sessions survive, untimed. */
   loseLeader(): void;
@@ -98,22 +114,30 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
   let server: Server | undefined = createServer();
   const port = await listen(server, 0);
 
-  async function stop(): Promise<void> {
+  async function closeListener(): Promise<void> {
     const current = server;
     if (!current) return;
     server = undefined;
-    state.pauseTimers();
     const closed = new Promise<void>((resolve) => current.close(() => resolve()));
     current.closeAllConnections();
     await closed;
   }
 
-  async function start(): Promise<void> {
-    if (server) return;
+  async function openListener(): Promise<boolean> {
+    if (server) return false;
     const next = createServer();
     await listen(next, port);
     server = next;
-    state.resumeTimers();
+    return true;
+  }
+
+  async function stop(): Promise<void> {
+    state.pauseTimers();
+    await closeListener();
+  }
+
+  async function start(): Promise<void> {
+    if (await openListener()) state.resumeTimers();
   }
 
   return {
@@ -128,6 +152,17 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
     },
     stop,
     start,
+    disconnect: closeListener,
+    async reconnect() {
+      await openListener();
+    },
+    connections() {
+      const current = server;
+      if (!current) return Promise.resolve(0);
+      return new Promise((resolve, reject) =>
+        current.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      );
+    },
     async restart() {
       await stop();
       await start();

@@ -1,4 +1,10 @@
-import { createElector, type Elector, type ElectorEvent, type MembershipBackend } from '@election/core';
+import {
+  createElector,
+  type Elector,
+  type ElectorEvent,
+  type Logger,
+  type MembershipBackend,
+} from '@election/core';
 import { waitFor } from '@election/testing';
 import { createConsulMembership } from '../../src/index.js';
 import { encodeKeySegment } from '../../src/keys.js';
@@ -19,14 +25,27 @@ export class ElectorCluster {
   constructor(
     readonly target: ConsulTarget,
     private readonly ttlMs = 10_000,
+    /** Wraps each node's backend before the elector sees it (see short-ttl.ts). */
+    private readonly wrap: (backend: MembershipBackend) => MembershipBackend = (backend) => backend,
   ) {}
 
-  async start(id: string, options: { priority?: number } = {}): Promise<Elector> {
-    const backend = createConsulMembership(this.target.membershipOptions({ election: this.election }));
+  /** A node with its own backend (its own client), as a separate process would have. */
+  create(id: string, options: { priority?: number; takeover?: boolean; logger?: Logger } = {}): Elector {
+    const backend = this.wrap(
+      createConsulMembership(this.target.membershipOptions({ election: this.election })),
+    );
     const elector = createElector({ id, membership: backend, ttlMs: this.ttlMs, ...options });
     const node: Node = { elector, backend, events: [], running: true };
     elector.subscribe((event) => node.events.push(event));
     this.nodes.push(node);
+    return elector;
+  }
+
+  async start(
+    id: string,
+    options: { priority?: number; takeover?: boolean; logger?: Logger } = {},
+  ): Promise<Elector> {
+    const elector = this.create(id, options);
     await elector.start();
     return elector;
   }

@@ -106,7 +106,7 @@ export const faultCases: readonly FaultCase[] = [
   },
   {
     title:
-      'a Consul leader election (500 "No cluster leader", then 429s): sessions survive and nobody hears onLost; the leader demotes at its local deadline, leads again after, and a crash then still fails over within 2×TTL + 1 s',
+      'a Consul leader election (500 "No cluster leader", then 429s): sessions survive and nobody hears onLost; the leader demotes at its local deadline, leads again after with the same term (nobody else leads meanwhile), and a crash then still fails over within 2×TTL + 1 s',
     timeoutMs: 60_000,
     needsSimulator: true,
     async run(c) {
@@ -114,6 +114,7 @@ export const faultCases: readonly FaultCase[] = [
       const [a, b] = [await c.start('node-a'), await c.start('node-b')];
       await c.waitForLeader('node-a', 5_000);
       const sessions = sim.state.allSessions().map((s) => s.id);
+      const term = a.state.term;
       const from = performance.now();
       sim.loseLeader();
       // No renewal is acknowledged from here on, so node-a's lease deadline stops moving; it must
@@ -148,6 +149,10 @@ export const faultCases: readonly FaultCase[] = [
       sim.faults.rateLimited = false;
       await c.waitForLeader('node-a', 10_000);
       for (const id of ['node-a', 'node-b']) expect(demotionReasons(c, id)).not.toContain('session-lost');
+      // Ridden out: the same sessions, node-a leads again under the same term, node-b never led.
+      expect(sim.state.allSessions().map((s) => s.id)).toEqual(sessions);
+      expect(a.state.term).toBe(term);
+      expect(c.eventsOf(b).filter((e) => e.type === 'elected')).toEqual([]);
       // Crash failover is still bounded afterwards.
       const before = a.state.term ?? 0n;
       const crashAt = performance.now();

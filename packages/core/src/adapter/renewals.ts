@@ -22,7 +22,10 @@ export interface RenewalOptions {
    * `random` feeds the jitter (a fixed one makes a simulated backend deterministic).
    */
   readonly retry?: { readonly initialMs?: number; readonly maxMs?: number; readonly random?: () => number };
-  /** One renewal round trip. Throwing (or rejecting) means "failed, retry"; `signal` aborts on stop. */
+  /**
+   * One renewal round trip. Throwing (or rejecting) means "failed, retry"; `signal` aborts on stop.
+   * Must settle within `timeoutMs`; one that does not is abandoned (and counted failed) shortly after.
+   */
   renew(signal: AbortSignal, timeoutMs: number): Promise<RenewalOutcome>;
   /** The registration is gone for good; called at most once, after which nothing is renewed. */
   readonly onLost: (cause: Error) => void;
@@ -79,6 +82,23 @@ class RenewalLoop implements Renewer {
     this.#cancelTimer();
   }
 
+  /**
+   * `renew` must give up by its timeout; if it does not, the loop does (a little later, so the
+   * adapter's own timeout normally wins): a renewal that never settles must not stop the renewals.
+   * Its late answer, if any, is ignored: it can only have been an older acknowledgement.
+   */
+  #bounded(renewal: Promise<RenewalOutcome>): Promise<RenewalOutcome> {
+    const limitMs = this.#timeoutMs + Math.min(1000, this.#timeoutMs / 2);
+    let cancel: () => void = () => {};
+    const expired = new Promise<never>((_, reject) => {
+      cancel = this.#options.clock.setTimer(
+        () => reject(new Error(`the renewal did not settle within ${Math.round(limitMs)} ms`)),
+        limitMs,
+      );
+    });
+    return Promise.race([renewal, expired]).finally(cancel);
+  }
+
   #schedule(ms: number): void {
     if (this.#controller.signal.aborted) return;
     this.#cancelTimer = this.#options.clock.setTimer(() => {
@@ -93,7 +113,7 @@ class RenewalLoop implements Renewer {
     const sentAt = clock.now();
     let outcome: RenewalOutcome;
     try {
-      outcome = await this.#options.renew(signal, this.#timeoutMs);
+      outcome = await this.#bounded(this.#options.renew(signal, this.#timeoutMs));
     } catch (error) {
       if (signal.aborted) return;
       this.#options.onError(error);

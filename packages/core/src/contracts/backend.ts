@@ -60,8 +60,10 @@ export interface MembershipBackend {
   join(request: JoinRequest): Promise<MembershipSession>;
   /**
    * One elector starts using this backend; call the returned function once when it is done. When
-   * the last use ends, the backend closes the clients it opened itself (never ones passed in), so a
-   * process whose only work was the elector exits; a later `retain()` or `join()` opens them again.
+   * the last use has ended and no join or session of the backend is still active (a join that
+   * finishes late is left first: its leave still needs the client), the backend closes the clients
+   * it opened itself (never ones passed in), so a process whose only work was the elector exits; a
+   * later `retain()` or `join()` opens them again.
    * Core calls it in `start()` and ends the use once `stop()` has left. Optional: a backend without
    * resources of its own need not implement it.
    */

@@ -123,6 +123,20 @@ export class LockClaim {
     else this.#acquire();
   }
 
+  /**
+   * After the registration's deadline passed (backend unreachable), the holding this claim believed
+   * it held is not led on again until the backend confirms it: it becomes an orphan, which the next
+   * `tryAcquire` confirms (it hands back the same token while the holding exists) or which is
+   * released if the node no longer wants the lock. A holding deleted meanwhile (by hand, say) whose
+   * deletion the watch has not shown yet is then never resumed.
+   */
+  reconfirm(): void {
+    const state = this.#state;
+    if (state.kind !== 'held') return;
+    this.#orphans.add(state.token);
+    this.#state = { kind: 'free' };
+  }
+
   /** The safety net: a parked claim asks the backend once more, in case a holder change was missed. */
   unpark(): void {
     if (this.#state.kind !== 'parked') return;

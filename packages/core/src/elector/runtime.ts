@@ -43,6 +43,8 @@ export class ElectorRuntime {
   readonly #outages: OutageLog;
   /** The session's deadline when the last backend failure was reported: a later one means it answers again. */
   #deadlineAtFailure = Number.NEGATIVE_INFINITY;
+  /** Clock time of the last reported backend failure. */
+  #lastFailureAt = Number.NEGATIVE_INFINITY;
   /** Clock time the current session's deadline passed (not leading, still renewing), or undefined. */
   #unreachableSince: number | undefined;
   #timers: {
@@ -107,6 +109,7 @@ export class ElectorRuntime {
   reportError(error: ElectionError, retryInMs?: number): void {
     this.#outages.failed(error, retryInMs);
     this.#deadlineAtFailure = this.#session?.deadline() ?? Number.NEGATIVE_INFINITY;
+    this.#lastFailureAt = this.options.clock.now();
     if (this.#session && this.#outages.open) this.#checkBy(this.#nextPoll());
     this.store.emit({ type: 'error', error });
   }
@@ -197,7 +200,10 @@ export class ElectorRuntime {
     );
     const claim = this.#claim;
     if (lock && claim) this.#unsubscribes.push(lock.watchHolder(current((holder) => claim.onHolder(holder))));
-    this.options.logger.info({ ttlMs: this.options.ttlMs, mode: this.options.mode }, 'joined');
+    // The first join is news; a rejoin is the end of a reported outage (the outage log's line).
+    const joined = { ttlMs: this.options.ttlMs, mode: this.options.mode };
+    if (epoch === 1) this.options.logger.info(joined, 'joined');
+    else this.options.logger.debug(joined, 'joined again');
     this.evaluate();
   }
 
@@ -232,7 +238,14 @@ export class ElectorRuntime {
       return;
     const now = this.options.clock.now();
     const sessionDeadline = session.deadline();
-    if (this.#outages.open && sessionDeadline > this.#deadlineAtFailure) this.#outages.recovered();
+    // Over once a renewal sent after the last failure was acknowledged and nothing else (a watch,
+    // a lock call) has failed for a while: a watch that keeps failing is still an outage.
+    if (
+      this.#outages.open &&
+      sessionDeadline > this.#deadlineAtFailure &&
+      now - this.#lastFailureAt >= Math.min(this.options.ttlMs, 5000)
+    )
+      this.#outages.recovered();
     const deadline = sessionDeadline - this.options.marginMs;
     if (now >= deadline) {
       this.#unreachable(now);
@@ -240,7 +253,9 @@ export class ElectorRuntime {
     }
     if (this.#unreachableSince !== undefined) {
       this.#unreachableSince = undefined;
-      this.options.logger.info({}, 'a renewal was acknowledged again; resuming with the same registration');
+      // A holding from before the deadline is led on again only once the backend confirms it.
+      this.#claim?.reconfirm();
+      this.options.logger.debug({}, 'a renewal was acknowledged again; resuming with the same registration');
     }
     this.#scheduleDeadlineCheck(this.#outages.open ? Math.min(deadline, this.#nextPoll()) : deadline);
     const elected = this.view.leader();
@@ -343,6 +358,7 @@ export class ElectorRuntime {
     }
     this.#cancelHandover();
     this.#demote('deadline', 'follower');
+    if (this.stopped) return; // a 'demoted' listener called stop()
     this.#observe(null, null);
     this.#phase('follower');
     this.#reason({
@@ -368,14 +384,17 @@ export class ElectorRuntime {
     if (!session || this.stopped) return;
     this.#unreachableSince = undefined;
     this.#demote('session-lost', 'joining');
+    if (this.stopped) {
+      session.close();
+      return; // a 'demoted' listener called stop()
+    }
     this.#phase('joining');
     this.#observe(null, null);
     const lost =
       cause instanceof SessionLostError
         ? cause
         : new SessionLostError(`the registration was lost: ${cause.message}`, { cause });
-    this.options.logger.warn({ code: lost.code }, `${lost.message} Joining again.`);
-    this.store.emit({ type: 'error', error: lost });
+    this.reportError(lost);
     session.close();
     const { clock, ttlMs } = this.options;
     if (clock.now() - this.#attachedAt >= ttlMs) {

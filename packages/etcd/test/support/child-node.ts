@@ -15,6 +15,22 @@ export interface ChildRecord {
   readonly leaseDeadline?: number | null;
   readonly demotedBeforeRead?: boolean;
   readonly reason?: string;
+  /** `start-failed`: the error's code and message. `log`: the level and message. */
+  readonly code?: string;
+  readonly message?: string;
+  readonly level?: string;
+  readonly msg?: string;
+}
+
+export interface ChildNodeOptions {
+  readonly endpoints: readonly string[];
+  readonly prefix: string;
+  readonly id: string;
+  readonly ttlMs: number;
+  /** The elector's takeover option. */
+  readonly takeover?: boolean;
+  /** Report log lines at info and above as `log` records. */
+  readonly log?: boolean;
 }
 
 /** An elector in its own node process (run through tsx from source), observed through its stdout. */
@@ -22,7 +38,7 @@ export class ChildNode {
   readonly records: ChildRecord[] = [];
   readonly #process: ScriptProcess;
 
-  constructor(options: { endpoints: readonly string[]; prefix: string; id: string; ttlMs: number }) {
+  constructor(options: ChildNodeOptions) {
     this.#process = spawnScript({
       script,
       cwd: repoRoot,
@@ -33,6 +49,8 @@ export class ChildNode {
         ELECTION_PREFIX: options.prefix,
         NODE_ID: options.id,
         TTL_MS: String(options.ttlMs),
+        TAKEOVER: options.takeover ? '1' : '0',
+        LOG: options.log ? '1' : '0',
       },
       onJson: (record) => this.records.push(record as unknown as ChildRecord),
     });
@@ -40,6 +58,23 @@ export class ChildNode {
 
   get pid(): number {
     return this.#process.pid;
+  }
+
+  get alive(): boolean {
+    return this.#process.alive;
+  }
+
+  /** Resolves once the process has exited. */
+  get exited(): Promise<void> {
+    return this.#process.exited;
+  }
+
+  get exitCode(): number | null {
+    return this.#process.child.exitCode;
+  }
+
+  all(type: string): ChildRecord[] {
+    return this.records.filter((record) => record.type === type);
   }
 
   last(type: string): ChildRecord | undefined {

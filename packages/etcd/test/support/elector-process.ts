@@ -1,10 +1,12 @@
 /**
  * A node in a child process, for tests that must kill or freeze a real process. Configured by
- * environment: ETCD_ENDPOINTS (comma-separated), ELECTION_PREFIX, NODE_ID, TTL_MS. Prints one
- * JSON line per elector event (and every 20 ms while leading) on stdout, and on SIGCONT prints the state read right away, before
- * anything else, so a test can see what a frozen-then-resumed leader believes.
+ * environment: ETCD_ENDPOINTS (comma-separated), ELECTION_PREFIX, NODE_ID, TTL_MS, and optionally
+ * TAKEOVER=1 (the elector's takeover option) and LOG=1 (log lines at info and above as records).
+ * Prints one JSON line per elector event (and every 20 ms while leading) on stdout, and on
+ * SIGCONT prints the state read right away, before anything else, so a test can see what a
+ * frozen-then-resumed leader believes.
  */
-import { createElector, type ElectionState } from '@election/core';
+import { createElector, type ElectionState, type Logger } from '@election/core';
 import { createEtcdMembership } from '@election/etcd';
 
 const env = (name: string): string => {
@@ -27,11 +29,35 @@ const summary = (state: ElectionState) => ({
   leaderId: state.leaderId,
 });
 
+/** A pino-shaped logger that prints info, warn and error lines as `log` records. */
+function recordLogger(bindings: Record<string, unknown> = {}): Logger {
+  const at =
+    (level: string) =>
+    (first: object | string, message?: string): void => {
+      const fields = typeof first === 'string' ? {} : first;
+      const msg = typeof first === 'string' ? first : (message ?? '');
+      print({ type: 'log', at: clockNow(), level, msg, fields: { ...bindings, ...fields } });
+    };
+  return {
+    debug: () => {},
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => recordLogger({ ...bindings, ...more }),
+  };
+}
+
 const membership = createEtcdMembership({
   endpoints: env('ETCD_ENDPOINTS').split(','),
   prefix: env('ELECTION_PREFIX'),
 });
-const elector = createElector({ id: env('NODE_ID'), membership, ttlMs: Number(env('TTL_MS')) });
+const elector = createElector({
+  id: env('NODE_ID'),
+  membership,
+  ttlMs: Number(env('TTL_MS')),
+  takeover: process.env.TAKEOVER === '1',
+  ...(process.env.LOG === '1' ? { logger: recordLogger() } : {}),
+});
 let demotedBeforeRead = false;
 
 process.on('SIGCONT', () => {
@@ -61,10 +87,12 @@ process.on('SIGTERM', () => {
   elector.stop({ resign: true }).finally(() => process.exit(0));
 });
 
+print({ type: 'starting', at: clockNow() });
 elector.start().then(
   () => print({ type: 'started', at: clockNow() }),
   (error: unknown) => {
-    print({ type: 'start-failed', message: String(error) });
+    const code = (error as { code?: unknown }).code;
+    print({ type: 'start-failed', at: clockNow(), code, message: String(error) });
     process.exit(1);
   },
 );

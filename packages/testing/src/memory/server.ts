@@ -33,6 +33,8 @@ interface Holding {
 export class MemoryServer {
   #revisionCounter = 1n;
   #nextLeaseId = 1;
+  /** While true (the server is down), no lease expiry is armed. */
+  #frozen = false;
   readonly #leases = new Map<number, Lease>();
   readonly #keys = new Map<string, { readonly member: Member; readonly leaseId: number }>();
   #holding: Holding | null = null;
@@ -160,8 +162,25 @@ export class MemoryServer {
     this.#holderWatches.clear();
   }
 
+  /** The server is down: no lease expires until `thawLeases()` (simulates a backend restart). */
+  freezeLeases(): void {
+    this.#frozen = true;
+    for (const lease of this.#leases.values()) lease.cancelExpiry();
+  }
+
+  /** Back up: every lease gets a full TTL from now, as etcd's lessor refreshes leases on its return. */
+  thawLeases(): void {
+    if (!this.#frozen) return;
+    this.#frozen = false;
+    for (const [leaseId, lease] of this.#leases) this.#armExpiry(leaseId, lease);
+  }
+
   #armExpiry(leaseId: number, lease: Lease): void {
     lease.cancelExpiry();
+    if (this.#frozen) {
+      lease.cancelExpiry = () => {};
+      return;
+    }
     lease.cancelExpiry = this.#clock.setTimer(() => this.expire(leaseId), lease.ttlMs);
   }
 

@@ -1,0 +1,125 @@
+import { type Clock, DuplicateMemberError, type Logger, sleep } from '@election/core/adapter';
+import type { ConsulApi } from './consul-api.js';
+import type { KeyLayout } from './keys.js';
+import { RateLimiter } from './rate-limiter.js';
+import { SOURCE } from './source.js';
+
+/**
+ * What a join does about a session found holding its member key: revoke it at once (a session this
+ * backend walked away from, or any holder under `takeover`), or wait it out.
+ *
+ * Consul shows neither a session's remaining TTL nor its renewals: `PUT /v1/session/renew` only
+ * resets a timer on the leader (agent/consul/session_endpoint.go, Session.Renew: no raft write), so
+ * no index moves. A session that is not renewed is recognisable only by being invalidated, which
+ * the leader does 2×TTL after the last renewal (agent/consul/session_ttl.go, createSessionTimer:
+ * `ttl * structs.SessionTTLMultiplier`, and SessionTTLMultiplier is 2). So the join watches the
+ * holder with a blocking query on `/v1/session/info/<id>` for 2×TTL plus a slack; a holder that is
+ * still there by then was renewed meanwhile: a live duplicate.
+ */
+
+/**
+ * Added to 2×TTL before a holder counts as renewed: the leader's invalidation is a raft write, and
+ * its answer reaches the blocking query a round trip later.
+ */
+export const EXPIRY_SLACK_MS = 1000;
+
+export interface HolderContext {
+  readonly api: ConsulApi;
+  readonly layout: KeyLayout;
+  readonly election: string;
+  readonly memberId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  /** The watch's rate limit (ms between queries once the burst is used): the wait obeys it too. */
+  readonly minIntervalMs: number;
+}
+
+export function duplicateError(context: HolderContext, why: string): DuplicateMemberError {
+  const { memberId: id, election } = context;
+  return new DuplicateMemberError(
+    id,
+    `member id "${id}" is already registered in election "${election}" by another live node (${why}); that node keeps it. Use another id, or stop the other node. If an orchestrator guarantees one process per id (a StatefulSet), the takeover option revokes the previous registration at once.`,
+    { source: SOURCE },
+  );
+}
+
+/**
+ * Revokes the registration of session `holder` at once. Its member key and the leader key (when
+ * it holds them) are deleted first, each only at the ModifyIndex just read (`DELETE ?cas=`), then
+ * the session is destroyed. That order skips lock-delay: Consul arms a lock-delay only on the keys
+ * an invalidated session still holds (agent/consul/state/session.go, deleteSessionTxn) and checks
+ * it only for lock acquisitions (agent/consul/kvs_endpoint.go, kvsPreApply: "Rejecting lock of key
+ * due to lock-delay"), so a holder with a lock-delay leaves keys that can be taken at once.
+ */
+export async function revokeHolder(context: HolderContext, holder: string): Promise<void> {
+  const { api, layout, memberId, signal } = context;
+  for (const key of [layout.memberKey(memberId), layout.leaderKey]) {
+    const entry = await api.get(key, signal);
+    if (entry?.session === holder) await api.deleteIfUnchanged(key, entry.modifyIndex, signal);
+  }
+  await api.destroySession(holder, signal);
+}
+
+/** Why a wait ended at its bound: the abort reason of the wait's own controller. */
+const BOUND_REACHED = Symbol('bound reached');
+
+/**
+ * Waits until Consul no longer knows session `holder`, then out its lock-delay (the keys it held
+ * are refused to every session that long). Logs one info line when it starts waiting. Rejects with
+ * DuplicateMemberError when the holder has no TTL (it never expires) or is still there 2×TTL +
+ * EXPIRY_SLACK_MS later (it was renewed), and with the request's error when Consul fails to answer
+ * (core retries the join). Aborted by `context.signal`.
+ */
+export async function waitOutHolder(context: HolderContext, holder: string): Promise<void> {
+  const { api, clock, logger, memberId: id, signal } = context;
+  const first = await api.sessionInfo(holder, 0n, 0, signal);
+  const session = first.session;
+  if (session === undefined) return;
+  if (session.ttlMs === undefined) {
+    throw duplicateError(context, `its Consul session ${holder} has no TTL, so Consul never expires it`);
+  }
+  const boundMs = 2 * session.ttlMs + EXPIRY_SLACK_MS;
+  logger.info(
+    { id, session: holder, ttl: session.ttl, waitMs: boundMs },
+    `waiting up to ${boundMs} ms for the previous registration of ${id} to expire`,
+  );
+  // The bound is kept on the join's clock, whatever the agent's `wait` does with the last query.
+  const giveUpAt = clock.now() + boundMs;
+  const controller = new AbortController();
+  const forward = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', forward, { once: true });
+  const cancelBound = clock.setTimer(() => controller.abort(BOUND_REACHED), boundMs);
+  const limiter = new RateLimiter(clock, 2, context.minIntervalMs);
+  let index = first.index ?? 0n;
+  try {
+    for (;;) {
+      const pause = limiter.take();
+      if (pause > 0) await sleep(clock, pause, controller.signal);
+      const waitSeconds = Math.min(600, Math.max(1, Math.ceil((giveUpAt - clock.now()) / 1000)));
+      // Blocking-query rules as in the watch: never block on an index below 1.
+      const next = await api.sessionInfo(holder, index < 1n ? 1n : index, waitSeconds, controller.signal);
+      if (next.session === undefined) break;
+      // An index that went backwards (a snapshot restore) starts over from 0.
+      index = next.index === undefined || next.index < index ? 0n : next.index;
+    }
+  } catch (error) {
+    if (controller.signal.reason === BOUND_REACHED && !signal.aborted) {
+      throw duplicateError(
+        context,
+        `its Consul session ${holder} was still renewed ${boundMs} ms later, past 2×TTL (${session.ttl}) + ${EXPIRY_SLACK_MS} ms`,
+      );
+    }
+    throw error;
+  } finally {
+    cancelBound();
+    signal.removeEventListener('abort', forward);
+  }
+  if (session.lockDelayMs > 0) {
+    logger.debug(
+      { id, lockDelayMs: session.lockDelayMs },
+      'the previous registration expired; waiting out its lock-delay',
+    );
+    await sleep(clock, session.lockDelayMs, signal);
+  }
+}
