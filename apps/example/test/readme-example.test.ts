@@ -3,6 +3,7 @@ import {
   type EtcdServer,
   type ExampleProcess,
   findOnPath,
+  REPORT_STARTED,
   REPORT_STOP,
   readmeExample,
   replaceOnce,
@@ -27,7 +28,8 @@ function exampleOn(importLine: string, membershipLine: string): string {
   );
   // The example passes no ttlMs: every backend's default must do.
   expect(code).not.toMatch(/ttlMs/);
-  return code + REPORT_STOP;
+  // REPORT_STARTED runs after the whole example: its SIGTERM handler is in place by then.
+  return code + REPORT_STARTED + REPORT_STOP;
 }
 
 const running: ExampleProcess[] = [];
@@ -45,6 +47,9 @@ async function leadsThenExits(code: string, term: RegExp): Promise<number | unde
     15_000,
   );
   expect(line).toMatch(term);
+  await waitFor('the example to finish its start-up', () =>
+    example.records.some((record) => record.type === 'started'),
+  );
   const exit = await example.terminate();
   expect(exit.killed, 'the process was still running 5 s after SIGTERM').toBe(false);
   expect(exit.code, example.process.stderrTail()).toBe(0);

@@ -5,7 +5,14 @@
  */
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@election/testing';
-import { type ExampleProcess, REPORT_STOP, readmeExample, replaceOnce, startExample } from '@election/tools';
+import {
+  type ExampleProcess,
+  REPORT_STARTED,
+  REPORT_STOP,
+  readmeExample,
+  replaceOnce,
+  startExample,
+} from '@election/tools';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ConsulSimulator, startConsulSimulator } from './support/consul-simulator.js';
 
@@ -41,7 +48,8 @@ function exampleOnConsul(sim: ConsulSimulator): string {
   );
   // No ttlMs anywhere: Consul's default (10 s) must do.
   expect(code).not.toMatch(/ttlMs/);
-  return code + REPORT_STOP;
+  // REPORT_STARTED runs after the whole example: its SIGTERM handler is in place by then.
+  return code + REPORT_STARTED + REPORT_STOP;
 }
 
 describe('the root README example on Consul (simulator)', () => {
@@ -61,6 +69,10 @@ describe('the root README example on Consul (simulator)', () => {
       describe: () => example.process.stderrTail(),
     });
     expect(leading()).toMatch(/^leading, fencing token [1-9]\d*n$/);
+    await waitFor(() => example.records.some((record) => record.type === 'started'), {
+      timeoutMs: 5000,
+      message: 'the example to finish its start-up',
+    });
 
     const exit = await example.terminate();
     console.log(
