@@ -24,11 +24,18 @@ export function describeStartFailure(error: unknown, context: StartContext): str
   if (error instanceof StartTimeoutError) {
     const within = `within ${startTimeoutSeconds ?? '?'} s`;
     const cause = error.cause;
-    // No failed attempt at all means the one attempt never answered: unreachable too.
-    if (cause === undefined || cause instanceof BackendUnavailableError) {
+    if (cause instanceof BackendUnavailableError) {
       return (
         `could not reach ${backend} at ${endpoint} ${within}; check that it runs and that this host ` +
         'can reach it, or raise --start-timeout.'
+      );
+    }
+    // No attempt failed: the one attempt was still going (no answer, or waiting out this id's
+    // previous registration, which the log says).
+    if (cause === undefined) {
+      return (
+        `could not join ${backend} at ${endpoint} ${within}: no answer yet (${backend} unreachable, or ` +
+        "this id's previous registration not expired yet: raise --start-timeout, or see --takeover)."
       );
     }
     return `could not join ${backend} at ${endpoint} ${within}: ${bare(cause)}`;
