@@ -80,7 +80,7 @@ describe('the root README example, run as written in its own process', () => {
         "import { createEtcdMembership } from '@election/etcd';",
         `const membership = createEtcdMembership({ endpoints: ['${endpoint}'], election: 'readme-${process.pid}' });`,
       );
-      const afterStopMs = await leadsThenExits(code, /^leading, fencing token [1-9]\d*n$/);
+      const afterStopMs = await leadsThenExits(code, /^leading, fencing token [1-9]\d*$/);
       console.log(`root README on etcd: exited ${afterStopMs?.toFixed(1)} ms after stop() resolved`);
     }, 30_000);
   });

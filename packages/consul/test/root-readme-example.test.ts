@@ -68,7 +68,7 @@ describe('the root README example on Consul (simulator)', () => {
       message: 'the example to lead',
       describe: () => example.process.stderrTail(),
     });
-    expect(leading()).toMatch(/^leading, fencing token [1-9]\d*n$/);
+    expect(leading()).toMatch(/^leading, fencing token [1-9]\d*$/);
     await waitFor(() => example.records.some((record) => record.type === 'started'), {
       timeoutMs: 5000,
       message: 'the example to finish its start-up',
