@@ -255,7 +255,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     ttlGiven: read('ttl', given, undefined),
     startTimeoutSeconds: read(
       'start-timeout',
-      (raw) => parseNumber(raw, (n) => n > 0, 'a number of seconds > 0'),
+      (raw) => parseNumber(raw, (n) => n >= 0.001, 'a number of seconds, at least 0.001'),
       undefined,
     ),
     takeover: read('takeover', parseBoolean, false),

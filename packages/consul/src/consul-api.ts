@@ -23,6 +23,8 @@ export interface ConsulApi {
    */
   sessionInfo(id: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<SessionInfo>;
   get(key: string, signal?: AbortSignal): Promise<KvEntry | undefined>;
+  /** `GET /v1/status/leader`: the raft leader's address, '' while there is none. */
+  leader(signal?: AbortSignal): Promise<string>;
   /** A blocking recursive read of `prefix` (non-blocking when `index` is 0). */
   list(prefix: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<ListResult>;
   acquire(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean>;
@@ -73,6 +75,7 @@ export interface ListResult {
 interface RawClient {
   readonly session: Record<'create' | 'renew' | 'destroy' | 'info', (options: object) => Promise<unknown>>;
   readonly kv: Record<'get' | 'set' | 'del', (options: object) => Promise<unknown>>;
+  readonly status: Record<'leader', (options: object) => Promise<unknown>>;
   destroy(): void;
 }
 
@@ -258,6 +261,13 @@ export class ConsulClient implements ConsulApi {
           : { ttl, ttlMs: ttlMs === 0 ? undefined : ttlMs, lockDelayMs: toMs(raw.LockDelay) },
       index: parseConsulIndex(headers['x-consul-index']),
     };
+  }
+
+  async leader(signal?: AbortSignal): Promise<string> {
+    const answer = await this.#call('read the Consul leader', signal, this.#timeout, (raw, common) =>
+      raw.status.leader(common),
+    );
+    return typeof answer === 'string' ? answer : '';
   }
 
   async get(key: string, signal?: AbortSignal): Promise<KvEntry | undefined> {

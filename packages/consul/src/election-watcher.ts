@@ -68,8 +68,9 @@ export class ElectionWatcher {
         result = await api.list(prefix, this.#index, waitSeconds, signal);
       } catch (error) {
         if (signal.aborted) return;
-        this.#options.onError(toElectionError(error, `watch ${prefix}`));
-        await pause(clock, this.#errorBackoff.next(), signal);
+        const delay = this.#errorBackoff.next();
+        this.#options.onError(toElectionError(error, `watch ${prefix}`, delay));
+        await pause(clock, delay, signal);
         continue;
       }
       // An answer that raced stop() is dropped: nobody may hear from a stopped watch.

@@ -61,15 +61,18 @@ export async function revokeHolder(context: HolderContext, holder: string): Prom
   await api.destroySession(holder, signal);
 }
 
-/** Why a wait ended at its bound: the abort reason of the wait's own controller. */
-const BOUND_REACHED = Symbol('bound reached');
+/** Longest single blocking query of the wait: the leader is checked at least this often. */
+const LEADER_CHECK_MS = 5000;
 
 /**
  * Waits until Consul no longer knows session `holder`, then out its lock-delay (the keys it held
  * are refused to every session that long). Logs one info line when it starts waiting. Rejects with
  * DuplicateMemberError when the holder has no TTL (it never expires) or is still there 2×TTL +
- * EXPIRY_SLACK_MS later (it was renewed), and with the request's error when Consul fails to answer
- * (core retries the join). Aborted by `context.signal`.
+ * EXPIRY_SLACK_MS after the wait began (it was renewed), and with the request's error when Consul
+ * fails to answer (core retries the join, which starts the observation over). A new raft leader
+ * re-arms every session timer with a full 2×TTL (agent/consul/session_ttl.go,
+ * initializeSessionTimers), so a leader change seen meanwhile (`/v1/status/leader` answers another
+ * address, or none) starts the observation over too. Aborted by `context.signal`.
  */
 export async function waitOutHolder(context: HolderContext, holder: string): Promise<void> {
   const { api, clock, logger, memberId: id, signal } = context;
@@ -84,36 +87,43 @@ export async function waitOutHolder(context: HolderContext, holder: string): Pro
     { id, session: holder, ttl: session.ttl, waitMs: boundMs },
     `waiting up to ${boundMs} ms for the previous registration of ${id} to expire`,
   );
+  let leader = await api.leader(signal);
   // The bound is kept on the join's clock, whatever the agent's `wait` does with the last query.
-  const giveUpAt = clock.now() + boundMs;
-  const controller = new AbortController();
-  const forward = () => controller.abort(signal.reason);
-  signal.addEventListener('abort', forward, { once: true });
-  const cancelBound = clock.setTimer(() => controller.abort(BOUND_REACHED), boundMs);
+  let giveUpAt = clock.now() + boundMs;
   const limiter = new RateLimiter(clock, 2, context.minIntervalMs);
   let index = first.index ?? 0n;
-  try {
-    for (;;) {
-      const pause = limiter.take();
-      if (pause > 0) await sleep(clock, pause, controller.signal);
-      const waitSeconds = Math.min(600, Math.max(1, Math.ceil((giveUpAt - clock.now()) / 1000)));
-      // Blocking-query rules as in the watch: never block on an index below 1.
-      const next = await api.sessionInfo(holder, index < 1n ? 1n : index, waitSeconds, controller.signal);
-      if (next.session === undefined) break;
-      // An index that went backwards (a snapshot restore) starts over from 0.
-      index = next.index === undefined || next.index < index ? 0n : next.index;
+  for (;;) {
+    const remainingMs = giveUpAt - clock.now();
+    if (remainingMs <= 0) {
+      const now = await api.leader(signal);
+      if (now === leader && now !== '') {
+        throw duplicateError(
+          context,
+          `its Consul session ${holder} was still renewed ${boundMs} ms later, past 2×TTL (${session.ttl}) + ${EXPIRY_SLACK_MS} ms`,
+        );
+      }
+      leader = now;
+      giveUpAt = clock.now() + boundMs;
+      continue;
     }
-  } catch (error) {
-    if (controller.signal.reason === BOUND_REACHED && !signal.aborted) {
-      throw duplicateError(
-        context,
-        `its Consul session ${holder} was still renewed ${boundMs} ms later, past 2×TTL (${session.ttl}) + ${EXPIRY_SLACK_MS} ms`,
+    const pause = limiter.take();
+    if (pause > 0) await sleep(clock, pause, signal);
+    const waitSeconds = Math.max(1, Math.ceil(Math.min(remainingMs, LEADER_CHECK_MS) / 1000));
+    // Blocking-query rules as in the watch: never block on an index below 1.
+    const next = await api.sessionInfo(holder, index < 1n ? 1n : index, waitSeconds, signal);
+    if (next.session === undefined) break;
+    // An index that went backwards (a snapshot restore) starts over from 0.
+    index = next.index === undefined || next.index < index ? 0n : next.index;
+    const now = await api.leader(signal);
+    if (now !== leader || now === '') {
+      // A new leader gave the holder's timer a full 2×TTL again: observe afresh from here.
+      logger.debug(
+        { id, session: holder, leader: now },
+        'the Consul leader changed; observing the holder afresh',
       );
+      leader = now;
+      giveUpAt = clock.now() + boundMs;
     }
-    throw error;
-  } finally {
-    cancelBound();
-    signal.removeEventListener('abort', forward);
   }
   if (session.lockDelayMs > 0) {
     logger.debug(

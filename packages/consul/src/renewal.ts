@@ -53,6 +53,6 @@ export function startRenewer(options: RenewerOptions): Renewer {
       };
     },
     onLost: options.onLost,
-    onError: (error) => options.onError(toElectionError(error, 'renew the session')),
+    onError: (error, retryInMs) => options.onError(toElectionError(error, 'renew the session', retryInMs)),
   });
 }

@@ -18,11 +18,15 @@ export interface ElectionErrorOptions {
   readonly cause?: unknown;
   /** The package that raised it, shown as the message prefix. Default `@election/core`. */
   readonly source?: string;
+  /** When whoever raised it tries again by itself: in this many ms. */
+  readonly retryInMs?: number;
 }
 
 export class ElectionError extends Error {
   readonly code: ElectionErrorCode;
   readonly source: string;
+  /** When the part that failed tries again by itself (a renewal loop, say): in this many ms. */
+  readonly retryInMs: number | undefined;
 
   constructor(code: ElectionErrorCode, message: string, options: ElectionErrorOptions = {}) {
     const source = options.source ?? '@election/core';
@@ -30,6 +34,7 @@ export class ElectionError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.source = source;
+    this.retryInMs = options.retryInMs;
   }
 }
 

@@ -111,6 +111,16 @@ class EtcdBackend implements EtcdMembershipBackend {
         discard: (leaseId) => this.#discard(leaseId, logger),
       };
       const joined = await joinElection(context, request);
+      if (this.#closed) {
+        // close() came while this join was in flight: what it registered must not outlive the backend.
+        // Revoked if the client still works (one passed in); else it expires by TTL, never renewed.
+        this.#leases.abandoned(joined.leaseId);
+        const { requestTimeoutMs } = this.#resolved;
+        await revokeLease({ client, leases: this.#leases, requestTimeoutMs }, joined.leaseId).catch(() => {});
+        throw new LifecycleError('This etcd membership backend was closed while joining.', {
+          source: SOURCE,
+        });
+      }
       const session: EtcdSession = new EtcdSession({
         client,
         layout: this.#layout,

@@ -113,10 +113,11 @@ export class ElectionWatcher {
   #recover(watch: WatchStream, cause: Error): void {
     if (watch !== this.#watch || this.#stopped) return;
     this.#dropWatch();
-    const error = toElectionError(cause, 'keep watching the election keys');
+    const delay = this.#backoff.next();
+    const error = toElectionError(cause, 'keep watching the election keys', delay);
     this.#options.logger.debug({ err: error }, 'watch dropped; resynchronising');
     this.#options.onError(error);
-    this.#scheduleResync();
+    this.#scheduleResync(delay);
   }
 
   #dropWatch(): void {
@@ -126,11 +127,11 @@ export class ElectionWatcher {
     watch?.close();
   }
 
-  #scheduleResync(): void {
+  #scheduleResync(delay = this.#backoff.next()): void {
     this.#cancelTimer();
     this.#cancelTimer = this.#options.clock.setTimer(() => {
       void this.#resync();
-    }, this.#backoff.next());
+    }, delay);
   }
 
   async #resync(): Promise<void> {
@@ -144,8 +145,9 @@ export class ElectionWatcher {
       revision = BigInt(response.header.revision);
     } catch (error) {
       if (this.#stopped) return;
-      this.#options.onError(toElectionError(error, 'read the election keys'));
-      this.#scheduleResync();
+      const delay = this.#backoff.next();
+      this.#options.onError(toElectionError(error, 'read the election keys', delay));
+      this.#scheduleResync(delay);
       return;
     }
     if (this.#stopped) return;

@@ -127,8 +127,8 @@ export function startRenewer(options: RenewerOptions): Renewer {
       }
     },
     onLost: options.onLost,
-    onError(error) {
-      const failure = toElectionError(error, `renew etcd lease ${leaseId}`);
+    onError(error, retryInMs) {
+      const failure = toElectionError(error, `renew etcd lease ${leaseId}`, retryInMs);
       options.logger.debug({ err: failure }, 'lease renewal failed; retrying');
       options.onError(failure);
     },

@@ -139,8 +139,20 @@ describe('failover on etcd (TTL 2 s)', () => {
     expect(termBefore).not.toBeNull();
     await etcd.kill('SIGKILL');
     const killedAt = performance.now();
+    const deadline = a.state.leaseDeadline!; // clock ms (epoch): a leads until then unless renewed
+    expect(deadline).not.toBeNull();
     await waitFor(() => performance.now() - killedAt >= 1000, { timeoutMs: 1500, stepMs: 5, message: '1 s' });
-    await etcd.restart();
+    const restarting = etcd.restart();
+    // From the deadline on, no read may report leadership unless a renewal reached etcd meanwhile.
+    await waitFor(() => performance.timeOrigin + performance.now() >= deadline, {
+      timeoutMs: TTL_MS + 100,
+      stepMs: 1,
+      message: "a's lease deadline to pass",
+    });
+    const atDeadline = a.state;
+    const renewedBeforeDeadline = (atDeadline.leaseDeadline ?? 0) > deadline;
+    if (!renewedBeforeDeadline) expect(atDeadline.isLeader).toBe(false);
+    await restarting;
     const returnedAt = performance.now();
     // a was demoted at its deadline if etcd took longer than that to come back; either way it must
     // lead again with its own term: its lease survived the restart, and the leader key with it.
@@ -160,6 +172,11 @@ describe('failover on etcd (TTL 2 s)', () => {
     expect(leaderships.every((entry) => entry.term === termBefore)).toBe(true);
     const demoted = leaderships[0]?.demotedReason;
     expect(demoted === undefined || demoted === 'deadline').toBe(true);
+    // Not renewed by its deadline: demoted by its own timer, at the deadline (not when etcd returned).
+    if (!renewedBeforeDeadline) {
+      expect(demoted).toBe('deadline');
+      expect(performance.timeOrigin + leaderships[0]!.demotedAt!).toBeLessThanOrEqual(deadline + 100);
+    }
     const outage = demoted === undefined ? 'led throughout' : `demoted at its deadline and resumed`;
     console.log(
       `etcd restart: a ${outage}; leader back ${Math.round(backMs)} ms after etcd's return (${Math.round(performance.now() - killedAt)} ms after the kill), term ${termBefore} before and ${a.state.term} after`,

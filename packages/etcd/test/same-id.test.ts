@@ -141,4 +141,28 @@ describe('a join that finds its id held by another lease', () => {
     expect(epochNow() - abortedAt).toBeLessThan(100);
     expect(await leaseOfKey(admin, memberKey)).toBe(holder);
   });
+
+  it('a join still waiting when close() is called hands back no session and leaves no registration', async () => {
+    const prefix = uniquePrefix('close-during-join');
+    const memberKey = `${prefix}/default/members/a`;
+    // A caller-provided client: it still works after close(), which must not let the join register.
+    const membership = createEtcdMembership({ client: admin, prefix });
+    const holder = await holderLease(memberKey, 2, false);
+    const logger = recordingLogger();
+    const outcome = joinAs(membership, { id: 'a' }, { logger }).then(
+      (session: MembershipSession) => session,
+      (error: unknown) => error,
+    );
+    await waitFor(() => waitingLines(logger.records).length === 1, {
+      timeoutMs: 2000,
+      message: 'the wait to start',
+    });
+    await membership.close();
+    const result = await outcome;
+    expect(result).toBeInstanceOf(Error);
+    expect((result as Error).message).toMatch(/closed/);
+    // The holder expired; nothing of the closed backend holds the id (its lease was revoked).
+    expect(holder).not.toBe('');
+    expect(await leaseOfKey(admin, memberKey)).toBeUndefined();
+  });
 });

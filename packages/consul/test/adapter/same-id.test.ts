@@ -27,6 +27,33 @@ const waitLines = (logger: CapturedLogger) =>
   logger.records.filter((r) => /previous registration of node-a to expire/.test(r.msg ?? ''));
 
 describe.concurrent('an id already held by another session (against the Consul simulator, TTL 1 s)', () => {
+  it('a Consul leader election during the wait (which re-arms session timers) starts the observation over: a dead holder is still waited out, not called a duplicate', () =>
+    withFixture(async (fx) => {
+      const crashed = await fx.join(fx.backend(), joinRequest('node-a', { ttlMs: TTL_MS }));
+      crashed.close(); // a crash: nobody renews the session from now on
+      const logger = createCaptureLogger();
+      const startedAt = performance.now();
+      const outcome = fx
+        .backend()
+        .join(joinRequest('node-a', { ttlMs: TTL_MS, logger }))
+        .catch((error: unknown) => error);
+      await waitFor(() => waitLines(logger).length === 1, { timeoutMs: 2_000, message: 'the wait to start' });
+      // Well into the wait, a raft election: the new leader gives the dead session a full 2×TTL again.
+      await waitFor(() => performance.now() - startedAt >= 1_200, {
+        timeoutMs: 2_000,
+        stepMs: 10,
+        message: '1.2 s',
+      });
+      fx.sim.loseLeader();
+      fx.sim.electLeader();
+      const result = await outcome;
+      expect(result).not.toBeInstanceOf(Error);
+      // Invalidated 2×TTL after the election, not within the first bound.
+      expect(performance.now() - startedAt).toBeGreaterThan(1_200 + 2 * TTL_MS);
+      expect(waitLines(logger)).toHaveLength(1);
+      (result as { close(): void }).close();
+    }));
+
   it('a holder that keeps renewing is a live duplicate: DuplicateMemberError after 2×TTL + 1 s; it keeps the id, nothing is left behind', () =>
     withFixture(async (fx) => {
       await fx.join(

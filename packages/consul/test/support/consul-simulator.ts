@@ -96,6 +96,7 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
     answerBlockingAtOnce: false,
     zeroIndex: false,
     noLeader: false,
+    elections: 0,
     rateLimited: false,
   };
   const handler = createHandler(state, {
@@ -175,6 +176,7 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
     electLeader() {
       if (!faults.noLeader) return;
       faults.noLeader = false;
+      faults.elections++;
       if (server) state.resumeTimers();
     },
     close: stop,

@@ -13,7 +13,8 @@ export type ErrorClassifier = (
 ) => ElectionError | undefined;
 
 /** Maps `(error, action)` to an ElectionError; `action` reads after "Could not …". */
-export type ErrorMapper = (error: unknown, action: string) => ElectionError;
+/** `retryInMs`: the adapter retries by itself that much later (carried as the error's `retryInMs`). */
+export type ErrorMapper = (error: unknown, action: string, retryInMs?: number) => ElectionError;
 
 const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   // user:password@ in URLs
@@ -28,7 +29,8 @@ const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
 export function describeFailure(error: unknown): string {
   let text = error instanceof Error ? error.message : String(error);
   for (const [pattern, replacement] of SECRET_PATTERNS) text = text.replace(pattern, replacement);
-  return text;
+  // grpc-js ends some messages with an empty "Resolution note: ".
+  return text.replace(/\s*Resolution note:\s*$/, '');
 }
 
 /**
@@ -37,11 +39,17 @@ export function describeFailure(error: unknown): string {
  * through unchanged; the original failure is kept as `cause`; the message starts `[<source>]`.
  */
 export function createErrorMapper(source: string, classify?: ErrorClassifier): ErrorMapper {
-  return (error, action) => {
+  const map = (error: unknown, action: string): ElectionError => {
     if (error instanceof ElectionError) return error;
     const reason = describeFailure(error);
     const classified = classify?.(error, action, reason, source);
     if (classified !== undefined) return classified;
     return new BackendUnavailableError(`Could not ${action}: ${reason}`, { source, cause: error });
+  };
+  return (error, action, retryInMs) => {
+    const mapped = map(error, action);
+    if (retryInMs !== undefined && mapped.retryInMs === undefined)
+      (mapped as { retryInMs: number | undefined }).retryInMs = retryInMs;
+    return mapped;
   };
 }

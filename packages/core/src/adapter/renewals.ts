@@ -29,8 +29,8 @@ export interface RenewalOptions {
   renew(signal: AbortSignal, timeoutMs: number): Promise<RenewalOutcome>;
   /** The registration is gone for good; called at most once, after which nothing is renewed. */
   readonly onLost: (cause: Error) => void;
-  /** A renewal failed and will be retried. */
-  readonly onError: (error: unknown) => void;
+  /** A renewal failed and will be retried in `retryInMs`. */
+  readonly onError: (error: unknown, retryInMs: number) => void;
 }
 
 export interface Renewer {
@@ -116,8 +116,9 @@ class RenewalLoop implements Renewer {
       outcome = await this.#bounded(this.#options.renew(signal, this.#timeoutMs));
     } catch (error) {
       if (signal.aborted) return;
-      this.#options.onError(error);
-      this.#schedule(this.#retry.next());
+      const retryInMs = this.#retry.next();
+      this.#options.onError(error, retryInMs);
+      this.#schedule(retryInMs);
       return;
     }
     if (signal.aborted) return;

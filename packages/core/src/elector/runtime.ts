@@ -106,7 +106,7 @@ export class ElectorRuntime {
    * A problem being ridden out. The log stays quiet (one warning when trouble starts, a summary at
    * most every 30 s, a line when it ends); subscribers get every error as an event.
    */
-  reportError(error: ElectionError, retryInMs?: number): void {
+  reportError(error: ElectionError, retryInMs = error.retryInMs): void {
     this.#outages.failed(error, retryInMs);
     this.#deadlineAtFailure = this.#session?.deadline() ?? Number.NEGATIVE_INFINITY;
     this.#lastFailureAt = this.options.clock.now();
@@ -361,9 +361,10 @@ export class ElectorRuntime {
     if (this.stopped) return; // a 'demoted' listener called stop()
     this.#observe(null, null);
     this.#phase('follower');
+    const lastRenewedAt = (this.#session?.deadline() ?? now) - this.options.ttlMs;
     this.#reason({
       kind: 'backend-unreachable',
-      since: this.#outages.since ?? this.#unreachableSince,
+      since: Math.min(lastRenewedAt, this.#unreachableSince),
       lastError: this.#outages.lastError?.message ?? null,
     });
     this.#scheduleDeadlineCheck(this.#nextPoll());

@@ -105,7 +105,8 @@ export type ElectionReason =
     }
   /**
    * The registration's deadline passed without an acknowledged renewal (the backend is unreachable
-   * or slow) since `since`: the node does not lead, and keeps renewing the same registration.
+   * or slow); `since`: about when the last acknowledged renewal was sent. The node does not lead,
+   * and keeps renewing the same registration.
    */
   | { readonly kind: 'backend-unreachable'; readonly since: number; readonly lastError: string | null }
   /** Another live registration holds this id; the node keeps retrying and never leads meanwhile. */

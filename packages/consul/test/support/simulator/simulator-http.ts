@@ -61,7 +61,11 @@ export function createHandler(state: SimulatorState, options: HttpOptions) {
       throw new SimulatorHttpError(403, 'Permission denied');
     }
     if (path === '/v1/status/leader' && method === 'GET')
-      return sendJson(res, 200, options.faults.noLeader ? '' : '127.0.0.1:8300');
+      return sendJson(
+        res,
+        200,
+        options.faults.noLeader ? '' : `127.0.0.1:${8300 + (options.faults.elections % 3)}`,
+      );
     // A raft election in progress: every request that needs the leader (writes, and reads at the
     // default consistency) fails with structs.ErrNoLeader, which the HTTP layer answers as 500.
     if (options.faults.noLeader) throw new SimulatorHttpError(500, 'No cluster leader');

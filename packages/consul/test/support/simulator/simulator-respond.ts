@@ -26,6 +26,11 @@ export interface SimulatorFaults {
    * timers stop (a new leader re-arms them with a full TTL). Use `loseLeader()`/`electLeader()`.
    */
   noLeader: boolean;
+  /**
+   * Raft elections won so far: `/v1/status/leader` names server `8300 + elections % 3`, so a new
+   * leader is another address, as in a three-server cluster.
+   */
+  elections: number;
   /** Every request answers 429, as Consul's server rate limiter does (ErrRetryElsewhere). */
   rateLimited: boolean;
 }
