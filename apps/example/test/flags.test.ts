@@ -139,8 +139,15 @@ describe('parseArgs', () => {
     [['--id', 'a', '--backend', 'zookeeper'], /--backend: "zookeeper" is not one of static, etcd, consul/],
     [['--id', 'a', '--ttl', 'abc'], /--ttl: "abc" is not a number of seconds > 0/],
     [['--id', 'a', '--ttl', '0'], /--ttl: "0"/],
-    [['--id', 'a', '--start-timeout', 'soon'], /--start-timeout: "soon" is not a number of seconds > 0/],
+    [
+      ['--id', 'a', '--start-timeout', 'soon'],
+      /--start-timeout: "soon" is not a number of seconds, at least 0.001/,
+    ],
     [['--id', 'a', '--start-timeout', '-1'], /--start-timeout: "-1"/],
+    [
+      ['--id', 'a', '--start-timeout', '0.0001'],
+      /--start-timeout: "0.0001" is not a number of seconds, at least 0.001/,
+    ],
     [['--id', 'a', '--takeover=perhaps'], /--takeover: "perhaps" is not true or false/],
     [
       ['--id', 'a', '--backend', 'etcd', '--mode', 'strict'],

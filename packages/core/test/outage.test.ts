@@ -27,6 +27,21 @@ function recordingLogger(lines: Line[], bindings: Record<string, unknown> = {}):
   };
 }
 
+/** An elector on a scripted backend (TTL 3 s) whose log lines are recorded; not started. */
+function loggedElector(backend = createScriptedBackend()) {
+  const clock = createTestClock();
+  const lines: Line[] = [];
+  const elector = createElector({
+    id: 'b',
+    membership: backend,
+    clock,
+    ttlMs: 3000,
+    logger: recordingLogger(lines),
+    backoff: { random: () => 0.5 },
+  });
+  return { clock, lines, backend, elector };
+}
+
 const unreachable = () =>
   new BackendUnavailableError('[@election/scripted] connect ECONNREFUSED 127.0.0.1:1', {
     cause: new Error('ECONNREFUSED'),
@@ -34,9 +49,9 @@ const unreachable = () =>
 
 describe('quiet retries: one warning per outage, a summary at most every 30 s, one line on recovery', () => {
   it('an unreachable backend at start: 90 s of failed joins write at most 4 warnings, then one info', async () => {
-    const clock = createTestClock();
-    const lines: Line[] = [];
-    const backend = Object.assign(createScriptedBackend(), { endpoint: 'http://127.0.0.1:1' });
+    const { clock, lines, backend, elector } = loggedElector(
+      Object.assign(createScriptedBackend(), { endpoint: 'http://127.0.0.1:1' }),
+    );
     let down = true;
     let attempts = 0;
     backend.joinWith = async (request) => {
@@ -46,14 +61,6 @@ describe('quiet retries: one warning per outage, a summary at most every 30 s, o
       }
       return backend.openSession(request);
     };
-    const elector = createElector({
-      id: 'b',
-      membership: backend,
-      clock,
-      ttlMs: 3000,
-      logger: recordingLogger(lines),
-      backoff: { random: () => 0.5 },
-    });
     const errorEvents: unknown[] = [];
     elector.on('error', (event) => errorEvents.push(event.error));
     const started = elector.start();
@@ -82,16 +89,7 @@ describe('quiet retries: one warning per outage, a summary at most every 30 s, o
   });
 
   it('a watch that keeps failing while renewals succeed is one outage: no recovery line, summaries only', async () => {
-    const clock = createTestClock();
-    const lines: Line[] = [];
-    const backend = createScriptedBackend();
-    const elector = createElector({
-      id: 'b',
-      membership: backend,
-      clock,
-      ttlMs: 3000,
-      logger: recordingLogger(lines),
-    });
+    const { clock, lines, backend, elector } = loggedElector();
     await elector.start();
     const session = backend.sessions[0]!;
     for (let elapsed = 0; elapsed < 120_000; elapsed += 1000) {
@@ -108,17 +106,7 @@ describe('quiet retries: one warning per outage, a summary at most every 30 s, o
   });
 
   it('sessions lost over and over: the losses count into one outage, not a warning each', async () => {
-    const clock = createTestClock();
-    const lines: Line[] = [];
-    const backend = createScriptedBackend();
-    const elector = createElector({
-      id: 'b',
-      membership: backend,
-      clock,
-      ttlMs: 3000,
-      logger: recordingLogger(lines),
-      backoff: { random: () => 0.5 },
-    });
+    const { clock, lines, backend, elector } = loggedElector();
     await elector.start();
     for (let elapsed = 0; elapsed < 60_000; elapsed += 500) {
       backend.sessions.at(-1)?.lose();
@@ -131,17 +119,7 @@ describe('quiet retries: one warning per outage, a summary at most every 30 s, o
   });
 
   it('renewal failures after joining: one warning, not leading past the deadline, one info when renewed', async () => {
-    const clock = createTestClock();
-    const lines: Line[] = [];
-    const backend = createScriptedBackend();
-    const elector = createElector({
-      id: 'b',
-      membership: backend,
-      clock,
-      ttlMs: 3000,
-      logger: recordingLogger(lines),
-      backoff: { random: () => 0.5 },
-    });
+    const { clock, lines, backend, elector } = loggedElector();
     await elector.start();
     const session = backend.sessions[0]!;
     session.acquireWith = async () => 7n;
