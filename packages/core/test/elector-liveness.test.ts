@@ -89,6 +89,45 @@ describe('leadership deadline and lost registrations', () => {
     await elector.stop();
   });
 
+  it('a holding the watch showed gone during the outage is never resumed', async () => {
+    const { clock, elector, session, events } = await startScripted({ ttlMs: 3000 });
+    session.acquireWith = async () => 5n;
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await elector.waitForLeadership();
+    session.setHolder({ id: 'b', token: 5n });
+    for (let elapsed = 0; elapsed < 5000; elapsed += 500) {
+      session.fail(new BackendUnavailableError('down'));
+      await clock.advance(500);
+    }
+    session.setHolder(null);
+    session.acquireWith = async () => null;
+    session.renew(clock.now() + 3000);
+    await clock.advance(500);
+    expect(events.filter((event) => event.type === 'elected')).toHaveLength(1);
+    expect(elector.state.isLeader).toBe(false);
+    await elector.stop();
+  });
+
+  it('a handover pending when the deadline passed is not resumed; stop() during the outage leaves no timer', async () => {
+    const { clock, elector, session, backend } = await startScripted({ ttlMs: 3000, handoverDelayMs: 1000 });
+    session.acquireWith = async () => 5n;
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await elector.waitForLeadership();
+    session.emit({ type: 'put', member: member('a') }); // a better-ranked member: handover in 1 s
+    await clock.advance(100);
+    for (let elapsed = 0; elapsed < 5000; elapsed += 500) {
+      session.fail(new BackendUnavailableError('down'));
+      await clock.advance(500);
+    }
+    session.renew(clock.now() + 3000);
+    await clock.advance(500);
+    expect(elector.state.isLeader).toBe(false);
+    expect(session.releasedTokens).toContain(5n);
+    await elector.stop();
+    expect(clock.pendingTimers()).toBe(0);
+    expect(backend.sessions).toHaveLength(1);
+  });
+
   it('a lost session demotes at once, closes it and joins again', async () => {
     const { elector, session, clock, backend, events } = await startScripted();
     session.acquireWith = async () => 2n;
