@@ -7,29 +7,19 @@ import {
   SessionLostError,
 } from '@election/core';
 import { waitFor } from '@election/testing';
-import { type EtcdServer, freePort, startEtcd } from '@election/tools';
+import { type EtcdServer, freePort } from '@election/tools';
 import { Etcd3 } from 'etcd3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkEtcdTtl, createEtcdMembership, type EtcdMembershipBackend } from '../src/index.js';
-import { adminClient, leaseOfKey, leaseTtl } from './support/admin-client.js';
+import { leaseOfKey, leaseTtl } from './support/admin-client.js';
+import { useEtcd } from './support/etcd-suite.js';
 import { joinAs, trackMembers, uniquePrefix } from './support/session-helpers.js';
 
 let etcd: EtcdServer;
 let admin: Etcd3;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  admin = adminClient(etcd);
-}, 30_000);
-
-afterAll(async () => {
-  admin?.close();
-  await etcd?.stop();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+const cleanups = useEtcd((server, client) => {
+  etcd = server;
+  admin = client;
 });
 
 function backend(prefix: string, election = 'default'): EtcdMembershipBackend {

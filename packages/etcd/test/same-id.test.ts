@@ -1,10 +1,11 @@
 import { DuplicateMemberError, type MembershipSession } from '@election/core';
 import { waitFor } from '@election/testing';
-import { type EtcdServer, startEtcd } from '@election/tools';
+import type { EtcdServer } from '@election/tools';
 import type { Etcd3, Lease } from 'etcd3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEtcdMembership, type EtcdMembershipBackend, encodeMember } from '../src/index.js';
-import { adminClient, leaseOfKey, leaseTtl } from './support/admin-client.js';
+import { leaseOfKey, leaseTtl } from './support/admin-client.js';
+import { useEtcd } from './support/etcd-suite.js';
 import { joinAs, type LogRecord, recordingLogger, uniquePrefix } from './support/session-helpers.js';
 
 /**
@@ -13,20 +14,9 @@ import { joinAs, type LogRecord, recordingLogger, uniquePrefix } from './support
  */
 let etcd: EtcdServer;
 let admin: Etcd3;
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  admin = adminClient(etcd);
-}, 30_000);
-
-afterAll(async () => {
-  admin?.close();
-  await etcd?.stop();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+const cleanups = useEtcd((server, client) => {
+  etcd = server;
+  admin = client;
 });
 
 const epochNow = () => performance.timeOrigin + performance.now();

@@ -1,31 +1,20 @@
 import { MalformedReporter, type MembershipEvent, silentLogger, systemClock } from '@election/core/adapter';
 import { waitFor } from '@election/testing';
-import { type EtcdServer, startEtcd } from '@election/tools';
+import type { EtcdServer } from '@election/tools';
 import type { Etcd3 } from 'etcd3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ElectionView } from '../src/election-view.js';
 import { ElectionWatcher } from '../src/election-watcher.js';
 import { createEtcdMembership } from '../src/index.js';
 import { keyLayout } from '../src/keys.js';
-import { adminClient } from './support/admin-client.js';
+import { useEtcd } from './support/etcd-suite.js';
 import { joinAs, recordingLogger, trackMembers, uniquePrefix } from './support/session-helpers.js';
 
 let etcd: EtcdServer;
 let admin: Etcd3;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  admin = adminClient(etcd);
-}, 30_000);
-
-afterAll(async () => {
-  admin?.close();
-  await etcd?.stop();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+const cleanups = useEtcd((server, client) => {
+  etcd = server;
+  admin = client;
 });
 
 const memberJson = (id: string) => JSON.stringify({ id, priority: 0, observer: false, meta: {} });
