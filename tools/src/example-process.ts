@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ScriptProcess, spawnScript } from './child-process.js';
-import { sourceTsconfig } from './markdown.js';
+import { readmeExample, replaceOnce, sourceTsconfig } from './markdown.js';
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
@@ -24,6 +24,26 @@ elector.on('phase', ({ phase }) => {
 export const REPORT_STARTED = `
 console.log(JSON.stringify({ type: 'started', leaderId: elector.state.leaderId, members: elector.state.members.map((m) => m.id) }));
 `;
+
+/**
+ * The repository root README's example (the block with `createElector({`), word for word except its
+ * etcd membership line and that line's import, which become `importLine` and `membershipLine`;
+ * with REPORT_STARTED and REPORT_STOP appended (after the whole example, so its SIGTERM handler is
+ * in place when the test sees "started"). Throws if the README changed so that this no longer holds,
+ * or if the example passes a `ttlMs` (every backend's default must do).
+ */
+export function rootReadmeExampleOn(readmePath: string, importLine: string, membershipLine: string): string {
+  let code = readmeExample(readmePath, 'createElector({');
+  code = replaceOnce(code, "import { createEtcdMembership } from '@election/etcd';", importLine);
+  code = replaceOnce(
+    code,
+    "const membership = createEtcdMembership({ endpoints: ['http://127.0.0.1:2379'] });",
+    membershipLine,
+  );
+  if (/ttlMs/.test(code))
+    throw new Error('the root README example passes a ttlMs; it must run on the defaults');
+  return code + REPORT_STARTED + REPORT_STOP;
+}
 
 /** How a terminated example ended. */
 export interface ExampleExit {

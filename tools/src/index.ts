@@ -24,6 +24,7 @@ export {
   type ExampleProcess,
   REPORT_STARTED,
   REPORT_STOP,
+  rootReadmeExampleOn,
   startExample,
 } from './example-process.js';
 export { freePort, freePorts } from './free-port.js';

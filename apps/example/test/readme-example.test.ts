@@ -3,10 +3,7 @@ import {
   type EtcdServer,
   type ExampleProcess,
   findOnPath,
-  REPORT_STARTED,
-  REPORT_STOP,
-  readmeExample,
-  replaceOnce,
+  rootReadmeExampleOn,
   startEtcd,
   startExample,
 } from '@election/tools';
@@ -18,19 +15,8 @@ const scratchDir = fileURLToPath(new URL('../.tmp/', import.meta.url));
 const etcdBinary = findOnPath('etcd');
 
 /** The root README's example, word for word except its membership line and that line's import. */
-function exampleOn(importLine: string, membershipLine: string): string {
-  let code = readmeExample(readme, 'createElector({');
-  code = replaceOnce(code, "import { createEtcdMembership } from '@election/etcd';", importLine);
-  code = replaceOnce(
-    code,
-    "const membership = createEtcdMembership({ endpoints: ['http://127.0.0.1:2379'] });",
-    membershipLine,
-  );
-  // The example passes no ttlMs: every backend's default must do.
-  expect(code).not.toMatch(/ttlMs/);
-  // REPORT_STARTED runs after the whole example: its SIGTERM handler is in place by then.
-  return code + REPORT_STARTED + REPORT_STOP;
-}
+const exampleOn = (importLine: string, membershipLine: string) =>
+  rootReadmeExampleOn(readme, importLine, membershipLine);
 
 const running: ExampleProcess[] = [];
 afterEach(async () => {

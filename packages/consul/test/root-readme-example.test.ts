@@ -7,10 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { waitFor } from '@election/testing';
 import {
   type ExampleProcess,
-  REPORT_STARTED,
-  REPORT_STOP,
   readmeExample,
   replaceOnce,
+  rootReadmeExampleOn,
   startExample,
 } from '@election/tools';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,17 +38,7 @@ function exampleOnConsul(sim: ConsulSimulator): string {
     'port: 8500',
     `port: ${sim.port}`,
   );
-  let code = readmeExample(readme, 'createElector({');
-  code = replaceOnce(code, "import { createEtcdMembership } from '@election/etcd';", importLine);
-  code = replaceOnce(
-    code,
-    "const membership = createEtcdMembership({ endpoints: ['http://127.0.0.1:2379'] });",
-    membershipLine,
-  );
-  // No ttlMs anywhere: Consul's default (10 s) must do.
-  expect(code).not.toMatch(/ttlMs/);
-  // REPORT_STARTED runs after the whole example: its SIGTERM handler is in place by then.
-  return code + REPORT_STARTED + REPORT_STOP;
+  return rootReadmeExampleOn(readme, importLine, membershipLine);
 }
 
 describe('the root README example on Consul (simulator)', () => {
