@@ -87,14 +87,10 @@ function stoppedError(): LifecycleError {
   return new LifecycleError('stop() was called before the node finished joining; start() gave up.');
 }
 
-function where({ backend }: ResolvedOptions): string {
-  return backend.endpoint ? `${backend.name} at ${backend.endpoint}` : `the ${backend.name} backend`;
-}
-
 function timeoutError(options: ResolvedOptions, lastError: ElectionError | undefined): StartTimeoutError {
   const last = lastError ? ` Last error: ${lastError.message}` : '';
   return new StartTimeoutError(
-    `could not join ${where(options)} within startTimeoutMs (${options.startTimeoutMs} ms). Check that it is reachable, or raise startTimeoutMs.${last}`,
+    `could not join ${options.backendLabel} within startTimeoutMs (${options.startTimeoutMs} ms). Check that it is reachable, or raise startTimeoutMs.${last}`,
     { cause: lastError },
   );
 }

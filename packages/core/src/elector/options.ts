@@ -11,6 +11,8 @@ import type { ElectionMode, ElectorOptions } from './types.js';
 export interface ResolvedOptions {
   readonly member: Member;
   readonly backend: MembershipBackend;
+  /** The backend for people: "etcd at http://127.0.0.1:2379", or "the static backend". */
+  readonly backendLabel: string;
   readonly mode: ElectionMode;
   readonly ttlMs: number;
   readonly marginMs: number;
@@ -103,6 +105,7 @@ export function resolveOptions(options: ElectorOptions): ResolvedOptions {
   return {
     member,
     backend,
+    backendLabel: backend.endpoint ? `${backend.name} at ${backend.endpoint}` : `the ${backend.name} backend`,
     mode,
     ttlMs,
     marginMs,

@@ -45,8 +45,8 @@ export class ElectorRuntime {
   #deadlineAtFailure = Number.NEGATIVE_INFINITY;
   /** Clock time of the last reported backend failure. */
   #lastFailureAt = Number.NEGATIVE_INFINITY;
-  /** Clock time the current session's deadline passed (not leading, still renewing), or undefined. */
-  #unreachableSince: number | undefined;
+  /** The current session's deadline has passed: not leading, still renewing. */
+  #pastDeadline = false;
   #timers: {
     deadline?: () => void;
     deadlineAt?: number;
@@ -65,11 +65,10 @@ export class ElectorRuntime {
       options.logger.error({ err: error }, 'an elector subscriber threw; the election goes on'),
     );
     this.#rejoinBackoff = createBackoff(options.backoff);
-    const { backend } = options;
     this.#outages = new OutageLog({
       logger: options.logger,
       clock: options.clock,
-      target: backend.endpoint ? `${backend.name} at ${backend.endpoint}` : `the ${backend.name} backend`,
+      target: options.backendLabel,
     });
   }
 
@@ -110,7 +109,7 @@ export class ElectorRuntime {
     this.#outages.failed(error, retryInMs);
     this.#deadlineAtFailure = this.#session?.deadline() ?? Number.NEGATIVE_INFINITY;
     this.#lastFailureAt = this.options.clock.now();
-    if (this.#session && this.#outages.open) this.#checkBy(this.#nextPoll());
+    if (this.#session) this.#checkBy(this.#nextPoll()); // the outage is open: poll for its end
     this.store.emit({ type: 'error', error });
   }
 
@@ -165,7 +164,7 @@ export class ElectorRuntime {
     }
     this.#session = session;
     this.#attachedAt = this.options.clock.now();
-    this.#unreachableSince = undefined;
+    this.#pastDeadline = false;
     this.#outages.recovered();
     const epoch = ++this.#epoch;
     const current =
@@ -248,11 +247,11 @@ export class ElectorRuntime {
       this.#outages.recovered();
     const deadline = sessionDeadline - this.options.marginMs;
     if (now >= deadline) {
-      this.#unreachable(now);
+      this.#unreachable(sessionDeadline);
       return;
     }
-    if (this.#unreachableSince !== undefined) {
-      this.#unreachableSince = undefined;
+    if (this.#pastDeadline) {
+      this.#pastDeadline = false;
       // A holding from before the deadline is led on again only once the backend confirms it.
       this.#claim?.reconfirm();
       this.options.logger.debug({}, 'a renewal was acknowledged again; resuming with the same registration');
@@ -348,9 +347,9 @@ export class ElectorRuntime {
    * session, whose adapter keeps renewing it. Polls the deadline until a renewal is acknowledged
    * again (evaluate() then resumes) or the backend reports the registration lost (onLost).
    */
-  #unreachable(now: number): void {
-    if (this.#unreachableSince === undefined) {
-      this.#unreachableSince = now;
+  #unreachable(sessionDeadline: number): void {
+    if (!this.#pastDeadline) {
+      this.#pastDeadline = true;
       this.options.logger.debug(
         { ttlMs: this.options.ttlMs },
         'no renewal acknowledged within the TTL; not leading, still renewing the same registration',
@@ -361,10 +360,9 @@ export class ElectorRuntime {
     if (this.stopped) return; // a 'demoted' listener called stop()
     this.#observe(null, null);
     this.#phase('follower');
-    const lastRenewedAt = (this.#session?.deadline() ?? now) - this.options.ttlMs;
     this.#reason({
       kind: 'backend-unreachable',
-      since: Math.min(lastRenewedAt, this.#unreachableSince),
+      since: sessionDeadline - this.options.ttlMs, // about when the last acknowledged renewal was sent
       lastError: this.#outages.lastError?.message ?? null,
     });
     this.#scheduleDeadlineCheck(this.#nextPoll());
@@ -383,7 +381,7 @@ export class ElectorRuntime {
   #abandon(cause: Error): void {
     const session = this.#detach();
     if (!session || this.stopped) return;
-    this.#unreachableSince = undefined;
+    this.#pastDeadline = false;
     this.#demote('session-lost', 'joining');
     if (this.stopped) {
       session.close();
