@@ -1,7 +1,9 @@
 import {
   type BackendCapabilities,
+  ClientUses,
   type JoinRequest,
   LifecycleError,
+  type Logger,
   type MembershipBackend,
   type MembershipSession,
 } from '@election/core/adapter';
@@ -44,32 +46,26 @@ class ConsulBackend implements MembershipBackend {
   /** Sessions this backend walked away from (close(), a failed leave) that may still be alive. */
   readonly #abandoned = new Set<string>();
   readonly #open = new Set<MembershipSession>();
-  /** Uses begun with retain() and not yet ended. */
-  #uses = 0;
+  /** retain()s, sessions, joins and leaves in flight: the client goes idle when none is left. */
+  readonly #uses: ClientUses;
   #closed = false;
 
   constructor(options: ResolvedConsulOptions) {
     this.#options = options;
     this.#api = new ConsulClient(options);
+    this.#uses = new ClientUses(() => this.#api.idle());
     this.#layout = keyLayout(options.prefix, options.election);
     this.endpoint = endpointOf(options);
   }
 
   /**
-   * When the last use ends and no session of this backend is still active, the client goes idle:
-   * requests still in flight are cancelled and the client this backend opened is closed (its
-   * keep-alive agent and sockets), so nothing of the adapter keeps the process alive. A caller's
-   * client is never closed. The next request opens a client again.
+   * When the last use ends and no join, session or leave of this backend is still active, the
+   * client goes idle: requests still in flight are cancelled and the client this backend opened is
+   * closed (its keep-alive agent and sockets), so nothing of the adapter keeps the process alive. A
+   * caller's client is never closed. The next request opens a client again.
    */
   retain(): () => void {
-    this.#uses += 1;
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      this.#uses -= 1;
-      if (this.#uses === 0 && this.#open.size === 0) this.#api.idle();
-    };
+    return this.#uses.hold();
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
@@ -78,11 +74,17 @@ class ConsulBackend implements MembershipBackend {
         source: SOURCE,
       });
     }
+    const logger = request.logger.child({ backend: 'consul', election: this.#options.election });
+    // The join holds the client; the session takes its own hold before the join's ends.
+    return this.#uses.during(this.#join(request, logger));
+  }
+
+  async #join(request: JoinRequest, logger: Logger): Promise<MembershipSession> {
     const api = this.#api;
     const layout = this.#layout;
     const options = this.#options;
-    const logger = request.logger.child({ backend: 'consul', election: options.election });
     const joined = await joinElection({ api, layout, options, abandoned: this.#abandoned }, request, logger);
+    const released = this.#uses.hold(); // the session keeps the client open until it ends
     const session: MembershipSession = new ConsulSession({
       api,
       layout,
@@ -94,7 +96,11 @@ class ConsulBackend implements MembershipBackend {
       clock: request.clock,
       logger,
       abandon: (sessionId) => this.#abandon(sessionId),
-      ended: () => this.#open.delete(session),
+      ended: () => {
+        this.#open.delete(session);
+        released();
+      },
+      hold: () => this.#uses.hold(),
     });
     this.#open.add(session);
     return session;

@@ -32,6 +32,8 @@ export interface ConsulSessionOptions {
   readonly abandon: (sessionId: string) => void;
   /** The session ended (lost, left, closed): the backend stops tracking it. */
   readonly ended: () => void;
+  /** Keeps the backend's client open until the returned function is called (a leave's requests). */
+  readonly hold: () => () => void;
 }
 
 const sameMembers = (a: readonly kit.Member[], b: readonly kit.Member[]) =>
@@ -126,6 +128,7 @@ export class ConsulSession implements kit.MembershipSession {
 
   leave(): Promise<void> {
     if (this.#leaving) return this.#leaving;
+    const done = this.#deps.hold(); // taken before ended(): the client stays open for the leave
     const wasActive = this.#end('left');
     if (!wasActive && this.#state === 'lost') this.#leaving = Promise.resolve();
     else {
@@ -142,6 +145,7 @@ export class ConsulSession implements kit.MembershipSession {
         throw error;
       });
     }
+    this.#leaving.then(done, done);
     return this.#leaving;
   }
 
@@ -170,21 +174,28 @@ export class ConsulSession implements kit.MembershipSession {
 
   /** Lost for good. When Consul may still hold the session, destroy it so its leader key frees now. */
   #markLost(cause: Error, destroyRemote: boolean): void {
-    if (!this.#end('lost')) return;
+    const done = this.#deps.hold(); // taken before ended(): the client stays open for the destroy
+    if (!this.#end('lost')) {
+      done();
+      return;
+    }
     const { api, sessionId, logger } = this.#deps;
     // Info, not a warning: core reports the loss itself (one warning) when it hears onLost.
     logger.info({ code: toElectionError(cause, 'keep the session').code }, cause.message);
     if (destroyRemote) {
       // Remembered first: a rejoin racing this destroy then clears the old holder itself.
       this.#deps.abandon(sessionId);
-      api.destroySession(sessionId).catch((error: unknown) => {
-        const failure = toElectionError(error, 'destroy the lost session');
-        logger.warn(
-          { code: failure.code },
-          `${failure.message} It expires by its TTL, unless a rejoin through this backend destroys it sooner.`,
-        );
-      });
-    }
+      api
+        .destroySession(sessionId)
+        .catch((error: unknown) => {
+          const failure = toElectionError(error, 'destroy the lost session');
+          logger.warn(
+            { code: failure.code },
+            `${failure.message} It expires by its TTL, unless a rejoin through this backend destroys it sooner.`,
+          );
+        })
+        .finally(done);
+    } else done();
     this.#lost.emit(cause);
   }
 

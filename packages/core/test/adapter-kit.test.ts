@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BackendUnavailableError,
+  ClientUses,
   ConfigurationError,
   createErrorMapper,
   Listeners,
@@ -140,6 +141,28 @@ describe('@election/core/adapter', () => {
       );
       expect(error.message).not.toMatch(/s3cret|abc123|xyz\.789/);
       expect(error.message).toContain('http://***@127.0.0.1:8500/v1/kv/x?token=***&dc=a');
+    });
+  });
+
+  describe('ClientUses', () => {
+    it('goes idle once, when the last hold ends; a hold ends once; work holds while in flight', async () => {
+      let idles = 0;
+      const uses = new ClientUses(() => idles++);
+      const first = uses.hold();
+      const second = uses.hold();
+      first();
+      first(); // a second call ends nothing
+      expect({ idle: uses.idle, idles }).toEqual({ idle: false, idles: 0 });
+      let finish: () => void = () => {};
+      const work = uses.during(new Promise<void>((resolve) => (finish = resolve)));
+      second();
+      expect({ idle: uses.idle, idles }).toEqual({ idle: false, idles: 0 });
+      finish();
+      await work;
+      expect({ idle: uses.idle, idles }).toEqual({ idle: true, idles: 1 });
+      const failing = uses.during(Promise.reject(new Error('down')));
+      await expect(failing).rejects.toThrow('down');
+      expect(idles).toBe(2);
     });
   });
 

@@ -1,5 +1,6 @@
 import {
   type BackendCapabilities,
+  ClientUses,
   type JoinRequest,
   LifecycleError,
   MalformedReporter,
@@ -54,10 +55,8 @@ class EtcdBackend implements EtcdMembershipBackend {
   readonly #leases = new OwnLeases();
   readonly #sessions = new Set<EtcdSession>();
   #client: Etcd3 | undefined;
-  /** Uses taken with retain() and not yet ended. */
-  #uses = 0;
-  /** Joins and requests of the backend's own (revocations) in flight. */
-  #busy = 0;
+  /** retain()s, sessions, joins and the backend's own requests: the client closes when none is left. */
+  readonly #uses = new ClientUses(() => this.#closeClient());
   #closed = false;
 
   constructor(options: EtcdMembershipOptions) {
@@ -76,15 +75,8 @@ class EtcdBackend implements EtcdMembershipBackend {
 
   retain(): () => void {
     if (this.#closed) return () => {};
-    this.#uses++;
     this.#connect();
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      this.#uses--;
-      this.#closeIfIdle();
-    };
+    return this.#uses.hold();
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
@@ -121,6 +113,7 @@ class EtcdBackend implements EtcdMembershipBackend {
           source: SOURCE,
         });
       }
+      const released = this.#uses.hold(); // the session keeps the client open until it retires
       const session: EtcdSession = new EtcdSession({
         client,
         layout: this.#layout,
@@ -135,11 +128,11 @@ class EtcdBackend implements EtcdMembershipBackend {
         reporter: this.#reporter,
         requestTimeoutMs: this.#resolved.requestTimeoutMs,
         leaveTimeoutMs: this.#resolved.leaveTimeoutMs,
-        track: (work) => this.#track(work),
+        track: (work) => this.#uses.during(work),
         onRetired: (id, gone) => {
           if (gone) this.#leases.gone(id);
           else this.#leases.abandoned(id);
-          if (this.#sessions.delete(session)) this.#closeIfIdle();
+          if (this.#sessions.delete(session)) released();
         },
       });
       this.#sessions.add(session);
@@ -170,33 +163,16 @@ class EtcdBackend implements EtcdMembershipBackend {
     return this.#client;
   }
 
-  /** Closes the client this backend opened once nothing uses it; the next use opens a new one. */
-  #closeIfIdle(): void {
-    if (this.#uses > 0 || this.#busy > 0 || this.#sessions.size > 0) return;
+  /** Nothing uses the client (ClientUses): close the one this backend opened; the next use opens a new one. */
+  #closeClient(): void {
     const client = this.#client;
     this.#client = undefined;
     if (this.#source.owned) client?.close();
   }
 
   /** Runs `work` on the client, which stays open until it settles. */
-  async #using<T>(work: (client: Etcd3) => Promise<T>): Promise<T> {
-    const client = this.#connect();
-    this.#busy++;
-    try {
-      return await work(client);
-    } finally {
-      this.#busy--;
-      this.#closeIfIdle();
-    }
-  }
-
-  /** Keeps the client open until `work` (a request a session started on it) settles. */
-  #track<T>(work: Promise<T>): Promise<T> {
-    this.#busy++;
-    return work.finally(() => {
-      this.#busy--;
-      this.#closeIfIdle();
-    });
+  #using<T>(work: (client: Etcd3) => Promise<T>): Promise<T> {
+    return this.#uses.during(work(this.#connect()));
   }
 
   /** A lease a join gave up: abandoned until etcd confirms its revocation. */

@@ -49,6 +49,26 @@ describe('the backend: endpoint and retain() (against the Consul simulator)', ()
     again?.();
   });
 
+  it('a join in flight when the last use ends is not cancelled: it completes, and its session keeps the client until it leaves', async () => {
+    fx = await createAdapterFixture();
+    const backend = fx.backend();
+    const endUse = backend.retain?.();
+    const joining = backend.join(joinRequest('node-a'));
+    endUse?.(); // the elector is done, but the join it started is still out
+    const session = await joining;
+    expect(fx.sim.state.kv.get(fx.memberKey('node-a'))?.session).toBeDefined();
+    await waitFor(() => fx.sim.state.waitingQueries() === 1, {
+      timeoutMs: 2_000,
+      message: 'the watch of the late session to block',
+    });
+    await session.leave();
+    expect(fx.sim.state.kv.get(fx.memberKey('node-a'))).toBeUndefined();
+    await waitFor(async () => (await fx.sim.connections()) === 0, {
+      timeoutMs: 2_000,
+      message: 'every connection to close once the late session left',
+    });
+  });
+
   it('stays open while another use (a second elector) still runs', async () => {
     fx = await createAdapterFixture();
     const backend = fx.backend();

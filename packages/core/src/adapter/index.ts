@@ -19,6 +19,7 @@ export {
   type ErrorClassifier,
   type ErrorMapper,
 } from './adapter-error.js';
+export { ClientUses } from './client-uses.js';
 export { Listeners, type ListenersOptions } from './listeners.js';
 export { MalformedReporter } from './malformed-reporter.js';
 export { type RenewalOptions, type RenewalOutcome, type Renewer, startRenewals } from './renewals.js';
