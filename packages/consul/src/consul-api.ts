@@ -258,7 +258,11 @@ export class ConsulClient implements ConsulApi {
       session:
         raw === undefined || raw.ID !== id
           ? undefined
-          : { ttl, ttlMs: ttlMs === 0 ? undefined : ttlMs, lockDelayMs: toMs(raw.LockDelay) },
+          : {
+              ttl,
+              ttlMs: ttlMs !== undefined && ttlMs > 0 ? ttlMs : undefined,
+              lockDelayMs: toMs(raw.LockDelay),
+            },
       index: parseConsulIndex(headers['x-consul-index']),
     };
   }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Clock } from '@election/core';
-import { parseGoDuration } from './go-duration.js';
+import { parseGoDuration } from '../../../src/duration.js';
 import { SimulatorHttpError } from './simulator-error.js';
 
 /** One answer of a read endpoint, with the index it reflects. */

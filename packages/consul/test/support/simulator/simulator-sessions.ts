@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { formatGoDuration, parseDurationField, parseGoDuration } from './go-duration.js';
+import { parseGoDuration } from '../../../src/duration.js';
+import { formatGoDuration, parseDurationField } from './go-duration.js';
 import { SimulatorHttpError } from './simulator-error.js';
 
 export interface SimSession {
