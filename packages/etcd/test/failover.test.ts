@@ -1,23 +1,18 @@
 import { DuplicateMemberError, type Elector } from '@election/core';
 import { assertStays, waitFor } from '@election/testing';
-import { type EtcdServer, startEtcd } from '@election/tools';
+import type { EtcdServer } from '@election/tools';
 import type { Etcd3 } from 'etcd3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient } from './support/admin-client.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { TestCluster, TTL_MS } from './support/cluster.js';
+import { useEtcd } from './support/etcd-suite.js';
 
 let etcd: EtcdServer;
 let admin: Etcd3;
 let cluster: TestCluster | undefined;
 
-beforeAll(async () => {
-  etcd = await startEtcd();
-  admin = adminClient(etcd);
-}, 30_000);
-
-afterAll(async () => {
-  admin?.close();
-  await etcd?.stop();
+useEtcd((server, client) => {
+  etcd = server;
+  admin = client;
 });
 
 afterEach(async () => {

@@ -1,17 +1,15 @@
 import { BackendUnavailableError } from '@election/core';
 import { waitFor } from '@election/testing';
-import { type EtcdServer, startEtcd } from '@election/tools';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EtcdServer } from '@election/tools';
+import { describe, expect, it } from 'vitest';
 import { createEtcdMembership } from '../src/index.js';
+import { useEtcd } from './support/etcd-suite.js';
 import { joinAs, recordingLogger, uniquePrefix } from './support/session-helpers.js';
 
 // An etcd of this file's own: the test kills and restarts it.
 let etcd: EtcdServer;
-beforeAll(async () => {
-  etcd = await startEtcd();
-}, 30_000);
-afterAll(async () => {
-  await etcd?.stop();
+useEtcd((server) => {
+  etcd = server;
 });
 
 const epochNow = () => performance.timeOrigin + performance.now();

@@ -1,20 +1,17 @@
 import { waitFor } from '@election/testing';
-import { type EtcdServer, startEtcd } from '@election/tools';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EtcdServer } from '@election/tools';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ChildNode } from './support/child-node.js';
 import { TestCluster, TTL_MS } from './support/cluster.js';
+import { useEtcd } from './support/etcd-suite.js';
 
 /** Real node processes, killed and frozen by signal; the other nodes run in this process. */
 let etcd: EtcdServer;
 let cluster: TestCluster | undefined;
 let child: ChildNode | undefined;
 
-beforeAll(async () => {
-  etcd = await startEtcd();
-}, 30_000);
-
-afterAll(async () => {
-  await etcd?.stop();
+useEtcd((server) => {
+  etcd = server;
 });
 
 afterEach(async () => {

@@ -1,8 +1,9 @@
 import { waitFor } from '@election/testing';
-import { type EtcdServer, startEtcd } from '@election/tools';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EtcdServer } from '@election/tools';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ChildNode, type ChildNodeOptions } from './support/child-node.js';
 import { TestCluster, TTL_MS } from './support/cluster.js';
+import { useEtcd } from './support/etcd-suite.js';
 import { uniquePrefix } from './support/session-helpers.js';
 
 /** Node processes killed and restarted under the same id, on a real etcd. */
@@ -10,12 +11,8 @@ let etcd: EtcdServer;
 const children: ChildNode[] = [];
 let cluster: TestCluster | undefined;
 
-beforeAll(async () => {
-  etcd = await startEtcd();
-}, 30_000);
-
-afterAll(async () => {
-  await etcd?.stop();
+useEtcd((server) => {
+  etcd = server;
 });
 
 afterEach(async () => {

@@ -1,18 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { LifecycleError } from '@election/core';
 import { waitFor } from '@election/testing';
-import { type EtcdServer, spawnScript, startEtcd } from '@election/tools';
+import { type EtcdServer, spawnScript } from '@election/tools';
 import { Etcd3 } from 'etcd3';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEtcdMembership } from '../src/index.js';
+import { useEtcd } from './support/etcd-suite.js';
 import { joinAs, uniquePrefix } from './support/session-helpers.js';
 
 let etcd: EtcdServer;
-beforeAll(async () => {
-  etcd = await startEtcd();
-}, 30_000);
-afterAll(async () => {
-  await etcd?.stop();
+useEtcd((server) => {
+  etcd = server;
 });
 afterEach(() => {
   vi.restoreAllMocks();
