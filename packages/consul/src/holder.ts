@@ -1,5 +1,6 @@
 import { type Clock, DuplicateMemberError, type Logger, sleep } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
+import { deleteHeldKeys } from './held-keys.js';
 import type { KeyLayout } from './keys.js';
 import { RateLimiter } from './rate-limiter.js';
 import { SOURCE } from './source.js';
@@ -54,10 +55,7 @@ export function duplicateError(context: HolderContext, why: string): DuplicateMe
  */
 export async function revokeHolder(context: HolderContext, holder: string): Promise<void> {
   const { api, layout, memberId, signal } = context;
-  for (const key of [layout.memberKey(memberId), layout.leaderKey]) {
-    const entry = await api.get(key, signal);
-    if (entry?.session === holder) await api.deleteIfUnchanged(key, entry.modifyIndex, signal);
-  }
+  await deleteHeldKeys(api, [layout.memberKey(memberId), layout.leaderKey], holder, signal);
   await api.destroySession(holder, signal);
 }
 

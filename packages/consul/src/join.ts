@@ -1,4 +1,9 @@
-import { BackendUnavailableError, type JoinRequest, type Logger } from '@election/core/adapter';
+import {
+  BackendUnavailableError,
+  ConfigurationError,
+  type JoinRequest,
+  type Logger,
+} from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { toElectionError } from './errors.js';
 import { duplicateError, type HolderContext, revokeHolder, waitOutHolder } from './holder.js';
@@ -24,8 +29,31 @@ export interface JoinContext {
   readonly abandoned: Set<string>;
 }
 
+/** Consul caps lock-delay at 60 s (structs.MaxLockDelay, applied in deleteSessionTxn). */
+export const MAX_LOCK_DELAY_SECONDS = 60;
+
+/**
+ * The lock-delay of a session with this TTL: the `lockDelaySeconds` option, else the TTL itself.
+ * A lock-delay of at least the TTL is what makes an early end of the session harmless: whatever
+ * ends it (its node marked failed, the node deregistered, a destroy), the keys it held are refused
+ * to every other session until the old holder's local deadline (at most one TTL after its last
+ * acknowledged renewal, which came before the end) has passed.
+ */
+export function sessionLockDelaySeconds(options: ResolvedConsulOptions, ttlSeconds: number): number {
+  if (options.lockDelaySeconds !== undefined) return options.lockDelaySeconds;
+  if (ttlSeconds > MAX_LOCK_DELAY_SECONDS) {
+    throw new ConfigurationError(
+      `a TTL of ${ttlSeconds} s is longer than Consul's largest lock-delay (${MAX_LOCK_DELAY_SECONDS} s), so a session Consul ends early (its node marked failed) could let another node lead while this one still does. Use a TTL of at most ${MAX_LOCK_DELAY_SECONDS} s, or set lockDelaySeconds explicitly (and have downstream systems check fencing tokens).`,
+      { source: SOURCE },
+    );
+  }
+  return ttlSeconds;
+}
+
 export interface Joined {
   readonly sessionId: string;
+  /** The session's lock-delay, ms. */
+  readonly lockDelayMs: number;
   /** Send time of the create request: the first deadline counts from it. */
   readonly createdAt: number;
 }
@@ -70,27 +98,47 @@ async function attemptJoin(
   const { api, options } = context;
   // core has checked the TTL against CONSUL_CAPABILITIES: whole seconds, 10 s to 86400 s.
   const ttlSeconds = request.ttlMs / 1000;
+  const lockDelaySeconds = sessionLockDelaySeconds(options, ttlSeconds);
   request.signal.throwIfAborted();
   const createdAt = request.clock.now();
   const sessionId = await api.createSession(
     {
       name: `${options.prefix}/${options.election}: ${request.member.id}`,
       ttlSeconds,
-      lockDelaySeconds: options.lockDelaySeconds,
+      lockDelaySeconds,
+      checks: options.sessionChecks,
     },
     request.signal,
   );
   let holder: string | undefined;
   try {
     holder = await takeMemberKey(context, request, holders, sessionId);
+    if (holder === undefined) await checkListed(context, request, sessionId);
     request.signal.throwIfAborted();
   } catch (error) {
     await discardSession(context, sessionId, holders.logger);
     throw error;
   }
-  if (holder === undefined) return { sessionId, createdAt };
+  if (holder === undefined) return { sessionId, createdAt, lockDelayMs: lockDelaySeconds * 1000 };
   await discardSession(context, sessionId, holders.logger);
   return { holder };
+}
+
+/**
+ * The watch must see the member key just taken: Consul's `?recurse` list silently drops keys the
+ * ACL token cannot read (agent/consul/kvs_endpoint.go, KVS.List filters with FilterDirEnt; no 403),
+ * and a registration the watch cannot see would look lost at once and rejoin for ever. So one list
+ * right after the join, and a ConfigurationError naming the missing right if the key is not there.
+ */
+async function checkListed(context: JoinContext, request: JoinRequest, sessionId: string): Promise<void> {
+  const { api, layout } = context;
+  const key = layout.memberKey(request.member.id);
+  const listed = await api.list(layout.root, 0n, 0, request.signal);
+  if (listed.entries.some((entry) => entry.key === key && entry.session === sessionId)) return;
+  throw new ConfigurationError(
+    `Consul took ${key} for this node but a recursive read of ${layout.root} does not show it: Consul leaves out of ?recurse lists the keys the ACL token cannot read. Give the token read (key_prefix "${layout.root}" { policy = "write" } covers it) on the whole election prefix.`,
+    { source: SOURCE },
+  );
 }
 
 /** Never leave a session behind that holds nothing: it would count against Consul until its TTL. */
