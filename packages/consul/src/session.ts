@@ -14,6 +14,7 @@ import type { KeyLayout } from './keys.js';
 import type { KvEntry } from './kv-entry.js';
 import { ConsulLeaderLock } from './leader-lock.js';
 import { LockDelayTracker } from './lock-delay.js';
+import { deleteHeldKeys } from './held-keys.js';
 import { leaveBounded } from './leave.js';
 import type { ResolvedConsulOptions } from './options.js';
 import { startRenewer } from './renewal.js';
@@ -199,8 +200,13 @@ export class ConsulSession implements kit.MembershipSession {
     if (destroyRemote) {
       // Remembered first: a rejoin racing this destroy then clears the old holder itself.
       this.#deps.abandon(sessionId);
-      api
-        .destroySession(sessionId)
+      // The keys it still holds go first, so no lock-delay is armed on them: this id can join again
+      // at once. Safe for the leader key: core hears onLost (below) and stops leading before any
+      // of these requests can land.
+      const { layout, member } = this.#deps;
+      deleteHeldKeys(api, [layout.memberKey(member.id), layout.leaderKey], sessionId)
+        .catch(() => undefined) // the destroy below frees them anyway, after the lock-delay
+        .then(() => api.destroySession(sessionId))
         .catch((error: unknown) => {
           const failure = toElectionError(error, 'destroy the lost session');
           logger.warn(

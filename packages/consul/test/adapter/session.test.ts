@@ -188,7 +188,7 @@ describe('a joined session (against the Consul simulator)', () => {
     expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
   });
 
-  it('leave(): releases the leader key, destroys the session (member key goes with it); idempotent', async () => {
+  it('leave(): deletes the leader key and the member key while still held, then destroys the session, so neither is under lock-delay; idempotent', async () => {
     fx = await createAdapterFixture();
     const a = await fx.join(fx.backend(), joinRequest('node-a'));
     await a.lock?.tryAcquire();
@@ -197,9 +197,20 @@ describe('a joined session (against the Consul simulator)', () => {
     await first;
     expect(fx.sim.state.allSessions()).toHaveLength(0);
     expect(fx.sim.state.kv.get(fx.memberKey('node-a'))).toBeUndefined();
-    // Released explicitly (not deleted by the session's end), so no lock-delay could apply to it.
-    expect(fx.sim.state.kv.get(fx.leaderKey)?.session).toBeUndefined();
-    expect(fx.sim.requests.some((r) => r.query.has('release'))).toBe(true);
+    // Deleted before the session ended (lock-delay, the TTL by default, is armed only on keys the
+    // ended session still holds): the next leader and this id's next join can take them at once.
+    expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
+    expect(fx.sim.state.lockDelayEnd(fx.leaderKey)).toBeUndefined();
+    expect(fx.sim.state.lockDelayEnd(fx.memberKey('node-a'))).toBeUndefined();
+    const order = fx.sim.requests
+      .filter((r) => r.method !== 'GET')
+      .map((r) => `${r.method} ${r.path}`)
+      .slice(-3);
+    expect(order).toEqual([
+      `DELETE /v1/kv/${fx.leaderKey}`,
+      `DELETE /v1/kv/${fx.memberKey('node-a')}`,
+      expect.stringMatching(/^PUT \/v1\/session\/destroy\//),
+    ]);
   });
 
   it('leave() is bounded when Consul is unreachable, and says the registration will expire', async () => {
