@@ -70,7 +70,8 @@ export function decodeHolder(
     const delay = parsed?.lockDelayMs;
     if (typeof id === 'string' && id.length > 0) {
       // Written without it by earlier versions of this adapter: the reader assumes its own.
-      const lockDelayMs = typeof delay === 'number' && Number.isFinite(delay) && delay >= 0 ? delay : undefined;
+      const lockDelayMs =
+        typeof delay === 'number' && Number.isFinite(delay) && delay >= 0 ? delay : undefined;
       return { id, lockDelayMs };
     }
   } catch {

@@ -98,10 +98,14 @@ function keySegment(name: string, value: unknown, fallback: string, allowSlash: 
   if (!allowSlash && value.includes('/')) fail(`${name} ${JSON.stringify(value)} must not contain "/".`);
   if (value.trim() !== value) {
     // A current agent refuses keys with leading or trailing spaces (agent/kvs_endpoint.go).
-    fail(`${name} ${JSON.stringify(value)} must not start or end with whitespace (Consul refuses such keys).`);
+    fail(
+      `${name} ${JSON.stringify(value)} must not start or end with whitespace (Consul refuses such keys).`,
+    );
   }
   if (value.split('/').some((segment) => segment === '.' || segment === '..')) {
-    fail(`${name} ${JSON.stringify(value)} must not contain "." or ".." segments (Consul refuses path traversal).`);
+    fail(
+      `${name} ${JSON.stringify(value)} must not contain "." or ".." segments (Consul refuses path traversal).`,
+    );
   }
   if (value.startsWith('/') || value.endsWith('/') || value.includes('//')) {
     fail(`${name} ${JSON.stringify(value)} must not start or end with "/" nor contain "//" (Consul keys).`);

@@ -22,7 +22,7 @@ export function registerFaultScenarios(
         fault.title,
         async () => {
           const target = await createTarget();
-          const cluster = new ElectorCluster(target, TTL_MS);
+          const cluster = new ElectorCluster(target, TTL_MS, undefined, fault.membership);
           try {
             await fault.run(cluster);
           } finally {

@@ -158,6 +158,11 @@ export class SimulatorState {
     if (changed) this.notify();
   }
 
+  /** When the last lock-delay armed on `key` ended or ends (clock ms), running or not. */
+  lastLockDelayEnd(key: string): number | undefined {
+    return this.lockDelays.get(key);
+  }
+
   /** When the lock-delay on `key` ends (clock ms), if one is running. */
   lockDelayEnd(key: string): number | undefined {
     const end = this.lockDelays.get(key);
