@@ -1,5 +1,6 @@
 import { runContractSuite } from '@election/testing';
 import * as vitest from 'vitest';
+import { registerConformanceCases } from './support/conformance-cases.js';
 import { realConsulSkipReason, realConsulTarget } from './support/consul-target.js';
 import { realConsulCluster } from './support/contract-clusters.js';
 import { registerFaultScenarios } from './support/fault-scenarios.js';
@@ -25,4 +26,5 @@ vitest.describe.skipIf(skipReason !== undefined)('real Consul', () => {
   });
   registerFaultScenarios('faults against a real Consul', realConsulTarget, { simulator: false });
   registerKeyNameCases('awkward ids end to end (real Consul)', realConsulTarget);
+  registerConformanceCases('Consul behaviours (real Consul)', realConsulTarget, { simulator: false });
 });

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { HeldRequests } from './simulator/simulator-hold.js';
-import { createHandler } from './simulator/simulator-http.js';
+import { type AclPolicy, createHandler } from './simulator/simulator-http.js';
 import type { KeyValidation } from './simulator/simulator-key-rules.js';
 import type { SimulatorFaults } from './simulator/simulator-respond.js';
 import { SimulatorState, type SimulatorStateOptions } from './simulator/simulator-state.js';
@@ -35,7 +35,7 @@ export interface ConsulSimulatorOptions extends SimulatorStateOptions {
   /** Key-name validation of one Consul version (simulator-key-rules.ts); overrides `strictKeys`. */
   readonly keyValidation?: KeyValidation;
   /** What the ACL token may do with each key (see HttpOptions.aclPolicy). Default: everything. */
-  readonly aclPolicy?: (key: string) => 'deny' | 'read' | 'write';
+  readonly aclPolicy?: AclPolicy;
   /**
    * How long a request waits while there is no cluster leader (or, on a failed node's agent, no
    * server) before it is answered 500: Consul's `rpc_hold_timeout`, 7000 ms by default. Tests that

@@ -7,6 +7,8 @@ import { type BlockingContext, type SimulatorFaults, sendError, sendJson } from 
 import { routeSession } from './simulator-session-routes.js';
 import type { SimulatorState } from './simulator-state.js';
 
+export type AclPolicy = (key: string, access: 'read' | 'write' | 'list') => boolean;
+
 export interface HttpOptions {
   /** When set, every request must carry this token (X-Consul-Token, Bearer, or ?token=). */
   readonly aclToken: string | undefined;
@@ -18,11 +20,12 @@ export interface HttpOptions {
   /** Which Consul version's key-name validation applies (see simulator-key-rules.ts). */
   readonly keyValidation: KeyValidation;
   /**
-   * What the ACL token may do with a key: `read` or `write` (write implies read), else `deny`.
-   * Unset: everything (when the token matches). Single-key reads and writes without the right
-   * answer 403; a `?recurse` or `?keys` list silently drops what the token cannot read.
+   * Whether the ACL token may `read` or `write` a key, or see it in a `list` (`?recurse`, `?keys`:
+   * Consul's KVS.List filters each entry with FilterDirEnt, which asks for read, so a policy
+   * modelling Consul answers `list` as `read`). Unset: everything (when the token matches). A
+   * single-key read or a write without the right answers 403; a list silently drops the entry.
    */
-  readonly aclPolicy: ((key: string) => 'deny' | 'read' | 'write') | undefined;
+  readonly aclPolicy: AclPolicy | undefined;
   /** The node of the agent this listener is: sessions created through it are bound to it. */
   readonly node: string;
   /** This agent cannot reach the servers (its node failed, or is partitioned away). */
@@ -115,16 +118,14 @@ export function createHandler(state: SimulatorState, options: HttpOptions) {
       const key = path.slice('/v1/kv/'.length);
       if (key !== '') validateKey(key, options.keyValidation);
       const policy = options.aclPolicy;
-      const canRead = (k: string) => policy === undefined || policy(k) !== 'deny';
+      const canList = (k: string) => policy === undefined || policy(k, 'list');
       const recursive = url.searchParams.has('recurse') || url.searchParams.has('keys');
-      const needs = method === 'GET' ? 'read' : 'write';
-      // KVS.Get / KVS.Apply check the key itself (403); KVS.List filters (FilterDirEnt).
+      // KVS.Get / KVS.Apply check the key itself (403); KVS.List filters (FilterDirEnt), no 403.
       if (policy !== undefined && !(method === 'GET' && recursive)) {
-        const right = policy(key);
-        if (right === 'deny' || (needs === 'write' && right !== 'write'))
+        if (!policy(key, method === 'GET' ? 'read' : 'write'))
           throw new SimulatorHttpError(403, 'Permission denied');
       }
-      if (method === 'GET') return getKv(res, state, context, key, url.searchParams, canRead);
+      if (method === 'GET') return getKv(res, state, context, key, url.searchParams, canList);
       if (method === 'PUT') return putKv(res, state, key, url.searchParams, body);
       if (method === 'DELETE') return deleteKv(res, state, key, url.searchParams);
       throw new SimulatorHttpError(405, `method ${method} not allowed`);
