@@ -3,6 +3,8 @@ import { waitFor } from '@election/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConsulMembership } from '../../src/index.js';
 import { type AdapterFixture, createAdapterFixture } from '../support/adapter-fixture.js';
+import { registerAgentAnswerCases } from '../support/agent-answer-cases.js';
+import { simulatorTarget } from '../support/consul-target.js';
 import { joinRequest } from '../support/join-request.js';
 import { withShortTtls } from '../support/short-ttl.js';
 
@@ -125,3 +127,12 @@ describe('the adapter against Consul answers (simulator)', () => {
     await elector.stop();
   });
 });
+
+// The real-agent copy, here on agents of each version's key rules.
+for (const keyValidation of ['none', 'v1.21.5', 'strict', 'current'] as const) {
+  registerAgentAnswerCases(
+    `the adapter against the agent's answers (simulator, ${keyValidation} key rules)`,
+    () => simulatorTarget({ keyValidation }),
+    { simulator: true },
+  );
+}

@@ -7,8 +7,8 @@ export const TTL_MS = 10_000;
 
 export interface FaultCase {
   readonly title: string;
-  /** Stops and restarts the server: only the simulator can. */
-  readonly needsSimulator?: boolean;
+  /** Why only the simulator can run it (it restarts the server, fails a node, …), if so. */
+  readonly needsSimulator?: string;
   readonly timeoutMs?: number;
   /** Adapter options of every node in the case (default: the adapter's defaults). */
   readonly membership?: ConsulMembershipOptions;
@@ -154,7 +154,7 @@ export const faultCases: readonly FaultCase[] = [
   {
     title:
       "the leader's node fails (serfHealth critical, its agent cut off): Consul destroys its session at once; no two leaders, and a follower leads once the lock-delay (the TTL) has passed",
-    needsSimulator: true,
+    needsSimulator: 'it fails a node',
     timeoutMs: 40_000,
     async run(c) {
       const sim = simulatorOf(c, 'it fails a node');
@@ -193,7 +193,7 @@ export const faultCases: readonly FaultCase[] = [
   {
     title:
       "the old default (lockDelaySeconds 0) does give two leaders when the leader's node fails: the regression the lock-delay default fixes",
-    needsSimulator: true,
+    needsSimulator: 'it fails a node',
     timeoutMs: 30_000,
     membership: { lockDelaySeconds: 0 },
     async run(c) {
@@ -219,7 +219,7 @@ export const faultCases: readonly FaultCase[] = [
   {
     title:
       "sessionChecks 'none': the leader's node fails and its session stays until its TTL; no two leaders; a follower leads after 2×TTL plus the lock-delay",
-    needsSimulator: true,
+    needsSimulator: 'it fails a node',
     timeoutMs: 60_000,
     membership: { sessionChecks: 'none' },
     async run(c) {
@@ -251,7 +251,7 @@ export const faultCases: readonly FaultCase[] = [
     title:
       'a Consul leader election (500 "No cluster leader", then 429s): sessions survive and nobody hears onLost; the leader demotes at its local deadline, leads again after with the same term (nobody else leads meanwhile), and a crash then still fails over within 2×TTL + the lock-delay (the TTL) + 1 s',
     timeoutMs: 80_000,
-    needsSimulator: true,
+    needsSimulator: 'it takes the cluster leader away',
     async run(c) {
       const sim = simulatorOf(c, 'it injects the leaderless period');
       const [a, b] = [await c.start('node-a'), await c.start('node-b')];
@@ -315,7 +315,7 @@ export const faultCases: readonly FaultCase[] = [
   },
   {
     title: 'server restart with state kept: the leader keeps its term, and later changes are still seen',
-    needsSimulator: true,
+    needsSimulator: 'it stops and restarts the server',
     timeoutMs: 30_000,
     async run(c) {
       const sim = simulatorOf(c, 'it stops and restarts the server');

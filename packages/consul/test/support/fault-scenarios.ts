@@ -15,7 +15,7 @@ export function registerFaultScenarios(
   describe.concurrent(title, () => {
     for (const fault of faultCases) {
       if (fault.needsSimulator && !options.simulator) {
-        it.skip(`${fault.title} [skipped: needs the simulator to stop and restart the server]`, () => {});
+        it.skip(`${fault.title} [skipped: needs the simulator, ${fault.needsSimulator}]`, () => {});
         continue;
       }
       it(
