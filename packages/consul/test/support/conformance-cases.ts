@@ -43,6 +43,11 @@ async function nodeChecks(target: ConsulTarget, id: string): Promise<string[]> {
   return [...(info?.NodeChecks ?? []), ...(info?.Checks ?? [])];
 }
 
+function simulatorOf(target: ConsulTarget) {
+  if (!target.simulator) throw new Error('this case needs the simulator');
+  return target.simulator;
+}
+
 const destroy = (target: ConsulTarget, id: string) => target.http('PUT', `/v1/session/destroy/${id}`);
 
 export const conformanceCases: readonly ConformanceCase[] = [
@@ -137,8 +142,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
       'a failed node: serfHealth-bound sessions destroyed at once (keys by behavior, lock-delay armed), unbound ones kept; its agent holds requests, then 500; a deregistered node loses every session',
     needsSimulator: 'it fails and deregisters a node',
     async run(target, prefix) {
-      const sim = target.simulator;
-      if (!sim) throw new Error('simulator only');
+      const sim = simulatorOf(target);
       const agent = await sim.addAgent('host-x');
       const viaAgent = async (method: string, path: string, body?: string) => {
         const response = await fetch(`${agent.address}${path}`, {
@@ -180,8 +184,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
       'no cluster leader: a request is held (rpc_hold_timeout) and answers 500 "No cluster leader" only when the hold runs out; a leader elected meanwhile serves it',
     needsSimulator: 'it takes the leader away',
     async run(target, prefix) {
-      const sim = target.simulator;
-      if (!sim) throw new Error('simulator only');
+      const sim = simulatorOf(target);
       sim.loseLeader();
       const from = performance.now();
       const failed = await target.http('GET', `/v1/kv/${prefix}/x`);
@@ -198,8 +201,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
     title: 'rate limits: 429 with an empty body (ErrRPCRateExceeded); 503 for writes only (ErrRetryLater)',
     needsSimulator: 'it switches the rate limits on',
     async run(target, prefix) {
-      const sim = target.simulator;
-      if (!sim) throw new Error('simulator only');
+      const sim = simulatorOf(target);
       sim.faults.rateLimited = true;
       const limited = await target.http('GET', `/v1/kv/${prefix}/x`);
       expect([limited.status, limited.text]).toEqual([429, '']);

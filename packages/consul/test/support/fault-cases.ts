@@ -24,6 +24,42 @@ function simulatorOf(c: ElectorCluster, why: string) {
 const demotionReasons = (c: ElectorCluster, id: string) =>
   c.eventsOf(c.byId(id)).flatMap((e) => (e.type === 'demoted' ? [e.reason] : []));
 
+/**
+ * node-a leads, node-b follows (core's resync set to 60 s, so only the adapter can make node-b ask
+ * again in time), node-a crashes right after the cluster settled (its session's TTL timer armed
+ * moments ago, so Consul keeps it close to the longest it may, 2×TTL). node-b must not lead while
+ * the session is alive (at least one TTL), and must lead within `boundMs`, with a greater term.
+ */
+/** node-a leads through an agent on node `host-a` of its own; node-b follows through the first agent. */
+async function leaderOnItsOwnNode(c: ElectorCluster) {
+  const sim = simulatorOf(c, 'it fails a node');
+  const agent = await sim.addAgent('host-a');
+  const a = await c.start('node-a', { agent });
+  const b = await c.start('node-b');
+  await c.waitForLeader('node-a', 5_000);
+  return { sim, a, b };
+}
+
+async function crashLeader(c: ElectorCluster, boundMs: number, label: string) {
+  const a = await c.start('node-a', { resyncIntervalMs: 60_000 });
+  const b = await c.start('node-b', { resyncIntervalMs: 60_000 });
+  await c.waitForLeader('node-a', 5_000);
+  const before = a.state.term ?? 0n;
+  const from = performance.now();
+  await c.stop(a, false);
+  await assertStays(() => !b.state.isLeader, {
+    durationMs: TTL_MS - 500,
+    stepMs: 20,
+    message: "node-b does not lead while node-a's session is alive",
+  });
+  await c.waitForLeader('node-b', boundMs - (performance.now() - from));
+  const took = performance.now() - from;
+  reportFigure(c.target, label, took, `≤ ${boundMs / 1000} s`);
+  expect(took).toBeLessThanOrEqual(boundMs);
+  expect(b.state.term).toBeGreaterThan(before);
+  return b;
+}
+
 export const faultCases: readonly FaultCase[] = [
   {
     title: 'graceful stop: the next node leads at once, with a greater term',
@@ -93,26 +129,8 @@ export const faultCases: readonly FaultCase[] = [
       "holder crash with the default lock-delay (the TTL): the session expires at 2×TTL, then the follower takes over as the lock-delay ends (it retries by itself: core's resync is set to 60 s here), not before",
     timeoutMs: 60_000,
     async run(c) {
-      const a = await c.start('node-a', { resyncIntervalMs: 60_000 });
-      const b = await c.start('node-b', { resyncIntervalMs: 60_000 });
-      await c.waitForLeader('node-a', 5_000);
-      const before = a.state.term ?? 0n;
-      // Crash right after the cluster settled: node-a's session was created (its TTL timer armed)
-      // moments ago, so Consul keeps it close to the longest it may, 2×TTL, then refuses the leader
-      // key for the lock-delay (the TTL).
-      const from = performance.now();
-      await c.stop(a, false);
-      await assertStays(() => !b.state.isLeader, {
-        durationMs: TTL_MS - 500,
-        stepMs: 20,
-        message: "node-b does not lead while node-a's session is alive",
-      });
-      const bound = 3 * TTL_MS + 1_000;
-      await c.waitForLeader('node-b', bound - (performance.now() - from));
-      const took = performance.now() - from;
-      reportFigure(c.target, 'holder crash (lock-delay = TTL) → new leader', took, `≤ ${bound / 1000} s`);
-      expect(took).toBeLessThanOrEqual(bound);
-      expect(b.state.term).toBeGreaterThan(before);
+      const b = await crashLeader(c, 3 * TTL_MS + 1_000, 'holder crash (lock-delay = TTL) → new leader');
+      expect(b.state.isLeader).toBe(true);
       const sim = c.target.simulator;
       if (sim) {
         // Taken over within a second of the lock-delay's end, which wakes no blocking query.
@@ -132,23 +150,7 @@ export const faultCases: readonly FaultCase[] = [
     timeoutMs: 60_000,
     membership: { lockDelaySeconds: 0 },
     async run(c) {
-      const a = await c.start('node-a');
-      const b = await c.start('node-b');
-      await c.waitForLeader('node-a', 5_000);
-      const before = a.state.term ?? 0n;
-      const from = performance.now();
-      await c.stop(a, false);
-      await assertStays(() => !b.state.isLeader, {
-        durationMs: TTL_MS - 500,
-        stepMs: 20,
-        message: "node-b does not lead while node-a's session is alive",
-      });
-      const bound = 2 * TTL_MS + 1_000;
-      await c.waitForLeader('node-b', bound - (performance.now() - from));
-      const took = performance.now() - from;
-      reportFigure(c.target, 'holder crash (lock-delay 0) → new leader', took, `≤ ${bound / 1000} s`);
-      expect(took).toBeLessThanOrEqual(bound);
-      expect(b.state.term).toBeGreaterThan(before);
+      await crashLeader(c, 2 * TTL_MS + 1_000, 'holder crash (lock-delay 0) → new leader');
     },
   },
   {
@@ -157,11 +159,7 @@ export const faultCases: readonly FaultCase[] = [
     needsSimulator: 'it fails a node',
     timeoutMs: 40_000,
     async run(c) {
-      const sim = simulatorOf(c, 'it fails a node');
-      const agent = await sim.addAgent('host-a');
-      const a = await c.start('node-a', { agent });
-      const b = await c.start('node-b');
-      await c.waitForLeader('node-a', 5_000);
+      const { sim, a, b } = await leaderOnItsOwnNode(c);
       const before = a.state.term ?? 0n;
       const overlap = watchOverlap(c);
       const from = performance.now();
@@ -197,11 +195,7 @@ export const faultCases: readonly FaultCase[] = [
     timeoutMs: 30_000,
     membership: { lockDelaySeconds: 0 },
     async run(c) {
-      const sim = simulatorOf(c, 'it fails a node');
-      const agent = await sim.addAgent('host-a');
-      const a = await c.start('node-a', { agent });
-      const b = await c.start('node-b');
-      await c.waitForLeader('node-a', 5_000);
+      const { sim, a, b } = await leaderOnItsOwnNode(c);
       const overlap = watchOverlap(c);
       sim.failNode('host-a');
       await waitFor(() => b.state.isLeader, { timeoutMs: 5_000, stepMs: 5, message: 'node-b to lead' });
@@ -223,11 +217,7 @@ export const faultCases: readonly FaultCase[] = [
     timeoutMs: 60_000,
     membership: { sessionChecks: 'none' },
     async run(c) {
-      const sim = simulatorOf(c, 'it fails a node');
-      const agent = await sim.addAgent('host-a');
-      const a = await c.start('node-a', { agent });
-      const b = await c.start('node-b');
-      await c.waitForLeader('node-a', 5_000);
+      const { sim, a, b } = await leaderOnItsOwnNode(c);
       const overlap = watchOverlap(c);
       const from = performance.now();
       expect(sim.failNode('host-a')).toEqual([]);
