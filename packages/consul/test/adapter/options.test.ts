@@ -30,7 +30,7 @@ describe('createConsulMembership options', () => {
     [{ lockDelaySeconds: 1.5 }, /lockDelaySeconds/],
     [{ sessionChecks: 'serfhealth' }, /sessionChecks must be "serfHealth" or "none", got "serfhealth"/],
     [{ election: 'jobs ' }, /election "jobs " must not start or end with whitespace/],
-    [{ prefix: '\tapps' }, /must not start or end with whitespace/],
+    [{ prefix: ' apps' }, /must not start or end with whitespace/],
     [{ prefix: 'apps/../x' }, /must not contain "\." or "\.\." segments/],
     [{ election: '..' }, /must not contain "\." or "\.\." segments/],
     [{ watchWaitSeconds: 0 }, /watchWaitSeconds must be a whole number of seconds from 1 to 600/],
