@@ -88,7 +88,7 @@ export interface ConsulSimulator {
    * agent/consul/session_ttl.go), so a session not renewed within 2×TTL of its last renewal is
    * invalidated meanwhile, and one renewed in time survives. On a real Consul this is a client that
    * cannot reach its agent, or an agent restarted faster than gossip marks its node failed (a
-   * failed node's serfHealth check would invalidate its sessions; the simulator has no checks).
+   * failed node's serfHealth check would invalidate its sessions: that is `failNode()`).
    */
   disconnect(): Promise<void>;
   /** The agent answers again, on the same port; session timers were never stopped. */
