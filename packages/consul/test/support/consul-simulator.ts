@@ -112,6 +112,12 @@ export interface ConsulSimulator {
    * (SimulatorState.failNode). Returns the destroyed sessions.
    */
   failNode(node: string): string[];
+  /**
+   * `node` leaves (`consul leave`, or its client agent stopped with SIGTERM: leave_on_terminate):
+   * its agent stops answering and the node is deregistered, which destroys every session of it,
+   * whatever its checks (SimulatorState.deregisterNode). Returns the destroyed sessions.
+   */
+  leaveNode(node: string): string[];
   /** The failed node's agent reaches the servers again (its destroyed sessions stay destroyed). */
   healNode(node: string): void;
   /** Requests held right now (no leader, or a failed node's agent). */
@@ -255,6 +261,10 @@ export async function startConsulSimulator(options: ConsulSimulatorOptions = {})
     failNode(node) {
       failed.add(node);
       return state.failNode(node);
+    },
+    leaveNode(node) {
+      failed.add(node);
+      return state.deregisterNode(node);
     },
     healNode(node) {
       failed.delete(node);

@@ -239,6 +239,37 @@ export const faultCases: readonly FaultCase[] = [
   },
   {
     title:
+      "sessionChecks 'none' and the leader's node leaves the catalog (consul leave): Consul ends its session at once anyway; the lock-delay keeps two from leading",
+    needsSimulator: 'it makes a node leave',
+    timeoutMs: 40_000,
+    membership: { sessionChecks: 'none' },
+    async run(c) {
+      const { sim, a, b } = await leaderOnItsOwnNode(c);
+      const overlap = watchOverlap(c);
+      const from = performance.now();
+      expect(sim.leaveNode('host-a')).toHaveLength(1);
+      await waitFor(() => b.state.isLeader, {
+        timeoutMs: TTL_MS + 5_000,
+        stepMs: 5,
+        message: 'node-b to lead',
+        describe: () => c.describe(),
+      });
+      const took = performance.now() - from;
+      expect(a.state.isLeader).toBe(false);
+      expect(overlap()).toEqual([]);
+      reportFigure(
+        c.target,
+        "node leaves (sessionChecks 'none') → new leader",
+        took,
+        `≤ ${(TTL_MS + 1_000) / 1000} s`,
+      );
+      expect(took).toBeGreaterThanOrEqual(TTL_MS - 100);
+      expect(took).toBeLessThanOrEqual(TTL_MS + 1_000);
+      sim.healNode('host-a');
+    },
+  },
+  {
+    title:
       'a Consul leader election (500 "No cluster leader", then 429s): sessions survive and nobody hears onLost; the leader demotes at its local deadline, leads again after with the same term (nobody else leads meanwhile), and a crash then still fails over within 2×TTL + the lock-delay (the TTL) + 1 s',
     timeoutMs: 80_000,
     needsSimulator: 'it takes the cluster leader away',
