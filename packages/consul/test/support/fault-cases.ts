@@ -1,6 +1,7 @@
 import { assertStays, waitFor } from '@election/testing';
 import { expect } from 'vitest';
 import type { ConsulMembershipOptions } from '../../src/index.js';
+import type { ConsulSimulator } from './consul-simulator.js';
 import { type ElectorCluster, reportFigure, watchOverlap } from './elector-cluster.js';
 
 export const TTL_MS = 10_000;
@@ -38,6 +39,38 @@ async function leaderOnItsOwnNode(c: ElectorCluster) {
   const b = await c.start('node-b');
   await c.waitForLeader('node-a', 5_000);
   return { sim, a, b };
+}
+
+/**
+ * node-a leads from a node of its own, which `lose` takes away (its agent cut off, its session
+ * destroyed at once). No two lead at any moment; node-b leads once the lock-delay (the TTL) has
+ * passed, with a greater term; node-a, which heard nothing, had stepped down at its deadline.
+ */
+async function nodeLossFailover(
+  c: ElectorCluster,
+  lose: (sim: ConsulSimulator) => readonly string[],
+  label: string,
+): Promise<void> {
+  const { sim, a, b } = await leaderOnItsOwnNode(c);
+  const before = a.state.term ?? 0n;
+  const overlap = watchOverlap(c);
+  const from = performance.now();
+  expect(lose(sim)).toHaveLength(1);
+  await waitFor(() => b.state.isLeader, {
+    timeoutMs: TTL_MS + 5_000,
+    stepMs: 5,
+    message: 'node-b to lead',
+    describe: () => c.describe(),
+  });
+  const took = performance.now() - from;
+  expect(a.state.isLeader).toBe(false);
+  expect(a.state.leaseDeadline ?? 0).toBeLessThanOrEqual(Date.now());
+  expect(overlap()).toEqual([]);
+  reportFigure(c.target, label, took, `≤ TTL + 1 s = ${(TTL_MS + 1_000) / 1000} s`);
+  expect(took).toBeGreaterThanOrEqual(TTL_MS - 100);
+  expect(took).toBeLessThanOrEqual(TTL_MS + 1_000);
+  expect(b.state.term).toBeGreaterThan(before);
+  sim.healNode('host-a');
 }
 
 async function crashLeader(c: ElectorCluster, boundMs: number, label: string) {
@@ -159,33 +192,7 @@ export const faultCases: readonly FaultCase[] = [
     needsSimulator: 'it fails a node',
     timeoutMs: 40_000,
     async run(c) {
-      const { sim, a, b } = await leaderOnItsOwnNode(c);
-      const before = a.state.term ?? 0n;
-      const overlap = watchOverlap(c);
-      const from = performance.now();
-      expect(sim.failNode('host-a')).toHaveLength(1);
-      await waitFor(() => b.state.isLeader, {
-        timeoutMs: TTL_MS + 5_000,
-        stepMs: 5,
-        message: 'node-b to lead',
-        describe: () => c.describe(),
-      });
-      const took = performance.now() - from;
-      // node-a never heard that its session is gone (its agent is cut off): it stopped leading at
-      // its own deadline, which had passed when node-b took over.
-      expect(a.state.isLeader).toBe(false);
-      expect(a.state.leaseDeadline ?? 0).toBeLessThanOrEqual(Date.now());
-      expect(overlap()).toEqual([]);
-      reportFigure(
-        c.target,
-        'node failure (serfHealth) → new leader',
-        took,
-        `≤ TTL + 1 s = ${(TTL_MS + 1_000) / 1000} s`,
-      );
-      expect(took).toBeGreaterThanOrEqual(TTL_MS - 100);
-      expect(took).toBeLessThanOrEqual(TTL_MS + 1_000);
-      expect(b.state.term).toBeGreaterThan(before);
-      sim.healNode('host-a');
+      await nodeLossFailover(c, (sim) => sim.failNode('host-a'), 'node failure (serfHealth) → new leader');
     },
   },
   {
@@ -244,28 +251,11 @@ export const faultCases: readonly FaultCase[] = [
     timeoutMs: 40_000,
     membership: { sessionChecks: 'none' },
     async run(c) {
-      const { sim, a, b } = await leaderOnItsOwnNode(c);
-      const overlap = watchOverlap(c);
-      const from = performance.now();
-      expect(sim.leaveNode('host-a')).toHaveLength(1);
-      await waitFor(() => b.state.isLeader, {
-        timeoutMs: TTL_MS + 5_000,
-        stepMs: 5,
-        message: 'node-b to lead',
-        describe: () => c.describe(),
-      });
-      const took = performance.now() - from;
-      expect(a.state.isLeader).toBe(false);
-      expect(overlap()).toEqual([]);
-      reportFigure(
-        c.target,
+      await nodeLossFailover(
+        c,
+        (sim) => sim.leaveNode('host-a'),
         "node leaves (sessionChecks 'none') → new leader",
-        took,
-        `≤ ${(TTL_MS + 1_000) / 1000} s`,
       );
-      expect(took).toBeGreaterThanOrEqual(TTL_MS - 100);
-      expect(took).toBeLessThanOrEqual(TTL_MS + 1_000);
-      sim.healNode('host-a');
     },
   },
   {
