@@ -1,8 +1,8 @@
 import type { LockHolder } from '@election/core';
 import { createManualClock } from '@election/testing';
 import { describe, expect, it } from 'vitest';
-import { decodeHolder } from '../src/member-codec.js';
 import { LOCK_DELAY_RECHECK_MS, LockDelayTracker } from '../src/lock-delay.js';
+import { decodeHolder } from '../src/member-codec.js';
 
 function tracker(selfId = 'node-b', defaultLockDelayMs = 10_000) {
   const clock = createManualClock(0);
