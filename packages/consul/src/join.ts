@@ -6,8 +6,10 @@ import {
 } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { toElectionError } from './errors.js';
+import { deleteHeldKeys } from './held-keys.js';
 import { duplicateError, type HolderContext, revokeHolder, waitOutHolder } from './holder.js';
 import type { KeyLayout } from './keys.js';
+import { MAX_LOCK_DELAY_SECONDS } from './lock-delay.js';
 import { encodeMember } from './member-codec.js';
 import type { ResolvedConsulOptions } from './options.js';
 import { SOURCE } from './source.js';
@@ -28,9 +30,6 @@ export interface JoinContext {
   /** Sessions this backend walked away from (close(), a failed leave) that may still be alive. */
   readonly abandoned: Set<string>;
 }
-
-/** Consul caps lock-delay at 60 s (structs.MaxLockDelay, applied in deleteSessionTxn). */
-export const MAX_LOCK_DELAY_SECONDS = 60;
 
 /**
  * The lock-delay of a session with this TTL: the `lockDelaySeconds` option, else the TTL itself.
@@ -116,11 +115,11 @@ async function attemptJoin(
     if (holder === undefined) await checkListed(context, request, sessionId);
     request.signal.throwIfAborted();
   } catch (error) {
-    await discardSession(context, sessionId, holders.logger);
+    await discardSession(context, request.member.id, sessionId, holders.logger);
     throw error;
   }
   if (holder === undefined) return { sessionId, createdAt, lockDelayMs: lockDelaySeconds * 1000 };
-  await discardSession(context, sessionId, holders.logger);
+  await discardSession(context, request.member.id, sessionId, holders.logger);
   return { holder };
 }
 
@@ -141,9 +140,25 @@ async function checkListed(context: JoinContext, request: JoinRequest, sessionId
   );
 }
 
-/** Never leave a session behind that holds nothing: it would count against Consul until its TTL. */
-async function discardSession(context: JoinContext, sessionId: string, logger: Logger): Promise<void> {
-  await context.api.destroySession(sessionId).catch((error: unknown) => {
+/**
+ * Never leave a session behind that holds nothing: it would count against Consul until its TTL.
+ * The member key it may have taken is deleted first (held-keys.ts): destroyed while holding it, the
+ * session would arm its lock-delay (the TTL by default) on the key, and the next join of this id
+ * would be refused that long. Runs without the join's signal, which may be what aborted it.
+ */
+async function discardSession(
+  context: JoinContext,
+  memberId: string,
+  sessionId: string,
+  logger: Logger,
+): Promise<void> {
+  const { api, layout } = context;
+  try {
+    await deleteHeldKeys(api, [layout.memberKey(memberId)], sessionId);
+  } catch {
+    // The destroy below still ends the session (the key then waits out the lock-delay).
+  }
+  await api.destroySession(sessionId).catch((error: unknown) => {
     context.abandoned.add(sessionId);
     const cause = toElectionError(error, 'destroy a session');
     logger.warn({ code: cause.code }, `could not destroy the session of a failed join: ${cause.message}`);
@@ -171,16 +186,16 @@ async function takeMemberKey(
         { key },
         'the id is held by a session this backend abandoned earlier; destroying that session',
       );
-      await revokeHolder(holders, holder);
+      await revokeHolder(holders, holder, 'abandoned');
       abandoned.delete(holder);
       continue;
     }
     if (request.takeover) {
       holders.logger.info(
         { id, session: holder },
-        `takeover: revoking the previous registration of ${id} and joining at once`,
+        `takeover: revoking the previous registration of ${id} and joining at once (if it led, the leader key stays refused for its lock-delay)`,
       );
-      await revokeHolder(holders, holder);
+      await revokeHolder(holders, holder, 'takeover');
       continue;
     }
     return holder;

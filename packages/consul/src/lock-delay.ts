@@ -4,6 +4,18 @@ import type { LeaderHolding } from './election-snapshot.js';
 /** Retry step when an estimate of a lock-delay's end proved early (clocks, an unknown delay). */
 export const LOCK_DELAY_RECHECK_MS = 500;
 
+/**
+ * Consul's largest lock-delay: a session may be created with more, but the delay armed when it is
+ * invalidated is capped at structs.MaxLockDelay, 60 s (agent/consul/state/session.go,
+ * deleteSessionTxn).
+ */
+export const MAX_LOCK_DELAY_SECONDS = 60;
+
+/** The lock-delay Consul actually enforces for a session created with `lockDelayMs`. */
+export function enforcedLockDelayMs(lockDelayMs: number): number {
+  return Math.min(lockDelayMs, MAX_LOCK_DELAY_SECONDS * 1000);
+}
+
 export interface LockDelayTrackerOptions {
   readonly clock: Clock;
   readonly selfId: string;
@@ -38,6 +50,8 @@ export class LockDelayTracker {
   /** Clock time the watch first showed the key free after `#last`. */
   #freeSince: number | undefined;
   #delay: { readonly holder: LockHolder; readonly cancel: () => void } | undefined;
+  /** Set by stop(): a refusal answered after the session ended arms nothing. */
+  #stopped = false;
 
   constructor(options: LockDelayTrackerOptions) {
     this.#options = options;
@@ -58,10 +72,13 @@ export class LockDelayTracker {
   /** Consul refused to acquire the leader key while no session held it: a lock-delay runs. */
   refused(): void {
     const last = this.#last;
-    if (this.#current !== null || last === undefined || last.id === this.#options.selfId) return;
+    if (this.#stopped || this.#current !== null || last === undefined) return;
+    if (last.id === this.#options.selfId) return;
     const { clock } = this.#options;
     const now = clock.now();
-    const end = (this.#freeSince ?? now) + (last.lockDelayMs ?? this.#options.defaultLockDelayMs);
+    // The value is written by a peer (or by hand): never believe more than Consul enforces.
+    const delayMs = enforcedLockDelayMs(last.lockDelayMs ?? this.#options.defaultLockDelayMs);
+    const end = (this.#freeSince ?? now) + delayMs;
     const waitMs = end > now ? end - now : LOCK_DELAY_RECHECK_MS;
     this.#clearDelay();
     const cancel = clock.setTimer(() => {
@@ -73,6 +90,7 @@ export class LockDelayTracker {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#clearDelay();
   }
 
