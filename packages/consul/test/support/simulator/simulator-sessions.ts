@@ -70,7 +70,8 @@ export function buildSession(
     id: randomUUID(),
     name: typeof body.Name === 'string' ? body.Name : '',
     node,
-    lockDelayMs: Math.min(lockDelayMs, MAX_LOCK_DELAY_MS),
+    // Stored as sent, as Consul does; the 60 s cap applies when the delay is armed.
+    lockDelayMs,
     behavior,
     ttl,
     ttlMs,

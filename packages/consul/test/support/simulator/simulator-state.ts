@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '@election/core';
 import { SimulatorHttpError } from './simulator-error.js';
 import { type KvSnapshot, SimulatorKv } from './simulator-kv.js';
-import { buildSession, type SimSession } from './simulator-sessions.js';
+import { buildSession, MAX_LOCK_DELAY_MS, type SimSession } from './simulator-sessions.js';
 
 /**
  * When a session whose TTL ran out is invalidated. Consul promises "between TTL and 2×TTL"; its
@@ -151,8 +151,10 @@ export class SimulatorState {
       this.timers.get(id)?.();
       this.timers.delete(id);
       const keys = this.kv.invalidate(idx, id, session.behavior);
-      if (session.lockDelayMs > 0) {
-        for (const key of keys) this.lockDelays.set(key, this.clock.now() + session.lockDelayMs);
+      // Consul caps the delay here, not at create (state/session.go, deleteSessionTxn: MaxLockDelay).
+      const delayMs = Math.min(session.lockDelayMs, MAX_LOCK_DELAY_MS);
+      if (delayMs > 0) {
+        for (const key of keys) this.lockDelays.set(key, this.clock.now() + delayMs);
       }
     }
     if (changed) this.notify();
