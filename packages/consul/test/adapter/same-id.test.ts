@@ -123,7 +123,7 @@ describe.concurrent('an id already held by another session (against the Consul s
       expect(fx.sim.state.kv.get(fx.memberKey('node-a'))?.session).toBeDefined();
     }));
 
-  it('takeover revokes a holder at once and joins at once, even a live one holding the leader key; the leader key stays refused for the holder\'s lock-delay (it may still lead)', () =>
+  it("takeover revokes a holder at once and joins at once, even a live one holding the leader key; the leader key stays refused for the holder's lock-delay (it may still lead)", () =>
     withFixture(async (fx) => {
       const previous = await fx.join(
         fx.backend({ lockDelaySeconds: 15 }),

@@ -1,8 +1,8 @@
 import type { LockHolder } from '@election/core';
 import { createManualClock } from '@election/testing';
 import { describe, expect, it } from 'vitest';
-import { LOCK_DELAY_RECHECK_MS, LockDelayTracker } from '../src/lock-delay.js';
-import { decodeHolder } from '../src/member-codec.js';
+import { LOCK_DELAY_RECHECK_MS, LockDelayTracker } from '../../src/lock-delay.js';
+import { decodeHolder } from '../../src/member-codec.js';
 
 function tracker(selfId = 'node-b', defaultLockDelayMs = 10_000) {
   const clock = createManualClock(0);
@@ -11,7 +11,7 @@ function tracker(selfId = 'node-b', defaultLockDelayMs = 10_000) {
   return { clock, seen, t };
 }
 
-describe('review: LockDelayTracker edges', () => {
+describe('LockDelayTracker edges', () => {
   it('refused() after stop() arms no timer (a late acquire answer must not keep the process alive)', () => {
     // Reachable: ConsulLeaderLock.tryAcquire calls lockDelayed() after `await api.get(...)`; a
     // session ended (#end -> tracker.stop()) between that answer and its continuation then arms a

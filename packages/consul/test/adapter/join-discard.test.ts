@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AdapterFixture, createAdapterFixture } from './support/adapter-fixture.js';
-import { joinRequest } from './support/join-request.js';
+import { type AdapterFixture, createAdapterFixture } from '../support/adapter-fixture.js';
+import { joinRequest } from '../support/join-request.js';
 
 /**
- * Review finding: a join that fails after taking its member key (checkListed refusing, the join's
+ * Found in review: a join that fails after taking its member key (checkListed refusing, the join's
  * signal aborting, a transient error on the list) discards its session with a plain destroy
  * (join.ts discardSession). The session still holds the member key, so Consul arms the session's
  * lock-delay (now the TTL by default) on it (deleteSessionTxn), and the next join of that id is
  * refused for a whole TTL. Every other path that ends a session of ours (leave, lost, revokeHolder)
  * deletes the held keys first; this one does not.
  */
-describe('review: a failed join leaves no lock-delay on its member key', () => {
+describe('a failed join leaves no lock-delay on its member key', () => {
   let fx: AdapterFixture;
   afterEach(async () => {
     await fx.cleanup();

@@ -1,15 +1,15 @@
 import { waitFor } from '@election/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AdapterFixture, createAdapterFixture } from './support/adapter-fixture.js';
-import { joinRequest } from './support/join-request.js';
+import { type AdapterFixture, createAdapterFixture } from '../support/adapter-fixture.js';
+import { joinRequest } from '../support/join-request.js';
 
 /**
- * Review check: session.ts #markLost deletes the keys a lost session still holds before destroying
+ * Found in review: session.ts #markLost deletes the keys a lost session still holds before destroying
  * it, so no lock-delay is armed on them. The existing test ("member key deleted behind its back")
  * only checks the leader key is gone, which a plain destroy also gives: it passes with the
  * deleteHeldKeys call removed. This one pins the claim.
  */
-describe('review: a lost session frees its leader key without a lock-delay', () => {
+describe('a lost session frees its leader key without a lock-delay', () => {
   let fx: AdapterFixture;
   afterEach(async () => {
     await fx.cleanup();

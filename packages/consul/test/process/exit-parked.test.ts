@@ -3,18 +3,18 @@ import { waitFor } from '@election/testing';
 import { spawnScript } from '@election/tools';
 import Consul from 'consul';
 import { describe, expect, it } from 'vitest';
-import { startConsulSimulator } from './support/consul-simulator.js';
-import { uniqueElection } from './support/consul-target.js';
+import { startConsulSimulator } from '../support/consul-simulator.js';
+import { uniqueElection } from '../support/consul-target.js';
 
-const script = fileURLToPath(new URL('./support/readme-node.ts', import.meta.url));
-const tsconfig = fileURLToPath(new URL('./support/tsconfig.child.json', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const script = fileURLToPath(new URL('../support/readme-node.ts', import.meta.url));
+const tsconfig = fileURLToPath(new URL('../support/tsconfig.child.json', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /**
- * Review check: a follower parked in a lock-delay (its LockDelayTracker timer armed for 30 s) must
+ * Found in review: a follower parked in a lock-delay (its LockDelayTracker timer armed for 30 s) must
  * still exit by itself within 1 s of stop() resolving.
  */
-describe('review: exit after stop() while parked in a lock-delay', () => {
+describe('exit after stop() while parked in a lock-delay', () => {
   it('exits within 1 s of stop() although a 30 s lock-delay timer was armed', async () => {
     const sim = await startConsulSimulator();
     const admin = new Consul({ host: sim.host, port: sim.port });
