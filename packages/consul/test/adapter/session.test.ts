@@ -173,7 +173,7 @@ describe('a joined session (against the Consul simulator)', () => {
     expect(lost).toHaveLength(1);
   });
 
-  it('member key deleted behind its back (session alive): lost too, and the session is destroyed to free its locks', async () => {
+  it('member key deleted behind its back (session alive): lost too, and the session is destroyed to free its locks; the leader key is deleted before the destroy, so no lock-delay is armed on it', async () => {
     fx = await createAdapterFixture();
     const session = await fx.join(fx.backend(), joinRequest('node-a'));
     const id = fx.sim.state.kv.get(fx.memberKey('node-a'))?.session ?? '';
@@ -182,10 +182,12 @@ describe('a joined session (against the Consul simulator)', () => {
     session.onLost((cause) => lost.push(cause));
     await fx.admin.kv.del(fx.memberKey('node-a'));
     await waitFor(() => lost.length > 0 && fx.sim.state.session(id) === undefined, {
-      timeoutMs: 1_000,
+      timeoutMs: 2_000,
       message: 'onLost and the session destroyed',
     });
     expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
+    // Found in review: a plain destroy also frees the key; this pins the delete-before-destroy.
+    expect(fx.sim.state.lockDelayEnd(fx.leaderKey)).toBeUndefined();
   });
 
   it('leave(): deletes the leader key and the member key while still held, then destroys the session, so neither is under lock-delay; idempotent', async () => {
