@@ -19,6 +19,12 @@ export interface LeaveOptions {
  * lock-delay, so the next leader takes over at once and this id can join again at once (a key the
  * destroyed session still held would be refused for the whole lock-delay, the TTL by default).
  * Settles within `timeoutMs` even when Consul is unreachable.
+ *
+ * Five requests (two reads, two `DELETE ?cas=`, the destroy), not one `/v1/txn`: the HTTP txn
+ * endpoint converts only KV, node, service and check operations (agent/txn_endpoint.go,
+ * convertOps), so the destroy cannot join the deletes; and a txn fails as a whole, so deleting
+ * "whichever of the two keys this session holds" would need a read first anyway. The handover
+ * needs only the leader key's delete, the second request; the rest follows it.
  */
 export async function leaveBounded(options: LeaveOptions): Promise<void> {
   const { api, leaderKey, memberKey, sessionId, timeoutMs } = options;
