@@ -123,7 +123,10 @@ describe.concurrent('restarts and outages (Consul simulator, TTL 2 s, sessions i
         const from = performance.now();
         const restarted = await c.start('node-a', { takeover: true });
         const joinedMs = performance.now() - from;
-        expect(joinedMs).toBeLessThan(500);
+        // At once: well under the 2×TTL + 1 s (5 s) a join without takeover waits. Four clusters
+        // run at once in this file, so the bound is one TTL, not the 500 ms of the adapter-level
+        // case (test/adapter/same-id.test.ts); a full-folder run on the shared machine took 0.98 s.
+        expect(joinedMs).toBeLessThan(TTL_MS);
         // The takeover destroyed the old session while it held the leader key: the lock-delay
         // keeps the key from everyone, as it would if the old leader were alive but cut off.
         await assertStays(() => !restarted.state.isLeader && !b.state.isLeader, {
