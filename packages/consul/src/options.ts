@@ -97,9 +97,11 @@ function keySegment(name: string, value: unknown, fallback: string, allowSlash: 
   if (hasControlCharacter(value)) fail(`${name} ${JSON.stringify(value)} contains a control character.`);
   if (!allowSlash && value.includes('/')) fail(`${name} ${JSON.stringify(value)} must not contain "/".`);
   if (value.trim() !== value) {
-    // A current agent refuses keys with leading or trailing spaces (agent/kvs_endpoint.go).
+    // Stricter than Consul on purpose: the key validation of PR #22850 (backports #22931, #22939)
+    // refuses keys with leading or trailing spaces, and whitespace at either end of a name is a
+    // typo in practice. Whatever else an agent refuses comes back as a ConfigurationError anyway.
     fail(
-      `${name} ${JSON.stringify(value)} must not start or end with whitespace (Consul refuses such keys).`,
+      `${name} ${JSON.stringify(value)} must not start or end with whitespace (a validating Consul agent refuses keys that do; remove it).`,
     );
   }
   if (value.split('/').some((segment) => segment === '.' || segment === '..')) {
