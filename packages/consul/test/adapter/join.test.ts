@@ -83,6 +83,18 @@ describe('join (against the Consul simulator)', () => {
     // Another backend (another process) gets no such favour: see same-id.test.ts.
   });
 
+  it('a session it walked away from while leading (close) is known not to lead: both its keys are deleted before the destroy, so the leader key is free at once (unlike takeover)', async () => {
+    fx = await createAdapterFixture();
+    const backend = fx.backend();
+    const first = await fx.join(backend, joinRequest('node-a'));
+    expect(await first.lock.tryAcquire()).not.toBeNull();
+    first.close();
+    const next = await fx.join(backend, joinRequest('node-a'));
+    expect(fx.sim.state.lockDelayEnd(fx.leaderKey)).toBeUndefined();
+    expect(fx.sim.state.lockDelayEnd(fx.memberKey('node-a'))).toBeUndefined();
+    expect(await next.lock.tryAcquire()).not.toBeNull();
+  });
+
   it("while the previous holder's lock-delay runs, join fails as unavailable (core retries), then succeeds", async () => {
     fx = await createAdapterFixture();
     const first = await fx.join(fx.backend({ lockDelaySeconds: 1 }), joinRequest('node-a'));
