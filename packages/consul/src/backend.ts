@@ -92,6 +92,7 @@ class ConsulBackend implements MembershipBackend {
       member: request.member,
       sessionId: joined.sessionId,
       createdAt: joined.createdAt,
+      lockDelayMs: joined.lockDelayMs,
       ttlMs: request.ttlMs,
       clock: request.clock,
       logger,

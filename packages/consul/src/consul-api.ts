@@ -28,7 +28,6 @@ export interface ConsulApi {
   /** A blocking recursive read of `prefix` (non-blocking when `index` is 0). */
   list(prefix: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<ListResult>;
   acquire(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean>;
-  release(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean>;
   /**
    * `DELETE /v1/kv/<key>?cas=<modifyIndex>`: deletes the key only while its ModifyIndex is still
    * `modifyIndex`. False when the key changed (or is gone) meanwhile.
@@ -47,6 +46,8 @@ export interface SessionSpec {
   readonly name: string;
   readonly ttlSeconds: number;
   readonly lockDelaySeconds: number;
+  /** `none`: an explicit empty check list, so Consul's serfHealth default does not apply. */
+  readonly checks: 'serfHealth' | 'none';
 }
 
 export interface SessionInfo {
@@ -197,6 +198,11 @@ export class ConsulClient implements ConsulApi {
         behavior: 'delete',
         // A string: the client drops a falsy 0 and Consul would then apply its 15 s default.
         lockdelay: `${spec.lockDelaySeconds}s`,
+        // An explicit empty `Checks` takes the serfHealth default out on every agent: before 1.7
+        // FixupChecks drops the default as soon as the body names Checks, and since then
+        // fixupEmptySessionChecks (agent/session_endpoint.go) empties NodeChecks too. The client
+        // sends no NodeChecks field, so this is the one way through it.
+        ...(spec.checks === 'none' ? { checks: [] } : {}),
       }),
     );
     const id = (body as { ID?: unknown } | undefined)?.ID;
@@ -306,13 +312,6 @@ export class ConsulClient implements ConsulApi {
   async acquire(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean> {
     const body = await this.#call(`acquire ${key}`, signal, this.#timeout, (raw, common) =>
       raw.kv.set({ ...common, key, value, acquire: sessionId }),
-    );
-    return body === true;
-  }
-
-  async release(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean> {
-    const body = await this.#call(`release ${key}`, signal, this.#timeout, (raw, common) =>
-      raw.kv.set({ ...common, key, value, release: sessionId }),
     );
     return body === true;
   }

@@ -9,6 +9,8 @@ export interface LeaderHolding {
   /** The leader key's ModifyIndex: the fencing token of this holding. */
   readonly token: bigint;
   readonly session: string;
+  /** The holder's lock-delay as its value states it (ms); undefined when the value does not say. */
+  readonly lockDelayMs: number | undefined;
 }
 
 /** What one read of `<prefix>/<election>/` says about the election. */
@@ -31,9 +33,9 @@ export function readSnapshot(layout: KeyLayout, entries: readonly KvEntry[]): El
     if (entry.key === layout.leaderKey) {
       // An unlocked leader key (released, or written by hand) means nobody leads.
       if (entry.session === undefined) continue;
-      const id = decodeHolder(entry.key, entry.value);
-      if (typeof id === 'string') holder = { id, token: entry.modifyIndex, session: entry.session };
-      else malformed.push({ entry, error: id });
+      const decoded = decodeHolder(entry.key, entry.value);
+      if (decoded instanceof MalformedEntryError) malformed.push({ entry, error: decoded });
+      else holder = { ...decoded, token: entry.modifyIndex, session: entry.session };
       continue;
     }
     if (!entry.key.startsWith(layout.membersPrefix)) continue;

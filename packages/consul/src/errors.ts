@@ -103,10 +103,12 @@ function classify(
     );
   }
   if (
-    // Current agents answer 400 with validateKVKey's text; 1.21.5 is reported to answer 500
-    // "invalid key name". Either way it is the key, and retrying will not change it.
-    (cause.statusCode === 400 || cause.statusCode === 500) &&
-    /key contains|key must not|path traversal|suspicious file extension|invalid key name/i.test(cause.message)
+    // Agents that validate keys answer 400 (validateKVKey, agent/kvs_endpoint.go: "key contains
+    // …", "key must not …"; later versions reword it, but a 400 about a key is always the key),
+    // 1.21.5 answers 500 "invalid key name, keys should respect the … format". Either way retrying
+    // will not change it.
+    (cause.statusCode === 400 && /\bkey\b|path traversal/i.test(cause.message)) ||
+    (cause.statusCode === 500 && /invalid key name/i.test(cause.message))
   ) {
     // Member ids are encoded (keys.ts), so what the agent's key validation refuses is the prefix or
     // the election name (agent/kvs_endpoint.go, validateKVKey).

@@ -1,6 +1,8 @@
 import { type Clock, DuplicateMemberError, type Logger, sleep } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
+import { deleteHeldKeys } from './held-keys.js';
 import type { KeyLayout } from './keys.js';
+import { enforcedLockDelayMs } from './lock-delay.js';
 import { RateLimiter } from './rate-limiter.js';
 import { SOURCE } from './source.js';
 
@@ -45,19 +47,35 @@ export function duplicateError(context: HolderContext, why: string): DuplicateMe
 }
 
 /**
- * Revokes the registration of session `holder` at once. Its member key and the leader key (when
- * it holds them) are deleted first, each only at the ModifyIndex just read (`DELETE ?cas=`), then
- * the session is destroyed. That order skips lock-delay: Consul arms a lock-delay only on the keys
- * an invalidated session still holds (agent/consul/state/session.go, deleteSessionTxn) and checks
- * it only for lock acquisitions (agent/consul/kvs_endpoint.go, kvsPreApply: "Rejecting lock of key
- * due to lock-delay"), so a holder with a lock-delay leaves keys that can be taken at once.
+ * Why a join revokes session `holder`: `abandoned`, a session this backend walked away from (its
+ * elector had stopped leading before), or `takeover`, any holder of the id, which may be a live
+ * process that is only cut off from Consul and still leads until its local deadline.
  */
-export async function revokeHolder(context: HolderContext, holder: string): Promise<void> {
+export type RevokeReason = 'abandoned' | 'takeover';
+
+/**
+ * Revokes the registration of session `holder` at once: deletes the keys named below, each only
+ * at the ModifyIndex just read (`DELETE ?cas=`), then destroys the session. A key deleted before
+ * the destroy carries no lock-delay: Consul arms one only on the keys an invalidated session still
+ * holds (agent/consul/state/session.go, deleteSessionTxn) and checks it only for lock acquisitions
+ * (agent/consul/kvs_endpoint.go, kvsPreApply: "Rejecting lock of key due to lock-delay").
+ *
+ * The member key is always deleted first, so the join goes ahead at once. The leader key is
+ * deleted first only for a session this backend abandoned (it is known not to lead). Under
+ * takeover the leader key is left to the destroy, which arms the holder's lock-delay on it (the
+ * TTL by default): the holder may be alive, cut off from Consul, and lead until its deadline, so
+ * nobody may take the key before then. The cost: leadership moves one lock-delay after a takeover
+ * of the leader.
+ */
+export async function revokeHolder(
+  context: HolderContext,
+  holder: string,
+  reason: RevokeReason,
+): Promise<void> {
   const { api, layout, memberId, signal } = context;
-  for (const key of [layout.memberKey(memberId), layout.leaderKey]) {
-    const entry = await api.get(key, signal);
-    if (entry?.session === holder) await api.deleteIfUnchanged(key, entry.modifyIndex, signal);
-  }
+  const keys = [layout.memberKey(memberId)];
+  if (reason === 'abandoned') keys.push(layout.leaderKey);
+  await deleteHeldKeys(api, keys, holder, signal);
   await api.destroySession(holder, signal);
 }
 
@@ -125,11 +143,9 @@ export async function waitOutHolder(context: HolderContext, holder: string): Pro
       giveUpAt = clock.now() + boundMs;
     }
   }
-  if (session.lockDelayMs > 0) {
-    logger.debug(
-      { id, lockDelayMs: session.lockDelayMs },
-      'the previous registration expired; waiting out its lock-delay',
-    );
-    await sleep(clock, session.lockDelayMs, signal);
+  const lockDelayMs = enforcedLockDelayMs(session.lockDelayMs);
+  if (lockDelayMs > 0) {
+    logger.debug({ id, lockDelayMs }, 'the previous registration expired; waiting out its lock-delay');
+    await sleep(clock, lockDelayMs, signal);
   }
 }

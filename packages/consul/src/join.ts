@@ -1,8 +1,15 @@
-import { BackendUnavailableError, type JoinRequest, type Logger } from '@election/core/adapter';
+import {
+  BackendUnavailableError,
+  ConfigurationError,
+  type JoinRequest,
+  type Logger,
+} from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { toElectionError } from './errors.js';
+import { deleteHeldKeys } from './held-keys.js';
 import { duplicateError, type HolderContext, revokeHolder, waitOutHolder } from './holder.js';
 import type { KeyLayout } from './keys.js';
+import { MAX_LOCK_DELAY_SECONDS } from './lock-delay.js';
 import { encodeMember } from './member-codec.js';
 import type { ResolvedConsulOptions } from './options.js';
 import { SOURCE } from './source.js';
@@ -24,8 +31,28 @@ export interface JoinContext {
   readonly abandoned: Set<string>;
 }
 
+/**
+ * The lock-delay of a session with this TTL: the `lockDelaySeconds` option, else the TTL itself.
+ * A lock-delay of at least the TTL is what makes an early end of the session harmless: whatever
+ * ends it (its node marked failed, the node deregistered, a destroy), the keys it held are refused
+ * to every other session until the old holder's local deadline (at most one TTL after its last
+ * acknowledged renewal, which came before the end) has passed.
+ */
+export function sessionLockDelaySeconds(options: ResolvedConsulOptions, ttlSeconds: number): number {
+  if (options.lockDelaySeconds !== undefined) return options.lockDelaySeconds;
+  if (ttlSeconds > MAX_LOCK_DELAY_SECONDS) {
+    throw new ConfigurationError(
+      `a TTL of ${ttlSeconds} s is longer than Consul's largest lock-delay (${MAX_LOCK_DELAY_SECONDS} s), so a session Consul ends early (its node marked failed) could let another node lead while this one still does. Use a TTL of at most ${MAX_LOCK_DELAY_SECONDS} s, or set lockDelaySeconds explicitly (and have downstream systems check fencing tokens).`,
+      { source: SOURCE },
+    );
+  }
+  return ttlSeconds;
+}
+
 export interface Joined {
   readonly sessionId: string;
+  /** The session's lock-delay, ms. */
+  readonly lockDelayMs: number;
   /** Send time of the create request: the first deadline counts from it. */
   readonly createdAt: number;
 }
@@ -70,32 +97,68 @@ async function attemptJoin(
   const { api, options } = context;
   // core has checked the TTL against CONSUL_CAPABILITIES: whole seconds, 10 s to 86400 s.
   const ttlSeconds = request.ttlMs / 1000;
+  const lockDelaySeconds = sessionLockDelaySeconds(options, ttlSeconds);
   request.signal.throwIfAborted();
   const createdAt = request.clock.now();
   const sessionId = await api.createSession(
     {
       name: `${options.prefix}/${options.election}: ${request.member.id}`,
       ttlSeconds,
-      lockDelaySeconds: options.lockDelaySeconds,
+      lockDelaySeconds,
+      checks: options.sessionChecks,
     },
     request.signal,
   );
   let holder: string | undefined;
   try {
     holder = await takeMemberKey(context, request, holders, sessionId);
+    if (holder === undefined) await checkListed(context, request, sessionId);
     request.signal.throwIfAborted();
   } catch (error) {
-    await discardSession(context, sessionId, holders.logger);
+    await discardSession(context, request.member.id, sessionId, holders.logger);
     throw error;
   }
-  if (holder === undefined) return { sessionId, createdAt };
-  await discardSession(context, sessionId, holders.logger);
+  if (holder === undefined) return { sessionId, createdAt, lockDelayMs: lockDelaySeconds * 1000 };
+  await discardSession(context, request.member.id, sessionId, holders.logger);
   return { holder };
 }
 
-/** Never leave a session behind that holds nothing: it would count against Consul until its TTL. */
-async function discardSession(context: JoinContext, sessionId: string, logger: Logger): Promise<void> {
-  await context.api.destroySession(sessionId).catch((error: unknown) => {
+/**
+ * The watch must see the member key just taken: Consul's `?recurse` list silently drops keys the
+ * ACL token cannot read (agent/consul/kvs_endpoint.go, KVS.List filters with FilterDirEnt; no 403),
+ * and a registration the watch cannot see would look lost at once and rejoin for ever. So one list
+ * right after the join, and a ConfigurationError naming the missing right if the key is not there.
+ */
+async function checkListed(context: JoinContext, request: JoinRequest, sessionId: string): Promise<void> {
+  const { api, layout } = context;
+  const key = layout.memberKey(request.member.id);
+  const listed = await api.list(layout.root, 0n, 0, request.signal);
+  if (listed.entries.some((entry) => entry.key === key && entry.session === sessionId)) return;
+  throw new ConfigurationError(
+    `Consul took ${key} for this node but a recursive read of ${layout.root} does not show it: Consul leaves out of ?recurse lists the keys the ACL token cannot read. Give the token read (key_prefix "${layout.root}" { policy = "write" } covers it) on the whole election prefix.`,
+    { source: SOURCE },
+  );
+}
+
+/**
+ * Never leave a session behind that holds nothing: it would count against Consul until its TTL.
+ * The member key it may have taken is deleted first (held-keys.ts): destroyed while holding it, the
+ * session would arm its lock-delay (the TTL by default) on the key, and the next join of this id
+ * would be refused that long. Runs without the join's signal, which may be what aborted it.
+ */
+async function discardSession(
+  context: JoinContext,
+  memberId: string,
+  sessionId: string,
+  logger: Logger,
+): Promise<void> {
+  const { api, layout } = context;
+  try {
+    await deleteHeldKeys(api, [layout.memberKey(memberId)], sessionId);
+  } catch {
+    // The destroy below still ends the session (the key then waits out the lock-delay).
+  }
+  await api.destroySession(sessionId).catch((error: unknown) => {
     context.abandoned.add(sessionId);
     const cause = toElectionError(error, 'destroy a session');
     logger.warn({ code: cause.code }, `could not destroy the session of a failed join: ${cause.message}`);
@@ -123,16 +186,16 @@ async function takeMemberKey(
         { key },
         'the id is held by a session this backend abandoned earlier; destroying that session',
       );
-      await revokeHolder(holders, holder);
+      await revokeHolder(holders, holder, 'abandoned');
       abandoned.delete(holder);
       continue;
     }
     if (request.takeover) {
       holders.logger.info(
         { id, session: holder },
-        `takeover: revoking the previous registration of ${id} and joining at once`,
+        `takeover: revoking the previous registration of ${id} and joining at once (if it led, the leader key stays refused for its lock-delay)`,
       );
-      await revokeHolder(holders, holder);
+      await revokeHolder(holders, holder, 'takeover');
       continue;
     }
     return holder;

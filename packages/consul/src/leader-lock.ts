@@ -8,7 +8,11 @@ export interface LeaderLockOptions {
   readonly leaderKey: string;
   readonly sessionId: string;
   readonly memberId: string;
+  /** This session's lock-delay (ms), written into the leader key's value for followers. */
+  readonly lockDelayMs: number;
   readonly holders: Listeners<LockHolder>;
+  /** Consul refused the key while no session held it: a lock-delay runs (lock-delay.ts). */
+  readonly lockDelayed: () => void;
   /** Aborted when the session is lost, closed or left: pending lock requests stop with it. */
   readonly signal: AbortSignal;
   /** Throws SessionLostError (or LifecycleError) unless the session is still active. */
@@ -34,13 +38,16 @@ export class ConsulLeaderLock implements LeaderLock {
   /**
    * Tries once to take the leader key. It reads the key first:
    * - held by this session: that holding is kept, with its token (an acquisition whose answer was
-   *   lost, or a holding that survived an outage while core had demoted the node at its deadline).
-   *   Acquiring again would move the ModifyIndex, so the same holding would get a new token:
-   *   Consul's kvsLockTxn (agent/consul/state/kvs.go) keeps LockIndex for the holder's own session
-   *   but always sets ModifyIndex to the write's index. A holding we took keeps the token we took
-   *   it with while its LockIndex is unchanged, even if a plain write moved its ModifyIndex since.
+   *   lost, or a holding that survived an outage while core had demoted the node at its deadline),
+   *   without a write. Acquiring again would change nothing: Consul's kvsLockTxn keeps LockIndex
+   *   for the holder's own session, and kvsSetTxn (agent/consul/state/kvs.go) skips a write whose
+   *   entry equals the existing one (structs.DirEntry.Equal ignores the raft indexes), so the
+   *   ModifyIndex stays too. But a plain write by someone else (same session, another value) may
+   *   have moved the ModifyIndex since: a holding we took keeps the token we took it with while
+   *   its LockIndex is unchanged.
    * - held by another session: null, without a write that could only fail.
-   * - free: `PUT ?acquire=<session>`, then the token is the ModifyIndex read right after.
+   * - free: `PUT ?acquire=<session>`, then the token is the ModifyIndex read right after. Refused
+   *   with the key still free means a lock-delay runs: the holder watch is told (lock-delay.ts).
    */
   async tryAcquire(): Promise<bigint | null> {
     const { api, leaderKey, sessionId, memberId, signal } = this.#options;
@@ -56,15 +63,23 @@ export class ConsulLeaderLock implements LeaderLock {
     if (entry?.session !== undefined) return null;
     let acquired: boolean;
     try {
-      acquired = await api.acquire(leaderKey, encodeHolder(memberId), sessionId, signal);
+      acquired = await api.acquire(
+        leaderKey,
+        encodeHolder(memberId, this.#options.lockDelayMs),
+        sessionId,
+        signal,
+      );
     } catch (error) {
       if (/invalid session/i.test(summarize((error as { cause?: unknown }).cause ?? error).message)) {
         throw this.#options.sessionInvalid(error);
       }
       throw error;
     }
-    if (!acquired) return null;
     const now = await api.get(leaderKey, signal);
+    if (!acquired) {
+      if (now?.session === undefined) this.#options.lockDelayed();
+      return null;
+    }
     if (now === undefined || now.session !== sessionId) return null;
     this.#holding = { token: now.modifyIndex, lockIndex: now.lockIndex };
     return this.#holding.token;

@@ -52,16 +52,28 @@ export function decodeMember(
   }
 }
 
-/** The value stored under the leader key: who holds it. */
-export function encodeHolder(id: string): string {
-  return JSON.stringify({ id });
+/**
+ * The value stored under the leader key: who holds it, and the lock-delay of its session (ms), so
+ * that followers refused during that delay know when to ask again (lock-delay.ts).
+ */
+export function encodeHolder(id: string, lockDelayMs: number): string {
+  return JSON.stringify({ id, lockDelayMs });
 }
 
-export function decodeHolder(key: string, value: string | null): string | MalformedEntryError {
+export function decodeHolder(
+  key: string,
+  value: string | null,
+): { readonly id: string; readonly lockDelayMs: number | undefined } | MalformedEntryError {
   try {
-    const parsed: unknown = JSON.parse(value ?? '');
-    const id = (parsed as { id?: unknown } | null)?.id;
-    if (typeof id === 'string' && id.length > 0) return id;
+    const parsed = JSON.parse(value ?? '') as { id?: unknown; lockDelayMs?: unknown } | null;
+    const id = parsed?.id;
+    const delay = parsed?.lockDelayMs;
+    if (typeof id === 'string' && id.length > 0) {
+      // Written without it by earlier versions of this adapter: the reader assumes its own.
+      const lockDelayMs =
+        typeof delay === 'number' && Number.isFinite(delay) && delay >= 0 ? delay : undefined;
+      return { id, lockDelayMs };
+    }
   } catch {
     // Not JSON: reported below like any other unusable value.
   }

@@ -26,10 +26,23 @@ export interface ConsulMembershipOptions extends ConsulConnectionOptions {
   /** Key prefix under which every election lives. Default `election`. */
   readonly prefix?: string;
   /**
-   * Consul lock-delay of each node's session, in whole seconds (0–60). Default 0: fencing tokens,
-   * not a grace period, protect downstream systems from a stale leader.
+   * Consul lock-delay of each node's session, in whole seconds (0–60). Default: the session's TTL,
+   * so that a session Consul ends early (its node marked failed, the node deregistered, an
+   * operator's destroy) frees the leader key only once the old leader has stepped down at its local
+   * deadline. Lower it only if every downstream system checks fencing tokens: with less than the
+   * TTL, two nodes may lead at once for the difference. A TTL above 60 s (Consul's cap on
+   * lock-delay) needs this set explicitly.
    */
   readonly lockDelaySeconds?: number;
+  /**
+   * The node health checks each session is bound to. `serfHealth` (default, Consul's own default):
+   * when Consul's servers mark the node failed, the session ends at once and the lock-delay (the
+   * TTL by default) decides when another node may lead. `none` (an explicit empty check list): only
+   * the TTL ends the session, so a node that flaps in gossip keeps its leadership; a failed node is
+   * then replaced like a crashed process, after up to 2×TTL plus the lock-delay. Deregistering the
+   * node (`consul leave`) still ends every session of it, checks or not.
+   */
+  readonly sessionChecks?: 'serfHealth' | 'none';
   /** Timeout of every non-blocking request, ms. Default 5000. */
   readonly requestTimeoutMs?: number;
   /** `wait` of the blocking queries that watch the election, in whole seconds (1–600). Default 60. */
@@ -56,7 +69,9 @@ export interface ResolvedConsulOptions {
   readonly datacenter: string | undefined;
   readonly election: string;
   readonly prefix: string;
-  readonly lockDelaySeconds: number;
+  /** Undefined: the session's TTL (see ConsulMembershipOptions.lockDelaySeconds). */
+  readonly lockDelaySeconds: number | undefined;
+  readonly sessionChecks: 'serfHealth' | 'none';
   readonly requestTimeoutMs: number;
   readonly watchWaitSeconds: number;
   readonly watchMinIntervalMs: number;
@@ -81,6 +96,19 @@ function keySegment(name: string, value: unknown, fallback: string, allowSlash: 
   if (typeof value !== 'string' || value.length === 0) fail(`${name} must be a non-empty string.`);
   if (hasControlCharacter(value)) fail(`${name} ${JSON.stringify(value)} contains a control character.`);
   if (!allowSlash && value.includes('/')) fail(`${name} ${JSON.stringify(value)} must not contain "/".`);
+  if (value.trim() !== value) {
+    // Stricter than Consul on purpose: the key validation of PR #22850 (backports #22931, #22939)
+    // refuses keys with leading or trailing spaces, and whitespace at either end of a name is a
+    // typo in practice. Whatever else an agent refuses comes back as a ConfigurationError anyway.
+    fail(
+      `${name} ${JSON.stringify(value)} must not start or end with whitespace (a validating Consul agent refuses keys that do; remove it).`,
+    );
+  }
+  if (value.split('/').some((segment) => segment === '.' || segment === '..')) {
+    fail(
+      `${name} ${JSON.stringify(value)} must not contain "." or ".." segments (Consul refuses path traversal).`,
+    );
+  }
   if (value.startsWith('/') || value.endsWith('/') || value.includes('//')) {
     fail(`${name} ${JSON.stringify(value)} must not start or end with "/" nor contain "//" (Consul keys).`);
   }
@@ -105,6 +133,13 @@ function integer(
 function optionalString(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0) fail(`${name} must be a non-empty string when given.`);
+  return value;
+}
+
+function sessionChecks(value: unknown): 'serfHealth' | 'none' {
+  if (value === undefined) return 'serfHealth';
+  if (value !== 'serfHealth' && value !== 'none')
+    fail(`sessionChecks must be "serfHealth" or "none", got ${JSON.stringify(value)}.`);
   return value;
 }
 
@@ -138,7 +173,11 @@ export function resolveOptions(options: ConsulMembershipOptions = {}): ResolvedC
     datacenter: optionalString('datacenter', options.datacenter),
     election: keySegment('election', options.election, 'default', false),
     prefix: keySegment('prefix', options.prefix, 'election', true),
-    lockDelaySeconds: integer('lockDelaySeconds', options.lockDelaySeconds, 0, 0, 60, 'seconds'),
+    lockDelaySeconds:
+      options.lockDelaySeconds === undefined
+        ? undefined
+        : integer('lockDelaySeconds', options.lockDelaySeconds, 0, 0, 60, 'seconds'),
+    sessionChecks: sessionChecks(options.sessionChecks),
     requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, 5000, 100, 600_000, 'ms'),
     watchWaitSeconds: integer('watchWaitSeconds', options.watchWaitSeconds, 60, 1, 600, 'seconds'),
     watchMinIntervalMs: integer('watchMinIntervalMs', options.watchMinIntervalMs, 500, 0, 60_000, 'ms'),

@@ -10,10 +10,12 @@ import type { ConsulApi } from './consul-api.js';
 import { readSnapshot } from './election-snapshot.js';
 import { ElectionWatcher } from './election-watcher.js';
 import { toElectionError } from './errors.js';
+import { deleteHeldKeys } from './held-keys.js';
 import type { KeyLayout } from './keys.js';
 import type { KvEntry } from './kv-entry.js';
 import { ConsulLeaderLock } from './leader-lock.js';
 import { leaveBounded } from './leave.js';
+import { LockDelayTracker } from './lock-delay.js';
 import type { ResolvedConsulOptions } from './options.js';
 import { startRenewer } from './renewal.js';
 import { SOURCE } from './source.js';
@@ -26,6 +28,8 @@ export interface ConsulSessionOptions {
   readonly sessionId: string;
   readonly createdAt: number;
   readonly ttlMs: number;
+  /** This session's lock-delay, ms: what a holding of an unknown lock-delay is assumed to have. */
+  readonly lockDelayMs: number;
   readonly clock: kit.Clock;
   readonly logger: kit.Logger;
   /** Remember a session this node walked away from, so a rejoin can clear it instead of waiting. */
@@ -56,6 +60,7 @@ export class ConsulSession implements kit.MembershipSession {
   readonly #malformed: MalformedReporter;
   readonly #renewer: kit.Renewer;
   readonly #watcher: ElectionWatcher;
+  readonly #lockDelay: LockDelayTracker;
 
   constructor(deps: ConsulSessionOptions) {
     this.#deps = deps;
@@ -84,12 +89,20 @@ export class ConsulSession implements kit.MembershipSession {
       onData: (entries) => this.#onData(entries),
       onError: (error) => this.#reportError(error),
     });
+    this.#lockDelay = new LockDelayTracker({
+      clock,
+      selfId: deps.member.id,
+      defaultLockDelayMs: deps.lockDelayMs,
+      emit: (holder) => this.#holders.emit(holder),
+    });
     this.lock = new ConsulLeaderLock({
       api,
       leaderKey: layout.leaderKey,
       sessionId,
       memberId: deps.member.id,
+      lockDelayMs: deps.lockDelayMs,
       holders: this.#holders,
+      lockDelayed: () => this.#lockDelay.refused(),
       signal: this.#stopped.signal,
       ensureActive: () => {
         if (this.#state === 'lost')
@@ -136,6 +149,7 @@ export class ConsulSession implements kit.MembershipSession {
       this.#leaving = leaveBounded({
         api,
         leaderKey: layout.leaderKey,
+        memberKey: layout.memberKey(this.#deps.member.id),
         sessionId,
         clock,
         timeoutMs: options.leaveTimeoutMs,
@@ -166,6 +180,7 @@ export class ConsulSession implements kit.MembershipSession {
     if (this.#state !== 'active') return false;
     this.#state = next;
     this.#stopped.abort();
+    this.#lockDelay.stop();
     this.#renewer.stop();
     this.#watcher.stop();
     this.#deps.ended();
@@ -185,8 +200,13 @@ export class ConsulSession implements kit.MembershipSession {
     if (destroyRemote) {
       // Remembered first: a rejoin racing this destroy then clears the old holder itself.
       this.#deps.abandon(sessionId);
-      api
-        .destroySession(sessionId)
+      // The keys it still holds go first, so no lock-delay is armed on them: this id can join again
+      // at once. Safe for the leader key: core hears onLost (below) and stops leading before any
+      // of these requests can land.
+      const { layout, member } = this.#deps;
+      deleteHeldKeys(api, [layout.memberKey(member.id), layout.leaderKey], sessionId)
+        .catch(() => undefined) // the destroy below frees them anyway, after the lock-delay
+        .then(() => api.destroySession(sessionId))
         .catch((error: unknown) => {
           const failure = toElectionError(error, 'destroy the lost session');
           logger.warn(
@@ -213,6 +233,6 @@ export class ConsulSession implements kit.MembershipSession {
       return;
     }
     this.#members.emit(snapshot.members);
-    this.#holders.emit(snapshot.holder && { id: snapshot.holder.id, token: snapshot.holder.token });
+    this.#lockDelay.observe(snapshot.holder);
   }
 }

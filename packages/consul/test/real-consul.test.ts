@@ -1,5 +1,7 @@
 import { runContractSuite } from '@election/testing';
 import * as vitest from 'vitest';
+import { registerAgentAnswerCases } from './support/agent-answer-cases.js';
+import { registerConformanceCases } from './support/conformance-cases.js';
 import { realConsulSkipReason, realConsulTarget } from './support/consul-target.js';
 import { realConsulCluster } from './support/contract-clusters.js';
 import { registerFaultScenarios } from './support/fault-scenarios.js';
@@ -14,15 +16,20 @@ if (skipReason) console.info(`[@election/consul] real Consul suites skipped: ${s
 if (skipReason) vitest.it.skip(`real Consul: skipped, ${skipReason}`, () => {});
 
 vitest.describe.skipIf(skipReason !== undefined)('real Consul', () => {
-  // Real servers invalidate at 2×TTL, so a crash may take up to 20 s to fail over, and a duplicate
-  // id is refused once the holder was watched for 2×TTL + 1 s (21 s).
+  // Real servers invalidate at 2×TTL and the leader key then stays refused for the lock-delay (the
+  // TTL by default), so a crash may take up to 30 s to fail over (the suite allows ttl + timeout =
+  // 32 s), and a duplicate id is refused once the holder was watched for 2×TTL + 1 s (21 s).
   runContractSuite(vitest, realConsulCluster(), {
     name: 'consul (real Consul)',
     lock: true,
     ttlMs: 10_000,
-    timeoutMs: 13_000,
+    timeoutMs: 22_000,
     settleMs: 3_000,
   });
   registerFaultScenarios('faults against a real Consul', realConsulTarget, { simulator: false });
   registerKeyNameCases('awkward ids end to end (real Consul)', realConsulTarget);
+  registerConformanceCases('Consul behaviours (real Consul)', realConsulTarget, { simulator: false });
+  registerAgentAnswerCases("the adapter against the agent's answers (real Consul)", realConsulTarget, {
+    simulator: false,
+  });
 });

@@ -12,13 +12,18 @@ describe('join (against the Consul simulator)', () => {
     await fx.cleanup();
   });
 
-  it('creates one session (TTL, behavior delete, lock-delay 0 s) and takes the member key with it', async () => {
+  it('creates one session (TTL, behavior delete, lock-delay = the TTL, serfHealth) and takes the member key with it', async () => {
     fx = await createAdapterFixture();
     const backend = fx.backend();
     await fx.join(backend, joinRequest({ id: 'node-a', priority: 2, meta: { zone: 'z1' } }));
     const [session, ...others] = fx.sim.state.allSessions();
     expect(others).toHaveLength(0);
-    expect(session).toMatchObject({ ttl: '10s', behavior: 'delete', lockDelayMs: 0 });
+    expect(session).toMatchObject({
+      ttl: '10s',
+      behavior: 'delete',
+      lockDelayMs: 10_000,
+      nodeChecks: ['serfHealth'],
+    });
     const key = fx.sim.state.kv.get(fx.memberKey('node-a'));
     expect(key?.session).toBe(session?.id);
     expect(JSON.parse(key?.value?.toString() ?? '')).toEqual({
@@ -26,6 +31,24 @@ describe('join (against the Consul simulator)', () => {
       priority: 2,
       meta: { zone: 'z1' },
     });
+  });
+
+  it('sessionChecks "none" sends an explicit empty check list: the session has no serfHealth check', async () => {
+    fx = await createAdapterFixture();
+    await fx.join(fx.backend({ sessionChecks: 'none', lockDelaySeconds: 0 }), joinRequest('node-a'));
+    expect(fx.sim.state.allSessions()[0]).toMatchObject({ nodeChecks: [], lockDelayMs: 0 });
+    const create = fx.sim.requests.find((r) => r.path === '/v1/session/create');
+    expect(create).toBeDefined();
+  });
+
+  it('a TTL above 60 s without lockDelaySeconds fails the join with a ConfigurationError (lock-delay is capped at 60 s)', async () => {
+    fx = await createAdapterFixture();
+    await expect(fx.join(fx.backend(), joinRequest('node-a', { ttlMs: 61_000 }))).rejects.toThrow(
+      /TTL of 61 s is longer than Consul's largest lock-delay/,
+    );
+    expect(fx.sim.state.allSessions()).toHaveLength(0);
+    await fx.join(fx.backend({ lockDelaySeconds: 60 }), joinRequest('node-a', { ttlMs: 61_000 }));
+    expect(fx.sim.state.allSessions()[0]?.lockDelayMs).toBe(60_000);
   });
 
   it('passes lockDelaySeconds to the session', async () => {
@@ -58,6 +81,18 @@ describe('join (against the Consul simulator)', () => {
     expect(now).not.toBe(abandoned);
     expect(fx.sim.state.session(abandoned ?? '')).toBeUndefined();
     // Another backend (another process) gets no such favour: see same-id.test.ts.
+  });
+
+  it('a session it walked away from while leading (close) is known not to lead: both its keys are deleted before the destroy, so the leader key is free at once (unlike takeover)', async () => {
+    fx = await createAdapterFixture();
+    const backend = fx.backend();
+    const first = await fx.join(backend, joinRequest('node-a'));
+    expect(await first.lock.tryAcquire()).not.toBeNull();
+    first.close();
+    const next = await fx.join(backend, joinRequest('node-a'));
+    expect(fx.sim.state.lockDelayEnd(fx.leaderKey)).toBeUndefined();
+    expect(fx.sim.state.lockDelayEnd(fx.memberKey('node-a'))).toBeUndefined();
+    expect(await next.lock.tryAcquire()).not.toBeNull();
   });
 
   it("while the previous holder's lock-delay runs, join fails as unavailable (core retries), then succeeds", async () => {

@@ -9,10 +9,12 @@ import { joinRequest } from '../support/join-request.js';
  * A join that finds its id held by another session (against the Consul simulator). The simulator
  * accepts 1 s sessions (an agent with session_ttl_min = 1s) and invalidates at 2×TTL after the last
  * renewal, as Consul's servers do; the adapter is called directly, so core's 10 s minimum does not
- * apply. With TTL 1 s the adapter waits at most 2×TTL + 1 s = 3 s for a holder to go.
+ * apply. With TTL 1 s the adapter waits at most 2×TTL + 1 s = 3 s for a holder to go, then out
+ * the holder's lock-delay (the TTL by default), 4 s in all.
  */
 const TTL_MS = 1_000;
 const BOUND_MS = 2 * TTL_MS + 1_000;
+const WITH_LOCK_DELAY_MS = BOUND_MS + TTL_MS;
 
 async function withFixture(run: (fx: AdapterFixture) => Promise<void>): Promise<void> {
   const fx = await createAdapterFixture({ minSessionTtlMs: 1_000 });
@@ -96,7 +98,7 @@ describe.concurrent('an id already held by another session (against the Consul s
       console.info(
         `[same-id figure] Consul simulator, TTL 1 s: crashed holder waited out, joined after ${took.toFixed(0)} ms`,
       );
-      expect(took).toBeLessThan(BOUND_MS);
+      expect(took).toBeLessThan(WITH_LOCK_DELAY_MS);
       expect(fx.sim.state.session(old)).toBeUndefined();
       const now = fx.sim.state.kv.get(fx.memberKey('node-a'))?.session;
       expect(now).toBeDefined();
@@ -121,7 +123,7 @@ describe.concurrent('an id already held by another session (against the Consul s
       expect(fx.sim.state.kv.get(fx.memberKey('node-a'))?.session).toBeDefined();
     }));
 
-  it('takeover revokes a holder at once, even a live one with a lock-delay holding the leader key: both keys are free at once', () =>
+  it("takeover revokes a holder at once and joins at once, even a live one holding the leader key; the leader key stays refused for the holder's lock-delay (it may still lead)", () =>
     withFixture(async (fx) => {
       const previous = await fx.join(
         fx.backend({ lockDelaySeconds: 15 }),
@@ -141,14 +143,26 @@ describe.concurrent('an id already held by another session (against the Consul s
       expect(took).toBeLessThan(500);
       expect(fx.sim.state.session(old)).toBeUndefined();
       expect(fx.sim.state.kv.get(fx.memberKey('node-a'))?.session).not.toBe(old);
-      // The leader key was deleted before the session was destroyed: no lock-delay was armed on it.
-      const token = await next.lock.tryAcquire();
-      expect(token).not.toBeNull();
-      expect(token).toBeGreaterThan(oldToken ?? 0n);
+      // The member key was deleted before the destroy (no lock-delay on it: the join went ahead);
+      // the leader key was left to the destroy, which armed the holder's 15 s lock-delay on it.
+      expect(fx.sim.state.lockDelayEnd(fx.memberKey('node-a'))).toBeUndefined();
+      expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
+      expect(fx.sim.state.lockDelayEnd(fx.leaderKey)).toBeGreaterThan(Date.now() + 14_000);
+      expect(await next.lock.tryAcquire()).toBeNull();
       expect(logger.records.filter((r) => /takeover/.test(r.msg ?? '')).map((r) => r.level)).toEqual([
         'info',
       ]);
       expect(waitLines(logger)).toHaveLength(0);
+    }));
+
+  it('takeover of a holder that holds only its member key: both the join and the leader key are free at once', () =>
+    withFixture(async (fx) => {
+      await fx.join(fx.backend({ lockDelaySeconds: 15 }), joinRequest('node-a', { ttlMs: TTL_MS }));
+      const old = fx.sim.state.kv.get(fx.memberKey('node-a'))?.session ?? '';
+      const next = await fx.join(fx.backend(), joinRequest('node-a', { ttlMs: TTL_MS, takeover: true }));
+      expect(fx.sim.state.session(old)).toBeUndefined();
+      expect(fx.sim.state.lockDelayEnd(fx.memberKey('node-a'))).toBeUndefined();
+      expect(await next.lock.tryAcquire()).not.toBeNull();
     }));
 
   it('a holder without a TTL never expires: DuplicateMemberError at once', () =>

@@ -173,7 +173,7 @@ describe('a joined session (against the Consul simulator)', () => {
     expect(lost).toHaveLength(1);
   });
 
-  it('member key deleted behind its back (session alive): lost too, and the session is destroyed to free its locks', async () => {
+  it('member key deleted behind its back (session alive): lost too, and the session is destroyed to free its locks; the leader key is deleted before the destroy, so no lock-delay is armed on it', async () => {
     fx = await createAdapterFixture();
     const session = await fx.join(fx.backend(), joinRequest('node-a'));
     const id = fx.sim.state.kv.get(fx.memberKey('node-a'))?.session ?? '';
@@ -182,13 +182,15 @@ describe('a joined session (against the Consul simulator)', () => {
     session.onLost((cause) => lost.push(cause));
     await fx.admin.kv.del(fx.memberKey('node-a'));
     await waitFor(() => lost.length > 0 && fx.sim.state.session(id) === undefined, {
-      timeoutMs: 1_000,
+      timeoutMs: 2_000,
       message: 'onLost and the session destroyed',
     });
     expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
+    // Found in review: a plain destroy also frees the key; this pins the delete-before-destroy.
+    expect(fx.sim.state.lockDelayEnd(fx.leaderKey)).toBeUndefined();
   });
 
-  it('leave(): releases the leader key, destroys the session (member key goes with it); idempotent', async () => {
+  it('leave(): deletes the leader key and the member key while still held, then destroys the session, so neither is under lock-delay; idempotent', async () => {
     fx = await createAdapterFixture();
     const a = await fx.join(fx.backend(), joinRequest('node-a'));
     await a.lock?.tryAcquire();
@@ -197,9 +199,20 @@ describe('a joined session (against the Consul simulator)', () => {
     await first;
     expect(fx.sim.state.allSessions()).toHaveLength(0);
     expect(fx.sim.state.kv.get(fx.memberKey('node-a'))).toBeUndefined();
-    // Released explicitly (not deleted by the session's end), so no lock-delay could apply to it.
-    expect(fx.sim.state.kv.get(fx.leaderKey)?.session).toBeUndefined();
-    expect(fx.sim.requests.some((r) => r.query.has('release'))).toBe(true);
+    // Deleted before the session ended (lock-delay, the TTL by default, is armed only on keys the
+    // ended session still holds): the next leader and this id's next join can take them at once.
+    expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
+    expect(fx.sim.state.lockDelayEnd(fx.leaderKey)).toBeUndefined();
+    expect(fx.sim.state.lockDelayEnd(fx.memberKey('node-a'))).toBeUndefined();
+    const order = fx.sim.requests
+      .filter((r) => r.method !== 'GET')
+      .map((r) => `${r.method} ${r.path}`)
+      .slice(-3);
+    expect(order).toEqual([
+      `DELETE /v1/kv/${fx.leaderKey}`,
+      `DELETE /v1/kv/${fx.memberKey('node-a')}`,
+      expect.stringMatching(/^PUT \/v1\/session\/destroy\//),
+    ]);
   });
 
   it('leave() is bounded when Consul is unreachable, and says the registration will expire', async () => {

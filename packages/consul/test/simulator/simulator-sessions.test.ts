@@ -111,6 +111,20 @@ describe('Consul simulator: sessions', () => {
     expect((await call(s, 'PUT', `/v1/kv/lock?acquire=${next}`, { body: '' })).text).toBe('true');
   });
 
+  it('keeps a lock-delay above 60 s as sent, and arms at most 60 s when the session ends (MaxLockDelay in deleteSessionTxn)', async () => {
+    const s = await start();
+    const holder = await createSession(s, { LockDelay: '120s' });
+    const next = await createSession(s, {});
+    const [info] = (await call(s, 'GET', `/v1/session/info/${holder}`)).json<Array<{ LockDelay: number }>>();
+    expect(info?.LockDelay).toBe(120_000_000_000);
+    expect((await call(s, 'PUT', `/v1/kv/lock?acquire=${holder}`, { body: '' })).text).toBe('true');
+    await call(s, 'PUT', `/v1/session/destroy/${holder}`);
+    await clock.advance(59_999);
+    expect((await call(s, 'PUT', `/v1/kv/lock?acquire=${next}`, { body: '' })).text).toBe('false');
+    await clock.advance(1);
+    expect((await call(s, 'PUT', `/v1/kv/lock?acquire=${next}`, { body: '' })).text).toBe('true');
+  });
+
   it('an explicit release does not arm lock-delay', async () => {
     const s = await start();
     const holder = await createSession(s, { LockDelay: '15s' });

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import Consul from 'consul';
 import type { ConsulMembershipOptions } from '../../src/index.js';
 import {
@@ -20,9 +22,55 @@ export interface ConsulTarget {
   readonly admin: Consul;
   /** Present for the simulator only: stop/restart it, inspect its state. */
   readonly simulator: ConsulSimulator | undefined;
+  /** One raw request to the agent (the token applied), for cases that check the wire itself. */
+  http(method: string, path: string, body?: string): Promise<RawAnswer>;
   /** Real Consul invalidates at 2×TTL; the simulator as configured. */
   readonly worstExpiryFactor: number;
   close(): Promise<void>;
+}
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly text: string;
+  /** X-Consul-Index, NaN when absent. */
+  readonly index: number;
+}
+
+function rawRequest(
+  address: { readonly host: string; readonly port: number; readonly secure: boolean },
+  options: { readonly token?: string | undefined; readonly ca?: Buffer | undefined },
+  method: string,
+  path: string,
+  body?: string,
+): Promise<RawAnswer> {
+  const send = address.secure ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      {
+        host: address.host,
+        port: address.port,
+        method,
+        path,
+        agent: false,
+        headers: options.token ? { 'X-Consul-Token': options.token } : {},
+        ...(options.ca ? { ca: options.ca } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            index: Number(res.headers['x-consul-index'] ?? Number.NaN),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 let counter = 0;
@@ -51,6 +99,14 @@ export async function simulatorTarget(options: ConsulSimulatorOptions = {}): Pro
     }),
     admin,
     simulator,
+    http: (method, path, body) =>
+      rawRequest(
+        { host: simulator.host, port: simulator.port, secure: false },
+        { token },
+        method,
+        path,
+        body,
+      ),
     worstExpiryFactor: options.sessionExpiry === 'ttl' ? 1 : 2,
     async close() {
       admin.destroy();
@@ -111,6 +167,7 @@ export async function realConsulTarget(): Promise<ConsulTarget> {
     }),
     admin,
     simulator: undefined,
+    http: (method, path, body) => rawRequest(address, { token, ca }, method, path, body),
     worstExpiryFactor: 2,
     async close() {
       admin.destroy();

@@ -6,9 +6,18 @@ import {
   type MembershipBackend,
 } from '@election/core';
 import { waitFor } from '@election/testing';
-import { createConsulMembership } from '../../src/index.js';
+import { type ConsulMembershipOptions, createConsulMembership } from '../../src/index.js';
 import { encodeKeySegment } from '../../src/keys.js';
 import { type ConsulTarget, uniqueElection } from './consul-target.js';
+
+export interface NodeOptions {
+  readonly priority?: number;
+  readonly takeover?: boolean;
+  readonly logger?: Logger;
+  /** Core's safety net; tests that must not be rescued by it set it far out. */
+  readonly resyncIntervalMs?: number;
+  readonly agent?: { readonly host: string; readonly port: number };
+}
 
 interface Node {
   readonly elector: Elector;
@@ -27,24 +36,34 @@ export class ElectorCluster {
     private readonly ttlMs = 10_000,
     /** Wraps each node's backend before the elector sees it (see short-ttl.ts). */
     private readonly wrap: (backend: MembershipBackend) => MembershipBackend = (backend) => backend,
+    /** Adapter options every node gets (lockDelaySeconds, sessionChecks, …). */
+    private readonly membership: ConsulMembershipOptions = {},
   ) {}
 
-  /** A node with its own backend (its own client), as a separate process would have. */
-  create(id: string, options: { priority?: number; takeover?: boolean; logger?: Logger } = {}): Elector {
+  /**
+   * A node with its own backend (its own client), as a separate process would have. `agent`: the
+   * host and port of the Consul agent it talks to (default: the target's), e.g. a simulated agent
+   * on a node of its own.
+   */
+  create(id: string, options: NodeOptions = {}): Elector {
+    const { agent, ...electorOptions } = options;
     const backend = this.wrap(
-      createConsulMembership(this.target.membershipOptions({ election: this.election })),
+      createConsulMembership(
+        this.target.membershipOptions({
+          election: this.election,
+          ...this.membership,
+          ...(agent === undefined ? {} : { host: agent.host, port: agent.port }),
+        }),
+      ),
     );
-    const elector = createElector({ id, membership: backend, ttlMs: this.ttlMs, ...options });
+    const elector = createElector({ id, membership: backend, ttlMs: this.ttlMs, ...electorOptions });
     const node: Node = { elector, backend, events: [], running: true };
     elector.subscribe((event) => node.events.push(event));
     this.nodes.push(node);
     return elector;
   }
 
-  async start(
-    id: string,
-    options: { priority?: number; takeover?: boolean; logger?: Logger } = {},
-  ): Promise<Elector> {
+  async start(id: string, options: NodeOptions = {}): Promise<Elector> {
     const elector = this.create(id, options);
     await elector.start();
     return elector;
@@ -119,6 +138,22 @@ export class ElectorCluster {
     if (!node) throw new Error(`unknown elector ${elector.id}`);
     return node;
   }
+}
+
+/**
+ * Watches that at most one running elector leads, every `stepMs`, until stopped; returns the
+ * moments two led at once (empty when none did).
+ */
+export function watchOverlap(c: ElectorCluster, stepMs = 2): () => string[] {
+  const overlaps: string[] = [];
+  const timer = setInterval(() => {
+    const leaders = c.running().filter((e) => e.state.isLeader);
+    if (leaders.length > 1) overlaps.push(`${leaders.map((e) => e.id).join(' and ')} at ${Date.now()}`);
+  }, stepMs);
+  return () => {
+    clearInterval(timer);
+    return overlaps;
+  };
 }
 
 /** One labelled measurement, printed so test logs carry the figures. */

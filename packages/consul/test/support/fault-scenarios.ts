@@ -15,14 +15,14 @@ export function registerFaultScenarios(
   describe.concurrent(title, () => {
     for (const fault of faultCases) {
       if (fault.needsSimulator && !options.simulator) {
-        it.skip(`${fault.title} [skipped: needs the simulator to stop and restart the server]`, () => {});
+        it.skip(`${fault.title} [skipped: needs the simulator, ${fault.needsSimulator}]`, () => {});
         continue;
       }
       it(
         fault.title,
         async () => {
           const target = await createTarget();
-          const cluster = new ElectorCluster(target, TTL_MS);
+          const cluster = new ElectorCluster(target, TTL_MS, undefined, fault.membership);
           try {
             await fault.run(cluster);
           } finally {

@@ -39,11 +39,13 @@ export function getKv(
   context: BlockingContext,
   key: string,
   query: URLSearchParams,
+  /** Whether the ACL token may read a key: lists drop the others silently (KVS.List, FilterDirEnt). */
+  canRead: (key: string) => boolean = () => true,
 ): void {
   const params = parseBlocking(query);
   const run = (): QueryResult => {
     if (query.has('keys')) {
-      const keys = state.kv.keys(key, query.get('separator') ?? undefined);
+      const keys = state.kv.keys(key, query.get('separator') ?? undefined).filter(canRead);
       return {
         status: keys.length ? 200 : 404,
         index: state.kv.prefixIndex(key),
@@ -51,13 +53,15 @@ export function getKv(
       };
     }
     if (query.has('recurse')) {
-      const list = state.kv.list(key);
+      const list = state.kv.list(key).filter((record) => canRead(record.key));
       const index = state.kv.prefixIndex(key);
       return list.length ? { status: 200, index, body: list.map(kvJson) } : { status: 404, index };
     }
+    // KVS.Get (agent/consul/kvs_endpoint.go): the index of a key that exists is its own
+    // ModifyIndex; of a missing key, the table's (kvs and tombstones).
     const record = state.kv.get(key);
-    const index = state.kv.tableIndex;
-    if (!record) return { status: 404, index };
+    if (!record) return { status: 404, index: state.kv.tableIndex };
+    const index = record.modifyIndex;
     if (query.has('raw')) return { status: 200, index, raw: record.value ?? Buffer.alloc(0) };
     return { status: 200, index, body: [kvJson(record)] };
   };

@@ -151,7 +151,15 @@ export class SimulatorKv {
     this.tableIndex = snapshot.tableIndex;
   }
 
+  /**
+   * A write that changes nothing is skipped: Consul's kvsSetTxn (agent/consul/state/kvs.go) keeps
+   * the entry, its ModifyIndex and the table's index when `existing.Equal(entry)` (structs.DirEntry.Equal
+   * compares key, flags, value, session and LockIndex, not the raft indexes). So an identical PUT,
+   * or a session re-acquiring a key it holds with the same value, moves no index and wakes no watch.
+   */
   private write(idx: number, record: KvRecord): void {
+    const existing = this.entries.get(record.key);
+    if (existing !== undefined && sameContent(existing, record)) return;
     this.entries.set(record.key, record);
     this.tombstones.delete(record.key);
     this.tableIndex = idx;
@@ -161,6 +169,11 @@ export class SimulatorKv {
     this.entries.delete(key);
     this.tombstones.set(key, idx);
   }
+}
+
+function sameContent(a: KvRecord, b: KvRecord): boolean {
+  const sameValue = a.value === null || b.value === null ? a.value === b.value : a.value.equals(b.value);
+  return sameValue && a.flags === b.flags && a.session === b.session && a.lockIndex === b.lockIndex;
 }
 
 /** Byte order, as Consul's radix tree sorts keys. */

@@ -31,8 +31,10 @@ export interface SimulatorFaults {
    * leader is another address, as in a three-server cluster.
    */
   elections: number;
-  /** Every request answers 429, as Consul's server rate limiter does (ErrRetryElsewhere). */
+  /** Every request answers 429 with an empty body, as agent/http.go answers ErrRPCRateExceeded. */
   rateLimited: boolean;
+  /** Writes (leader-only operations) answer 503, as the server rate limiter's ErrRetryLater. */
+  retryLater: boolean;
 }
 
 function setCommonHeaders(res: ServerResponse, index: string | undefined): void {
@@ -54,6 +56,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ind
 
 /** Consul writes RPC and validation failures as plain text. */
 export function sendError(res: ServerResponse, error: SimulatorHttpError): void {
+  if (error.message === '') {
+    res.writeHead(error.status);
+    res.end();
+    return;
+  }
   res.writeHead(error.status, { 'Content-Type': 'text/plain; charset=utf-8' });
   res.end(error.message);
 }

@@ -9,6 +9,8 @@ export function routeSession(
   res: ServerResponse,
   state: SimulatorState,
   context: BlockingContext,
+  /** The node of the agent that received the request. */
+  node: string,
   method: string,
   rest: string,
   query: URLSearchParams,
@@ -40,7 +42,7 @@ export function routeSession(
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         throw new SimulatorHttpError(400, 'Request decode failed: expected a JSON object');
       }
-      const session = state.createSession(parsed as Record<string, unknown>);
+      const session = state.createSession(parsed as Record<string, unknown>, node);
       sendJson(res, 200, { ID: session.id });
       return;
     }

@@ -28,14 +28,22 @@ export const MAX_LOCK_DELAY_MS = 60_000;
  */
 export function buildSession(
   body: Record<string, unknown>,
-  context: { readonly idx: number; readonly node: string; readonly minTtlMs: number },
+  context: {
+    readonly idx: number;
+    /** The node of the agent that received the request: the session's node unless the body names one. */
+    readonly node: string;
+    /** Nodes the catalog knows: a session may only be bound to one of them. */
+    readonly knownNodes: ReadonlySet<string>;
+    readonly minTtlMs: number;
+  },
 ): SimSession {
   const behavior = body.Behavior === undefined || body.Behavior === '' ? 'release' : body.Behavior;
   if (behavior !== 'release' && behavior !== 'delete') {
     throw new SimulatorHttpError(500, `Invalid Behavior setting '${String(behavior)}'`);
   }
   const node = body.Node === undefined ? context.node : body.Node;
-  if (node !== context.node) throw new SimulatorHttpError(500, 'Missing node registration');
+  if (typeof node !== 'string' || !context.knownNodes.has(node))
+    throw new SimulatorHttpError(500, 'Missing node registration');
   const ttl = typeof body.TTL === 'string' ? body.TTL : '';
   let ttlMs = 0;
   if (ttl !== '') {
@@ -57,23 +65,50 @@ export function buildSession(
       `Request decode failed: invalid LockDelay ${JSON.stringify(body.LockDelay)}`,
     );
   }
-  const checks = Array.isArray(body.NodeChecks)
-    ? body.NodeChecks
-    : Array.isArray(body.Checks)
-      ? body.Checks
-      : ['serfHealth'];
+  const nodeChecks = sessionNodeChecks(body);
   return {
     id: randomUUID(),
     name: typeof body.Name === 'string' ? body.Name : '',
-    node: context.node,
-    lockDelayMs: Math.min(lockDelayMs, MAX_LOCK_DELAY_MS),
+    node,
+    // Stored as sent, as Consul does; the 60 s cap applies when the delay is armed.
+    lockDelayMs,
     behavior,
     ttl,
     ttlMs,
-    nodeChecks: checks.map(String),
+    nodeChecks,
     createIndex: context.idx,
     modifyIndex: context.idx,
   };
+}
+
+/** A body field as Go's JSON decoder finds it: field names match case-insensitively. */
+function field(body: Record<string, unknown>, name: string): { readonly value: unknown } | undefined {
+  const key = Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : { value: body[key] };
+}
+
+function checkList(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+/**
+ * The node checks a new session is bound to, as a current agent decides them (agent/session_endpoint.go,
+ * SessionCreate and fixupEmptySessionChecks): both `NodeChecks` and the pre-1.7 `Checks` default to
+ * `["serfHealth"]`; an explicit empty `Checks` empties `NodeChecks` too (how agents before 1.7 took
+ * the serf check out, which they still honour: FixupChecks there drops the default as soon as the
+ * body names `Checks`); a `Checks` left at its default defers to `NodeChecks`; an explicit empty
+ * `NodeChecks` drops the default `Checks`. The session keeps the union (structs.Session.CheckIDs).
+ */
+export function sessionNodeChecks(body: Record<string, unknown>): string[] {
+  const checksField = field(body, 'Checks');
+  const nodeChecksField = field(body, 'NodeChecks');
+  let checks: string[] | undefined =
+    checksField === undefined ? ['serfHealth'] : checkList(checksField.value);
+  let nodeChecks = nodeChecksField === undefined ? ['serfHealth'] : checkList(nodeChecksField.value);
+  if (checks.length === 0) nodeChecks = [];
+  else if (checks.length === 1 && checks[0] === 'serfHealth') checks = undefined;
+  else if (nodeChecks.length === 0) checks = undefined;
+  return [...new Set([...nodeChecks, ...(checks ?? [])])];
 }
 
 /** The JSON Consul returns for a session (LockDelay in nanoseconds). */

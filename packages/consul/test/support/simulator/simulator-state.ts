@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '@election/core';
 import { SimulatorHttpError } from './simulator-error.js';
 import { type KvSnapshot, SimulatorKv } from './simulator-kv.js';
-import { buildSession, type SimSession } from './simulator-sessions.js';
+import { buildSession, MAX_LOCK_DELAY_MS, type SimSession } from './simulator-sessions.js';
 
 /**
  * When a session whose TTL ran out is invalidated. Consul promises "between TTL and 2×TTL"; its
@@ -44,6 +44,8 @@ export class SimulatorState {
   raftIndex = 1;
   sessionsIndex = 0;
   private sessions = new Map<string, SimSession>();
+  /** Nodes the catalog knows (each simulated agent registers its own); sessions are bound to one. */
+  private readonly nodes = new Set<string>();
   private lockDelays = new Map<string, number>();
   private timers = new Map<string, () => void>();
   private timersRunning = true;
@@ -54,6 +56,12 @@ export class SimulatorState {
     this.options = options;
     this.clock = options.clock ?? systemClock;
     this.node = options.node ?? 'simulator';
+    this.nodes.add(this.node);
+  }
+
+  /** An agent joined the cluster: its node is in the catalog, sessions may be bound to it. */
+  registerNode(node: string): void {
+    this.nodes.add(node);
   }
 
   onChange(listener: () => void): () => void {
@@ -74,11 +82,13 @@ export class SimulatorState {
     return [...this.sessions.values()].sort((a, b) => a.createIndex - b.createIndex);
   }
 
-  createSession(body: Record<string, unknown>): SimSession {
+  /** `node`: the node of the agent that received the request (the session's, unless the body names one). */
+  createSession(body: Record<string, unknown>, node = this.node): SimSession {
     const idx = this.raftIndex + 1;
     const session = buildSession(body, {
       idx,
-      node: this.node,
+      node,
+      knownNodes: this.nodes,
       minTtlMs: this.options.minSessionTtlMs ?? 10_000,
     });
     this.raftIndex = idx;
@@ -98,19 +108,67 @@ export class SimulatorState {
 
   /** Destroying and expiring are the same invalidation: keys released or deleted, lock-delay armed. */
   destroySession(id: string): void {
-    const session = this.sessions.get(id);
+    this.invalidateSessions([id]);
+  }
+
+  /**
+   * The leader marks `node` failed (agent/consul/leader_registrator_v1.go, HandleFailedMember): its
+   * `serfHealth` check turns critical, and the state store deletes every session bound to that
+   * check at once (agent/consul/state/catalog.go, ensureCheckTxn: "Delete any sessions for this
+   * check if the health is critical"), each through deleteSessionTxn: keys released or deleted by
+   * behavior, lock-delay armed when above 0. Sessions created without checks are left to their TTL.
+   * Returns the sessions it destroyed.
+   */
+  failNode(node: string): string[] {
+    const doomed = this.allSessions().filter((s) => s.node === node && s.nodeChecks.includes('serfHealth'));
+    this.invalidateSessions(doomed.map((s) => s.id));
+    return doomed.map((s) => s.id);
+  }
+
+  /**
+   * `node` leaves the catalog (a graceful `consul leave`, `force-leave -prune`, the reap of a failed
+   * member, `PUT /v1/catalog/deregister`): deleteNodeTxn (agent/consul/state/catalog.go) deletes
+   * every session of the node whatever its checks. Returns the sessions it destroyed.
+   */
+  deregisterNode(node: string): string[] {
+    const doomed = this.allSessions().filter((s) => s.node === node);
+    this.nodes.delete(node);
+    this.invalidateSessions(doomed.map((s) => s.id));
+    return doomed.map((s) => s.id);
+  }
+
+  /** One raft write that deletes these sessions (deleteSessionTxn for each). */
+  private invalidateSessions(ids: readonly string[]): void {
     this.raftIndex += 1;
-    if (!session) return;
     const idx = this.raftIndex;
-    this.sessions.delete(id);
-    this.sessionsIndex = idx;
-    this.timers.get(id)?.();
-    this.timers.delete(id);
-    const keys = this.kv.invalidate(idx, id, session.behavior);
-    if (session.lockDelayMs > 0) {
-      for (const key of keys) this.lockDelays.set(key, this.clock.now() + session.lockDelayMs);
+    let changed = false;
+    for (const id of ids) {
+      const session = this.sessions.get(id);
+      if (!session) continue;
+      changed = true;
+      this.sessions.delete(id);
+      this.sessionsIndex = idx;
+      this.timers.get(id)?.();
+      this.timers.delete(id);
+      const keys = this.kv.invalidate(idx, id, session.behavior);
+      // Consul caps the delay here, not at create (state/session.go, deleteSessionTxn: MaxLockDelay).
+      const delayMs = Math.min(session.lockDelayMs, MAX_LOCK_DELAY_MS);
+      if (delayMs > 0) {
+        for (const key of keys) this.lockDelays.set(key, this.clock.now() + delayMs);
+      }
     }
-    this.notify();
+    if (changed) this.notify();
+  }
+
+  /** When the last lock-delay armed on `key` ended or ends (clock ms), running or not. */
+  lastLockDelayEnd(key: string): number | undefined {
+    return this.lockDelays.get(key);
+  }
+
+  /** When the lock-delay on `key` ends (clock ms), if one is running. */
+  lockDelayEnd(key: string): number | undefined {
+    const end = this.lockDelays.get(key);
+    return end !== undefined && end > this.clock.now() ? end : undefined;
   }
 
   kvPut(key: string, value: Buffer, options: PutOptions): boolean {
