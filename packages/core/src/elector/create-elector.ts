@@ -98,8 +98,12 @@ export function createElector(options: ElectorOptions): Elector {
         };
         const onAbort = () => finish(() => reject(signal?.reason));
         const unsubscribe = subscribe((event, state) => {
-          if (event.type === 'elected' && state.isLeader) finish(() => resolve(state));
-          else if (event.type === 'phase' && (event.phase === 'stopping' || event.phase === 'stopped')) {
+          // Inside a listener, older events may still be queued: an 'elected' counts only if this
+          // node leads now (its state may have moved on to a demotion not delivered yet).
+          if (event.type === 'elected' && state.isLeader) {
+            const now = elector.state;
+            if (now.isLeader) finish(() => resolve(now));
+          } else if (event.type === 'phase' && (event.phase === 'stopping' || event.phase === 'stopped')) {
             finish(() => reject(new LifecycleError('the elector stopped before this node was elected.')));
           }
         });

@@ -318,7 +318,7 @@ export class ElectorRuntime {
       this.#handover();
       return;
     }
-    if (this.#timers.handover) return;
+    if (this.#timers.handover || this.stopped) return;
     this.#timers.handoverAt = this.options.clock.now() + delay;
     this.#timers.handover = this.options.clock.setTimer(() => {
       this.#timers.handover = undefined;
@@ -463,7 +463,7 @@ export class ElectorRuntime {
   }
 
   #scheduleDeadlineCheck(at: number): void {
-    if (!Number.isFinite(at) || this.#timers.deadlineAt === at) return;
+    if (this.stopped || !Number.isFinite(at) || this.#timers.deadlineAt === at) return;
     this.#timers.deadline?.();
     this.#timers.deadlineAt = at;
     this.#timers.deadline = this.options.clock.setTimer(() => {
@@ -480,6 +480,7 @@ export class ElectorRuntime {
   }
 
   #scheduleResync(): void {
+    if (this.stopped) return; // a 'joining' listener called stop() inside start()
     this.#timers.resync = this.options.clock.setTimer(() => {
       if (this.stopped) return;
       this.#claim?.unpark(); // safety net: ask for the lock again even if a watch event was missed
