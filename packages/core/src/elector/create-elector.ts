@@ -1,5 +1,6 @@
 import type { Unsubscribe } from '../contracts/member.js';
 import { LifecycleError } from '../errors.js';
+import { errorForLog } from '../mask-secrets.js';
 import { iterateChanges } from './changes.js';
 import { resolveOptions } from './options.js';
 import { ElectorRuntime } from './runtime.js';
@@ -25,7 +26,7 @@ export function createElector(options: ElectorOptions): Elector {
   const signal = resolved.signal;
   const onAbort = () => {
     stop({ resign: true }).catch((error: unknown) =>
-      resolved.logger.error({ err: error }, 'stop on abort failed'),
+      resolved.logger.error({ err: errorForLog(error) }, 'stop on abort failed'),
     );
   };
   // The listener goes with the stop, so a long-lived signal does not keep a stopped elector alive.
