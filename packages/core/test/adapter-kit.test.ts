@@ -14,7 +14,7 @@ import {
   withTimeout,
 } from '../src/adapter/index.js';
 import { ElectionError as MainElectionError } from '../src/index.js';
-import { createTestClock } from './support/manual-clock.js';
+import { createTestClock, createTestClockPair } from './support/manual-clock.js';
 
 function recordingLogger() {
   const lines: Array<{ level: string; msg: string | undefined }> = [];
@@ -204,6 +204,82 @@ describe('@election/core/adapter', () => {
       await clock.advance(10_000);
       expect(lost).toHaveLength(1);
       expect(calls).toBe(callsAtLoss); // nothing renewed after the loss
+      renewer.stop();
+    });
+
+    it('defect 4: the deadline counts from the send time of the acknowledged renewal, not its answer', async () => {
+      const clock = createTestClock(0);
+      const renewer = startRenewals({
+        ttlMs: 3000,
+        clock,
+        startedAt: 0,
+        // Every answer takes 400 ms of clock time (within the 1000 ms timeout).
+        renew: () =>
+          new Promise<RenewalOutcome>((resolve) => clock.setTimer(() => resolve({ alive: true }), 400)),
+        onLost: () => {},
+        onError: () => {},
+      });
+      await clock.advance(1000); // the first renewal is sent at 1000...
+      expect(renewer.deadline()).toBe(3000);
+      await clock.advance(400); // ...and acknowledged at 1400
+      expect(renewer.deadline()).toBe(1000 + 3000); // counted from the answer it would be 4400
+      // The next one is due an interval after the last send (2000), not after the answer (2400).
+      await clock.advance(1000); // sent at 2000, acknowledged at 2400
+      expect(renewer.deadline()).toBe(2000 + 3000);
+      renewer.stop();
+    });
+
+    it('defect 5: a suspend counts against the deadline (wall clock), a wall clock stepped back does not extend it', async () => {
+      const clock = createTestClockPair(0);
+      let answer = true;
+      const renewer = startRenewals({
+        ttlMs: 3000,
+        clock,
+        startedAt: 0,
+        renew: async () => {
+          if (!answer) throw new Error('asleep');
+          return { alive: true };
+        },
+        onLost: () => {},
+        onError: () => {},
+      });
+      await clock.advance(1000); // acknowledged renewal sent at 1000: deadline 4000
+      expect(renewer.deadline()).toBe(4000);
+      answer = false;
+      clock.suspend(5000); // the machine sleeps 5 s: the monotonic clock says 1000, the wall 6000
+      // Before: 4000, "2.9 s left" although the lease expired at the backend meanwhile.
+      expect(renewer.deadline()).toBe(4000 - 5000);
+      expect(clock.now() >= renewer.deadline()).toBe(true);
+      // Awake again, a renewal sent after the suspend is acknowledged: both clocks agree again.
+      answer = true;
+      await clock.advance(1000); // sent at 2000
+      expect(renewer.deadline()).toBe(2000 + 3000);
+      // A wall clock stepped back by an hour: the monotonic clock alone decides, nothing moves.
+      clock.stepWall(-3_600_000);
+      expect(renewer.deadline()).toBe(5000);
+      // Stepped forward past the deadline: counted as time gone by (an early end: safe).
+      clock.stepWall(3_600_000 + 4000);
+      expect(renewer.deadline()).toBe(5000 - 4000);
+      // Rounding-size disagreements (under WALL_SLACK_MS) do not move the deadline.
+      await clock.advance(1000); // sent at 3000, acknowledged: both clocks re-based
+      clock.stepWall(30);
+      expect(renewer.deadline()).toBe(3000 + 3000);
+      renewer.stop();
+    });
+
+    it('a clock without wallNow counts on the monotonic clock alone', async () => {
+      const clock = createTestClock(0);
+      const renewer = startRenewals({
+        ttlMs: 3000,
+        clock,
+        startedAt: 0,
+        renew: async () => ({ alive: true }),
+        onLost: () => {},
+        onError: () => {},
+      });
+      await clock.advance(1000);
+      clock.pause(500); // no wall clock to tell a pause from a suspend
+      expect(renewer.deadline()).toBe(4000);
       renewer.stop();
     });
 
