@@ -274,7 +274,8 @@ export class ElectorRuntime {
     this.#explain();
     // With a wall clock, a leader checks its deadline at least this often: timers run on the
     // monotonic clock, so after a suspend the deadline timer alone would fire up to a TTL late.
-    if (this.options.clock.wallNow && this.store.current.phase === 'leader') this.#checkBy(this.#nextPoll());
+    if (this.options.clock.wallNow && Number.isFinite(deadline) && this.store.current.phase === 'leader')
+      this.#checkBy(this.#nextPoll());
   }
 
   /** The session's deadline, counted down by both clocks since it last moved (see #deadlineSeen). */
