@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   BackendUnavailableError,
   ClientUses,
+  type Clock,
   ConfigurationError,
   createErrorMapper,
   Listeners,
-  type Logger,
   MalformedEntryError,
   MalformedReporter,
   type RenewalOutcome,
@@ -15,23 +15,7 @@ import {
 } from '../src/adapter/index.js';
 import { ElectionError as MainElectionError } from '../src/index.js';
 import { createTestClock, createTestClockPair } from './support/manual-clock.js';
-
-function recordingLogger() {
-  const lines: Array<{ level: string; msg: string | undefined }> = [];
-  const at =
-    (level: string) =>
-    (obj: unknown, msg?: string): void => {
-      lines.push({ level, msg: typeof obj === 'string' ? obj : msg });
-    };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
+import { recordingLogger } from './support/recording-logger.js';
 
 describe('@election/core/adapter', () => {
   it('hands out the same classes as the main entry (instanceof holds across entries)', () => {
@@ -49,7 +33,9 @@ describe('@election/core/adapter', () => {
       set.add((value) => heard.push(value));
       set.emit(1);
       expect(heard).toEqual([1]);
-      expect(lines).toEqual([{ level: 'error', msg: 'a onError listener threw; ignored' }]);
+      expect(lines.map(({ level, msg }) => ({ level, msg }))).toEqual([
+        { level: 'error', msg: 'a onError listener threw; ignored' },
+      ]);
     });
 
     it('once: emits at most one value; a late subscriber hears it once, on a microtask; an unsubscribed one never', async () => {
@@ -167,6 +153,10 @@ describe('@election/core/adapter', () => {
   });
 
   describe('startRenewals', () => {
+    /** A renewal loop from time 0 with a 3000 ms TTL (renewals every 1000 ms) and quiet callbacks. */
+    const renewing = (clock: Clock, renew: () => Promise<RenewalOutcome>) =>
+      startRenewals({ ttlMs: 3000, clock, startedAt: 0, renew, onLost: () => {}, onError: () => {} });
+
     it('moves the deadline only on an acknowledged renewal, from its send time; retries failures; reports a loss once', async () => {
       const clock = createTestClock(0);
       const answers: Array<() => Promise<RenewalOutcome>> = [];
@@ -209,16 +199,11 @@ describe('@election/core/adapter', () => {
 
     it('defect 4: the deadline counts from the send time of the acknowledged renewal, not its answer', async () => {
       const clock = createTestClock(0);
-      const renewer = startRenewals({
-        ttlMs: 3000,
+      // Every answer takes 400 ms of clock time (within the 1000 ms timeout).
+      const renewer = renewing(
         clock,
-        startedAt: 0,
-        // Every answer takes 400 ms of clock time (within the 1000 ms timeout).
-        renew: () =>
-          new Promise<RenewalOutcome>((resolve) => clock.setTimer(() => resolve({ alive: true }), 400)),
-        onLost: () => {},
-        onError: () => {},
-      });
+        () => new Promise<RenewalOutcome>((resolve) => clock.setTimer(() => resolve({ alive: true }), 400)),
+      );
       await clock.advance(1000); // the first renewal is sent at 1000...
       expect(renewer.deadline()).toBe(3000);
       await clock.advance(400); // ...and acknowledged at 1400
@@ -232,16 +217,9 @@ describe('@election/core/adapter', () => {
     it('defect 5: a suspend counts against the deadline (wall clock), a wall clock stepped back does not extend it', async () => {
       const clock = createTestClockPair(0);
       let answer = true;
-      const renewer = startRenewals({
-        ttlMs: 3000,
-        clock,
-        startedAt: 0,
-        renew: async () => {
-          if (!answer) throw new Error('asleep');
-          return { alive: true };
-        },
-        onLost: () => {},
-        onError: () => {},
+      const renewer = renewing(clock, async () => {
+        if (!answer) throw new Error('asleep');
+        return { alive: true };
       });
       await clock.advance(1000); // acknowledged renewal sent at 1000: deadline 4000
       expect(renewer.deadline()).toBe(4000);
@@ -269,14 +247,7 @@ describe('@election/core/adapter', () => {
 
     it('a clock without wallNow counts on the monotonic clock alone', async () => {
       const clock = createTestClock(0);
-      const renewer = startRenewals({
-        ttlMs: 3000,
-        clock,
-        startedAt: 0,
-        renew: async () => ({ alive: true }),
-        onLost: () => {},
-        onError: () => {},
-      });
+      const renewer = renewing(clock, async () => ({ alive: true }));
       await clock.advance(1000);
       clock.pause(500); // no wall clock to tell a pause from a suspend
       expect(renewer.deadline()).toBe(4000);

@@ -3,6 +3,7 @@ import { createElector, type ElectorEvent } from '../src/index.js';
 import { member, startScripted } from './support/fixtures.js';
 import type { TestClock } from './support/manual-clock.js';
 import { createTestClock } from './support/manual-clock.js';
+import { recordingLogger } from './support/recording-logger.js';
 import { createScriptedBackend, type ScriptedSession } from './support/scripted-backend.js';
 
 /**
@@ -174,19 +175,13 @@ describe('a backend slower than lockTimeoutMs', () => {
   });
 
   it('warns when lockTimeoutMs is close to the TTL', () => {
-    const warnings: string[] = [];
-    const logger = {
-      debug: () => {},
-      info: () => {},
-      warn: (_: unknown, msg?: string) => warnings.push(String(msg)),
-      error: () => {},
-      child: () => logger,
-    };
+    const { logger, lines } = recordingLogger();
     const membership = createScriptedBackend();
     createElector({ id: 'a', membership, ttlMs: 3000, logger });
-    expect(warnings).toEqual([]);
+    const warnings = () => lines.filter((line) => line.level === 'warn').map((line) => line.msg);
+    expect(warnings()).toEqual([]);
     createElector({ id: 'a', membership, ttlMs: 3000, lockTimeoutMs: 2500, logger });
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/lockTimeoutMs \(2500 ms\).*TTL \(3000 ms\)/);
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]).toMatch(/lockTimeoutMs \(2500 ms\).*TTL \(3000 ms\)/);
   });
 });
