@@ -37,7 +37,10 @@ describe('no credential in any output (defect 6)', () => {
 
   it('masks the reason, the error events and the log, for join, renewal, lock and loss failures', async () => {
     const clock = createTestClock();
-    const backend = createScriptedBackend();
+    // A custom backend that even names its endpoint with the credentials in it.
+    const backend = Object.assign(createScriptedBackend(), {
+      endpoint: 'http://admin:s3cret@etcd.internal:2379',
+    });
     const { logger, lines } = recordingLogger();
     let joins = 0;
     const open = backend.joinWith;
@@ -111,6 +114,7 @@ describe('no credential in any output (defect 6)', () => {
     backend.joinWith = async () => {
       throw new Error(LEAK);
     };
+    Object.assign(backend, { endpoint: 'http://admin:s3cret@etcd.internal:2379' });
     const elector = createElector({ id: 'b', membership: backend, clock, ttlMs: 3000, startTimeoutMs: 500 });
     const outcome = elector.start().catch((error: unknown) => error);
     await clock.advance(1000);
