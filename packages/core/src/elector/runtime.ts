@@ -265,17 +265,21 @@ export class ElectorRuntime {
       this.#claim?.reconfirm();
       this.options.logger.debug({}, 'a renewal was acknowledged again; resuming with the same registration');
     }
-    this.#scheduleDeadlineCheck(this.#outages.open ? Math.min(deadline, this.#nextPoll()) : deadline);
     const elected = this.view.leader();
     const electedIsMe =
       elected !== undefined && elected.id === this.options.member.id && !this.options.member.observer;
     if (this.options.mode === 'view') this.#evaluateView(electedIsMe, elected?.id ?? null, deadline);
     else this.#evaluateConfirmed(electedIsMe, deadline);
     this.#explain();
-    // With a wall clock, a leader checks its deadline at least this often: timers run on the
-    // monotonic clock, so after a suspend the deadline timer alone would fire up to a TTL late.
-    if (this.options.clock.wallNow && Number.isFinite(deadline) && this.store.current.phase === 'leader')
-      this.#checkBy(this.#nextPoll());
+    // Polled while an outage is open, to see its end; and, with a wall clock, while leading: timers
+    // run on the monotonic clock, so after a suspend the deadline timer alone would fire up to a
+    // TTL late.
+    const leading = this.store.current.phase === 'leader' && this.options.clock.wallNow !== undefined;
+    this.#scheduleDeadlineCheck(
+      this.#outages.open || (leading && Number.isFinite(deadline))
+        ? Math.min(deadline, this.#nextPoll())
+        : deadline,
+    );
   }
 
   /** The session's deadline, counted down by both clocks since it last moved (see #deadlineSeen). */
