@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { createElector, type ElectionState, type ElectorEvent } from '../src/index.js';
+import { member } from './support/fixtures.js';
+import { createTestClockPair } from './support/manual-clock.js';
+import { createScriptedBackend } from './support/scripted-backend.js';
+
+/** Review of issue 19 defect 5 (suspend-safe deadlines): holes found by an adversarial review. */
+
+async function leaderOnClockPair() {
+  const clock = createTestClockPair();
+  const backend = createScriptedBackend();
+  const elector = createElector({
+    id: 'b',
+    membership: backend,
+    clock,
+    ttlMs: 3000,
+    backoff: { random: () => 0.5 },
+  });
+  const events: ElectorEvent[] = [];
+  elector.subscribe((event) => events.push(event));
+  await elector.start();
+  const session = backend.sessions[0]!;
+  session.acquireWith = async () => 2n;
+  session.emit({ type: 'snapshot', members: [member('b')] });
+  await clock.advance(1);
+  session.setHolder({ id: 'b', token: 2n });
+  expect(elector.state.isLeader).toBe(true);
+  return { clock, elector, events, session };
+}
+
+describe('review: a snapshot taken after a suspend', () => {
+  it('a members event delivered first after waking carries a state that says leader, lease long gone', async () => {
+    const { clock, elector, session } = await leaderOnClockPair();
+    const delivered: ElectionState[] = [];
+    elector.on('members', (_event, state) => delivered.push(state));
+    clock.suspend(10_000); // 10 s asleep with a 3 s TTL: the lease is gone at the backend
+    // The first thing after waking is a watch event (another member joins). No timer has run.
+    session.emit({ type: 'put', member: member('c') });
+    expect(delivered).toHaveLength(1);
+    // The snapshot is built after the wake (viewChanged dropped the cached one), so its wall-clock
+    // reference point is post-suspend while its leaseDeadline was computed before: it says leader.
+    expect(delivered[0]!.isLeader).toBe(false);
+    await elector.stop();
+  });
+
+  it('that snapshot keeps saying leader for the rest of the old monotonic lease', async () => {
+    const { clock, elector, session } = await leaderOnClockPair();
+    let kept: ElectionState | undefined;
+    elector.on('members', (_event, state) => {
+      kept ??= state;
+    });
+    clock.suspend(10_000);
+    session.emit({ type: 'put', member: member('c') });
+    clock.pause(1000); // a second later, still holding the snapshot from the event
+    expect(kept!.isLeader).toBe(false);
+    await elector.stop();
+  });
+});
