@@ -56,3 +56,23 @@ describe('review: a snapshot taken after a suspend', () => {
     await elector.stop();
   });
 });
+
+describe('review: a custom adapter that follows the deadline() contract to the letter', () => {
+  it('a renewal sent before the suspend and acknowledged after it: leads on, the lease long gone', async () => {
+    const { clock, elector, events, session } = await leaderOnClockPair();
+    await clock.advance(1000);
+    // The adapter sends a renewal now (its send time, on the monotonic clock, as the contract says)...
+    const sentAt = clock.now();
+    // ...the machine sleeps 10 s before the acknowledgement is read (a 3 s TTL: the backend's timer,
+    // restarted when it got the renewal, ran out 7 s ago)...
+    clock.suspend(10_000);
+    // ...and on waking the adapter moves its deadline to the send time plus the TTL.
+    session.renew(sentAt + 3000);
+    // The elector's wall-clock check counts only from when it first read a deadline value, so the
+    // suspend between the send and that read is not counted: the runtime comment says "a suspend
+    // ends it whatever the adapter".
+    expect(elector.state.isLeader).toBe(false);
+    expect(events).toContainEqual({ type: 'demoted', reason: 'deadline', term: 2n });
+    await elector.stop();
+  });
+});
