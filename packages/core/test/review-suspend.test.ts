@@ -76,3 +76,18 @@ describe('review: a custom adapter that follows the deadline() contract to the l
     await elector.stop();
   });
 });
+
+describe('review: a wall clock stepped back, then a suspend', () => {
+  it('the back step hides the suspend that follows it (until a renewal re-bases both clocks)', async () => {
+    const { clock, elector, events } = await leaderOnClockPair();
+    clock.stepWall(-60_000); // NTP steps the wall clock back a minute
+    await clock.advance(300); // the leader's poll runs: nothing to see, as documented
+    expect(elector.state.isLeader).toBe(true);
+    clock.suspend(10_000); // then the laptop sleeps 10 s, with a 3 s TTL
+    // The wall clock now shows 50 s less than the monotonic clock since the deadline was read:
+    // "counts for nothing", so the suspend is invisible and the node leads on.
+    expect(elector.state.isLeader).toBe(false);
+    expect(events).toContainEqual({ type: 'demoted', reason: 'deadline', term: 2n });
+    await elector.stop();
+  });
+});
