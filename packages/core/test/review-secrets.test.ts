@@ -81,3 +81,29 @@ describe('review: the cause chain of what core hands out', () => {
     await elector.stop();
   });
 });
+
+describe('review: what errorForLog drops from logged errors (information lost, not leaked)', () => {
+  it("keeps an ElectionError's source and retryInMs, and an AggregateError's inner errors (masked)", async () => {
+    const { errorForLog } = await import('../src/adapter/index.js');
+    const { BackendUnavailableError } = await import('../src/index.js');
+    const logged = errorForLog(
+      new BackendUnavailableError('renewal failed', { source: 'etcd', retryInMs: 250 }),
+    ) as {
+      source?: unknown;
+      retryInMs?: unknown;
+    };
+    // Before this change the logger got the error itself: pino printed source and retryInMs.
+    expect(logged.source).toBe('etcd');
+    expect(logged.retryInMs).toBe(250);
+    const aggregate = errorForLog(
+      new AggregateError(
+        [new Error('connect ECONNREFUSED 10.0.0.1:2379'), new Error(LEAK)],
+        'all endpoints failed',
+      ),
+    ) as { errors?: Error[] };
+    expect(aggregate.errors?.map((error) => error.message)).toEqual([
+      'connect ECONNREFUSED 10.0.0.1:2379',
+      maskSecrets(LEAK),
+    ]);
+  });
+});
