@@ -1,7 +1,8 @@
 import type { MembershipEvent, MembershipSession } from '../contracts/backend.js';
 import type { Unsubscribe } from '../contracts/member.js';
 import { DuplicateMemberError, type ElectionError, SessionLostError } from '../errors.js';
-import { errorForLog, maskError, maskSecrets } from '../mask-secrets.js';
+import { errorForLog, maskError } from '../mask-error.js';
+import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
 import { createBackoff } from '../time/backoff.js';
@@ -92,7 +93,7 @@ export class ElectorRuntime {
       this.#attach(session);
     } catch (error) {
       await this.stop({ resign: true });
-      throw error;
+      throw error instanceof Error ? maskError(error) : error;
     }
   }
 
@@ -112,8 +113,10 @@ export class ElectorRuntime {
    * A problem being ridden out. The log stays quiet (one warning when trouble starts, a summary at
    * most every 30 s, a line when it ends); subscribers get every error as an event.
    */
-  reportError(error: ElectionError, retryInMs = error.retryInMs): void {
-    maskError(error); // whatever raised it: no credential reaches the log, the reason or an event
+  reportError(raised: ElectionError, retryInMs = raised.retryInMs): void {
+    // Whatever raised it: no credential reaches the log, the reason or an event (a frozen error is
+    // reported as a masked copy).
+    const error = maskError(raised);
     this.#outages.failed(error, retryInMs);
     this.#deadlineAtFailure = this.#session?.deadline() ?? Number.NEGATIVE_INFINITY;
     this.#lastFailureAt = this.options.clock.now();
