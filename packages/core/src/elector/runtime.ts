@@ -6,7 +6,7 @@ import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
 import { createBackoff } from '../time/backoff.js';
-import { deadlineAfter, type Instant, instantOf, sleep } from '../time/clock.js';
+import { type Instant, instantOf, sleep, WallCountdown } from '../time/clock.js';
 import { joinWithRetry } from './join-loop.js';
 import { LockClaim } from './lock-claim.js';
 import type { ResolvedOptions } from './options.js';
@@ -50,11 +50,20 @@ export class ElectorRuntime {
   /** The current session's deadline has passed: not leading, still renewing. */
   #pastDeadline = false;
   /**
-   * The session's deadline as last read, and when (on both clocks). A deadline that has not moved
-   * since is counted down by the wall clock too from then on, so a suspend ends it whatever the
-   * adapter (the kit's renewal loop counts from each send time already).
+   * The session's deadline value as last read, counted down by the wall clock too (so a suspend
+   * ends it whatever the adapter), when that value was first read, and the last read of any value.
+   * The contract counts a deadline from the renewal's send time on the monotonic clock, so a
+   * renewal sent before a suspend and acknowledged after it must not hide the suspend: a value that
+   * moved is counted from the last read if that read came at or before the send time (value less
+   * the TTL), else from when the previous value was first read (earlier still, to be safe). Either
+   * way a suspend between that read and the send counts too: a renewal sent after a suspend and
+   * acknowledged before any read after waking may end the lease early (safe; the leader's poll
+   * reads at least every min(1 s, TTL/10), and reads first after waking).
    */
-  #deadlineSeen: { readonly value: number; readonly instant: Instant } | undefined;
+  #deadlineSeen:
+    | { readonly value: number; readonly countdown: WallCountdown; readonly firstRead: Instant }
+    | undefined;
+  #lastDeadlineRead: Instant | undefined;
   #timers: {
     deadline?: () => void;
     deadlineAt?: number;
@@ -177,6 +186,7 @@ export class ElectorRuntime {
     this.#attachedAt = this.options.clock.now();
     this.#pastDeadline = false;
     this.#deadlineSeen = undefined;
+    this.#lastDeadlineRead = undefined;
     this.#outages.recovered();
     const epoch = ++this.#epoch;
     const current =
@@ -285,14 +295,20 @@ export class ElectorRuntime {
     );
   }
 
-  /** The session's deadline, counted down by both clocks since it last moved (see #deadlineSeen). */
+  /** The session's deadline, counted down by both clocks (see #deadlineSeen). */
   #sessionDeadline(session: MembershipSession): number {
     const value = session.deadline();
+    const now = instantOf(this.options.clock);
     const seen = this.#deadlineSeen;
-    if (seen?.value === value)
-      return deadlineAfter(this.options.clock, seen.instant, value - seen.instant.at);
-    this.#deadlineSeen = { value, instant: instantOf(this.options.clock) };
-    return value;
+    const lastRead = this.#lastDeadlineRead;
+    this.#lastDeadlineRead = now;
+    if (seen?.value === value) return seen.countdown.deadline(value);
+    const sentAt = value - this.options.ttlMs;
+    const from =
+      lastRead === undefined || seen === undefined ? now : lastRead.at <= sentAt ? lastRead : seen.firstRead;
+    const countdown = new WallCountdown(this.options.clock, from);
+    this.#deadlineSeen = { value, countdown, firstRead: now };
+    return countdown.deadline(value);
   }
 
   #evaluateView(electedIsMe: boolean, leaderId: string | null, deadline: number): void {
