@@ -161,3 +161,32 @@ describe('review: a wall clock stepped back, then a suspend', () => {
     await elector.stop();
   });
 });
+
+describe('a suspend during the join', () => {
+  it("counts against the session's first deadline (the adapter's send time is from before it)", async () => {
+    const clock = createTestClockPair();
+    const backend = createScriptedBackend();
+    const open = backend.joinWith;
+    backend.joinWith = async (request) => {
+      const session = await open(request); // its deadline: the send time plus the TTL
+      clock.suspend(10_000); // asleep before the answer is read
+      return session;
+    };
+    const elector = createElector({ id: 'b', membership: backend, clock, ttlMs: 3000 });
+    const events: ElectorEvent[] = [];
+    elector.subscribe((event) => events.push(event));
+    await elector.start();
+    const session = backend.sessions[0]!;
+    session.acquireWith = async () => 2n;
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await clock.advance(1);
+    expect(elector.state.isLeader).toBe(false);
+    expect(events.filter((event) => event.type === 'elected')).toEqual([]);
+    expect(elector.state.reason).toMatchObject({ kind: 'backend-unreachable' });
+    // A renewal sent after waking and acknowledged: it leads.
+    session.renew(clock.now() + 3000);
+    await clock.advance(1000);
+    expect(elector.state.isLeader).toBe(true);
+    await elector.stop();
+  });
+});

@@ -64,6 +64,8 @@ export class ElectorRuntime {
     | { readonly value: number; readonly countdown: WallCountdown; readonly firstRead: Instant }
     | undefined;
   #lastDeadlineRead: Instant | undefined;
+  /** When the current join began: the first deadline of the session it opens counts from here. */
+  #joinStartedAt: Instant | undefined;
   #timers: {
     deadline?: () => void;
     deadlineAt?: number;
@@ -159,7 +161,8 @@ export class ElectorRuntime {
   }
 
   #join(initial: boolean): Promise<MembershipSession> {
-    const since = this.options.clock.now();
+    this.#joinStartedAt = instantOf(this.options.clock);
+    const since = this.#joinStartedAt.at;
     this.#reason({ kind: 'joining', since, attempt: 0, lastError: null });
     return joinWithRetry(this.options, {
       initial,
@@ -186,7 +189,9 @@ export class ElectorRuntime {
     this.#attachedAt = this.options.clock.now();
     this.#pastDeadline = false;
     this.#deadlineSeen = undefined;
-    this.#lastDeadlineRead = undefined;
+    // The session's first deadline counts from the join's start, before whatever send it counts
+    // from: a suspend during the join is not hidden.
+    this.#lastDeadlineRead = this.#joinStartedAt;
     this.#outages.recovered();
     const epoch = ++this.#epoch;
     const current =
@@ -305,7 +310,7 @@ export class ElectorRuntime {
     if (seen?.value === value) return seen.countdown.deadline(value);
     const sentAt = value - this.options.ttlMs;
     const from =
-      lastRead === undefined || seen === undefined ? now : lastRead.at <= sentAt ? lastRead : seen.firstRead;
+      lastRead === undefined ? now : seen === undefined || lastRead.at <= sentAt ? lastRead : seen.firstRead;
     const countdown = new WallCountdown(this.options.clock, from);
     this.#deadlineSeen = { value, countdown, firstRead: now };
     return countdown.deadline(value);
