@@ -190,3 +190,17 @@ describe('a suspend during the join', () => {
     await elector.stop();
   });
 });
+
+describe('a suspend, then a wall clock stepped back', () => {
+  it('the back step does not take back the suspend already counted: no leading again without a renewal', async () => {
+    const { clock, elector, events } = await leaderOnClockPair();
+    clock.suspend(10_000);
+    await clock.advance(300); // the poll demotes
+    expect(events).toContainEqual({ type: 'demoted', reason: 'deadline', term: 2n });
+    clock.stepWall(-60_000); // then NTP steps the wall clock back a minute
+    await clock.advance(600); // the past-deadline polls run
+    expect(elector.state.isLeader).toBe(false);
+    expect(events.filter((event) => event.type === 'elected')).toHaveLength(1);
+    await elector.stop();
+  });
+});
