@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createElector, type ElectionState, type ElectorEvent } from '../src/index.js';
 import { member } from './support/fixtures.js';
-import { createTestClockPair } from './support/manual-clock.js';
-import { createScriptedBackend } from './support/scripted-backend.js';
+import { createTestClockPair, type TestClockPair } from './support/manual-clock.js';
+import { createScriptedBackend, type ScriptedBackend } from './support/scripted-backend.js';
 
 /**
  * Issue 19, defect 5: performance.now() (CLOCK_MONOTONIC on Linux) stands still while the machine
@@ -11,9 +11,13 @@ import { createScriptedBackend } from './support/scripted-backend.js';
  * so this is the elector's own wall-clock check; the kit's is tested in adapter-kit.test.ts.
  */
 
-async function leaderOnClockPair() {
+/** A started elector on a clock pair whose view elects it and whose lock answers 2. */
+async function candidateOnClockPair(
+  prepare: (backend: ScriptedBackend, clock: TestClockPair) => void = () => {},
+) {
   const clock = createTestClockPair();
   const backend = createScriptedBackend();
+  prepare(backend, clock);
   const elector = createElector({
     id: 'b',
     membership: backend,
@@ -28,9 +32,14 @@ async function leaderOnClockPair() {
   session.acquireWith = async () => 2n;
   session.emit({ type: 'snapshot', members: [member('b')] });
   await clock.advance(1);
-  session.setHolder({ id: 'b', token: 2n });
-  expect(elector.state.isLeader).toBe(true);
   return { clock, elector, events, session };
+}
+
+async function leaderOnClockPair() {
+  const started = await candidateOnClockPair();
+  started.session.setHolder({ id: 'b', token: 2n });
+  expect(started.elector.state.isLeader).toBe(true);
+  return started;
 }
 
 describe('a leader suspended past its lease (defect 5)', () => {
@@ -164,22 +173,14 @@ describe('review: a wall clock stepped back, then a suspend', () => {
 
 describe('a suspend during the join', () => {
   it("counts against the session's first deadline (the adapter's send time is from before it)", async () => {
-    const clock = createTestClockPair();
-    const backend = createScriptedBackend();
-    const open = backend.joinWith;
-    backend.joinWith = async (request) => {
-      const session = await open(request); // its deadline: the send time plus the TTL
-      clock.suspend(10_000); // asleep before the answer is read
-      return session;
-    };
-    const elector = createElector({ id: 'b', membership: backend, clock, ttlMs: 3000 });
-    const events: ElectorEvent[] = [];
-    elector.subscribe((event) => events.push(event));
-    await elector.start();
-    const session = backend.sessions[0]!;
-    session.acquireWith = async () => 2n;
-    session.emit({ type: 'snapshot', members: [member('b')] });
-    await clock.advance(1);
+    const { clock, elector, events, session } = await candidateOnClockPair((backend, clock) => {
+      const open = backend.joinWith;
+      backend.joinWith = async (request) => {
+        const session = await open(request); // its deadline: the send time plus the TTL
+        clock.suspend(10_000); // asleep before the answer is read
+        return session;
+      };
+    });
     expect(elector.state.isLeader).toBe(false);
     expect(events.filter((event) => event.type === 'elected')).toEqual([]);
     expect(elector.state.reason).toMatchObject({ kind: 'backend-unreachable' });
