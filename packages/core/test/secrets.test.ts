@@ -276,6 +276,8 @@ describe('maskSecrets: linear time, a length cap, and the shapes it masks', () =
     'token: ',
     '"password":"',
     "'",
+    '\\"',
+    '"token":"\\',
     'http://a',
     'a://',
     'a.',
@@ -315,6 +317,10 @@ describe('maskSecrets: linear time, a length cap, and the shapes it masks', () =
     );
     expect(maskSecrets('{"auth": "YWRtaW46czNjcmV0"}')).toBe('{"auth": "***"}');
     expect(maskSecrets('{"password":"pa\\"s3cret"}')).toBe('{"password":"***"}');
+    // JSON quoted inside a string (a logged request body): the quotes are escaped.
+    expect(maskSecrets('body: "{\\"password\\":\\"s3cret\\",\\"user\\":\\"u\\"}"')).toBe(
+      'body: "{\\"password\\":\\"***\\",\\"user\\":\\"u\\"}"',
+    );
     expect(maskSecrets('X-Vault-Token=s3cret; X-Auth: s3cret')).toBe('X-Vault-Token=***; X-Auth: ***');
     for (const prose of ['fencing token 5', 'the key /election/leader was deleted', 'key=/election/leader']) {
       expect(maskSecrets(prose)).toBe(prose);
