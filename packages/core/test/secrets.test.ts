@@ -329,3 +329,40 @@ describe('maskSecrets: linear time, a length cap, and the shapes it masks', () =
     expect(maskSecrets(maskSecrets(all))).toBe(maskSecrets(all));
   });
 });
+
+describe('maskError and errorForLog', () => {
+  it('never throw: a frozen or sealed error is handed on as a masked copy of its class', async () => {
+    const { maskError } = await import('../src/adapter/index.js');
+    const { DuplicateMemberError } = await import('../src/index.js');
+    for (const lock of [Object.freeze, Object.seal]) {
+      const raw = lock(
+        new DuplicateMemberError('b', 'id taken at http://admin:s3cret@etcd.internal:2379', {
+          cause: new Error('token=abc123'),
+        }),
+      );
+      const masked = maskError(raw);
+      expect(masked).not.toBe(raw);
+      expect(masked).toBeInstanceOf(DuplicateMemberError);
+      expect(masked).toMatchObject({ code: 'DUPLICATE_MEMBER', memberId: 'b', source: '@election/core' });
+      expect(inspect(masked)).not.toMatch(SECRETS);
+      expect(maskError(masked)).toBe(masked);
+    }
+  });
+
+  it('masks in place when it can (same object), the cause chain included, and ends on a cyclic chain', async () => {
+    const { errorForLog, maskError } = await import('../src/adapter/index.js');
+    const inner = new Error('password=s3cret');
+    const outer = new BackendUnavailableError('renewal failed', { cause: inner });
+    (inner as { cause?: unknown }).cause = outer; // a cycle
+    expect(maskError(outer)).toBe(outer);
+    expect(inspect(outer, { depth: 20 })).not.toMatch(SECRETS);
+    const { MalformedEntryError } = await import('../src/index.js');
+    const logged = errorForLog(new MalformedEntryError('/m/x', 'skipping /m/x: api_key=abc123')) as {
+      key?: unknown;
+      code?: unknown;
+      message: string;
+    };
+    expect(logged).toMatchObject({ key: '/m/x', code: 'MALFORMED_ENTRY' });
+    expect(logged.message).toContain('api_key=***');
+  });
+});
