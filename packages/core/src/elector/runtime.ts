@@ -1,14 +1,17 @@
 import type { MembershipEvent, MembershipSession } from '../contracts/backend.js';
 import type { Unsubscribe } from '../contracts/member.js';
 import { DuplicateMemberError, type ElectionError, SessionLostError } from '../errors.js';
+import { errorForLog, maskError } from '../mask-error.js';
+import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
 import { createBackoff } from '../time/backoff.js';
-import { sleep } from '../time/clock.js';
+import { type Instant, instantOf, sleep } from '../time/clock.js';
 import { joinWithRetry } from './join-loop.js';
 import { LockClaim } from './lock-claim.js';
 import type { ResolvedOptions } from './options.js';
 import { OutageLog } from './outage-log.js';
+import { SessionDeadline } from './session-deadline.js';
 import { ElectorStore } from './store.js';
 import { toElectionError } from './to-election-error.js';
 import type { DemotionReason, ElectionReason, ElectorPhase, StopOptions } from './types.js';
@@ -47,6 +50,10 @@ export class ElectorRuntime {
   #lastFailureAt = Number.NEGATIVE_INFINITY;
   /** The current session's deadline has passed: not leading, still renewing. */
   #pastDeadline = false;
+  /** The session's deadline on both clocks (see SessionDeadline). */
+  readonly #deadline: SessionDeadline;
+  /** When the current join began: the first deadline of the session it opens counts from here. */
+  #joinStartedAt: Instant | undefined;
   #timers: {
     deadline?: () => void;
     deadlineAt?: number;
@@ -62,9 +69,10 @@ export class ElectorRuntime {
     this.options = options;
     this.view = new MemberView(options.compare);
     this.store = new ElectorStore(options.member.id, this.view, options.clock, (error) =>
-      options.logger.error({ err: error }, 'an elector subscriber threw; the election goes on'),
+      options.logger.error({ err: errorForLog(error) }, 'an elector subscriber threw; the election goes on'),
     );
     this.#rejoinBackoff = createBackoff(options.backoff);
+    this.#deadline = new SessionDeadline(options.clock, options.ttlMs);
     this.#outages = new OutageLog({
       logger: options.logger,
       clock: options.clock,
@@ -85,7 +93,7 @@ export class ElectorRuntime {
       this.#attach(session);
     } catch (error) {
       await this.stop({ resign: true });
-      throw error;
+      throw error instanceof Error ? maskError(error) : error;
     }
   }
 
@@ -96,7 +104,7 @@ export class ElectorRuntime {
   checkDeadline(): void {
     const session = this.#session;
     if (!session || this.store.current.phase !== 'leader') return;
-    const deadline = session.deadline() - this.options.marginMs;
+    const deadline = this.#sessionDeadline(session) - this.options.marginMs;
     if (this.options.clock.now() >= deadline) this.evaluate();
     else this.store.dispatch({ type: 'renewed', leaseDeadline: deadline });
   }
@@ -105,7 +113,10 @@ export class ElectorRuntime {
    * A problem being ridden out. The log stays quiet (one warning when trouble starts, a summary at
    * most every 30 s, a line when it ends); subscribers get every error as an event.
    */
-  reportError(error: ElectionError, retryInMs = error.retryInMs): void {
+  reportError(raised: ElectionError, retryInMs = raised.retryInMs): void {
+    // Whatever raised it: no credential reaches the log, the reason or an event (a frozen error is
+    // reported as a masked copy).
+    const error = maskError(raised);
     this.#outages.failed(error, retryInMs);
     this.#deadlineAtFailure = this.#session?.deadline() ?? Number.NEGATIVE_INFINITY;
     this.#lastFailureAt = this.options.clock.now();
@@ -139,7 +150,8 @@ export class ElectorRuntime {
   }
 
   #join(initial: boolean): Promise<MembershipSession> {
-    const since = this.options.clock.now();
+    this.#joinStartedAt = instantOf(this.options.clock);
+    const since = this.#joinStartedAt.at;
     this.#reason({ kind: 'joining', since, attempt: 0, lastError: null });
     return joinWithRetry(this.options, {
       initial,
@@ -165,6 +177,8 @@ export class ElectorRuntime {
     this.#session = session;
     this.#attachedAt = this.options.clock.now();
     this.#pastDeadline = false;
+    // Its first deadline counts from the join's start: a suspend during the join is not hidden.
+    this.#deadline.reset(this.#joinStartedAt);
     this.#outages.recovered();
     const epoch = ++this.#epoch;
     const current =
@@ -235,8 +249,8 @@ export class ElectorRuntime {
     const phase = this.store.current.phase;
     if (!session || phase === 'joining' || phase === 'stopping' || phase === 'stopped' || phase === 'idle')
       return;
+    const sessionDeadline = this.#sessionDeadline(session);
     const now = this.options.clock.now();
-    const sessionDeadline = session.deadline();
     // Over once a renewal sent after the last failure was acknowledged and nothing else (a watch,
     // a lock call) has failed for a while: a watch that keeps failing is still an outage.
     if (
@@ -256,13 +270,26 @@ export class ElectorRuntime {
       this.#claim?.reconfirm();
       this.options.logger.debug({}, 'a renewal was acknowledged again; resuming with the same registration');
     }
-    this.#scheduleDeadlineCheck(this.#outages.open ? Math.min(deadline, this.#nextPoll()) : deadline);
     const elected = this.view.leader();
     const electedIsMe =
       elected !== undefined && elected.id === this.options.member.id && !this.options.member.observer;
     if (this.options.mode === 'view') this.#evaluateView(electedIsMe, elected?.id ?? null, deadline);
     else this.#evaluateConfirmed(electedIsMe, deadline);
     this.#explain();
+    // Polled while an outage is open, to see its end; and, with a wall clock, while leading: timers
+    // run on the monotonic clock, so after a suspend the deadline timer alone would fire up to a
+    // TTL late.
+    const leading = this.store.current.phase === 'leader' && this.options.clock.wallNow !== undefined;
+    this.#scheduleDeadlineCheck(
+      this.#outages.open || (leading && Number.isFinite(deadline))
+        ? Math.min(deadline, this.#nextPoll())
+        : deadline,
+    );
+  }
+
+  /** The session's deadline, counted down by both clocks (see SessionDeadline). */
+  #sessionDeadline(session: MembershipSession): number {
+    return this.#deadline.read(session.deadline());
   }
 
   #evaluateView(electedIsMe: boolean, leaderId: string | null, deadline: number): void {
@@ -318,7 +345,7 @@ export class ElectorRuntime {
       this.#handover();
       return;
     }
-    if (this.#timers.handover) return;
+    if (this.#timers.handover || this.stopped) return;
     this.#timers.handoverAt = this.options.clock.now() + delay;
     this.#timers.handover = this.options.clock.setTimer(() => {
       this.#timers.handover = undefined;
@@ -392,7 +419,7 @@ export class ElectorRuntime {
     const lost =
       cause instanceof SessionLostError
         ? cause
-        : new SessionLostError(`the registration was lost: ${cause.message}`, { cause });
+        : new SessionLostError(`the registration was lost: ${maskSecrets(cause.message)}`, { cause });
     this.reportError(lost);
     session.close();
     const { clock, ttlMs } = this.options;
@@ -444,7 +471,7 @@ export class ElectorRuntime {
   }
 
   #reason(reason: ElectionReason): void {
-    this.store.dispatch({ type: 'reason', reason });
+    this.store.dispatch({ type: 'reason', reason: maskReason(reason) });
   }
 
   #demote(reason: DemotionReason, phase: 'follower' | 'joining' | 'stopping'): void {
@@ -463,7 +490,7 @@ export class ElectorRuntime {
   }
 
   #scheduleDeadlineCheck(at: number): void {
-    if (!Number.isFinite(at) || this.#timers.deadlineAt === at) return;
+    if (this.stopped || !Number.isFinite(at) || this.#timers.deadlineAt === at) return;
     this.#timers.deadline?.();
     this.#timers.deadlineAt = at;
     this.#timers.deadline = this.options.clock.setTimer(() => {
@@ -480,6 +507,7 @@ export class ElectorRuntime {
   }
 
   #scheduleResync(): void {
+    if (this.stopped) return; // a 'joining' listener called stop() inside start()
     this.#timers.resync = this.options.clock.setTimer(() => {
       if (this.stopped) return;
       this.#claim?.unpark(); // safety net: ask for the lock again even if a watch event was missed
@@ -492,4 +520,12 @@ export class ElectorRuntime {
     for (const cancel of [this.#timers.deadline, this.#timers.resync, this.#timers.handover]) cancel?.();
     this.#timers = {};
   }
+}
+
+/** The reason's free text (errors a backend raised) with credentials masked; shown in /status and logs. */
+function maskReason(reason: ElectionReason): ElectionReason {
+  if ((reason.kind === 'joining' || reason.kind === 'backend-unreachable') && reason.lastError !== null)
+    return { ...reason, lastError: maskSecrets(reason.lastError) };
+  if (reason.kind === 'duplicate-id') return { ...reason, message: maskSecrets(reason.message) };
+  return reason;
 }
