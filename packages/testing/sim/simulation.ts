@@ -3,11 +3,16 @@ import fc from 'fast-check';
 import { settle } from './sim-clock.js';
 import {
   BACKOFF_CAP_MS,
+  HANDOVER_DELAYS_MS,
+  LOCK_TIMEOUT_RANGE_MS,
+  MAX_LATENCY_MS,
   type NodeSpec,
   RESYNC_MS,
+  type RunConfig,
   type SimBug,
   type SimNode,
   SimWorld,
+  type StopTrigger,
   TTL_MS,
 } from './world.js';
 
@@ -93,8 +98,56 @@ const faults: fc.WeightedArbitrary<Command>[] = [
   {
     weight: 2,
     arbitrary: node.map((i) =>
-      command(`let the held-back lock requests of ${who(i)} land`, (w) => pick(w, i).link.releaseHeldOut()),
+      command(`let the held-back requests of ${who(i)} land`, (w) => pick(w, i).link.releaseHeldOut()),
     ),
+  },
+  {
+    // A join or a keepalive that commits after the client gave up on it (its call timed out).
+    weight: 2,
+    arbitrary: fc.tuple(node, fc.integer({ min: 1, max: 2 })).map(([i, k]) =>
+      command(`hold back the next ${k} requests of any kind of ${who(i)} (they commit late)`, (w) => {
+        pick(w, i).link.holdRequests += k;
+      }),
+    ),
+  },
+  {
+    // Lasting: calm() keeps it, so the liveness phase runs with it (0 takes it away).
+    weight: 3,
+    arbitrary: fc
+      .tuple(node, fc.oneof(fc.constant(0), fc.integer({ min: 1, max: MAX_LATENCY_MS })))
+      .map(([i, ms]) =>
+        command(`a lasting ${ms} ms latency each way on the link of ${who(i)}`, (w) => {
+          pick(w, i).link.latencyMs = ms;
+        }),
+      ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(node, fc.integer({ min: 1, max: 4 })).map(([i, k]) =>
+      command(`restart the watches of ${who(i)} from an older revision (its last ${k} events again)`, (w) => {
+        for (const session of pick(w, i).sessions) if (session.live) session.rewindWatches(k);
+      }),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constant(command('an operator deletes the leader key', (w) => w.deleteLeaderKey())),
+  },
+  {
+    weight: 1,
+    arbitrary: node.map((i) =>
+      command(`an operator revokes the lease of ${who(i)}`, (w) => w.revokeLease(pick(w, i))),
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(node, fc.constantFrom<StopTrigger>('joining', 'follower', 'elected', 'demoted'), fc.boolean())
+      .map(([i, on, resign]) =>
+        command(`${who(i)} stops from its next ${on} listener${resign ? '' : ' (crash)'}`, (w) =>
+          w.stopFromListener(pick(w, i), on, resign),
+        ),
+      ),
   },
   {
     weight: 1,
@@ -144,7 +197,14 @@ const faults: fc.WeightedArbitrary<Command>[] = [
   },
   { weight: 1, arbitrary: node.map((i) => command(`crash ${who(i)}`, (w) => w.stop(pick(w, i), false))) },
   { weight: 1, arbitrary: node.map((i) => command(`stop ${who(i)}`, (w) => w.stop(pick(w, i), true))) },
-  { weight: 1, arbitrary: node.map((i) => command(`restart ${who(i)}`, (w) => w.start(pick(w, i)))) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(node, fc.boolean())
+      .map(([i, takeover]) =>
+        command(`restart ${who(i)}${takeover ? ' with takeover' : ''}`, (w) => w.start(pick(w, i), takeover)),
+      ),
+  },
   {
     weight: 1,
     arbitrary: node.map((i) =>
@@ -175,6 +235,16 @@ const specs = fc.array(
   }),
   { minLength: 3, maxLength: 7 },
 );
+
+/** The elector options a seed runs with: confirmed mode mostly, view mode in one run of eight. */
+const configs: fc.Arbitrary<RunConfig> = fc.record({
+  mode: fc.oneof(
+    { weight: 7, arbitrary: fc.constant('confirmed' as const) },
+    { weight: 1, arbitrary: fc.constant('view' as const) },
+  ),
+  lockTimeoutMs: fc.integer({ min: LOCK_TIMEOUT_RANGE_MS[0], max: LOCK_TIMEOUT_RANGE_MS[1] }),
+  handoverDelayMs: fc.constantFrom(...HANDOVER_DELAYS_MS),
+});
 
 export interface SimulationOptions {
   readonly runs: number;
@@ -210,7 +280,7 @@ function bestRanked(world: SimWorld): SimNode | undefined {
 }
 
 /** After the faults: heal everything and run the clock until one leader is agreed, or fail at the bound. */
-async function checkLiveness(world: SimWorld, scheduler: fc.Scheduler): Promise<number> {
+export async function checkLiveness(world: SimWorld, scheduler: fc.Scheduler): Promise<number> {
   await world.calm();
   const start = world.clock.now();
   for (;;) {
@@ -249,20 +319,22 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       },
     }),
     specs,
+    configs,
     fc.integer(),
     fc.commands(commands, {
       maxCommands: options.maxCommands ?? 60,
       size: 'max',
       ...(options.commandsPath === undefined ? {} : { replayPath: options.commandsPath }),
     }),
-    async (scheduler, nodeSpecs: NodeSpec[], seed, cmds) => {
-      const current = new SimWorld(scheduler, nodeSpecs, seed, options.bug ?? 'none');
+    async (scheduler, nodeSpecs: NodeSpec[], config, seed, cmds) => {
+      const current = new SimWorld(scheduler, nodeSpecs, seed, options.bug ?? 'none', config);
       world = current;
       try {
         await fc.scheduledModelRun(scheduler, () => ({ model: {}, real: current }), cmds);
         current.check();
         const converged = await checkLiveness(current, scheduler);
         maxConvergenceMs = Math.max(maxConvergenceMs, converged);
+        await current.stopAll();
         if (current.resumes > 0) runsWithResume++;
       } catch (error) {
         lastFailure = {
@@ -286,7 +358,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const base = { runs: details.numRuns, seconds, maxConvergenceMs, runsWithResume, seed: details.seed };
   if (!details.failed) return { failed: false, ...base };
   const path = details.counterexamplePath ?? undefined;
-  const [, , , cmds] = (details.counterexample ?? []) as unknown[];
+  const [, , , , cmds] = (details.counterexample ?? []) as unknown[];
   const [scheduler] = (details.counterexample ?? []) as unknown[];
   const report = [
     `violation: ${lastFailure?.message ?? String(details.errorInstance)}`,

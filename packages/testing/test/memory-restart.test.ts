@@ -1,6 +1,11 @@
 import { DuplicateMemberError, silentLogger } from '@election/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManualClock, createMemoryCluster, type ManualClock, type MemoryCluster } from '../src/index.js';
+import {
+  createManualClock,
+  createMemoryCluster,
+  type ManualClock,
+  type MemoryCluster,
+} from '../src/index.js';
 import { join } from './memory-helpers.js';
 
 /**
@@ -66,7 +71,14 @@ describe('memory backend: same-id restart', () => {
     const controller = new AbortController();
     const restarted = cluster
       .backend()
-      .join({ member: { id: 'a' }, ttlMs: 3000, clock, logger: silentLogger, signal: controller.signal, takeover: false })
+      .join({
+        member: { id: 'a' },
+        ttlMs: 3000,
+        clock,
+        logger: silentLogger,
+        signal: controller.signal,
+        takeover: false,
+      })
       .catch((e: unknown) => e);
     await clock.advance(1000);
     controller.abort(new Error('gave up'));
