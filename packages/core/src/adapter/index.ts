@@ -8,6 +8,7 @@ export type * from '../contracts/member.js';
 export { abortable } from '../elector/abortable.js';
 export * from '../errors.js';
 export { type LogFn, type Logger, silentLogger } from '../logger.js';
+export { errorForLog, maskError, maskSecrets } from '../mask-secrets.js';
 export { compareIds, compareMembers, sortForDisplay } from '../ordering/compare.js';
 export { MemberView } from '../ordering/member-view.js';
 export { MAX_ID_BYTES, validateId, validateMember } from '../ordering/validate-member.js';

@@ -102,6 +102,15 @@ export function resolveOptions(options: ElectorOptions): ResolvedOptions {
   if (options.compare !== undefined && typeof options.compare !== 'function') {
     throw new ConfigurationError('compare must be a function (a, b) => number.');
   }
+  const logger = (options.logger ?? silentLogger).child({ electorId: options.id });
+  if (lockTimeoutMs > ttlMs / 2) {
+    // Not an error (a late answer still counts while the deadline lies ahead), but a lock call
+    // this slow leaves little of the lease to lead on, and a stuck call is noticed late.
+    logger.warn(
+      { lockTimeoutMs, ttlMs },
+      `lockTimeoutMs (${lockTimeoutMs} ms) is more than half the TTL (${ttlMs} ms): a lock call that slow leaves little of the lease to lead on, and a stuck call is reported late. Lower lockTimeoutMs or raise ttlMs.`,
+    );
+  }
   return {
     member,
     backend,
@@ -117,7 +126,7 @@ export function resolveOptions(options: ElectorOptions): ResolvedOptions {
     takeover: options.takeover === true,
     backoff: options.backoff ?? {},
     compare: options.compare ?? compareMembers,
-    logger: (options.logger ?? silentLogger).child({ electorId: options.id }),
+    logger,
     clock: options.clock ?? systemClock,
     signal: options.signal,
   };

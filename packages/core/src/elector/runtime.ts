@@ -1,6 +1,7 @@
 import type { MembershipEvent, MembershipSession } from '../contracts/backend.js';
 import type { Unsubscribe } from '../contracts/member.js';
 import { DuplicateMemberError, type ElectionError, SessionLostError } from '../errors.js';
+import { errorForLog, maskError, maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
 import { createBackoff } from '../time/backoff.js';
@@ -62,7 +63,7 @@ export class ElectorRuntime {
     this.options = options;
     this.view = new MemberView(options.compare);
     this.store = new ElectorStore(options.member.id, this.view, options.clock, (error) =>
-      options.logger.error({ err: error }, 'an elector subscriber threw; the election goes on'),
+      options.logger.error({ err: errorForLog(error) }, 'an elector subscriber threw; the election goes on'),
     );
     this.#rejoinBackoff = createBackoff(options.backoff);
     this.#outages = new OutageLog({
@@ -106,6 +107,7 @@ export class ElectorRuntime {
    * most every 30 s, a line when it ends); subscribers get every error as an event.
    */
   reportError(error: ElectionError, retryInMs = error.retryInMs): void {
+    maskError(error); // whatever raised it: no credential reaches the log, the reason or an event
     this.#outages.failed(error, retryInMs);
     this.#deadlineAtFailure = this.#session?.deadline() ?? Number.NEGATIVE_INFINITY;
     this.#lastFailureAt = this.options.clock.now();
@@ -318,7 +320,7 @@ export class ElectorRuntime {
       this.#handover();
       return;
     }
-    if (this.#timers.handover) return;
+    if (this.#timers.handover || this.stopped) return;
     this.#timers.handoverAt = this.options.clock.now() + delay;
     this.#timers.handover = this.options.clock.setTimer(() => {
       this.#timers.handover = undefined;
@@ -392,7 +394,7 @@ export class ElectorRuntime {
     const lost =
       cause instanceof SessionLostError
         ? cause
-        : new SessionLostError(`the registration was lost: ${cause.message}`, { cause });
+        : new SessionLostError(`the registration was lost: ${maskSecrets(cause.message)}`, { cause });
     this.reportError(lost);
     session.close();
     const { clock, ttlMs } = this.options;
@@ -444,7 +446,7 @@ export class ElectorRuntime {
   }
 
   #reason(reason: ElectionReason): void {
-    this.store.dispatch({ type: 'reason', reason });
+    this.store.dispatch({ type: 'reason', reason: maskReason(reason) });
   }
 
   #demote(reason: DemotionReason, phase: 'follower' | 'joining' | 'stopping'): void {
@@ -463,7 +465,7 @@ export class ElectorRuntime {
   }
 
   #scheduleDeadlineCheck(at: number): void {
-    if (!Number.isFinite(at) || this.#timers.deadlineAt === at) return;
+    if (this.stopped || !Number.isFinite(at) || this.#timers.deadlineAt === at) return;
     this.#timers.deadline?.();
     this.#timers.deadlineAt = at;
     this.#timers.deadline = this.options.clock.setTimer(() => {
@@ -480,6 +482,7 @@ export class ElectorRuntime {
   }
 
   #scheduleResync(): void {
+    if (this.stopped) return; // a 'joining' listener called stop() inside start()
     this.#timers.resync = this.options.clock.setTimer(() => {
       if (this.stopped) return;
       this.#claim?.unpark(); // safety net: ask for the lock again even if a watch event was missed
@@ -492,4 +495,12 @@ export class ElectorRuntime {
     for (const cancel of [this.#timers.deadline, this.#timers.resync, this.#timers.handover]) cancel?.();
     this.#timers = {};
   }
+}
+
+/** The reason's free text (errors a backend raised) with credentials masked; shown in /status and logs. */
+function maskReason(reason: ElectionReason): ElectionReason {
+  if ((reason.kind === 'joining' || reason.kind === 'backend-unreachable') && reason.lastError !== null)
+    return { ...reason, lastError: maskSecrets(reason.lastError) };
+  if (reason.kind === 'duplicate-id') return { ...reason, message: maskSecrets(reason.message) };
+  return reason;
 }

@@ -38,8 +38,9 @@ export interface ElectorOptions {
    */
   readonly handoverDelayMs?: number;
   /**
-   * How long one leader-lock call (acquire, release) may take before it is treated as "may have
-   * committed" and retried after a backoff. Default: min(ttl / 2, 5000 ms).
+   * A leader-lock call (acquire, release) slower than this is reported as an `error` event (once per
+   * call). It is still awaited, and its answer counts: a backend slower than this still elects.
+   * Default: min(ttl / 2, 5000 ms); above half the TTL is accepted with a warning.
    */
   readonly lockTimeoutMs?: number;
   /**
