@@ -56,15 +56,24 @@ export class SimLink {
     this.#world = world;
     this.clock = {
       now: () => world.now(),
+      // A timer that came due while the process was paused runs when it resumes, unless it was
+      // cancelled meanwhile (as a real event loop never runs a cleared timer).
       setTimer: (fn, ms) => {
-        const cancel = world.setTimer(() => {
-          this.#pending.delete(tracked);
-          this.deliver(fn);
-        }, ms);
+        let cancelled = false;
         const tracked = () => {
+          cancelled = true;
           this.#pending.delete(tracked);
           cancel();
         };
+        const cancel = world.setTimer(
+          () =>
+            this.deliver(() => {
+              if (cancelled) return;
+              this.#pending.delete(tracked);
+              fn();
+            }),
+          ms,
+        );
         this.#pending.add(tracked);
         return tracked;
       },

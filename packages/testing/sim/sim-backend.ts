@@ -59,22 +59,27 @@ export function createSimBackend(context: SimBackendContext): MembershipBackend 
       const { member, ttlMs } = request;
       for (;;) {
         const sentAt = request.clock.now();
-        const answer = await network.call(
-          link,
-          request.takeover ? 'join (takeover)' : 'join',
-          (): JoinAnswer => {
-            const first = server.register(member, ttlMs, () => {});
-            if (first !== null) return { leaseId: first };
-            const holderLease = server.leaseOf(member.id) as number;
-            if (!request.takeover) return { holderLease };
-            server.revoke(holderLease); // one transaction here; etcd's adapter sends two requests
-            return { leaseId: server.register(member, ttlMs, () => {}) as number };
-          },
-        );
+        const answer = await network.call(link, 'join', (): JoinAnswer => {
+          const leaseId = server.register(member, ttlMs, () => {});
+          return leaseId === null ? { holderLease: server.leaseOf(member.id) as number } : { leaseId };
+        });
         if ('leaseId' in answer) {
           const session = new SimSession(context, request, answer.leaseId, sentAt);
           context.sessions.push(session);
           return session;
+        }
+        // A lease this very process renews is never revoked or waited out (as etcd's adapter does).
+        if (context.sessions.some((s) => s.live && s.leaseId === answer.holderLease))
+          throw new DuplicateMemberError(
+            member.id,
+            `"${member.id}" is registered by this very process (simulated).`,
+          );
+        if (request.takeover) {
+          // Two requests, as etcd's adapter sends them: the revoke may land late, or never.
+          await network.call(link, `revoke lease ${answer.holderLease} (takeover)`, () =>
+            server.revoke(answer.holderLease),
+          );
+          continue;
         }
         await waitOutHolder({
           clock: request.clock,

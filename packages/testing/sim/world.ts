@@ -84,6 +84,8 @@ export class SimNode {
   task: Task | undefined;
   /** The elector's stop() was called (by a command, a listener or the end of the run). */
   stopCalled = false;
+  /** Its events showed phase stopping (or stopped). */
+  stopSeen = false;
   /** A listener stops the elector on this event (then forgets it). */
   stopOn: { readonly on: StopTrigger; readonly resign: boolean } | undefined;
   /**
@@ -207,6 +209,7 @@ export class SimWorld {
     node.latest = elector.state;
     node.lastLeadershipEvent = undefined;
     node.stopCalled = false;
+    node.stopSeen = false;
     elector.subscribe((event, state) => this.#onEvent(node, elector, event, state));
     node.eventPhase = undefined;
     this.log(
@@ -379,11 +382,14 @@ export class SimWorld {
     if (node.elector !== elector) return; // an earlier incarnation of the node
     node.latest = state;
     node.eventPhase = state.phase;
-    if (node.stopCalled) {
-      if (event.type === 'elected') this.fail(`${node.id} was elected after stop() was called`);
-      if (event.type === 'phase' && event.phase !== 'stopping' && event.phase !== 'stopped')
-        this.fail(`${node.id} entered phase ${event.phase} after stop() was called`);
+    // Events queued before stop() was called may still arrive after it; none may follow 'stopping'.
+    if (node.stopSeen) {
+      if (event.type === 'elected') this.fail(`${node.id} was elected after its phase went to stopping`);
+      if (event.type === 'phase' && event.phase !== 'stopped')
+        this.fail(`${node.id} entered phase ${event.phase} after stopping`);
     }
+    if (event.type === 'phase' && (event.phase === 'stopping' || event.phase === 'stopped'))
+      node.stopSeen = true;
     const trigger = node.stopOn;
     const fires =
       trigger !== undefined &&
@@ -417,7 +423,8 @@ export class SimWorld {
         event.term !== null &&
         previous.term !== null &&
         event.term <= previous.term &&
-        !resumed
+        !resumed &&
+        !this.outOfBand.has(event.term) // deleted by hand; its holder learns by its watch
       )
         this.fail(
           `terms must increase: ${node.id} elected with ${event.term} after ${previous.id}'s ${previous.term}`,
@@ -500,6 +507,7 @@ export class SimWorld {
       node.link.loseLockReplies = 0;
       node.link.holdLockRequests = 0;
       node.link.holdRequests = 0;
+      node.stopOn = undefined; // a listener armed to stop the node would be a crash after the faults
       node.link.unslow();
       node.link.releaseHeldOut();
       this.heal(node);
