@@ -59,6 +59,8 @@ class RenewalLoop implements Renewer {
   readonly #controller = new AbortController();
   #deadlineAt: number;
   #cancelTimer: () => void = () => {};
+  /** Cancels the bound on the renewal in flight: stop() must leave no timer behind. */
+  #cancelBound: () => void = () => {};
 
   constructor(options: RenewalOptions) {
     this.#options = options;
@@ -80,6 +82,7 @@ class RenewalLoop implements Renewer {
   stop(): void {
     this.#controller.abort();
     this.#cancelTimer();
+    this.#cancelBound();
   }
 
   /**
@@ -96,6 +99,7 @@ class RenewalLoop implements Renewer {
         limitMs,
       );
     });
+    this.#cancelBound = cancel;
     return Promise.race([renewal, expired]).finally(cancel);
   }
 
