@@ -16,7 +16,7 @@ export default {
   incrementalFile: 'reports/stryker-incremental.json',
   concurrency: 2,
   // A mutant that makes the simulation loop for ever counts as detected, after this long.
-  timeoutMS: 20_000,
+  timeoutMS: 5000,
   reporters: ['clear-text', 'progress', 'json', 'html'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
