@@ -4,12 +4,12 @@ import {
   BackendUnavailableError,
   createElector,
   type ElectorEvent,
-  type Logger,
   maskSecrets,
   StartTimeoutError,
 } from '../src/index.js';
 import { member } from './support/fixtures.js';
 import { createTestClock } from './support/manual-clock.js';
+import { recordingLogger, serialize } from './support/recording-logger.js';
 import { createScriptedBackend } from './support/scripted-backend.js';
 
 /**
@@ -21,32 +21,6 @@ import { createScriptedBackend } from './support/scripted-backend.js';
 const LEAK =
   'connect ECONNREFUSED http://admin:s3cret@etcd.internal:2379/v3?token=abc123 (Authorization: Bearer tok.en-9)';
 const SECRETS = /s3cret|abc123|tok\.en-9/;
-
-/** Serializes like pino's err serializer would: message, stack and every cause. */
-function serialize(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString();
-    if (v instanceof Error) return { ...v, name: v.name, message: v.message, stack: v.stack, cause: v.cause };
-    return v;
-  });
-}
-
-function recordingLogger() {
-  const lines: string[] = [];
-  const at =
-    (level: string) =>
-    (obj: unknown, msg?: string): void => {
-      lines.push(`${level} ${serialize(obj)} ${msg ?? ''}`);
-    };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
 
 describe('no credential in any output (defect 6)', () => {
   it('one masking function, the same from both entries', () => {
@@ -63,7 +37,10 @@ describe('no credential in any output (defect 6)', () => {
 
   it('masks the reason, the error events and the log, for join, renewal, lock and loss failures', async () => {
     const clock = createTestClock();
-    const backend = createScriptedBackend();
+    // A custom backend that even names its endpoint with the credentials in it.
+    const backend = Object.assign(createScriptedBackend(), {
+      endpoint: 'http://admin:s3cret@etcd.internal:2379',
+    });
     const { logger, lines } = recordingLogger();
     let joins = 0;
     const open = backend.joinWith;
@@ -126,8 +103,9 @@ describe('no credential in any output (defect 6)', () => {
     );
     expect(states.join('\n')).not.toMatch(SECRETS);
     expect(states.join('\n')).toContain('backend-unreachable');
-    expect(lines.filter((line) => line.includes('***')).length).toBeGreaterThan(0);
-    for (const line of lines) expect(line).not.toMatch(SECRETS);
+    const logged = lines.map((line) => `${line.level} ${line.fields} ${line.msg ?? ''}`);
+    expect(logged.filter((line) => line.includes('***')).length).toBeGreaterThan(0);
+    for (const line of logged) expect(line).not.toMatch(SECRETS);
   });
 
   it('masks the error start() rejects with', async () => {
@@ -136,6 +114,7 @@ describe('no credential in any output (defect 6)', () => {
     backend.joinWith = async () => {
       throw new Error(LEAK);
     };
+    Object.assign(backend, { endpoint: 'http://admin:s3cret@etcd.internal:2379' });
     const elector = createElector({ id: 'b', membership: backend, clock, ttlMs: 3000, startTimeoutMs: 500 });
     const outcome = elector.start().catch((error: unknown) => error);
     await clock.advance(1000);

@@ -3,6 +3,7 @@ import { createElector, type ElectorEvent } from '../src/index.js';
 import { member, startScripted } from './support/fixtures.js';
 import type { TestClock } from './support/manual-clock.js';
 import { createTestClock } from './support/manual-clock.js';
+import { recordingLogger } from './support/recording-logger.js';
 import { createScriptedBackend, type ScriptedSession } from './support/scripted-backend.js';
 
 /**
@@ -154,6 +155,28 @@ describe('a backend slower than lockTimeoutMs', () => {
     expect(held).toBeNull();
   });
 
+  it.each([
+    ['the watch showed the holding deleted meanwhile', [{ id: 'b', token: 5n }, null]],
+    ['the watch showed a newer holder meanwhile', [{ id: 'a', token: 9n }]],
+  ] as const)(
+    'defect 1, the safety side: a late answer is not led on when %s (the dead floor)',
+    async (_, shown) => {
+      const { elector, session, clock, events } = await startScripted({ ttlMs: 3000, lockTimeoutMs: 100 });
+      let answer: (token: bigint) => void = () => {};
+      session.acquireWith = () => new Promise((resolve) => (answer = resolve));
+      session.emit({ type: 'snapshot', members: [member('b')] });
+      await clock.advance(120); // past lockTimeoutMs: reported, still awaited
+      for (const holder of shown) session.setHolder(holder);
+      answer(5n); // "acquired, token 5": older than what the watch showed
+      await clock.advance(1);
+      expect(events.filter((event) => event.type === 'elected')).toEqual([]);
+      await clock.advance(200); // after a backoff: released by token (harmless if gone)
+      expect(events.filter((event) => event.type === 'elected')).toEqual([]);
+      expect(session.releasedTokens).toEqual([5n]);
+      await elector.stop();
+    },
+  );
+
   it('defect 1: a late "someone else holds it" backs off and asks again instead of parking', async () => {
     const { elector, session, clock } = await startScripted({ ttlMs: 3000, lockTimeoutMs: 100 });
     let answers = 0;
@@ -174,19 +197,13 @@ describe('a backend slower than lockTimeoutMs', () => {
   });
 
   it('warns when lockTimeoutMs is close to the TTL', () => {
-    const warnings: string[] = [];
-    const logger = {
-      debug: () => {},
-      info: () => {},
-      warn: (_: unknown, msg?: string) => warnings.push(String(msg)),
-      error: () => {},
-      child: () => logger,
-    };
+    const { logger, lines } = recordingLogger();
     const membership = createScriptedBackend();
     createElector({ id: 'a', membership, ttlMs: 3000, logger });
-    expect(warnings).toEqual([]);
+    const warnings = () => lines.filter((line) => line.level === 'warn').map((line) => line.msg);
+    expect(warnings()).toEqual([]);
     createElector({ id: 'a', membership, ttlMs: 3000, lockTimeoutMs: 2500, logger });
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/lockTimeoutMs \(2500 ms\).*TTL \(3000 ms\)/);
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]).toMatch(/lockTimeoutMs \(2500 ms\).*TTL \(3000 ms\)/);
   });
 });

@@ -13,7 +13,16 @@ export { compareIds, compareMembers, sortForDisplay } from '../ordering/compare.
 export { MemberView } from '../ordering/member-view.js';
 export { MAX_ID_BYTES, validateId, validateMember } from '../ordering/validate-member.js';
 export { type Backoff, type BackoffOptions, createBackoff } from '../time/backoff.js';
-export { type Clock, sleep, systemClock } from '../time/clock.js';
+export {
+  type Clock,
+  deadlineAfter,
+  type Instant,
+  instantOf,
+  sleep,
+  systemClock,
+  WALL_SLACK_MS,
+  wallLead,
+} from '../time/clock.js';
 export {
   createErrorMapper,
   describeFailure,

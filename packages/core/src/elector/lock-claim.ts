@@ -15,8 +15,10 @@ import { toElectionError } from './to-election-error.js';
  *  2. The dead floor: T is led on only if it is above every token this node gave up, every token
  *     the holder watch showed held by another node, and every own holding the watch showed deleted.
  *     A holding the watch already showed gone can therefore never elect, however late the answer.
- *     A deletion the watch has not shown yet is the same exposure a timely answer has: the watch
- *     shows it next and the node demotes (`held` → gone), before any newer holder's watch event.
+ *     A deletion of T the watch has not shown yet can only come from outside (by hand, a lease
+ *     revoked by an operator): expiry is fact 3, and our own releases name older tokens (tokens
+ *     only grow). That exposure is the same for a timely answer: the watch shows the deletion next
+ *     and the node demotes (`held` → gone).
  *  3. The session deadline: the runtime leads only while the registration's deadline (the send time
  *     of the last acknowledged renewal plus the TTL, less the margin, on both clocks) lies ahead.
  *     The holding is bound to the registration, and the backend deletes it only when that

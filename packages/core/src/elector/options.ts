@@ -2,6 +2,7 @@ import type { MembershipBackend } from '../contracts/backend.js';
 import type { Member, MemberComparator } from '../contracts/member.js';
 import { ConfigurationError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { validateMember } from '../ordering/validate-member.js';
 import type { BackoffOptions } from '../time/backoff.js';
@@ -114,7 +115,10 @@ export function resolveOptions(options: ElectorOptions): ResolvedOptions {
   return {
     member,
     backend,
-    backendLabel: backend.endpoint ? `${backend.name} at ${backend.endpoint}` : `the ${backend.name} backend`,
+    // A custom backend may name its endpoint with credentials in it: the label goes into logs and errors.
+    backendLabel: backend.endpoint
+      ? `${backend.name} at ${maskSecrets(backend.endpoint)}`
+      : `the ${backend.name} backend`,
     mode,
     ttlMs,
     marginMs,

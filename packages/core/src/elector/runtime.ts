@@ -5,7 +5,7 @@ import { errorForLog, maskError, maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
 import { createBackoff } from '../time/backoff.js';
-import { sleep } from '../time/clock.js';
+import { deadlineAfter, type Instant, instantOf, sleep } from '../time/clock.js';
 import { joinWithRetry } from './join-loop.js';
 import { LockClaim } from './lock-claim.js';
 import type { ResolvedOptions } from './options.js';
@@ -48,6 +48,12 @@ export class ElectorRuntime {
   #lastFailureAt = Number.NEGATIVE_INFINITY;
   /** The current session's deadline has passed: not leading, still renewing. */
   #pastDeadline = false;
+  /**
+   * The session's deadline as last read, and when (on both clocks). A deadline that has not moved
+   * since is counted down by the wall clock too from then on, so a suspend ends it whatever the
+   * adapter (the kit's renewal loop counts from each send time already).
+   */
+  #deadlineSeen: { readonly value: number; readonly instant: Instant } | undefined;
   #timers: {
     deadline?: () => void;
     deadlineAt?: number;
@@ -97,7 +103,7 @@ export class ElectorRuntime {
   checkDeadline(): void {
     const session = this.#session;
     if (!session || this.store.current.phase !== 'leader') return;
-    const deadline = session.deadline() - this.options.marginMs;
+    const deadline = this.#sessionDeadline(session) - this.options.marginMs;
     if (this.options.clock.now() >= deadline) this.evaluate();
     else this.store.dispatch({ type: 'renewed', leaseDeadline: deadline });
   }
@@ -167,6 +173,7 @@ export class ElectorRuntime {
     this.#session = session;
     this.#attachedAt = this.options.clock.now();
     this.#pastDeadline = false;
+    this.#deadlineSeen = undefined;
     this.#outages.recovered();
     const epoch = ++this.#epoch;
     const current =
@@ -237,8 +244,8 @@ export class ElectorRuntime {
     const phase = this.store.current.phase;
     if (!session || phase === 'joining' || phase === 'stopping' || phase === 'stopped' || phase === 'idle')
       return;
+    const sessionDeadline = this.#sessionDeadline(session);
     const now = this.options.clock.now();
-    const sessionDeadline = session.deadline();
     // Over once a renewal sent after the last failure was acknowledged and nothing else (a watch,
     // a lock call) has failed for a while: a watch that keeps failing is still an outage.
     if (
@@ -258,13 +265,31 @@ export class ElectorRuntime {
       this.#claim?.reconfirm();
       this.options.logger.debug({}, 'a renewal was acknowledged again; resuming with the same registration');
     }
-    this.#scheduleDeadlineCheck(this.#outages.open ? Math.min(deadline, this.#nextPoll()) : deadline);
     const elected = this.view.leader();
     const electedIsMe =
       elected !== undefined && elected.id === this.options.member.id && !this.options.member.observer;
     if (this.options.mode === 'view') this.#evaluateView(electedIsMe, elected?.id ?? null, deadline);
     else this.#evaluateConfirmed(electedIsMe, deadline);
     this.#explain();
+    // Polled while an outage is open, to see its end; and, with a wall clock, while leading: timers
+    // run on the monotonic clock, so after a suspend the deadline timer alone would fire up to a
+    // TTL late.
+    const leading = this.store.current.phase === 'leader' && this.options.clock.wallNow !== undefined;
+    this.#scheduleDeadlineCheck(
+      this.#outages.open || (leading && Number.isFinite(deadline))
+        ? Math.min(deadline, this.#nextPoll())
+        : deadline,
+    );
+  }
+
+  /** The session's deadline, counted down by both clocks since it last moved (see #deadlineSeen). */
+  #sessionDeadline(session: MembershipSession): number {
+    const value = session.deadline();
+    const seen = this.#deadlineSeen;
+    if (seen?.value === value)
+      return deadlineAfter(this.options.clock, seen.instant, value - seen.instant.at);
+    this.#deadlineSeen = { value, instant: instantOf(this.options.clock) };
+    return value;
   }
 
   #evaluateView(electedIsMe: boolean, leaderId: string | null, deadline: number): void {

@@ -1,6 +1,6 @@
 import type { Member, Unsubscribe } from '../contracts/member.js';
 import type { MemberView } from '../ordering/member-view.js';
-import type { Clock } from '../time/clock.js';
+import { type Clock, deadlineAfter, instantOf } from '../time/clock.js';
 import { type Action, type CoreState, initialState, reduce } from './reducer.js';
 import type { ElectionReason, ElectionState, ElectorEvent } from './types.js';
 
@@ -94,6 +94,7 @@ export class ElectorStore {
     const ranked = this.#view.ranked();
     const clock = this.#clock;
     const { id, phase, since, leaderId, term, leaseDeadline, reason } = this.#state;
+    const taken = instantOf(clock);
     const snapshot: ElectionState & { toJSON(): unknown } = Object.freeze({
       id,
       phase,
@@ -106,9 +107,10 @@ export class ElectorStore {
         return ranked.toArray();
       },
       // Checked when read, so a snapshot never says "leader" past its deadline, even if the process
-      // was paused and no timer has fired since.
+      // was paused and no timer has fired since, or the machine was suspended (the wall clock).
       get isLeader(): boolean {
-        return phase === 'leader' && leaseDeadline !== null && clock.now() < leaseDeadline;
+        if (phase !== 'leader' || leaseDeadline === null) return false;
+        return clock.now() < deadlineAfter(clock, taken, leaseDeadline - taken.at);
       },
       /** JSON has no bigint: the term becomes a decimal string, members their ids in order. */
       toJSON() {

@@ -58,7 +58,10 @@ export interface ElectorOptions {
   readonly compare?: MemberComparator;
   /** pino-compatible; default silent. */
   readonly logger?: Logger;
-  /** Default: the system clock. */
+  /**
+   * Default: the system clock (a monotonic `now()`, and `wallNow()` so that a suspended machine's
+   * leader does not outlive its lease; see Clock). A clock without `wallNow` counts on `now()` alone.
+   */
   readonly clock?: Clock;
   /** Aborting it stops the elector (with resign). */
   readonly signal?: AbortSignal;
