@@ -97,7 +97,7 @@ describe('startRenewals (the kit renewal loop)', () => {
     last().fail(new Error('down 1'));
     await clock.advance(0);
     expect(errors.map((e) => e.retryInMs)).toEqual([100]);
-    expect((errors[0]?.error as Error).message).toBe('down 1');
+    expect(String(errors[0]?.error)).toBe('Error: down 1');
     await clock.advance(99);
     expect(calls).toHaveLength(1);
     await clock.advance(1);
