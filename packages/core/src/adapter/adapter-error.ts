@@ -1,5 +1,6 @@
 import { BackendUnavailableError, ElectionError } from '../errors.js';
-import { maskError, maskSecrets } from '../mask-secrets.js';
+import { maskError } from '../mask-error.js';
+import { maskSecrets } from '../mask-secrets.js';
 
 /**
  * Turns whatever a backend client threw into an ElectionError of this adapter. `classify` picks
@@ -27,19 +28,20 @@ export function describeFailure(error: unknown): string {
 /**
  * The error helper every adapter builds once: `const toElectionError = createErrorMapper(SOURCE,
  * classify)`, then `throw toElectionError(error, 'renew the lease')`. An ElectionError passes
- * through (its message masked, see maskSecrets); the original failure is kept as `cause`; the message starts `[<source>]`.
+ * through, masked (see maskError); the original failure is kept as `cause`, masked; the message
+ * starts `[<source>]`.
  */
 export function createErrorMapper(source: string, classify?: ErrorClassifier): ErrorMapper {
   const map = (error: unknown, action: string): ElectionError => {
     if (error instanceof ElectionError) return maskError(error);
     const reason = describeFailure(error);
     const classified = classify?.(error, action, reason, source);
-    if (classified !== undefined) return classified;
-    return new BackendUnavailableError(`Could not ${action}: ${reason}`, { source, cause: error });
+    if (classified !== undefined) return maskError(classified);
+    return maskError(new BackendUnavailableError(`Could not ${action}: ${reason}`, { source, cause: error }));
   };
   return (error, action, retryInMs) => {
     const mapped = map(error, action);
-    if (retryInMs !== undefined && mapped.retryInMs === undefined)
+    if (retryInMs !== undefined && mapped.retryInMs === undefined && !Object.isFrozen(mapped))
       (mapped as { retryInMs: number | undefined }).retryInMs = retryInMs;
     return mapped;
   };

@@ -1,6 +1,6 @@
 import type { Unsubscribe } from '../contracts/member.js';
 import type { Logger } from '../logger.js';
-import { errorForLog } from '../mask-secrets.js';
+import { errorForLog } from '../mask-error.js';
 
 export interface ListenersOptions<T> {
   /**

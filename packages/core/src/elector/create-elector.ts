@@ -1,6 +1,6 @@
 import type { Unsubscribe } from '../contracts/member.js';
 import { LifecycleError } from '../errors.js';
-import { errorForLog } from '../mask-secrets.js';
+import { errorForLog } from '../mask-error.js';
 import { iterateChanges } from './changes.js';
 import { resolveOptions } from './options.js';
 import { ElectorRuntime } from './runtime.js';

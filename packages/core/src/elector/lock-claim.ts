@@ -50,6 +50,8 @@ type ClaimState =
       /** Holder changes seen when the call was sent (repeats of the same holder do not count). */
       readonly changesAtSend: number;
       readonly timedOut: boolean;
+      /** The registration's deadline passed while it was in flight: its answer is not led on (reconfirm()). */
+      readonly reconfirm?: boolean;
     }
   | { readonly kind: 'held'; readonly token: bigint; readonly seen: boolean }
   | { readonly kind: 'releasing'; readonly op: number; readonly token: bigint; readonly timedOut: boolean }
@@ -157,10 +159,16 @@ export class LockClaim {
    * it held is not led on again until the backend confirms it: it becomes an orphan, which the next
    * `tryAcquire` confirms (it hands back the same token while the holding exists) or which is
    * released if the node no longer wants the lock. A holding deleted meanwhile (by hand, say) whose
-   * deletion the watch has not shown yet is then never resumed.
+   * deletion the watch has not shown yet is then never resumed. A `tryAcquire` in flight across the
+   * outage is treated alike: its answer, which may predate such a deletion, is not led on; a token
+   * it names becomes an orphan for the next `tryAcquire` (after a backoff) to confirm.
    */
   reconfirm(): void {
     const state = this.#state;
+    if (state.kind === 'acquiring') {
+      this.#state = { ...state, reconfirm: true };
+      return;
+    }
     if (state.kind !== 'held') return;
     this.#orphans.add(state.token);
     this.#state = { kind: 'free' };
@@ -247,7 +255,7 @@ export class LockClaim {
     const state = this.#state;
     if (state.kind !== 'acquiring') return;
     if (token === null) {
-      if (late) {
+      if (late || state.reconfirm) {
         // Answered by the backend at some instant in a long window: the holder it saw may be gone
         // by now without a change this claim could tell apart. Ask again after a backoff (a watch
         // that shows a holder by then parks the claim instead).
@@ -265,9 +273,10 @@ export class LockClaim {
       return;
     }
     this.#orphans.delete(token);
-    if (token <= this.#dead) {
+    if (token <= this.#dead || state.reconfirm) {
       // Older than what the watch already showed, or a holding we gave up: never lead on it.
-      // Release it by token (harmless if gone).
+      // Release it by token (harmless if gone). Sent before an outage that ended meanwhile: an
+      // orphan, confirmed (or released) by the next tryAcquire.
       this.#notLedOn(token);
       return;
     }

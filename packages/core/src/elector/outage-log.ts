@@ -1,6 +1,6 @@
 import type { ElectionError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { errorForLog } from '../mask-secrets.js';
+import { errorForLog } from '../mask-error.js';
 import type { Clock } from '../time/clock.js';
 
 /** At most one warning per this many ms while the backend keeps failing. */

@@ -1,15 +1,17 @@
 import type { MembershipEvent, MembershipSession } from '../contracts/backend.js';
 import type { Unsubscribe } from '../contracts/member.js';
 import { DuplicateMemberError, type ElectionError, SessionLostError } from '../errors.js';
-import { errorForLog, maskError, maskSecrets } from '../mask-secrets.js';
+import { errorForLog, maskError } from '../mask-error.js';
+import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
 import { createBackoff } from '../time/backoff.js';
-import { deadlineAfter, type Instant, instantOf, sleep } from '../time/clock.js';
+import { type Instant, instantOf, sleep } from '../time/clock.js';
 import { joinWithRetry } from './join-loop.js';
 import { LockClaim } from './lock-claim.js';
 import type { ResolvedOptions } from './options.js';
 import { OutageLog } from './outage-log.js';
+import { SessionDeadline } from './session-deadline.js';
 import { ElectorStore } from './store.js';
 import { toElectionError } from './to-election-error.js';
 import type { DemotionReason, ElectionReason, ElectorPhase, StopOptions } from './types.js';
@@ -48,12 +50,10 @@ export class ElectorRuntime {
   #lastFailureAt = Number.NEGATIVE_INFINITY;
   /** The current session's deadline has passed: not leading, still renewing. */
   #pastDeadline = false;
-  /**
-   * The session's deadline as last read, and when (on both clocks). A deadline that has not moved
-   * since is counted down by the wall clock too from then on, so a suspend ends it whatever the
-   * adapter (the kit's renewal loop counts from each send time already).
-   */
-  #deadlineSeen: { readonly value: number; readonly instant: Instant } | undefined;
+  /** The session's deadline on both clocks (see SessionDeadline). */
+  readonly #deadline: SessionDeadline;
+  /** When the current join began: the first deadline of the session it opens counts from here. */
+  #joinStartedAt: Instant | undefined;
   #timers: {
     deadline?: () => void;
     deadlineAt?: number;
@@ -72,6 +72,7 @@ export class ElectorRuntime {
       options.logger.error({ err: errorForLog(error) }, 'an elector subscriber threw; the election goes on'),
     );
     this.#rejoinBackoff = createBackoff(options.backoff);
+    this.#deadline = new SessionDeadline(options.clock, options.ttlMs);
     this.#outages = new OutageLog({
       logger: options.logger,
       clock: options.clock,
@@ -92,7 +93,7 @@ export class ElectorRuntime {
       this.#attach(session);
     } catch (error) {
       await this.stop({ resign: true });
-      throw error;
+      throw error instanceof Error ? maskError(error) : error;
     }
   }
 
@@ -112,8 +113,10 @@ export class ElectorRuntime {
    * A problem being ridden out. The log stays quiet (one warning when trouble starts, a summary at
    * most every 30 s, a line when it ends); subscribers get every error as an event.
    */
-  reportError(error: ElectionError, retryInMs = error.retryInMs): void {
-    maskError(error); // whatever raised it: no credential reaches the log, the reason or an event
+  reportError(raised: ElectionError, retryInMs = raised.retryInMs): void {
+    // Whatever raised it: no credential reaches the log, the reason or an event (a frozen error is
+    // reported as a masked copy).
+    const error = maskError(raised);
     this.#outages.failed(error, retryInMs);
     this.#deadlineAtFailure = this.#session?.deadline() ?? Number.NEGATIVE_INFINITY;
     this.#lastFailureAt = this.options.clock.now();
@@ -147,7 +150,8 @@ export class ElectorRuntime {
   }
 
   #join(initial: boolean): Promise<MembershipSession> {
-    const since = this.options.clock.now();
+    this.#joinStartedAt = instantOf(this.options.clock);
+    const since = this.#joinStartedAt.at;
     this.#reason({ kind: 'joining', since, attempt: 0, lastError: null });
     return joinWithRetry(this.options, {
       initial,
@@ -173,7 +177,8 @@ export class ElectorRuntime {
     this.#session = session;
     this.#attachedAt = this.options.clock.now();
     this.#pastDeadline = false;
-    this.#deadlineSeen = undefined;
+    // Its first deadline counts from the join's start: a suspend during the join is not hidden.
+    this.#deadline.reset(this.#joinStartedAt);
     this.#outages.recovered();
     const epoch = ++this.#epoch;
     const current =
@@ -282,14 +287,9 @@ export class ElectorRuntime {
     );
   }
 
-  /** The session's deadline, counted down by both clocks since it last moved (see #deadlineSeen). */
+  /** The session's deadline, counted down by both clocks (see SessionDeadline). */
   #sessionDeadline(session: MembershipSession): number {
-    const value = session.deadline();
-    const seen = this.#deadlineSeen;
-    if (seen?.value === value)
-      return deadlineAfter(this.options.clock, seen.instant, value - seen.instant.at);
-    this.#deadlineSeen = { value, instant: instantOf(this.options.clock) };
-    return value;
+    return this.#deadline.read(session.deadline());
   }
 
   #evaluateView(electedIsMe: boolean, leaderId: string | null, deadline: number): void {

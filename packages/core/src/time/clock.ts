@@ -35,7 +35,8 @@ export function instantOf(clock: Clock): Instant {
 /**
  * How much more time the wall clock saw go by since `since` than the monotonic one: the time the
  * machine was suspended (or a forward step of the wall clock), else 0. A wall clock stepped back
- * says less, so it counts for nothing: the monotonic clock decides, as without a wall clock.
+ * says less, so it counts for nothing, and it hides a suspend that follows it from this reading
+ * (fine for a deadline renewed every few seconds; WallCountdown keeps counting past a back step).
  */
 export function wallLead(clock: Clock, since: Instant): number {
   const wallNow = clock.wallNow?.();
@@ -51,6 +52,44 @@ export function wallLead(clock: Clock, since: Instant): number {
  */
 export function deadlineAfter(clock: Clock, since: Instant, durationMs: number): number {
   return since.at + durationMs - wallLead(clock, since);
+}
+
+/**
+ * The wall clock's lead over the monotonic clock, counted from a reference point for as long as a
+ * deadline lives, and kept: each reading folds a lead it sees (over WALL_SLACK_MS) into what was
+ * counted and moves the reference point to the reading. A wall clock stepped back (the wall minus
+ * monotonic offset shrank by more than the slack) also moves the reference point to the reading,
+ * counting nothing and losing nothing counted before, so a suspend after the step still counts.
+ * What no reading can tell apart: a back step and a suspend between the same two readings cancel
+ * out (the larger one wins, less the other). Readers read at least every poll interval.
+ */
+export class WallCountdown {
+  readonly #clock: Clock;
+  #since: Instant;
+  #counted = 0;
+
+  constructor(clock: Clock, since: Instant = instantOf(clock)) {
+    this.#clock = clock;
+    this.#since = since;
+  }
+
+  /** The lead counted so far: never less than at the previous reading. */
+  lead(): number {
+    const wallNow = this.#clock.wallNow?.();
+    if (wallNow === undefined || this.#since.wallAt === undefined) return this.#counted;
+    const now = this.#clock.now();
+    const lead = wallNow - this.#since.wallAt - (now - this.#since.at);
+    if (lead > WALL_SLACK_MS || lead < -WALL_SLACK_MS) {
+      if (lead > 0) this.#counted += lead;
+      this.#since = { at: now, wallAt: wallNow };
+    }
+    return this.#counted;
+  }
+
+  /** The `now()` reading at which the monotonic `deadline` is over by both clocks. */
+  deadline(deadline: number): number {
+    return deadline - this.lead();
+  }
 }
 
 /**
