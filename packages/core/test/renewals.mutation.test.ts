@@ -217,3 +217,23 @@ describe('startRenewals (the kit renewal loop)', () => {
     renewer.stop();
   });
 });
+
+describe('startRenewals on a clock pair (defect 5)', () => {
+  it('dates the join send on the wall clock too, so a suspend before the first renewal shortens the deadline', async () => {
+    const mono = createTestClock(10_000);
+    let wall = 1_000_000;
+    const clock = { ...mono, wallNow: () => wall };
+    const renewer = startRenewals({
+      ttlMs: 3000,
+      clock,
+      startedAt: 9000, // the join was sent 1 s ago
+      renew: () => new Promise<RenewalOutcome>(() => {}),
+      onLost: () => {},
+      onError: () => {},
+    });
+    expect(renewer.deadline()).toBe(12_000);
+    wall += 1500; // suspended 1.5 s: the monotonic clock did not move
+    expect(renewer.deadline()).toBe(10_500);
+    renewer.stop();
+  });
+});
