@@ -42,8 +42,11 @@ import {
  *    have been lost; the client gives it up only after its request timeout, and only then does the
  *    retry's backoff (step 2) start. (Added after a run of seed 11 recovered in exactly the bound
  *    without this term: a partitioned best-ranked node healed with its calls in flight.)
- * No resync term: after the faults every watch has been resynchronised (heal, server return) and
- * loses nothing more, so no claim waits for the resync safety net.
+ * 7. The resync safety net: a claim parked on a holder change it never saw (an operator deleted
+ *    the key while its watch was cut off, say) asks again at its next resync, at most RESYNC_MS
+ *    after the faults (its timer runs from before they ended), then 3 L: RESYNC_MS + 3 L, which
+ *    with these constants (5000 ms) never exceeds the chain above. Seen: seed 4242 recovers in
+ *    exactly 5000 ms with L = 0, so at L = 0 the bound has no slack on that path.
  */
 export function livenessBoundMs(latencyMs: number, handoverDelayMs: number): number {
   return TTL_MS + REQUEST_TIMEOUT_MS + BACKOFF_CAP_MS + 10 * latencyMs + handoverDelayMs;
