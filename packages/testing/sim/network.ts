@@ -30,20 +30,59 @@ export class SimLink {
   loseLockReplies = 0;
   /** The next this many lock requests are held back out of order, until `releaseHeldOut`. */
   holdLockRequests = 0;
+  /**
+   * The next this many requests of any kind (a join, a keepalive) are held back the same way: they
+   * commit when they land, long after the client gave up on them.
+   */
+  holdRequests = 0;
+  /**
+   * A lasting latency: every message each way (requests, answers, watch events) spends this long on
+   * the wire. Unlike the other faults it stays when the faults end (calm), through the liveness phase.
+   */
+  latencyMs = 0;
   readonly #heldOut: (() => void)[] = [];
   /** A slow link: traffic both ways waits (in order) until `unslow`, however long that takes on the clock. */
   slow = false;
   readonly #slowed: (() => void)[] = [];
   readonly #held: (() => void)[] = [];
   readonly clock: Clock;
+  readonly #world: SimClock;
+  /** Timers the process on this link set and that neither fired nor were cancelled. */
+  readonly #pending = new Set<() => void>();
 
   constructor(id: string, world: SimClock, server: ServerStatus = { down: false }) {
     this.id = id;
     this.#server = server;
+    this.#world = world;
     this.clock = {
       now: () => world.now(),
-      setTimer: (fn, ms) => world.setTimer(() => this.deliver(fn), ms),
+      // A timer that came due while the process was paused runs when it resumes, unless it was
+      // cancelled meanwhile (as a real event loop never runs a cleared timer).
+      setTimer: (fn, ms) => {
+        let cancelled = false;
+        const tracked = () => {
+          cancelled = true;
+          this.#pending.delete(tracked);
+          cancel();
+        };
+        const cancel = world.setTimer(
+          () =>
+            this.deliver(() => {
+              if (cancelled) return;
+              this.#pending.delete(tracked);
+              fn();
+            }),
+          ms,
+        );
+        this.#pending.add(tracked);
+        return tracked;
+      },
     };
+  }
+
+  /** How many timers the process set on this link are still pending (0 once a stopped elector let go). */
+  pendingTimers(): number {
+    return this.#pending.size;
   }
 
   /** Nothing gets through: this link is cut, or the server is down. */
@@ -64,6 +103,7 @@ export class SimLink {
   /** Puts traffic on the wire now, or holds it while the link is slow. */
   transmit(fn: () => void): void {
     if (this.slow) this.#slowed.push(fn);
+    else if (this.latencyMs > 0) this.#world.setTimer(fn, this.latencyMs);
     else fn();
   }
 
@@ -128,9 +168,11 @@ export class SimNetwork {
       if (loseLock) link.loseLockReplies--;
       else if (loseReply) link.loseReplies--;
       const request = () => this.#scheduler.schedule(Promise.resolve(), `${link.id} → ${label}`);
-      const holdOut = lockCall && link.holdLockRequests > 0;
+      const holdLock = lockCall && link.holdLockRequests > 0;
+      const holdOut = holdLock || link.holdRequests > 0;
       if (holdOut) {
-        link.holdLockRequests--;
+        if (holdLock) link.holdLockRequests--;
+        else link.holdRequests--;
         this.#trace(`${link.id}: ${label} request held back`);
       }
       const send = (fn: () => void) => (holdOut ? link.holdOut(fn) : link.transmit(fn));
@@ -175,6 +217,8 @@ export class SimStream<E> {
   readonly #label: string;
   readonly #deliver: (event: E) => void;
   readonly #queue: E[] = [];
+  /** The last events delivered, oldest first: what a watch restarted from an older revision sends again. */
+  readonly #history: E[] = [];
   #inFlight = false;
   #closed = false;
 
@@ -196,6 +240,16 @@ export class SimStream<E> {
     this.push(current);
   }
 
+  /**
+   * The watch restarts from an older revision: the last `count` events delivered come again, in
+   * order, before anything still queued, so the stream ends at the current state as etcd's does.
+   */
+  rewind(count: number): void {
+    if (this.#closed || this.#link.partitioned) return;
+    this.#queue.unshift(...this.#history.slice(-count));
+    this.#pump();
+  }
+
   close(): void {
     this.#closed = true;
     this.#queue.length = 0;
@@ -209,6 +263,8 @@ export class SimStream<E> {
         this.#inFlight = false;
         const event = this.#queue.shift();
         if (event !== undefined && !this.#closed && !this.#link.partitioned) {
+          this.#history.push(event);
+          if (this.#history.length > 8) this.#history.shift();
           this.#link.deliver(() => {
             if (!this.#closed) this.#deliver(event);
           });

@@ -31,9 +31,14 @@ const rate = (result.runs / result.seconds).toFixed(1);
 console.log(
   `simulation: ${result.runs} seeded runs in ${result.seconds.toFixed(1)} s (${rate} runs/s), seed ${result.seed}, bug: ${values.bug}`,
 );
-console.log(`longest time from the end of faults to one agreed leader: ${result.maxConvergenceMs} ms`);
+console.log(
+  `longest time from the end of faults to one agreed leader: ${result.maxConvergenceMs} ms (that run's bound: ${result.boundOfMaxMs} ms); closest any run came to its bound: ${result.minSlackMs} ms`,
+);
 console.log(
   `runs in which a leader resumed its own term after its deadline passed: ${result.runsWithResume}`,
+);
+console.log(
+  `runs that ended with a node leading on a leader key an operator deleted by hand (known gap): ${result.runsStuckOnDeletedKey}`,
 );
 if (result.failed) {
   console.log(result.report);

@@ -10,7 +10,9 @@ import {
   SessionLostError,
   type Unsubscribe,
 } from '@election/core';
+import { type Renewer, startRenewals } from '@election/core/adapter';
 import type { MemoryServer } from '../src/memory/server.js';
+import { waitOutHolder } from '../src/memory/wait-out.js';
 import type { Watch } from '../src/memory/watch.js';
 import type { SimLink, SimNetwork, SimStream } from './network.js';
 
@@ -27,19 +29,26 @@ export interface SimBackendContext {
   readonly server: MemoryServer;
   readonly network: SimNetwork;
   readonly link: SimLink;
+  /** Jitter of the renewal loop's retries: the seed's, so a run replays exactly. */
+  readonly random: () => number;
   /** Deliberate bug for the checker's own test: a release deletes the holding whatever its token. */
   readonly releaseIgnoresToken?: boolean;
   /** Deliberate bug: the deadline counts from when a renewal's answer arrived, not from when it was sent. */
   readonly renewFromReceive?: boolean;
+  /** Every holder event as it reaches the process, before the elector sees it (the checker's record). */
+  readonly onHolderDelivered: (holder: LockHolder) => void;
   /** Every session this backend opened, for the world's faults and the checker. */
   readonly sessions: SimSession[];
 }
 
+type JoinAnswer = { readonly leaseId: number } | { readonly holderLease: number };
+
 /**
  * A membership backend for one simulated process, on the in-memory server, with every request,
  * answer and watch event going over the simulated network. It behaves as the etcd adapter does:
- * renewals every TTL/3 whose deadline is the send time of the last acknowledged one plus the TTL,
- * a lease-bound member key and leader key, a renewal answered "lease gone" reports the session lost.
+ * the kit's renewal loop (`startRenewals`) keeps a lease-bound member key and leader key alive, a
+ * renewal answered "lease gone" reports the session lost, and a join that finds its id held by
+ * another lease waits that lease out (or revokes it at once with `takeover`).
  */
 export function createSimBackend(context: SimBackendContext): MembershipBackend {
   return {
@@ -47,19 +56,43 @@ export function createSimBackend(context: SimBackendContext): MembershipBackend 
     capabilities: SIM_CAPABILITIES,
     async join(request: JoinRequest): Promise<MembershipSession> {
       const { server, network, link } = context;
-      const sentAt = request.clock.now();
-      const leaseId = await network.call(link, 'join', () =>
-        server.register(request.member, request.ttlMs, () => {}),
-      );
-      if (leaseId === null) {
-        throw new DuplicateMemberError(
-          request.member.id,
-          `"${request.member.id}" is registered by a live lease.`,
-        );
+      const { member, ttlMs } = request;
+      for (;;) {
+        const sentAt = request.clock.now();
+        const answer = await network.call(link, 'join', (): JoinAnswer => {
+          const leaseId = server.register(member, ttlMs, () => {});
+          return leaseId === null ? { holderLease: server.leaseOf(member.id) as number } : { leaseId };
+        });
+        if ('leaseId' in answer) {
+          const session = new SimSession(context, request, answer.leaseId, sentAt);
+          context.sessions.push(session);
+          return session;
+        }
+        // A lease this very process renews is never revoked or waited out (as etcd's adapter does).
+        if (context.sessions.some((s) => s.live && s.leaseId === answer.holderLease))
+          throw new DuplicateMemberError(
+            member.id,
+            `"${member.id}" is registered by this very process (simulated).`,
+          );
+        if (request.takeover) {
+          // Two requests, as etcd's adapter sends them: the revoke may land late, or never.
+          await network.call(link, `revoke lease ${answer.holderLease} (takeover)`, () =>
+            server.revoke(answer.holderLease),
+          );
+          continue;
+        }
+        await waitOutHolder({
+          clock: request.clock,
+          signal: request.signal,
+          pollMs: Math.max(50, Math.min(500, ttlMs / 4)),
+          read: () => network.call(link, 'read lease', () => server.leaseRenewals(answer.holderLease)),
+          duplicate: () =>
+            new DuplicateMemberError(
+              member.id,
+              `"${member.id}" is registered by a lease that was renewed while this node waited (simulated).`,
+            ),
+        });
       }
-      const session = new SimSession(context, request, leaseId, sentAt);
-      context.sessions.push(session);
-      return session;
     },
     async close() {},
   };
@@ -79,26 +112,33 @@ function watchOn<E>(stream: SimStream<E>, current: () => E): Watch<E> {
   return shim as unknown as Watch<E>;
 }
 
+interface OpenWatch {
+  readonly resync: () => void;
+  readonly rewind: (count: number) => void;
+  readonly stop: Unsubscribe;
+}
+
 export class SimSession implements MembershipSession {
   readonly lock: LeaderLock;
   readonly leaseId: number;
   readonly memberId: string;
   readonly #context: SimBackendContext;
   readonly #ttlMs: number;
-  #deadline: number;
+  readonly #renewer: Renewer;
+  /** When the last acknowledged renewal's answer arrived (only the deliberate bug uses it). */
+  #answeredAt: number;
   #status: 'live' | 'lost' | 'closed' = 'live';
   #lostCause: Error | undefined;
   readonly #lost = new Set<(cause: Error) => void>();
   readonly #errors = new Set<(error: Error) => void>();
-  readonly #watches: { resync: () => void; stop: Unsubscribe }[] = [];
-  #cancelRenewal: () => void = () => {};
+  readonly #watches: OpenWatch[] = [];
 
   constructor(context: SimBackendContext, request: JoinRequest, leaseId: number, sentAt: number) {
     this.#context = context;
     this.leaseId = leaseId;
     this.memberId = request.member.id;
     this.#ttlMs = request.ttlMs;
-    this.#deadline = sentAt + request.ttlMs;
+    this.#answeredAt = sentAt;
     const { server, network, link } = context;
     this.lock = {
       tryAcquire: () =>
@@ -110,9 +150,35 @@ export class SimSession implements MembershipSession {
         network.call(link, `release(${token})`, () =>
           server.release(leaseId, context.releaseIgnoresToken ? undefined : token),
         ),
-      watchHolder: (listener) => this.#watch<LockHolder>('holder', listener, () => server.holder()),
+      watchHolder: (listener) =>
+        this.#watch<LockHolder>(
+          'holder',
+          (holder) => {
+            context.onHolderDelivered(holder);
+            listener(holder);
+          },
+          () => server.holder(),
+        ),
     };
-    this.#scheduleRenewal();
+    // The kit's own renewal loop, as every adapter runs it: the simulator tests it, not a copy.
+    this.#renewer = startRenewals({
+      ttlMs: request.ttlMs,
+      clock: link.clock,
+      startedAt: sentAt,
+      retry: { random: context.random },
+      renew: async () => {
+        const alive = await network.call(link, 'keepalive', () => server.keepAlive(leaseId));
+        if (!alive) return { alive: false, cause: this.#lostError() };
+        this.#answeredAt = link.clock.now();
+        return { alive: true };
+      },
+      onLost: (cause) => this.#markLost(cause),
+      onError: (error) => {
+        if (this.#status !== 'live') return;
+        const failure = error instanceof Error ? error : new Error(String(error));
+        for (const listener of [...this.#errors]) listener(failure);
+      },
+    });
   }
 
   get live(): boolean {
@@ -120,7 +186,9 @@ export class SimSession implements MembershipSession {
   }
 
   deadline(): number {
-    return this.#deadline;
+    const deadline = this.#renewer.deadline();
+    // The 'renew-from-receive' bug: counting from the answer moves the deadline past the lease's.
+    return this.#context.renewFromReceive ? Math.max(deadline, this.#answeredAt + this.#ttlMs) : deadline;
   }
 
   watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
@@ -160,7 +228,7 @@ export class SimSession implements MembershipSession {
 
   close(): void {
     this.#status = 'closed';
-    this.#cancelRenewal();
+    this.#renewer.stop();
     for (const watch of this.#watches.splice(0)) watch.stop();
     this.#lost.clear();
     this.#errors.clear();
@@ -169,6 +237,11 @@ export class SimSession implements MembershipSession {
   /** The link came back: a watch reconnects with the current state; a lease gone meanwhile shows at the next renewal. */
   resyncWatches(): void {
     for (const watch of this.#watches) watch.resync();
+  }
+
+  /** Every watch restarts from an older revision: its last `count` events come again, in order. */
+  rewindWatches(count: number): void {
+    for (const watch of this.#watches) watch.rewind(count);
   }
 
   #watch<E>(label: string, listener: (event: E) => void, current: () => E): Unsubscribe {
@@ -180,7 +253,11 @@ export class SimSession implements MembershipSession {
       label === 'holder'
         ? server.watchHolder(shim as unknown as Watch<LockHolder>)
         : server.watchMembers(shim as unknown as Watch<MembershipEvent>);
-    const entry = { resync: () => stream.resync(current()), stop };
+    const entry: OpenWatch = {
+      resync: () => stream.resync(current()),
+      rewind: (count) => stream.rewind(count),
+      stop,
+    };
     this.#watches.push(entry);
     return () => {
       const index = this.#watches.indexOf(entry);
@@ -189,34 +266,14 @@ export class SimSession implements MembershipSession {
     };
   }
 
-  #scheduleRenewal(): void {
-    this.#cancelRenewal = this.#context.link.clock.setTimer(() => this.#renew(), this.#ttlMs / 3);
+  #lostError(): SessionLostError {
+    return new SessionLostError(`the lease of "${this.memberId}" is gone (simulated)`);
   }
 
-  #renew(): void {
+  #markLost(cause: Error): void {
     if (this.#status !== 'live') return;
-    const { server, network, link } = this.#context;
-    const sentAt = link.clock.now();
-    network
-      .call(link, 'keepalive', () => server.keepAlive(this.leaseId))
-      .then(
-        (alive) => {
-          if (this.#status !== 'live') return;
-          const from = this.#context.renewFromReceive ? link.clock.now() : sentAt;
-          if (alive) this.#deadline = Math.max(this.#deadline, from + this.#ttlMs);
-          else this.#markLost();
-        },
-        (error: Error) => {
-          if (this.#status === 'live') for (const listener of [...this.#errors]) listener(error);
-        },
-      );
-    this.#scheduleRenewal();
-  }
-
-  #markLost(): void {
     this.#status = 'lost';
-    this.#cancelRenewal();
-    const cause = new SessionLostError(`the lease of "${this.memberId}" is gone (simulated)`);
+    this.#renewer.stop();
     this.#lostCause = cause;
     for (const listener of [...this.#lost]) listener(cause);
     this.#lost.clear();

@@ -1,8 +1,10 @@
 import {
   createElector,
+  type ElectionMode,
   type ElectionState,
   type Elector,
   type ElectorEvent,
+  type LockHolder,
   runWhileLeader,
 } from '@election/core';
 import { mulberry32 } from '@election/tools';
@@ -16,8 +18,16 @@ export const TTL_MS = 3000;
 export const MARGIN_MS = 300;
 export const RESYNC_MS = 5000;
 export const BACKOFF_CAP_MS = 1000;
-/** Each seed picks one: shorter and longer than the simulated network's own request timeout. */
-export const LOCK_TIMEOUTS_MS = [400, 1500] as const;
+/**
+ * Each seed draws its lockTimeoutMs from this range: from far below the slowest round trip the
+ * lasting latency makes (defect 1 of issue 19: answers later than the timeout, for ever) to above
+ * the simulated network's own request timeout.
+ */
+export const LOCK_TIMEOUT_RANGE_MS = [100, 2000] as const;
+/** Each seed picks one handoverDelayMs (0 = hand over at once). */
+export const HANDOVER_DELAYS_MS = [0, 0, 300, 1500] as const;
+/** Largest lasting one-way latency a link gets: a round trip stays under the request timeout. */
+export const MAX_LATENCY_MS = 400;
 
 /**
  * Deliberate bugs, each switched on only to show that the checker catches it:
@@ -39,6 +49,16 @@ export interface NodeSpec {
   readonly priority: number;
   readonly observer: boolean;
 }
+
+/** What a seed draws once for the whole run (besides the members): the elector options under test. */
+export interface RunConfig {
+  readonly mode: ElectionMode;
+  readonly lockTimeoutMs: number;
+  readonly handoverDelayMs: number;
+}
+
+/** A listener that calls stop() when its node's next event of this kind arrives. */
+export type StopTrigger = 'joining' | 'follower' | 'elected' | 'demoted';
 
 export class Violation extends Error {
   override name = 'Violation';
@@ -62,6 +82,19 @@ export class SimNode {
   /** The phase as events told it, never refreshed by reading `state`: shows whether timers work. */
   eventPhase: ElectionState['phase'] | undefined;
   task: Task | undefined;
+  /** The elector's stop() was called (by a command, a listener or the end of the run). */
+  stopCalled = false;
+  /** Its events showed phase stopping (or stopped). */
+  stopSeen = false;
+  /** A listener stops the elector on this event (then forgets it). */
+  stopOn: { readonly on: StopTrigger; readonly resign: boolean } | undefined;
+  /**
+   * Tokens at or below this are dead to this node: its holder watch delivered their deletion or a
+   * newer holder. The node must never lead on one of them again (issue 19's invariant).
+   */
+  watchFloor = -1n;
+  /** Highest token the node's holder watch has delivered. */
+  maxShown = -1n;
 
   constructor(id: string, spec: NodeSpec, clock: SimClock, server: ServerStatus) {
     this.id = id;
@@ -93,7 +126,9 @@ export class SimWorld {
   readonly trace: string[] = [];
   readonly #random: () => number;
   readonly #bug: SimBug;
-  readonly lockTimeoutMs: number;
+  readonly config: RunConfig;
+  /** Tokens whose holding an operator deleted by hand (or whose lease was revoked): see check(). */
+  readonly outOfBand = new Set<bigint>();
   /** Every `elected` term in the order they happened, across nodes. */
   readonly elections: { id: string; term: bigint | null; at: number }[] = [];
   /** Leaders that led again with their own term after their deadline had passed (ride-through). */
@@ -101,14 +136,27 @@ export class SimWorld {
   /** The server is down (an etcd restart): no link reaches it, and its leases neither expire nor renew. */
   readonly serverStatus: ServerStatus = { down: false };
 
-  constructor(scheduler: Scheduler, specs: readonly NodeSpec[], seed: number, bug: SimBug = 'none') {
+  constructor(
+    scheduler: Scheduler,
+    specs: readonly NodeSpec[],
+    seed: number,
+    bug: SimBug = 'none',
+    config?: RunConfig,
+  ) {
     this.server = new MemoryServer(this.clock);
     this.network = new SimNetwork(scheduler, this.clock, (line) => this.log(line));
     this.#random = mulberry32(seed);
     this.#bug = bug;
-    this.lockTimeoutMs = LOCK_TIMEOUTS_MS[Math.floor(this.#random() * LOCK_TIMEOUTS_MS.length)] ?? 1500;
+    this.config = config ?? { mode: 'confirmed', lockTimeoutMs: 1500, handoverDelayMs: 0 };
+    this.log(
+      `mode ${this.config.mode}, lockTimeoutMs ${this.config.lockTimeoutMs}, handoverDelayMs ${this.config.handoverDelayMs}`,
+    );
     this.clock.afterTimer = () => this.check();
     for (const spec of specs) this.addNode(spec);
+  }
+
+  get confirmed(): boolean {
+    return this.config.mode === 'confirmed';
   }
 
   log(line: string): void {
@@ -122,8 +170,11 @@ export class SimWorld {
     return node;
   }
 
-  /** Starts (or restarts, under the same id) the node's elector. */
-  start(node: SimNode): void {
+  /**
+   * Starts (or restarts, under the same id) the node's elector. A restart finds its crashed
+   * registration still on the server: it waits it out, or revokes it at once with `takeover`.
+   */
+  start(node: SimNode, takeover = false): void {
     if (node.elector && node.latest?.phase !== 'stopped') return;
     node.link.cut = false;
     node.link.resume();
@@ -131,21 +182,25 @@ export class SimWorld {
       server: this.server,
       network: this.network,
       link: node.link,
+      random: this.#random,
       sessions: node.sessions,
+      onHolderDelivered: (holder) => this.#onHolderDelivered(node, holder),
       releaseIgnoresToken: this.#bug === 'release-any',
       renewFromReceive: this.#bug === 'renew-from-receive',
     });
     const elector = createElector({
       id: node.id,
       membership,
-      mode: 'confirmed',
+      mode: this.config.mode,
       priority: node.spec.priority,
       observer: node.spec.observer,
       ttlMs: TTL_MS,
       // The 'no-margin' bug: leadership runs to the session deadline itself, no room for drift.
       deadlineMarginMs: this.#bug === 'no-margin' ? 0 : MARGIN_MS,
       resyncIntervalMs: RESYNC_MS,
-      lockTimeoutMs: this.lockTimeoutMs,
+      lockTimeoutMs: this.config.lockTimeoutMs,
+      handoverDelayMs: this.config.handoverDelayMs,
+      takeover,
       clock: node.link.clock,
       backoff: { initialMs: 100, maxMs: BACKOFF_CAP_MS, random: this.#random },
       ...(this.#bug === 'keep-orphans' ? { unsafeKeepOrphans: true } : {}),
@@ -153,9 +208,13 @@ export class SimWorld {
     node.elector = elector;
     node.latest = elector.state;
     node.lastLeadershipEvent = undefined;
-    elector.subscribe((event, state) => this.#onEvent(node, event, state));
+    node.stopCalled = false;
+    node.stopSeen = false;
+    elector.subscribe((event, state) => this.#onEvent(node, elector, event, state));
     node.eventPhase = undefined;
-    this.log(`${node.id}: start (priority ${node.spec.priority}${node.spec.observer ? ', observer' : ''})`);
+    this.log(
+      `${node.id}: start (priority ${node.spec.priority}${node.spec.observer ? ', observer' : ''}${takeover ? ', takeover' : ''})`,
+    );
     elector.start().catch((error: Error) => this.log(`${node.id}: start() failed: ${error.message}`));
     void runWhileLeader(elector, (signal, term) => this.#runTask(node, signal, term)).catch(
       (error: Error) => {
@@ -173,7 +232,77 @@ export class SimWorld {
     if (!elector || node.latest?.phase === 'stopped' || node.latest?.phase === 'stopping') return;
     this.log(`${node.id}: ${resign ? 'stop (resign)' : 'crash'}`);
     node.link.resume();
-    void elector.stop({ resign });
+    this.#stopElector(node, elector, resign);
+  }
+
+  /**
+   * Calls stop() and, once it settles, checks what a stopped elector must be: phase and reason
+   * `stopped`, and no timer of its own still pending (unless the node was restarted meanwhile).
+   */
+  #stopElector(node: SimNode, elector: Elector, resign: boolean): Promise<void> {
+    node.stopCalled = true;
+    return elector.stop({ resign }).then(async () => {
+      await settle();
+      if (node.elector !== elector || this.violation) return;
+      const state = elector.state;
+      if (state.phase !== 'stopped' || state.reason.kind !== 'stopped')
+        this.#record(
+          `${node.id}: stop() settled with phase ${state.phase} and reason ${state.reason.kind}; expected stopped`,
+        );
+      const pending = node.link.pendingTimers();
+      if (pending > 0) this.#record(`${node.id}: ${pending} timer(s) still pending after stop() settled`);
+    });
+  }
+
+  /** Records a violation found outside a check (a settled promise): the next check() throws it. */
+  #record(message: string): void {
+    try {
+      this.fail(message);
+    } catch {
+      // Recorded; the next check() throws it where fast-check sees it.
+    }
+  }
+
+  /**
+   * A listener calls stop() on the node's next event of this kind. `joining` only comes with a
+   * (re)start, so it restarts the node (if stopped) with the listener in place.
+   */
+  stopFromListener(node: SimNode, on: StopTrigger, resign: boolean): void {
+    if (node.latest?.phase === 'stopping' || (node.latest?.phase === 'stopped' && on !== 'joining')) return;
+    node.stopOn = { on, resign };
+    if (on === 'joining') this.start(node);
+  }
+
+  /** An operator deletes the leader key by hand: its holder leads on until its watch shows the deletion. */
+  deleteLeaderKey(): void {
+    const gone = this.server.deleteLeaderKey();
+    if (!gone) return;
+    this.outOfBand.add(gone.token);
+    this.log(`operator deleted the leader key (${gone.id}@${gone.token})`);
+  }
+
+  /** An operator revokes the node's lease: its member key and any holding go; it learns at its next renewal. */
+  revokeLease(node: SimNode): void {
+    for (const session of node.sessions) {
+      if (!this.server.hasLease(session.leaseId)) continue;
+      const holder = this.server.holder();
+      if (holder && this.server.holderLease() === session.leaseId) this.outOfBand.add(holder.token);
+      this.log(`${node.id}: operator revoked lease ${session.leaseId}`);
+      this.server.revoke(session.leaseId);
+    }
+  }
+
+  /** The node's holder watch delivered `holder`: older tokens (and this one, if not ours) are dead to it. */
+  #onHolderDelivered(node: SimNode, holder: LockHolder): void {
+    const raise = (token: bigint) => {
+      if (token > node.watchFloor) node.watchFloor = token;
+    };
+    if (holder === null) raise(node.maxShown);
+    else {
+      raise(holder.token - 1n);
+      if (holder.id !== node.id) raise(holder.token);
+      if (holder.token > node.maxShown) node.maxShown = holder.token;
+    }
   }
 
   partition(node: SimNode): void {
@@ -249,9 +378,29 @@ export class SimWorld {
     throw this.violation;
   }
 
-  #onEvent(node: SimNode, event: ElectorEvent, state: ElectionState): void {
+  #onEvent(node: SimNode, elector: Elector, event: ElectorEvent, state: ElectionState): void {
+    if (node.elector !== elector) return; // an earlier incarnation of the node
     node.latest = state;
     node.eventPhase = state.phase;
+    // Events queued before stop() was called may still arrive after it; none may follow 'stopping'.
+    if (node.stopSeen) {
+      if (event.type === 'elected') this.fail(`${node.id} was elected after its phase went to stopping`);
+      if (event.type === 'phase' && event.phase !== 'stopped')
+        this.fail(`${node.id} entered phase ${event.phase} after stopping`);
+    }
+    if (event.type === 'phase' && (event.phase === 'stopping' || event.phase === 'stopped'))
+      node.stopSeen = true;
+    const trigger = node.stopOn;
+    const fires =
+      trigger !== undefined &&
+      ((event.type === 'phase' &&
+        (event.phase === trigger.on || (trigger.on === 'follower' && event.phase === 'candidate'))) ||
+        event.type === trigger.on);
+    if (trigger && fires && !node.stopCalled) {
+      node.stopOn = undefined;
+      this.log(`${node.id}: a listener of ${event.type === 'phase' ? event.phase : event.type} calls stop()`);
+      void this.#stopElector(node, elector, trigger.resign);
+    }
     if (event.type === 'elected' || event.type === 'demoted') {
       this.log(
         `${node.id}: ${event.type} term ${event.term}${event.type === 'demoted' ? ` (${event.reason})` : ''}`,
@@ -274,7 +423,8 @@ export class SimWorld {
         event.term !== null &&
         previous.term !== null &&
         event.term <= previous.term &&
-        !resumed
+        !resumed &&
+        !this.outOfBand.has(event.term) // deleted by hand; its holder learns by its watch
       )
         this.fail(
           `terms must increase: ${node.id} elected with ${event.term} after ${previous.id}'s ${previous.term}`,
@@ -289,7 +439,9 @@ export class SimWorld {
       this.fail(
         `${node.id}: a leader task started with term ${term}, but the node's term is ${state?.term} (leader: ${state?.isLeader})`,
       );
+    const fenced = (t: bigint | null) => this.confirmed && !this.outOfBand.has(t ?? -1n);
     for (const other of this.nodes) {
+      if (!fenced(term) || !fenced(other.task?.term ?? null)) continue;
       if (other !== node && other.task && !other.task.ended && other.leads())
         this.fail(`${node.id}'s leader task (term ${term}) overlaps ${other.id}'s (term ${other.task.term})`);
     }
@@ -317,21 +469,32 @@ export class SimWorld {
         );
     }
     const leaders = this.nodes.filter((node) => node.leads());
-    if (leaders.length > 1)
-      this.fail(`two leaders at once: ${leaders.map((n) => `${n.id} (term ${n.latest?.term})`).join(', ')}`);
-    const holder = this.server.holder();
-    for (const leader of leaders) {
-      const term = leader.latest?.term;
-      if (!holder || holder.id !== leader.id || holder.token !== term)
-        this.fail(
-          `${leader.id} leads with term ${term} but the server's leader key is ${holder ? `${holder.id}@${holder.token}` : 'absent'}`,
-        );
-    }
     for (const node of this.nodes) {
       const task = node.task;
       if (!task || task.ended || node.link.paused) continue;
       if (!node.leads() || node.latest?.term !== task.term)
         this.fail(`${node.id}'s leader task still runs with term ${task.term}, which has ended`);
+    }
+    if (!this.confirmed) return; // view mode: the views elect, with no safety guarantee to check
+    for (const leader of leaders) {
+      const term = leader.latest?.term ?? null;
+      if (term !== null && term <= leader.watchFloor)
+        this.fail(
+          `${leader.id} leads with term ${term}, but its holder watch already delivered that holding's end (dead up to ${leader.watchFloor})`,
+        );
+    }
+    // A holding an operator deleted by hand leads on until its holder's watch shows the deletion:
+    // only the invariant above holds for it, not these two.
+    const fenced = leaders.filter((node) => !this.outOfBand.has(node.latest?.term ?? -1n));
+    if (fenced.length > 1)
+      this.fail(`two leaders at once: ${fenced.map((n) => `${n.id} (term ${n.latest?.term})`).join(', ')}`);
+    const holder = this.server.holder();
+    for (const leader of fenced) {
+      const term = leader.latest?.term;
+      if (!holder || holder.id !== leader.id || holder.token !== term)
+        this.fail(
+          `${leader.id} leads with term ${term} but the server's leader key is ${holder ? `${holder.id}@${holder.token}` : 'absent'}`,
+        );
     }
   }
 
@@ -343,6 +506,8 @@ export class SimWorld {
       node.link.dropLockRequests = 0;
       node.link.loseLockReplies = 0;
       node.link.holdLockRequests = 0;
+      node.link.holdRequests = 0;
+      node.stopOn = undefined; // a listener armed to stop the node would be a crash after the faults
       node.link.unslow();
       node.link.releaseHeldOut();
       this.heal(node);
@@ -360,6 +525,27 @@ export class SimWorld {
         node.latest !== undefined &&
         !['stopping', 'stopped'].includes(node.latest.phase),
     );
+  }
+
+  /**
+   * Stops every elector (as a crash: the links are cut first, so nothing more reaches anyone) and
+   * checks that none left a timer behind.
+   */
+  async stopAll(): Promise<void> {
+    for (const node of this.nodes) {
+      node.link.resume();
+      node.link.cut = true;
+    }
+    const stops: Promise<void>[] = [];
+    for (const node of this.nodes)
+      if (node.elector && !node.stopCalled) stops.push(this.#stopElector(node, node.elector, false));
+    await Promise.all(stops);
+    await settle();
+    for (const node of this.nodes) {
+      const pending = node.link.pendingTimers();
+      if (pending > 0) this.fail(`${node.id}: ${pending} timer(s) still pending after stop()`);
+    }
+    this.check();
   }
 
   async dispose(): Promise<void> {

@@ -47,9 +47,12 @@ describe('memory backend: membership', () => {
   it('rejects a duplicate id with DuplicateMemberError while the first holder keeps it', async () => {
     const { clock, cluster } = setup();
     const first = await join(cluster.backend(), clock, { id: 'a', meta: { who: 'first' } });
-    const error = await join(cluster.backend(), clock, { id: 'a', meta: { who: 'second' } }).catch(
+    const second = join(cluster.backend(), clock, { id: 'a', meta: { who: 'second' } }).catch(
       (e: unknown) => e,
     );
+    // The second join waits to see whether the holder's lease is renewed; the first renews it.
+    await clock.advance(1000);
+    const error = await second;
     expect(error).toBeInstanceOf(DuplicateMemberError);
     expect((error as DuplicateMemberError).memberId).toBe('a');
     expect(String(error)).toMatch(

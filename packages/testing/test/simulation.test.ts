@@ -3,9 +3,9 @@ import { runSimulation } from '../sim/simulation.js';
 import type { SimBug } from '../sim/world.js';
 
 /**
- * Deterministic simulation of N electors (3–7, more joining) in confirmed mode on the in-memory
- * server, with fast-check choosing the order of every request, answer and watch event and the
- * faults in between (see sim/simulation.ts). `pnpm sim` runs 10,000 seeds; CI runs these.
+ * Deterministic simulation of N electors (3–7, more joining) on the in-memory server, with
+ * fast-check choosing the order of every request, answer and watch event and the faults in between
+ * (see sim/simulation.ts). `pnpm sim` runs 10,000 seeds; CI runs these.
  */
 describe('deterministic simulation', () => {
   it('finds no violation in 2,000 seeded runs, and one agreed leader after each within the bound', async () => {
@@ -18,8 +18,7 @@ describe('deterministic simulation', () => {
   // reproduces it exactly (fixed seeds, so this is the same search every time).
   const bugs: [SimBug, number][] = [
     ['keep-orphans', 1],
-    ['no-margin', 1],
-    ['renew-from-receive', 14],
+    ['no-margin', 3],
   ];
   for (const [bug, seed] of bugs) {
     it(`finds the deliberate "${bug}" bug within 1,000 runs, and its replay fails the same way`, async () => {

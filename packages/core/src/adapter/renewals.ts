@@ -66,6 +66,8 @@ class RenewalLoop implements Renewer {
   #acked: Instant;
   #grantedMs: number;
   #cancelTimer: () => void = () => {};
+  /** Cancels the bound on the renewal in flight: stop() must leave no timer behind. */
+  #cancelBound: () => void = () => {};
 
   constructor(options: RenewalOptions) {
     this.#options = options;
@@ -94,6 +96,7 @@ class RenewalLoop implements Renewer {
   stop(): void {
     this.#controller.abort();
     this.#cancelTimer();
+    this.#cancelBound();
   }
 
   /**
@@ -110,6 +113,7 @@ class RenewalLoop implements Renewer {
         limitMs,
       );
     });
+    this.#cancelBound = cancel;
     return Promise.race([renewal, expired]).finally(cancel);
   }
 

@@ -12,6 +12,7 @@ import { SOURCE } from '../source.js';
 import type { Network } from './network.js';
 import type { MemoryServer } from './server.js';
 import { MemorySession } from './session.js';
+import { waitOutHolder } from './wait-out.js';
 
 export interface BackendContext {
   readonly server: MemoryServer;
@@ -71,14 +72,30 @@ export class MemoryBackend implements MembershipBackend {
       },
     });
     if (!session.reachable()) throw session.unreachableError('join()');
-    const leaseId = server.register(request.member, request.ttlMs, () => session.serverExpired());
-    if (leaseId === null) {
-      throw new DuplicateMemberError(
-        request.member.id,
-        `Member id "${request.member.id}" is already registered by another live node, which keeps it. ` +
-          'Give this node a different id, or wait until the other registration is gone.',
-        { source: SOURCE },
-      );
+    const id = request.member.id;
+    let leaseId = server.register(request.member, request.ttlMs, () => session.serverExpired());
+    // Another lease holds the id (this id's previous process, crashed): revoke it under `takeover`,
+    // else wait it out; only a holder that keeps renewing is a duplicate.
+    while (leaseId === null) {
+      const holder = server.leaseOf(id);
+      if (holder !== undefined && request.takeover) {
+        request.logger.info({ memberId: id }, 'takeover: revoking the previous registration of this id');
+        server.revoke(holder);
+      } else if (holder !== undefined) {
+        request.logger.info({ memberId: id }, 'waiting for the previous registration of this id to expire');
+        await waitOutHolder({
+          clock: this.#context.clock,
+          signal: request.signal,
+          pollMs: Math.max(50, Math.min(500, request.ttlMs / 4)),
+          read: async () => {
+            if (!session.reachable()) throw session.unreachableError('join()');
+            return server.leaseRenewals(holder);
+          },
+          duplicate: () => duplicateError(id),
+        });
+      }
+      request.signal.throwIfAborted();
+      leaseId = server.register(request.member, request.ttlMs, () => session.serverExpired());
     }
     session.attach(leaseId);
     this.#sessions.add(session);
@@ -91,4 +108,14 @@ export class MemoryBackend implements MembershipBackend {
     this.#closed = true;
     for (const session of [...this.#sessions]) session.close();
   }
+}
+
+function duplicateError(id: string): DuplicateMemberError {
+  return new DuplicateMemberError(
+    id,
+    `Member id "${id}" is already registered by another live node, which keeps it (its lease was ` +
+      'renewed while this node waited for it to expire). Give this node a different id, or stop the ' +
+      'other process; if an orchestrator guarantees one process per id, pass takeover: true.',
+    { source: SOURCE },
+  );
 }

@@ -13,6 +13,8 @@ export interface LockGrant {
 interface Lease {
   readonly memberId: string;
   readonly ttlMs: number;
+  /** Keepalives received: a holder whose count moves while a restarted node waits is alive. */
+  renewals: number;
   cancelExpiry: Unsubscribe;
   /** Tells the owning session that the server dropped the lease. */
   readonly onExpired: () => void;
@@ -52,7 +54,7 @@ export class MemoryServer {
   register(member: Member, ttlMs: number, onExpired: () => void): number | null {
     if (this.#keys.has(member.id)) return null;
     const leaseId = this.#nextLeaseId++;
-    const lease: Lease = { memberId: member.id, ttlMs, cancelExpiry: () => {}, onExpired };
+    const lease: Lease = { memberId: member.id, ttlMs, renewals: 0, cancelExpiry: () => {}, onExpired };
     this.#leases.set(leaseId, lease);
     this.#armExpiry(leaseId, lease);
     const stored = Object.freeze({
@@ -78,8 +80,32 @@ export class MemoryServer {
   keepAlive(leaseId: number): boolean {
     const lease = this.#leases.get(leaseId);
     if (lease === undefined) return false;
+    lease.renewals++;
     this.#armExpiry(leaseId, lease);
     return true;
+  }
+
+  /** Keepalives the lease has received so far, or undefined once it is gone. */
+  leaseRenewals(leaseId: number): number | undefined {
+    return this.#leases.get(leaseId)?.renewals;
+  }
+
+  /**
+   * An operator deletes the leader key by hand (`etcdctl del`): the holding goes whatever its lease,
+   * and every holder watch sees the lock free. The holder's lease and member key stay.
+   */
+  deleteLeaderKey(): LockHolder {
+    const gone = this.holder();
+    if (this.#holding === null) return null;
+    this.#holding = null;
+    this.#bump();
+    this.#announceHolder();
+    return gone;
+  }
+
+  /** The lease holding the leader lock, if any. */
+  holderLease(): number | undefined {
+    return this.#holding?.leaseId;
   }
 
   /** Deletes the lease on request (graceful leave): its key and lock go, its session is not told. */
