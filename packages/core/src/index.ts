@@ -36,6 +36,7 @@ export {
   type ElectionErrorCode,
   type ElectionErrorOptions,
   InvalidIdError,
+  isElectionError,
   LeadershipLostError,
   LifecycleError,
   MalformedEntryError,
