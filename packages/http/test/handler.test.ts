@@ -67,7 +67,10 @@ describe('the handler in node:http, under a prefix', () => {
     const handler = createElectionHandler(elector, { clock, ready: () => appReady });
     onCleanup(() => handler.close());
     const url = await listen((req, res) => handler(req, res));
-    expect(await get(`${url}/readyz`)).toMatchObject({ status: 503, body: 'not ready\n' });
+    expect(await get(`${url}/readyz`)).toMatchObject({
+      status: 503,
+      body: 'not ready: not joined (phase idle)\n',
+    });
     expect(JSON.parse((await get(`${url}/status`)).body)).toMatchObject({
       phase: 'idle',
       reason: { kind: 'idle' },
@@ -114,11 +117,16 @@ describe('the handler in node:http, under a prefix', () => {
     const handler = createElectionHandler(elector, { clock, prefix: '/election' });
     onCleanup(() => handler.close());
     const url = await listen((req, res) => handler(req, res));
-    for (const path of ['/election', '/election/']) {
+    // The page's links are relative to its own address (so a proxy in front may rewrite the path).
+    for (const [path, href] of [
+      ['/election', 'election/status'],
+      ['/election/', 'status'],
+    ]) {
       const page = await get(`${url}${path}`);
       expect(page.status).toBe(200);
       expect(page.type).toBe('text/html; charset=utf-8');
-      expect(page.body).toContain('"base":"/election"');
+      expect(page.body).toContain(`<a href="${href}">`);
+      expect(page.body).toContain('"publicPath":null');
     }
   });
 });
@@ -149,7 +157,7 @@ describe('the handler in Express and Fastify', () => {
     const missing = await get(`${url}/ops/election/nope`);
     expect(missing.status).toBe(404);
     expect(missing.body).toMatch(/Cannot GET/);
-    expect((await get(`${url}/ops/election`)).body).toContain('"base":"/ops/election"');
+    expect((await get(`${url}/ops/election`)).body).toContain('<a href="election/status">');
     const events = await subscribeEvents(`${url}/ops/election/events`);
     expect(events.type).toBe('text/event-stream; charset=utf-8');
     // The stream outlives the request's own end: status events keep coming.
@@ -185,7 +193,7 @@ describe('the handler in Express and Fastify', () => {
 
     expect(JSON.parse((await get(`${url}/election/status`)).body)).toMatchObject({ leaderId: 'node-a' });
     expect((await get(`${url}/election/readyz`)).status).toBe(200);
-    expect((await get(`${url}/election`)).body).toContain('"base":"/election"');
+    expect((await get(`${url}/election/`)).body).toContain('<a href="status">');
     expect((await get(`${url}/hello`)).body).toBe('hello');
     expect((await get(`${url}/election/nope`)).status).toBe(404);
     const events = await subscribeEvents(`${url}/election/events`);
