@@ -28,7 +28,8 @@ section{background:var(--card);border:1px solid var(--line);border-radius:.5rem;
 .bar>div{height:100%;width:0;background:var(--bar)}
 .scroll{overflow-x:auto}
 table{width:100%;border-collapse:collapse}
-th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);overflow-wrap:anywhere;vertical-align:top}
+th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);overflow-wrap:break-word;vertical-align:top}
+#cluster td:first-child,#cluster td:last-child,#members td:nth-child(2){overflow-wrap:anywhere}
 th{font-size:.85rem;color:var(--muted)}
 tr.self td{font-weight:600}
 tr.gone td{color:var(--muted)}
