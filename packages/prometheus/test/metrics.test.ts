@@ -20,7 +20,11 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-function setup(): { clock: ManualClock; cluster: MemoryCluster; node: (id: string) => Elector } {
+function setup(): {
+  clock: ManualClock;
+  cluster: MemoryCluster;
+  node: (id: string) => Elector;
+} {
   const clock = createManualClock(1_000_000);
   cluster = createMemoryCluster({ clock });
   const backends = cluster;
@@ -55,12 +59,15 @@ async function startAll(clock: ManualClock, ...nodes: Elector[]) {
   await started;
 }
 
+/** A series of the default election: `election_is_leader` → `election_is_leader{election="default"}`. */
+const of = (name: string, labels = '') => `${name}{election="default"${labels === '' ? '' : `,${labels}`}}`;
+
 describe('collectElectorMetrics', () => {
-  it('exposes every election metric with the values the leader sees', async () => {
+  it('exposes every election metric with the values the leader sees, under an election label', async () => {
     const { clock, node } = setup();
     const a = node('a');
     const registry = new Registry();
-    collectElectorMetrics(a, { registry, clock });
+    collectElectorMetrics(a, { registry, clock, ttlMs: TTL_MS });
     await startAll(clock, a);
     await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
 
@@ -72,21 +79,27 @@ describe('collectElectorMetrics', () => {
       'election_members',
       'election_lease_remaining_seconds',
       'election_leaderless_seconds_total',
+      'election_leader_since_timestamp_seconds',
+      'election_ttl_seconds',
       'election_backend_errors_total',
       'election_info',
     ]) {
       expect(text).toMatch(new RegExp(`^# HELP ${name} \\S`, 'm'));
     }
-    expect(value(text, 'election_is_leader')).toBe(1);
-    expect(value(text, 'election_term')).toBe(Number(a.state.term));
-    expect(value(text, 'election_term')).toBeGreaterThan(0);
-    expect(value(text, 'election_members')).toBe(1);
-    expect(value(text, 'election_leader_changes_total')).toBe(1);
-    const lease = value(text, 'election_lease_remaining_seconds') ?? -1;
+    expect(value(text, of('election_is_leader'))).toBe(1);
+    expect(value(text, of('election_term'))).toBe(Number(a.state.term));
+    expect(value(text, of('election_term'))).toBeGreaterThan(0);
+    expect(value(text, of('election_members'))).toBe(1);
+    // The first leader a node sees is not a change: a restarted node would count one that did not happen.
+    expect(value(text, of('election_leader_changes_total'))).toBe(0);
+    expect(value(text, of('election_ttl_seconds'))).toBe(TTL_MS / 1000);
+    const since = value(text, of('election_leader_since_timestamp_seconds')) ?? 0;
+    expect(Math.abs(since - Date.now() / 1000)).toBeLessThan(60);
+    const lease = value(text, of('election_lease_remaining_seconds')) ?? -1;
     expect(lease).toBeGreaterThan(0);
     expect(lease).toBeLessThanOrEqual(TTL_MS / 1000);
-    expect(value(text, 'election_info{backend="memory",mode="confirmed",id="a"}')).toBe(1);
-    expect(value(text, 'election_backend_errors_total{code="BACKEND_UNAVAILABLE"}')).toBe(0);
+    expect(value(text, 'election_info{election="default",backend="memory",mode="confirmed",id="a"}')).toBe(1);
+    expect(value(text, of('election_backend_errors_total', 'code="BACKEND_UNAVAILABLE"'))).toBe(0);
   });
 
   it('counts leaderless time and leader changes on a follower, with series that do not grow', async () => {
@@ -108,23 +121,141 @@ describe('collectElectorMetrics', () => {
     const gap = (clock.now() - startedAt) / 1000;
     await clock.advance(3000); // time with a leader does not count
     const before = await registry.metrics();
-    expect(value(before, 'election_is_leader')).toBe(0);
-    expect(value(before, 'election_lease_remaining_seconds')).toBe(0);
-    expect(value(before, 'election_leader_changes_total')).toBe(1);
-    const leaderless = value(before, 'election_leaderless_seconds_total') ?? -1;
+    expect(value(before, of('election_is_leader'))).toBe(0);
+    expect(value(before, of('election_lease_remaining_seconds'))).toBe(0);
+    expect(value(before, of('election_leader_changes_total'))).toBe(0);
+    const leaderless = value(before, of('election_leaderless_seconds_total')) ?? -1;
     expect(leaderless).toBeGreaterThanOrEqual(0.5);
     // Polling steps are 1 ms: the measured gap is within a step of what the metric says.
     expect(Math.abs(leaderless - gap)).toBeLessThanOrEqual(0.001);
 
-    // a is cut off; once its lease runs out, b takes over: none → a → none → b.
+    // a is cut off; once its lease runs out, b takes over: a → none → b is one change.
     cluster.latency(0, { node: 'b' });
     cluster.partition('a');
     await waitFor(() => b.state.isLeader, { clock, timeoutMs: 5000, message: 'b to lead' });
     const after = await registry.metrics();
-    expect(value(after, 'election_is_leader')).toBe(1);
-    expect(value(after, 'election_leader_changes_total')).toBe(3);
-    expect(value(after, 'election_leaderless_seconds_total')).toBeGreaterThanOrEqual(leaderless);
+    expect(value(after, of('election_is_leader'))).toBe(1);
+    expect(value(after, of('election_leader_changes_total'))).toBe(1);
+    expect(value(after, of('election_leaderless_seconds_total'))).toBeGreaterThanOrEqual(leaderless);
     expect(seriesCount(after)).toBe(seriesCount(before));
+  });
+
+  it('agrees on every survivor about a crash: one leader change, and the measured leaderless gap', async () => {
+    const { clock, cluster, node } = setup();
+    const nodes = ['a', 'b', 'c'].map(node);
+    const registries = nodes.map((elector) => {
+      const registry = new Registry();
+      collectElectorMetrics(elector, { registry, clock, ttlMs: TTL_MS });
+      return registry;
+    });
+    await startAll(clock, ...nodes);
+    const [a, b, c] = nodes as [Elector, Elector, Elector];
+    await waitFor(() => nodes.every((n) => n.state.leaderId === 'a' && n.state.members.length === 3), {
+      clock,
+      timeoutMs: 5000,
+      message: 'all three to see a lead',
+    });
+    await clock.advance(1234); // a few renewals: the crash falls between two of them
+    const read = async (registry: Registry, name: string) => value(await registry.metrics(), of(name)) ?? -1;
+    const before = await Promise.all(
+      registries.slice(1).map((r) => read(r, 'election_leaderless_seconds_total')),
+    );
+
+    // a crashes: it stops answering anyone, and walks away without resigning.
+    const crashedAt = clock.now();
+    cluster.partition('a');
+    await a.stop({ resign: false });
+    await waitFor(() => b.state.isLeader, { clock, stepMs: 1, timeoutMs: 10_000, message: 'b to lead' });
+    const gapS = (clock.now() - crashedAt) / 1000;
+    await waitFor(() => c.state.leaderId === 'b', {
+      clock,
+      stepMs: 1,
+      timeoutMs: 1000,
+      message: 'c to see b',
+    });
+
+    const counted: number[] = [];
+    for (const [i, registry] of registries.slice(1).entries()) {
+      expect(await read(registry, 'election_leader_changes_total')).toBe(1);
+      counted.push((await read(registry, 'election_leaderless_seconds_total')) - (before[i] ?? 0));
+    }
+    console.log(
+      `metrics test: leader gap measured ${gapS.toFixed(3)} s; leaderless_seconds_total rose by ${counted.map((s) => s.toFixed(3)).join(' s and ')} s on the survivors`,
+    );
+    const renewalIntervalS = TTL_MS / 3 / 1000;
+    for (const seconds of counted) {
+      // From a's last renewal (at most one renewal interval before the crash) to b's election.
+      expect(seconds).toBeGreaterThanOrEqual(gapS - 0.002);
+      expect(seconds).toBeLessThanOrEqual(gapS + renewalIntervalS + 0.002);
+    }
+    expect(Math.abs((counted[0] ?? 0) - (counted[1] ?? 0))).toBeLessThanOrEqual(0.01);
+  });
+
+  it('does not date back a handover: the leader steps down while still registered', async () => {
+    const { clock, node } = setup();
+    const [b, c] = ['b', 'c'].map(node) as [Elector, Elector];
+    const registry = new Registry();
+    collectElectorMetrics(c, { registry, clock, ttlMs: TTL_MS });
+    await startAll(clock, b, c);
+    await waitFor(() => c.state.leaderId === 'b', { clock, timeoutMs: 5000, message: 'c to see b lead' });
+    await clock.advance(1234);
+    const read = async () => value(await registry.metrics(), of('election_leaderless_seconds_total')) ?? -1;
+    const before = await read();
+    // a ranks first: b releases the lock for it and stays a member.
+    const a = node('a');
+    const joinedAt = clock.now();
+    await startAll(clock, a);
+    await waitFor(() => c.state.leaderId === 'a', {
+      clock,
+      stepMs: 1,
+      timeoutMs: 5000,
+      message: 'c to see a lead',
+    });
+    const gapS = (clock.now() - joinedAt) / 1000;
+    expect((await read()) - before).toBeLessThanOrEqual(gapS + 0.002);
+    expect(value(await registry.metrics(), of('election_leader_changes_total'))).toBe(1);
+  });
+
+  // The lease deadline is in the elector's clock; read with another clock, it is garbage (0 here).
+  // Core does not expose `elector.clock` yet (another branch owns core's elector): until it does,
+  // this fails, and is marked so. Once it passes, `it.fails` fails: turn it back into `it`.
+  it.fails('takes the clock from the elector: lease_remaining is right without a clock option (fails until core exposes elector.clock)', async () => {
+    const { clock, node } = setup();
+    const a = node('a');
+    const registry = new Registry();
+    collectElectorMetrics(a, { registry });
+    await startAll(clock, a);
+    await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
+    expect(value(await registry.metrics(), of('election_lease_remaining_seconds'))).toBeGreaterThan(0);
+  });
+
+  it('puts many electors in one registry, one family with an election label each', async () => {
+    const { clock, node } = setup();
+    const billing = node('a');
+    const registry = new Registry();
+    const one = collectElectorMetrics(billing, { registry, clock, election: 'billing' });
+    const other = createElector({
+      id: 'z',
+      membership: createMemoryCluster({ clock }).backend(),
+      clock,
+      ttlMs: TTL_MS,
+    });
+    electors.push(other);
+    const two = collectElectorMetrics(other, { registry, clock, election: 'mailer' });
+    await startAll(clock, billing, other);
+    const text = await registry.metrics();
+    expect(value(text, 'election_is_leader{election="billing"}')).toBe(1);
+    expect(value(text, 'election_is_leader{election="mailer"}')).toBe(1);
+    expect(value(text, 'election_info{election="mailer",backend="memory",mode="confirmed",id="z"}')).toBe(1);
+    expect(() => collectElectorMetrics(other, { registry, clock, election: 'billing' })).toThrow(
+      /already has an elector collected with election "billing"/,
+    );
+    one.unregister();
+    const left = await registry.metrics();
+    expect(left).not.toContain('election="billing"');
+    expect(value(left, 'election_is_leader{election="mailer"}')).toBe(1);
+    two.unregister();
+    expect(registry.getMetricsAsArray()).toEqual([]);
   });
 
   it('counts backend errors by code', async () => {
@@ -138,23 +269,17 @@ describe('collectElectorMetrics', () => {
     cluster.partition('a');
     await waitFor(() => errors > 0, { clock, timeoutMs: 10_000, message: 'an error event' });
     const text = await registry.metrics();
-    const counted = [...text.matchAll(/^election_backend_errors_total\{code="(\w+)"\} (\S+)$/gm)].reduce(
-      (sum, match) => sum + Number(match[2]),
-      0,
-    );
+    const counted = [
+      ...text.matchAll(/^election_backend_errors_total\{election="default",code="(\w+)"\} (\S+)$/gm),
+    ].reduce((sum, match) => sum + Number(match[2]), 0);
     expect(counted).toBe(errors);
   });
 
-  it('adds constant labels and a prefix to every series', async () => {
+  it('adds a prefix to every series', async () => {
     const { clock, node } = setup();
     const a = node('a');
     const registry = new Registry();
-    const metrics = collectElectorMetrics(a, {
-      registry,
-      clock,
-      prefix: 'billing_',
-      labels: { election: 'billing' },
-    });
+    const metrics = collectElectorMetrics(a, { registry, clock, prefix: 'billing_', election: 'billing' });
     await startAll(clock, a);
     const text = await registry.metrics();
     const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
@@ -191,7 +316,7 @@ describe('collectElectorMetrics', () => {
     await a.stop();
     expect(live).toBe(0);
     const text = await registry.metrics();
-    expect(value(text, 'election_is_leader')).toBe(0);
+    expect(value(text, of('election_is_leader'))).toBe(0);
     metrics.unregister();
     expect(registry.getMetricsAsArray()).toEqual([]);
     // The names are free again.
@@ -203,16 +328,16 @@ describe('collectElectorMetrics', () => {
     const a = node('a');
     const registry = new Registry();
     collectElectorMetrics(a, { registry });
-    expect(() => collectElectorMetrics(a, { registry })).toThrow(/own prefix or registry/);
+    expect(() => collectElectorMetrics(a, { registry })).toThrow(
+      /give each elector its own `election` label/,
+    );
     expect(() => collectElectorMetrics(a, { registry: new Registry(), prefix: '9x' })).toThrow(
       ConfigurationError,
     );
-    expect(() => collectElectorMetrics(a, { registry: new Registry(), labels: { id: 'x' } })).toThrow(
-      /used by the election metrics themselves/,
+    expect(() => collectElectorMetrics(a, { registry: new Registry(), election: '' })).toThrow(
+      /\[@election\/prometheus\] election must be a non-empty string/,
     );
-    expect(() => collectElectorMetrics(a, { registry: new Registry(), labels: { 'bad-name': 'x' } })).toThrow(
-      /\[@election\/prometheus\] label name "bad-name"/,
-    );
+    expect(() => collectElectorMetrics(a, { registry: new Registry(), ttlMs: -1 })).toThrow(/ttlMs must be/);
     expect(() => collectElectorMetrics(a, {} as never)).toThrow(/must be a prom-client Registry/);
     // A failed registration leaves nothing of ours behind.
     const taken = new Registry();
