@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { type NodeConfig, parseArgs, UsageError } from './flags.js';
 import { HELP } from './help.js';
+import { listElection, listerId } from './list.js';
 import { createLogger } from './logger.js';
 import { type RunningNode, startNode } from './node.js';
 import { describeStartFailure, lastErrorOf } from './start-failure.js';
@@ -107,7 +108,39 @@ async function run(config: NodeConfig): Promise<void> {
   }
 }
 
+/** `election-node list …`: print the members table and exit (1 when the backend cannot be read). */
+function list(args: readonly string[]): void {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    if (args.some((arg) => arg === '--id' || arg.startsWith('--id='))) {
+      throw new UsageError('list takes no --id: it joins as a short-lived observer of its own.');
+    }
+    parsed = parseArgs(['--id', listerId(), ...args], { ...process.env, ELECTION_ID: undefined });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    usageFailure(error);
+    return;
+  }
+  if (parsed.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  listElection(parsed.config).then(
+    (table) => process.stdout.write(table),
+    (error: unknown) => {
+      process.stderr.write(
+        `election-node list: could not read the election: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
+}
+
 function main(): void {
+  if (process.argv[2] === 'list') {
+    list(process.argv.slice(3));
+    return;
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs(process.argv.slice(2), process.env);

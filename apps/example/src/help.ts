@@ -1,6 +1,9 @@
 export const HELP = `election-node: one node of a leader election, with HTTP status, health, metrics and a live page.
 
 Usage: election-node --id ID [options]
+       election-node list [--backend etcd --etcd URL | --backend consul --consul URL | --peers …] [--election NAME]
+         prints every member with its role, term, lease left and reason, like patronictl list, from
+         the backend without a running node (etcd, consul: joins as a short-lived observer and leaves)
 
 Options (each can also be set with the ELECTION_* variable shown; a flag wins over the variable):
   --id ID                  this node's id, unique in the election (required)      ELECTION_ID
@@ -37,7 +40,10 @@ HTTP (served by @election/http):
   GET /          the live page: members, leader and term, phase and reason, lease, timeline
   GET /status    {"id","leaderId","isLeader","term","members","phase","backend","reason",...}
   GET /healthz   200 while the process runs (static peers probe it)
-  GET /readyz    200 once joined, 503 before
+  GET /readyz    200 once joined, 503 before and while the backend has failed for more than a
+                 renewal interval (TTL/3)
+  GET /leader    200 on the leader only (for a load balancer), 503 elsewhere; /follower the reverse
+  GET /cluster   every member's /status, asked by this node (members publish it in their metadata)
   GET /metrics   Prometheus text (@election/prometheus and Node's process metrics)
   GET /events    Server-Sent Events: status and leadership changes
 

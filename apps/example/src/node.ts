@@ -5,11 +5,11 @@ import {
   type ElectorOptions,
   type MembershipBackend,
 } from '@election/core';
-import { createElectionHandler, type ElectionHandler } from '@election/http';
+import { createElectionHandler, type ElectionHandler, STATUS_URL_META } from '@election/http';
 import { collectElectorMetrics } from '@election/prometheus';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { endpointOf, loadBackend } from './backend.js';
+import { endpointOf, loadBackend, statusUrlOf } from './backend.js';
 import { type NodeConfig, UsageError } from './flags.js';
 import { FencedLedger, startLeaderTask } from './leader-task.js';
 import { logLeadershipChanges } from './leadership-log.js';
@@ -58,7 +58,7 @@ function electorOptions(
     ...(ttlMs === undefined ? {} : { ttlMs }),
     ...(startTimeout === undefined ? {} : { startTimeoutMs: Math.round(startTimeout * 1000) }),
     ...(config.takeover ? { takeover: true } : {}),
-    meta: { url },
+    meta: { url, [STATUS_URL_META]: statusUrlOf(url) },
     logger: coreLogger(logger),
   };
 }
@@ -104,9 +104,12 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     await server.close();
     throw asUsageError(error);
   }
-  collectElectorMetrics(elector, { registry });
+  // The TTL the elector runs with: the flag's, or the backend's default.
+  const ttlMs = ttlMsFor(config.ttlSeconds, config.ttlGiven, backend) ?? backend.capabilities.defaultTtlMs;
+  collectElectorMetrics(elector, { registry, election: config.election, ttlMs });
   handler = createElectionHandler(elector, {
     registry,
+    ttlMs,
     title: 'election-node',
     ready: () => ready,
     onError: (error) => logger.warn({ err: error }, 'HTTP handler error'),

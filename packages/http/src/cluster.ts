@@ -49,6 +49,36 @@ export interface Cluster {
 const statusUrlOf = (member: Member) => member.meta?.[STATUS_URL_META] ?? null;
 
 /**
+ * Each member as `/cluster` lists it, with its own `/status` fetched from the URL it publishes in
+ * its metadata, all in parallel, each within `timeoutMs`; `self` (this node's status) is used as
+ * it is, without a request. For `election-node list` too, which has no node of its own.
+ */
+export function clusterMembers(
+  members: readonly Member[],
+  options: { readonly timeoutMs: number; readonly self?: ElectionStatus },
+): Promise<ClusterMember[]> {
+  const row = async (member: Member): Promise<ClusterMember> => {
+    const base = {
+      id: member.id,
+      priority: member.priority ?? 0,
+      observer: member.observer === true,
+      present: true,
+      goneSince: null,
+      statusUrl: statusUrlOf(member),
+    };
+    if (member.id === options.self?.id) return { ...base, status: options.self, error: null };
+    if (base.statusUrl === null) return { ...base, status: null, error: 'publishes no status URL' };
+    try {
+      const status = (await fetchJson(base.statusUrl, options.timeoutMs)) as ElectionStatus;
+      return { ...base, status, error: null };
+    } catch (error) {
+      return { ...base, status: null, error: error instanceof Error ? error.message : String(error) };
+    }
+  };
+  return Promise.all(members.map(row));
+}
+
+/**
  * `GET /cluster`, like `patronictl list`: every member in this node's view, each with its own
  * `/status` fetched server side (so the page needs no CORS), in parallel with a short timeout, and
  * the members that left the view as "gone since …" for `goneForMs`. Concurrent requests share one
@@ -66,30 +96,11 @@ export function createCluster(elector: Elector, options: ClusterOptions): Cluste
     known = current;
   });
 
-  const row = async (member: Member, self: ElectionStatus): Promise<ClusterMember> => {
-    const base = {
-      id: member.id,
-      priority: member.priority ?? 0,
-      observer: member.observer === true,
-      present: true,
-      goneSince: null,
-      statusUrl: statusUrlOf(member),
-    };
-    if (member.id === self.id) return { ...base, status: self, error: null };
-    if (base.statusUrl === null) return { ...base, status: null, error: 'publishes no status URL' };
-    try {
-      const status = (await fetchJson(base.statusUrl, options.timeoutMs)) as ElectionStatus;
-      return { ...base, status, error: null };
-    } catch (error) {
-      return { ...base, status: null, error: error instanceof Error ? error.message : String(error) };
-    }
-  };
-
   let inFlight: Promise<ClusterView> | undefined;
   const read = async (): Promise<ClusterView> => {
     const self = options.status();
     const members = elector.state.members;
-    const present = await Promise.all(members.map((member) => row(member, self)));
+    const present = await clusterMembers(members, { timeoutMs: options.timeoutMs, self });
     const now = Date.now();
     for (const [id, entry] of gone) if (now - entry.since > options.goneForMs) gone.delete(id);
     const departed = [...gone.values()]
