@@ -108,24 +108,36 @@ async function run(config: NodeConfig): Promise<void> {
   }
 }
 
-/** `election-node list …`: print the members table and exit (1 when the backend cannot be read). */
-function list(args: readonly string[]): void {
+/**
+ * The flags as a config; undefined when there is nothing to run: `--help` (the text is printed) or
+ * bad flags (the message is printed, exit code 2).
+ */
+function configFrom(parse: () => ReturnType<typeof parseArgs>): NodeConfig | undefined {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    if (args.some((arg) => arg === '--id' || arg.startsWith('--id='))) {
-      throw new UsageError('list takes no --id: it joins as a short-lived observer of its own.');
-    }
-    parsed = parseArgs(['--id', listerId(), ...args], { ...process.env, ELECTION_ID: undefined });
+    parsed = parse();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     usageFailure(error);
-    return;
+    return undefined;
   }
   if (parsed.help) {
     process.stdout.write(HELP);
-    return;
+    return undefined;
   }
-  listElection(parsed.config).then(
+  return parsed.config;
+}
+
+/** `election-node list …`: print the members table and exit (1 when the backend cannot be read). */
+function list(args: readonly string[]): void {
+  const config = configFrom(() => {
+    if (args.some((arg) => arg === '--id' || arg.startsWith('--id='))) {
+      throw new UsageError('list takes no --id: it joins as a short-lived observer of its own.');
+    }
+    return parseArgs(['--id', listerId(), ...args], { ...process.env, ELECTION_ID: undefined });
+  });
+  if (!config) return;
+  listElection(config).then(
     (table) => process.stdout.write(table),
     (error: unknown) => {
       process.stderr.write(
@@ -141,19 +153,9 @@ function main(): void {
     list(process.argv.slice(3));
     return;
   }
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs(process.argv.slice(2), process.env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    usageFailure(error);
-    return;
-  }
-  if (parsed.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  run(parsed.config).catch((error: unknown) => {
+  const config = configFrom(() => parseArgs(process.argv.slice(2), process.env));
+  if (!config) return;
+  run(config).catch((error: unknown) => {
     if (error instanceof UsageError) {
       usageFailure(error);
       return;

@@ -48,6 +48,16 @@ export interface Cluster {
 
 const statusUrlOf = (member: Member) => member.meta?.[STATUS_URL_META] ?? null;
 
+/** A member's row without its status; `goneSince` null while present. */
+const rowOf = (member: Member, goneSince: number | null) => ({
+  id: member.id,
+  priority: member.priority ?? 0,
+  observer: member.observer === true,
+  present: goneSince === null,
+  goneSince,
+  statusUrl: statusUrlOf(member),
+});
+
 /**
  * Each member as `/cluster` lists it, with its own `/status` fetched from the URL it publishes in
  * its metadata, all in parallel, each within `timeoutMs`; `self` (this node's status) is used as
@@ -58,14 +68,7 @@ export function clusterMembers(
   options: { readonly timeoutMs: number; readonly self?: ElectionStatus },
 ): Promise<ClusterMember[]> {
   const row = async (member: Member): Promise<ClusterMember> => {
-    const base = {
-      id: member.id,
-      priority: member.priority ?? 0,
-      observer: member.observer === true,
-      present: true,
-      goneSince: null,
-      statusUrl: statusUrlOf(member),
-    };
+    const base = rowOf(member, null);
     if (member.id === options.self?.id) return { ...base, status: options.self, error: null };
     if (base.statusUrl === null) return { ...base, status: null, error: 'publishes no status URL' };
     try {
@@ -105,18 +108,7 @@ export function createCluster(elector: Elector, options: ClusterOptions): Cluste
     for (const [id, entry] of gone) if (now - entry.since > options.goneForMs) gone.delete(id);
     const departed = [...gone.values()]
       .sort((a, b) => b.since - a.since)
-      .map(
-        ({ member, since }): ClusterMember => ({
-          id: member.id,
-          priority: member.priority ?? 0,
-          observer: member.observer === true,
-          present: false,
-          goneSince: since,
-          statusUrl: statusUrlOf(member),
-          status: null,
-          error: null,
-        }),
-      );
+      .map(({ member, since }): ClusterMember => ({ ...rowOf(member, since), status: null, error: null }));
     return { self: self.id, at: now, members: [...present, ...departed] };
   };
   return {

@@ -56,7 +56,7 @@ describe('the handler in node:http, under a prefix', () => {
     const metrics = await get(`${url}/election/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.type).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(metrics.body).toMatch(/^election_is_leader 1$/m);
+    expect(metrics.body).toMatch(/^election_is_leader\{election="default"\} 1$/m);
   });
 
   it('says not ready before the node joins, and when the app says so', async () => {
@@ -150,7 +150,7 @@ describe('the handler in Express and Fastify', () => {
     const url = await listen(app);
 
     expect(JSON.parse((await get(`${url}/ops/election/status`)).body)).toMatchObject({ leaderId: 'node-a' });
-    expect((await get(`${url}/ops/election/metrics`)).body).toMatch(/^election_is_leader 1$/m);
+    expect((await get(`${url}/ops/election/metrics`)).body).toMatch(/^election_is_leader\{election="default"\} 1$/m);
     expect((await get(`${url}/ops/election/healthz`)).status).toBe(200);
     expect((await get(`${url}/hello`)).body).toBe('hello');
     // Unknown paths under the mount fall through to Express's own 404.

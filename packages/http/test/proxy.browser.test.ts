@@ -9,7 +9,7 @@ import { createMemoryCluster, waitFor } from '@election/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { browserTitle, executablePath, launchBrowser, type PageWindow } from './browser.js';
-import { cleanup, listen, onCleanup } from './support.js';
+import { cleanup, failingElector, listen, onCleanup } from './support.js';
 
 const TTL_MS = 1000;
 /** Where the screenshot of the page goes: the docs with ELECTION_UPDATE_SCREENSHOT=1, else a temp file. */
@@ -219,29 +219,7 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page behind
 
   it('keeps a long error text inside the "This node" card', async () => {
     const longError = `connect ECONNREFUSED ${'/very-long-path-segment'.repeat(30)}`;
-    const failing: MembershipBackend = {
-      name: 'failing',
-      capabilities: {
-        lock: false,
-        minTtlMs: 1000,
-        maxTtlMs: 60_000,
-        wholeSecondTtl: false,
-        defaultTtlMs: 5000,
-      },
-      join: () => Promise.reject(new Error(longError)),
-      close: () => Promise.resolve(),
-    };
-    const elector = createElector({
-      id: 'node-x',
-      membership: failing,
-      backoff: { initialMs: 10, maxMs: 50 },
-    });
-    onCleanup(() => elector.stop());
-    void elector.start().catch(() => {});
-    await waitFor(() => elector.state.reason.kind === 'joining' && elector.state.reason.attempt > 0, {
-      timeoutMs: 5000,
-      message: 'a failed join',
-    });
+    const elector = await failingElector(longError);
     const handler = createElectionHandler(elector);
     onCleanup(() => handler.close());
     const url = await listen((req, res) => handler(req, res));

@@ -53,26 +53,26 @@ export function familyFor(registry: Registry, prefix: string): Family {
       else metric.set({ election: source.election }, value);
     }
   };
+  /** One metric whose series are read from every source at scrape time. */
+  const series = <T extends typeof Gauge | typeof Counter>(
+    Kind: T,
+    suffix: string,
+    help: string,
+    read: (source: Source) => number | undefined,
+  ) =>
+    new Kind({
+      name: name(suffix),
+      help,
+      labelNames: ['election'],
+      registers: [],
+      collect(this: Gauge<string> | Counter<string>) {
+        each(this, read);
+      },
+    });
   const gauge = (suffix: string, help: string, read: (source: Source) => number | undefined) =>
-    new Gauge({
-      name: name(suffix),
-      help,
-      labelNames: ['election'],
-      registers: [],
-      collect() {
-        each(this, read);
-      },
-    });
+    series(Gauge, suffix, help, read);
   const counter = (suffix: string, help: string, read: (source: Source) => number) =>
-    new Counter({
-      name: name(suffix),
-      help,
-      labelNames: ['election'],
-      registers: [],
-      collect() {
-        each(this, read);
-      },
-    });
+    series(Counter, suffix, help, read);
   const errors = new Counter({
     name: name('backend_errors_total'),
     help: 'Errors the elector rode out (it retries), by error code.',
