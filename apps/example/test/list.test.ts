@@ -1,4 +1,4 @@
-import { type EtcdServer, findOnPath, startEtcd } from '@election/tools';
+import { type EtcdServer, findOnPath, freePorts, startEtcd } from '@election/tools';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLI,
@@ -71,7 +71,35 @@ describe.skipIf(!etcdBinary)(
       const cluster = JSON.parse((await getText(`${urls[0]}/cluster`)).body) as {
         members: Array<{ id: string; present: boolean }>;
       };
-      expect(cluster.members.filter((m) => m.present).map((m) => m.id)).toEqual(['node-a', 'node-b']);
+      // Not even as "gone": an observer that came and went is not kept.
+      expect(cluster.members.map((m) => m.id)).toEqual(['node-a', 'node-b']);
     }, 30_000);
   },
 );
+
+describe('election-node list on static peers', () => {
+  afterEach(() => killLeftovers(spawned));
+
+  it('asks each peer for its status, and says why one has none', async () => {
+    requireBuilt(CLI);
+    const ports = await freePorts(2);
+    const [urlA, urlB] = ports.map((port) => `http://127.0.0.1:${port}`);
+    const peers = `node-a=${urlA},node-b=${urlB}`;
+    const a = spawnCli(['--id', 'node-a', '--listen', `127.0.0.1:${ports[0]}`, '--peers', peers]);
+    spawned.push(a);
+    await listenUrl(a);
+    await waitFor('node-a to lead', async () => {
+      const body = JSON.parse((await getText(`${urlA}/status`)).body) as { isLeader: boolean };
+      return body.isLeader ? body : undefined;
+    });
+    // node-b is listed but not running.
+    const list = spawnCli(['list', '--peers', peers]);
+    spawned.push(list);
+    const { code } = await list.exited;
+    const lines = list.stdout().trimEnd().split('\n');
+    expect(code).toBe(0);
+    expect(lines[0]).toBe('Election on 2 static peers: leader node-a');
+    expect(lines[3]).toMatch(/^node-a +\| leader +\| +\| +\| Leading \(view mode, no fencing token\)\.$/);
+    expect(lines[4]).toMatch(/^node-b +\| member +\| +\| +\| No status: unreachable \(ECONNREFUSED\)\.$/);
+  }, 30_000);
+});

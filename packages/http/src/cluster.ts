@@ -94,7 +94,9 @@ export function createCluster(elector: Elector, options: ClusterOptions): Cluste
     if (event.type !== 'members') return;
     const now = Date.now();
     const current = new Map(state.members.map((member) => [member.id, member]));
-    for (const [id, member] of known) if (!current.has(id)) gone.set(id, { member, since: now });
+    // Observers come and go (`election-node list` joins as one for a second): not kept as gone.
+    for (const [id, member] of known)
+      if (!current.has(id) && !member.observer) gone.set(id, { member, since: now });
     for (const id of current.keys()) gone.delete(id);
     known = current;
   });
