@@ -97,7 +97,22 @@ function send(response: ServerResponse, status: number, type: string, body: stri
 const json = (value: unknown) => `${JSON.stringify(value)}\n`;
 
 /** The clock the elector runs on, when core exposes it. */
-const clockOf = (elector: Elector): Clock | undefined => (elector as { readonly clock?: Clock }).clock;
+/**
+ * The elector's clock: the one given, else the elector's own where core exposes it, else the system
+ * clock, which reads like epoch ms. An elector whose times do not (a test's manual clock) runs on
+ * another clock: refused, rather than reporting leases measured against the wrong one.
+ */
+function clockOf(elector: Elector, given: Clock | undefined): Clock {
+  const clock = given ?? (elector as { readonly clock?: Clock }).clock;
+  if (clock !== undefined) return clock;
+  if (elector.state.since < 1e12) {
+    throw new ConfigurationError(
+      'the elector runs on a clock of its own (its times are not epoch milliseconds): pass the same `clock` here as to createElector().',
+      { source: SOURCE },
+    );
+  }
+  return systemClock;
+}
 
 /**
  * One read-only request handler for an elector: `GET /` (the live page), `/status`, `/healthz`,
@@ -119,13 +134,13 @@ export function createElectionHandler(
     options.publicPath === undefined
       ? null
       : normalizePath('publicPath', options.publicPath, '/ops/election');
-  const clock = options.clock ?? clockOf(elector) ?? systemClock;
   const refreshMs = positiveInteger('refreshMs', options.refreshMs, 1000);
   const maxStreams = positiveInteger('maxStreams', options.maxStreams, 100);
   const timelineSize = positiveInteger('timelineSize', options.timelineSize, 20);
   const ttlMs = positiveInteger('ttlMs', options.ttlMs, 10_000);
   const clusterTimeoutMs = positiveInteger('clusterTimeoutMs', options.clusterTimeoutMs, 1000);
   const goneForMs = positiveInteger('goneForMs', options.goneForMs, 600_000);
+  const clock = clockOf(elector, options.clock);
   const title = options.title ?? 'Leader election';
   const onError = options.onError ?? (() => {});
 

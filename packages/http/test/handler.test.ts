@@ -150,7 +150,9 @@ describe('the handler in Express and Fastify', () => {
     const url = await listen(app);
 
     expect(JSON.parse((await get(`${url}/ops/election/status`)).body)).toMatchObject({ leaderId: 'node-a' });
-    expect((await get(`${url}/ops/election/metrics`)).body).toMatch(/^election_is_leader\{election="default"\} 1$/m);
+    expect((await get(`${url}/ops/election/metrics`)).body).toMatch(
+      /^election_is_leader\{election="default"\} 1$/m,
+    );
     expect((await get(`${url}/ops/election/healthz`)).status).toBe(200);
     expect((await get(`${url}/hello`)).body).toBe('hello');
     // Unknown paths under the mount fall through to Express's own 404.
@@ -322,5 +324,7 @@ describe('options', () => {
       /maxStreams must be a positive integer/,
     );
     expect(() => createElectionHandler({} as never)).toThrow(/pass the elector returned by createElector/);
+    // Its elector runs on a manual clock: leases read on the system clock would be garbage.
+    expect(() => createElectionHandler(elector)).toThrow(/runs on a clock of its own/);
   });
 });

@@ -40,7 +40,22 @@ export interface ElectorMetrics {
 }
 
 /** The clock the elector runs on, when core exposes it. */
-const clockOf = (elector: Elector): Clock | undefined => (elector as { readonly clock?: Clock }).clock;
+/**
+ * The elector's clock: the one given, else the elector's own where core exposes it, else the system
+ * clock, which reads like epoch ms. An elector whose times do not (a test's manual clock) runs on
+ * another clock: refused, rather than reporting leases measured against the wrong one.
+ */
+function clockOf(elector: Elector, given: Clock | undefined): Clock {
+  const clock = given ?? (elector as { readonly clock?: Clock }).clock;
+  if (clock !== undefined) return clock;
+  if (elector.state.since < 1e12) {
+    throw new ConfigurationError(
+      'the elector runs on a clock of its own (its times are not epoch milliseconds): pass the same `clock` here as to createElector().',
+      { source: SOURCE },
+    );
+  }
+  return systemClock;
+}
 
 /**
  * Registers the election metrics of `elector` in `options.registry`, as one family whose series
@@ -53,7 +68,7 @@ export function collectElectorMetrics(elector: Elector, options: ElectorMetricsO
   const election = options?.election ?? 'default';
   checkOptions(options?.registry, prefix, election, options?.ttlMs);
   const { registry, ttlMs } = options;
-  const clock = options.clock ?? clockOf(elector) ?? systemClock;
+  const clock = clockOf(elector, options.clock);
   const family = familyFor(registry, prefix);
   if (family.sources.has(election)) {
     throw new ConfigurationError(

@@ -229,6 +229,13 @@ describe('collectElectorMetrics', () => {
     expect(value(await registry.metrics(), of('election_lease_remaining_seconds'))).toBeGreaterThan(0);
   });
 
+  it('refuses to guess the clock of an elector whose times are not epoch ms', () => {
+    const { node } = setup();
+    expect(() => collectElectorMetrics(node('a'), { registry: new Registry() })).toThrow(
+      /runs on a clock of its own .*pass the same `clock` here as to createElector/,
+    );
+  });
+
   it('puts many electors in one registry, one family with an election label each', async () => {
     const { clock, node } = setup();
     const billing = node('a');
@@ -324,11 +331,11 @@ describe('collectElectorMetrics', () => {
   });
 
   it('rejects bad options with a ConfigurationError that says what to change', () => {
-    const { node } = setup();
+    const { clock, node } = setup();
     const a = node('a');
     const registry = new Registry();
-    collectElectorMetrics(a, { registry });
-    expect(() => collectElectorMetrics(a, { registry })).toThrow(
+    collectElectorMetrics(a, { registry, clock });
+    expect(() => collectElectorMetrics(a, { registry, clock })).toThrow(
       /give each elector its own `election` label/,
     );
     expect(() => collectElectorMetrics(a, { registry: new Registry(), prefix: '9x' })).toThrow(
@@ -342,7 +349,7 @@ describe('collectElectorMetrics', () => {
     // A failed registration leaves nothing of ours behind.
     const taken = new Registry();
     taken.registerMetric(new Gauge({ name: 'election_members', help: 'the app’s own', registers: [] }));
-    expect(() => collectElectorMetrics(a, { registry: taken })).toThrow(ConfigurationError);
+    expect(() => collectElectorMetrics(a, { registry: taken, clock })).toThrow(ConfigurationError);
     expect(taken.getMetricsAsArray().map((metric) => metric.name)).toEqual(['election_members']);
   });
 });
