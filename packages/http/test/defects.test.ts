@@ -103,7 +103,9 @@ describe('/readyz', () => {
       message: '/readyz to say not ready',
     });
     const notReadyAfter = clock.now() - cutAt;
-    console.log(`readyz test: not ready ${notReadyAfter} ms (clock) after the backend was cut off; TTL ${ttlMs} ms`);
+    console.log(
+      `readyz test: not ready ${notReadyAfter} ms (clock) after the backend was cut off; TTL ${ttlMs} ms`,
+    );
     expect(notReadyAfter).toBeLessThan(ttlMs);
     const body = (await raw(url, '/readyz')).body;
     expect(body).toMatch(/^not ready: the backend has not been reached for \d+\.\d s/);

@@ -218,7 +218,8 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page behind
   }, 30_000);
 
   it('keeps a long error text inside the "This node" card', async () => {
-    const longError = `connect ECONNREFUSED ${'/very-long-path-segment'.repeat(30)}`;
+    // A token without a break opportunity (no space, no hyphen): it must wrap anyway.
+    const longError = `connect ECONNREFUSED etcd.internal:2379: token ${'A'.repeat(400)}`;
     const elector = await failingElector(longError);
     const handler = createElectionHandler(elector);
     onCleanup(() => handler.close());
@@ -227,7 +228,7 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page behind
     await page.waitForFunction(
       () =>
         ((globalThis as unknown as PageWindow).document.getElementById('reason')?.textContent ?? '').includes(
-          'very-long-path-segment',
+          'AAAA',
         ),
       undefined,
       { timeout: 5000 },
