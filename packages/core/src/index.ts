@@ -44,6 +44,7 @@ export {
   StartTimeoutError,
 } from './errors.js';
 export { type LogFn, type Logger, silentLogger } from './logger.js';
+export { maskSecrets } from './mask-secrets.js';
 export { compareIds, compareMembers } from './ordering/compare.js';
 export { type ElectOptions, elect } from './ordering/elect.js';
 export { MAX_ID_BYTES, validateId, validateMember } from './ordering/validate-member.js';

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   BackendUnavailableError,
   ClientUses,
+  type Clock,
   ConfigurationError,
   createErrorMapper,
   Listeners,
-  type Logger,
   MalformedEntryError,
   MalformedReporter,
   type RenewalOutcome,
@@ -14,24 +14,8 @@ import {
   withTimeout,
 } from '../src/adapter/index.js';
 import { ElectionError as MainElectionError } from '../src/index.js';
-import { createTestClock } from './support/manual-clock.js';
-
-function recordingLogger() {
-  const lines: Array<{ level: string; msg: string | undefined }> = [];
-  const at =
-    (level: string) =>
-    (obj: unknown, msg?: string): void => {
-      lines.push({ level, msg: typeof obj === 'string' ? obj : msg });
-    };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
+import { createTestClock, createTestClockPair } from './support/manual-clock.js';
+import { recordingLogger } from './support/recording-logger.js';
 
 describe('@election/core/adapter', () => {
   it('hands out the same classes as the main entry (instanceof holds across entries)', () => {
@@ -49,7 +33,9 @@ describe('@election/core/adapter', () => {
       set.add((value) => heard.push(value));
       set.emit(1);
       expect(heard).toEqual([1]);
-      expect(lines).toEqual([{ level: 'error', msg: 'a onError listener threw; ignored' }]);
+      expect(lines.map(({ level, msg }) => ({ level, msg }))).toEqual([
+        { level: 'error', msg: 'a onError listener threw; ignored' },
+      ]);
     });
 
     it('once: emits at most one value; a late subscriber hears it once, on a microtask; an unsubscribed one never', async () => {
@@ -120,12 +106,16 @@ describe('@election/core/adapter', () => {
         : undefined,
     );
 
-    it('prefixes the source, keeps the cause, reads "Could not <action>"', () => {
-      const cause = new Error('ECONNREFUSED 127.0.0.1:2379');
+    it('prefixes the source, keeps the cause (a masked copy), reads "Could not <action>"', () => {
+      const cause = Object.assign(new TypeError('ECONNREFUSED 127.0.0.1:2379'), { code: 'ECONNREFUSED' });
       const error = toElectionError(cause, 'renew the lease');
       expect(error).toBeInstanceOf(BackendUnavailableError);
       expect(error.message).toBe('[@election/test] Could not renew the lease: ECONNREFUSED 127.0.0.1:2379');
-      expect(error.cause).toBe(cause);
+      // The cause is copied with its class, message and fields, its strings masked (issue 19 review
+      // finding 4): the raw one is not kept, so util.inspect and pino's err serializer cannot leak it.
+      expect(error.cause).toBeInstanceOf(TypeError);
+      expect(error.cause).toMatchObject({ message: cause.message, code: 'ECONNREFUSED' });
+      expect(error.cause).not.toBe(cause);
     });
 
     it('lets the classifier pick configuration errors, and passes ElectionErrors through', () => {
@@ -167,6 +157,10 @@ describe('@election/core/adapter', () => {
   });
 
   describe('startRenewals', () => {
+    /** A renewal loop from time 0 with a 3000 ms TTL (renewals every 1000 ms) and quiet callbacks. */
+    const renewing = (clock: Clock, renew: () => Promise<RenewalOutcome>) =>
+      startRenewals({ ttlMs: 3000, clock, startedAt: 0, renew, onLost: () => {}, onError: () => {} });
+
     it('moves the deadline only on an acknowledged renewal, from its send time; retries failures; reports a loss once', async () => {
       const clock = createTestClock(0);
       const answers: Array<() => Promise<RenewalOutcome>> = [];
@@ -204,6 +198,63 @@ describe('@election/core/adapter', () => {
       await clock.advance(10_000);
       expect(lost).toHaveLength(1);
       expect(calls).toBe(callsAtLoss); // nothing renewed after the loss
+      renewer.stop();
+    });
+
+    it('defect 4: the deadline counts from the send time of the acknowledged renewal, not its answer', async () => {
+      const clock = createTestClock(0);
+      // Every answer takes 400 ms of clock time (within the 1000 ms timeout).
+      const renewer = renewing(
+        clock,
+        () => new Promise<RenewalOutcome>((resolve) => clock.setTimer(() => resolve({ alive: true }), 400)),
+      );
+      await clock.advance(1000); // the first renewal is sent at 1000...
+      expect(renewer.deadline()).toBe(3000);
+      await clock.advance(400); // ...and acknowledged at 1400
+      expect(renewer.deadline()).toBe(1000 + 3000); // counted from the answer it would be 4400
+      // The next one is due an interval after the last send (2000), not after the answer (2400).
+      await clock.advance(1000); // sent at 2000, acknowledged at 2400
+      expect(renewer.deadline()).toBe(2000 + 3000);
+      renewer.stop();
+    });
+
+    it('defect 5: a suspend counts against the deadline (wall clock), a wall clock stepped back does not extend it', async () => {
+      const clock = createTestClockPair(0);
+      let answer = true;
+      const renewer = renewing(clock, async () => {
+        if (!answer) throw new Error('asleep');
+        return { alive: true };
+      });
+      await clock.advance(1000); // acknowledged renewal sent at 1000: deadline 4000
+      expect(renewer.deadline()).toBe(4000);
+      answer = false;
+      clock.suspend(5000); // the machine sleeps 5 s: the monotonic clock says 1000, the wall 6000
+      // Before: 4000, "2.9 s left" although the lease expired at the backend meanwhile.
+      expect(renewer.deadline()).toBe(4000 - 5000);
+      expect(clock.now() >= renewer.deadline()).toBe(true);
+      // Awake again, a renewal sent after the suspend is acknowledged: both clocks agree again.
+      answer = true;
+      await clock.advance(1000); // sent at 2000
+      expect(renewer.deadline()).toBe(2000 + 3000);
+      // A wall clock stepped back by an hour: the monotonic clock alone decides, nothing moves.
+      clock.stepWall(-3_600_000);
+      expect(renewer.deadline()).toBe(5000);
+      // Stepped forward past the deadline: counted as time gone by (an early end: safe).
+      clock.stepWall(3_600_000 + 4000);
+      expect(renewer.deadline()).toBe(5000 - 4000);
+      // Rounding-size disagreements (under WALL_SLACK_MS) do not move the deadline.
+      await clock.advance(1000); // sent at 3000, acknowledged: both clocks re-based
+      clock.stepWall(30);
+      expect(renewer.deadline()).toBe(3000 + 3000);
+      renewer.stop();
+    });
+
+    it('a clock without wallNow counts on the monotonic clock alone', async () => {
+      const clock = createTestClock(0);
+      const renewer = renewing(clock, async () => ({ alive: true }));
+      await clock.advance(1000);
+      clock.pause(500); // no wall clock to tell a pause from a suspend
+      expect(renewer.deadline()).toBe(4000);
       renewer.stop();
     });
 

@@ -8,11 +8,22 @@ export type * from '../contracts/member.js';
 export { abortable } from '../elector/abortable.js';
 export * from '../errors.js';
 export { type LogFn, type Logger, silentLogger } from '../logger.js';
+export { errorForLog, maskError } from '../mask-error.js';
+export { maskSecrets } from '../mask-secrets.js';
 export { compareIds, compareMembers, sortForDisplay } from '../ordering/compare.js';
 export { MemberView } from '../ordering/member-view.js';
 export { MAX_ID_BYTES, validateId, validateMember } from '../ordering/validate-member.js';
 export { type Backoff, type BackoffOptions, createBackoff } from '../time/backoff.js';
-export { type Clock, sleep, systemClock } from '../time/clock.js';
+export {
+  type Clock,
+  deadlineAfter,
+  type Instant,
+  instantOf,
+  sleep,
+  systemClock,
+  WALL_SLACK_MS,
+  wallLead,
+} from '../time/clock.js';
 export {
   createErrorMapper,
   describeFailure,

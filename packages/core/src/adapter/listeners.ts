@@ -1,5 +1,6 @@
 import type { Unsubscribe } from '../contracts/member.js';
 import type { Logger } from '../logger.js';
+import { errorForLog } from '../mask-error.js';
 
 export interface ListenersOptions<T> {
   /**
@@ -92,7 +93,7 @@ export class Listeners<T> {
     try {
       listener(value);
     } catch (error) {
-      this.#logger.error({ err: error }, `a ${this.#what} listener threw; ignored`);
+      this.#logger.error({ err: errorForLog(error) }, `a ${this.#what} listener threw; ignored`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { MalformedEntryError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { maskSecrets } from '../mask-secrets.js';
 
 /**
  * Junk under an election's prefix is skipped on every read, but said only once per version of it,
@@ -33,7 +34,7 @@ export class MalformedReporter {
     const tag = String(version);
     if (this.#reported.get(error.key) === tag) return false;
     this.#reported.set(error.key, tag);
-    logger.warn({ key: error.key, ...(tag === '' ? {} : { version: tag }) }, error.message);
+    logger.warn({ key: error.key, ...(tag === '' ? {} : { version: tag }) }, maskSecrets(error.message));
     this.#onReport(error);
     return true;
   }

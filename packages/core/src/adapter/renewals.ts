@@ -1,5 +1,5 @@
 import { type Backoff, createBackoff } from '../time/backoff.js';
-import type { Clock } from '../time/clock.js';
+import { type Clock, deadlineAfter, type Instant, instantOf } from '../time/clock.js';
 
 /** What one renewal round trip found out. */
 export type RenewalOutcome =
@@ -11,7 +11,10 @@ export type RenewalOutcome =
 export interface RenewalOptions {
   readonly ttlMs: number;
   readonly clock: Clock;
-  /** Send time of the request that created the registration: its first acknowledged "renewal". */
+  /**
+   * Send time (`clock.now()`) of the request that created the registration: its first acknowledged
+   * "renewal". Its wall-clock time is taken as now's less the monotonic time since.
+   */
   readonly startedAt: number;
   /** Time between renewals, counted from each acknowledged send time. Default TTL/3. */
   readonly intervalMs?: number;
@@ -36,7 +39,9 @@ export interface RenewalOptions {
 export interface Renewer {
   /**
    * Clock time until which the registration is known alive: the send time of the last acknowledged
-   * renewal plus the TTL (or the shorter TTL the backend granted). Only ever moves forward.
+   * renewal plus the TTL (or the shorter TTL the backend granted). Moves forward with each
+   * acknowledgement. With a clock that has `wallNow`, it also counts the time the wall clock saw go
+   * by and the monotonic one did not (a suspend): it then moves back by that much (see clock.ts).
    */
   deadline(): number;
   stop(): void;
@@ -57,7 +62,9 @@ class RenewalLoop implements Renewer {
   readonly #timeoutMs: number;
   readonly #retry: Backoff;
   readonly #controller = new AbortController();
-  #deadlineAt: number;
+  /** The send time, on both clocks, of the last acknowledged renewal, and the TTL it was granted. */
+  #acked: Instant;
+  #grantedMs: number;
   #cancelTimer: () => void = () => {};
 
   constructor(options: RenewalOptions) {
@@ -69,12 +76,15 @@ class RenewalLoop implements Renewer {
       maxMs: options.retry?.maxMs ?? this.#intervalMs,
       ...(options.retry?.random === undefined ? {} : { random: options.retry.random }),
     });
-    this.#deadlineAt = options.startedAt + options.ttlMs;
+    const now = instantOf(options.clock);
+    const wallAt = now.wallAt === undefined ? undefined : now.wallAt - (now.at - options.startedAt);
+    this.#acked = { at: options.startedAt, wallAt };
+    this.#grantedMs = options.ttlMs;
     this.#schedule(Math.max(0, options.startedAt + this.#intervalMs - options.clock.now()));
   }
 
   deadline(): number {
-    return this.#deadlineAt;
+    return deadlineAfter(this.#options.clock, this.#acked, this.#grantedMs);
   }
 
   stop(): void {
@@ -110,7 +120,8 @@ class RenewalLoop implements Renewer {
     const { clock, ttlMs } = this.#options;
     const signal = this.#controller.signal;
     if (signal.aborted) return;
-    const sentAt = clock.now();
+    const sent = instantOf(clock);
+    const sentAt = sent.at;
     let outcome: RenewalOutcome;
     try {
       outcome = await this.#bounded(this.#options.renew(signal, this.#timeoutMs));
@@ -127,7 +138,12 @@ class RenewalLoop implements Renewer {
       this.#options.onLost(outcome.cause);
       return;
     }
-    this.#deadlineAt = Math.max(this.#deadlineAt, sentAt + Math.min(ttlMs, outcome.ttlMs ?? ttlMs));
+    const grantedMs = Math.min(ttlMs, outcome.ttlMs ?? ttlMs);
+    // Counted from the send time: the backend restarted its timer no earlier than that.
+    if (sentAt + grantedMs > this.#acked.at + this.#grantedMs) {
+      this.#acked = sent;
+      this.#grantedMs = grantedMs;
+    }
     this.#retry.reset();
     this.#schedule(Math.max(0, sentAt + this.#intervalMs - clock.now()));
   }

@@ -125,7 +125,7 @@ export type LockHolder = { readonly id: string; readonly token: bigint } | null;
 /**
  * Every call settles (resolves or rejects) in bounded time: the adapter times out its own requests.
  * Core never has two calls of one session in flight, and waits for a slow one to settle before the
- * next (past `lockTimeoutMs` it treats the call as "may have committed" and never leads on it).
+ * next (past `lockTimeoutMs` it reports the call as slow and keeps waiting; the answer still counts).
  */
 export interface LeaderLock {
   /**

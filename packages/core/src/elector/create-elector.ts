@@ -1,5 +1,6 @@
 import type { Unsubscribe } from '../contracts/member.js';
 import { LifecycleError } from '../errors.js';
+import { errorForLog } from '../mask-error.js';
 import { iterateChanges } from './changes.js';
 import { resolveOptions } from './options.js';
 import { ElectorRuntime } from './runtime.js';
@@ -25,7 +26,7 @@ export function createElector(options: ElectorOptions): Elector {
   const signal = resolved.signal;
   const onAbort = () => {
     stop({ resign: true }).catch((error: unknown) =>
-      resolved.logger.error({ err: error }, 'stop on abort failed'),
+      resolved.logger.error({ err: errorForLog(error) }, 'stop on abort failed'),
     );
   };
   // The listener goes with the stop, so a long-lived signal does not keep a stopped elector alive.
@@ -98,8 +99,12 @@ export function createElector(options: ElectorOptions): Elector {
         };
         const onAbort = () => finish(() => reject(signal?.reason));
         const unsubscribe = subscribe((event, state) => {
-          if (event.type === 'elected' && state.isLeader) finish(() => resolve(state));
-          else if (event.type === 'phase' && (event.phase === 'stopping' || event.phase === 'stopped')) {
+          // Inside a listener, older events may still be queued: an 'elected' counts only if this
+          // node leads now (its state may have moved on to a demotion not delivered yet).
+          if (event.type === 'elected' && state.isLeader) {
+            const now = elector.state;
+            if (now.isLeader) finish(() => resolve(now));
+          } else if (event.type === 'phase' && (event.phase === 'stopping' || event.phase === 'stopped')) {
             finish(() => reject(new LifecycleError('the elector stopped before this node was elected.')));
           }
         });

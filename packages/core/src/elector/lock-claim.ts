@@ -4,11 +4,38 @@ import type { Backoff } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
 import { toElectionError } from './to-election-error.js';
 
+/*
+ * Why a late answer is led on (issue 19, defect 1). A lock call that runs past `lockTimeoutMs` is
+ * reported (once) as slow, and still awaited: its answer is handled exactly like a timely one. What
+ * keeps a late "acquired, token T" safe is not the clock of the call but three facts that hold for
+ * any answer, timely or not:
+ *  1. One lock call is in flight at a time and every answer is matched to its operation id, so the
+ *     answer is the backend's word on this node's current call, given at some instant between the
+ *     send and the answer. Nothing of ours ran on the lock meanwhile (no release in flight).
+ *  2. The dead floor: T is led on only if it is above every token this node gave up, every token
+ *     the holder watch showed held by another node, and every own holding the watch showed deleted.
+ *     A holding the watch already showed gone can therefore never elect, however late the answer.
+ *     A deletion of T the watch has not shown yet can only come from outside (by hand, a lease
+ *     revoked by an operator): expiry is fact 3, and our own releases name older tokens (tokens
+ *     only grow). That exposure is the same for a timely answer: the watch shows the deletion next
+ *     and the node demotes (`held` → gone).
+ *  3. The session deadline: the runtime leads only while the registration's deadline (the send time
+ *     of the last acknowledged renewal plus the TTL, less the margin, on both clocks) lies ahead.
+ *     The holding is bound to the registration, and the backend deletes it only when that
+ *     registration expires (after that deadline) or when this node releases T (after it stopped
+ *     leading). So while the deadline lies ahead no other node can hold the lock, whatever the
+ *     answer's age; an answer that arrives past it is not led on (the runtime reconfirms first).
+ * Before, a late answer was set aside as "may have committed" and confirmed by another call, which
+ * a backend steadily slower than the timeout answered late too, for ever: never a leader, the lock
+ * held all along. A late null is not parked on (a release the watch shows meanwhile may be newer
+ * than the answer): the claim backs off and asks again unless the watch shows a holder by then.
+ */
+
 /**
  * Where this node's claim on the backend's leader lock stands. One value, never loose flags:
  * - `free`: this node believes it holds no holding and has no call in flight.
  * - `acquiring(op)`: one `tryAcquire` is in flight; only the answer to `op` counts. Once it has
- *   run past the timeout (`timedOut`) it "may have committed": whatever it answers is not led on.
+ *   run past the timeout (`timedOut`) it has been reported slow; its answer still counts (see above).
  * - `held(token, seen)`: an answer to our own current call said we hold the lock with `token`;
  *   `seen` once the holder watch has shown that holding (after which any other event means it is gone).
  * - `releasing(op, token)`: one `release(token)` is in flight.
@@ -23,6 +50,8 @@ type ClaimState =
       /** Holder changes seen when the call was sent (repeats of the same holder do not count). */
       readonly changesAtSend: number;
       readonly timedOut: boolean;
+      /** The registration's deadline passed while it was in flight: its answer is not led on (reconfirm()). */
+      readonly reconfirm?: boolean;
     }
   | { readonly kind: 'held'; readonly token: bigint; readonly seen: boolean }
   | { readonly kind: 'releasing'; readonly op: number; readonly token: bigint; readonly timedOut: boolean }
@@ -33,8 +62,9 @@ export interface LockClaimOptions {
   readonly selfId: string;
   readonly clock: Clock;
   /**
-   * A lock call that has not answered after this long "may have committed": its answer is never led
-   * on. The claim still waits for it to settle (adapters bound their own requests) before the next.
+   * A lock call that has not answered after this long is reported as slow (a BackendUnavailableError,
+   * once per call). The claim still waits for it to settle (adapters bound their own requests)
+   * before the next, and its answer counts like a timely one (see the comment at the top).
    */
   readonly callTimeoutMs: number;
   readonly backoff: Backoff;
@@ -51,9 +81,10 @@ const NONE = -1n;
  * The lock-claim protocol, apart from the decision of whether to hold the lock (the runtime's
  * `evaluate()` makes that and calls `reconcile(want)`). Rules that make it safe:
  * - one call in flight at a time, each with an operation id and a timeout; an answer to any other
- *   operation is never acted on as an answer (a late "acquired" becomes a holding to release);
- * - a timed-out call "may have committed": an acquire may have taken the key, a release may still
- *   land later. Releases name the holding's token, so a late one cannot delete a newer holding;
+ *   operation is never acted on as an answer (and there is none: the next call waits for it);
+ * - a call that failed "may have committed": an acquire may have taken the key (the watch or the next
+ *   tryAcquire reveals it), a release may still land later. Releases name the holding's token, so a
+ *   late one cannot delete a newer holding;
  * - an answer never elects with a token at or below `#dead`: tokens this node already gave up
  *   (sent a release for), tokens the watch showed held by someone else, and own holdings the watch
  *   showed deleted. That is what keeps an answer older than the watch from electing;
@@ -128,10 +159,16 @@ export class LockClaim {
    * it held is not led on again until the backend confirms it: it becomes an orphan, which the next
    * `tryAcquire` confirms (it hands back the same token while the holding exists) or which is
    * released if the node no longer wants the lock. A holding deleted meanwhile (by hand, say) whose
-   * deletion the watch has not shown yet is then never resumed.
+   * deletion the watch has not shown yet is then never resumed. A `tryAcquire` in flight across the
+   * outage is treated alike: its answer, which may predate such a deletion, is not led on; a token
+   * it names becomes an orphan for the next `tryAcquire` (after a backoff) to confirm.
    */
   reconfirm(): void {
     const state = this.#state;
+    if (state.kind === 'acquiring') {
+      this.#state = { ...state, reconfirm: true };
+      return;
+    }
     if (state.kind !== 'held') return;
     this.#orphans.add(state.token);
     this.#state = { kind: 'free' };
@@ -204,15 +241,7 @@ export class LockClaim {
     this.#call(
       op,
       () => this.#options.lock.tryAcquire(),
-      (token, timedOut) => {
-        if (!timedOut) {
-          this.#acquired(token);
-          return;
-        }
-        // It may have committed, and it took too long to lead on: a holding it hands back is an
-        // orphan, confirmed by the next tryAcquire or released.
-        this.#notLedOn(token);
-      },
+      (token, timedOut) => this.#acquired(token, timedOut),
       (error) => {
         // May have committed: if it did, the watch shows the holding (an orphan) or the next
         // tryAcquire hands its token back. Either way, not before a backoff.
@@ -222,10 +251,17 @@ export class LockClaim {
     );
   }
 
-  #acquired(token: bigint | null): void {
+  #acquired(token: bigint | null, late: boolean): void {
     const state = this.#state;
     if (state.kind !== 'acquiring') return;
     if (token === null) {
+      if (late || state.reconfirm) {
+        // Answered by the backend at some instant in a long window: the holder it saw may be gone
+        // by now without a change this claim could tell apart. Ask again after a backoff (a watch
+        // that shows a holder by then parks the claim instead).
+        this.#notLedOn(null);
+        return;
+      }
       // Park unless the holder changed while we asked (a release seen meanwhile may be newer than
       // this answer, and parking would wait for a change that already happened). A repeat of the
       // same holder is no change: asking again at once for each would be a busy loop.
@@ -237,9 +273,10 @@ export class LockClaim {
       return;
     }
     this.#orphans.delete(token);
-    if (token <= this.#dead) {
+    if (token <= this.#dead || state.reconfirm) {
       // Older than what the watch already showed, or a holding we gave up: never lead on it.
-      // Release it by token (harmless if gone).
+      // Release it by token (harmless if gone). Sent before an outage that ended meanwhile: an
+      // orphan, confirmed (or released) by the next tryAcquire.
       this.#notLedOn(token);
       return;
     }
@@ -280,7 +317,7 @@ export class LockClaim {
   }
 
   /**
-   * Runs one lock call. Past the timeout it is marked "may have committed" (reported once) but
+   * Runs one lock call. Past the timeout it is reported slow (once) and marked `timedOut`, but
    * stays the one call in flight until it settles; then its answer is handled, with `timedOut`.
    */
   #call<T>(
@@ -302,7 +339,7 @@ export class LockClaim {
       this.#state = { ...state, timedOut: true };
       this.#options.onError(
         new BackendUnavailableError(
-          `a leader-lock call got no answer within lockTimeoutMs (${this.#options.callTimeoutMs} ms); it may have committed, and is not led on.`,
+          `a leader-lock call got no answer within lockTimeoutMs (${this.#options.callTimeoutMs} ms); still waiting for it (its answer counts while the registration's deadline lies ahead). If the backend is this slow all the time, raise lockTimeoutMs.`,
         ),
       );
       this.#options.onChange();

@@ -2,6 +2,7 @@ import type { MembershipBackend } from '../contracts/backend.js';
 import type { Member, MemberComparator } from '../contracts/member.js';
 import { ConfigurationError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { validateMember } from '../ordering/validate-member.js';
 import type { BackoffOptions } from '../time/backoff.js';
@@ -102,10 +103,22 @@ export function resolveOptions(options: ElectorOptions): ResolvedOptions {
   if (options.compare !== undefined && typeof options.compare !== 'function') {
     throw new ConfigurationError('compare must be a function (a, b) => number.');
   }
+  const logger = (options.logger ?? silentLogger).child({ electorId: options.id });
+  if (lockTimeoutMs > ttlMs / 2) {
+    // Not an error (a late answer still counts while the deadline lies ahead), but a lock call
+    // this slow leaves little of the lease to lead on, and a stuck call is noticed late.
+    logger.warn(
+      { lockTimeoutMs, ttlMs },
+      `lockTimeoutMs (${lockTimeoutMs} ms) is more than half the TTL (${ttlMs} ms): a lock call that slow leaves little of the lease to lead on, and a stuck call is reported late. Lower lockTimeoutMs or raise ttlMs.`,
+    );
+  }
   return {
     member,
     backend,
-    backendLabel: backend.endpoint ? `${backend.name} at ${backend.endpoint}` : `the ${backend.name} backend`,
+    // A custom backend may name its endpoint with credentials in it: the label goes into logs and errors.
+    backendLabel: backend.endpoint
+      ? `${backend.name} at ${maskSecrets(backend.endpoint)}`
+      : `the ${backend.name} backend`,
     mode,
     ttlMs,
     marginMs,
@@ -117,7 +130,7 @@ export function resolveOptions(options: ElectorOptions): ResolvedOptions {
     takeover: options.takeover === true,
     backoff: options.backoff ?? {},
     compare: options.compare ?? compareMembers,
-    logger: (options.logger ?? silentLogger).child({ electorId: options.id }),
+    logger,
     clock: options.clock ?? systemClock,
     signal: options.signal,
   };

@@ -1,5 +1,6 @@
 import type { ElectionError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { errorForLog } from '../mask-error.js';
 import type { Clock } from '../time/clock.js';
 
 /** At most one warning per this many ms while the backend keeps failing. */
@@ -51,7 +52,7 @@ export class OutageLog {
   failed(error: ElectionError, retryInMs?: number): void {
     const { logger, clock, target } = this.#options;
     const now = clock.now();
-    logger.debug({ err: error, code: error.code, retryInMs }, 'backend call failed');
+    logger.debug({ err: errorForLog(error), code: error.code, retryInMs }, 'backend call failed');
     this.#lastError = error;
     if (!this.#open) {
       this.#open = true;

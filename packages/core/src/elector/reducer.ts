@@ -48,9 +48,31 @@ export interface Reduction {
   readonly events: readonly ElectorEvent[];
 }
 
+/**
+ * Once stopping, only the stop moves the state on: a decision step that was under way when a
+ * listener called stop() (on `elected`, `demoted`, `joining`) must not bring back a phase, a
+ * leadership or a reason. The stop itself goes stopping → stopped, clears the leader, says `stopped`.
+ */
+function afterStop(state: CoreState, action: Action): boolean {
+  if (state.phase !== 'stopping' && state.phase !== 'stopped') return true;
+  switch (action.type) {
+    case 'phase':
+      return state.phase === 'stopping' && action.phase === 'stopped';
+    case 'leader-observed':
+      return action.leaderId === null;
+    case 'reason':
+      return action.reason.kind === 'stopped';
+    case 'members':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** Pure: the next state and the events that describe the step. A no-op action yields no events. */
 export function reduce(state: CoreState, action: Action): Reduction {
   const events: ElectorEvent[] = [];
+  if (!afterStop(state, action)) return { state, events };
   let next = state;
   switch (action.type) {
     case 'phase':

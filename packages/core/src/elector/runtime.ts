@@ -1,10 +1,12 @@
 import type { MembershipEvent, MembershipSession } from '../contracts/backend.js';
 import type { Unsubscribe } from '../contracts/member.js';
 import { DuplicateMemberError, type ElectionError, SessionLostError } from '../errors.js';
+import { errorForLog, maskError } from '../mask-error.js';
+import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
 import { createBackoff } from '../time/backoff.js';
-import { sleep } from '../time/clock.js';
+import { type Instant, instantOf, sleep, WallCountdown } from '../time/clock.js';
 import { joinWithRetry } from './join-loop.js';
 import { LockClaim } from './lock-claim.js';
 import type { ResolvedOptions } from './options.js';
@@ -47,6 +49,21 @@ export class ElectorRuntime {
   #lastFailureAt = Number.NEGATIVE_INFINITY;
   /** The current session's deadline has passed: not leading, still renewing. */
   #pastDeadline = false;
+  /**
+   * The session's deadline value as last read, counted down by the wall clock too (so a suspend
+   * ends it whatever the adapter), when that value was first read, and the last read of any value.
+   * The contract counts a deadline from the renewal's send time on the monotonic clock, so a
+   * renewal sent before a suspend and acknowledged after it must not hide the suspend: a value that
+   * moved is counted from the last read if that read came at or before the send time (value less
+   * the TTL), else from when the previous value was first read (earlier still, to be safe). Either
+   * way a suspend between that read and the send counts too: a renewal sent after a suspend and
+   * acknowledged before any read after waking may end the lease early (safe; the leader's poll
+   * reads at least every min(1 s, TTL/10), and reads first after waking).
+   */
+  #deadlineSeen:
+    | { readonly value: number; readonly countdown: WallCountdown; readonly firstRead: Instant }
+    | undefined;
+  #lastDeadlineRead: Instant | undefined;
   #timers: {
     deadline?: () => void;
     deadlineAt?: number;
@@ -62,7 +79,7 @@ export class ElectorRuntime {
     this.options = options;
     this.view = new MemberView(options.compare);
     this.store = new ElectorStore(options.member.id, this.view, options.clock, (error) =>
-      options.logger.error({ err: error }, 'an elector subscriber threw; the election goes on'),
+      options.logger.error({ err: errorForLog(error) }, 'an elector subscriber threw; the election goes on'),
     );
     this.#rejoinBackoff = createBackoff(options.backoff);
     this.#outages = new OutageLog({
@@ -85,7 +102,7 @@ export class ElectorRuntime {
       this.#attach(session);
     } catch (error) {
       await this.stop({ resign: true });
-      throw error;
+      throw error instanceof Error ? maskError(error) : error;
     }
   }
 
@@ -96,7 +113,7 @@ export class ElectorRuntime {
   checkDeadline(): void {
     const session = this.#session;
     if (!session || this.store.current.phase !== 'leader') return;
-    const deadline = session.deadline() - this.options.marginMs;
+    const deadline = this.#sessionDeadline(session) - this.options.marginMs;
     if (this.options.clock.now() >= deadline) this.evaluate();
     else this.store.dispatch({ type: 'renewed', leaseDeadline: deadline });
   }
@@ -105,7 +122,10 @@ export class ElectorRuntime {
    * A problem being ridden out. The log stays quiet (one warning when trouble starts, a summary at
    * most every 30 s, a line when it ends); subscribers get every error as an event.
    */
-  reportError(error: ElectionError, retryInMs = error.retryInMs): void {
+  reportError(raised: ElectionError, retryInMs = raised.retryInMs): void {
+    // Whatever raised it: no credential reaches the log, the reason or an event (a frozen error is
+    // reported as a masked copy).
+    const error = maskError(raised);
     this.#outages.failed(error, retryInMs);
     this.#deadlineAtFailure = this.#session?.deadline() ?? Number.NEGATIVE_INFINITY;
     this.#lastFailureAt = this.options.clock.now();
@@ -165,6 +185,8 @@ export class ElectorRuntime {
     this.#session = session;
     this.#attachedAt = this.options.clock.now();
     this.#pastDeadline = false;
+    this.#deadlineSeen = undefined;
+    this.#lastDeadlineRead = undefined;
     this.#outages.recovered();
     const epoch = ++this.#epoch;
     const current =
@@ -235,8 +257,8 @@ export class ElectorRuntime {
     const phase = this.store.current.phase;
     if (!session || phase === 'joining' || phase === 'stopping' || phase === 'stopped' || phase === 'idle')
       return;
+    const sessionDeadline = this.#sessionDeadline(session);
     const now = this.options.clock.now();
-    const sessionDeadline = session.deadline();
     // Over once a renewal sent after the last failure was acknowledged and nothing else (a watch,
     // a lock call) has failed for a while: a watch that keeps failing is still an outage.
     if (
@@ -256,13 +278,37 @@ export class ElectorRuntime {
       this.#claim?.reconfirm();
       this.options.logger.debug({}, 'a renewal was acknowledged again; resuming with the same registration');
     }
-    this.#scheduleDeadlineCheck(this.#outages.open ? Math.min(deadline, this.#nextPoll()) : deadline);
     const elected = this.view.leader();
     const electedIsMe =
       elected !== undefined && elected.id === this.options.member.id && !this.options.member.observer;
     if (this.options.mode === 'view') this.#evaluateView(electedIsMe, elected?.id ?? null, deadline);
     else this.#evaluateConfirmed(electedIsMe, deadline);
     this.#explain();
+    // Polled while an outage is open, to see its end; and, with a wall clock, while leading: timers
+    // run on the monotonic clock, so after a suspend the deadline timer alone would fire up to a
+    // TTL late.
+    const leading = this.store.current.phase === 'leader' && this.options.clock.wallNow !== undefined;
+    this.#scheduleDeadlineCheck(
+      this.#outages.open || (leading && Number.isFinite(deadline))
+        ? Math.min(deadline, this.#nextPoll())
+        : deadline,
+    );
+  }
+
+  /** The session's deadline, counted down by both clocks (see #deadlineSeen). */
+  #sessionDeadline(session: MembershipSession): number {
+    const value = session.deadline();
+    const now = instantOf(this.options.clock);
+    const seen = this.#deadlineSeen;
+    const lastRead = this.#lastDeadlineRead;
+    this.#lastDeadlineRead = now;
+    if (seen?.value === value) return seen.countdown.deadline(value);
+    const sentAt = value - this.options.ttlMs;
+    const from =
+      lastRead === undefined || seen === undefined ? now : lastRead.at <= sentAt ? lastRead : seen.firstRead;
+    const countdown = new WallCountdown(this.options.clock, from);
+    this.#deadlineSeen = { value, countdown, firstRead: now };
+    return countdown.deadline(value);
   }
 
   #evaluateView(electedIsMe: boolean, leaderId: string | null, deadline: number): void {
@@ -318,7 +364,7 @@ export class ElectorRuntime {
       this.#handover();
       return;
     }
-    if (this.#timers.handover) return;
+    if (this.#timers.handover || this.stopped) return;
     this.#timers.handoverAt = this.options.clock.now() + delay;
     this.#timers.handover = this.options.clock.setTimer(() => {
       this.#timers.handover = undefined;
@@ -392,7 +438,7 @@ export class ElectorRuntime {
     const lost =
       cause instanceof SessionLostError
         ? cause
-        : new SessionLostError(`the registration was lost: ${cause.message}`, { cause });
+        : new SessionLostError(`the registration was lost: ${maskSecrets(cause.message)}`, { cause });
     this.reportError(lost);
     session.close();
     const { clock, ttlMs } = this.options;
@@ -444,7 +490,7 @@ export class ElectorRuntime {
   }
 
   #reason(reason: ElectionReason): void {
-    this.store.dispatch({ type: 'reason', reason });
+    this.store.dispatch({ type: 'reason', reason: maskReason(reason) });
   }
 
   #demote(reason: DemotionReason, phase: 'follower' | 'joining' | 'stopping'): void {
@@ -463,7 +509,7 @@ export class ElectorRuntime {
   }
 
   #scheduleDeadlineCheck(at: number): void {
-    if (!Number.isFinite(at) || this.#timers.deadlineAt === at) return;
+    if (this.stopped || !Number.isFinite(at) || this.#timers.deadlineAt === at) return;
     this.#timers.deadline?.();
     this.#timers.deadlineAt = at;
     this.#timers.deadline = this.options.clock.setTimer(() => {
@@ -480,6 +526,7 @@ export class ElectorRuntime {
   }
 
   #scheduleResync(): void {
+    if (this.stopped) return; // a 'joining' listener called stop() inside start()
     this.#timers.resync = this.options.clock.setTimer(() => {
       if (this.stopped) return;
       this.#claim?.unpark(); // safety net: ask for the lock again even if a watch event was missed
@@ -492,4 +539,12 @@ export class ElectorRuntime {
     for (const cancel of [this.#timers.deadline, this.#timers.resync, this.#timers.handover]) cancel?.();
     this.#timers = {};
   }
+}
+
+/** The reason's free text (errors a backend raised) with credentials masked; shown in /status and logs. */
+function maskReason(reason: ElectionReason): ElectionReason {
+  if ((reason.kind === 'joining' || reason.kind === 'backend-unreachable') && reason.lastError !== null)
+    return { ...reason, lastError: maskSecrets(reason.lastError) };
+  if (reason.kind === 'duplicate-id') return { ...reason, message: maskSecrets(reason.message) };
+  return reason;
 }

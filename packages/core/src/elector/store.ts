@@ -1,6 +1,6 @@
 import type { Member, Unsubscribe } from '../contracts/member.js';
 import type { MemberView } from '../ordering/member-view.js';
-import type { Clock } from '../time/clock.js';
+import { type Clock, WallCountdown } from '../time/clock.js';
 import { type Action, type CoreState, initialState, reduce } from './reducer.js';
 import type { ElectionReason, ElectionState, ElectorEvent } from './types.js';
 
@@ -22,12 +22,19 @@ export class ElectorStore {
   readonly #outbox: [ElectorEvent, ElectionState][] = [];
   #delivering = false;
   readonly #onListenerError: (error: unknown) => void;
+  /**
+   * Counts the wall clock's lead from when `leaseDeadline` was last set (the runtime set it from a
+   * deadline read at that moment), not from when a snapshot is built: a snapshot built after a
+   * suspend (the first event after waking) must not say leader on a deadline from before it.
+   */
+  #leaseCountdown: WallCountdown;
 
   constructor(id: string, view: MemberView, clock: Clock, onListenerError: (error: unknown) => void) {
     this.#state = initialState(id, clock.now());
     this.#view = view;
     this.#clock = clock;
     this.#onListenerError = onListenerError;
+    this.#leaseCountdown = new WallCountdown(clock);
   }
 
   get current(): CoreState {
@@ -41,6 +48,9 @@ export class ElectorStore {
 
   dispatch(action: Action): void {
     const { state, events } = reduce(this.#state, action);
+    if (state.leaseDeadline !== this.#state.leaseDeadline)
+      this.#leaseCountdown = new WallCountdown(this.#clock);
+    else this.#leaseCountdown.lead(); // every dispatch reads it: a back step is seen before a suspend follows
     if (state !== this.#state) {
       this.#state = state;
       this.#snapshot = undefined;
@@ -94,6 +104,7 @@ export class ElectorStore {
     const ranked = this.#view.ranked();
     const clock = this.#clock;
     const { id, phase, since, leaderId, term, leaseDeadline, reason } = this.#state;
+    const countdown = this.#leaseCountdown;
     const snapshot: ElectionState & { toJSON(): unknown } = Object.freeze({
       id,
       phase,
@@ -106,9 +117,11 @@ export class ElectorStore {
         return ranked.toArray();
       },
       // Checked when read, so a snapshot never says "leader" past its deadline, even if the process
-      // was paused and no timer has fired since.
+      // was paused and no timer has fired since, or the machine was suspended (the wall clock,
+      // counted from when the deadline was set, see #leaseCountdown).
       get isLeader(): boolean {
-        return phase === 'leader' && leaseDeadline !== null && clock.now() < leaseDeadline;
+        if (phase !== 'leader' || leaseDeadline === null) return false;
+        return clock.now() < countdown.deadline(leaseDeadline);
       },
       /** JSON has no bigint: the term becomes a decimal string, members their ids in order. */
       toJSON() {

@@ -38,8 +38,9 @@ export interface ElectorOptions {
    */
   readonly handoverDelayMs?: number;
   /**
-   * How long one leader-lock call (acquire, release) may take before it is treated as "may have
-   * committed" and retried after a backoff. Default: min(ttl / 2, 5000 ms).
+   * A leader-lock call (acquire, release) slower than this is reported as an `error` event (once per
+   * call). It is still awaited, and its answer counts: a backend slower than this still elects.
+   * Default: min(ttl / 2, 5000 ms); above half the TTL is accepted with a warning.
    */
   readonly lockTimeoutMs?: number;
   /**
@@ -57,7 +58,10 @@ export interface ElectorOptions {
   readonly compare?: MemberComparator;
   /** pino-compatible; default silent. */
   readonly logger?: Logger;
-  /** Default: the system clock. */
+  /**
+   * Default: the system clock (a monotonic `now()`, and `wallNow()` so that a suspended machine's
+   * leader does not outlive its lease; see Clock). A clock without `wallNow` counts on `now()` alone.
+   */
   readonly clock?: Clock;
   /** Aborting it stops the elector (with resign). */
   readonly signal?: AbortSignal;

@@ -9,6 +9,31 @@ export interface TestClock extends Clock {
   pendingTimers(): number;
 }
 
+/** A test clock pair: the monotonic `now()` and a wall clock that advances with it. */
+export interface TestClockPair extends TestClock {
+  wallNow(): number;
+  /** The machine sleeps: the wall clock moves on, the monotonic one does not, no timer runs. */
+  suspend(ms: number): void;
+  /** Someone sets the wall clock (negative: back); the monotonic clock does not notice. */
+  stepWall(ms: number): void;
+}
+
+/** `createTestClock` with a wall clock, as the system clock has (Date.now()). */
+export function createTestClockPair(start = 1_000_000, wallStart = 1_700_000_000_000): TestClockPair {
+  const clock = createTestClock(start);
+  let offset = wallStart - start;
+  return {
+    ...clock,
+    wallNow: () => clock.now() + offset,
+    suspend(ms) {
+      offset += ms;
+    },
+    stepWall(ms) {
+      offset += ms;
+    },
+  };
+}
+
 export function createTestClock(start = 1_000_000): TestClock {
   let now = start;
   let seq = 0;
