@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Clock, ConfigurationError, type Elector, systemClock } from '@election/core';
+import { type Clock, ConfigurationError, type Elector } from '@election/core';
 import { type Cluster, createCluster } from './cluster.js';
 import { type LeadershipChange, onLeadershipChange } from './leadership.js';
 import { normalizePath, positiveInteger, SOURCE } from './options.js';
@@ -38,8 +38,8 @@ export interface ElectionHandlerOptions {
    */
   readonly ttlMs?: number;
   /**
-   * The clock given to `createElector` (lease deadlines are in its time). Default: the elector's
-   * own (`elector.clock`) where core exposes it, else the system clock.
+   * @deprecated The elector's own clock (`elector.clock`, the one given to `createElector`) is
+   * used by default, and no other clock is right: lease deadlines are in its time.
    */
   readonly clock?: Clock;
   /** The page's title. Default `Leader election`. */
@@ -96,24 +96,6 @@ function send(response: ServerResponse, status: number, type: string, body: stri
 
 const json = (value: unknown) => `${JSON.stringify(value)}\n`;
 
-/** The clock the elector runs on, when core exposes it. */
-/**
- * The elector's clock: the one given, else the elector's own where core exposes it, else the system
- * clock, which reads like epoch ms. An elector whose times do not (a test's manual clock) runs on
- * another clock: refused, rather than reporting leases measured against the wrong one.
- */
-function clockOf(elector: Elector, given: Clock | undefined): Clock {
-  const clock = given ?? (elector as { readonly clock?: Clock }).clock;
-  if (clock !== undefined) return clock;
-  if (elector.state.since < 1e12) {
-    throw new ConfigurationError(
-      'the elector runs on a clock of its own (its times are not epoch milliseconds): pass the same `clock` here as to createElector().',
-      { source: SOURCE },
-    );
-  }
-  return systemClock;
-}
-
 /**
  * One read-only request handler for an elector: `GET /` (the live page), `/status`, `/healthz`,
  * `/readyz`, `/leader`, `/follower`, `/cluster`, `/metrics` (with a registry) and `/events`
@@ -140,7 +122,7 @@ export function createElectionHandler(
   const ttlMs = positiveInteger('ttlMs', options.ttlMs, 10_000);
   const clusterTimeoutMs = positiveInteger('clusterTimeoutMs', options.clusterTimeoutMs, 1000);
   const goneForMs = positiveInteger('goneForMs', options.goneForMs, 600_000);
-  const clock = clockOf(elector, options.clock);
+  const clock = options.clock ?? elector.clock;
   const title = options.title ?? 'Leader election';
   const onError = options.onError ?? (() => {});
 

@@ -324,7 +324,15 @@ describe('options', () => {
       /maxStreams must be a positive integer/,
     );
     expect(() => createElectionHandler({} as never)).toThrow(/pass the elector returned by createElector/);
-    // Its elector runs on a manual clock: leases read on the system clock would be garbage.
-    expect(() => createElectionHandler(elector)).toThrow(/runs on a clock of its own/);
+  });
+
+  it("reads leases on the elector's own clock (a manual one here) without a clock option", async () => {
+    const { elector } = await leaderNode();
+    const handler = createElectionHandler(elector);
+    onCleanup(() => handler.close());
+    const url = await listen((req, res) => handler(req, res));
+    const status = JSON.parse((await get(`${url}/status`)).body) as { leaseRemainingMs: number | null };
+    // Read on the system clock, the manual clock's deadline is long past: 0.
+    expect(status.leaseRemainingMs).toBeGreaterThan(0);
   });
 });

@@ -13,10 +13,9 @@ const LEAKY =
 const SECRETS = ['s3cret', 'abc123', 'xyz789'];
 
 describe('no surface shows a secret from a backend error', () => {
-  // Core masks credentials in every text it produces (issue 19, defect 6, another branch). Until
-  // that is merged this test fails on core's reason text; it is marked so, not weakened. Once core
-  // masks, `it.fails` fails: turn it back into `it`.
-  it.fails('/status, /events, the page, /cluster and /metrics (fails until core masks credentials: issue 19 defect 6)', async () => {
+  // Core masks credentials in every text it produces (issue 19, defect 6): this fails on a core
+  // that does not (before the merge of core19).
+  it('/status, /events, the page, /cluster and /metrics', async () => {
     const elector = await failingElector(LEAKY);
     const registry = new Registry();
     collectElectorMetrics(elector, { registry });

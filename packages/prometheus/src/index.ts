@@ -1,4 +1,4 @@
-import { type Clock, ConfigurationError, type Elector, systemClock } from '@election/core';
+import { type Clock, ConfigurationError, type Elector } from '@election/core';
 import type { Registry } from 'prom-client';
 import { familyFor, INITIAL_ERROR_CODES, type Source } from './family.js';
 import { checkOptions, SOURCE } from './options.js';
@@ -22,8 +22,8 @@ export interface ElectorMetricsOptions {
    */
   readonly ttlMs?: number;
   /**
-   * The clock given to `createElector` (lease deadlines are in its time). Default: the elector's
-   * own (`elector.clock`) where core exposes it, else the system clock.
+   * @deprecated The elector's own clock (`elector.clock`, the one given to `createElector`) is
+   * used by default, and no other clock is right: lease deadlines are in its time.
    */
   readonly clock?: Clock;
 }
@@ -39,24 +39,6 @@ export interface ElectorMetrics {
   unregister(): void;
 }
 
-/** The clock the elector runs on, when core exposes it. */
-/**
- * The elector's clock: the one given, else the elector's own where core exposes it, else the system
- * clock, which reads like epoch ms. An elector whose times do not (a test's manual clock) runs on
- * another clock: refused, rather than reporting leases measured against the wrong one.
- */
-function clockOf(elector: Elector, given: Clock | undefined): Clock {
-  const clock = given ?? (elector as { readonly clock?: Clock }).clock;
-  if (clock !== undefined) return clock;
-  if (elector.state.since < 1e12) {
-    throw new ConfigurationError(
-      'the elector runs on a clock of its own (its times are not epoch milliseconds): pass the same `clock` here as to createElector().',
-      { source: SOURCE },
-    );
-  }
-  return systemClock;
-}
-
 /**
  * Registers the election metrics of `elector` in `options.registry`, as one family whose series
  * carry an `election` label. Gauges are read from `elector.state` at scrape time, not pushed on
@@ -68,7 +50,7 @@ export function collectElectorMetrics(elector: Elector, options: ElectorMetricsO
   const election = options?.election ?? 'default';
   checkOptions(options?.registry, prefix, election, options?.ttlMs);
   const { registry, ttlMs } = options;
-  const clock = clockOf(elector, options.clock);
+  const clock = options.clock ?? elector.clock;
   const family = familyFor(registry, prefix);
   if (family.sources.has(election)) {
     throw new ConfigurationError(

@@ -217,9 +217,7 @@ describe('collectElectorMetrics', () => {
   });
 
   // The lease deadline is in the elector's clock; read with another clock, it is garbage (0 here).
-  // Core does not expose `elector.clock` yet (another branch owns core's elector): until it does,
-  // this fails, and is marked so. Once it passes, `it.fails` fails: turn it back into `it`.
-  it.fails('takes the clock from the elector: lease_remaining is right without a clock option (fails until core exposes elector.clock)', async () => {
+  it('takes the clock from the elector: lease_remaining is right without a clock option', async () => {
     const { clock, node } = setup();
     const a = node('a');
     const registry = new Registry();
@@ -227,13 +225,6 @@ describe('collectElectorMetrics', () => {
     await startAll(clock, a);
     await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
     expect(value(await registry.metrics(), of('election_lease_remaining_seconds'))).toBeGreaterThan(0);
-  });
-
-  it('refuses to guess the clock of an elector whose times are not epoch ms', () => {
-    const { node } = setup();
-    expect(() => collectElectorMetrics(node('a'), { registry: new Registry() })).toThrow(
-      /runs on a clock of its own .*pass the same `clock` here as to createElector/,
-    );
   });
 
   it('puts many electors in one registry, one family with an election label each', async () => {

@@ -193,6 +193,11 @@ export interface Elector {
   readonly mode: ElectionMode;
   /** The backend's name (`etcd`, `consul`, …). */
   readonly backend: string;
+  /**
+   * The clock this elector runs on (the `clock` option, else the system clock): every time in
+   * `state` (`since`, `leaseDeadline`, reason times) is one of its `now()` readings.
+   */
+  readonly clock: Clock;
   /** A fresh snapshot; reading it past the deadline demotes this node first. */
   readonly state: ElectionState;
   /** Resolves once joined (phase follower/candidate/leader). Rejects with DuplicateMemberError, StartTimeoutError, … */
