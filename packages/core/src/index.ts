@@ -4,6 +4,7 @@
  * app can type the backend it passes in.
  */
 export type {
+  AcknowledgedRenewal,
   BackendCapabilities,
   JoinRequest,
   LeaderLock,

@@ -1,5 +1,5 @@
 import { ConfigurationError, type ElectionErrorCode } from '@election/core';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { SOURCE } from './options.js';
 
 /** What one elector contributes at scrape time; `election` is its label value. */
@@ -17,6 +17,8 @@ export interface Source {
   /** Unix seconds since when the current leader leads; 0 with none. */
   leaderSinceSeconds(): number;
   ttlSeconds(): number | undefined;
+  /** Unix seconds when the last acknowledged renewal was sent; undefined before the first one. */
+  lastRenewalSeconds(): number | undefined;
 }
 
 /** The metrics one registry holds for every elector in it, each elector's series under its `election` label. */
@@ -24,9 +26,18 @@ export interface Family {
   readonly names: readonly string[];
   readonly sources: Map<string, Source>;
   readonly errors: Counter<'election' | 'code'>;
+  readonly renewals: Histogram<'election'>;
   /** Removes the metrics from the registry. */
   remove(): void;
 }
+
+/**
+ * Renewal round trips, seconds: from a millisecond on loopback to the 10 s of a large TTL's
+ * timeout (renewals time out at a third of the TTL with etcd, a quarter with Consul).
+ */
+export const RENEWAL_BUCKETS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /** Error codes counted from the start, so a rate() over them has a zero to start from. */
 export const INITIAL_ERROR_CODES: readonly ElectionErrorCode[] = ['BACKEND_UNAVAILABLE', 'SESSION_LOST'];
@@ -79,6 +90,13 @@ export function familyFor(registry: Registry, prefix: string): Family {
     labelNames: ['election', 'code'],
     registers: [],
   });
+  const renewals = new Histogram({
+    name: name('renewal_latency_seconds'),
+    help: 'Round trips of the renewals the backend acknowledged (send to acknowledgement), seconds. Renewals time out at a third (etcd) or a quarter (Consul) of the TTL.',
+    labelNames: ['election'],
+    buckets: [...RENEWAL_BUCKETS],
+    registers: [],
+  });
   const metrics = [
     gauge(
       'is_leader',
@@ -113,6 +131,12 @@ export function familyFor(registry: Registry, prefix: string): Family {
       (s) => s.leaderSinceSeconds(),
     ),
     gauge('ttl_seconds', 'The registration TTL, when given to the collector.', (s) => s.ttlSeconds()),
+    gauge(
+      'last_renewal_timestamp_seconds',
+      'Unix time when the last renewal the backend acknowledged was sent (the registration lives a TTL from then); absent before the first one.',
+      (s) => s.lastRenewalSeconds(),
+    ),
+    renewals,
     errors,
     new Gauge({
       name: name('info'),
@@ -144,6 +168,7 @@ export function familyFor(registry: Registry, prefix: string): Family {
     names,
     sources,
     errors,
+    renewals,
     remove() {
       for (const metricName of names) registry.removeSingleMetric(metricName);
       byPrefix.delete(prefix);

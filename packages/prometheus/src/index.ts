@@ -59,6 +59,8 @@ export function collectElectorMetrics(elector: Elector, options: ElectorMetricsO
     );
   }
   const tracker = trackLeadership(elector, clock, ttlMs);
+  /** Wall-clock ms when the last acknowledged renewal was sent. */
+  let lastRenewal: number | undefined;
   const source: Source = {
     election,
     backend: elector.backend,
@@ -76,12 +78,19 @@ export function collectElectorMetrics(elector: Elector, options: ElectorMetricsO
     leaderlessSeconds: () => tracker.leaderlessMs() / 1000,
     leaderSinceSeconds: () => (tracker.leaderSince() ?? 0) / 1000,
     ttlSeconds: () => (ttlMs === undefined ? undefined : ttlMs / 1000),
+    lastRenewalSeconds: () => (lastRenewal === undefined ? undefined : lastRenewal / 1000),
   };
   family.sources.set(election, source);
   const codes = new Set<string>(INITIAL_ERROR_CODES);
   for (const code of codes) family.errors.inc({ election, code }, 0);
+  family.renewals.zero({ election });
 
   let unsubscribe: (() => void) | undefined = elector.subscribe((event, current) => {
+    if (event.type === 'renewal') {
+      family.renewals.observe({ election }, event.latencyMs / 1000);
+      lastRenewal = Date.now() - (clock.now() - event.sentAt);
+      return;
+    }
     tracker.update(current);
     if (event.type === 'error') {
       codes.add(event.error.code);
@@ -104,6 +113,7 @@ export function collectElectorMetrics(elector: Elector, options: ElectorMetricsO
       registered = false;
       family.sources.delete(election);
       for (const code of codes) family.errors.remove({ election, code });
+      family.renewals.remove({ election });
       if (family.sources.size === 0) family.remove();
     },
   };

@@ -38,15 +38,23 @@ describe('docs/grafana/election.json', () => {
     const elector = createElector({ id: 'a', membership: cluster.backend() });
     const metrics = collectElectorMetrics(elector, { registry: new Registry(), ttlMs: 5000 });
     const found = queries();
-    expect(found.length).toBeGreaterThanOrEqual(10);
+    expect(found.length).toBeGreaterThanOrEqual(14);
+    // The renewal panels read the histogram and the last renewal time.
+    expect(found.map((query) => query.expr).join('\n')).toMatch(
+      /election_renewal_latency_seconds_bucket[\s\S]*election_last_renewal_timestamp_seconds/,
+    );
     for (const { panel, expr } of found) {
       for (const name of expr.match(/\belection_[a-z_]+\b/g) ?? []) {
-        expect(metrics.names, `${panel}: ${name}`).toContain(name);
+        // A histogram's series: its name with _bucket, _sum or _count.
+        const histogram = name.replace(/_(bucket|sum|count)$/, '');
+        expect(metrics.names, `${panel}: ${name}`).toContain(
+          metrics.names.includes(name) || !metrics.names.includes(histogram) ? name : histogram,
+        );
       }
       for (const label of expr.match(/\b[a-z_]+(?==~?")|(?<=by \()[^)]*|(?<=on \()[^)]*/g) ?? []) {
         for (const one of label.split(',').map((part) => part.trim())) {
           expect(
-            ['election', 'instance', 'id', 'code', 'backend', 'mode'],
+            ['election', 'instance', 'id', 'code', 'backend', 'mode', 'le'],
             `${panel}: label ${one}`,
           ).toContain(one);
         }

@@ -81,6 +81,8 @@ describe('collectElectorMetrics', () => {
       'election_leaderless_seconds_total',
       'election_leader_since_timestamp_seconds',
       'election_ttl_seconds',
+      'election_last_renewal_timestamp_seconds',
+      'election_renewal_latency_seconds',
       'election_backend_errors_total',
       'election_info',
     ]) {
@@ -100,6 +102,35 @@ describe('collectElectorMetrics', () => {
     expect(lease).toBeLessThanOrEqual(TTL_MS / 1000);
     expect(value(text, 'election_info{election="default",backend="memory",mode="confirmed",id="a"}')).toBe(1);
     expect(value(text, of('election_backend_errors_total', 'code="BACKEND_UNAVAILABLE"'))).toBe(0);
+  });
+
+  it('observes every acknowledged renewal: the latency histogram and the last renewal time', async () => {
+    const { clock, cluster, node } = setup();
+    const a = node('a');
+    const registry = new Registry();
+    collectElectorMetrics(a, { registry, ttlMs: TTL_MS });
+    await startAll(clock, a);
+    const empty = await registry.metrics();
+    // Present from the start at zero (a rate() needs a zero to start from); no renewal yet.
+    expect(value(empty, of('election_renewal_latency_seconds_count'))).toBe(0);
+    expect(value(empty, of('election_last_renewal_timestamp_seconds'))).toBeUndefined();
+    // Renewals go out every TTL/3 (667 ms); their answers take 300 ms.
+    cluster.latency(300, { node: 'a' });
+    const from = clock.now();
+    await clock.advance(TTL_MS * 2);
+    const text = await registry.metrics();
+    const count = value(text, of('election_renewal_latency_seconds_count')) ?? 0;
+    expect(count).toBeGreaterThanOrEqual(5);
+    expect(value(text, of('election_renewal_latency_seconds_sum'))).toBeCloseTo(count * 0.3, 6);
+    const bucket = (le: string) => `election_renewal_latency_seconds_bucket{le="${le}",election="default"}`;
+    expect(value(text, bucket('0.25'))).toBe(0);
+    expect(value(text, bucket('0.5'))).toBe(count);
+    // The send time of the last one, as Unix time: within the last renewal interval plus its answer.
+    const last = value(text, of('election_last_renewal_timestamp_seconds')) ?? 0;
+    const sentAgoMs = Date.now() - last * 1000;
+    expect(sentAgoMs).toBeGreaterThanOrEqual(300 - 5);
+    expect(sentAgoMs).toBeLessThanOrEqual(TTL_MS / 3 + 300 + 50);
+    expect(clock.now() - from).toBe(TTL_MS * 2);
   });
 
   it('counts leaderless time and leader changes on a follower, with series that do not grow', async () => {
@@ -282,7 +313,8 @@ describe('collectElectorMetrics', () => {
     const text = await registry.metrics();
     const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
     expect(samples.length).toBeGreaterThan(0);
-    for (const sample of samples) expect(sample).toMatch(/^billing_\w+\{election="billing"/);
+    // The histogram's buckets carry `le` first.
+    for (const sample of samples) expect(sample).toMatch(/^billing_\w+\{(le="[^"]+",)?election="billing"/);
     expect(metrics.names).toContain('billing_is_leader');
   });
 

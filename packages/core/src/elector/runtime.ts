@@ -1,4 +1,4 @@
-import type { MembershipEvent, MembershipSession } from '../contracts/backend.js';
+import type { AcknowledgedRenewal, MembershipEvent, MembershipSession } from '../contracts/backend.js';
 import type { Unsubscribe } from '../contracts/member.js';
 import { DuplicateMemberError, type ElectionError, SessionLostError } from '../errors.js';
 import { errorForLog, maskError } from '../mask-error.js';
@@ -219,6 +219,10 @@ export class ElectorRuntime {
       session.onLost(current((cause) => this.#abandon(cause))),
       session.onError(current((error) => this.reportError(toElectionError(error, 'backend')))),
     );
+    const onRenewal = current(({ sentAt, latencyMs }: AcknowledgedRenewal) =>
+      this.store.emit({ type: 'renewal', sentAt, latencyMs }),
+    );
+    if (session.onRenewal) this.#unsubscribes.push(session.onRenewal(onRenewal));
     const claim = this.#claim;
     if (lock && claim) this.#unsubscribes.push(lock.watchHolder(current((holder) => claim.onHolder(holder))));
     // The first join is news; a rejoin is the end of a reported outage (the outage log's line).

@@ -177,6 +177,12 @@ export type ElectorEvent =
   | { readonly type: 'demoted'; readonly reason: DemotionReason; readonly term: bigint | null }
   | { readonly type: 'phase'; readonly phase: ElectorPhase; readonly previousPhase: ElectorPhase }
   | { readonly type: 'members'; readonly size: number }
+  /**
+   * The backend acknowledged a renewal of this node's registration: sent at `sentAt` (clock time),
+   * answered after `latencyMs`. Only from backends that report renewals (the kit's renewal loop:
+   * etcd, Consul, memory). Changes no state.
+   */
+  | { readonly type: 'renewal'; readonly sentAt: number; readonly latencyMs: number }
   /** A problem the elector is riding out (it retries); never thrown, never an unhandled rejection. */
   | { readonly type: 'error'; readonly error: ElectionError };
 
