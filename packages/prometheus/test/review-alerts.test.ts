@@ -79,3 +79,44 @@ describe.skipIf(!promtool)('review: ElectionRenewalSlow with a large TTL', () =>
     expect(output).toMatch(/SUCCESS/);
   });
 });
+
+describe.skipIf(!promtool)('review: ElectionNoLeader when every node of the election is gone', () => {
+  it('fires when no node reports at all (all crashed or unreachable): absent is not "a leader"', async () => {
+    // a led, b followed; then both processes die (their series go stale at the next scrape).
+    const a = 'election="billing",instance="a"';
+    const b = 'election="billing",instance="b"';
+    const output = await promtoolTest({
+      rule_files: [RULES],
+      evaluation_interval: '15s',
+      tests: [
+        {
+          interval: '15s',
+          input_series: [
+            { series: `election_is_leader{${a}}`, values: '1x8 stale' },
+            { series: `election_is_leader{${b}}`, values: '0x8 stale' },
+            { series: `election_info{${a},backend="etcd",mode="confirmed",id="a"}`, values: '1x8 stale' },
+            { series: `election_info{${b},backend="etcd",mode="confirmed",id="b"}`, values: '1x8 stale' },
+          ],
+          alert_rule_test: [
+            {
+              eval_time: '5m',
+              alertname: 'ElectionNoLeader',
+              exp_alerts: [
+                {
+                  exp_labels: { election: 'billing', severity: 'critical' },
+                  exp_annotations: {
+                    summary: 'Election billing has had no leader for 30 s',
+                    description:
+                      "No node of election billing reports is_leader = 1. Check the backend and the nodes' /readyz and /cluster.",
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    console.log(`review alerts (no node left): ${output}`);
+    expect(output).toMatch(/SUCCESS/);
+  });
+});
