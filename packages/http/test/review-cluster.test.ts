@@ -107,6 +107,34 @@ describe('review: /cluster passes on whatever a published URL answers (SSRF with
   });
 });
 
+describe('review: /cluster load on the peers', () => {
+  it('does not ask every peer again for each of many page loads within a second (every open tab polls every 3 s)', async () => {
+    let hits = 0;
+    const peer = await server((_req, res) => {
+      hits++;
+      res.writeHead(404);
+      res.end();
+    });
+    const { node } = cluster();
+    const a = node('node-a');
+    const handler = createElectionHandler(a);
+    onCleanup(() => handler.close());
+    const urlA = await listen((req, res) => handler(req, res));
+    const b = node('node-b', { priority: 1, meta: { statusUrl: `${peer.url}/status` } });
+    await a.start();
+    await b.start();
+    await waitFor(() => a.state.members.length === 2, { timeoutMs: 5000, message: 'a to see b' });
+    const startedAt = performance.now();
+    for (let i = 0; i < 20; i++) await get(`${urlA}/cluster`); // 20 tabs, one after another
+    const tookMs = performance.now() - startedAt;
+    console.log(
+      `review cluster: 20 sequential /cluster in ${tookMs.toFixed(0)} ms asked the peer ${hits} times`,
+    );
+    expect(tookMs).toBeLessThan(1000);
+    expect(hits).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('review: /cluster fetches that held up', () => {
   it('holds: a body dripped slower than the timeout is cut at the timeout', async () => {
     const drip = await server((_req, res) => {
