@@ -68,4 +68,27 @@ describe('review: leaderless_seconds_total when one follower is cut off', () => 
     // a led all along: every node should count (about) the same, none.
     for (const seconds of rose) expect(seconds).toBeLessThan(0.5);
   });
+
+  it('does not count its own join as leaderless when a leader led throughout (a restarted follower)', async () => {
+    const clock = createManualClock(1_000_000);
+    cluster = createMemoryCluster({ clock });
+    const memory = cluster;
+    const node = (id: string) => {
+      const elector = createElector({ id, membership: memory.backend(), clock, ttlMs: TTL_MS });
+      electors.push(elector);
+      return elector;
+    };
+    const a = node('a');
+    await a.start();
+    await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
+    memory.latency(500, { node: 'b' }); // a backend 500 ms away from b
+    const b = node('b');
+    const registry = new Registry();
+    collectElectorMetrics(b, { registry, ttlMs: TTL_MS });
+    const started = b.start();
+    await waitFor(() => b.state.leaderId === 'a', { clock, timeoutMs: 10_000, message: 'b to see a' });
+    await started;
+    expect(a.state.isLeader).toBe(true);
+    expect(await leaderless(registry)).toBe(0);
+  });
 });
