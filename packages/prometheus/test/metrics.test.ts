@@ -59,6 +59,24 @@ async function startAll(clock: ManualClock, ...nodes: Elector[]) {
   await started;
 }
 
+/** Nodes a, b and c, each collected in its own registry, once all three see a lead. */
+async function threeNodes(clock: ManualClock, node: (id: string) => Elector) {
+  const nodes = ['a', 'b', 'c'].map(node);
+  const registries = nodes.map((elector) => {
+    const registry = new Registry();
+    collectElectorMetrics(elector, { registry, ttlMs: TTL_MS });
+    return registry;
+  });
+  await startAll(clock, ...nodes);
+  await waitFor(() => nodes.every((n) => n.state.leaderId === 'a' && n.state.members.length === 3), {
+    clock,
+    timeoutMs: 5000,
+    message: 'all three to see a lead',
+  });
+  const [a, b, c] = nodes as [Elector, Elector, Elector];
+  return { a, b, c, registries };
+}
+
 /** A series of the default election: `election_is_leader` → `election_is_leader{election="default"}`. */
 const of = (name: string, labels = '') => `${name}{election="default"${labels === '' ? '' : `,${labels}`}}`;
 
@@ -173,19 +191,7 @@ describe('collectElectorMetrics', () => {
 
   it('agrees on every survivor about a crash: one leader change, and the measured leaderless gap', async () => {
     const { clock, cluster, node } = setup();
-    const nodes = ['a', 'b', 'c'].map(node);
-    const registries = nodes.map((elector) => {
-      const registry = new Registry();
-      collectElectorMetrics(elector, { registry, clock, ttlMs: TTL_MS });
-      return registry;
-    });
-    await startAll(clock, ...nodes);
-    const [a, b, c] = nodes as [Elector, Elector, Elector];
-    await waitFor(() => nodes.every((n) => n.state.leaderId === 'a' && n.state.members.length === 3), {
-      clock,
-      timeoutMs: 5000,
-      message: 'all three to see a lead',
-    });
+    const { a, b, c, registries } = await threeNodes(clock, node);
     await clock.advance(1234); // a few renewals: the crash falls between two of them
     const read = async (registry: Registry, name: string) => value(await registry.metrics(), of(name)) ?? -1;
     const before = await Promise.all(
@@ -229,19 +235,7 @@ describe('collectElectorMetrics', () => {
     'agrees on every survivor about a graceful stop, and does not date it back: the measured gap (watch delay $delayMs ms, answers $latencyMs ms)',
     async ({ delayMs, latencyMs }) => {
       const { clock, cluster, node } = setup();
-      const nodes = ['a', 'b', 'c'].map(node);
-      const registries = nodes.map((elector) => {
-        const registry = new Registry();
-        collectElectorMetrics(elector, { registry, ttlMs: TTL_MS });
-        return registry;
-      });
-      await startAll(clock, ...nodes);
-      const [a, b, c] = nodes as [Elector, Elector, Elector];
-      await waitFor(() => nodes.every((n) => n.state.leaderId === 'a' && n.state.members.length === 3), {
-        clock,
-        timeoutMs: 5000,
-        message: 'all three to see a lead',
-      });
+      const { a, b, c, registries } = await threeNodes(clock, node);
       await clock.advance(1234);
       // Without delays, both vanish in one change seen at once, as on etcd; with them, a few round trips.
       cluster.delay(delayMs);
