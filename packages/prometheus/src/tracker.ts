@@ -30,10 +30,11 @@ export interface LeadershipTracker {
  *   leader's lock and registration vanished at once (in one backend change, reported in one go: its
  *   lease expired, because it crashed or was cut off), the backend noticed only a TTL after the
  *   leader's last renewal, and nobody could lead meanwhile: the gap is dated back by the TTL, to
- *   that last renewal (never before this node saw that leadership). A leader that hands over or
- *   resigns releases the lock first and leaves in a later request (the backend contract's order
- *   for `leave()`), so it is not dated back. Every node sees the expiry at about the same moment,
- *   so they count the same gap.
+ *   that last renewal (never before this node saw that leadership). A leader that hands over, or
+ *   stops with resign, releases the lock first (core's stop releases it by its token before
+ *   `leave()`, also where leave alone would end both in one step: etcd, memory) and its
+ *   registration goes in a later change, so it is not dated back. Every node sees the expiry at
+ *   about the same moment, so they count the same gap.
  */
 export function trackLeadership(
   elector: Elector,

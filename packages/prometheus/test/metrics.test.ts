@@ -59,6 +59,24 @@ async function startAll(clock: ManualClock, ...nodes: Elector[]) {
   await started;
 }
 
+/** Nodes a, b and c, each collected in its own registry, once all three see a lead. */
+async function threeNodes(clock: ManualClock, node: (id: string) => Elector) {
+  const nodes = ['a', 'b', 'c'].map(node);
+  const registries = nodes.map((elector) => {
+    const registry = new Registry();
+    collectElectorMetrics(elector, { registry, ttlMs: TTL_MS });
+    return registry;
+  });
+  await startAll(clock, ...nodes);
+  await waitFor(() => nodes.every((n) => n.state.leaderId === 'a' && n.state.members.length === 3), {
+    clock,
+    timeoutMs: 5000,
+    message: 'all three to see a lead',
+  });
+  const [a, b, c] = nodes as [Elector, Elector, Elector];
+  return { a, b, c, registries };
+}
+
 /** A series of the default election: `election_is_leader` → `election_is_leader{election="default"}`. */
 const of = (name: string, labels = '') => `${name}{election="default"${labels === '' ? '' : `,${labels}`}}`;
 
@@ -173,19 +191,7 @@ describe('collectElectorMetrics', () => {
 
   it('agrees on every survivor about a crash: one leader change, and the measured leaderless gap', async () => {
     const { clock, cluster, node } = setup();
-    const nodes = ['a', 'b', 'c'].map(node);
-    const registries = nodes.map((elector) => {
-      const registry = new Registry();
-      collectElectorMetrics(elector, { registry, clock, ttlMs: TTL_MS });
-      return registry;
-    });
-    await startAll(clock, ...nodes);
-    const [a, b, c] = nodes as [Elector, Elector, Elector];
-    await waitFor(() => nodes.every((n) => n.state.leaderId === 'a' && n.state.members.length === 3), {
-      clock,
-      timeoutMs: 5000,
-      message: 'all three to see a lead',
-    });
+    const { a, b, c, registries } = await threeNodes(clock, node);
     await clock.advance(1234); // a few renewals: the crash falls between two of them
     const read = async (registry: Registry, name: string) => value(await registry.metrics(), of(name)) ?? -1;
     const before = await Promise.all(
@@ -221,6 +227,55 @@ describe('collectElectorMetrics', () => {
     }
     expect(Math.abs((counted[0] ?? 0) - (counted[1] ?? 0))).toBeLessThanOrEqual(0.01);
   });
+
+  it.each([
+    { delayMs: 0, latencyMs: 0 },
+    { delayMs: 40, latencyMs: 30 },
+  ])(
+    'agrees on every survivor about a graceful stop, and does not date it back: the measured gap (watch delay $delayMs ms, answers $latencyMs ms)',
+    async ({ delayMs, latencyMs }) => {
+      const { clock, cluster, node } = setup();
+      const { a, b, c, registries } = await threeNodes(clock, node);
+      await clock.advance(1234);
+      // Without delays, both vanish in one change seen at once, as on etcd; with them, a few round trips.
+      cluster.delay(delayMs);
+      cluster.latency(latencyMs);
+      const read = async (registry: Registry, name: string) =>
+        value(await registry.metrics(), of(name)) ?? -1;
+      const before = await Promise.all(
+        registries.slice(1).map((r) => read(r, 'election_leaderless_seconds_total')),
+      );
+      // a stops gracefully (resigns and leaves). The in-memory backend's leave, like etcd's, ends
+      // the lease: the lock and the registration vanish in one change.
+      const stoppedAt = clock.now();
+      const stopping = a.stop({ resign: true });
+      await waitFor(() => b.state.isLeader, { clock, stepMs: 1, timeoutMs: 10_000, message: 'b to lead' });
+      const gapS = (clock.now() - stoppedAt) / 1000;
+      await waitFor(() => c.state.leaderId === 'b', {
+        clock,
+        stepMs: 1,
+        timeoutMs: 1000,
+        message: 'c to see b',
+      });
+      await stopping;
+      const counted: number[] = [];
+      for (const [i, registry] of registries.slice(1).entries()) {
+        expect(await read(registry, 'election_leader_changes_total')).toBe(1);
+        counted.push((await read(registry, 'election_leaderless_seconds_total')) - (before[i] ?? 0));
+      }
+      console.log(
+        `metrics test: graceful stop, leader gap measured ${gapS.toFixed(3)} s; leaderless_seconds_total rose by ${counted.map((s) => s.toFixed(3)).join(' s and ')} s on the survivors`,
+      );
+      for (const seconds of counted) {
+        // From when the survivor saw a's leadership end (after a's stop) to when it saw b's begin: not
+        // dated back by the TTL as an expired lease is (before, with no delays: 1.244 s for 0.001 s).
+        expect(seconds).toBeGreaterThanOrEqual(0);
+        expect(seconds).toBeLessThanOrEqual(gapS + 0.002);
+      }
+      // b counts from when it saw a go to its own election, c to when it heard of it (one delivery later).
+      expect(Math.abs((counted[0] ?? 0) - (counted[1] ?? 0))).toBeLessThanOrEqual(0.05);
+    },
+  );
 
   it('does not date back a handover: the leader steps down while still registered', async () => {
     const { clock, node } = setup();

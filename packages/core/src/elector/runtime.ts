@@ -11,6 +11,7 @@ import { joinWithRetry } from './join-loop.js';
 import { LockClaim } from './lock-claim.js';
 import type { ResolvedOptions } from './options.js';
 import { OutageLog } from './outage-log.js';
+import { releaseOnStop } from './release-on-stop.js';
 import { ElectorStore } from './store.js';
 import { toElectionError } from './to-election-error.js';
 import type { DemotionReason, ElectionReason, ElectorPhase, StopOptions } from './types.js';
@@ -141,12 +142,15 @@ export class ElectorRuntime {
   async #stop(resign: boolean): Promise<void> {
     this.#lifecycle.abort();
     this.#clearTimers();
+    // A holding to release before leaving (see releaseOnStop), unless the backend is not answering.
+    const held = resign && !this.#outages.open ? (this.#claim?.heldToken() ?? null) : null;
     const session = this.#detach();
     this.#demote('stopped', 'stopping');
     this.#observe(null, null);
     this.#reason({ kind: 'stopped' });
     if (session) {
       if (resign) {
+        if (held !== null && session.lock) await releaseOnStop(session.lock, held, this.options);
         await session
           .leave()
           .catch((error: unknown) => this.reportError(toElectionError(error, 'leaving on stop')));
