@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, ConfigurationError, type Elector } from '@election/core';
 import { type Cluster, createCluster } from './cluster.js';
+import type { ClusterAllow } from './status-url.js';
 import { type LeadershipChange, onLeadershipChange } from './leadership.js';
 import { normalizePath, positiveInteger, SOURCE } from './options.js';
 import { PAGE_CSP, renderPage } from './page.js';
@@ -33,8 +34,8 @@ export interface ElectionHandlerOptions {
   /** ANDed into `/readyz` (see there), e.g. "my app has warmed up". */
   readonly ready?: () => boolean;
   /**
-   * The TTL given to `createElector` (or the backend's default), ms: `/readyz` says not ready once
-   * the backend has failed for longer than one renewal interval, TTL / 3. Default 10000.
+   * @deprecated The elector's own TTL (`elector.ttlMs`) is used by default, and no other is right:
+   * `/readyz` says not ready once the backend has failed for longer than one renewal interval, TTL / 3.
    */
   readonly ttlMs?: number;
   /**
@@ -54,6 +55,13 @@ export interface ElectionHandlerOptions {
   readonly clusterTimeoutMs?: number;
   /** `/cluster`: how long a member that left the view stays listed as gone, ms. Default 600000 (10 min). */
   readonly goneForMs?: number;
+  /**
+   * `/cluster`: which published status URLs are fetched. Called with every http(s) URL whose path
+   * ends in `/status`; true fetches it. Default: every such URL except link-local and cloud
+   * metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254), also when a host name resolves
+   * to one. E.g. `(url) => url.hostname.endsWith('.internal.example')`.
+   */
+  readonly clusterAllow?: ClusterAllow;
   /** Told about failures while answering (a registry that throws, a broken socket). Default: ignored. */
   readonly onError?: (error: unknown) => void;
 }
@@ -119,7 +127,7 @@ export function createElectionHandler(
   const refreshMs = positiveInteger('refreshMs', options.refreshMs, 1000);
   const maxStreams = positiveInteger('maxStreams', options.maxStreams, 100);
   const timelineSize = positiveInteger('timelineSize', options.timelineSize, 20);
-  const ttlMs = positiveInteger('ttlMs', options.ttlMs, 10_000);
+  const ttlMs = positiveInteger('ttlMs', options.ttlMs, elector.ttlMs);
   const clusterTimeoutMs = positiveInteger('clusterTimeoutMs', options.clusterTimeoutMs, 1000);
   const goneForMs = positiveInteger('goneForMs', options.goneForMs, 600_000);
   const clock = options.clock ?? elector.clock;
@@ -130,8 +138,16 @@ export function createElectionHandler(
   let leaderSeenSince: number | null = elector.state.leaderId === null ? null : Date.now();
   const status = () => electionStatus(elector, clock, leaderSeenSince);
   const streams: Streams = createStreams({ maxStreams, refreshMs, status, onError });
-  const readiness: Readiness = trackReadiness(elector, clock, ttlMs / 3);
-  const cluster: Cluster = createCluster(elector, { timeoutMs: clusterTimeoutMs, goneForMs, status });
+  const readiness: Readiness = trackReadiness(elector, clock, ttlMs);
+  if (options.clusterAllow !== undefined && typeof options.clusterAllow !== 'function') {
+    throw new ConfigurationError('clusterAllow must be a function (url: URL) => boolean.', { source: SOURCE });
+  }
+  const cluster: Cluster = createCluster(elector, {
+    timeoutMs: clusterTimeoutMs,
+    goneForMs,
+    status,
+    ...(options.clusterAllow ? { allow: options.clusterAllow } : {}),
+  });
   let closed = false;
 
   const stopListening = [
@@ -200,7 +216,9 @@ export function createElectionHandler(
         return send(response, ok ? 200 : 503, 'application/json', json(body), head);
       }
       case '/cluster':
-        return send(response, 200, 'application/json', json(await cluster.read()), head);
+        // HEAD asks no peer: the headers alone, without the round of fetches a GET makes.
+        if (head) return send(response, 200, 'application/json', '', true);
+        return send(response, 200, 'application/json', json(await cluster.read()), false);
       case '/metrics': {
         const { registry } = options;
         if (!registry) {

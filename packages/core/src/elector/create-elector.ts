@@ -45,6 +45,7 @@ export function createElector(options: ElectorOptions): Elector {
     mode: resolved.mode,
     backend: resolved.backend.name,
     clock: resolved.clock,
+    ttlMs: resolved.ttlMs,
     get state() {
       runtime.checkDeadline();
       return store.snapshot();

@@ -204,6 +204,11 @@ export interface Elector {
    * `state` (`since`, `leaseDeadline`, reason times) is one of its `now()` readings.
    */
   readonly clock: Clock;
+  /**
+   * The registration TTL this elector runs with, ms: the `ttlMs` option, else the backend's
+   * default. Renewals are sent every TTL / 3.
+   */
+  readonly ttlMs: number;
   /** A fresh snapshot; reading it past the deadline demotes this node first. */
   readonly state: ElectionState;
   /** Resolves once joined (phase follower/candidate/leader). Rejects with DuplicateMemberError, StartTimeoutError, … */
