@@ -32,11 +32,13 @@ export interface Family {
 }
 
 /**
- * Renewal round trips, seconds: from a millisecond on loopback to the 10 s of a large TTL's
- * timeout (renewals time out at a third of the TTL with etcd, a quarter with Consul).
+ * Renewal round trips, seconds: from a millisecond on loopback to a minute. Renewals time out at a
+ * third of the TTL with etcd, a quarter with Consul, so a TTL of a few minutes still has finite
+ * buckets above its ElectionRenewalSlow threshold (TTL / 5): histogram_quantile never answers more
+ * than the largest finite bucket, and with 10 s the alert could not fire for a TTL above 50 s.
  */
 export const RENEWAL_BUCKETS: readonly number[] = [
-  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60,
 ];
 
 /** Error codes counted from the start, so a rate() over them has a zero to start from. */

@@ -16,9 +16,10 @@ export interface ElectorMetricsOptions {
   /** Prepended to every metric name. Default `election_`. */
   readonly prefix?: string;
   /**
-   * The TTL given to `createElector` (or the backend's default), ms. Exported as
-   * `election_ttl_seconds` for the alert rules, and used to date the start of a leaderless gap
-   * when the leader's registration expired. Without it the gap counts from when this node noticed.
+   * @deprecated The elector's own TTL (`elector.ttlMs`, the `ttlMs` given to `createElector` or the
+   * backend's default) is used by default, and no other is right. It is exported as
+   * `election_ttl_seconds` for the alert rules, and dates the start of a leaderless gap back when
+   * the leader's registration expired.
    */
   readonly ttlMs?: number;
   /**
@@ -49,7 +50,8 @@ export function collectElectorMetrics(elector: Elector, options: ElectorMetricsO
   const prefix = options?.prefix ?? 'election_';
   const election = options?.election ?? 'default';
   checkOptions(options?.registry, prefix, election, options?.ttlMs);
-  const { registry, ttlMs } = options;
+  const { registry } = options;
+  const ttlMs = options.ttlMs ?? elector.ttlMs;
   const clock = options.clock ?? elector.clock;
   const family = familyFor(registry, prefix);
   if (family.sources.has(election)) {
@@ -77,7 +79,7 @@ export function collectElectorMetrics(elector: Elector, options: ElectorMetricsO
     leaderChanges: () => tracker.changes,
     leaderlessSeconds: () => tracker.leaderlessMs() / 1000,
     leaderSinceSeconds: () => (tracker.leaderSince() ?? 0) / 1000,
-    ttlSeconds: () => (ttlMs === undefined ? undefined : ttlMs / 1000),
+    ttlSeconds: () => ttlMs / 1000,
     lastRenewalSeconds: () => (lastRenewal === undefined ? undefined : lastRenewal / 1000),
   };
   family.sources.set(election, source);

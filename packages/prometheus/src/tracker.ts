@@ -1,7 +1,12 @@
 import type { Clock, ElectionState, Elector } from '@election/core';
 
-/** Time with no leader counts only while the node takes part: not before start() nor after stop(). */
-const ACTIVE = new Set<ElectionState['phase']>(['joining', 'follower', 'candidate', 'leader']);
+/** Time with no leader counts only while the node has joined: not before start(), nor after stop(). */
+const JOINED = new Set<ElectionState['phase']>(['follower', 'candidate', 'leader']);
+/** Reasons of a node that cannot see the lock state itself: its own blindness is not a gap. */
+const BLIND = new Set<ElectionState['reason']['kind']>(['joining', 'backend-unreachable', 'duplicate-id']);
+
+/** The node has a live registration and sees the lock state: what it sees counts. */
+const sees = (state: ElectionState) => JOINED.has(state.phase) && !BLIND.has(state.reason.kind);
 
 interface Leadership {
   readonly id: string;
@@ -36,11 +41,7 @@ export interface LeadershipTracker {
  *   registration goes in a later change, so it is not dated back. Every node sees the expiry at
  *   about the same moment, so they count the same gap.
  */
-export function trackLeadership(
-  elector: Elector,
-  clock: Clock,
-  ttlMs: number | undefined,
-): LeadershipTracker {
+export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): LeadershipTracker {
   let last: Leadership | null = null;
   let lastSeenAt = clock.now();
   let sinceWall: number | null = null;
@@ -53,7 +54,8 @@ export function trackLeadership(
 
   const update = (state: ElectionState) => {
     const now = clock.now();
-    const leaderless = ACTIVE.has(state.phase) && state.leaderId === null;
+    const seeing = sees(state);
+    const leaderless = seeing && state.leaderId === null;
     if (state.leaderId !== null) {
       const current = { id: state.leaderId, term: state.term };
       if (last === null || last.id !== current.id || last.term !== current.term) {
@@ -66,7 +68,9 @@ export function trackLeadership(
       sinceWall = null;
     }
     if (openSince !== null && !leaderless) {
-      closedMs += now - openSince;
+      // A gap that opened within a renewal interval before this node went blind was the onset of
+      // its own blindness (the lock state it saw lapsing for lack of renewals), not a gap: dropped.
+      if (seeing || now - openSince > ttlMs / 3) closedMs += now - openSince;
       openSince = null;
     } else if (openSince === null && leaderless) {
       openSince = now;
@@ -78,7 +82,7 @@ export function trackLeadership(
         });
       }
     }
-    if (ending !== null && openSince !== null && ttlMs !== undefined) {
+    if (ending !== null && openSince !== null) {
       const gone = ending;
       if (!state.members.some((member) => member.id === gone)) {
         openSince = Math.min(openSince, Math.max(now - ttlMs, lastSeenAt));

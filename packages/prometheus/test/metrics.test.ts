@@ -157,7 +157,8 @@ describe('collectElectorMetrics', () => {
     await startAll(clock, a);
     await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
 
-    // b's join is answered 500 ms late: that long it runs and sees no leader.
+    // b's join is answered 500 ms late: that long it cannot see the lock state, which is its own
+    // blindness and not a gap (a led throughout); issue 20 review, item 6.
     const b = node('b');
     const registry = new Registry();
     collectElectorMetrics(b, { registry, clock });
@@ -167,16 +168,14 @@ describe('collectElectorMetrics', () => {
     const step = { clock, stepMs: 1, timeoutMs: 5000 };
     await waitFor(() => b.state.leaderId === 'a', { ...step, message: 'b to see a lead' });
     await started;
-    const gap = (clock.now() - startedAt) / 1000;
+    expect(clock.now() - startedAt).toBeGreaterThanOrEqual(500);
     await clock.advance(3000); // time with a leader does not count
     const before = await registry.metrics();
     expect(value(before, of('election_is_leader'))).toBe(0);
     expect(value(before, of('election_lease_remaining_seconds'))).toBe(0);
     expect(value(before, of('election_leader_changes_total'))).toBe(0);
     const leaderless = value(before, of('election_leaderless_seconds_total')) ?? -1;
-    expect(leaderless).toBeGreaterThanOrEqual(0.5);
-    // Polling steps are 1 ms: the measured gap is within a step of what the metric says.
-    expect(Math.abs(leaderless - gap)).toBeLessThanOrEqual(0.001);
+    expect(leaderless).toBe(0);
 
     // a is cut off; once its lease runs out, b takes over: a → none → b is one change.
     cluster.latency(0, { node: 'b' });
@@ -185,7 +184,8 @@ describe('collectElectorMetrics', () => {
     const after = await registry.metrics();
     expect(value(after, of('election_is_leader'))).toBe(1);
     expect(value(after, of('election_leader_changes_total'))).toBe(1);
-    expect(value(after, of('election_leaderless_seconds_total'))).toBeGreaterThanOrEqual(leaderless);
+    // The failover's gap (a's lease running out) is a real one, seen by b with a live registration.
+    expect(value(after, of('election_leaderless_seconds_total'))).toBeGreaterThan(leaderless);
     expect(seriesCount(after)).toBe(seriesCount(before));
   });
 
