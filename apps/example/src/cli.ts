@@ -128,7 +128,7 @@ function configFrom(parse: () => ReturnType<typeof parseArgs>): NodeConfig | und
   return parsed.config;
 }
 
-/** `election-node list …`: print the members table and exit (1 when the backend cannot be read). */
+/** `election-node list …`: print the members table and exit (1 when the backend cannot be read, 2 on bad flags). */
 function list(args: readonly string[]): void {
   const config = configFrom(() => {
     if (args.some((arg) => arg === '--id' || arg.startsWith('--id='))) {
@@ -140,6 +140,7 @@ function list(args: readonly string[]): void {
   listElection(config).then(
     (table) => process.stdout.write(table),
     (error: unknown) => {
+      if (error instanceof UsageError) return usageFailure(error);
       process.stderr.write(
         `election-node list: could not read the election: ${error instanceof Error ? error.message : String(error)}\n`,
       );

@@ -33,6 +33,11 @@ Options (each can also be set with the ELECTION_* variable shown; a flag wins ov
   --priority N             lower leads first (default 0; etcd and consul)         ELECTION_PRIORITY
   --observer               never lead, only watch (etcd and consul)               ELECTION_OBSERVER
   --listen HOST:PORT       HTTP address (default 127.0.0.1 and a free port)       ELECTION_LISTEN
+  --advertise-url URL      where other nodes and list reach this node's HTTP    ELECTION_ADVERTISE_URL
+                           endpoints (published as its status URL, URL/status),
+                           e.g. http://node-1.internal:7001. Default: the --listen
+                           address; with 0.0.0.0 or :: no status URL is published
+                           (set this flag then)
   --log-level LEVEL        trace | debug | info | warn | error | fatal | silent   ELECTION_LOG_LEVEL
   --help                   show this text
 
@@ -49,7 +54,8 @@ HTTP (served by @election/http):
 
 SIGTERM or SIGINT: resign, leave, close the backend and the HTTP server; the process then ends by
 itself with code 0 (within 2 s; if the backend does not answer, the registration expires by TTL).
-A start that fails (--start-timeout passed, a duplicate id) exits 1. Bad flags exit with code 2.
+A start that fails (--start-timeout passed, a duplicate id) exits 1. Bad flags exit with code 2;
+so does list (which takes the same backend flags), and it exits 1 when it cannot read the election.
 
 Example (three nodes on one machine, static backend):
   election-node --id a --listen 127.0.0.1:7001 --peers b=http://127.0.0.1:7002,c=http://127.0.0.1:7003

@@ -3,6 +3,7 @@ import { createElector, type ElectionState, type Member } from '@election/core';
 import { type ClusterMember, clusterMembers } from '@election/http';
 import { endpointOf, loadBackend, staticMembers } from './backend.js';
 import type { NodeConfig } from './flags.js';
+import { asUsageError, describeStartFailure } from './start-failure.js';
 
 /** Each member's `/status` must answer within this. */
 const STATUS_TIMEOUT_MS = 1000;
@@ -14,6 +15,18 @@ export const listerId = () =>
   `election-node-list-${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}-${process.pid}`;
 
 const seconds = (ms: number) => `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+
+/**
+ * A cell as text for a terminal: any value as a string, C0 and C1 control characters (escape
+ * sequences that would move the cursor, clear the screen or set the title) each shown as "?".
+ * What a member answers is whatever its URL's owner sends (validated as a status, but its strings
+ * are its own).
+ */
+export function cell(value: unknown): string {
+  const text = value === null || value === undefined ? '' : String(value);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
 
 /** The rows as text columns, padded: like `patronictl list`. */
 export function formatTable(
@@ -35,7 +48,7 @@ export function formatTable(
     const term = status?.term ?? (row.id === view.leaderId && view.term !== null ? String(view.term) : '');
     const lease = status?.leaseRemainingMs == null ? '' : seconds(status.leaseRemainingMs);
     const why = status ? status.reasonText : `No status: ${row.error}.`;
-    return [row.id, role, term, lease, why];
+    return [row.id, role, term, lease, why].map(cell);
   });
   const widths = header.map((title, i) =>
     Math.max(title.length, ...lines.map((line) => (line[i] ?? '').length)),
@@ -76,15 +89,34 @@ export async function listElection(config: NodeConfig): Promise<string> {
     const leader = rows.find((row) => row.status?.isLeader)?.id ?? null;
     return `Election on ${members.length} static peers: leader ${leader ?? 'none'}\n${formatTable(rows, { leaderId: leader, term: null })}\n`;
   }
-  const backend = (await loadBackend(config))('');
-  const elector = createElector({
-    id: config.id,
-    membership: backend,
-    observer: true,
-    startTimeoutMs: Math.round((config.startTimeoutSeconds ?? 5) * 1000),
-  });
+  const openBackend = await loadBackend(config);
+  let backend: ReturnType<typeof openBackend>;
+  let elector: ReturnType<typeof createElector>;
+  const startTimeoutSeconds = config.startTimeoutSeconds ?? 5;
   try {
-    await elector.start();
+    backend = openBackend('');
+  } catch (error) {
+    throw asUsageError(error);
+  }
+  try {
+    elector = createElector({
+      id: config.id,
+      membership: backend,
+      observer: true,
+      startTimeoutMs: Math.round(startTimeoutSeconds * 1000),
+    });
+  } catch (error) {
+    await backend.close().catch(() => {});
+    throw asUsageError(error);
+  }
+  try {
+    // The node's own words for a failed start (--start-timeout in seconds, where the backend is).
+    await elector.start().catch((error: unknown) => {
+      const failure = asUsageError(error);
+      if (failure !== error) throw failure;
+      const context = { backend: backend.name, endpoint: endpointOf(config, backend), startTimeoutSeconds };
+      throw new Error(describeStartFailure(error, context), { cause: error });
+    });
     await leaderSeen(elector, HOLDER_WAIT_MS);
     const state = elector.state;
     const members = state.members.filter((member) => member.id !== config.id);
