@@ -122,12 +122,10 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     await server.close();
     throw asUsageError(error);
   }
-  // The TTL the elector runs with: the flag's, or the backend's default.
-  const ttlMs = ttlMsFor(config.ttlSeconds, config.ttlGiven, backend) ?? backend.capabilities.defaultTtlMs;
-  collectElectorMetrics(elector, { registry, election: config.election, ttlMs });
+  // Both read the TTL the elector runs with (elector.ttlMs: the flag's, or the backend's default).
+  collectElectorMetrics(elector, { registry, election: config.election });
   handler = createElectionHandler(elector, {
     registry,
-    ttlMs,
     title: 'election-node',
     ready: () => ready,
     onError: (error) => logger.warn({ err: error }, 'HTTP handler error'),

@@ -85,7 +85,8 @@ describe('collectElectorMetrics', () => {
     const { clock, node } = setup();
     const a = node('a');
     const registry = new Registry();
-    collectElectorMetrics(a, { registry, clock, ttlMs: TTL_MS });
+    // No ttlMs, no clock: both are the elector's (election_ttl_seconds is its TTL; issue 20 review, item 7).
+    collectElectorMetrics(a, { registry });
     await startAll(clock, a);
     await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
 
