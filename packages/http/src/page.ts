@@ -182,17 +182,21 @@ const SCRIPT = `
   setInterval(renderLease,200);setInterval(renderChart,30000);
   if(window.fetch)loadCluster();
   if(!window.EventSource){connection('no live updates in this browser: reload to refresh','warn');return}
-  var attempt=0;
-  // EventSource retries a dropped stream itself, but never after a non-200 answer (503 at the
-  // server's maxStreams, a proxy's 502): then it is closed for good, and the page reconnects itself
-  // with capped, jittered backoff.
+  var attempt=0,drops=0,openedAt=0;
+  // EventSource retries a dropped stream itself (after the server's jittered retry: 1-2 s), but
+  // never after a non-200 answer (503 at the server's maxStreams, a proxy's 502): then it is closed
+  // for good. The page then reconnects itself with capped, jittered, doubling backoff that starts at
+  // the server's Retry-After (5 s; EventSource cannot read the header). After 3 dropped streams in a
+  // row (none lasting 5 s), the page stops EventSource's own retries and backs off the same way.
   function connect(){
     var source=new EventSource(base+'events');
-    source.addEventListener('open',function(){attempt=0;connection('live','leader')});
+    source.addEventListener('open',function(){attempt=0;openedAt=Date.now();connection('live','leader')});
     source.addEventListener('error',function(){
-      if(source.readyState!==2){connection('disconnected, retrying…','warn');return}
-      source.close();attempt++;
-      var cap=Math.min(30000,2000*Math.pow(2,attempt-1)), delay=Math.round(cap/2+Math.random()*cap/2);
+      if(openedAt&&Date.now()-openedAt>5000)drops=0;
+      openedAt=0;
+      if(source.readyState!==2&&++drops<3){connection('disconnected, retrying…','warn');return}
+      source.close();drops=0;attempt++;
+      var step=Math.min(30000,5000*Math.pow(2,attempt-1)), delay=Math.round(step+Math.random()*step/2);
       connection('disconnected, reconnecting in '+Math.ceil(delay/1000)+' s…','warn');
       setTimeout(connect,delay);
     });

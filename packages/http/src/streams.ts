@@ -5,6 +5,8 @@ import type { ElectionStatus } from './status.js';
 const MAX_BUFFERED_BYTES = 1 << 20;
 /** Seconds a client refused at `maxStreams` is asked to wait (`Retry-After`). */
 const RETRY_AFTER_S = 5;
+/** The least `retry:` a stream tells EventSource (ms before it reconnects a dropped stream); up to twice it. */
+const RETRY_MS = 1000;
 
 export interface Streams {
   /** Answers an `/events` request: the stream, or 503 with `Retry-After` at `maxStreams`. */
@@ -75,7 +77,8 @@ export function createStreams(options: StreamOptions): Streams {
         'x-accel-buffering': 'no',
       });
       response.flushHeaders();
-      response.write('retry: 1000\n\n');
+      // Jittered, so that the tabs a restart dropped do not all come back in the same instant.
+      response.write(`retry: ${RETRY_MS + Math.floor(Math.random() * RETRY_MS)}\n\n`);
       write(response, frame('snapshot', snapshot));
       streams.add(response);
       ticker ??= setInterval(broadcastStatus, options.refreshMs).unref();
