@@ -4,10 +4,11 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { extensionOf, README_FENCE } from './readme-fences.js';
 
 /**
- * Every TypeScript code block of every package's README (and the root README) type-checks under
- * `strict` and `nodenext`, as a user's project would compile it against the built packages. Each
+ * Every TypeScript and JavaScript code block of every package's README (and the root README)
+ * type-checks under `strict` and `nodenext` (JavaScript ones as .mjs, with allowJs and checkJs), as a user's project would compile it against the built packages. Each
  * block is its own module, in a scratch folder inside its package (so imports resolve as they would
  * for a user of that package). A block that uses names an earlier paragraph introduced says so in
  * an HTML comment right above it, which the rendered README does not show:
@@ -45,15 +46,14 @@ function extract(): Block[] {
     // README at the root: resolved from the example app, which depends on every package.
     const home = readme === 'README.md' ? join(ROOT, 'apps/example') : join(ROOT, dirname(readme));
     const scratch = join(home, SCRATCH);
-    const fence =
-      /(?:<!-- ts-context(?: in ([^:\n]+))?: ([\s\S]*?) -->\n)?^```(?:ts|typescript)[ \t]*\n([\s\S]*?)^```[ \t]*$/gm;
+    const fence = new RegExp(README_FENCE.source, README_FENCE.flags);
     for (let match = fence.exec(text); match !== null; match = fence.exec(text)) {
       const line = text.slice(0, match.index).split('\n').length + (match[2] === undefined ? 0 : 1);
       const dir = match[1] === undefined ? scratch : join(ROOT, match[1], SCRATCH);
-      const file = join(dir, `${readme.replace(/[/.]/g, '_')}_line${line}.ts`);
+      const file = join(dir, `${readme.replace(/[/.]/g, '_')}_line${line}.${extensionOf(match[3] ?? '')}`);
       mkdirSync(dir, { recursive: true });
       written.add(dir);
-      writeFileSync(file, `${match[2] ?? ''}\n${match[3] ?? ''}\nexport {};\n`);
+      writeFileSync(file, `${match[2] ?? ''}\n${match[4] ?? ''}\nexport {};\n`);
       blocks.push({ readme, line, file });
     }
   }
@@ -71,6 +71,8 @@ describe('README code blocks', () => {
       JSON.stringify({
         compilerOptions: {
           strict: true,
+          allowJs: true,
+          checkJs: true,
           module: 'nodenext',
           moduleResolution: 'nodenext',
           target: 'es2022',
@@ -92,7 +94,7 @@ describe('README code blocks', () => {
       .filter((line) => line.trim() !== '')
       .map((line) => {
         const block = blocks.find((b) => line.includes(relative(ROOT, b.file)) || line.includes(b.file));
-        return block ? `${block.readme}, block at line ${block.line}: ${line.replace(/^.*?\.ts/, '')}` : line;
+        return block ? `${block.readme}, block at line ${block.line}: ${line.replace(/^.*?\.m?ts|^.*?\.mjs/, '')}` : line;
       });
     console.log(`README code blocks: ${blocks.length} type-checked, ${errors.length} errors`);
     expect(errors).toEqual([]);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CHECKED_LANGUAGES } from './readme-fences.js';
 
 /**
  * Review of issue 20: "a test type-checks every README code block of every package".
@@ -28,7 +29,9 @@ describe('review: README code blocks the type-check test skips', () => {
       }
       const fence = /^([ \t]*)(```|~~~)([\w-]*)[^\n]*\n([\s\S]*?)^\1\2[ \t]*$/gm;
       for (let match = fence.exec(text); match !== null; match = fence.exec(text)) {
-        const checked = match[1] === '' && match[2] === '```' && /^(ts|typescript)$/.test(match[3] ?? '');
+        // The languages the type-check reads (ts and, since this review, js: shared with it).
+        const checked =
+          match[1] === '' && match[2] === '```' && (CHECKED_LANGUAGES as readonly string[]).includes(match[3] ?? '');
         if (!checked && /from '@election\//.test(match[4] ?? '')) {
           skipped.push(
             `${readme}:${text.slice(0, match.index).split('\n').length} (${match[3] || 'no language'})`,
