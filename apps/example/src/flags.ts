@@ -184,7 +184,9 @@ function parseAdvertiseUrl(raw: RawValue): string {
     throw new UsageError(`${raw.origin}: the URL is published to every member; leave out user:pass@.`);
   }
   if (parsed.search !== '' || parsed.hash !== '') {
-    throw new UsageError(`${raw.origin}: give the base URL of the HTTP endpoints, without ?query or #fragment.`);
+    throw new UsageError(
+      `${raw.origin}: give the base URL of the HTTP endpoints, without ?query or #fragment.`,
+    );
   }
   return url;
 }

@@ -1,9 +1,4 @@
-import {
-  createElector,
-  type Elector,
-  type ElectorOptions,
-  type MembershipBackend,
-} from '@election/core';
+import { createElector, type Elector, type ElectorOptions, type MembershipBackend } from '@election/core';
 import { createElectionHandler, type ElectionHandler, STATUS_URL_META } from '@election/http';
 import { collectElectorMetrics } from '@election/prometheus';
 import type { Logger } from 'pino';
@@ -13,8 +8,8 @@ import type { NodeConfig } from './flags.js';
 import { FencedLedger, startLeaderTask } from './leader-task.js';
 import { logLeadershipChanges } from './leadership-log.js';
 import { coreLogger } from './logger.js';
-import { asUsageError } from './start-failure.js';
 import { listenHttp } from './server.js';
+import { asUsageError } from './start-failure.js';
 import { ttlMsFor } from './ttl.js';
 
 export interface RunningNode {

@@ -1,4 +1,9 @@
-import { BackendUnavailableError, ConfigurationError, ElectionError, StartTimeoutError } from '@election/core';
+import {
+  BackendUnavailableError,
+  ConfigurationError,
+  ElectionError,
+  StartTimeoutError,
+} from '@election/core';
 import { UsageError } from './flags.js';
 
 /** Turns a ConfigurationError raised by a backend or the elector from the flags' values into exit code 2. */

@@ -94,7 +94,9 @@ describe('README code blocks', () => {
       .filter((line) => line.trim() !== '')
       .map((line) => {
         const block = blocks.find((b) => line.includes(relative(ROOT, b.file)) || line.includes(b.file));
-        return block ? `${block.readme}, block at line ${block.line}: ${line.replace(/^.*?\.m?ts|^.*?\.mjs/, '')}` : line;
+        return block
+          ? `${block.readme}, block at line ${block.line}: ${line.replace(/^.*?\.m?ts|^.*?\.mjs/, '')}`
+          : line;
       });
     console.log(`README code blocks: ${blocks.length} type-checked, ${errors.length} errors`);
     expect(errors).toEqual([]);

@@ -31,7 +31,9 @@ describe('review: README code blocks the type-check test skips', () => {
       for (let match = fence.exec(text); match !== null; match = fence.exec(text)) {
         // The languages the type-check reads (ts and, since this review, js: shared with it).
         const checked =
-          match[1] === '' && match[2] === '```' && (CHECKED_LANGUAGES as readonly string[]).includes(match[3] ?? '');
+          match[1] === '' &&
+          match[2] === '```' &&
+          (CHECKED_LANGUAGES as readonly string[]).includes(match[3] ?? '');
         if (!checked && /from '@election\//.test(match[4] ?? '')) {
           skipped.push(
             `${readme}:${text.slice(0, match.index).split('\n').length} (${match[3] || 'no language'})`,

@@ -129,7 +129,11 @@ export function clusterMembers(
     const url = statusUrlOf(member);
     if (url === null) return { ...base, status: null, error: 'publishes no status URL' };
     try {
-      return { ...base, status: await fetchStatus(member, url, options.timeoutMs, options.allow), error: null };
+      return {
+        ...base,
+        status: await fetchStatus(member, url, options.timeoutMs, options.allow),
+        error: null,
+      };
     } catch (error) {
       return { ...base, status: null, error: error instanceof Error ? error.message : String(error) };
     }

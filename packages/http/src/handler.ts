@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, ConfigurationError, type Elector } from '@election/core';
 import { type Cluster, createCluster } from './cluster.js';
-import type { ClusterAllow } from './status-url.js';
 import { type LeadershipChange, onLeadershipChange } from './leadership.js';
 import { normalizePath, positiveInteger, SOURCE } from './options.js';
 import { PAGE_CSP, renderPage } from './page.js';
 import { type Readiness, trackReadiness } from './readiness.js';
 import { hasEmptySegment, requestPath } from './request-path.js';
 import { electionStatus } from './status.js';
+import type { ClusterAllow } from './status-url.js';
 import { createStreams, type Streams } from './streams.js';
 
 /** What `/metrics` needs of a registry: prom-client's `Registry` (or `register`) fits. */
@@ -140,7 +140,9 @@ export function createElectionHandler(
   const streams: Streams = createStreams({ maxStreams, refreshMs, status, onError });
   const readiness: Readiness = trackReadiness(elector, clock, ttlMs);
   if (options.clusterAllow !== undefined && typeof options.clusterAllow !== 'function') {
-    throw new ConfigurationError('clusterAllow must be a function (url: URL) => boolean.', { source: SOURCE });
+    throw new ConfigurationError('clusterAllow must be a function (url: URL) => boolean.', {
+      source: SOURCE,
+    });
   }
   const cluster: Cluster = createCluster(elector, {
     timeoutMs: clusterTimeoutMs,
