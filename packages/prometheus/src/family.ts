@@ -124,7 +124,7 @@ export function familyFor(registry: Registry, prefix: string): Family {
     ),
     counter(
       'leaderless_seconds_total',
-      'Seconds this node, while started, saw no leader; a leader whose registration expired counts as gone since a TTL before the expiry (its last renewal).',
+      'Seconds this node, joined with a live registration, saw no lock holder (its own joining or being cut off does not count); a leader whose registration expired counts as gone since a TTL before the expiry (its last renewal).',
       (s) => s.leaderlessSeconds(),
     ),
     gauge(
@@ -132,7 +132,7 @@ export function familyFor(registry: Registry, prefix: string): Family {
       'Unix time since when the current leader leads (exact on the leader, else when this node first saw it); 0 with no leader.',
       (s) => s.leaderSinceSeconds(),
     ),
-    gauge('ttl_seconds', 'The registration TTL, when given to the collector.', (s) => s.ttlSeconds()),
+    gauge('ttl_seconds', 'The registration TTL the elector runs with.', (s) => s.ttlSeconds()),
     gauge(
       'last_renewal_timestamp_seconds',
       'Unix time when the last renewal the backend acknowledged was sent (the registration lives a TTL from then); absent before the first one.',
