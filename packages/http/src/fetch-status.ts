@@ -11,7 +11,7 @@ const MAX_BODY_BYTES = 256 * 1024;
  * dns.lookup, refusing a name that resolves to a link-local or metadata address (a DNS name is
  * checked where it is resolved, so a name pointing at 169.254.169.254 is refused like the literal).
  */
-const lookupRefusingMetadata: LookupFunction = (hostname, options, callback) => {
+export const lookupRefusingMetadata: LookupFunction = (hostname, options, callback) => {
   lookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, '', 0);
     const refused = addresses.find((entry) => isMetadataAddress(entry.address));

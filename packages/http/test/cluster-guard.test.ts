@@ -1,6 +1,7 @@
 import { type ClusterView, clusterMembers, createElectionHandler, type ElectionStatus } from '@election/http';
 import { waitFor } from '@election/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { lookupRefusingMetadata } from '../src/fetch-status.js';
 import { cleanup, cluster, get, listen, onCleanup } from './support.js';
 
 /** Issue 20 review, items 1, 2 and 4: what /cluster fetches, what it passes on, and how often. */
@@ -42,6 +43,28 @@ describe('/cluster fetches only what it may, and passes on only a status', () =>
     });
     expect(row?.error).toBeNull();
     expect(row?.status).toEqual({ ...statusOf('m'), reason: { kind: 'x' } });
+  });
+
+  it('fetches through a host name (resolved by the guarded lookup)', async () => {
+    const peer = await answering(statusOf('m'));
+    const [row] = await clusterMembers(
+      [{ id: 'm', meta: { statusUrl: `${peer.url.replace('127.0.0.1', 'localhost')}/status` } }],
+      { timeoutMs: 1000 },
+    );
+    expect(row).toMatchObject({ status: statusOf('m'), error: null });
+  });
+
+  it('refuses a name resolved to a metadata address where it is resolved (no traffic: a literal resolves locally)', async () => {
+    const resolve = (host: string, all: boolean) =>
+      new Promise<unknown>((done) =>
+        lookupRefusingMetadata(host, { all } as never, (error, address) => done(error ?? address)),
+      );
+    for (const all of [false, true]) {
+      expect(String(await resolve('169.254.169.254', all))).toMatch(/metadata address/);
+      expect(String(await resolve('fd00:ec2::254', all))).toMatch(/metadata address/);
+    }
+    expect(await resolve('127.0.0.1', false)).toBe('127.0.0.1');
+    expect(await resolve('127.0.0.1', true)).toEqual([{ address: '127.0.0.1', family: 4 }]);
   });
 
   it('refuses a URL whose path does not end in /status, without asking it', async () => {
