@@ -17,7 +17,10 @@ const masked = new WeakSet<object>();
 function maskValue(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return maskSecrets(value);
   if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return depth > MAX_DEPTH ? undefined : maskedCopy(value, depth);
+  if (value instanceof Error) {
+    if (masked.has(value)) return value; // masked already (in place, or a masked copy): kept as it is
+    return depth > MAX_DEPTH ? undefined : maskedCopy(value, depth);
+  }
   if (depth > MAX_DEPTH) return undefined;
   if (Array.isArray(value)) return value.map((item) => maskValue(item, depth + 1));
   const proto = Object.getPrototypeOf(value);

@@ -30,10 +30,11 @@ const TEXT_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 /**
- * A field whose name is up to 64 name characters, optionally quoted, then `:` or `=`: one start
- * per name (the look-behind), at most 64 steps back from each.
+ * A field whose name is up to 64 name characters, optionally quoted (an escaped quote too: JSON
+ * inside a string), then `:` or `=`: one start per name (the look-behind), at most 64 steps back
+ * from each.
  */
-const FIELD = /(?<![\w.-])(["']?)([\w.-]{1,64})\1[ \t]{0,8}[:=][ \t]{0,8}/g;
+const FIELD = /(?<![\w.-])(\\?["']?)([\w.-]{1,64})\\?["']?[ \t]{0,8}[:=][ \t]{0,8}/g;
 /** Names that say credential, wherever they stand: query parameters, headers, JSON, YAML, prose. */
 const CREDENTIAL_NAME =
   /token|passw(?:or)?d|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|signature|^(?:auth|sig)$|^x-[\w-]*(?:key|auth)/i;
@@ -41,6 +42,7 @@ const CREDENTIAL_NAME =
 const WHOLE_LINE_NAME = /^(?:set-)?cookie$/i;
 /** Where an unquoted value ends. */
 const VALUE_END = /[\s&#"',;)\]}]/;
+const LINE_END = /[\r\n]/;
 
 /** `name` at `start` in `text` names a credential: …key only as a query parameter (?key=, &sigkey=). */
 function isCredentialName(name: string, text: string, start: number): boolean {
@@ -48,21 +50,29 @@ function isCredentialName(name: string, text: string, start: number): boolean {
   return /key$/i.test(name) && /[?&;]/.test(text.charAt(start - 1));
 }
 
-/** Where the value starting at `from` ends: its closing quote (escapes skipped), the line's end, or VALUE_END. */
-function valueEnd(text: string, from: number, wholeLine: boolean): number {
-  const quote = text.charAt(from);
-  let at = from;
-  if (quote === '"' || quote === "'") {
-    for (at = from + 1; at < text.length; at++) {
-      const char = text.charAt(at);
-      if (char === '\\') at++;
-      else if (char === quote) return at + 1;
-      else if (char === '\n' || char === '\r') return at;
-    }
-    return text.length;
+/** The quote a value at `from` opens with: `"`, `'`, an escaped one (`\"`), or none. */
+function openingQuote(text: string, from: number): string {
+  const first = text.charAt(from);
+  if (first === '"' || first === "'") return first;
+  const second = text.charAt(from + 1);
+  return first === '\\' && (second === '"' || second === "'") ? first + second : '';
+}
+
+/**
+ * Where the value at `from` ends, and whether its closing quote is there: after the same quote
+ * (backslash escapes skipped), else at the line's end; unquoted, at VALUE_END (or the line's end).
+ */
+function valueEnd(text: string, from: number, quote: string, wholeLine: boolean): [number, boolean] {
+  let at = from + quote.length;
+  for (; at < text.length; at++) {
+    const char = text.charAt(at);
+    if (quote === '') {
+      if ((wholeLine ? LINE_END : VALUE_END).test(char)) break;
+    } else if (text.startsWith(quote, at)) return [at + quote.length, true];
+    else if (LINE_END.test(char)) break;
+    else if (char === '\\') at++;
   }
-  while (at < text.length && !(wholeLine ? /[\r\n]/ : VALUE_END).test(text.charAt(at))) at++;
-  return at;
+  return [Math.min(at, text.length), false];
 }
 
 /** Every `name: value` / `name=value` / `"name": "value"` whose name says credential, value masked. */
@@ -74,12 +84,10 @@ function maskFields(text: string): string {
     const valueStart = FIELD.lastIndex;
     const name = match[2] ?? '';
     if (!isCredentialName(name, text, match.index + (match[1] ?? '').length)) continue;
-    const end = valueEnd(text, valueStart, WHOLE_LINE_NAME.test(name));
+    const quote = openingQuote(text, valueStart);
+    const [end, closed] = valueEnd(text, valueStart, quote, WHOLE_LINE_NAME.test(name));
     if (end === valueStart) continue;
-    const quote = text.charAt(valueStart);
-    const quoted =
-      (quote === '"' || quote === "'") && end - valueStart >= 2 && text.charAt(end - 1) === quote;
-    out += `${text.slice(copied, valueStart)}${quoted ? `${quote}***${quote}` : '***'}`;
+    out += `${text.slice(copied, valueStart)}${quote}***${closed ? quote : ''}`;
     copied = end;
     FIELD.lastIndex = end;
   }

@@ -89,6 +89,10 @@ class RenewalLoop implements Renewer {
       maxMs: options.retry?.maxMs ?? this.#intervalMs,
       ...(options.retry?.random === undefined ? {} : { random: options.retry.random }),
     });
+    // The join's send time was read on the monotonic clock only: its wall time is inferred from
+    // now's, so a suspend between that send and now (one join round trip) is not counted here. The
+    // elector counts it (it counts a session's first deadline from when the join began), and the
+    // first renewal, TTL/3 later, reads both clocks at its send.
     const now = instantOf(options.clock);
     const wallAt = now.wallAt === undefined ? undefined : now.wallAt - (now.at - options.startedAt);
     this.#acked = { at: options.startedAt, wallAt };

@@ -89,7 +89,11 @@ export interface MembershipSession {
   /**
    * Clock time (ms) until which this registration is known to be alive: the send time of the last
    * acknowledged renewal plus the TTL. Core subtracts its safety margin and never lets this node
-   * lead past it. Past it the adapter keeps renewing (capped, jittered retries): when a renewal is
+   * lead past it. Count it on both clocks, as the kit's `startRenewals` does (`instantOf` at the
+   * send, `deadlineAfter` when read): a renewal sent before a suspend and acknowledged after it then
+   * says so itself. Core also counts the wall clock's lead on any deadline it reads, from its last
+   * read at or before the send time (this value less the TTL), so a deadline on the monotonic clock
+   * alone is safe too, if coarser. Past it the adapter keeps renewing (capped, jittered retries): when a renewal is
    * acknowledged again the deadline moves on and the node resumes with the same registration; when
    * the backend says the registration is gone, the adapter fires `onLost`.
    */

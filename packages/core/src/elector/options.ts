@@ -105,11 +105,12 @@ export function resolveOptions(options: ElectorOptions): ResolvedOptions {
   }
   const logger = (options.logger ?? silentLogger).child({ electorId: options.id });
   if (lockTimeoutMs > ttlMs / 2) {
-    // Not an error (a late answer still counts while the deadline lies ahead), but a lock call
-    // this slow leaves little of the lease to lead on, and a stuck call is noticed late.
+    // Not an error: a late answer still counts while the deadline lies ahead, and the lease counts
+    // from renewal sends, not from lock calls, so a slow call costs no lease. But a call stuck that
+    // long is reported (an 'error' event, the log) only after half the lease or more.
     logger.warn(
       { lockTimeoutMs, ttlMs },
-      `lockTimeoutMs (${lockTimeoutMs} ms) is more than half the TTL (${ttlMs} ms): a lock call that slow leaves little of the lease to lead on, and a stuck call is reported late. Lower lockTimeoutMs or raise ttlMs.`,
+      `lockTimeoutMs (${lockTimeoutMs} ms) is more than half the TTL (${ttlMs} ms): a lock call that gets no answer is reported as slow only after that long, by when a node waiting for the lock has been waiting half a lease or more. Lower lockTimeoutMs, or raise ttlMs.`,
     );
   }
   return {

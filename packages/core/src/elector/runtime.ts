@@ -6,12 +6,13 @@ import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
 import { createBackoff } from '../time/backoff.js';
-import { type Instant, instantOf, sleep, WallCountdown } from '../time/clock.js';
+import { type Instant, instantOf, sleep } from '../time/clock.js';
 import { joinWithRetry } from './join-loop.js';
 import { LockClaim } from './lock-claim.js';
 import type { ResolvedOptions } from './options.js';
 import { OutageLog } from './outage-log.js';
 import { releaseOnStop } from './release-on-stop.js';
+import { SessionDeadline } from './session-deadline.js';
 import { ElectorStore } from './store.js';
 import { toElectionError } from './to-election-error.js';
 import type { DemotionReason, ElectionReason, ElectorPhase, StopOptions } from './types.js';
@@ -50,21 +51,10 @@ export class ElectorRuntime {
   #lastFailureAt = Number.NEGATIVE_INFINITY;
   /** The current session's deadline has passed: not leading, still renewing. */
   #pastDeadline = false;
-  /**
-   * The session's deadline value as last read, counted down by the wall clock too (so a suspend
-   * ends it whatever the adapter), when that value was first read, and the last read of any value.
-   * The contract counts a deadline from the renewal's send time on the monotonic clock, so a
-   * renewal sent before a suspend and acknowledged after it must not hide the suspend: a value that
-   * moved is counted from the last read if that read came at or before the send time (value less
-   * the TTL), else from when the previous value was first read (earlier still, to be safe). Either
-   * way a suspend between that read and the send counts too: a renewal sent after a suspend and
-   * acknowledged before any read after waking may end the lease early (safe; the leader's poll
-   * reads at least every min(1 s, TTL/10), and reads first after waking).
-   */
-  #deadlineSeen:
-    | { readonly value: number; readonly countdown: WallCountdown; readonly firstRead: Instant }
-    | undefined;
-  #lastDeadlineRead: Instant | undefined;
+  /** The session's deadline on both clocks (see SessionDeadline). */
+  readonly #deadline: SessionDeadline;
+  /** When the current join began: the first deadline of the session it opens counts from here. */
+  #joinStartedAt: Instant | undefined;
   #timers: {
     deadline?: () => void;
     deadlineAt?: number;
@@ -83,6 +73,7 @@ export class ElectorRuntime {
       options.logger.error({ err: errorForLog(error) }, 'an elector subscriber threw; the election goes on'),
     );
     this.#rejoinBackoff = createBackoff(options.backoff);
+    this.#deadline = new SessionDeadline(options.clock, options.ttlMs);
     this.#outages = new OutageLog({
       logger: options.logger,
       clock: options.clock,
@@ -163,7 +154,8 @@ export class ElectorRuntime {
   }
 
   #join(initial: boolean): Promise<MembershipSession> {
-    const since = this.options.clock.now();
+    this.#joinStartedAt = instantOf(this.options.clock);
+    const since = this.#joinStartedAt.at;
     this.#reason({ kind: 'joining', since, attempt: 0, lastError: null });
     return joinWithRetry(this.options, {
       initial,
@@ -189,8 +181,8 @@ export class ElectorRuntime {
     this.#session = session;
     this.#attachedAt = this.options.clock.now();
     this.#pastDeadline = false;
-    this.#deadlineSeen = undefined;
-    this.#lastDeadlineRead = undefined;
+    // Its first deadline counts from the join's start: a suspend during the join is not hidden.
+    this.#deadline.reset(this.#joinStartedAt);
     this.#outages.recovered();
     const epoch = ++this.#epoch;
     const current =
@@ -303,20 +295,9 @@ export class ElectorRuntime {
     );
   }
 
-  /** The session's deadline, counted down by both clocks (see #deadlineSeen). */
+  /** The session's deadline, counted down by both clocks (see SessionDeadline). */
   #sessionDeadline(session: MembershipSession): number {
-    const value = session.deadline();
-    const now = instantOf(this.options.clock);
-    const seen = this.#deadlineSeen;
-    const lastRead = this.#lastDeadlineRead;
-    this.#lastDeadlineRead = now;
-    if (seen?.value === value) return seen.countdown.deadline(value);
-    const sentAt = value - this.options.ttlMs;
-    const from =
-      lastRead === undefined || seen === undefined ? now : lastRead.at <= sentAt ? lastRead : seen.firstRead;
-    const countdown = new WallCountdown(this.options.clock, from);
-    this.#deadlineSeen = { value, countdown, firstRead: now };
-    return countdown.deadline(value);
+    return this.#deadline.read(session.deadline());
   }
 
   #evaluateView(electedIsMe: boolean, leaderId: string | null, deadline: number): void {
