@@ -127,7 +127,12 @@ export function createElectionHandler(
   const refreshMs = positiveInteger('refreshMs', options.refreshMs, 1000);
   const maxStreams = positiveInteger('maxStreams', options.maxStreams, 100);
   const timelineSize = positiveInteger('timelineSize', options.timelineSize, 20);
-  const ttlMs = positiveInteger('ttlMs', options.ttlMs, elector.ttlMs);
+  // An elector from a core before elector.ttlMs: the old default, 10 s.
+  const ttlMs = positiveInteger(
+    'ttlMs',
+    options.ttlMs,
+    Number.isFinite(elector.ttlMs) ? elector.ttlMs : 10_000,
+  );
   const clusterTimeoutMs = positiveInteger('clusterTimeoutMs', options.clusterTimeoutMs, 1000);
   const goneForMs = positiveInteger('goneForMs', options.goneForMs, 600_000);
   const clock = options.clock ?? elector.clock;

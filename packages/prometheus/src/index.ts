@@ -52,6 +52,12 @@ export function collectElectorMetrics(elector: Elector, options: ElectorMetricsO
   checkOptions(options?.registry, prefix, election, options?.ttlMs);
   const { registry } = options;
   const ttlMs = options.ttlMs ?? elector.ttlMs;
+  if (!Number.isFinite(ttlMs)) {
+    throw new ConfigurationError(
+      'collectElectorMetrics: this elector does not say its TTL (a core before elector.ttlMs): pass ttlMs, the TTL given to createElector, in ms.',
+      { source: SOURCE },
+    );
+  }
   const clock = options.clock ?? elector.clock;
   const family = familyFor(registry, prefix);
   if (family.sources.has(election)) {
