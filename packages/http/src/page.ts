@@ -186,7 +186,7 @@ const SCRIPT = `
   // EventSource retries a dropped stream itself (after the server's jittered retry: 1-2 s), but
   // never after a non-200 answer (503 at the server's maxStreams, a proxy's 502): then it is closed
   // for good. The page then reconnects itself with capped, jittered, doubling backoff that starts at
-  // the server's Retry-After (5 s; EventSource cannot read the header). After 3 dropped streams in a
+  // the server's Retry-After (5 s; EventSource cannot read the header). After 2 dropped streams in a
   // row (none lasting 5 s), the page stops EventSource's own retries and backs off the same way.
   function connect(){
     var source=new EventSource(base+'events');
@@ -194,7 +194,7 @@ const SCRIPT = `
     source.addEventListener('error',function(){
       if(openedAt&&Date.now()-openedAt>5000)drops=0;
       openedAt=0;
-      if(source.readyState!==2&&++drops<3){connection('disconnected, retrying…','warn');return}
+      if(source.readyState!==2&&++drops<2){connection('disconnected, retrying…','warn');return}
       source.close();drops=0;attempt++;
       var step=Math.min(30000,5000*Math.pow(2,attempt-1)), delay=Math.round(step+Math.random()*step/2);
       connection('disconnected, reconnecting in '+Math.ceil(delay/1000)+' s…','warn');
