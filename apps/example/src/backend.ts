@@ -1,4 +1,5 @@
 import type { MembershipBackend } from '@election/core';
+import { STATUS_URL_META } from '@election/http';
 import { createStaticMembership, type ProbeOptions, type StaticMemberConfig } from '@election/static';
 import type { NodeConfig } from './flags.js';
 
@@ -20,10 +21,15 @@ export function staticProbe(ttlSeconds: number | undefined): ProbeOptions {
   return { intervalMs, timeoutMs: Math.min(intervalMs, 1000), failureThreshold: 3, successThreshold: 1 };
 }
 
+/** Where a node's `/status` is, published in its member metadata for `/cluster` and `election-node list`. */
+export const statusUrlOf = (baseUrl: string) => `${baseUrl.replace(/\/+$/, '')}/status`;
+
 /** The static member list: the peers plus this node, reachable at its own listen URL. */
 export function staticMembers(config: NodeConfig, selfUrl: string): StaticMemberConfig[] {
   const peers = config.peers.filter((peer) => peer.id !== config.id);
-  return [{ id: config.id, url: selfUrl }, ...peers.map((peer) => ({ id: peer.id, url: peer.url }))];
+  return [{ id: config.id, url: selfUrl }, ...peers.map((peer) => ({ id: peer.id, url: peer.url }))].map(
+    (member) => ({ ...member, meta: { [STATUS_URL_META]: statusUrlOf(member.url) } }),
+  );
 }
 
 function consulAddress(url: string): { host: string; port: number; secure: boolean } {

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { type NodeConfig, parseArgs, UsageError } from './flags.js';
 import { HELP } from './help.js';
+import { listElection, listerId } from './list.js';
 import { createLogger } from './logger.js';
 import { type RunningNode, startNode } from './node.js';
 import { describeStartFailure, lastErrorOf } from './start-failure.js';
@@ -107,20 +108,55 @@ async function run(config: NodeConfig): Promise<void> {
   }
 }
 
-function main(): void {
+/**
+ * The flags as a config; undefined when there is nothing to run: `--help` (the text is printed) or
+ * bad flags (the message is printed, exit code 2).
+ */
+function configFrom(parse: () => ReturnType<typeof parseArgs>): NodeConfig | undefined {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs(process.argv.slice(2), process.env);
+    parsed = parse();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     usageFailure(error);
-    return;
+    return undefined;
   }
   if (parsed.help) {
     process.stdout.write(HELP);
+    return undefined;
+  }
+  return parsed.config;
+}
+
+/** `election-node list …`: print the members table and exit (1 when the backend cannot be read, 2 on bad flags). */
+function list(args: readonly string[]): void {
+  const config = configFrom(() => {
+    if (args.some((arg) => arg === '--id' || arg.startsWith('--id='))) {
+      throw new UsageError('list takes no --id: it joins as a short-lived observer of its own.');
+    }
+    return parseArgs(['--id', listerId(), ...args], { ...process.env, ELECTION_ID: undefined });
+  });
+  if (!config) return;
+  listElection(config).then(
+    (table) => process.stdout.write(table),
+    (error: unknown) => {
+      if (error instanceof UsageError) return usageFailure(error);
+      process.stderr.write(
+        `election-node list: could not read the election: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
+}
+
+function main(): void {
+  if (process.argv[2] === 'list') {
+    list(process.argv.slice(3));
     return;
   }
-  run(parsed.config).catch((error: unknown) => {
+  const config = configFrom(() => parseArgs(process.argv.slice(2), process.env));
+  if (!config) return;
+  run(config).catch((error: unknown) => {
     if (error instanceof UsageError) {
       usageFailure(error);
       return;

@@ -34,6 +34,8 @@ export interface NodeConfig {
   readonly priority: number;
   readonly observer: boolean;
   readonly listen: { readonly host: string; readonly port: number };
+  /** Where others reach this node's HTTP endpoints (its status URL is this + /status); undefined: the listen address. */
+  readonly advertiseUrl: string | undefined;
   readonly logLevel: LogLevel;
 }
 
@@ -60,6 +62,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   priority: {},
   observer: { boolean: true },
   listen: {},
+  'advertise-url': {},
   'log-level': {},
   help: { boolean: true },
 };
@@ -173,6 +176,21 @@ function checkId(id: string, origin: string): string {
   }
 }
 
+/** --advertise-url: an http(s) URL without credentials (it is published to every member and shown). */
+function parseAdvertiseUrl(raw: RawValue): string {
+  const url = parseUrl(raw.value, raw.origin, 'http://node-1.internal:7001');
+  const parsed = new URL(url);
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new UsageError(`${raw.origin}: the URL is published to every member; leave out user:pass@.`);
+  }
+  if (parsed.search !== '' || parsed.hash !== '') {
+    throw new UsageError(
+      `${raw.origin}: give the base URL of the HTTP endpoints, without ?query or #fragment.`,
+    );
+  }
+  return url;
+}
+
 function parseListen(raw: RawValue): NodeConfig['listen'] {
   // [::1]:8080 for IPv6, host:port otherwise.
   const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(raw.value);
@@ -263,6 +281,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     priority: read('priority', (raw) => parseNumber(raw, () => true, 'a number'), 0),
     observer: read('observer', parseBoolean, false),
     listen: read('listen', parseListen, { host: '127.0.0.1', port: 0 }),
+    advertiseUrl: read('advertise-url', parseAdvertiseUrl, undefined),
     logLevel: read('log-level', (raw) => oneOf(raw, LOG_LEVELS), 'info'),
   };
   checkStaticRules(config, values);

@@ -1,6 +1,9 @@
 export const HELP = `election-node: one node of a leader election, with HTTP status, health, metrics and a live page.
 
 Usage: election-node --id ID [options]
+       election-node list [--backend etcd --etcd URL | --backend consul --consul URL | --peers …] [--election NAME]
+         prints every member with its role, term, lease left and reason, like patronictl list, from
+         the backend without a running node (etcd, consul: joins as a short-lived observer and leaves)
 
 Options (each can also be set with the ELECTION_* variable shown; a flag wins over the variable):
   --id ID                  this node's id, unique in the election (required)      ELECTION_ID
@@ -30,6 +33,11 @@ Options (each can also be set with the ELECTION_* variable shown; a flag wins ov
   --priority N             lower leads first (default 0; etcd and consul)         ELECTION_PRIORITY
   --observer               never lead, only watch (etcd and consul)               ELECTION_OBSERVER
   --listen HOST:PORT       HTTP address (default 127.0.0.1 and a free port)       ELECTION_LISTEN
+  --advertise-url URL      where other nodes and list reach this node's HTTP    ELECTION_ADVERTISE_URL
+                           endpoints (published as its status URL, URL/status),
+                           e.g. http://node-1.internal:7001. Default: the --listen
+                           address; with 0.0.0.0 or :: no status URL is published
+                           (set this flag then)
   --log-level LEVEL        trace | debug | info | warn | error | fatal | silent   ELECTION_LOG_LEVEL
   --help                   show this text
 
@@ -37,13 +45,17 @@ HTTP (served by @election/http):
   GET /          the live page: members, leader and term, phase and reason, lease, timeline
   GET /status    {"id","leaderId","isLeader","term","members","phase","backend","reason",...}
   GET /healthz   200 while the process runs (static peers probe it)
-  GET /readyz    200 once joined, 503 before
+  GET /readyz    200 once joined, 503 before and while the backend has failed for more than a
+                 renewal interval (TTL/3)
+  GET /leader    200 on the leader only (for a load balancer), 503 elsewhere; /follower the reverse
+  GET /cluster   every member's /status, asked by this node (members publish it in their metadata)
   GET /metrics   Prometheus text (@election/prometheus and Node's process metrics)
   GET /events    Server-Sent Events: status and leadership changes
 
 SIGTERM or SIGINT: resign, leave, close the backend and the HTTP server; the process then ends by
 itself with code 0 (within 2 s; if the backend does not answer, the registration expires by TTL).
-A start that fails (--start-timeout passed, a duplicate id) exits 1. Bad flags exit with code 2.
+A start that fails (--start-timeout passed, a duplicate id) exits 1. Bad flags exit with code 2;
+so does list (which takes the same backend flags), and it exits 1 when it cannot read the election.
 
 Example (three nodes on one machine, static backend):
   election-node --id a --listen 127.0.0.1:7001 --peers b=http://127.0.0.1:7002,c=http://127.0.0.1:7003

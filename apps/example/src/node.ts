@@ -1,20 +1,15 @@
-import {
-  ConfigurationError,
-  createElector,
-  type Elector,
-  type ElectorOptions,
-  type MembershipBackend,
-} from '@election/core';
-import { createElectionHandler, type ElectionHandler } from '@election/http';
+import { createElector, type Elector, type ElectorOptions, type MembershipBackend } from '@election/core';
+import { createElectionHandler, type ElectionHandler, STATUS_URL_META } from '@election/http';
 import { collectElectorMetrics } from '@election/prometheus';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { endpointOf, loadBackend } from './backend.js';
-import { type NodeConfig, UsageError } from './flags.js';
+import { endpointOf, loadBackend, statusUrlOf } from './backend.js';
+import type { NodeConfig } from './flags.js';
 import { FencedLedger, startLeaderTask } from './leader-task.js';
 import { logLeadershipChanges } from './leadership-log.js';
 import { coreLogger } from './logger.js';
 import { listenHttp } from './server.js';
+import { asUsageError } from './start-failure.js';
 import { ttlMsFor } from './ttl.js';
 
 export interface RunningNode {
@@ -35,9 +30,16 @@ export interface NodeOptions {
   readonly taskIntervalMs?: number;
 }
 
-/** Turns a ConfigurationError raised by a backend or the elector from the flags' values into exit code 2. */
-function asUsageError(error: unknown): unknown {
-  return error instanceof ConfigurationError ? new UsageError(error.message) : error;
+/** The host of a wildcard listen address: bound there, the node has no address of its own to publish. */
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * The base URL this node publishes as its status URL's: --advertise-url, else the bound address
+ * unless it is a wildcard (0.0.0.0 or ::), which no other host can reach; then none.
+ */
+export function advertisedBase(config: NodeConfig, boundUrl: string): string | undefined {
+  if (config.advertiseUrl !== undefined) return config.advertiseUrl;
+  return WILDCARD.has(config.listen.host) ? undefined : boundUrl;
 }
 
 /** The elector's options from the flags; a TTL the backend cannot honour is a UsageError in seconds. */
@@ -47,6 +49,7 @@ function electorOptions(
   url: string,
   logger: Logger,
 ): ElectorOptions {
+  const advertised = advertisedBase(config, url);
   const ttlMs = ttlMsFor(config.ttlSeconds, config.ttlGiven, backend);
   const startTimeout = config.startTimeoutSeconds;
   return {
@@ -58,7 +61,10 @@ function electorOptions(
     ...(ttlMs === undefined ? {} : { ttlMs }),
     ...(startTimeout === undefined ? {} : { startTimeoutMs: Math.round(startTimeout * 1000) }),
     ...(config.takeover ? { takeover: true } : {}),
-    meta: { url },
+    meta: {
+      url,
+      ...(advertised === undefined ? {} : { [STATUS_URL_META]: statusUrlOf(advertised) }),
+    },
     logger: coreLogger(logger),
   };
 }
@@ -89,6 +95,13 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     `listening on ${server.url}; live page at ${server.url}/`,
   );
 
+  if (advertisedBase(config, server.url) === undefined) {
+    logger.warn(
+      { event: 'no-status-url', listen: config.listen.host },
+      `listening on a wildcard address (${config.listen.host || 'all'}): no status URL published for /cluster and list; set --advertise-url`,
+    );
+  }
+
   let backend: MembershipBackend;
   try {
     backend = openBackend(server.url);
@@ -104,7 +117,8 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     await server.close();
     throw asUsageError(error);
   }
-  collectElectorMetrics(elector, { registry });
+  // Both read the TTL the elector runs with (elector.ttlMs: the flag's, or the backend's default).
+  collectElectorMetrics(elector, { registry, election: config.election });
   handler = createElectionHandler(elector, {
     registry,
     title: 'election-node',

@@ -1,4 +1,15 @@
-import { BackendUnavailableError, ElectionError, StartTimeoutError } from '@election/core';
+import {
+  BackendUnavailableError,
+  ConfigurationError,
+  ElectionError,
+  StartTimeoutError,
+} from '@election/core';
+import { UsageError } from './flags.js';
+
+/** Turns a ConfigurationError raised by a backend or the elector from the flags' values into exit code 2. */
+export function asUsageError(error: unknown): unknown {
+  return error instanceof ConfigurationError ? new UsageError(error.message) : error;
+}
 
 export interface StartContext {
   /** The backend's name: `etcd`, `consul`, `static`. */

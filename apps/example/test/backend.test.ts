@@ -9,11 +9,11 @@ function configFor(argv: string[]): NodeConfig {
 }
 
 describe('backend factory', () => {
-  it('builds the static list from the peers plus this node at its own URL', () => {
+  it('builds the static list from the peers plus this node at its own URL, each with its status URL', () => {
     const config = configFor(['--id', 'a', '--peers', 'a=http://127.0.0.1:1,b=http://127.0.0.1:2']);
     expect(staticMembers(config, 'http://127.0.0.1:9')).toEqual([
-      { id: 'a', url: 'http://127.0.0.1:9' },
-      { id: 'b', url: 'http://127.0.0.1:2' },
+      { id: 'a', url: 'http://127.0.0.1:9', meta: { statusUrl: 'http://127.0.0.1:9/status' } },
+      { id: 'b', url: 'http://127.0.0.1:2', meta: { statusUrl: 'http://127.0.0.1:2/status' } },
     ]);
   });
 

@@ -83,7 +83,7 @@ describe('a running node (spawned)', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     await waitFor('readyz 200', async () => (await getText(`${url}/readyz`)).status === 200);
     expect(JSON.parse((await getText(`${url}/status`)).body)).toMatchObject({ id: 'a', isLeader: true });
-    expect((await getText(`${url}/metrics`)).body).toMatch(/^election_is_leader 1$/m);
+    expect((await getText(`${url}/metrics`)).body).toMatch(/^election_is_leader\{election="default"\} 1$/m);
 
     // Ends by itself: nothing left open after "stopped", no process.exit (its watchdog exits 1).
     const { afterSignalMs, afterStoppedMs } = await terminateCleanly(node);

@@ -72,7 +72,7 @@ describe.skipIf(!etcdBinary || !etcdctl)(
       });
       expect(status.term).toMatch(/^[1-9]\d*$/);
       expect((await getText(`${url}/metrics`)).body).toMatch(
-        new RegExp(`^election_term ${status.term}$`, 'm'),
+        new RegExp(`^election_term\\{election="sigterm"\\} ${status.term}$`, 'm'),
       );
       expect(await keysOf('sigterm')).toEqual(['election/sigterm/leader', 'election/sigterm/members/a']);
       const changed = node.logs.find((line) => line.event === 'leader-changed');

@@ -103,12 +103,12 @@ describe('the HTTP endpoints', () => {
     expect(status).toBe(200);
     expect(type).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(body).toMatch(/^# TYPE election_is_leader gauge$/m);
-    expect(body).toMatch(/^election_is_leader 1$/m);
-    expect(body).toMatch(/^election_leader_changes_total 1$/m);
-    expect(body).toMatch(/^election_term 0$/m);
-    expect(body).toMatch(/^election_members 1$/m);
-    expect(body).toMatch(/^election_lease_remaining_seconds \+Inf$/m);
-    expect(body).toMatch(/^election_info\{backend="static",mode="view",id="a"\} 1$/m);
+    expect(body).toMatch(/^election_is_leader\{election="default"\} 1$/m);
+    expect(body).toMatch(/^election_leader_changes_total\{election="default"\} 0$/m);
+    expect(body).toMatch(/^election_term\{election="default"\} 0$/m);
+    expect(body).toMatch(/^election_members\{election="default"\} 1$/m);
+    expect(body).toMatch(/^election_lease_remaining_seconds\{election="default"\} \+Inf$/m);
+    expect(body).toMatch(/^election_info\{election="default",backend="static",mode="view",id="a"\} 1$/m);
     expect(body).toMatch(/^process_cpu_user_seconds_total /m);
   });
 

@@ -10,7 +10,7 @@ import { toElectionError } from './errors.js';
 import { SOURCE } from './source.js';
 
 /** The kit's `ttlMs`, `clock` and `onLost`, plus what renews a Consul session. */
-export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' | 'onLost'> {
+export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' | 'onLost' | 'logger'> {
   readonly api: ConsulApi;
   readonly sessionId: string;
   /** Send time of the request that created the session: its first acknowledged "renewal". */
@@ -38,6 +38,7 @@ export function startRenewer(options: RenewerOptions): Renewer {
     ttlMs,
     clock: options.clock,
     startedAt: options.createdAt,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
     intervalMs: ttlMs / 2,
     timeoutMs: Math.max(500, Math.floor(ttlMs / 4)),
     retry: { initialMs: 100, maxMs: Math.min(1000, ttlMs / 10) },

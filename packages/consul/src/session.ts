@@ -76,6 +76,7 @@ export class ConsulSession implements kit.MembershipSession {
       ttlMs,
       clock,
       createdAt: deps.createdAt,
+      logger,
       onLost: (cause) => this.#markLost(cause, false),
       onError: (error) => this.#reportError(error),
     });
@@ -137,6 +138,10 @@ export class ConsulSession implements kit.MembershipSession {
 
   onError(listener: (error: Error) => void): kit.Unsubscribe {
     return this.#errors.add(listener);
+  }
+
+  onRenewal(listener: (renewal: kit.AcknowledgedRenewal) => void): kit.Unsubscribe {
+    return this.#renewer.onRenewal(listener);
   }
 
   leave(): Promise<void> {

@@ -4,6 +4,7 @@
  * app can type the backend it passes in.
  */
 export type {
+  AcknowledgedRenewal,
   BackendCapabilities,
   JoinRequest,
   LeaderLock,
@@ -36,6 +37,7 @@ export {
   type ElectionErrorCode,
   type ElectionErrorOptions,
   InvalidIdError,
+  isElectionError,
   LeadershipLostError,
   LifecycleError,
   MalformedEntryError,

@@ -218,6 +218,37 @@ describe('@election/core/adapter', () => {
       renewer.stop();
     });
 
+    it('reports each acknowledged renewal (its send time and round trip), not the failed ones, not after stop', async () => {
+      const clock = createTestClock(0);
+      let fail = false;
+      const renewer = renewing(
+        clock,
+        () =>
+          new Promise<RenewalOutcome>((resolve, reject) =>
+            clock.setTimer(() => (fail ? reject(new Error('down')) : resolve({ alive: true })), 250),
+          ),
+      );
+      const seen: Array<{ sentAt: number; latencyMs: number }> = [];
+      const unsubscribe = renewer.onRenewal((renewal) => seen.push(renewal));
+      renewer.onRenewal(() => {
+        throw new Error('a listener that throws is skipped');
+      });
+      await clock.advance(1250); // sent at 1000, acknowledged at 1250
+      expect(seen).toEqual([{ sentAt: 1000, latencyMs: 250 }]);
+      fail = true;
+      await clock.advance(1000); // sent at 2000, failed at 2250: not a renewal
+      expect(seen).toHaveLength(1);
+      fail = false;
+      await clock.advance(1000);
+      expect(seen.length).toBeGreaterThan(1);
+      expect(seen.every((renewal) => renewal.latencyMs === 250)).toBe(true);
+      unsubscribe();
+      const count = seen.length;
+      await clock.advance(5000);
+      expect(seen).toHaveLength(count);
+      renewer.stop();
+    });
+
     it('defect 5: a suspend counts against the deadline (wall clock), a wall clock stepped back does not extend it', async () => {
       const clock = createTestClockPair(0);
       let answer = true;

@@ -106,6 +106,7 @@ export function startRenewer(options: RenewerOptions): Renewer {
     ttlMs,
     clock: options.clock,
     startedAt: options.grantSentAt,
+    logger: options.logger,
     intervalMs,
     timeoutMs,
     // Failed renewals retry quickly (a blip must not cost the lease) but never slower than the interval.
@@ -135,6 +136,7 @@ export function startRenewer(options: RenewerOptions): Renewer {
   });
   return {
     deadline: () => renewer.deadline(),
+    onRenewal: (listener) => renewer.onRenewal(listener),
     stop() {
       stopped = true;
       renewer.stop();

@@ -1,4 +1,5 @@
 import {
+  type AcknowledgedRenewal,
   type Clock,
   LifecycleError,
   Listeners,
@@ -119,6 +120,10 @@ export class EtcdSession implements MembershipSession {
 
   onError(listener: (error: Error) => void): Unsubscribe {
     return this.#errorListeners.add(listener);
+  }
+
+  onRenewal(listener: (renewal: AcknowledgedRenewal) => void): Unsubscribe {
+    return this.#keeper?.onRenewal(listener) ?? (() => {});
   }
 
   /**

@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Clock, ConfigurationError, type Elector, systemClock } from '@election/core';
+import { type Clock, ConfigurationError, type Elector } from '@election/core';
+import { type Cluster, createCluster } from './cluster.js';
 import { type LeadershipChange, onLeadershipChange } from './leadership.js';
+import { normalizePath, positiveInteger, SOURCE } from './options.js';
 import { PAGE_CSP, renderPage } from './page.js';
+import { type Readiness, trackReadiness } from './readiness.js';
+import { hasEmptySegment, requestPath } from './request-path.js';
 import { electionStatus } from './status.js';
-
-const SOURCE = '@election/http';
+import type { ClusterAllow } from './status-url.js';
+import { createStreams, type Streams } from './streams.js';
 
 /** What `/metrics` needs of a registry: prom-client's `Registry` (or `register`) fits. */
 export interface MetricsRegistry {
@@ -21,18 +25,43 @@ export interface ElectionHandlerOptions {
    * `app.use('/election', handler)`, which strips the prefix itself.
    */
   readonly prefix?: string;
-  /** ANDed into `/readyz` (which already needs the node to have joined), e.g. "my app has warmed up". */
+  /**
+   * Where browsers reach the handler, when a proxy in front rewrites paths and the page's own
+   * location is not it, e.g. `/ops/election`. Default: the page finds its requests relative to its
+   * own address, which works behind a proxy that strips a prefix.
+   */
+  readonly publicPath?: string;
+  /** ANDed into `/readyz` (see there), e.g. "my app has warmed up". */
   readonly ready?: () => boolean;
-  /** The clock given to `createElector` (lease deadlines are in its time). Default: the system clock. */
+  /**
+   * @deprecated The elector's own TTL (`elector.ttlMs`) is used by default, and no other is right:
+   * `/readyz` says not ready once the backend has failed for longer than one renewal interval, TTL / 3.
+   */
+  readonly ttlMs?: number;
+  /**
+   * @deprecated The elector's own clock (`elector.clock`, the one given to `createElector`) is
+   * used by default, and no other clock is right: lease deadlines are in its time.
+   */
   readonly clock?: Clock;
   /** The page's title. Default `Leader election`. */
   readonly title?: string;
   /** How often `/events` repeats the status while streaming (lease bar, durations), ms. Default 1000. */
   readonly refreshMs?: number;
-  /** Open `/events` streams at most; one more gets 503. Default 100. */
+  /** Open `/events` streams at most; one more gets 503 with `Retry-After`. Default 100. */
   readonly maxStreams?: number;
-  /** Leadership changes kept for the page's timeline. Default 20. */
+  /** Leadership changes the page lists (the chart shows every one of the last hour). Default 20. */
   readonly timelineSize?: number;
+  /** `/cluster`: how long each member's `/status` may take, ms. Default 1000. */
+  readonly clusterTimeoutMs?: number;
+  /** `/cluster`: how long a member that left the view stays listed as gone, ms. Default 600000 (10 min). */
+  readonly goneForMs?: number;
+  /**
+   * `/cluster`: which published status URLs are fetched. Called with every http(s) URL whose path
+   * ends in `/status`; true fetches it. Default: every such URL except link-local and cloud
+   * metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254), also when a host name resolves
+   * to one. E.g. `(url) => url.hostname.endsWith('.internal.example')`.
+   */
+  readonly clusterAllow?: ClusterAllow;
   /** Told about failures while answering (a registry that throws, a broken socket). Default: ignored. */
   readonly onError?: (error: unknown) => void;
 }
@@ -42,37 +71,26 @@ export type NextFunction = (error?: unknown) => void;
 /** A `(req, res, next?)` handler for node:http, Express (`app.use`) and Fastify (`reply.hijack()`). */
 export interface ElectionHandler {
   (request: IncomingMessage, response: ServerResponse, next?: NextFunction): void;
-  /** The last leadership changes this handler saw, oldest first. */
+  /** The leadership changes this handler kept (the last hour, at least `timelineSize`), oldest first. */
   readonly timeline: readonly LeadershipChange[];
   /** Ends every `/events` stream and stops listening to the elector. Idempotent. */
   close(): void;
 }
 
-const JOINED = new Set(['follower', 'candidate', 'leader']);
-/** A client this far behind on `/events` is dropped rather than buffered without bound. */
-const MAX_BUFFERED_BYTES = 1 << 20;
-const ROUTES = ['/', '/status', '/healthz', '/readyz', '/metrics', '/events'];
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigurationError(`${name} must be a positive integer, got ${String(value)}.`, {
-      source: SOURCE,
-    });
-  }
-  return value;
-}
-
-function normalizePrefix(prefix: string | undefined): string {
-  if (prefix === undefined || prefix === '' || prefix === '/') return '';
-  if (typeof prefix !== 'string' || !prefix.startsWith('/') || /[?#\s]/.test(prefix)) {
-    throw new ConfigurationError(
-      `prefix must be a path starting with "/" (e.g. "/election"), got ${JSON.stringify(prefix)}.`,
-      { source: SOURCE },
-    );
-  }
-  return prefix.replace(/\/+$/, '');
-}
+const ROUTES = [
+  '/',
+  '/status',
+  '/healthz',
+  '/readyz',
+  '/leader',
+  '/follower',
+  '/cluster',
+  '/metrics',
+  '/events',
+];
+const HOUR_MS = 3_600_000;
+/** Never more leadership changes than this in memory, however much leadership flaps. */
+const MAX_TIMELINE = 1000;
 
 function send(response: ServerResponse, status: number, type: string, body: string, head: boolean): void {
   response.writeHead(status, {
@@ -84,18 +102,12 @@ function send(response: ServerResponse, status: number, type: string, body: stri
   response.end(head ? undefined : body);
 }
 
-const pathOf = (url: string | undefined) => {
-  try {
-    return new URL(url ?? '/', 'http://localhost').pathname;
-  } catch {
-    return '/';
-  }
-};
+const json = (value: unknown) => `${JSON.stringify(value)}\n`;
 
 /**
  * One read-only request handler for an elector: `GET /` (the live page), `/status`, `/healthz`,
- * `/readyz`, `/metrics` (with a registry) and `/events` (Server-Sent Events). Nothing it serves
- * changes the election.
+ * `/readyz`, `/leader`, `/follower`, `/cluster`, `/metrics` (with a registry) and `/events`
+ * (Server-Sent Events). Nothing it serves changes the election.
  */
 export function createElectionHandler(
   elector: Elector,
@@ -107,112 +119,113 @@ export function createElectionHandler(
       { source: SOURCE },
     );
   }
-  const prefix = normalizePrefix(options.prefix);
-  const clock = options.clock ?? systemClock;
+  const prefix = normalizePath('prefix', options.prefix, '/election');
+  const publicPath =
+    options.publicPath === undefined
+      ? null
+      : normalizePath('publicPath', options.publicPath, '/ops/election');
   const refreshMs = positiveInteger('refreshMs', options.refreshMs, 1000);
   const maxStreams = positiveInteger('maxStreams', options.maxStreams, 100);
   const timelineSize = positiveInteger('timelineSize', options.timelineSize, 20);
+  // An elector from a core before elector.ttlMs: the old default, 10 s.
+  const ttlMs = positiveInteger(
+    'ttlMs',
+    options.ttlMs,
+    Number.isFinite(elector.ttlMs) ? elector.ttlMs : 10_000,
+  );
+  const clusterTimeoutMs = positiveInteger('clusterTimeoutMs', options.clusterTimeoutMs, 1000);
+  const goneForMs = positiveInteger('goneForMs', options.goneForMs, 600_000);
+  const clock = options.clock ?? elector.clock;
   const title = options.title ?? 'Leader election';
   const onError = options.onError ?? (() => {});
-  const status = () => electionStatus(elector, clock);
 
   const timeline: LeadershipChange[] = [];
-  const streams = new Set<ServerResponse>();
-  let ticker: NodeJS.Timeout | undefined;
-  let statusQueued = false;
+  let leaderSeenSince: number | null = elector.state.leaderId === null ? null : Date.now();
+  const status = () => electionStatus(elector, clock, leaderSeenSince);
+  const streams: Streams = createStreams({ maxStreams, refreshMs, status, onError });
+  const readiness: Readiness = trackReadiness(elector, clock, ttlMs);
+  if (options.clusterAllow !== undefined && typeof options.clusterAllow !== 'function') {
+    throw new ConfigurationError('clusterAllow must be a function (url: URL) => boolean.', {
+      source: SOURCE,
+    });
+  }
+  const cluster: Cluster = createCluster(elector, {
+    timeoutMs: clusterTimeoutMs,
+    goneForMs,
+    status,
+    ...(options.clusterAllow ? { allow: options.clusterAllow } : {}),
+  });
   let closed = false;
 
-  /** One SSE frame; JSON has no raw newlines, so `data` is one line. */
-  const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-  const write = (stream: ServerResponse, text: string) => {
-    if (stream.writableLength > MAX_BUFFERED_BYTES) {
-      stream.destroy();
-      streams.delete(stream);
-      return;
-    }
-    stream.write(text);
-  };
-  const broadcast = (event: string, data: unknown) => {
-    const text = frame(event, data);
-    for (const stream of [...streams]) write(stream, text);
-  };
-  const broadcastStatus = () => {
-    if (streams.size > 0) broadcast('status', status());
-  };
   const stopListening = [
-    // Several events of one evaluation reach the streams as one status.
-    elector.subscribe(() => {
-      if (statusQueued || streams.size === 0) return;
-      statusQueued = true;
-      queueMicrotask(() => {
-        statusQueued = false;
-        broadcastStatus();
-      });
-    }),
+    elector.subscribe(() => streams.changed()),
     onLeadershipChange(elector, (change) => {
+      leaderSeenSince = change.leaderId === null ? null : change.at;
       timeline.push(change);
-      if (timeline.length > timelineSize) timeline.shift();
-      broadcast('leader', change);
+      // Keep the last hour (and the one change before it: who led when the hour began).
+      while (
+        timeline.length > MAX_TIMELINE ||
+        (timeline.length > timelineSize && (timeline[1]?.at ?? change.at) < change.at - HOUR_MS)
+      )
+        timeline.shift();
+      streams.broadcast('leader', change);
     }),
+    readiness.stop,
+    cluster.stop,
   ];
-
-  const openStream = (response: ServerResponse) => {
-    if (closed) {
-      send(response, 503, 'text/plain', 'the election handler was closed\n', false);
-      return;
-    }
-    if (streams.size >= maxStreams) {
-      send(response, 503, 'text/plain', `too many /events streams (maxStreams is ${maxStreams})\n`, false);
-      return;
-    }
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    response.flushHeaders();
-    response.write('retry: 1000\n\n');
-    write(response, frame('snapshot', { status: status(), timeline }));
-    streams.add(response);
-    ticker ??= setInterval(broadcastStatus, refreshMs).unref();
-    const done = () => {
-      streams.delete(response);
-      if (streams.size === 0 && ticker !== undefined) {
-        clearInterval(ticker);
-        ticker = undefined;
-      }
-    };
-    // The response's 'close' (ended, or the connection dropped), not the request's: a request's
-    // 'close' can come as soon as its (empty) body has been read, e.g. by a body-parsing middleware.
-    response.once('close', done);
-    response.once('error', (error) => {
-      done();
-      onError(error);
-    });
-  };
 
   const route = async (
     path: string,
-    base: string,
+    full: string,
     request: IncomingMessage,
     response: ServerResponse,
   ): Promise<void> => {
     const head = request.method === 'HEAD';
     switch (path) {
       case '/': {
-        const page = renderPage({ title, base, status: status(), timeline, timelineSize });
+        // Relative to the page's own address, as the proxy in front (if any) shows it.
+        const statusHref =
+          publicPath !== null
+            ? `${publicPath}/status`
+            : full.endsWith('/')
+              ? 'status'
+              : `${full.slice(full.lastIndexOf('/') + 1)}/status`;
+        const page = renderPage({ title, publicPath, status: status(), timeline, timelineSize, statusHref });
         response.setHeader('content-security-policy', PAGE_CSP);
         return send(response, 200, 'text/html; charset=utf-8', page, head);
       }
       case '/status':
-        return send(response, 200, 'application/json', `${JSON.stringify(status())}\n`, head);
+        return send(response, 200, 'application/json', json(status()), head);
       case '/healthz':
         return send(response, 200, 'text/plain', 'ok\n', head);
       case '/readyz': {
-        const ready = JOINED.has(elector.state.phase) && (options.ready?.() ?? true);
-        return send(response, ready ? 200 : 503, 'text/plain', ready ? 'ready\n' : 'not ready\n', head);
+        const why = readiness.notReady() ?? (options.ready?.() === false ? 'the app says so' : null);
+        return send(
+          response,
+          why === null ? 200 : 503,
+          'text/plain',
+          why === null ? 'ready\n' : `not ready: ${why}\n`,
+          head,
+        );
       }
+      case '/leader':
+      case '/follower': {
+        const state = elector.state;
+        const joined = state.phase === 'follower' || state.phase === 'candidate' || state.phase === 'leader';
+        const ok = path === '/leader' ? state.isLeader : joined && !state.isLeader;
+        const body = {
+          id: state.id,
+          isLeader: state.isLeader,
+          leaderId: state.leaderId,
+          term: state.term?.toString() ?? null,
+          phase: state.phase,
+        };
+        return send(response, ok ? 200 : 503, 'application/json', json(body), head);
+      }
+      case '/cluster':
+        // HEAD asks no peer: the headers alone, without the round of fetches a GET makes.
+        if (head) return send(response, 200, 'application/json', '', true);
+        return send(response, 200, 'application/json', json(await cluster.read()), false);
       case '/metrics': {
         const { registry } = options;
         if (!registry) {
@@ -228,45 +241,38 @@ export function createElectionHandler(
       }
       case '/events':
         if (head) return send(response, 200, 'text/event-stream', '', true);
-        return openStream(response);
+        if (closed) return send(response, 503, 'text/plain', 'the election handler was closed\n', false);
+        return streams.open(response, { status: status(), timeline });
     }
   };
 
+  const notFound = (response: ServerResponse, next: NextFunction | undefined) => {
+    if (next) return next();
+    send(
+      response,
+      404,
+      'text/plain',
+      `not found: try ${ROUTES.map((r) => `${prefix}${r}`).join(', ')}\n`,
+      false,
+    );
+  };
+
   const handler = ((request, response, next) => {
-    let path = pathOf(request.url);
+    let path = requestPath(request.url);
+    // Under Express the mount path was stripped from `url`; a `//` in the full path is still ours to refuse.
+    const full = requestPath((request as { originalUrl?: string }).originalUrl ?? request.url);
+    if (path === undefined || full === undefined || hasEmptySegment(full)) return notFound(response, next);
     if (prefix !== '') {
-      if (path !== prefix && !path.startsWith(`${prefix}/`)) {
-        if (next) return next();
-        return send(
-          response,
-          404,
-          'text/plain',
-          `not found: the election handler is under ${prefix}/\n`,
-          false,
-        );
-      }
+      if (path !== prefix && !path.startsWith(`${prefix}/`)) return notFound(response, next);
       path = path.slice(prefix.length) || '/';
     }
-    const normalized = path.length > 1 ? path.replace(/\/+$/, '') : path;
-    if (!ROUTES.includes(normalized)) {
-      if (next) return next();
-      return send(
-        response,
-        404,
-        'text/plain',
-        `not found: try ${ROUTES.map((route) => `${prefix}${route}`).join(', ')}\n`,
-        false,
-      );
-    }
+    const normalized = path.length > 1 ? path.replace(/\/$/, '') : path;
+    if (!ROUTES.includes(normalized)) return notFound(response, next);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD');
       return send(response, 405, 'text/plain', 'read-only: only GET and HEAD\n', false);
     }
-    // The path the page's own requests start from: what the server stripped (Express's mount
-    // path, in `originalUrl`) plus our prefix.
-    const full = pathOf((request as { originalUrl?: string }).originalUrl ?? request.url);
-    const base = (path === '/' ? full : full.slice(0, full.length - path.length)).replace(/\/+$/, '');
-    route(normalized, base, request, response).catch((error: unknown) => {
+    route(normalized, full, request, response).catch((error: unknown) => {
       onError(error);
       if (!response.headersSent) send(response, 500, 'text/plain', 'internal error\n', false);
       else response.destroy();
@@ -280,10 +286,7 @@ export function createElectionHandler(
         if (closed) return;
         closed = true;
         for (const stop of stopListening) stop();
-        for (const stream of streams) stream.end();
-        streams.clear();
-        clearInterval(ticker);
-        ticker = undefined;
+        streams.close();
       },
     },
   });

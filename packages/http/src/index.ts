@@ -1,3 +1,4 @@
+export { type ClusterMember, type ClusterView, clusterMembers, STATUS_URL_META } from './cluster.js';
 export {
   createElectionHandler,
   type ElectionHandler,

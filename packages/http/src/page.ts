@@ -10,31 +10,40 @@ import type { ElectionStatus } from './status.js';
  */
 
 const STYLE = `
-:root{color-scheme:light dark;--fg:#1b1f24;--muted:#57606a;--bg:#fff;--card:#f6f8fa;--line:#d0d7de;--accent:#0a6b2d;--warn:#8a4600;--bar:#1f883d}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9da7b3;--bg:#0d1117;--card:#161b22;--line:#30363d;--accent:#3fb950;--warn:#d29922;--bar:#2ea043}}
+:root{color-scheme:light dark;--fg:#1b1f24;--muted:#57606a;--bg:#fff;--card:#f6f8fa;--line:#d0d7de;--accent:#0a6b2d;--warn:#8a4600;--bar:#1f883d;--bar2:#0969da}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9da7b3;--bg:#0d1117;--card:#161b22;--line:#30363d;--accent:#3fb950;--warn:#d29922;--bar:#2ea043;--bar2:#2f81f7}}
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-main{max-width:60rem;margin:0 auto;padding:1.5rem}
-h1{font-size:1.5rem;margin:0 0 .25rem}
+main{max-width:64rem;margin:0 auto;padding:1.5rem}
+h1{font-size:1.5rem;margin:0 0 .25rem;overflow-wrap:anywhere}
 h2{font-size:1.1rem;margin:0 0 .5rem}
 .muted{color:var(--muted)}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr));gap:1rem;margin:1rem 0}
-section{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:1rem}
+section{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:1rem;min-width:0;overflow-wrap:anywhere}
 .big{font-size:1.6rem;font-weight:700;overflow-wrap:anywhere}
 .badge{display:inline-block;border:1px solid currentColor;border-radius:.25rem;padding:0 .4rem;font-size:.8rem;font-weight:700;letter-spacing:.03em}
 .leader{color:var(--accent)}
 .warn{color:var(--warn)}
 .bar{height:1rem;border:1px solid var(--line);border-radius:.25rem;background:var(--bg);overflow:hidden;margin:.5rem 0}
 .bar>div{height:100%;width:0;background:var(--bar)}
+.scroll{overflow-x:auto}
 table{width:100%;border-collapse:collapse}
-th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
+th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);overflow-wrap:break-word;vertical-align:top}
+#cluster td:first-child,#cluster td:last-child,#members td:nth-child(2){overflow-wrap:anywhere}
 th{font-size:.85rem;color:var(--muted)}
 tr.self td{font-weight:600}
+tr.gone td{color:var(--muted)}
 ol{margin:0;padding-left:1.25rem}
 li{margin:.2rem 0}
 time{font-variant-numeric:tabular-nums}
 .gap{margin-top:1rem}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+svg.chart{width:100%;height:auto;display:block}
+svg.chart text{fill:var(--muted);font-size:11px}
+svg.chart .lane{fill:var(--bg);stroke:var(--line)}
+svg.chart .seg{fill:var(--bar)}
+svg.chart .seg.self{fill:var(--bar2)}
+svg.chart .tick{stroke:var(--line)}
 `;
 
 // Plain ES2017 in a string: no template literals inside, so nothing here is interpolated by accident.
@@ -42,12 +51,20 @@ const SCRIPT = `
 (function(){
   var $=function(id){return document.getElementById(id)};
   var boot=JSON.parse($('election-data').textContent);
-  var base=boot.base, status=null, timeline=[], scale=0, leaseAt=0, leaseMs=null;
+  // Every request is relative to where the page is: behind a proxy that strips a prefix
+  // (/ops/election/ -> /election/), the page's own address is the only one that reaches the handler.
+  var path=location.pathname;
+  var base=boot.publicPath!==null?boot.publicPath+'/':(path.charAt(path.length-1)==='/'?path:path+'/');
+  var status=null, timeline=[], scale=0, leaseAt=0, leaseMs=null, HOUR=3600000, SVG='http://www.w3.org/2000/svg';
   function text(el,value){el.textContent=value==null?'':String(value)}
   function cell(tr,value,cls){var td=document.createElement('td');text(td,value);if(cls)td.className=cls;tr.appendChild(td);return td}
   function badge(td,label,cls){var b=document.createElement('span');b.className='badge '+(cls||'');text(b,label);td.appendChild(document.createTextNode(' '));td.appendChild(b)}
   function secs(ms){return (Math.max(0,ms)/1000).toFixed(1)+' s'}
-  function clock(at){return new Date(at).toLocaleTimeString([], {hour12:false})}
+  function pad(n){return (n<10?'0':'')+n}
+  function clock(at){var d=new Date(at);return pad(d.getHours())+':'+pad(d.getMinutes())+':'+pad(d.getSeconds())}
+  function day(d){return d.getFullYear()+'-'+pad(d.getMonth()+1)+'-'+pad(d.getDate())}
+  // A time of day, with the date in front when it is not today.
+  function when(at){var d=new Date(at);return (day(d)===day(new Date())?'':day(d)+' ')+clock(at)}
   function renderStatus(s){
     status=s;
     text($('title-id'),s.id);
@@ -55,6 +72,11 @@ const SCRIPT = `
     text($('leader'),s.leaderId===null?'none':s.leaderId);
     $('leader').className='big'+(s.leaderId===null?' warn':' leader');
     text($('term'),s.term===null?(s.leaderId===null?'No leader in view.':'No fencing token (view mode).'):'Term '+s.term);
+    var since=$('since');since.textContent='';
+    if(s.leaderId!==null&&s.leaderSince!=null){
+      since.appendChild(document.createTextNode(s.isLeader?'Leading since ':'Leading since (as seen here) '));
+      var t=document.createElement('time');t.dateTime=new Date(s.leaderSince).toISOString();text(t,when(s.leaderSince));since.appendChild(t);
+    }
     text($('phase'),s.phase+(s.isLeader?' (LEADER)':''));
     text($('reason'),s.reasonText);
     var body=$('members');body.textContent='';
@@ -87,28 +109,107 @@ const SCRIPT = `
   }
   function entry(c){
     var li=document.createElement('li'), t=document.createElement('time');
-    t.dateTime=new Date(c.at).toISOString();text(t,clock(c.at));li.appendChild(t);
+    t.dateTime=new Date(c.at).toISOString();text(t,when(c.at));li.appendChild(t);
     li.appendChild(document.createTextNode(' '+(c.previousLeaderId===null?'none':c.previousLeaderId)+' → '+(c.leaderId===null?'none':c.leaderId)+(c.term===null?'':' (term '+c.term+')')+': '+c.reason));
     return li;
   }
+  function svg(parent,name,attrs,content){
+    var el=document.createElementNS(SVG,name);
+    for(var k in attrs)el.setAttribute(k,String(attrs[k]));
+    if(content!=null)el.textContent=String(content);
+    parent.appendChild(el);return el;
+  }
+  // Who led when, over the last hour: one lane per leader, a bar per leadership, gaps left empty.
+  function renderChart(){
+    var now=Date.now(), from=now-HOUR, segs=[], lanes=[], current=null, start=from;
+    var before=timeline.filter(function(c){return c.at<=from});
+    if(before.length>0)current=before[before.length-1].leaderId;
+    else if(timeline.length>0)current=timeline[0].previousLeaderId;
+    timeline.forEach(function(c){
+      if(c.at<=from)return;
+      if(current!==null)segs.push({id:current,from:start,to:c.at});
+      current=c.leaderId;start=c.at;
+    });
+    if(current!==null)segs.push({id:current,from:start,to:now});
+    segs.forEach(function(s){if(lanes.indexOf(s.id)<0)lanes.push(s.id)});
+    var box=$('chart');box.textContent='';
+    var W=720,L=120,R=8,LH=22,H=lanes.length*LH+26, x=function(at){return L+(W-L-R)*(at-from)/HOUR};
+    var root=svg(box,'svg',{'class':'chart',viewBox:'0 0 '+W+' '+H,role:'img','aria-labelledby':'h-chart'});
+    for(var m=0;m<=60;m+=15){var tx=x(from+m*60000);svg(root,'line',{'class':'tick',x1:tx,x2:tx,y1:0,y2:H-18});svg(root,'text',{x:tx,y:H-4,'text-anchor':m===0?'start':m===60?'end':'middle'},m===60?'now':clock(from+m*60000))}
+    lanes.forEach(function(id,i){
+      var y=i*LH+2;
+      svg(root,'rect',{'class':'lane',x:L,y:y,width:W-L-R,height:LH-6});
+      svg(root,'text',{x:L-6,y:y+LH-11,'text-anchor':'end'},id.length>16?id.slice(0,15)+'…':id);
+      segs.forEach(function(s){
+        if(s.id!==id)return;
+        var r=svg(root,'rect',{'class':'seg'+(status&&s.id===status.id?' self':''),x:x(s.from),y:y,width:Math.max(1,x(s.to)-x(s.from)),height:LH-6});
+        svg(r,'title',{},s.id+' led '+when(s.from)+' – '+(s.to===now?'now':when(s.to)));
+      });
+    });
+    text($('chart-empty'),lanes.length===0?'No leader in the last hour as this node saw it.':'');
+  }
   function renderTimeline(){
     var list=$('timeline');list.textContent='';
-    timeline.slice().reverse().forEach(function(c){list.appendChild(entry(c))});
+    timeline.slice(-boot.timelineSize).reverse().forEach(function(c){list.appendChild(entry(c))});
     text($('timeline-empty'),timeline.length===0?'No leadership change seen yet.':'');
+    renderChart();
+  }
+  function renderCluster(view){
+    var body=$('cluster');body.textContent='';
+    view.members.forEach(function(m){
+      var tr=document.createElement('tr'), s=m.status;
+      if(!m.present)tr.className='gone';else if(m.id===view.self)tr.className='self';
+      var id=cell(tr,m.id);
+      if(s&&s.isLeader)badge(id,'LEADER','leader');
+      if(m.id===view.self)badge(id,'this node');
+      cell(tr,!m.present?'gone':s?(s.isLeader?'leader':s.phase):'unknown');
+      cell(tr,s&&s.term!==null?s.term:'');
+      cell(tr,s&&s.leaseRemainingMs!==null?secs(s.leaseRemainingMs):'');
+      cell(tr,!m.present?'gone since '+when(m.goneSince):s?s.reasonText:'No status: '+m.error+'.',!m.present||!s?'warn':'');
+      body.appendChild(tr);
+    });
+    text($('cluster-at'),'as of '+clock(view.at));
+  }
+  var clusterTimer=0;
+  function loadCluster(){
+    clearTimeout(clusterTimer);
+    fetch(base+'cluster',{cache:'no-store'}).then(function(r){if(!r.ok)throw new Error('HTTP '+r.status);return r.json()})
+      .then(renderCluster,function(e){text($('cluster-at'),'could not load the cluster: '+e.message)})
+      .then(function(){clusterTimer=setTimeout(loadCluster,document.hidden?15000:3000)});
   }
   function connection(label,cls){var el=$('connection');text(el,label);el.className='badge '+cls}
   renderStatus(boot.status);timeline=boot.timeline;renderTimeline();
-  setInterval(renderLease,200);
+  setInterval(renderLease,200);setInterval(renderChart,30000);
+  if(window.fetch)loadCluster();
   if(!window.EventSource){connection('no live updates in this browser: reload to refresh','warn');return}
-  var source=new EventSource(base+'/events');
-  source.addEventListener('open',function(){connection('live','leader')});
-  source.addEventListener('error',function(){connection('disconnected, retrying…','warn')});
-  source.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);timeline=d.timeline;renderTimeline();renderStatus(d.status)});
-  source.addEventListener('status',function(e){renderStatus(JSON.parse(e.data))});
-  source.addEventListener('leader',function(e){
-    var c=JSON.parse(e.data);timeline.push(c);if(timeline.length>boot.timelineSize)timeline.shift();renderTimeline();
-    text($('announce'),'Leader is now '+(c.leaderId===null?'none':c.leaderId)+'.');
-  });
+  var attempt=0,drops=0,openedAt=0;
+  // EventSource retries a dropped stream itself (after the server's jittered retry: 1-2 s), but
+  // never after a non-200 answer (503 at the server's maxStreams, a proxy's 502): then it is closed
+  // for good. The page then reconnects itself with capped, jittered, doubling backoff that starts at
+  // the server's Retry-After (5 s; EventSource cannot read the header). After 2 dropped streams in a
+  // row (none lasting 5 s), the page stops EventSource's own retries and backs off the same way.
+  function connect(){
+    var source=new EventSource(base+'events');
+    source.addEventListener('open',function(){attempt=0;openedAt=Date.now();connection('live','leader')});
+    source.addEventListener('error',function(){
+      if(openedAt&&Date.now()-openedAt>5000)drops=0;
+      openedAt=0;
+      if(source.readyState!==2&&++drops<2){connection('disconnected, retrying…','warn');return}
+      source.close();drops=0;attempt++;
+      var step=Math.min(30000,5000*Math.pow(2,attempt-1)), delay=Math.round(step+Math.random()*step/2);
+      connection('disconnected, reconnecting in '+Math.ceil(delay/1000)+' s…','warn');
+      setTimeout(connect,delay);
+    });
+    source.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);timeline=d.timeline;renderTimeline();renderStatus(d.status)});
+    source.addEventListener('status',function(e){renderStatus(JSON.parse(e.data))});
+    source.addEventListener('leader',function(e){
+      var c=JSON.parse(e.data);timeline.push(c);
+      var from=Date.now()-HOUR;while(timeline.length>boot.timelineSize&&timeline.length>1&&timeline[1].at<from)timeline.shift();
+      renderTimeline();loadCluster();
+      text($('announce'),'Leader is now '+(c.leaderId===null?'none':c.leaderId)+'.');
+    });
+  }
+  connect();
 })();
 `;
 
@@ -142,11 +243,13 @@ const scriptJson = (value: unknown) =>
 
 export interface PageData {
   readonly title: string;
-  /** The path the handler is mounted at, without a trailing slash ('' at the root). */
-  readonly base: string;
+  /** Where browsers reach the handler, if set; else the page resolves from its own address. */
+  readonly publicPath: string | null;
   readonly status: ElectionStatus;
   readonly timeline: readonly LeadershipChange[];
   readonly timelineSize: number;
+  /** The link to `/status`, relative to the page's own address. */
+  readonly statusHref: string;
 }
 
 export function renderPage(data: PageData): string {
@@ -166,12 +269,13 @@ export function renderPage(data: PageData): string {
 <h1>${title}: <span id="title-id">${id}</span></h1>
 <p class="muted"><span id="meta"></span> · updates: <span id="connection" class="badge">connecting…</span></p>
 </header>
-<noscript><p>This page updates itself with JavaScript. Without it, read <a href="${escapeHtml(data.base)}/status">/status</a>.</p></noscript>
+<noscript><p>This page updates itself with JavaScript. Without it, read <a href="${escapeHtml(data.statusHref)}">/status</a>.</p></noscript>
 <div class="grid">
 <section aria-labelledby="h-leader">
 <h2 id="h-leader">Leader</h2>
 <div id="leader" class="big"></div>
 <div id="term" class="muted"></div>
+<div id="since" class="muted"></div>
 </section>
 <section aria-labelledby="h-node">
 <h2 id="h-node">This node</h2>
@@ -184,7 +288,20 @@ export function renderPage(data: PageData): string {
 <div id="lease-text" class="muted"></div>
 </section>
 </div>
-<section aria-labelledby="h-members">
+<section aria-labelledby="h-cluster">
+<h2 id="h-cluster">Cluster <span id="cluster-at" class="muted"></span></h2>
+<p class="muted">Every member's own status, asked by this node; members that left are listed as gone for a while.</p>
+<div class="scroll"><table>
+<thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Term</th><th scope="col">Lease left</th><th scope="col">Why</th></tr></thead>
+<tbody id="cluster"></tbody>
+</table></div>
+</section>
+<section aria-labelledby="h-chart" class="gap">
+<h2 id="h-chart">Who led when, the last hour</h2>
+<p id="chart-empty" class="muted"></p>
+<div id="chart"></div>
+</section>
+<section aria-labelledby="h-members" class="gap">
 <h2 id="h-members">Members in election order <span id="member-count" class="muted"></span></h2>
 <p class="muted">As this node sees them: lower priority first, then id in UTF-8 byte order; observers last, never elected.</p>
 <table>
@@ -200,7 +317,7 @@ export function renderPage(data: PageData): string {
 <div id="announce" class="sr-only" role="status" aria-live="polite"></div>
 </main>
 <script type="application/json" id="election-data">${scriptJson({
-    base: data.base,
+    publicPath: data.publicPath,
     status: data.status,
     timeline: data.timeline,
     timelineSize: data.timelineSize,

@@ -38,6 +38,11 @@ export interface ElectionStatus {
   readonly leaseRemainingMs: number | null;
   /** The members with what the page shows of them, in election order. */
   readonly ranking: readonly RankedMember[];
+  /**
+   * Wall-clock ms since when the current leader leads: exact on the leader itself, else when this
+   * node first saw it lead. Null with no leader.
+   */
+  readonly leaderSince: number | null;
 }
 
 const seconds = (ms: number) => `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
@@ -89,10 +94,23 @@ function reasonJson(reason: ElectionReason): ElectionReasonJson {
   return reason as ElectionReasonJson;
 }
 
-/** What `GET /status` answers and what `/events` streams, read from one fresh snapshot. */
-export function electionStatus(elector: Elector, clock: Clock): ElectionStatus {
+/**
+ * What `GET /status` answers and what `/events` streams, read from one fresh snapshot. `seenSince`:
+ * wall-clock ms when this node first saw the current leader (the handler tracks it).
+ */
+export function electionStatus(
+  elector: Elector,
+  clock: Clock,
+  seenSince: number | null = null,
+): ElectionStatus {
   const state = elector.state;
   const now = clock.now();
+  // On the leader, the phase's start on the elector's clock, as wall-clock time.
+  const leaderSince = state.isLeader
+    ? Date.now() - (now - state.since)
+    : state.leaderId === null
+      ? null
+      : seenSince;
   return {
     id: state.id,
     leaderId: state.leaderId,
@@ -116,5 +134,6 @@ export function electionStatus(elector: Elector, clock: Clock): ElectionStatus {
       leader: member.id === state.leaderId,
       self: member.id === state.id,
     })),
+    leaderSince: leaderSince === null ? null : Math.round(leaderSince),
   };
 }

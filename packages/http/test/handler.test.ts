@@ -56,7 +56,7 @@ describe('the handler in node:http, under a prefix', () => {
     const metrics = await get(`${url}/election/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.type).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(metrics.body).toMatch(/^election_is_leader 1$/m);
+    expect(metrics.body).toMatch(/^election_is_leader\{election="default"\} 1$/m);
   });
 
   it('says not ready before the node joins, and when the app says so', async () => {
@@ -67,7 +67,10 @@ describe('the handler in node:http, under a prefix', () => {
     const handler = createElectionHandler(elector, { clock, ready: () => appReady });
     onCleanup(() => handler.close());
     const url = await listen((req, res) => handler(req, res));
-    expect(await get(`${url}/readyz`)).toMatchObject({ status: 503, body: 'not ready\n' });
+    expect(await get(`${url}/readyz`)).toMatchObject({
+      status: 503,
+      body: 'not ready: not joined (phase idle)\n',
+    });
     expect(JSON.parse((await get(`${url}/status`)).body)).toMatchObject({
       phase: 'idle',
       reason: { kind: 'idle' },
@@ -114,11 +117,16 @@ describe('the handler in node:http, under a prefix', () => {
     const handler = createElectionHandler(elector, { clock, prefix: '/election' });
     onCleanup(() => handler.close());
     const url = await listen((req, res) => handler(req, res));
-    for (const path of ['/election', '/election/']) {
+    // The page's links are relative to its own address (so a proxy in front may rewrite the path).
+    for (const [path, href] of [
+      ['/election', 'election/status'],
+      ['/election/', 'status'],
+    ]) {
       const page = await get(`${url}${path}`);
       expect(page.status).toBe(200);
       expect(page.type).toBe('text/html; charset=utf-8');
-      expect(page.body).toContain('"base":"/election"');
+      expect(page.body).toContain(`<a href="${href}">`);
+      expect(page.body).toContain('"publicPath":null');
     }
   });
 });
@@ -142,14 +150,16 @@ describe('the handler in Express and Fastify', () => {
     const url = await listen(app);
 
     expect(JSON.parse((await get(`${url}/ops/election/status`)).body)).toMatchObject({ leaderId: 'node-a' });
-    expect((await get(`${url}/ops/election/metrics`)).body).toMatch(/^election_is_leader 1$/m);
+    expect((await get(`${url}/ops/election/metrics`)).body).toMatch(
+      /^election_is_leader\{election="default"\} 1$/m,
+    );
     expect((await get(`${url}/ops/election/healthz`)).status).toBe(200);
     expect((await get(`${url}/hello`)).body).toBe('hello');
     // Unknown paths under the mount fall through to Express's own 404.
     const missing = await get(`${url}/ops/election/nope`);
     expect(missing.status).toBe(404);
     expect(missing.body).toMatch(/Cannot GET/);
-    expect((await get(`${url}/ops/election`)).body).toContain('"base":"/ops/election"');
+    expect((await get(`${url}/ops/election`)).body).toContain('<a href="election/status">');
     const events = await subscribeEvents(`${url}/ops/election/events`);
     expect(events.type).toBe('text/event-stream; charset=utf-8');
     // The stream outlives the request's own end: status events keep coming.
@@ -185,7 +195,7 @@ describe('the handler in Express and Fastify', () => {
 
     expect(JSON.parse((await get(`${url}/election/status`)).body)).toMatchObject({ leaderId: 'node-a' });
     expect((await get(`${url}/election/readyz`)).status).toBe(200);
-    expect((await get(`${url}/election`)).body).toContain('"base":"/election"');
+    expect((await get(`${url}/election/`)).body).toContain('<a href="status">');
     expect((await get(`${url}/hello`)).body).toBe('hello');
     expect((await get(`${url}/election/nope`)).status).toBe(404);
     const events = await subscribeEvents(`${url}/election/events`);
@@ -314,5 +324,15 @@ describe('options', () => {
       /maxStreams must be a positive integer/,
     );
     expect(() => createElectionHandler({} as never)).toThrow(/pass the elector returned by createElector/);
+  });
+
+  it("reads leases on the elector's own clock (a manual one here) without a clock option", async () => {
+    const { elector } = await leaderNode();
+    const handler = createElectionHandler(elector);
+    onCleanup(() => handler.close());
+    const url = await listen((req, res) => handler(req, res));
+    const status = JSON.parse((await get(`${url}/status`)).body) as { leaseRemainingMs: number | null };
+    // Read on the system clock, the manual clock's deadline is long past: 0.
+    expect(status.leaseRemainingMs).toBeGreaterThan(0);
   });
 });

@@ -1,57 +1,21 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { createElector, type Elector } from '@election/core';
 import { createElectionHandler } from '@election/http';
 import { createMemoryCluster, waitFor } from '@election/testing';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { browserTitle, executablePath, launchBrowser, type PageWindow } from './browser.js';
 import { cleanup, listen, onCleanup } from './support.js';
 
-/**
- * The live page in a real browser: Debian's `chromium` (installed by .ci/run), driven by
- * playwright-core with that executable; nothing is downloaded. Without chromium the test is
- * skipped, and its title says so.
- */
-function findChromium(): string | undefined {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome']) {
-    for (const dir of dirs) {
-      try {
-        accessSync(join(dir, name), constants.X_OK);
-        return join(dir, name);
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
-}
-
-const executablePath = findChromium();
-const SKIPPED =
-  'the live page in Chromium: SKIPPED, no chromium on PATH (apt-get install chromium, or set CHROMIUM_PATH)';
-// The default reporter lists a skipped file without its titles: say it here too.
-if (executablePath === undefined) console.warn(`[@election/http] ${SKIPPED}`);
 const TTL_MS = 1000;
 
 let browser: Browser | undefined;
 beforeAll(async () => {
-  if (executablePath) browser = await chromium.launch({ executablePath, headless: true });
+  if (executablePath) browser = await launchBrowser();
 }, 30_000);
 afterAll(async () => {
   await browser?.close();
 });
 afterEach(cleanup);
-
-/** What the page-side functions use of the browser's globals (this package's types have no DOM). */
-interface PageWindow {
-  readonly document: {
-    getElementById(id: string): { readonly textContent: string | null } | null;
-    querySelectorAll(selector: string): ArrayLike<{ readonly textContent: string | null }>;
-  };
-  mark?: number;
-}
 
 interface RunningNode {
   readonly elector: Elector;
@@ -60,116 +24,113 @@ interface RunningNode {
   kill(): Promise<void>;
 }
 
-describe.skipIf(executablePath === undefined)(
-  executablePath === undefined ? SKIPPED : `the live page in Chromium (${executablePath})`,
-  () => {
-    it(`shows the new leader and a new timeline entry within TTL + 1 s of a leader crash, without a reload`, async () => {
-      const cluster = createMemoryCluster();
-      onCleanup(() => cluster.dispose());
-      const nodes: RunningNode[] = [];
-      for (const id of ['node-a', 'node-b', 'node-c']) {
-        const elector = createElector({ id, membership: cluster.backend(), ttlMs: TTL_MS });
-        const handler = createElectionHandler(elector, { title: 'Browser test' });
-        let alive = true;
-        const url = await listen((req, res) => {
-          if (alive) handler(req, res);
-          else res.destroy();
-        });
-        nodes.push({
-          elector,
-          url,
-          async kill() {
-            alive = false;
-            cluster.partition(id);
-            handler.close();
-            await elector.stop({ resign: false });
-          },
-        });
-        onCleanup(async () => {
+describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () => {
+  it(`shows the new leader and a new timeline entry within TTL + 1 s of a leader crash, without a reload`, async () => {
+    const cluster = createMemoryCluster();
+    onCleanup(() => cluster.dispose());
+    const nodes: RunningNode[] = [];
+    for (const id of ['node-a', 'node-b', 'node-c']) {
+      const elector = createElector({ id, membership: cluster.backend(), ttlMs: TTL_MS });
+      const handler = createElectionHandler(elector, { title: 'Browser test' });
+      let alive = true;
+      const url = await listen((req, res) => {
+        if (alive) handler(req, res);
+        else res.destroy();
+      });
+      nodes.push({
+        elector,
+        url,
+        async kill() {
+          alive = false;
+          cluster.partition(id);
           handler.close();
           await elector.stop({ resign: false });
-        });
-      }
-      await Promise.all(nodes.map((node) => node.elector.start()));
-      await waitFor(
-        () =>
-          nodes.every(
-            (node) => node.elector.state.leaderId === 'node-a' && node.elector.state.members.length === 3,
-          ),
-        { timeoutMs: 5000, message: 'every node to see all three, and node-a lead' },
-      );
-
-      const page = await browser!.newPage();
-      onCleanup(() => page.close());
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
-      page.on('console', (message) => {
-        if (message.type() === 'error') errors.push(message.text());
-      });
-      const survivor = nodes[1]!;
-      await page.goto(`${survivor.url}/`);
-      // Functions, not strings: the page's CSP forbids eval, and Playwright polls strings with it.
-      await page.waitForFunction(
-        () =>
-          (globalThis as unknown as PageWindow).document.getElementById('connection')?.textContent === 'live',
-        undefined,
-        { timeout: 5000 },
-      );
-      expect(await page.textContent('#leader')).toBe('node-a');
-      expect(await page.textContent('#title-id')).toBe('node-b');
-      expect(await page.textContent('#reason')).toBe(
-        'Outranked by node-a: its id sorts first (UTF-8 byte order).',
-      );
-      const rows = await page.locator('#members tr').allTextContents();
-      expect(rows).toEqual(['1node-a LEADER0candidate', '2node-b this node0candidate', '3node-c0candidate']);
-      const entriesBefore = await page.locator('#timeline li').count();
-      // Marks this document: if the page reloaded, the mark would be gone.
-      await page.evaluate(() => {
-        (globalThis as unknown as PageWindow).mark = 42;
-      });
-
-      const killedAt = performance.now();
-      await nodes[0]!.kill();
-      // The new leader is shown, and the newest timeline entry (one more than before) names it.
-      await page.waitForFunction(
-        (before) => {
-          const { document } = globalThis as unknown as PageWindow;
-          const leader = document.getElementById('leader')?.textContent ?? '';
-          const entries = document.querySelectorAll('#timeline li');
-          return (
-            !['node-a', 'none', ''].includes(leader) &&
-            entries.length > before &&
-            (entries[0]?.textContent ?? '').includes(`→ ${leader} `)
-          );
         },
-        entriesBefore,
-        { timeout: TTL_MS + 1000, polling: 'raf' },
-      );
-      const tookMs = performance.now() - killedAt;
-      console.log(
-        `browser test: the page showed the new leader ${Math.round(tookMs)} ms after the leader crashed`,
-      );
+      });
+      onCleanup(async () => {
+        handler.close();
+        await elector.stop({ resign: false });
+      });
+    }
+    await Promise.all(nodes.map((node) => node.elector.start()));
+    await waitFor(
+      () =>
+        nodes.every(
+          (node) => node.elector.state.leaderId === 'node-a' && node.elector.state.members.length === 3,
+        ),
+      { timeoutMs: 5000, message: 'every node to see all three, and node-a lead' },
+    );
 
-      expect(await page.textContent('#leader')).toBe('node-b');
-      expect(await page.evaluate(() => (globalThis as unknown as PageWindow).mark)).toBe(42);
-      const newest = await page.textContent('#timeline li:first-child');
-      expect(newest).toMatch(/→ node-b \(term \d+\): elected$/);
-      // The lock can show node-b as holder a moment before node-b's own acquire is answered.
-      await page.waitForFunction(
-        () =>
-          (globalThis as unknown as PageWindow).document.getElementById('phase')?.textContent ===
-          'leader (LEADER)',
-        undefined,
-        { timeout: 2000 },
-      );
-      expect(await page.textContent('#lease-text')).toMatch(/^\d\.\d s left of \d\.\d s/);
-      expect(await page.textContent('#announce')).toBe('Leader is now node-b.');
-      await page.waitForFunction(
-        () => (globalThis as unknown as PageWindow).document.querySelectorAll('#members tr').length === 2,
-        undefined,
-        { timeout: 5000 },
-      );
-      expect(errors).toEqual([]);
-    }, 20_000);
-  },
-);
+    const page = await browser!.newPage();
+    onCleanup(() => page.close());
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    const survivor = nodes[1]!;
+    await page.goto(`${survivor.url}/`);
+    // Functions, not strings: the page's CSP forbids eval, and Playwright polls strings with it.
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as PageWindow).document.getElementById('connection')?.textContent === 'live',
+      undefined,
+      { timeout: 5000 },
+    );
+    expect(await page.textContent('#leader')).toBe('node-a');
+    expect(await page.textContent('#title-id')).toBe('node-b');
+    expect(await page.textContent('#reason')).toBe(
+      'Outranked by node-a: its id sorts first (UTF-8 byte order).',
+    );
+    const rows = await page.locator('#members tr').allTextContents();
+    expect(rows).toEqual(['1node-a LEADER0candidate', '2node-b this node0candidate', '3node-c0candidate']);
+    const entriesBefore = await page.locator('#timeline li').count();
+    // Marks this document: if the page reloaded, the mark would be gone.
+    await page.evaluate(() => {
+      (globalThis as unknown as PageWindow).mark = 42;
+    });
+
+    const killedAt = performance.now();
+    await nodes[0]!.kill();
+    // The new leader is shown, and the newest timeline entry (one more than before) names it.
+    await page.waitForFunction(
+      (before) => {
+        const { document } = globalThis as unknown as PageWindow;
+        const leader = document.getElementById('leader')?.textContent ?? '';
+        const entries = document.querySelectorAll('#timeline li');
+        return (
+          !['node-a', 'none', ''].includes(leader) &&
+          entries.length > before &&
+          (entries[0]?.textContent ?? '').includes(`→ ${leader} `)
+        );
+      },
+      entriesBefore,
+      { timeout: TTL_MS + 1000, polling: 'raf' },
+    );
+    const tookMs = performance.now() - killedAt;
+    console.log(
+      `browser test: the page showed the new leader ${Math.round(tookMs)} ms after the leader crashed`,
+    );
+
+    expect(await page.textContent('#leader')).toBe('node-b');
+    expect(await page.evaluate(() => (globalThis as unknown as PageWindow).mark)).toBe(42);
+    const newest = await page.textContent('#timeline li:first-child');
+    expect(newest).toMatch(/→ node-b \(term \d+\): elected$/);
+    // The lock can show node-b as holder a moment before node-b's own acquire is answered.
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as PageWindow).document.getElementById('phase')?.textContent ===
+        'leader (LEADER)',
+      undefined,
+      { timeout: 2000 },
+    );
+    expect(await page.textContent('#lease-text')).toMatch(/^\d\.\d s left of \d\.\d s/);
+    expect(await page.textContent('#announce')).toBe('Leader is now node-b.');
+    await page.waitForFunction(
+      () => (globalThis as unknown as PageWindow).document.querySelectorAll('#members tr').length === 2,
+      undefined,
+      { timeout: 5000 },
+    );
+    expect(errors).toEqual([]);
+  }, 20_000);
+});

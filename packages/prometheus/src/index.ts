@@ -1,212 +1,128 @@
-import {
-  type Clock,
-  ConfigurationError,
-  type ElectionErrorCode,
-  type ElectionState,
-  type Elector,
-  systemClock,
-} from '@election/core';
-import { Counter, Gauge, type Registry } from 'prom-client';
-
-const SOURCE = '@election/prometheus';
+import { type Clock, ConfigurationError, type Elector } from '@election/core';
+import type { Registry } from 'prom-client';
+import { familyFor, INITIAL_ERROR_CODES, type Source } from './family.js';
+import { checkOptions, SOURCE } from './options.js';
+import { trackLeadership } from './tracker.js';
 
 export interface ElectorMetricsOptions {
   /** Where the metrics are registered (a prom-client Registry, e.g. `register` or `new Registry()`). */
   readonly registry: Registry;
+  /**
+   * The value of the `election` label on every series of this elector, like client-go's `name`
+   * label: one family of metrics for every election, so many electors share a registry and one
+   * dashboard. Default `default`.
+   */
+  readonly election?: string;
   /** Prepended to every metric name. Default `election_`. */
   readonly prefix?: string;
   /**
-   * Constant labels added to every metric, e.g. `{ election: 'billing' }` to tell apart several
-   * electors in one registry (each then needs its own prefix, or its own registry). Keep them
-   * constant: one value per elector, never a member id or a term.
+   * @deprecated The elector's own TTL (`elector.ttlMs`, the `ttlMs` given to `createElector` or the
+   * backend's default) is used by default, and no other is right. It is exported as
+   * `election_ttl_seconds` for the alert rules, and dates the start of a leaderless gap back when
+   * the leader's registration expired.
    */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** The clock given to `createElector` (lease deadlines are in its time). Default: the system clock. */
+  readonly ttlMs?: number;
+  /**
+   * @deprecated The elector's own clock (`elector.clock`, the one given to `createElector`) is
+   * used by default, and no other clock is right: lease deadlines are in its time.
+   */
   readonly clock?: Clock;
 }
 
 export interface ElectorMetrics {
-  /** The full names of the metrics registered, prefix included. */
+  /** The full names of the metrics of the family, prefix included. */
   readonly names: readonly string[];
   /**
-   * Stops listening to the elector and removes the metrics from the registry. Listening ends by
-   * itself when the elector stops (the metrics stay, with their final values, until this is called).
+   * Stops listening to the elector and removes its series; the last elector of a registry removes
+   * the metrics. Listening ends by itself when the elector stops (its series stay, with their final
+   * values, until this is called).
    */
   unregister(): void;
 }
 
-/** Error codes counted from the start, so a rate() over them has a zero to start from. */
-const INITIAL_ERROR_CODES: readonly ElectionErrorCode[] = ['BACKEND_UNAVAILABLE', 'SESSION_LOST'];
-
-const RESERVED_LABELS = new Set(['code', 'backend', 'mode', 'id']);
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-function checkOptions(options: ElectorMetricsOptions, prefix: string, labels: Record<string, string>): void {
-  if (typeof options?.registry?.registerMetric !== 'function') {
-    throw new ConfigurationError(
-      'collectElectorMetrics(elector, { registry }): registry must be a prom-client Registry, e.g. `new Registry()` or `register` from prom-client.',
-      { source: SOURCE },
-    );
-  }
-  if (prefix !== '' && !METRIC_NAME.test(prefix)) {
-    throw new ConfigurationError(
-      `prefix "${prefix}" would make invalid metric names: use letters, digits, "_" and ":" only, not starting with a digit (e.g. "election_").`,
-      { source: SOURCE },
-    );
-  }
-  for (const [name, value] of Object.entries(labels)) {
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) {
-      throw new ConfigurationError(
-        `label name "${name}" is not a valid Prometheus label name: use letters, digits and "_", not starting with a digit or "__".`,
-        { source: SOURCE },
-      );
-    }
-    if (RESERVED_LABELS.has(name)) {
-      throw new ConfigurationError(
-        `label name "${name}" is used by the election metrics themselves (${[...RESERVED_LABELS].join(', ')}); rename it.`,
-        { source: SOURCE },
-      );
-    }
-    if (typeof value !== 'string') {
-      throw new ConfigurationError(`label "${name}" must have a string value, got ${typeof value}.`, {
-        source: SOURCE,
-      });
-    }
-  }
-}
-
-/** Time with no leader counts only while the node takes part: not before start() nor after stop(). */
-const ACTIVE_PHASES = new Set<ElectionState['phase']>(['joining', 'follower', 'candidate', 'leader']);
-const isLeaderless = (state: ElectionState) => ACTIVE_PHASES.has(state.phase) && state.leaderId === null;
-
 /**
- * Registers the election metrics of `elector` in `options.registry`. Gauges are read from
- * `elector.state` at scrape time, not pushed on events: `isLeader` is checked against the lease
- * deadline when read, so a scrape never reports a leadership that expired between two events.
- * No label grows with the members or the terms: one series per metric (and per error code).
+ * Registers the election metrics of `elector` in `options.registry`, as one family whose series
+ * carry an `election` label. Gauges are read from `elector.state` at scrape time, not pushed on
+ * events: `isLeader` is checked against the lease deadline when read, so a scrape never reports a
+ * leadership that expired between two events. No label grows with the members or the terms.
  */
 export function collectElectorMetrics(elector: Elector, options: ElectorMetricsOptions): ElectorMetrics {
   const prefix = options?.prefix ?? 'election_';
-  const labels = { ...(options?.labels ?? {}) };
-  checkOptions(options, prefix, labels);
+  const election = options?.election ?? 'default';
+  checkOptions(options?.registry, prefix, election, options?.ttlMs);
   const { registry } = options;
-  const clock = options.clock ?? systemClock;
-  const labelNames = Object.keys(labels);
-  const name = (suffix: string) => `${prefix}${suffix}`;
-  const state = () => elector.state;
-
-  // Leaderless time: the closed intervals so far, plus the open one (if any) at scrape time.
-  let leaderlessMs = 0;
-  let leaderlessSince: number | null = isLeaderless(state()) ? clock.now() : null;
-  const track = (current: ElectionState) => {
-    const now = clock.now();
-    if (leaderlessSince !== null) leaderlessMs += now - leaderlessSince;
-    leaderlessSince = isLeaderless(current) ? now : null;
-  };
-
-  const gauge = (suffix: string, help: string, read: () => number) =>
-    new Gauge({
-      name: name(suffix),
-      help,
-      labelNames,
-      registers: [],
-      collect() {
-        this.set(labels, read());
-      },
-    });
-
-  const changes = new Counter({
-    name: name('leader_changes_total'),
-    help: 'Times the leader as this node sees it changed (including to or from none).',
-    labelNames,
-    registers: [],
-  });
-  const errors = new Counter({
-    name: name('backend_errors_total'),
-    help: 'Errors the elector rode out (it retries), by error code.',
-    labelNames: [...labelNames, 'code'],
-    registers: [],
-  });
-  const metrics = [
-    gauge('is_leader', '1 while this node leads, else 0.', () => (state().isLeader ? 1 : 0)),
-    // A gauge is a float64: exact for tokens up to 2^53, far beyond any etcd revision or Consul index.
-    gauge(
-      'term',
-      'Fencing token of the current leadership as this node sees it; 0 when there is none (view mode).',
-      () => Number(state().term ?? 0n),
-    ),
-    changes,
-    gauge('members', 'Live members in this node’s view, itself and observers included.', () => {
-      return state().members.length;
-    }),
-    gauge(
-      'lease_remaining_seconds',
-      'While this node leads: seconds until its lease deadline unless renewed; +Inf when the backend has no lease (static). 0 when not leading.',
-      () => {
-        const current = state();
-        if (!current.isLeader || current.leaseDeadline === null) return 0;
-        return Math.max(0, current.leaseDeadline - clock.now()) / 1000;
-      },
-    ),
-    new Counter({
-      name: name('leaderless_seconds_total'),
-      help: 'Seconds this node, while started, saw no leader.',
-      labelNames,
-      registers: [],
-      collect() {
-        const open = leaderlessSince === null ? 0 : clock.now() - leaderlessSince;
-        this.reset();
-        this.inc(labels, (leaderlessMs + open) / 1000);
-      },
-    }),
-    errors,
-    new Gauge({
-      name: name('info'),
-      help: 'Always 1; the labels say which backend, mode and id this node runs with.',
-      labelNames: [...labelNames, 'backend', 'mode', 'id'],
-      registers: [],
-      collect() {
-        this.set({ ...labels, backend: elector.backend, mode: elector.mode, id: elector.id }, 1);
-      },
-    }),
-  ];
-
-  const registered: string[] = [];
-  try {
-    for (const metric of metrics) {
-      // prom-client keeps the name on every metric but types it on none.
-      const metricName = (metric as unknown as { readonly name: string }).name;
-      registry.registerMetric(metric);
-      registered.push(metricName);
-    }
-  } catch (error) {
-    for (const metricName of registered) registry.removeSingleMetric(metricName);
+  const ttlMs = options.ttlMs ?? elector.ttlMs;
+  if (!Number.isFinite(ttlMs)) {
     throw new ConfigurationError(
-      `a metric named like ours is already in this registry (${error instanceof Error ? error.message : String(error)}). Give each elector its own prefix or registry.`,
-      { source: SOURCE, cause: error },
+      'collectElectorMetrics: this elector does not say its TTL (a core before elector.ttlMs): pass ttlMs, the TTL given to createElector, in ms.',
+      { source: SOURCE },
     );
   }
-  changes.inc(labels, 0);
-  for (const code of INITIAL_ERROR_CODES) errors.inc({ ...labels, code }, 0);
+  const clock = options.clock ?? elector.clock;
+  const family = familyFor(registry, prefix);
+  if (family.sources.has(election)) {
+    throw new ConfigurationError(
+      `this registry already has an elector collected with election "${election}": give each elector its own \`election\` label.`,
+      { source: SOURCE },
+    );
+  }
+  const tracker = trackLeadership(elector, clock, ttlMs);
+  /** Wall-clock ms when the last acknowledged renewal was sent. */
+  let lastRenewal: number | undefined;
+  const source: Source = {
+    election,
+    backend: elector.backend,
+    mode: elector.mode,
+    id: elector.id,
+    isLeader: () => (elector.state.isLeader ? 1 : 0),
+    term: () => Number(elector.state.term ?? 0n),
+    members: () => elector.state.members.length,
+    leaseRemainingSeconds() {
+      const state = elector.state;
+      if (!state.isLeader || state.leaseDeadline === null) return 0;
+      return Math.max(0, state.leaseDeadline - clock.now()) / 1000;
+    },
+    leaderChanges: () => tracker.changes,
+    leaderlessSeconds: () => tracker.leaderlessMs() / 1000,
+    leaderSinceSeconds: () => (tracker.leaderSince() ?? 0) / 1000,
+    ttlSeconds: () => ttlMs / 1000,
+    lastRenewalSeconds: () => (lastRenewal === undefined ? undefined : lastRenewal / 1000),
+  };
+  family.sources.set(election, source);
+  const codes = new Set<string>(INITIAL_ERROR_CODES);
+  for (const code of codes) family.errors.inc({ election, code }, 0);
+  family.renewals.zero({ election });
 
   let unsubscribe: (() => void) | undefined = elector.subscribe((event, current) => {
-    track(current);
-    if (event.type === 'leader' && event.leaderId !== event.previousLeaderId) changes.inc(labels);
-    if (event.type === 'error') errors.inc({ ...labels, code: event.error.code });
+    if (event.type === 'renewal') {
+      family.renewals.observe({ election }, event.latencyMs / 1000);
+      lastRenewal = Date.now() - (clock.now() - event.sentAt);
+      return;
+    }
+    tracker.update(current);
+    if (event.type === 'error') {
+      codes.add(event.error.code);
+      family.errors.inc({ election, code: event.error.code });
+    }
     if (current.phase === 'stopped') stopListening();
   });
   const stopListening = () => {
     unsubscribe?.();
     unsubscribe = undefined;
   };
-  if (state().phase === 'stopped') stopListening();
+  if (elector.state.phase === 'stopped') stopListening();
 
+  let registered = true;
   return {
-    names: registered,
+    names: family.names,
     unregister() {
       stopListening();
-      for (const metricName of registered) registry.removeSingleMetric(metricName);
+      if (!registered) return;
+      registered = false;
+      family.sources.delete(election);
+      for (const code of codes) family.errors.remove({ election, code });
+      family.renewals.remove({ election });
+      if (family.sources.size === 0) family.remove();
     },
   };
 }

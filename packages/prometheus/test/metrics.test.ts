@@ -20,7 +20,11 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-function setup(): { clock: ManualClock; cluster: MemoryCluster; node: (id: string) => Elector } {
+function setup(): {
+  clock: ManualClock;
+  cluster: MemoryCluster;
+  node: (id: string) => Elector;
+} {
   const clock = createManualClock(1_000_000);
   cluster = createMemoryCluster({ clock });
   const backends = cluster;
@@ -55,12 +59,34 @@ async function startAll(clock: ManualClock, ...nodes: Elector[]) {
   await started;
 }
 
+/** Nodes a, b and c, each collected in its own registry, once all three see a lead. */
+async function threeNodes(clock: ManualClock, node: (id: string) => Elector) {
+  const nodes = ['a', 'b', 'c'].map(node);
+  const registries = nodes.map((elector) => {
+    const registry = new Registry();
+    collectElectorMetrics(elector, { registry, ttlMs: TTL_MS });
+    return registry;
+  });
+  await startAll(clock, ...nodes);
+  await waitFor(() => nodes.every((n) => n.state.leaderId === 'a' && n.state.members.length === 3), {
+    clock,
+    timeoutMs: 5000,
+    message: 'all three to see a lead',
+  });
+  const [a, b, c] = nodes as [Elector, Elector, Elector];
+  return { a, b, c, registries };
+}
+
+/** A series of the default election: `election_is_leader` → `election_is_leader{election="default"}`. */
+const of = (name: string, labels = '') => `${name}{election="default"${labels === '' ? '' : `,${labels}`}}`;
+
 describe('collectElectorMetrics', () => {
-  it('exposes every election metric with the values the leader sees', async () => {
+  it('exposes every election metric with the values the leader sees, under an election label', async () => {
     const { clock, node } = setup();
     const a = node('a');
     const registry = new Registry();
-    collectElectorMetrics(a, { registry, clock });
+    // No ttlMs, no clock: both are the elector's (election_ttl_seconds is its TTL; issue 20 review, item 7).
+    collectElectorMetrics(a, { registry });
     await startAll(clock, a);
     await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
 
@@ -72,21 +98,58 @@ describe('collectElectorMetrics', () => {
       'election_members',
       'election_lease_remaining_seconds',
       'election_leaderless_seconds_total',
+      'election_leader_since_timestamp_seconds',
+      'election_ttl_seconds',
+      'election_last_renewal_timestamp_seconds',
+      'election_renewal_latency_seconds',
       'election_backend_errors_total',
       'election_info',
     ]) {
       expect(text).toMatch(new RegExp(`^# HELP ${name} \\S`, 'm'));
     }
-    expect(value(text, 'election_is_leader')).toBe(1);
-    expect(value(text, 'election_term')).toBe(Number(a.state.term));
-    expect(value(text, 'election_term')).toBeGreaterThan(0);
-    expect(value(text, 'election_members')).toBe(1);
-    expect(value(text, 'election_leader_changes_total')).toBe(1);
-    const lease = value(text, 'election_lease_remaining_seconds') ?? -1;
+    expect(value(text, of('election_is_leader'))).toBe(1);
+    expect(value(text, of('election_term'))).toBe(Number(a.state.term));
+    expect(value(text, of('election_term'))).toBeGreaterThan(0);
+    expect(value(text, of('election_members'))).toBe(1);
+    // The first leader a node sees is not a change: a restarted node would count one that did not happen.
+    expect(value(text, of('election_leader_changes_total'))).toBe(0);
+    expect(value(text, of('election_ttl_seconds'))).toBe(TTL_MS / 1000);
+    const since = value(text, of('election_leader_since_timestamp_seconds')) ?? 0;
+    expect(Math.abs(since - Date.now() / 1000)).toBeLessThan(60);
+    const lease = value(text, of('election_lease_remaining_seconds')) ?? -1;
     expect(lease).toBeGreaterThan(0);
     expect(lease).toBeLessThanOrEqual(TTL_MS / 1000);
-    expect(value(text, 'election_info{backend="memory",mode="confirmed",id="a"}')).toBe(1);
-    expect(value(text, 'election_backend_errors_total{code="BACKEND_UNAVAILABLE"}')).toBe(0);
+    expect(value(text, 'election_info{election="default",backend="memory",mode="confirmed",id="a"}')).toBe(1);
+    expect(value(text, of('election_backend_errors_total', 'code="BACKEND_UNAVAILABLE"'))).toBe(0);
+  });
+
+  it('observes every acknowledged renewal: the latency histogram and the last renewal time', async () => {
+    const { clock, cluster, node } = setup();
+    const a = node('a');
+    const registry = new Registry();
+    collectElectorMetrics(a, { registry, ttlMs: TTL_MS });
+    await startAll(clock, a);
+    const empty = await registry.metrics();
+    // Present from the start at zero (a rate() needs a zero to start from); no renewal yet.
+    expect(value(empty, of('election_renewal_latency_seconds_count'))).toBe(0);
+    expect(value(empty, of('election_last_renewal_timestamp_seconds'))).toBeUndefined();
+    // Renewals go out every TTL/3 (667 ms); their answers take 300 ms.
+    cluster.latency(300, { node: 'a' });
+    const from = clock.now();
+    await clock.advance(TTL_MS * 2);
+    const text = await registry.metrics();
+    const count = value(text, of('election_renewal_latency_seconds_count')) ?? 0;
+    expect(count).toBeGreaterThanOrEqual(5);
+    expect(value(text, of('election_renewal_latency_seconds_sum'))).toBeCloseTo(count * 0.3, 6);
+    const bucket = (le: string) => `election_renewal_latency_seconds_bucket{le="${le}",election="default"}`;
+    expect(value(text, bucket('0.25'))).toBe(0);
+    expect(value(text, bucket('0.5'))).toBe(count);
+    // The send time of the last one, as Unix time: within the last renewal interval plus its answer.
+    const last = value(text, of('election_last_renewal_timestamp_seconds')) ?? 0;
+    const sentAgoMs = Date.now() - last * 1000;
+    expect(sentAgoMs).toBeGreaterThanOrEqual(300 - 5);
+    expect(sentAgoMs).toBeLessThanOrEqual(TTL_MS / 3 + 300 + 50);
+    expect(clock.now() - from).toBe(TTL_MS * 2);
   });
 
   it('counts leaderless time and leader changes on a follower, with series that do not grow', async () => {
@@ -95,7 +158,8 @@ describe('collectElectorMetrics', () => {
     await startAll(clock, a);
     await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
 
-    // b's join is answered 500 ms late: that long it runs and sees no leader.
+    // b's join is answered 500 ms late: that long it cannot see the lock state, which is its own
+    // blindness and not a gap (a led throughout); issue 20 review, item 6.
     const b = node('b');
     const registry = new Registry();
     collectElectorMetrics(b, { registry, clock });
@@ -105,26 +169,178 @@ describe('collectElectorMetrics', () => {
     const step = { clock, stepMs: 1, timeoutMs: 5000 };
     await waitFor(() => b.state.leaderId === 'a', { ...step, message: 'b to see a lead' });
     await started;
-    const gap = (clock.now() - startedAt) / 1000;
+    expect(clock.now() - startedAt).toBeGreaterThanOrEqual(500);
     await clock.advance(3000); // time with a leader does not count
     const before = await registry.metrics();
-    expect(value(before, 'election_is_leader')).toBe(0);
-    expect(value(before, 'election_lease_remaining_seconds')).toBe(0);
-    expect(value(before, 'election_leader_changes_total')).toBe(1);
-    const leaderless = value(before, 'election_leaderless_seconds_total') ?? -1;
-    expect(leaderless).toBeGreaterThanOrEqual(0.5);
-    // Polling steps are 1 ms: the measured gap is within a step of what the metric says.
-    expect(Math.abs(leaderless - gap)).toBeLessThanOrEqual(0.001);
+    expect(value(before, of('election_is_leader'))).toBe(0);
+    expect(value(before, of('election_lease_remaining_seconds'))).toBe(0);
+    expect(value(before, of('election_leader_changes_total'))).toBe(0);
+    const leaderless = value(before, of('election_leaderless_seconds_total')) ?? -1;
+    expect(leaderless).toBe(0);
 
-    // a is cut off; once its lease runs out, b takes over: none → a → none → b.
+    // a is cut off; once its lease runs out, b takes over: a → none → b is one change.
     cluster.latency(0, { node: 'b' });
     cluster.partition('a');
     await waitFor(() => b.state.isLeader, { clock, timeoutMs: 5000, message: 'b to lead' });
     const after = await registry.metrics();
-    expect(value(after, 'election_is_leader')).toBe(1);
-    expect(value(after, 'election_leader_changes_total')).toBe(3);
-    expect(value(after, 'election_leaderless_seconds_total')).toBeGreaterThanOrEqual(leaderless);
+    expect(value(after, of('election_is_leader'))).toBe(1);
+    expect(value(after, of('election_leader_changes_total'))).toBe(1);
+    // The failover's gap (a's lease running out) is a real one, seen by b with a live registration.
+    expect(value(after, of('election_leaderless_seconds_total'))).toBeGreaterThan(leaderless);
     expect(seriesCount(after)).toBe(seriesCount(before));
+  });
+
+  it('agrees on every survivor about a crash: one leader change, and the measured leaderless gap', async () => {
+    const { clock, cluster, node } = setup();
+    const { a, b, c, registries } = await threeNodes(clock, node);
+    await clock.advance(1234); // a few renewals: the crash falls between two of them
+    const read = async (registry: Registry, name: string) => value(await registry.metrics(), of(name)) ?? -1;
+    const before = await Promise.all(
+      registries.slice(1).map((r) => read(r, 'election_leaderless_seconds_total')),
+    );
+
+    // a crashes: it stops answering anyone, and walks away without resigning.
+    const crashedAt = clock.now();
+    cluster.partition('a');
+    await a.stop({ resign: false });
+    await waitFor(() => b.state.isLeader, { clock, stepMs: 1, timeoutMs: 10_000, message: 'b to lead' });
+    const gapS = (clock.now() - crashedAt) / 1000;
+    await waitFor(() => c.state.leaderId === 'b', {
+      clock,
+      stepMs: 1,
+      timeoutMs: 1000,
+      message: 'c to see b',
+    });
+
+    const counted: number[] = [];
+    for (const [i, registry] of registries.slice(1).entries()) {
+      expect(await read(registry, 'election_leader_changes_total')).toBe(1);
+      counted.push((await read(registry, 'election_leaderless_seconds_total')) - (before[i] ?? 0));
+    }
+    console.log(
+      `metrics test: leader gap measured ${gapS.toFixed(3)} s; leaderless_seconds_total rose by ${counted.map((s) => s.toFixed(3)).join(' s and ')} s on the survivors`,
+    );
+    const renewalIntervalS = TTL_MS / 3 / 1000;
+    for (const seconds of counted) {
+      // From a's last renewal (at most one renewal interval before the crash) to b's election.
+      expect(seconds).toBeGreaterThanOrEqual(gapS - 0.002);
+      expect(seconds).toBeLessThanOrEqual(gapS + renewalIntervalS + 0.002);
+    }
+    expect(Math.abs((counted[0] ?? 0) - (counted[1] ?? 0))).toBeLessThanOrEqual(0.01);
+  });
+
+  it.each([
+    { delayMs: 0, latencyMs: 0 },
+    { delayMs: 40, latencyMs: 30 },
+  ])(
+    'agrees on every survivor about a graceful stop, and does not date it back: the measured gap (watch delay $delayMs ms, answers $latencyMs ms)',
+    async ({ delayMs, latencyMs }) => {
+      const { clock, cluster, node } = setup();
+      const { a, b, c, registries } = await threeNodes(clock, node);
+      await clock.advance(1234);
+      // Without delays, both vanish in one change seen at once, as on etcd; with them, a few round trips.
+      cluster.delay(delayMs);
+      cluster.latency(latencyMs);
+      const read = async (registry: Registry, name: string) =>
+        value(await registry.metrics(), of(name)) ?? -1;
+      const before = await Promise.all(
+        registries.slice(1).map((r) => read(r, 'election_leaderless_seconds_total')),
+      );
+      // a stops gracefully (resigns and leaves). The in-memory backend's leave, like etcd's, ends
+      // the lease: the lock and the registration vanish in one change.
+      const stoppedAt = clock.now();
+      const stopping = a.stop({ resign: true });
+      await waitFor(() => b.state.isLeader, { clock, stepMs: 1, timeoutMs: 10_000, message: 'b to lead' });
+      const gapS = (clock.now() - stoppedAt) / 1000;
+      await waitFor(() => c.state.leaderId === 'b', {
+        clock,
+        stepMs: 1,
+        timeoutMs: 1000,
+        message: 'c to see b',
+      });
+      await stopping;
+      const counted: number[] = [];
+      for (const [i, registry] of registries.slice(1).entries()) {
+        expect(await read(registry, 'election_leader_changes_total')).toBe(1);
+        counted.push((await read(registry, 'election_leaderless_seconds_total')) - (before[i] ?? 0));
+      }
+      console.log(
+        `metrics test: graceful stop, leader gap measured ${gapS.toFixed(3)} s; leaderless_seconds_total rose by ${counted.map((s) => s.toFixed(3)).join(' s and ')} s on the survivors`,
+      );
+      for (const seconds of counted) {
+        // From when the survivor saw a's leadership end (after a's stop) to when it saw b's begin: not
+        // dated back by the TTL as an expired lease is (before, with no delays: 1.244 s for 0.001 s).
+        expect(seconds).toBeGreaterThanOrEqual(0);
+        expect(seconds).toBeLessThanOrEqual(gapS + 0.002);
+      }
+      // b counts from when it saw a go to its own election, c to when it heard of it (one delivery later).
+      expect(Math.abs((counted[0] ?? 0) - (counted[1] ?? 0))).toBeLessThanOrEqual(0.05);
+    },
+  );
+
+  it('does not date back a handover: the leader steps down while still registered', async () => {
+    const { clock, node } = setup();
+    const [b, c] = ['b', 'c'].map(node) as [Elector, Elector];
+    const registry = new Registry();
+    collectElectorMetrics(c, { registry, clock, ttlMs: TTL_MS });
+    await startAll(clock, b, c);
+    await waitFor(() => c.state.leaderId === 'b', { clock, timeoutMs: 5000, message: 'c to see b lead' });
+    await clock.advance(1234);
+    const read = async () => value(await registry.metrics(), of('election_leaderless_seconds_total')) ?? -1;
+    const before = await read();
+    // a ranks first: b releases the lock for it and stays a member.
+    const a = node('a');
+    const joinedAt = clock.now();
+    await startAll(clock, a);
+    await waitFor(() => c.state.leaderId === 'a', {
+      clock,
+      stepMs: 1,
+      timeoutMs: 5000,
+      message: 'c to see a lead',
+    });
+    const gapS = (clock.now() - joinedAt) / 1000;
+    expect((await read()) - before).toBeLessThanOrEqual(gapS + 0.002);
+    expect(value(await registry.metrics(), of('election_leader_changes_total'))).toBe(1);
+  });
+
+  // The lease deadline is in the elector's clock; read with another clock, it is garbage (0 here).
+  it('takes the clock from the elector: lease_remaining is right without a clock option', async () => {
+    const { clock, node } = setup();
+    const a = node('a');
+    const registry = new Registry();
+    collectElectorMetrics(a, { registry });
+    await startAll(clock, a);
+    await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
+    expect(value(await registry.metrics(), of('election_lease_remaining_seconds'))).toBeGreaterThan(0);
+  });
+
+  it('puts many electors in one registry, one family with an election label each', async () => {
+    const { clock, node } = setup();
+    const billing = node('a');
+    const registry = new Registry();
+    const one = collectElectorMetrics(billing, { registry, clock, election: 'billing' });
+    const other = createElector({
+      id: 'z',
+      membership: createMemoryCluster({ clock }).backend(),
+      clock,
+      ttlMs: TTL_MS,
+    });
+    electors.push(other);
+    const two = collectElectorMetrics(other, { registry, clock, election: 'mailer' });
+    await startAll(clock, billing, other);
+    const text = await registry.metrics();
+    expect(value(text, 'election_is_leader{election="billing"}')).toBe(1);
+    expect(value(text, 'election_is_leader{election="mailer"}')).toBe(1);
+    expect(value(text, 'election_info{election="mailer",backend="memory",mode="confirmed",id="z"}')).toBe(1);
+    expect(() => collectElectorMetrics(other, { registry, clock, election: 'billing' })).toThrow(
+      /already has an elector collected with election "billing"/,
+    );
+    one.unregister();
+    const left = await registry.metrics();
+    expect(left).not.toContain('election="billing"');
+    expect(value(left, 'election_is_leader{election="mailer"}')).toBe(1);
+    two.unregister();
+    expect(registry.getMetricsAsArray()).toEqual([]);
   });
 
   it('counts backend errors by code', async () => {
@@ -138,28 +354,23 @@ describe('collectElectorMetrics', () => {
     cluster.partition('a');
     await waitFor(() => errors > 0, { clock, timeoutMs: 10_000, message: 'an error event' });
     const text = await registry.metrics();
-    const counted = [...text.matchAll(/^election_backend_errors_total\{code="(\w+)"\} (\S+)$/gm)].reduce(
-      (sum, match) => sum + Number(match[2]),
-      0,
-    );
+    const counted = [
+      ...text.matchAll(/^election_backend_errors_total\{election="default",code="(\w+)"\} (\S+)$/gm),
+    ].reduce((sum, match) => sum + Number(match[2]), 0);
     expect(counted).toBe(errors);
   });
 
-  it('adds constant labels and a prefix to every series', async () => {
+  it('adds a prefix to every series', async () => {
     const { clock, node } = setup();
     const a = node('a');
     const registry = new Registry();
-    const metrics = collectElectorMetrics(a, {
-      registry,
-      clock,
-      prefix: 'billing_',
-      labels: { election: 'billing' },
-    });
+    const metrics = collectElectorMetrics(a, { registry, clock, prefix: 'billing_', election: 'billing' });
     await startAll(clock, a);
     const text = await registry.metrics();
     const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
     expect(samples.length).toBeGreaterThan(0);
-    for (const sample of samples) expect(sample).toMatch(/^billing_\w+\{election="billing"/);
+    // The histogram's buckets carry `le` first.
+    for (const sample of samples) expect(sample).toMatch(/^billing_\w+\{(le="[^"]+",)?election="billing"/);
     expect(metrics.names).toContain('billing_is_leader');
   });
 
@@ -191,7 +402,7 @@ describe('collectElectorMetrics', () => {
     await a.stop();
     expect(live).toBe(0);
     const text = await registry.metrics();
-    expect(value(text, 'election_is_leader')).toBe(0);
+    expect(value(text, of('election_is_leader'))).toBe(0);
     metrics.unregister();
     expect(registry.getMetricsAsArray()).toEqual([]);
     // The names are free again.
@@ -199,25 +410,25 @@ describe('collectElectorMetrics', () => {
   });
 
   it('rejects bad options with a ConfigurationError that says what to change', () => {
-    const { node } = setup();
+    const { clock, node } = setup();
     const a = node('a');
     const registry = new Registry();
-    collectElectorMetrics(a, { registry });
-    expect(() => collectElectorMetrics(a, { registry })).toThrow(/own prefix or registry/);
+    collectElectorMetrics(a, { registry, clock });
+    expect(() => collectElectorMetrics(a, { registry, clock })).toThrow(
+      /give each elector its own `election` label/,
+    );
     expect(() => collectElectorMetrics(a, { registry: new Registry(), prefix: '9x' })).toThrow(
       ConfigurationError,
     );
-    expect(() => collectElectorMetrics(a, { registry: new Registry(), labels: { id: 'x' } })).toThrow(
-      /used by the election metrics themselves/,
+    expect(() => collectElectorMetrics(a, { registry: new Registry(), election: '' })).toThrow(
+      /\[@election\/prometheus\] election must be a non-empty string/,
     );
-    expect(() => collectElectorMetrics(a, { registry: new Registry(), labels: { 'bad-name': 'x' } })).toThrow(
-      /\[@election\/prometheus\] label name "bad-name"/,
-    );
+    expect(() => collectElectorMetrics(a, { registry: new Registry(), ttlMs: -1 })).toThrow(/ttlMs must be/);
     expect(() => collectElectorMetrics(a, {} as never)).toThrow(/must be a prom-client Registry/);
     // A failed registration leaves nothing of ours behind.
     const taken = new Registry();
     taken.registerMetric(new Gauge({ name: 'election_members', help: 'the app’s own', registers: [] }));
-    expect(() => collectElectorMetrics(a, { registry: taken })).toThrow(ConfigurationError);
+    expect(() => collectElectorMetrics(a, { registry: taken, clock })).toThrow(ConfigurationError);
     expect(taken.getMetricsAsArray().map((metric) => metric.name)).toEqual(['election_members']);
   });
 });

@@ -18,5 +18,6 @@ runSessionContract(
     leaveBoundMs: 1000,
     closeGraceMs: 0,
     cannotInvalidate: 'a static registration is an entry of a fixed list: nothing ends it behind its back',
+    noRenewals: 'a static registration has no TTL to renew',
   },
 );

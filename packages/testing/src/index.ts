@@ -12,6 +12,7 @@ export {
   closeLeavesRegistrationTests,
   leaveBoundedTests,
   onLostOnceTests,
+  onRenewalTests,
   runSessionContract,
   snapshotFirstTests,
   watchHolderFirstTests,

@@ -1,5 +1,9 @@
+import type { AcknowledgedRenewal } from '../contracts/backend.js';
+import type { Unsubscribe } from '../contracts/member.js';
+import { type Logger, silentLogger } from '../logger.js';
 import { type Backoff, createBackoff } from '../time/backoff.js';
 import { type Clock, deadlineAfter, type Instant, instantOf } from '../time/clock.js';
+import { Listeners } from './listeners.js';
 
 /** What one renewal round trip found out. */
 export type RenewalOutcome =
@@ -34,6 +38,8 @@ export interface RenewalOptions {
   readonly onLost: (cause: Error) => void;
   /** A renewal failed and will be retried in `retryInMs`. */
   readonly onError: (error: unknown, retryInMs: number) => void;
+  /** Where a `onRenewal` listener that throws is logged. Default silent. */
+  readonly logger?: Logger;
 }
 
 export interface Renewer {
@@ -44,6 +50,11 @@ export interface Renewer {
    * by and the monotonic one did not (a suspend): it then moves back by that much (see clock.ts).
    */
   deadline(): number;
+  /**
+   * Every acknowledged renewal, as it is acknowledged: its send time and round trip. A session
+   * implements `MembershipSession.onRenewal` by forwarding to this.
+   */
+  onRenewal(listener: (renewal: AcknowledgedRenewal) => void): Unsubscribe;
   stop(): void;
 }
 
@@ -62,6 +73,7 @@ class RenewalLoop implements Renewer {
   readonly #timeoutMs: number;
   readonly #retry: Backoff;
   readonly #controller = new AbortController();
+  readonly #acknowledged: Listeners<AcknowledgedRenewal>;
   /** The send time, on both clocks, of the last acknowledged renewal, and the TTL it was granted. */
   #acked: Instant;
   #grantedMs: number;
@@ -71,6 +83,7 @@ class RenewalLoop implements Renewer {
 
   constructor(options: RenewalOptions) {
     this.#options = options;
+    this.#acknowledged = new Listeners(options.logger ?? silentLogger, 'onRenewal');
     this.#intervalMs = options.intervalMs ?? options.ttlMs / 3;
     this.#timeoutMs = options.timeoutMs ?? this.#intervalMs;
     this.#retry = createBackoff({
@@ -93,10 +106,15 @@ class RenewalLoop implements Renewer {
     return deadlineAfter(this.#options.clock, this.#acked, this.#grantedMs);
   }
 
+  onRenewal(listener: (renewal: AcknowledgedRenewal) => void): Unsubscribe {
+    return this.#acknowledged.add(listener);
+  }
+
   stop(): void {
     this.#controller.abort();
     this.#cancelTimer();
     this.#cancelBound();
+    this.#acknowledged.clear();
   }
 
   /**
@@ -154,5 +172,6 @@ class RenewalLoop implements Renewer {
     }
     this.#retry.reset();
     this.#schedule(Math.max(0, sentAt + this.#intervalMs - clock.now()));
+    this.#acknowledged.emit({ sentAt, latencyMs: clock.now() - sentAt });
   }
 }

@@ -108,6 +108,13 @@ export interface MembershipSession {
   onLost(listener: (cause: Error) => void): Unsubscribe;
   /** Trouble the adapter is riding out by itself (a dropped watch, a failed renewal it will retry). */
   onError(listener: (error: Error) => void): Unsubscribe;
+  /**
+   * Optional: every acknowledged renewal of this registration, when the answer arrives. Core
+   * passes each on as a `renewal` event (metrics: the renewal latency histogram, the last
+   * successful renewal). The kit's renewal loop implements it (`Renewer.onRenewal`: forward it);
+   * a backend without renewals (static) leaves it out.
+   */
+  onRenewal?(listener: (renewal: AcknowledgedRenewal) => void): Unsubscribe;
   /** Present exactly when `capabilities.lock` is true. */
   readonly lock?: LeaderLock;
   /**
@@ -121,6 +128,14 @@ export interface MembershipSession {
    * `onLost`. Idempotent; never touches the backend.
    */
   close(): void;
+}
+
+/** One renewal the backend acknowledged. */
+export interface AcknowledgedRenewal {
+  /** Clock time (`clock.now()`) when the renewal request was sent: the deadline counts from it. */
+  readonly sentAt: number;
+  /** Its round trip, ms: from the send to the acknowledgement. */
+  readonly latencyMs: number;
 }
 
 /** Who holds the leader lock, with the fencing token of that holding; null when free. */

@@ -17,6 +17,7 @@ export function iterateChanges(elector: Elector, signal?: AbortSignal): AsyncIte
   };
   if (latest.phase === 'stopped') done = true; // a stopped elector has nothing more to say
   const unsubscribe = elector.subscribe((event, state) => {
+    if (event.type === 'renewal') return; // changes no state
     latest = state;
     if (event.type === 'phase' && event.phase === 'stopped') done = true;
     wake?.();

@@ -44,6 +44,8 @@ export function createElector(options: ElectorOptions): Elector {
     id: resolved.member.id,
     mode: resolved.mode,
     backend: resolved.backend.name,
+    clock: resolved.clock,
+    ttlMs: resolved.ttlMs,
     get state() {
       runtime.checkDeadline();
       return store.snapshot();

@@ -1,4 +1,4 @@
-import type { MembershipEvent, MembershipSession } from '../contracts/backend.js';
+import type { AcknowledgedRenewal, MembershipEvent, MembershipSession } from '../contracts/backend.js';
 import type { Unsubscribe } from '../contracts/member.js';
 import { DuplicateMemberError, type ElectionError, SessionLostError } from '../errors.js';
 import { errorForLog, maskError } from '../mask-error.js';
@@ -11,6 +11,7 @@ import { joinWithRetry } from './join-loop.js';
 import { LockClaim } from './lock-claim.js';
 import type { ResolvedOptions } from './options.js';
 import { OutageLog } from './outage-log.js';
+import { releaseOnStop } from './release-on-stop.js';
 import { SessionDeadline } from './session-deadline.js';
 import { ElectorStore } from './store.js';
 import { toElectionError } from './to-election-error.js';
@@ -132,12 +133,15 @@ export class ElectorRuntime {
   async #stop(resign: boolean): Promise<void> {
     this.#lifecycle.abort();
     this.#clearTimers();
+    // A holding to release before leaving (see releaseOnStop), unless the backend is not answering.
+    const held = resign && !this.#outages.open ? (this.#claim?.heldToken() ?? null) : null;
     const session = this.#detach();
     this.#demote('stopped', 'stopping');
     this.#observe(null, null);
     this.#reason({ kind: 'stopped' });
     if (session) {
       if (resign) {
+        if (held !== null && session.lock) await releaseOnStop(session.lock, held, this.options);
         await session
           .leave()
           .catch((error: unknown) => this.reportError(toElectionError(error, 'leaving on stop')));
@@ -211,6 +215,10 @@ export class ElectorRuntime {
       session.onLost(current((cause) => this.#abandon(cause))),
       session.onError(current((error) => this.reportError(toElectionError(error, 'backend')))),
     );
+    const onRenewal = current(({ sentAt, latencyMs }: AcknowledgedRenewal) =>
+      this.store.emit({ type: 'renewal', sentAt, latencyMs }),
+    );
+    if (session.onRenewal) this.#unsubscribes.push(session.onRenewal(onRenewal));
     const claim = this.#claim;
     if (lock && claim) this.#unsubscribes.push(lock.watchHolder(current((holder) => claim.onHolder(holder))));
     // The first join is news; a rejoin is the end of a reported outage (the outage log's line).

@@ -177,6 +177,12 @@ export type ElectorEvent =
   | { readonly type: 'demoted'; readonly reason: DemotionReason; readonly term: bigint | null }
   | { readonly type: 'phase'; readonly phase: ElectorPhase; readonly previousPhase: ElectorPhase }
   | { readonly type: 'members'; readonly size: number }
+  /**
+   * The backend acknowledged a renewal of this node's registration: sent at `sentAt` (clock time),
+   * answered after `latencyMs`. Only from backends that report renewals (the kit's renewal loop:
+   * etcd, Consul, memory). Changes no state.
+   */
+  | { readonly type: 'renewal'; readonly sentAt: number; readonly latencyMs: number }
   /** A problem the elector is riding out (it retries); never thrown, never an unhandled rejection. */
   | { readonly type: 'error'; readonly error: ElectionError };
 
@@ -193,6 +199,16 @@ export interface Elector {
   readonly mode: ElectionMode;
   /** The backend's name (`etcd`, `consul`, …). */
   readonly backend: string;
+  /**
+   * The clock this elector runs on (the `clock` option, else the system clock): every time in
+   * `state` (`since`, `leaseDeadline`, reason times) is one of its `now()` readings.
+   */
+  readonly clock: Clock;
+  /**
+   * The registration TTL this elector runs with, ms: the `ttlMs` option, else the backend's
+   * default. Renewals are sent every TTL / 3.
+   */
+  readonly ttlMs: number;
   /** A fresh snapshot; reading it past the deadline demotes this node first. */
   readonly state: ElectionState;
   /** Resolves once joined (phase follower/candidate/leader). Rejects with DuplicateMemberError, StartTimeoutError, … */

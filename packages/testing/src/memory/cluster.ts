@@ -41,7 +41,7 @@ export interface MemoryCluster {
   /** Holds back watch events by `ms` on the clock (for every node, or one node with `{ node }`). 0 restores prompt delivery. */
   delay(ms: number, options?: DelayOptions): void;
   /**
-   * Answers to calls (join, lock.tryAcquire, lock.release) reach every node (or one node) `ms` later
+   * Answers to calls (join, lease renewals, lock.tryAcquire, lock.release) reach every node (or one node) `ms` later
    * on the clock; the server acts at once. Watch events are not affected (see delay()).
    */
   latency(ms: number, options?: DelayOptions): void;

@@ -1,4 +1,5 @@
 import {
+  type AcknowledgedRenewal,
   BackendUnavailableError,
   type Clock,
   type LeaderLock,
@@ -9,6 +10,7 @@ import {
   type Member,
   type MembershipEvent,
   type MembershipSession,
+  type RenewalOutcome,
   type Renewer,
   SessionLostError,
   startRenewals,
@@ -82,11 +84,15 @@ export class MemorySession implements MembershipSession {
       retry: { initialMs: ttlMs / 3, maxMs: ttlMs / 3, random: () => 1 },
       renew: async () => {
         if (!this.reachable()) throw this.unreachableError('lease renewal');
-        if (!server.keepAlive(this.#leaseId)) return { alive: false, cause: this.#lostError() };
-        return { alive: true };
+        // The server renews now; the answer may spend time in flight (cluster.latency()).
+        const alive = server.keepAlive(this.#leaseId);
+        return this.reply<RenewalOutcome>(
+          alive ? { alive: true } : { alive: false, cause: this.#lostError() },
+        );
       },
       onLost: () => this.#markLost(),
       onError: (error) => this.#errorListeners.emit(error as Error),
+      logger: this.#context.logger,
     });
   }
 
@@ -122,6 +128,10 @@ export class MemorySession implements MembershipSession {
 
   onError(listener: (error: Error) => void): Unsubscribe {
     return this.#errorListeners.add(listener);
+  }
+
+  onRenewal(listener: (renewal: AcknowledgedRenewal) => void): Unsubscribe {
+    return this.#renewer?.onRenewal(listener) ?? (() => {});
   }
 
   leave(): Promise<void> {

@@ -160,6 +160,37 @@ export const watchHolderFirstTests: Group = (api, factory, options) =>
     },
   ]);
 
+/** onRenewal (optional) reports every acknowledged renewal: its send time and round trip. */
+export const onRenewalTests: Group = (api, factory, options) =>
+  registerGroup(api, factory, options, 'onRenewal', [
+    {
+      title: 'reports acknowledged renewals, each sent before it was reported, the deadline counted from one',
+      skip: options.noRenewals,
+      async run(kit) {
+        const a = await kit.join('node-a');
+        if (a.onRenewal === undefined)
+          fail('the session has no onRenewal (the renewal loop has it: forward it); set noRenewals instead');
+        const seen: Array<{ sentAt: number; latencyMs: number; reportedAt: number }> = [];
+        a.onRenewal((renewal) => seen.push({ ...renewal, reportedAt: kit.sessionNow() }));
+        await kit.until(
+          () => seen.length >= 2,
+          'two acknowledged renewals',
+          options.ttlMs * 2 + options.timeoutMs,
+        );
+        for (const { sentAt, latencyMs, reportedAt } of seen) {
+          if (!(latencyMs >= 0) || sentAt + latencyMs > reportedAt + 1)
+            fail(
+              `a renewal sent at ${sentAt} with a ${latencyMs} ms round trip was reported at ${reportedAt}`,
+            );
+        }
+        const last = seen.at(-1);
+        // The deadline is the last acknowledged send time plus the TTL (or less, as granted).
+        if (last && (a.deadline() <= last.sentAt || a.deadline() > last.sentAt + options.ttlMs + 1))
+          fail(`deadline ${a.deadline()} is not counted from the last renewal's send time ${last.sentAt}`);
+      },
+    },
+  ]);
+
 /** Every session-level group, for one adapter: `runSessionContract(vitest, factory, options)`. */
 export function runSessionContract(
   api: ContractTestApi,
@@ -171,4 +202,5 @@ export function runSessionContract(
   closeLeavesRegistrationTests(api, factory, options);
   leaveBoundedTests(api, factory, options);
   watchHolderFirstTests(api, factory, options);
+  onRenewalTests(api, factory, options);
 }

@@ -26,6 +26,11 @@ export class SessionKit {
     return this.options.clock?.now() ?? performance.now();
   }
 
+  /** The time on the clock the sessions run on (their deadlines and send times are in it). */
+  sessionNow(): number {
+    return (this.options.clock ?? systemClock).now();
+  }
+
   async join(id: string): Promise<MembershipSession> {
     const backend = this.env.backend({ id });
     this.#backends.push(backend);

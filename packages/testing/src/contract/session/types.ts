@@ -48,6 +48,11 @@ export interface SessionSuiteOptions {
    * onLost group is then registered as skipped with this reason.
    */
   readonly cannotInvalidate?: string;
+  /**
+   * Why this backend reports no renewals (no `onRenewal`: static lists have no TTL to renew): the
+   * onRenewal group is then registered as skipped with this reason.
+   */
+  readonly noRenewals?: string;
   /** Per-test runner timeout, real ms. Default: generous. */
   readonly testTimeoutMs?: number;
 }

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { extensionOf, README_FENCE } from './readme-fences.js';
+
+/**
+ * Every TypeScript and JavaScript code block of every package's README (and the root README)
+ * type-checks under `strict` and `nodenext` (JavaScript ones as .mjs, with allowJs and checkJs), as a user's project would compile it against the built packages. Each
+ * block is its own module, in a scratch folder inside its package (so imports resolve as they would
+ * for a user of that package). A block that uses names an earlier paragraph introduced says so in
+ * an HTML comment right above it, which the rendered README does not show:
+ * `<!-- ts-context: import type { Elector } from '@election/core'; declare const elector: Elector; -->`
+ * and `<!-- ts-context in packages/etcd/test: … -->` checks the block as if it sat in that folder.
+ */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SCRATCH = '.readme-types';
+const READMES = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'packages')).map((name) => `packages/${name}/README.md`),
+  'apps/example/README.md',
+];
+
+interface Block {
+  readonly readme: string;
+  readonly line: number;
+  readonly file: string;
+}
+
+const written = new Set<string>();
+afterAll(() => {
+  for (const dir of written) rmSync(dir, { recursive: true, force: true });
+});
+
+function extract(): Block[] {
+  const blocks: Block[] = [];
+  for (const readme of READMES) {
+    let text: string;
+    try {
+      text = readFileSync(join(ROOT, readme), 'utf8');
+    } catch {
+      continue;
+    }
+    // README at the root: resolved from the example app, which depends on every package.
+    const home = readme === 'README.md' ? join(ROOT, 'apps/example') : join(ROOT, dirname(readme));
+    const scratch = join(home, SCRATCH);
+    const fence = new RegExp(README_FENCE.source, README_FENCE.flags);
+    for (let match = fence.exec(text); match !== null; match = fence.exec(text)) {
+      const line = text.slice(0, match.index).split('\n').length + (match[2] === undefined ? 0 : 1);
+      const dir = match[1] === undefined ? scratch : join(ROOT, match[1], SCRATCH);
+      const file = join(dir, `${readme.replace(/[/.]/g, '_')}_line${line}.${extensionOf(match[3] ?? '')}`);
+      mkdirSync(dir, { recursive: true });
+      written.add(dir);
+      writeFileSync(file, `${match[2] ?? ''}\n${match[4] ?? ''}\nexport {};\n`);
+      blocks.push({ readme, line, file });
+    }
+  }
+  return blocks;
+}
+
+describe('README code blocks', () => {
+  it('type-check under strict and nodenext against the built packages', async () => {
+    const blocks = extract();
+    expect(blocks.length).toBeGreaterThanOrEqual(15);
+    mkdirSync(join(ROOT, 'apps/example', SCRATCH), { recursive: true });
+    const tsconfig = join(ROOT, 'apps/example', SCRATCH, 'tsconfig.json');
+    writeFileSync(
+      tsconfig,
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          allowJs: true,
+          checkJs: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2023', 'dom'],
+          types: ['node'],
+          noEmit: true,
+          skipLibCheck: true,
+        },
+        files: blocks.map((block) => relative(dirname(tsconfig), block.file)),
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const { stdout } = await promisify(execFile)(process.execPath, [tsc, '-p', tsconfig], {
+      cwd: ROOT,
+    }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }));
+    // Name the README and the line of the block, not the scratch file.
+    const errors = stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => {
+        const block = blocks.find((b) => line.includes(relative(ROOT, b.file)) || line.includes(b.file));
+        return block
+          ? `${block.readme}, block at line ${block.line}: ${line.replace(/^.*?\.m?ts|^.*?\.mjs/, '')}`
+          : line;
+      });
+    console.log(`README code blocks: ${blocks.length} type-checked, ${errors.length} errors`);
+    expect(errors).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,247 @@
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createElector, type Elector, type MembershipBackend } from '@election/core';
+import { createElectionHandler, type ElectionHandler } from '@election/http';
+import { createMemoryCluster, waitFor } from '@election/testing';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { browserTitle, executablePath, launchBrowser, type PageWindow } from './browser.js';
+import { cleanup, failingElector, listen, onCleanup } from './support.js';
+
+const TTL_MS = 1000;
+/** Where the screenshot of the page goes: the docs with ELECTION_UPDATE_SCREENSHOT=1, else a temp file. */
+const SCREENSHOT =
+  process.env.ELECTION_UPDATE_SCREENSHOT === '1'
+    ? fileURLToPath(new URL('../../../docs/images/dashboard.png', import.meta.url))
+    : join(tmpdir(), `election-dashboard-${process.pid}.png`);
+
+let browser: Browser | undefined;
+beforeAll(async () => {
+  if (executablePath) browser = await launchBrowser();
+}, 30_000);
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(cleanup);
+
+/**
+ * A reverse proxy that strips a path prefix, as nginx's `location /ops/ { proxy_pass
+ * http://app/; }` does: `/ops/election/events` reaches the app as `/election/events`. Anything else
+ * is the proxy's own 404. Streams (SSE) pass through as they come.
+ */
+function strippingProxy(prefix: string, target: string): Promise<string> {
+  const upstream = new URL(target);
+  return listen((req, res) => {
+    const url = req.url ?? '/';
+    if (!url.startsWith(`${prefix}/`)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('the proxy: not found\n');
+      return;
+    }
+    const forward = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: url.slice(prefix.length),
+        headers: { ...req.headers, host: upstream.host },
+        agent: false,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    res.on('close', () => forward.destroy());
+    req.pipe(forward);
+  });
+}
+
+interface Node {
+  readonly id: string;
+  readonly elector: Elector;
+  readonly url: string;
+  readonly handler: ElectionHandler;
+  kill(): Promise<void>;
+}
+
+/** A node on node:http with the handler under /election, publishing its status URL in its metadata. */
+async function startNode(
+  id: string,
+  backend: MembershipBackend,
+  partition: (id: string) => void,
+  extra: { maxStreams?: number } = {},
+): Promise<Node> {
+  let alive = true;
+  let handler: ElectionHandler | undefined;
+  const url = await listen((req, res) => {
+    if (alive && handler) handler(req, res);
+    else res.destroy();
+  });
+  const elector = createElector({
+    id,
+    membership: backend,
+    ttlMs: TTL_MS,
+    meta: { statusUrl: `${url}/election/status` },
+  });
+  handler = createElectionHandler(elector, {
+    prefix: '/election',
+    title: 'Billing election',
+    ttlMs: TTL_MS,
+    clusterTimeoutMs: 300,
+    ...extra,
+  });
+  const own = handler;
+  onCleanup(async () => {
+    own.close();
+    await elector.stop({ resign: false });
+  });
+  return {
+    id,
+    elector,
+    url,
+    handler: own,
+    async kill() {
+      alive = false;
+      partition(id);
+      own.close();
+      await elector.stop({ resign: false });
+    },
+  };
+}
+
+async function threeNodes(extra: { maxStreams?: number } = {}) {
+  const cluster = createMemoryCluster();
+  onCleanup(() => cluster.dispose());
+  const nodes: Node[] = [];
+  for (const id of ['node-a', 'node-b', 'node-c']) {
+    nodes.push(await startNode(id, cluster.backend(), (gone) => cluster.partition(gone), extra));
+  }
+  await Promise.all(nodes.map((node) => node.elector.start()));
+  await waitFor(
+    () =>
+      nodes.every(
+        (node) => node.elector.state.leaderId === 'node-a' && node.elector.state.members.length === 3,
+      ),
+    { timeoutMs: 5000, message: 'every node to see all three, and node-a lead' },
+  );
+  return nodes;
+}
+
+async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser!.newPage({ viewport: { width: 1100, height: 900 }, colorScheme: 'light' });
+  onCleanup(() => page.close());
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await page.goto(url);
+  return { page, errors };
+}
+
+const isLive = () =>
+  (globalThis as unknown as PageWindow).document.getElementById('connection')?.textContent === 'live';
+
+describe.skipIf(executablePath === undefined)(browserTitle('the live page behind a proxy'), () => {
+  it('works behind a proxy that strips /ops: live updates, the cluster table, leading since, the chart', async () => {
+    const nodes = await threeNodes();
+    const proxy = await strippingProxy('/ops', nodes[1]!.url);
+    const { page, errors } = await openPage(`${proxy}/ops/election/`);
+    // Functions, not strings: the page's CSP forbids eval, and Playwright polls strings with it.
+    await page.waitForFunction(isLive, undefined, { timeout: 5000 });
+    await page.waitForFunction(
+      () => (globalThis as unknown as PageWindow).document.querySelectorAll('#cluster tr').length === 3,
+      undefined,
+      { timeout: 5000 },
+    );
+    const rows = await page.locator('#cluster tr').allTextContents();
+    expect(rows[0]).toMatch(/^node-a LEADERleader\d+\d\.\d sLeading, term \d+\.$/);
+    // Role, the term each node sees, lease left (the leader's only) and each node's own reason.
+    expect(rows[1]).toMatch(
+      /^node-b this nodefollower\d+Outranked by node-a: its id sorts first \(UTF-8 byte order\)\.$/,
+    );
+    expect(rows[2]).toMatch(
+      /^node-cfollower\d+Outranked by node-a: its id sorts first \(UTF-8 byte order\)\.$/,
+    );
+    expect(await page.textContent('#since')).toMatch(/^Leading since \(as seen here\) \d\d:\d\d:\d\d$/);
+    expect(await page.locator('#chart svg rect.seg').count()).toBe(1);
+
+    await nodes[0]!.kill();
+    await page.waitForFunction(
+      () => {
+        const rows = (globalThis as unknown as PageWindow).document.querySelectorAll('#cluster tr');
+        const texts = Array.from(rows, (row) => row.textContent ?? '');
+        return (
+          texts.some((text) => /^node-b LEADER this nodeleader/.test(text)) &&
+          texts.some((text) => /^node-agonegone since \d\d:\d\d:\d\d$/.test(text))
+        );
+      },
+      undefined,
+      { timeout: 5000 },
+    );
+    expect(await page.textContent('#leader')).toBe('node-b');
+    expect(await page.textContent('#since')).toMatch(/^Leading since \d\d:\d\d:\d\d$/);
+    // Two leaderships in the last hour: node-a's bar, then node-b's in its own lane.
+    const lanes = await page.locator('#chart svg text').allTextContents();
+    expect(lanes).toEqual(expect.arrayContaining(['node-a', 'node-b', 'now']));
+    expect(await page.locator('#chart svg rect.seg').count()).toBe(2);
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    console.log(`browser test: screenshot of the page behind the proxy saved to ${SCREENSHOT}`);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
+  it('reconnects by itself after a 503 at maxStreams, with backoff', async () => {
+    const nodes = await threeNodes({ maxStreams: 1 });
+    const url = `${nodes[1]!.url}/election/`;
+    // Another client holds the only stream.
+    const hog = new AbortController();
+    onCleanup(() => hog.abort());
+    const held = await fetch(`${url}events`, { signal: hog.signal });
+    expect(held.status).toBe(200);
+    const { page } = await openPage(url);
+    await page.waitForFunction(
+      () =>
+        /^disconnected, reconnecting in \d+ s…$/.test(
+          (globalThis as unknown as PageWindow).document.getElementById('connection')?.textContent ?? '',
+        ),
+      undefined,
+      { timeout: 5000 },
+    );
+    hog.abort();
+    // The first retry comes within 2 s, a later one within 4 s: live again without a reload.
+    await page.waitForFunction(isLive, undefined, { timeout: 8000 });
+  }, 30_000);
+
+  it('keeps a long error text inside the "This node" card', async () => {
+    // A token without a break opportunity (no space, no hyphen): it must wrap anyway.
+    const longError = `connect ECONNREFUSED etcd.internal:2379: token ${'A'.repeat(400)}`;
+    const elector = await failingElector(longError);
+    const handler = createElectionHandler(elector);
+    onCleanup(() => handler.close());
+    const url = await listen((req, res) => handler(req, res));
+    const { page } = await openPage(`${url}/`);
+    await page.waitForFunction(
+      () =>
+        ((globalThis as unknown as PageWindow).document.getElementById('reason')?.textContent ?? '').includes(
+          'AAAA',
+        ),
+      undefined,
+      { timeout: 5000 },
+    );
+    const sizes = await page.evaluate(() => {
+      const { document, innerWidth } = globalThis as unknown as PageWindow;
+      const card = document.querySelectorAll('section[aria-labelledby="h-node"]')[0]!;
+      return {
+        card: [card.scrollWidth, card.clientWidth],
+        page: [document.documentElement.scrollWidth, innerWidth],
+      };
+    });
+    expect(sizes.card[0]).toBeLessThanOrEqual(sizes.card[1]!);
+    expect(sizes.page[0]).toBeLessThanOrEqual(sizes.page[1]!);
+  }, 30_000);
+});

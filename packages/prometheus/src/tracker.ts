@@ -1,0 +1,102 @@
+import type { Clock, ElectionState, Elector } from '@election/core';
+
+/** Time with no leader counts only while the node has joined: not before start(), nor after stop(). */
+const JOINED = new Set<ElectionState['phase']>(['follower', 'candidate', 'leader']);
+/** Reasons of a node that cannot see the lock state itself: its own blindness is not a gap. */
+const BLIND = new Set<ElectionState['reason']['kind']>(['joining', 'backend-unreachable', 'duplicate-id']);
+
+/** The node has a live registration and sees the lock state: what it sees counts. */
+const sees = (state: ElectionState) => JOINED.has(state.phase) && !BLIND.has(state.reason.kind);
+
+interface Leadership {
+  readonly id: string;
+  readonly term: bigint | null;
+}
+
+export interface LeadershipTracker {
+  /** New leaderships seen: a leader (id, term) other than the last one seen, the first one not counted. */
+  readonly changes: number;
+  /** Leaderless time so far, ms, the open gap included. */
+  leaderlessMs(): number;
+  /** Wall-clock ms since when the current leader leads (exact on the leader, else first seen); null with none. */
+  leaderSince(): number | null;
+  /** Feed every state the elector reports. */
+  update(state: ElectionState): void;
+}
+
+/**
+ * The two numbers every node of an election must agree on, defined so that they do:
+ *
+ * - A leader change is a new leadership: a leader (id and term) other than the last one this node
+ *   saw. A gap with no leader in between does not count by itself, so a failover seen as
+ *   `a → none → b` and one seen as `a → b` both count 1; the first leader a node sees after it
+ *   starts is not a change (a restarted node would count one that did not happen).
+ * - Leaderless time runs from when the last leadership ended to when the next one begins. When the
+ *   leader's lock and registration vanished at once (in one backend change, reported in one go: its
+ *   lease expired, because it crashed or was cut off), the backend noticed only a TTL after the
+ *   leader's last renewal, and nobody could lead meanwhile: the gap is dated back by the TTL, to
+ *   that last renewal (never before this node saw that leadership). A leader that hands over, or
+ *   stops with resign, releases the lock first (core's stop releases it by its token before
+ *   `leave()`, also where leave alone would end both in one step: etcd, memory) and its
+ *   registration goes in a later change, so it is not dated back. Every node sees the expiry at
+ *   about the same moment, so they count the same gap.
+ */
+export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): LeadershipTracker {
+  let last: Leadership | null = null;
+  let lastSeenAt = clock.now();
+  let sinceWall: number | null = null;
+  let changes = 0;
+  let closedMs = 0;
+  let openSince: number | null = null;
+  /** The leader whose leadership just ended, while its registration may still vanish in the same change. */
+  let ending: string | null = null;
+  const wall = (at: number) => Date.now() - (clock.now() - at);
+
+  const update = (state: ElectionState) => {
+    const now = clock.now();
+    const seeing = sees(state);
+    const leaderless = seeing && state.leaderId === null;
+    if (state.leaderId !== null) {
+      const current = { id: state.leaderId, term: state.term };
+      if (last === null || last.id !== current.id || last.term !== current.term) {
+        if (last !== null) changes += 1;
+        sinceWall = state.isLeader ? wall(state.since) : Date.now();
+        lastSeenAt = now;
+      }
+      last = current;
+    } else {
+      sinceWall = null;
+    }
+    if (openSince !== null && !leaderless) {
+      // A gap that opened within a renewal interval before this node went blind was the onset of
+      // its own blindness (the lock state it saw lapsing for lack of renewals), not a gap: dropped.
+      if (seeing || now - openSince > ttlMs / 3) closedMs += now - openSince;
+      openSince = null;
+    } else if (openSince === null && leaderless) {
+      openSince = now;
+      if (last !== null) {
+        ending = last.id;
+        // The same backend change is reported within this turn (its events, then their promise jobs).
+        queueMicrotask(() => {
+          ending = null;
+        });
+      }
+    }
+    if (ending !== null && openSince !== null) {
+      const gone = ending;
+      if (!state.members.some((member) => member.id === gone)) {
+        openSince = Math.min(openSince, Math.max(now - ttlMs, lastSeenAt));
+        ending = null;
+      }
+    }
+  };
+  update(elector.state);
+  return {
+    get changes() {
+      return changes;
+    },
+    leaderlessMs: () => closedMs + (openSince === null ? 0 : clock.now() - openSince),
+    leaderSince: () => sinceWall,
+    update,
+  };
+}
