@@ -14,6 +14,9 @@ import { type ServerStatus, SimLink, SimNetwork } from './network.js';
 import { createSimBackend, type SimSession } from './sim-backend.js';
 import { SimClock, settle } from './sim-clock.js';
 
+
+/** Every stop() settles within this much clock time once the run ends (leave and release are bounded). */
+const STOP_SETTLE_BOUND_MS = 30_000;
 export const TTL_MS = 3000;
 export const MARGIN_MS = 300;
 export const RESYNC_MS = 5000;
@@ -84,6 +87,8 @@ export class SimNode {
   task: Task | undefined;
   /** The elector's stop() was called (by a command, a listener or the end of the run). */
   stopCalled = false;
+  /** That stop() has settled (and its checks ran). */
+  stopSettled = false;
   /** Its events showed phase stopping (or stopped). */
   stopSeen = false;
   /** A listener stops the elector on this event (then forgets it). */
@@ -241,8 +246,10 @@ export class SimWorld {
    */
   #stopElector(node: SimNode, elector: Elector, resign: boolean): Promise<void> {
     node.stopCalled = true;
+    node.stopSettled = false;
     return elector.stop({ resign }).then(async () => {
       await settle();
+      if (node.elector === elector) node.stopSettled = true;
       if (node.elector !== elector || this.violation) return;
       const state = elector.state;
       if (state.phase !== 'stopped' || state.reason.kind !== 'stopped')
@@ -541,6 +548,17 @@ export class SimWorld {
       if (node.elector && !node.stopCalled) stops.push(this.#stopElector(node, node.elector, false));
     await Promise.all(stops);
     await settle();
+    // A stop() called earlier may still be waiting on its own bounded steps (a release on stop, a
+    // leave): time runs on until every one has settled, within a bound, before timers are counted.
+    const until = this.clock.now() + STOP_SETTLE_BOUND_MS;
+    while (this.nodes.some((n) => n.elector && n.stopCalled && !n.stopSettled)) {
+      if (this.clock.now() >= until) {
+        const stuck = this.nodes.filter((n) => n.elector && n.stopCalled && !n.stopSettled);
+        this.fail(`${stuck.map((n) => n.id).join(', ')}: stop() not settled ${STOP_SETTLE_BOUND_MS} ms after the run`);
+      }
+      await this.clock.advance(50);
+      await settle();
+    }
     for (const node of this.nodes) {
       const pending = node.link.pendingTimers();
       if (pending > 0) this.fail(`${node.id}: ${pending} timer(s) still pending after stop()`);
