@@ -14,7 +14,6 @@ import { type ServerStatus, SimLink, SimNetwork } from './network.js';
 import { createSimBackend, type SimSession } from './sim-backend.js';
 import { SimClock, settle } from './sim-clock.js';
 
-
 /** Every stop() settles within this much clock time once the run ends (leave and release are bounded). */
 const STOP_SETTLE_BOUND_MS = 30_000;
 export const TTL_MS = 3000;
@@ -554,7 +553,9 @@ export class SimWorld {
     while (this.nodes.some((n) => n.elector && n.stopCalled && !n.stopSettled)) {
       if (this.clock.now() >= until) {
         const stuck = this.nodes.filter((n) => n.elector && n.stopCalled && !n.stopSettled);
-        this.fail(`${stuck.map((n) => n.id).join(', ')}: stop() not settled ${STOP_SETTLE_BOUND_MS} ms after the run`);
+        this.fail(
+          `${stuck.map((n) => n.id).join(', ')}: stop() not settled ${STOP_SETTLE_BOUND_MS} ms after the run`,
+        );
       }
       await this.clock.advance(50);
       await settle();
