@@ -27,7 +27,7 @@ export interface ScriptProcess {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly alive: boolean;
-  /** Resolves once the process has exited. */
+  /** Resolves once the process has exited and its stdout and stderr are read to the end. */
   readonly exited: Promise<void>;
   /** Sends `signal` if the process still runs. */
   signal(signal: NodeJS.Signals): void;
@@ -68,8 +68,11 @@ export function spawnScript(options: SpawnScriptOptions): ScriptProcess {
     });
   }
   let alive = true;
+  // 'close', not 'exit': 'exit' can come before the last stdout lines are read, and a test that
+  // checks the records once the child is gone would then miss them (found by CI: the 'stopped' and
+  // 'exit' records of a child that had printed both were missing).
   const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
+    child.once('close', () => {
       alive = false;
       resolve();
     }),
