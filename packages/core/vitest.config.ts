@@ -6,5 +6,8 @@ export default defineProject({
   test: {
     name: 'core',
     include: ['test/**/*.test.ts'],
+    // In-memory tests on fake clocks that leave no global state behind: files share a worker's
+    // module cache instead of each paying for a fresh process and its imports (core: 22 s → 8 s).
+    isolate: false,
   },
 });

@@ -15,4 +15,6 @@ runContractSuite(vitest, simulatorCluster({ sessionExpiry: 'ttl', shortTtls: tru
   ttlMs: 2_000,
   timeoutMs: 7_000,
   settleMs: 1_500,
+  // Not `concurrent`: the simulators would share the electors' process, and on a loaded machine its
+  // stalls outlast the 2 s TTL (seen: sessions expiring under live electors).
 });

@@ -61,6 +61,6 @@ describe.skipIf(!built)(
         { encoding: 'utf8' },
       );
       expect(out.trim()).toBe('true');
-    });
+    }, 15_000); // it also starts a node process: seconds when other files share the CPU
   },
 );

@@ -33,7 +33,7 @@ export class ElectorCluster {
 
   constructor(
     readonly target: ConsulTarget,
-    private readonly ttlMs = 10_000,
+    readonly ttlMs = 10_000,
     /** Wraps each node's backend before the elector sees it (see short-ttl.ts). */
     private readonly wrap: (backend: MembershipBackend) => MembershipBackend = (backend) => backend,
     /** Adapter options every node gets (lockDelaySeconds, sessionChecks, …). */

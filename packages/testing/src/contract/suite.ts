@@ -26,6 +26,11 @@ function checkOptions(options: ContractSuiteOptions): void {
   positive('timeoutMs', options.timeoutMs);
   positive('settleMs', options.settleMs);
   positive('testTimeoutMs', options.testTimeoutMs);
+  if (options.concurrent && options.clock) {
+    throw new Error(
+      'runContractSuite: concurrent cases cannot share one fake clock; drop clock or concurrent',
+    );
+  }
 }
 
 /**
@@ -55,6 +60,7 @@ export function runContractSuite(
       create: async () => new Harness(await createCluster(), resolved),
       run: (entry, harness) => entry.run(harness),
       timeoutMs: testTimeoutMs,
+      concurrent: options.concurrent ?? false,
     },
   );
 }

@@ -6,6 +6,8 @@ export interface RegisterTest {
   (name: string, fn: () => Promise<void>, timeoutMs?: number): void;
   /** Registers a skipped test, so the report says which case was skipped and why. */
   skip?: (name: string, fn: () => Promise<void>) => void;
+  /** Registers a test that runs alongside the others of its block (for the `concurrent` option). */
+  concurrent?: (name: string, fn: () => Promise<void>, timeoutMs?: number) => void;
 }
 
 /** The slice of a test runner the suite needs; pass `import * as vitest from 'vitest'`. */
@@ -42,4 +44,10 @@ export interface ContractSuiteOptions {
   readonly fixedMembership?: boolean;
   /** Per-test runner timeout, real ms. Default: generous, from ttlMs and timeoutMs. */
   readonly testTimeoutMs?: number;
+  /**
+   * Run the cases at the same time (`it.concurrent`), each on its own cluster as always. For real-time
+   * backends, whose cases mostly wait out TTLs: the suite then takes about as long as its longest
+   * case. Needs `api.it.concurrent`. Default false (one case after the other).
+   */
+  readonly concurrent?: boolean;
 }
