@@ -23,7 +23,7 @@ const etcdBinary = findOnPath('etcd');
 const spawned: Spawned[] = [];
 afterEach(() => killLeftovers(spawned));
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A follower outranked by node-a, with no lease: what every backend's node-b says. */
 const FOLLOWER_B =
   /^node-b +\| follower +\| \S* +\| +\| Outranked by node-a: its id sorts first \(UTF-8 byte order\)\.$/;
@@ -109,7 +109,7 @@ describe.skipIf(!etcdBinary)(
       const out = await list(['--backend', 'etcd', '--etcd', endpoint, '--election', 'listed']);
       expectTable(
         out,
-        new RegExp(`^Election "listed" on etcd at ${escape(endpoint)}: leader node-a, term \\d+$`),
+        new RegExp(`^Election "listed" on etcd at ${literal(endpoint)}: leader node-a, term \\d+$`),
         [/^node-a +\| leader +\| \d+ +\| \d\.\d s +\| Leading, term \d+\.$/, FOLLOWER_B],
       );
       await expectListerGone(urls[0] ?? '');
@@ -141,7 +141,7 @@ describe('election-node list on Consul (the Consul HTTP API simulator on loopbac
     const out = await list(['--backend', 'consul', '--consul', address, '--election', 'listed']);
     expectTable(
       out,
-      new RegExp(`^Election "listed" on consul at ${escape(address)}: leader node-a, term \\d+$`),
+      new RegExp(`^Election "listed" on consul at ${literal(address)}: leader node-a, term \\d+$`),
       [/^node-a +\| leader +\| \d+ +\| \d+\.\d s +\| Leading, term \d+\.$/, FOLLOWER_B],
     );
     await expectListerGone(urls[0] ?? '');
