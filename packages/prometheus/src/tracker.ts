@@ -68,9 +68,10 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
       sinceWall = null;
     }
     if (openSince !== null && !leaderless) {
-      // A gap that opened within a renewal interval before this node went blind was the onset of
-      // its own blindness (the lock state it saw lapsing for lack of renewals), not a gap: dropped.
-      if (seeing || now - openSince > ttlMs / 3) closedMs += now - openSince;
+      // Ended by the next leadership, or by this node going blind: counted up to here either way.
+      // A node that goes blind loses its view of the leader in the same step that says it is blind
+      // (core sets the reason first), so its own blindness never opens a gap.
+      closedMs += now - openSince;
       openSince = null;
     } else if (openSince === null && leaderless) {
       openSince = now;
