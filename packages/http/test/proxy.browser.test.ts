@@ -143,6 +143,18 @@ async function openPage(url: string): Promise<{ page: Page; errors: string[] }> 
   return { page, errors };
 }
 
+/** Both leadership bars of the chart are at least a fifth of the lane's width. */
+const barsReadable = () => {
+  type Rect = { getAttribute(name: string): string | null };
+  const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<Rect> } })
+    .document;
+  const lane = Number(doc.querySelectorAll('#chart svg rect.lane')[0]?.getAttribute('width'));
+  const bars = Array.from(doc.querySelectorAll('#chart svg rect.seg'), (bar) =>
+    Number(bar.getAttribute('width')),
+  );
+  return bars.length === 2 && bars.every((width) => width >= lane / 5);
+};
+
 const isLive = () =>
   (globalThis as unknown as PageWindow).document.getElementById('connection')?.textContent === 'live';
 
@@ -189,6 +201,15 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page behind
     const lanes = await page.locator('#chart svg text').allTextContents();
     expect(lanes).toEqual(expect.arrayContaining(['node-a', 'node-b', 'now']));
     expect(await page.locator('#chart svg rect.seg').count()).toBe(2);
+    // Readable, not slivers: before an hour has passed the chart spans what this node has seen, so
+    // each leadership of a cluster a few seconds old is a fifth of the lane or more (on a one-hour
+    // axis node-a's few seconds were under 0.2 % of it).
+    await page.waitForFunction(barsReadable, undefined, { timeout: 10_000 });
+    expect(await page.textContent('#chart svg text.axis')).toMatch(
+      /^time \(hh:mm:ss\), the last \d+ s: all this node has seen$/,
+    );
+    const ticks = await page.locator('#chart svg text:not(.axis)').allTextContents();
+    expect(ticks.filter((tick) => /^\d\d:\d\d:\d\d$/.test(tick)).length).toBeGreaterThanOrEqual(2);
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     console.log(`browser test: screenshot of the page behind the proxy saved to ${SCREENSHOT}`);
