@@ -1,20 +1,13 @@
 import { createElector, type Elector } from '@election/core';
 import { createElectionHandler } from '@election/http';
 import { createMemoryCluster, waitFor } from '@election/testing';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browserTitle, executablePath, launchBrowser, type PageWindow } from './browser.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { browserTitle, executablePath, type PageWindow, sharedBrowser } from './browser.js';
 import { cleanup, listen, onCleanup } from './support.js';
 
 const TTL_MS = 1000;
 
-let browser: Browser | undefined;
-beforeAll(async () => {
-  if (executablePath) browser = await launchBrowser();
-}, 30_000);
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 afterEach(cleanup);
 
 interface RunningNode {
@@ -61,7 +54,7 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () 
       { timeoutMs: 5000, message: 'every node to see all three, and node-a lead' },
     );
 
-    const page = await browser!.newPage();
+    const page = await browser().newPage();
     onCleanup(() => page.close());
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
