@@ -432,3 +432,113 @@ describe('collectElectorMetrics', () => {
     expect(taken.getMetricsAsArray().map((metric) => metric.name)).toEqual(['election_members']);
   });
 });
+
+/** election_leaderless_seconds_total of the default election in `registry`. */
+const leaderless = async (registry: Registry) =>
+  value(await registry.metrics(), of('election_leaderless_seconds_total')) ?? Number.NaN;
+
+/**
+ * A node's own blindness is not a gap (issue 20 review). A follower cut off from the backend while
+ * the leader keeps leading must count nothing: were it to count the cut, a sum or max over nodes on
+ * a dashboard (or an alert on it) would show a leaderless election that never was.
+ */
+describe('leaderless_seconds_total when one follower is cut off', () => {
+  it('does not count a gap on the cut-off follower while the leader leads throughout', async () => {
+    const { clock, cluster: memory, node } = setup();
+    const { a, c, registries } = await threeNodes(clock, node);
+    const before = await Promise.all(registries.map(leaderless));
+
+    memory.partition('c');
+    await clock.advance(10_000);
+    memory.heal('c');
+    await waitFor(() => c.state.leaderId === 'a' && c.state.members.length === 3, {
+      clock,
+      timeoutMs: 10_000,
+      message: 'c back, seeing a lead',
+    });
+    expect(a.state.isLeader).toBe(true);
+    const after = await Promise.all(registries.map(leaderless));
+    const rose = after.map((seconds, i) => seconds - (before[i] ?? 0));
+    console.log(
+      `metrics: leaderless_seconds_total rose by a ${rose[0]}, b ${rose[1]}, c ${rose[2]} (c cut off 10 s)`,
+    );
+    // a led all along: every node counts the same, none.
+    for (const seconds of rose) expect(seconds).toBe(0);
+  });
+
+  it('is exactly zero on the cut-off node from the cut to its return, with a 3 s TTL (no onset counted)', async () => {
+    // The follower loses its view of the lock in the same step that says it cannot see the
+    // backend (core sets the reason first): there is no instant at which it sees "no leader".
+    const clock = createManualClock(1_000_000);
+    cluster = createMemoryCluster({ clock });
+    const memory = cluster;
+    const [a, b] = ['a', 'b'].map((id) => {
+      const elector = createElector({ id, membership: memory.backend(), clock, ttlMs: 3000 });
+      electors.push(elector);
+      return elector;
+    }) as [Elector, Elector];
+    const registry = new Registry();
+    collectElectorMetrics(b, { registry });
+    await Promise.all([a.start(), b.start()]);
+    await waitFor(() => b.state.leaderId === 'a', { clock, timeoutMs: 5000, message: 'b to see a lead' });
+    memory.partition('b');
+    await waitFor(() => b.state.reason.kind === 'backend-unreachable', {
+      clock,
+      timeoutMs: 10_000,
+      message: 'b past its deadline',
+    });
+    await clock.advance(5000);
+    memory.heal('b');
+    await waitFor(() => b.state.leaderId === 'a', { clock, timeoutMs: 10_000, message: 'b back' });
+    expect(a.state.isLeader).toBe(true);
+    expect(await registry.metrics()).toMatch(/^election_leaderless_seconds_total\{election="default"\} 0$/m);
+  });
+
+  it('does not count its own join as leaderless when a leader led throughout (a restarted follower)', async () => {
+    const { clock, cluster: memory, node } = setup();
+    const a = node('a');
+    await a.start();
+    await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
+    memory.latency(500, { node: 'b' }); // a backend 500 ms away from b
+    const b = node('b');
+    const registry = new Registry();
+    collectElectorMetrics(b, { registry, ttlMs: TTL_MS });
+    const started = b.start();
+    await waitFor(() => b.state.leaderId === 'a', { clock, timeoutMs: 10_000, message: 'b to see a' });
+    await started;
+    expect(a.state.isLeader).toBe(true);
+    expect(await leaderless(registry)).toBe(0);
+  });
+});
+
+const labels = (text: string) =>
+  [...new Set([...text.matchAll(/election="([^"]*)"/g)].map((m) => m[1]))].sort();
+
+describe('one registry, several electors (held on review20)', () => {
+  it('keeps each election apart, removes only the unregistered one, and takes the label again after', async () => {
+    const { clock, node: make } = setup();
+    const [x, y] = [make('x'), make('y')];
+    const registry = new Registry();
+    const mx = collectElectorMetrics(x, { registry, election: 'jobs' });
+    const my = collectElectorMetrics(y, { registry, election: 'billing' });
+    expect(() => collectElectorMetrics(make('z'), { registry, election: 'jobs' })).toThrow(
+      ConfigurationError,
+    );
+    await Promise.all([x.start(), y.start()]);
+    await waitFor(() => x.state.leaderId !== null && y.state.leaderId !== null, {
+      clock,
+      timeoutMs: 5000,
+      message: 'a leader in view',
+    });
+    expect(labels(await registry.metrics())).toEqual(['billing', 'jobs']);
+    mx.unregister();
+    mx.unregister();
+    expect(labels(await registry.metrics())).toEqual(['billing']);
+    const again = collectElectorMetrics(make('w'), { registry, election: 'jobs' });
+    expect(labels(await registry.metrics())).toEqual(['billing', 'jobs']);
+    my.unregister();
+    again.unregister();
+    expect((await registry.metrics()).trim()).toBe('');
+    collectElectorMetrics(make('v'), { registry, election: 'jobs' }).unregister();
+  });
+});
