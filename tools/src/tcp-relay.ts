@@ -16,6 +16,8 @@ export interface TcpRelay {
   restore(): Promise<void>;
   /** cut(), for good. */
   close(): Promise<void>;
+  /** Connections accepted so far. */
+  accepted(): number;
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -32,12 +34,14 @@ function listen(server: Server, port: number): Promise<number> {
 /** Starts a relay from a free port on 127.0.0.1 to `127.0.0.1:targetPort`. */
 export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
   const open = (): Server =>
     createServer((client) => {
+      accepted++;
       const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
       track(client);
       track(upstream);
@@ -67,5 +71,6 @@ export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
       server = next;
     },
     close: cut,
+    accepted: () => accepted,
   };
 }
