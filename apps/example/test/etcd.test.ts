@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { executablePath, launchBrowser } from '../../../packages/http/test/browser.js';
 import {
   CLI,
+  etcdNodeArgs,
   getText,
   killLeftovers,
   listenUrl,
@@ -109,19 +110,8 @@ describe.skipIf(!etcdBinary || !etcdctl)(
         // node-a's other address: a relay on its own port, so the published URL is not the bound one.
         const relay = await startTcpRelay(port ?? 0);
         relays.push(relay);
-        const args = (id: string, extra: string[]) => [
-          '--id',
-          id,
-          '--backend',
-          'etcd',
-          '--etcd',
-          etcd?.endpoints[0] ?? '',
-          '--election',
-          'advertised',
-          '--ttl',
-          '5',
-          ...extra,
-        ];
+        const args = (id: string, extra: string[]) =>
+          etcdNodeArgs(id, etcd?.endpoints[0] ?? '', 'advertised', 5, extra);
         const a = spawnCli(
           args('node-a', ['--listen', `127.0.0.1:${port}`, '--advertise-url', `${relay.url}/`]),
         );
@@ -191,18 +181,7 @@ describe.skipIf(!etcdBinary || !etcdctl)(
     );
 
     it('hands over to the next node as soon as the leader is stopped', async () => {
-      const args = (id: string) => [
-        '--id',
-        id,
-        '--backend',
-        'etcd',
-        '--etcd',
-        etcd?.endpoints[0] ?? '',
-        '--election',
-        'handover',
-        '--ttl',
-        '10',
-      ];
+      const args = (id: string) => etcdNodeArgs(id, etcd?.endpoints[0] ?? '', 'handover', 10);
       const a = spawnCli(args('a'));
       const b = spawnCli(args('b'));
       spawned.push(a, b);

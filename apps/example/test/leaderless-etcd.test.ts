@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLI,
+  etcdNodeArgs,
   getText,
   killLeftovers,
   listenUrl,
@@ -59,17 +60,19 @@ async function threeNodes() {
   return { a, b, c };
 }
 
+// One throwaway etcd for the file (both groups below), when there is one.
+beforeAll(async () => {
+  if (etcdBinary) etcd = await startEtcd({ binary: etcdBinary });
+}, 30_000);
+afterAll(async () => etcd?.stop());
+
 describe.skipIf(!etcdBinary)('leaderless time on etcd, against a measured gap', () => {
-  beforeAll(async () => {
-    etcd = await startEtcd({ binary: etcdBinary ?? 'etcd' });
-  }, 30_000);
   afterEach(async () => {
     for (const elector of electors) await elector.stop({ resign: false });
     await Promise.all(backends.map((backend) => backend.close()));
     electors = [];
     backends = [];
   });
-  afterAll(async () => etcd?.stop());
 
   it.each(['crash', 'graceful stop'] as const)(
     '%s: the survivors agree, and count the measured gap',
@@ -124,16 +127,11 @@ describe.skipIf(!etcdBinary)('leaderless time of election-node processes on etcd
   const SPAWNED_TTL_S = 2;
   const spawned: Spawned[] = [];
   const relays: TcpRelay[] = [];
-  let server: EtcdServer | undefined;
-  beforeAll(async () => {
-    requireBuilt(CLI);
-    server = await startEtcd({ binary: etcdBinary ?? 'etcd' });
-  }, 30_000);
+  beforeAll(() => requireBuilt(CLI));
   afterEach(async () => {
     killLeftovers(spawned);
     await Promise.all(relays.splice(0).map((relay) => relay.close()));
   });
-  afterAll(async () => server?.stop());
 
   const scraped = async (url: string) => {
     const text = (await getText(`${url}/metrics`)).body;
@@ -153,18 +151,7 @@ describe.skipIf(!etcdBinary)('leaderless time of election-node processes on etcd
   async function nodes(election: string, etcdOf: (id: string) => string) {
     const started: Record<string, { node: Spawned; url: string }> = {};
     for (const id of ['a', 'b', 'c']) {
-      const node = spawnCli([
-        '--id',
-        id,
-        '--backend',
-        'etcd',
-        '--etcd',
-        etcdOf(id),
-        '--election',
-        election,
-        '--ttl',
-        String(SPAWNED_TTL_S),
-      ]);
+      const node = spawnCli(etcdNodeArgs(id, etcdOf(id), election, SPAWNED_TTL_S));
       spawned.push(node);
       started[id] = { node, url: await listenUrl(node) };
     }
@@ -177,7 +164,7 @@ describe.skipIf(!etcdBinary)('leaderless time of election-node processes on etcd
   }
 
   it('a killed leader: each survivor counts the measured gap, and they agree', async () => {
-    const endpoint = server?.endpoints[0] ?? '';
+    const endpoint = etcd?.endpoints[0] ?? '';
     const { a, b, c } = await nodes(`kill-${process.pid}`, () => endpoint);
     const before = [await scraped(b.url), await scraped(c.url)];
     const killedAt = performance.now();
@@ -204,7 +191,7 @@ describe.skipIf(!etcdBinary)('leaderless time of election-node processes on etcd
   }, 60_000);
 
   it('a follower cut off from etcd counts no gap while the leader leads on', async () => {
-    const endpoint = new URL(server?.endpoints[0] ?? '');
+    const endpoint = new URL(etcd?.endpoints[0] ?? '');
     const relay = await startTcpRelay(Number(endpoint.port));
     relays.push(relay);
     const { a, c } = await nodes(`cut-${process.pid}`, (id) => (id === 'c' ? relay.url : endpoint.href));
