@@ -1,9 +1,9 @@
 import { createElector, type Elector } from '@election/core';
 import { createElectionHandler } from '@election/http';
-import { createMemoryCluster, waitFor } from '@election/testing';
+import { createMemoryCluster } from '@election/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { browserTitle, executablePath, type PageWindow, sharedBrowser } from './browser.js';
-import { cleanup, listen, onCleanup } from './support.js';
+import { allSeeLeader, cleanup, listen, onCleanup } from './support.js';
 
 const TTL_MS = 1000;
 
@@ -46,12 +46,9 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () 
       });
     }
     await Promise.all(nodes.map((node) => node.elector.start()));
-    await waitFor(
-      () =>
-        nodes.every(
-          (node) => node.elector.state.leaderId === 'node-a' && node.elector.state.members.length === 3,
-        ),
-      { timeoutMs: 5000, message: 'every node to see all three, and node-a lead' },
+    await allSeeLeader(
+      nodes.map((node) => node.elector),
+      'node-a',
     );
 
     const page = await browser().newPage();

@@ -9,7 +9,7 @@ import { createMemoryCluster, waitFor } from '@election/testing';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { browserTitle, executablePath, type PageWindow, sharedBrowser } from './browser.js';
-import { cleanup, cluster, failingElector, listen, onCleanup } from './support.js';
+import { allSeeLeader, cleanup, cluster, failingElector, listen, onCleanup } from './support.js';
 
 const TTL_MS = 1000;
 /** Where the screenshot of the page goes: the docs with ELECTION_UPDATE_SCREENSHOT=1, else a temp file. */
@@ -115,12 +115,9 @@ async function threeNodes(extra: { maxStreams?: number } = {}) {
     nodes.push(await startNode(id, cluster.backend(), (gone) => cluster.partition(gone), extra));
   }
   await Promise.all(nodes.map((node) => node.elector.start()));
-  await waitFor(
-    () =>
-      nodes.every(
-        (node) => node.elector.state.leaderId === 'node-a' && node.elector.state.members.length === 3,
-      ),
-    { timeoutMs: 5000, message: 'every node to see all three, and node-a lead' },
+  await allSeeLeader(
+    nodes.map((node) => node.elector),
+    'node-a',
   );
   return nodes;
 }

@@ -48,6 +48,17 @@ export function cluster(options: Parameters<typeof createMemoryCluster>[0] = {})
   };
 }
 
+/** Waits until every elector sees all of them, with `leaderId` leading. */
+export function allSeeLeader(electors: readonly Elector[], leaderId: string): Promise<void> {
+  return waitFor(
+    () =>
+      electors.every(
+        (elector) => elector.state.leaderId === leaderId && elector.state.members.length === electors.length,
+      ),
+    { timeoutMs: 5000, message: `every node to see all ${electors.length}, and ${leaderId} lead` },
+  );
+}
+
 export function onCleanup(close: () => Promise<void> | void): void {
   opened.push(close);
 }

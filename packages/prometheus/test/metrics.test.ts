@@ -59,6 +59,17 @@ async function startAll(clock: ManualClock, ...nodes: Elector[]) {
   await started;
 }
 
+/** Node a, collected in its own registry with no options but the registry, once it leads. */
+async function leaderCollected() {
+  const { clock, node } = setup();
+  const a = node('a');
+  const registry = new Registry();
+  collectElectorMetrics(a, { registry });
+  await startAll(clock, a);
+  await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
+  return { clock, a, registry };
+}
+
 /** Nodes a, b and c, each collected in its own registry, once all three see a lead. */
 async function threeNodes(clock: ManualClock, node: (id: string) => Elector) {
   const nodes = ['a', 'b', 'c'].map(node);
@@ -82,13 +93,8 @@ const of = (name: string, labels = '') => `${name}{election="default"${labels ==
 
 describe('collectElectorMetrics', () => {
   it('exposes every election metric with the values the leader sees, under an election label', async () => {
-    const { clock, node } = setup();
-    const a = node('a');
-    const registry = new Registry();
     // No ttlMs, no clock: both are the elector's (election_ttl_seconds is its TTL; issue 20 review, item 7).
-    collectElectorMetrics(a, { registry });
-    await startAll(clock, a);
-    await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
+    const { a, registry } = await leaderCollected();
 
     const text = await registry.metrics();
     for (const name of [
@@ -305,12 +311,7 @@ describe('collectElectorMetrics', () => {
 
   // The lease deadline is in the elector's clock; read with another clock, it is garbage (0 here).
   it('takes the clock from the elector: lease_remaining is right without a clock option', async () => {
-    const { clock, node } = setup();
-    const a = node('a');
-    const registry = new Registry();
-    collectElectorMetrics(a, { registry });
-    await startAll(clock, a);
-    await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
+    const { registry } = await leaderCollected();
     expect(value(await registry.metrics(), of('election_lease_remaining_seconds'))).toBeGreaterThan(0);
   });
 
