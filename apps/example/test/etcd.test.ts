@@ -56,18 +56,7 @@ describe.skipIf(!etcdBinary || !etcdctl)(
     afterAll(async () => etcd?.stop());
 
     it('leads in confirmed mode with a decimal term, and on SIGTERM removes its keys and exits 0 within 2 s', async () => {
-      const node = spawnCli([
-        '--id',
-        'a',
-        '--backend',
-        'etcd',
-        '--etcd',
-        etcd?.endpoints[0] ?? '',
-        '--election',
-        'sigterm',
-        '--ttl',
-        '5',
-      ]);
+      const node = spawnCli(etcdNodeArgs('a', etcd?.endpoints[0] ?? '', 'sigterm', 5));
       spawned.push(node);
       const url = await listenUrl(node);
       const status = await waitFor('a to lead', async () => {
@@ -101,7 +90,7 @@ describe.skipIf(!etcdBinary || !etcdctl)(
       expect(afterStoppedMs).toBeLessThan(1000);
       // Gone at once, not after the 5 s TTL: the node revoked its lease when it left.
       expect(await keysOf('sigterm')).toEqual([]);
-    });
+    }, 30_000); // a node start and three etcdctl runs: under load more than the 5 s default (its own 2 s / 1 s exit bounds unchanged)
 
     it.skipIf(!executablePath)(
       "publishes --advertise-url in its member metadata; another node's /cluster and page list it there",
