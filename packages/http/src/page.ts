@@ -57,6 +57,10 @@ const SCRIPT = `
   var path=location.pathname;
   var base=boot.publicPath!==null?boot.publicPath+'/':(path.charAt(path.length-1)==='/'?path:path+'/');
   var status=null, timeline=[], scale=0, leaseAt=0, leaseMs=null, HOUR=3600000, SVG='http://www.w3.org/2000/svg';
+  // The server's wall clock, which stamps the timeline: the chart spans seconds at first, so a
+  // browser clock a few seconds off would draw a leadership off the chart or over what it did not lead.
+  var skew=typeof boot.now==='number'?boot.now-Date.now():0;
+  function serverNow(){return Date.now()+skew}
   function text(el,value){el.textContent=value==null?'':String(value)}
   function cell(tr,value,cls){var td=document.createElement('td');text(td,value);if(cls)td.className=cls;tr.appendChild(td);return td}
   function badge(td,label,cls){var b=document.createElement('span');b.className='badge '+(cls||'');text(b,label);td.appendChild(document.createTextNode(' '));td.appendChild(b)}
@@ -129,7 +133,7 @@ const SCRIPT = `
   // so a young cluster's leaderships are bars, not slivers. The axis says which. Redrawn as often as a
   // pixel of its width is worth (every second on a short span, every 12 s on the hour).
   function renderChart(){
-    var now=Date.now(), first=timeline.length>0?timeline[0].at:now;
+    var now=serverNow(), first=timeline.length>0?Math.min(timeline[0].at,now):now;
     var span=Math.min(HOUR,Math.max(10000,(now-first)*1.05)), from=now-span, segs=[], lanes=[], current=null, start=from;
     var before=timeline.filter(function(c){return c.at<=from});
     if(before.length>0)current=before[before.length-1].leaderId;
@@ -221,7 +225,7 @@ const SCRIPT = `
     source.addEventListener('status',function(e){renderStatus(JSON.parse(e.data))});
     source.addEventListener('leader',function(e){
       var c=JSON.parse(e.data);timeline.push(c);
-      var from=Date.now()-HOUR;while(timeline.length>boot.timelineSize&&timeline.length>1&&timeline[1].at<from)timeline.shift();
+      var from=serverNow()-HOUR;while(timeline.length>boot.timelineSize&&timeline.length>1&&timeline[1].at<from)timeline.shift();
       renderTimeline();loadCluster();
       text($('announce'),'Leader is now '+(c.leaderId===null?'none':c.leaderId)+'.');
     });
@@ -338,6 +342,7 @@ export function renderPage(data: PageData): string {
     status: data.status,
     timeline: data.timeline,
     timelineSize: data.timelineSize,
+    now: Date.now(), // the server's wall clock as the page is rendered: the timeline's
   })}</script>
 <script>${SCRIPT}</script>
 </body>
