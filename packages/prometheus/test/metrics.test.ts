@@ -495,6 +495,34 @@ describe('leaderless_seconds_total when one follower is cut off', () => {
     expect(await registry.metrics()).toMatch(/^election_leaderless_seconds_total\{election="default"\} 0$/m);
   });
 
+  it('counts nothing for a failover that happened while it was cut off (no TTL dated back on its return)', async () => {
+    // c is cut off while a leads; meanwhile a crashes and b takes over. c saw no gap: a led as long
+    // as c could see, b leads when it sees again. Its return (a fresh view, a has left it) is not
+    // the moment a's leadership ended, so nothing may be dated back a TTL from it.
+    const { clock, cluster: memory, node } = setup();
+    const { a, b, c, registries } = await threeNodes(clock, node);
+    const before = await leaderless(registries[2] as Registry);
+    memory.partition('c');
+    await waitFor(() => c.state.reason.kind === 'backend-unreachable', {
+      clock,
+      timeoutMs: 10_000,
+      message: 'c past its deadline',
+    });
+    memory.partition('a'); // a crashes: its lease runs out, b takes over
+    await waitFor(() => b.state.isLeader, { clock, timeoutMs: 10_000, message: 'b to lead' });
+    expect(a.state.isLeader).toBe(false);
+    await clock.advance(5000);
+    memory.heal('c');
+    await waitFor(() => c.state.leaderId === 'b', {
+      clock,
+      timeoutMs: 10_000,
+      message: 'c back, seeing b lead',
+    });
+    const rose = (await leaderless(registries[2] as Registry)) - before;
+    console.log(`metrics: c's leaderless_seconds_total rose by ${rose} s over a failover it did not see`);
+    expect(rose).toBe(0);
+  });
+
   it('does not count its own join as leaderless when a leader led throughout (a restarted follower)', async () => {
     const { clock, cluster: memory, node } = setup();
     const a = node('a');
