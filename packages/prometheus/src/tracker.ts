@@ -50,6 +50,13 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
   let openSince: number | null = null;
   /** The leader whose leadership just ended, while its registration may still vanish in the same change. */
   let ending: string | null = null;
+  /**
+   * The leader the previous state showed while this node saw the backend, else null. Only a
+   * leadership seen up to this change can have ended in it: after a blind spell or a rejoin, the
+   * last leader seen may have gone long ago (a failover this node did not see), and nothing is
+   * dated back from the moment it sees again.
+   */
+  let shown: string | null = null;
   const wall = (at: number) => Date.now() - (clock.now() - at);
 
   const update = (state: ElectionState) => {
@@ -75,8 +82,8 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
       openSince = null;
     } else if (openSince === null && leaderless) {
       openSince = now;
-      if (last !== null) {
-        ending = last.id;
+      if (shown !== null) {
+        ending = shown;
         // The same backend change is reported within this turn (its events, then their promise jobs).
         queueMicrotask(() => {
           ending = null;
@@ -90,6 +97,7 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
         ending = null;
       }
     }
+    shown = seeing ? state.leaderId : null;
   };
   update(elector.state);
   return {
