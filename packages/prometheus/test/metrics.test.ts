@@ -523,6 +523,51 @@ describe('leaderless_seconds_total when one follower is cut off', () => {
     expect(rose).toBe(0);
   });
 
+  it('never counts the same time twice: a leader lost twice within a TTL (view mode, no term)', async () => {
+    // A crash-looping leader under the same id: its registration expires, it is back at once, and
+    // expires again 100 ms later. Each loss is dated back a TTL, but never before the moment this
+    // node last saw it back: the two gaps cannot overlap, so together they are at most the wall
+    // time from a TTL before the first loss to the end.
+    const clock = createManualClock(1_000_000);
+    cluster = createMemoryCluster({ clock });
+    const memory = cluster;
+    const [a, c] = [false, true].map((observer, i) => {
+      const elector = createElector({
+        id: i === 0 ? 'a' : 'c',
+        membership: memory.backend(),
+        clock,
+        ttlMs: TTL_MS,
+        mode: 'view',
+        observer,
+      });
+      electors.push(elector);
+      return elector;
+    }) as [Elector, Elector];
+    const registry = new Registry();
+    collectElectorMetrics(c, { registry });
+    await Promise.all([a.start(), c.start()]);
+    await waitFor(() => c.state.leaderId === 'a', { clock, timeoutMs: 5000, message: 'c to see a lead' });
+    await clock.advance(10_000);
+    const firstLossAt = clock.now();
+    for (const _ of [1, 2]) {
+      memory.expire('a');
+      await waitFor(() => c.state.leaderId === 'a' && a.state.phase === 'leader', {
+        clock,
+        stepMs: 1,
+        timeoutMs: 5000,
+        message: 'a back',
+      });
+      await clock.advance(100);
+    }
+    const counted = await leaderless(registry);
+    const boundS = (clock.now() - (firstLossAt - TTL_MS)) / 1000;
+    console.log(
+      `metrics: two losses 100 ms apart counted ${counted} s (at most ${boundS} s of time to count)`,
+    );
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeLessThanOrEqual(boundS);
+  });
+
   it('does not count its own join as leaderless when a leader led throughout (a restarted follower)', async () => {
     const { clock, cluster: memory, node } = setup();
     const a = node('a');
