@@ -568,6 +568,29 @@ describe('leaderless_seconds_total when one follower is cut off', () => {
     expect(counted).toBeLessThanOrEqual(boundS);
   });
 
+  it('still reports since when the leader leads once back from a cut-off (the same leadership)', async () => {
+    const { clock, cluster: memory, node } = setup();
+    const { c, registries } = await threeNodes(clock, node);
+    const since = async () =>
+      value(await (registries[2] as Registry).metrics(), of('election_leader_since_timestamp_seconds'));
+    const before = await since();
+    expect(before).toBeGreaterThan(0);
+    memory.partition('c');
+    await waitFor(() => c.state.reason.kind === 'backend-unreachable', {
+      clock,
+      timeoutMs: 10_000,
+      message: 'c past its deadline',
+    });
+    memory.heal('c');
+    await waitFor(() => c.state.leaderId === 'a' && c.state.reason.kind === 'outranked', {
+      clock,
+      timeoutMs: 10_000,
+      message: 'c back, seeing a lead',
+    });
+    // a has led throughout, in the same term: c says so again, from when it first saw it.
+    expect(await since()).toBe(before);
+  });
+
   it('does not count its own join as leaderless when a leader led throughout (a restarted follower)', async () => {
     const { clock, cluster: memory, node } = setup();
     const a = node('a');
