@@ -35,11 +35,12 @@ export interface LeadershipTracker {
  *   leader's lock and registration vanished at once (in one backend change, reported in one go: its
  *   lease expired, because it crashed or was cut off), the backend noticed only a TTL after the
  *   leader's last renewal, and nobody could lead meanwhile: the gap is dated back by the TTL, to
- *   that last renewal (never before this node saw that leadership). A leader that hands over, or
- *   stops with resign, releases the lock first (core's stop releases it by its token before
- *   `leave()`, also where leave alone would end both in one step: etcd, memory) and its
- *   registration goes in a later change, so it is not dated back. Every node sees the expiry at
- *   about the same moment, so they count the same gap.
+ *   that last renewal (never before this node last saw that leader come into view, so two gaps
+ *   never overlap; nor from a leader seen only before a blind spell or a rejoin). A leader that
+ *   hands over, or stops with resign, releases the lock first (core's stop releases it by its
+ *   token before `leave()`, also where leave alone would end both in one step: etcd, memory) and
+ *   its registration goes in a later change, so it is not dated back. Every node sees the expiry
+ *   at about the same moment, so they count the same gap.
  */
 export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): LeadershipTracker {
   let last: Leadership | null = null;
@@ -59,21 +60,32 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
   let shown: string | null = null;
   const wall = (at: number) => Date.now() - (clock.now() - at);
 
+  /** Wall-clock ms since when the last leadership seen leads (kept while no leader is in view). */
+  let leadershipSince: number | null = null;
+  /** The previous state showed a leader. */
+  let hadLeader = false;
+
   const update = (state: ElectionState) => {
     const now = clock.now();
     const seeing = sees(state);
     const leaderless = seeing && state.leaderId === null;
     if (state.leaderId !== null) {
       const current = { id: state.leaderId, term: state.term };
-      if (last === null || last.id !== current.id || last.term !== current.term) {
+      const isNew = last === null || last.id !== current.id || last.term !== current.term;
+      if (isNew) {
         if (last !== null) changes += 1;
-        sinceWall = state.isLeader ? wall(state.since) : Date.now();
-        lastSeenAt = now;
+        leadershipSince = state.isLeader ? wall(state.since) : Date.now();
       }
+      // Seen (again) from here: a later loss is never dated back over a gap already counted (a
+      // leader under the same id and term, lost and back: view mode, a blind spell).
+      if (isNew || !hadLeader) lastSeenAt = now;
       last = current;
+      // The same leadership seen again (after a gap or a blind spell) leads since it began.
+      sinceWall = leadershipSince;
     } else {
       sinceWall = null;
     }
+    hadLeader = state.leaderId !== null;
     if (openSince !== null && !leaderless) {
       // Ended by the next leadership, or by this node going blind: counted up to here either way.
       // A node that goes blind loses its view of the leader in the same step that says it is blind
