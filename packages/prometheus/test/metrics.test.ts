@@ -591,6 +591,49 @@ describe('leaderless_seconds_total when one follower is cut off', () => {
     expect(await since()).toBe(before);
   });
 
+  it('stops counting at the moment a follower that sees no leader goes blind (issue 20 review)', async () => {
+    // c (an observer, so nobody takes over) sees a's lease run out: a gap, counted. Then c is cut
+    // off too: from the moment it says it cannot see the backend, its blindness is not a gap. It
+    // already saw no leader, so only its reason changes then; core delivers that as an event.
+    const clock = createManualClock(1_000_000);
+    cluster = createMemoryCluster({ clock });
+    const memory = cluster;
+    const [a, c] = [false, true].map((observer, i) => {
+      const elector = createElector({
+        id: i === 0 ? 'a' : 'c',
+        membership: memory.backend(),
+        clock,
+        ttlMs: TTL_MS,
+        observer,
+      });
+      electors.push(elector);
+      return elector;
+    }) as [Elector, Elector];
+    const registry = new Registry();
+    collectElectorMetrics(c, { registry, ttlMs: TTL_MS });
+    await Promise.all([a.start(), c.start()]);
+    await waitFor(() => c.state.leaderId === 'a', { clock, timeoutMs: 5000, message: 'c to see a lead' });
+    memory.partition('a'); // a crashes: its lease runs out, nobody else may lead
+    await waitFor(() => c.state.leaderId === null, { clock, timeoutMs: 10_000, message: 'c to see a gone' });
+    await clock.advance(1000);
+    memory.partition('c');
+    // Polled 1 ms at a time: read the moment c says it is blind, to within 1 ms.
+    await waitFor(() => c.state.reason.kind === 'backend-unreachable', {
+      clock,
+      stepMs: 1,
+      timeoutMs: 10_000,
+      message: 'c past its deadline',
+    });
+    const atBlind = await leaderless(registry);
+    await clock.advance(5000); // c stays blind, retrying its renewal meanwhile
+    const later = await leaderless(registry);
+    console.log(`metrics: a blind follower counted ${later - atBlind} s after it went blind (was 0.2-0.3 s)`);
+    expect(c.state.reason.kind).toBe('backend-unreachable');
+    expect(atBlind).toBeGreaterThan(1); // the gap it saw before going blind: a TTL dated back, then 1 s and more
+    // Tolerance: the 1 ms poll step (the reading at blind may come up to one step after the change).
+    expect(later - atBlind).toBeLessThanOrEqual(0.001);
+  });
+
   it('does not count its own join as leaderless when a leader led throughout (a restarted follower)', async () => {
     const { clock, cluster: memory, node } = setup();
     const a = node('a');
