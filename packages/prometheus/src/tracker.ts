@@ -89,7 +89,8 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
     if (openSince !== null && !leaderless) {
       // Ended by the next leadership, or by this node going blind: counted up to here either way.
       // A node that goes blind loses its view of the leader in the same step that says it is blind
-      // (core sets the reason first), so its own blindness never opens a gap.
+      // (core sets the reason first), so its own blindness never opens a gap; one that saw no
+      // leader already is told by core's `reason` event, so the gap ends when it goes blind.
       closedMs += now - openSince;
       openSince = null;
     } else if (openSince === null && leaderless) {
