@@ -434,6 +434,26 @@ describe('collectElectorMetrics', () => {
   });
 });
 
+/** Node a and observer c on one memory cluster (TTL 2 s): when a goes, nobody takes over. */
+function leaderAndObserver(mode: 'view' | 'confirmed') {
+  const clock = createManualClock(1_000_000);
+  const memory = createMemoryCluster({ clock });
+  cluster = memory;
+  const [a, c] = [false, true].map((observer, i) => {
+    const elector = createElector({
+      id: i === 0 ? 'a' : 'c',
+      membership: memory.backend(),
+      clock,
+      ttlMs: TTL_MS,
+      mode,
+      observer,
+    });
+    electors.push(elector);
+    return elector;
+  }) as [Elector, Elector];
+  return { clock, cluster: memory, a, c };
+}
+
 /** election_leaderless_seconds_total of the default election in `registry`. */
 const leaderless = async (registry: Registry) =>
   value(await registry.metrics(), of('election_leaderless_seconds_total')) ?? Number.NaN;
@@ -528,21 +548,7 @@ describe('leaderless_seconds_total when one follower is cut off', () => {
     // expires again 100 ms later. Each loss is dated back a TTL, but never before the moment this
     // node last saw it back: the two gaps cannot overlap, so together they are at most the wall
     // time from a TTL before the first loss to the end.
-    const clock = createManualClock(1_000_000);
-    cluster = createMemoryCluster({ clock });
-    const memory = cluster;
-    const [a, c] = [false, true].map((observer, i) => {
-      const elector = createElector({
-        id: i === 0 ? 'a' : 'c',
-        membership: memory.backend(),
-        clock,
-        ttlMs: TTL_MS,
-        mode: 'view',
-        observer,
-      });
-      electors.push(elector);
-      return elector;
-    }) as [Elector, Elector];
+    const { clock, cluster: memory, a, c } = leaderAndObserver('view');
     const registry = new Registry();
     collectElectorMetrics(c, { registry });
     await Promise.all([a.start(), c.start()]);
@@ -595,20 +601,7 @@ describe('leaderless_seconds_total when one follower is cut off', () => {
     // c (an observer, so nobody takes over) sees a's lease run out: a gap, counted. Then c is cut
     // off too: from the moment it says it cannot see the backend, its blindness is not a gap. It
     // already saw no leader, so only its reason changes then; core delivers that as an event.
-    const clock = createManualClock(1_000_000);
-    cluster = createMemoryCluster({ clock });
-    const memory = cluster;
-    const [a, c] = [false, true].map((observer, i) => {
-      const elector = createElector({
-        id: i === 0 ? 'a' : 'c',
-        membership: memory.backend(),
-        clock,
-        ttlMs: TTL_MS,
-        observer,
-      });
-      electors.push(elector);
-      return elector;
-    }) as [Elector, Elector];
+    const { clock, cluster: memory, a, c } = leaderAndObserver('confirmed');
     const registry = new Registry();
     collectElectorMetrics(c, { registry, ttlMs: TTL_MS });
     await Promise.all([a.start(), c.start()]);
