@@ -30,3 +30,4 @@ export {
 export { freePort, freePorts } from './free-port.js';
 export { type CodeBlock, codeBlocks, readmeExample, replaceOnce, sourceTsconfig } from './markdown.js';
 export { mulberry32 } from './random.js';
+export { startTcpRelay, type TcpRelay } from './tcp-relay.js';

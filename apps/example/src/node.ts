@@ -62,7 +62,9 @@ function electorOptions(
     ...(startTimeout === undefined ? {} : { startTimeoutMs: Math.round(startTimeout * 1000) }),
     ...(config.takeover ? { takeover: true } : {}),
     meta: {
-      url,
+      // This node's address for the others: the advertised one when given (the bound one may be
+      // 0.0.0.0, or an address only this host or its container knows).
+      url: advertised ?? url,
       ...(advertised === undefined ? {} : { [STATUS_URL_META]: statusUrlOf(advertised) }),
     },
     logger: coreLogger(logger),

@@ -1,5 +1,7 @@
-import type { ClusterMember, ElectionStatus } from '@election/http';
-import { describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ClusterMember, clusterMembers, type ElectionStatus } from '@election/http';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from '../src/flags.js';
 import { cell, formatTable } from '../src/list.js';
 import { advertisedBase } from '../src/node.js';
@@ -86,5 +88,48 @@ describe('election-node list cells', () => {
     expect(cell(7)).toBe('7');
     expect(cell(null)).toBe('');
     expect(cell({ toString: () => 'x\ny' })).toBe('x?y');
+  });
+});
+
+const servers: http.Server[] = [];
+afterAll(() => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+/** A loopback status URL answering `body`. */
+async function answering(body: unknown): Promise<string> {
+  const s = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+  servers.push(s);
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}/status`;
+}
+
+describe('election-node list prints what a member answers, which is whatever its URL sends (issue 20 review)', () => {
+  it('does not crash on a status whose term is a number (one odd member must not hide the others)', async () => {
+    const url = await answering({ id: 'm', isLeader: false, phase: 'follower', term: 7, reasonText: 'ok' });
+    const rows = await clusterMembers([{ id: 'm', meta: { statusUrl: url } }], { timeoutMs: 1000 });
+    expect(() => formatTable(rows, { leaderId: null, term: null })).not.toThrow();
+  });
+
+  it('does not pass terminal control sequences from a member’s answer to the terminal', async () => {
+    // OSC 0 (set the window title) and "clear screen": anything that answers there can rewrite
+    // what the operator sees, e.g. hide the real leader's row.
+    const url = await answering({
+      id: 'm',
+      isLeader: false,
+      phase: 'follower\u001b[2J',
+      term: null,
+      reasonText: 'Outranked.\u001b]0;pwned\u0007\u001b[1A\u001b[2K',
+    });
+    const rows = await clusterMembers([{ id: 'm', meta: { statusUrl: url } }], { timeoutMs: 1000 });
+    const table = formatTable(rows, { leaderId: null, term: null });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are the point
+    expect(table).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 });

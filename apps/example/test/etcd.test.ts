@@ -1,9 +1,19 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type EtcdServer, findOnPath, startEtcd } from '@election/tools';
+import type { ClusterView } from '@election/http';
+import {
+  type EtcdServer,
+  findOnPath,
+  freePorts,
+  startEtcd,
+  startTcpRelay,
+  type TcpRelay,
+} from '@election/tools';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { executablePath, launchBrowser } from '../../../packages/http/test/browser.js';
 import {
   CLI,
+  etcdNodeArgs,
   getText,
   killLeftovers,
   listenUrl,
@@ -19,6 +29,7 @@ const etcdBinary = findOnPath('etcd');
 const etcdctl = findOnPath('etcdctl');
 let etcd: EtcdServer | undefined;
 const spawned: Spawned[] = [];
+const relays: TcpRelay[] = [];
 
 /** Every key of one election, read with etcdctl (a different client than the node's own). */
 async function keysOf(election: string): Promise<string[]> {
@@ -38,22 +49,14 @@ describe.skipIf(!etcdBinary || !etcdctl)(
       requireBuilt(CLI);
       etcd = await startEtcd({ binary: etcdBinary ?? 'etcd' });
     }, 30_000);
-    afterEach(() => killLeftovers(spawned));
+    afterEach(async () => {
+      killLeftovers(spawned);
+      await Promise.all(relays.splice(0).map((relay) => relay.close()));
+    });
     afterAll(async () => etcd?.stop());
 
     it('leads in confirmed mode with a decimal term, and on SIGTERM removes its keys and exits 0 within 2 s', async () => {
-      const node = spawnCli([
-        '--id',
-        'a',
-        '--backend',
-        'etcd',
-        '--etcd',
-        etcd?.endpoints[0] ?? '',
-        '--election',
-        'sigterm',
-        '--ttl',
-        '5',
-      ]);
+      const node = spawnCli(etcdNodeArgs('a', etcd?.endpoints[0] ?? '', 'sigterm', 5));
       spawned.push(node);
       const url = await listenUrl(node);
       const status = await waitFor('a to lead', async () => {
@@ -87,21 +90,87 @@ describe.skipIf(!etcdBinary || !etcdctl)(
       expect(afterStoppedMs).toBeLessThan(1000);
       // Gone at once, not after the 5 s TTL: the node revoked its lease when it left.
       expect(await keysOf('sigterm')).toEqual([]);
-    });
+    }, 30_000); // a node start and three etcdctl runs: under load more than the 5 s default (its own 2 s / 1 s exit bounds unchanged)
+
+    it.skipIf(!executablePath)(
+      "publishes --advertise-url in its member metadata; another node's /cluster and page list it there",
+      async () => {
+        const [port] = await freePorts(1);
+        // node-a's other address: a relay on its own port, so the published URL is not the bound one.
+        const relay = await startTcpRelay(port ?? 0);
+        relays.push(relay);
+        const args = (id: string, extra: string[]) =>
+          etcdNodeArgs(id, etcd?.endpoints[0] ?? '', 'advertised', 5, extra);
+        const a = spawnCli(
+          args('node-a', ['--listen', `127.0.0.1:${port}`, '--advertise-url', `${relay.url}/`]),
+        );
+        const b = spawnCli(args('node-b', []));
+        spawned.push(a, b);
+        expect(await listenUrl(a)).toBe(`http://127.0.0.1:${port}`);
+        const urlB = await listenUrl(b);
+
+        // The member record in etcd, read with etcdctl: the advertised URL, not the bound one.
+        const record = await waitFor('node-a to join', async () => {
+          const { stdout } = await run(
+            etcdctl ?? 'etcdctl',
+            [
+              `--endpoints=${etcd?.endpoints[0]}`,
+              'get',
+              '--print-value-only',
+              'election/advertised/members/node-a',
+            ],
+            { env: { ...process.env, ETCDCTL_API: '3' } },
+          );
+          return stdout.trim();
+        });
+        console.log(`advertise: node-a's member record: ${record}`);
+        expect(record).toContain(`${relay.url}/status`);
+        expect(record).not.toContain(`:${port}`);
+
+        // node-b's /cluster asks node-a there (through the relay) and lists it with its own status.
+        const view = await waitFor("node-b's /cluster to list node-a with its status", async () => {
+          const body = JSON.parse((await getText(`${urlB}/cluster`)).body) as ClusterView;
+          return body.members.find((member) => member.id === 'node-a')?.status?.isLeader ? body : undefined;
+        });
+        expect(view.members.find((member) => member.id === 'node-a')).toMatchObject({
+          statusUrl: `${relay.url}/status`,
+          present: true,
+          error: null,
+          status: { id: 'node-a', isLeader: true, phase: 'leader' },
+        });
+        expect(relay.accepted()).toBeGreaterThan(0);
+
+        // And node-b's page shows node-a as the leader in its cluster table, from that status.
+        const browser = await launchBrowser();
+        try {
+          const page = await browser.newPage();
+          await page.goto(`${urlB}/`);
+          await page.waitForFunction(
+            () => {
+              const doc = (
+                globalThis as unknown as {
+                  document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> };
+                }
+              ).document;
+              return Array.from(doc.querySelectorAll('#cluster tr')).some((tr) =>
+                /^node-a LEADERleader\d+/.test(tr.textContent ?? ''),
+              );
+            },
+            undefined,
+            { timeout: 10_000 },
+          );
+          const rows = await page.locator('#cluster tr').allTextContents();
+          expect(rows[0]).toMatch(/^node-a LEADERleader\d+\d+\.\d sLeading, term \d+\.$/);
+          expect(rows[1]).toMatch(/^node-b this nodefollower\d+Outranked by node-a/);
+        } finally {
+          await browser.close();
+        }
+      },
+      60_000,
+    );
 
     it('hands over to the next node as soon as the leader is stopped', async () => {
-      const args = (id: string) => [
-        '--id',
-        id,
-        '--backend',
-        'etcd',
-        '--etcd',
-        etcd?.endpoints[0] ?? '',
-        '--election',
-        'handover',
-        '--ttl',
-        '10',
-      ];
+      const args = (id: string) => etcdNodeArgs(id, etcd?.endpoints[0] ?? '', 'handover', 10);
       const a = spawnCli(args('a'));
       const b = spawnCli(args('b'));
       spawned.push(a, b);
@@ -122,6 +191,6 @@ describe.skipIf(!etcdBinary || !etcdctl)(
       expect(performance.now() - stoppedAt).toBeLessThan(5000);
       expect(BigInt(after.term as string)).toBeGreaterThan(BigInt(before.term as string));
       await terminateCleanly(b);
-    });
+    }, 30_000); // two node processes start first: under load that alone nears the 5 s default
   },
 );

@@ -84,6 +84,27 @@ export function spawnScript(script: string, args: readonly string[], env: NodeJS
 
 export const spawnCli = (args: readonly string[], env?: NodeJS.ProcessEnv) => spawnScript(CLI, args, env);
 
+/** The flags of node `id` of `election` on the etcd at `endpoint`, with a TTL in seconds, and `extra`. */
+export const etcdNodeArgs = (
+  id: string,
+  endpoint: string,
+  election: string,
+  ttlSeconds: number,
+  extra: readonly string[] = [],
+) => [
+  '--id',
+  id,
+  '--backend',
+  'etcd',
+  '--etcd',
+  endpoint,
+  '--election',
+  election,
+  '--ttl',
+  String(ttlSeconds),
+  ...extra,
+];
+
 /**
  * Polls `condition` every 10 ms until it is truthy; fails naming `what` after `timeoutMs`. A
  * condition that throws (a request to a node still busy starting) counts as "not yet"; the last

@@ -1,10 +1,20 @@
 import { createElector, type Elector } from '@election/core';
 import { createEtcdMembership, type EtcdMembershipBackend } from '@election/etcd';
 import { collectElectorMetrics } from '@election/prometheus';
-import { type EtcdServer, findOnPath, startEtcd } from '@election/tools';
+import { type EtcdServer, findOnPath, startEtcd, startTcpRelay, type TcpRelay } from '@election/tools';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from './helpers.js';
+import {
+  CLI,
+  etcdNodeArgs,
+  getText,
+  killLeftovers,
+  listenUrl,
+  requireBuilt,
+  type Spawned,
+  spawnCli,
+  waitFor,
+} from './helpers.js';
 
 /**
  * election_leaderless_seconds_total on a real etcd, against the gap measured from the leader's end
@@ -50,17 +60,19 @@ async function threeNodes() {
   return { a, b, c };
 }
 
+// One throwaway etcd for the file (both groups below), when there is one.
+beforeAll(async () => {
+  if (etcdBinary) etcd = await startEtcd({ binary: etcdBinary });
+}, 30_000);
+afterAll(async () => etcd?.stop());
+
 describe.skipIf(!etcdBinary)('leaderless time on etcd, against a measured gap', () => {
-  beforeAll(async () => {
-    etcd = await startEtcd({ binary: etcdBinary ?? 'etcd' });
-  }, 30_000);
   afterEach(async () => {
     for (const elector of electors) await elector.stop({ resign: false });
     await Promise.all(backends.map((backend) => backend.close()));
     electors = [];
     backends = [];
   });
-  afterAll(async () => etcd?.stop());
 
   it.each(['crash', 'graceful stop'] as const)(
     '%s: the survivors agree, and count the measured gap',
@@ -104,4 +116,108 @@ describe.skipIf(!etcdBinary)('leaderless time on etcd, against a measured gap', 
     },
     30_000,
   );
+});
+
+/**
+ * The same on election-node processes: the leader is killed (SIGKILL: no resign, no last renewal),
+ * and a follower is cut off from etcd (a TCP relay between it and etcd is cut) while the leader
+ * leads on. The metric is read from each node's /metrics, as Prometheus would.
+ */
+describe.skipIf(!etcdBinary)('leaderless time of election-node processes on etcd', () => {
+  const SPAWNED_TTL_S = 2;
+  const spawned: Spawned[] = [];
+  const relays: TcpRelay[] = [];
+  beforeAll(() => requireBuilt(CLI));
+  afterEach(async () => {
+    killLeftovers(spawned);
+    await Promise.all(relays.splice(0).map((relay) => relay.close()));
+  });
+
+  const scraped = async (url: string) => {
+    const text = (await getText(`${url}/metrics`)).body;
+    const match = /^election_leaderless_seconds_total\{election="[^"]+"\} (\S+)$/m.exec(text);
+    if (!match) throw new Error(`no election_leaderless_seconds_total in ${url}/metrics`);
+    return Number(match[1]);
+  };
+  const status = async (url: string) =>
+    JSON.parse((await getText(`${url}/status`)).body) as {
+      leaderId: string | null;
+      isLeader: boolean;
+      members: string[];
+      reason: { kind: string };
+    };
+
+  /** a, b, c of a fresh election (c's etcd endpoint given by `etcdOf`), until every node sees a lead. */
+  async function nodes(election: string, etcdOf: (id: string) => string) {
+    const started: Record<string, { node: Spawned; url: string }> = {};
+    for (const id of ['a', 'b', 'c']) {
+      const node = spawnCli(etcdNodeArgs(id, etcdOf(id), election, SPAWNED_TTL_S));
+      spawned.push(node);
+      started[id] = { node, url: await listenUrl(node) };
+    }
+    const all = started as Record<'a' | 'b' | 'c', { node: Spawned; url: string }>;
+    await waitFor('every node to see a lead', async () => {
+      const seen = await Promise.all(Object.values(all).map(({ url }) => status(url)));
+      return seen.every((s) => s.leaderId === 'a' && s.members.length === 3);
+    });
+    return all;
+  }
+
+  it('a killed leader: each survivor counts the measured gap, and they agree', async () => {
+    const endpoint = etcd?.endpoints[0] ?? '';
+    const { a, b, c } = await nodes(`kill-${process.pid}`, () => endpoint);
+    const before = [await scraped(b.url), await scraped(c.url)];
+    const killedAt = performance.now();
+    a.node.child.kill('SIGKILL');
+    const elected = await waitFor(
+      'b to say it leads',
+      () => b.node.logs.find((line) => line.event === 'leader-changed' && line.leaderId === 'b'),
+      15_000,
+    );
+    await waitFor('c to see b lead', async () => (await status(c.url)).leaderId === 'b');
+    const gapS = ((b.node.arrivedAt(elected) ?? Number.NaN) - killedAt) / 1000;
+    const counted = [(await scraped(b.url)) - (before[0] ?? 0), (await scraped(c.url)) - (before[1] ?? 0)];
+    console.log(
+      `leaderless (processes, SIGKILL, TTL ${SPAWNED_TTL_S} s): gap measured ${gapS.toFixed(3)} s (kill to b's "this node leads" line); leaderless_seconds_total rose by ${counted.map((s) => s.toFixed(3)).join(' s (b) and ')} s (c)`,
+    );
+    // Tolerance: the count starts at a's last renewal (at most a renewal interval, TTL/3, before the
+    // kill) plus etcd's lag in revoking an expired lease (up to 0.5 s); 0.1 s more for two processes
+    // logging and scraping on a shared machine.
+    for (const seconds of counted) {
+      expect(seconds).toBeGreaterThanOrEqual(gapS - ETCD_EXPIRY_LAG_S - 0.1);
+      expect(seconds).toBeLessThanOrEqual(gapS + SPAWNED_TTL_S / 3 + 0.1);
+    }
+    expect(Math.abs((counted[0] ?? 0) - (counted[1] ?? 0))).toBeLessThanOrEqual(0.1);
+  }, 60_000);
+
+  it('a follower cut off from etcd counts no gap while the leader leads on', async () => {
+    const endpoint = new URL(etcd?.endpoints[0] ?? '');
+    const relay = await startTcpRelay(Number(endpoint.port));
+    relays.push(relay);
+    const { a, c } = await nodes(`cut-${process.pid}`, (id) => (id === 'c' ? relay.url : endpoint.href));
+    const before = await scraped(c.url);
+    await relay.cut();
+    await waitFor(
+      'c to say it cannot reach etcd',
+      async () => (await status(c.url)).reason.kind === 'backend-unreachable',
+    );
+    // Cut off past its lease: etcd drops c, which a sees; a leads on.
+    await waitFor('a to see c gone', async () => (await status(a.url)).members.length === 2, 15_000);
+    expect((await status(a.url)).isLeader).toBe(true);
+    await relay.restore();
+    await waitFor(
+      'c back, seeing a lead',
+      async () => {
+        const seen = await status(c.url);
+        return seen.leaderId === 'a' && seen.reason.kind === 'outranked';
+      },
+      20_000,
+    );
+    expect((await status(a.url)).isLeader).toBe(true);
+    const counted = (await scraped(c.url)) - before;
+    console.log(
+      `leaderless (processes, follower cut off from etcd): c's leaderless_seconds_total rose by ${counted} s`,
+    );
+    expect(counted).toBe(0);
+  }, 60_000);
 });

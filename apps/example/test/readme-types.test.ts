@@ -4,7 +4,6 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extensionOf, README_FENCE } from './readme-fences.js';
 
 /**
  * Every TypeScript and JavaScript code block of every package's README (and the root README)
@@ -23,6 +22,34 @@ const READMES = [
   'apps/example/README.md',
 ];
 
+/**
+ * The fences the type-check reads: TypeScript blocks, and JavaScript ones (runnable `.mjs`
+ * examples, checked with allowJs + checkJs), each opened at the start of a line.
+ */
+const CHECKED_LANGUAGES = ['ts', 'typescript', 'js', 'javascript', 'mjs'] as const;
+
+/** A JavaScript block is written as an .mjs module (top-level await, ESM imports), else as .ts. */
+const extensionOf = (language: string) => (/^(js|javascript|mjs)$/.test(language) ? 'mjs' : 'ts');
+
+/** Optional ts-context comment (1: folder, 2: declarations), language (3), body (4). */
+const README_FENCE = new RegExp(
+  `(?:<!-- ts-context(?: in ([^:\\n]+))?: ([\\s\\S]*?) -->\\n)?^\`\`\`(${CHECKED_LANGUAGES.join('|')})[ \\t]*\\n([\\s\\S]*?)^\`\`\`[ \\t]*$`,
+  'gm',
+);
+
+/** Each README that exists, with its text. */
+function readmes(): Array<{ readonly readme: string; readonly text: string }> {
+  const found: Array<{ readonly readme: string; readonly text: string }> = [];
+  for (const readme of READMES) {
+    try {
+      found.push({ readme, text: readFileSync(join(ROOT, readme), 'utf8') });
+    } catch {
+      // not every package has one
+    }
+  }
+  return found;
+}
+
 interface Block {
   readonly readme: string;
   readonly line: number;
@@ -36,13 +63,7 @@ afterAll(() => {
 
 function extract(): Block[] {
   const blocks: Block[] = [];
-  for (const readme of READMES) {
-    let text: string;
-    try {
-      text = readFileSync(join(ROOT, readme), 'utf8');
-    } catch {
-      continue;
-    }
+  for (const { readme, text } of readmes()) {
     // README at the root: resolved from the example app, which depends on every package.
     const home = readme === 'README.md' ? join(ROOT, 'apps/example') : join(ROOT, dirname(readme));
     const scratch = join(home, SCRATCH);
@@ -101,4 +122,25 @@ describe('README code blocks', () => {
     console.log(`README code blocks: ${blocks.length} type-checked, ${errors.length} errors`);
     expect(errors).toEqual([]);
   }, 120_000);
+  // A README's ```js blocks (the runnable examples users copy first) and indented fences (in
+  // lists) were once never checked (issue 20 review): no block importing a package of ours may
+  // stand outside the fences checked above.
+  it('leaves no block importing @election/* outside the checked fences', () => {
+    const skipped: string[] = [];
+    for (const { readme, text } of readmes()) {
+      const fence = /^([ \t]*)(```|~~~)([\w-]*)[^\n]*\n([\s\S]*?)^\1\2[ \t]*$/gm;
+      for (let match = fence.exec(text); match !== null; match = fence.exec(text)) {
+        const checked =
+          match[1] === '' &&
+          match[2] === '```' &&
+          (CHECKED_LANGUAGES as readonly string[]).includes(match[3] ?? '');
+        if (!checked && /from '@election\//.test(match[4] ?? '')) {
+          skipped.push(
+            `${readme}:${text.slice(0, match.index).split('\n').length} (${match[3] || 'no language'})`,
+          );
+        }
+      }
+    }
+    expect(skipped).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
-import { createElector, type MembershipBackend } from '@election/core';
+import { createElector } from '@election/core';
+import { createFailingBackend } from '@election/testing';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { logLeadershipChanges } from '../src/leadership-log.js';
@@ -18,22 +19,9 @@ describe('election-node logs', () => {
       { level: 'debug', base: { node: 'node-x' } },
       { write: (line: string) => lines.push(line) },
     );
-    const failing: MembershipBackend = {
-      name: 'custom',
-      endpoint: 'etcd.internal:2379',
-      capabilities: {
-        lock: false,
-        minTtlMs: 1000,
-        maxTtlMs: 60_000,
-        wholeSecondTtl: false,
-        defaultTtlMs: 5000,
-      },
-      join: () => Promise.reject(new Error(LEAKY)),
-      close: () => Promise.resolve(),
-    };
     const elector = createElector({
       id: 'node-x',
-      membership: failing,
+      membership: createFailingBackend({ message: LEAKY, endpoint: 'etcd.internal:2379' }),
       logger: coreLogger(logger),
       startTimeoutMs: 300,
       backoff: { initialMs: 10, maxMs: 50 },

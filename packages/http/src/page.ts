@@ -44,6 +44,7 @@ svg.chart .lane{fill:var(--bg);stroke:var(--line)}
 svg.chart .seg{fill:var(--bar)}
 svg.chart .seg.self{fill:var(--bar2)}
 svg.chart .tick{stroke:var(--line)}
+svg.chart text.axis{font-style:italic}
 `;
 
 // Plain ES2017 in a string: no template literals inside, so nothing here is interpolated by accident.
@@ -56,6 +57,10 @@ const SCRIPT = `
   var path=location.pathname;
   var base=boot.publicPath!==null?boot.publicPath+'/':(path.charAt(path.length-1)==='/'?path:path+'/');
   var status=null, timeline=[], scale=0, leaseAt=0, leaseMs=null, HOUR=3600000, SVG='http://www.w3.org/2000/svg';
+  // The server's wall clock, which stamps the timeline: the chart spans seconds at first, so a
+  // browser clock a few seconds off would draw a leadership off the chart or over what it did not lead.
+  var skew=typeof boot.now==='number'?boot.now-Date.now():0;
+  function serverNow(){return Date.now()+skew}
   function text(el,value){el.textContent=value==null?'':String(value)}
   function cell(tr,value,cls){var td=document.createElement('td');text(td,value);if(cls)td.className=cls;tr.appendChild(td);return td}
   function badge(td,label,cls){var b=document.createElement('span');b.className='badge '+(cls||'');text(b,label);td.appendChild(document.createTextNode(' '));td.appendChild(b)}
@@ -119,9 +124,17 @@ const SCRIPT = `
     if(content!=null)el.textContent=String(content);
     parent.appendChild(el);return el;
   }
-  // Who led when, over the last hour: one lane per leader, a bar per leadership, gaps left empty.
+  // Axis steps, ms: the smallest that gives at most 6 ticks over the span drawn.
+  var chartTimer=0;
+  var STEPS=[1e3,2e3,5e3,1e4,15e3,3e4,6e4,12e4,3e5,6e5,9e5];
+  function duration(ms){var s=Math.round(ms/1000);return s<60?s+' s':s<3600?Math.floor(s/60)+' min'+(s%60?' '+s%60+' s':''):'1 h'}
+  // Who led when: one lane per leader, a bar per leadership, gaps left empty. Over the last hour,
+  // or, before this node has seen an hour of changes, over the span it has seen (at least 10 s),
+  // so a young cluster's leaderships are bars, not slivers. The axis says which. Redrawn as often as a
+  // pixel of its width is worth (every second on a short span, every 12 s on the hour).
   function renderChart(){
-    var now=Date.now(), from=now-HOUR, segs=[], lanes=[], current=null, start=from;
+    var now=serverNow(), first=timeline.length>0?Math.min(timeline[0].at,now):now;
+    var span=Math.min(HOUR,Math.max(10000,(now-first)*1.05)), from=now-span, segs=[], lanes=[], current=null, start=from;
     var before=timeline.filter(function(c){return c.at<=from});
     if(before.length>0)current=before[before.length-1].leaderId;
     else if(timeline.length>0)current=timeline[0].previousLeaderId;
@@ -133,9 +146,16 @@ const SCRIPT = `
     if(current!==null)segs.push({id:current,from:start,to:now});
     segs.forEach(function(s){if(lanes.indexOf(s.id)<0)lanes.push(s.id)});
     var box=$('chart');box.textContent='';
-    var W=720,L=120,R=8,LH=22,H=lanes.length*LH+26, x=function(at){return L+(W-L-R)*(at-from)/HOUR};
+    var W=720,L=120,R=8,LH=22,AX=34,H=lanes.length*LH+AX, x=function(at){return L+(W-L-R)*(at-from)/span};
     var root=svg(box,'svg',{'class':'chart',viewBox:'0 0 '+W+' '+H,role:'img','aria-labelledby':'h-chart'});
-    for(var m=0;m<=60;m+=15){var tx=x(from+m*60000);svg(root,'line',{'class':'tick',x1:tx,x2:tx,y1:0,y2:H-18});svg(root,'text',{x:tx,y:H-4,'text-anchor':m===0?'start':m===60?'end':'middle'},m===60?'now':clock(from+m*60000))}
+    var step=STEPS.filter(function(ms){return span/ms<=6})[0]||HOUR/4, base=lanes.length*LH;
+    for(var t=Math.ceil(from/step)*step;t<now-step*0.4;t+=step){
+      var tx=x(t);svg(root,'line',{'class':'tick',x1:tx,x2:tx,y1:0,y2:base+4});
+      svg(root,'text',{x:tx,y:base+16,'text-anchor':'middle'},clock(t));
+    }
+    svg(root,'line',{'class':'tick',x1:x(now),x2:x(now),y1:0,y2:base+4});
+    svg(root,'text',{x:W-R,y:base+16,'text-anchor':'end'},'now');
+    svg(root,'text',{'class':'axis',x:L,y:H-3},span>=HOUR?'time (hh:mm:ss), the last hour':'time (hh:mm:ss), the last '+duration(span)+': all this node has seen');
     lanes.forEach(function(id,i){
       var y=i*LH+2;
       svg(root,'rect',{'class':'lane',x:L,y:y,width:W-L-R,height:LH-6});
@@ -147,6 +167,7 @@ const SCRIPT = `
       });
     });
     text($('chart-empty'),lanes.length===0?'No leader in the last hour as this node saw it.':'');
+    clearTimeout(chartTimer);chartTimer=setTimeout(renderChart,Math.min(30000,Math.max(1000,span/300)));
   }
   function renderTimeline(){
     var list=$('timeline');list.textContent='';
@@ -179,7 +200,7 @@ const SCRIPT = `
   }
   function connection(label,cls){var el=$('connection');text(el,label);el.className='badge '+cls}
   renderStatus(boot.status);timeline=boot.timeline;renderTimeline();
-  setInterval(renderLease,200);setInterval(renderChart,30000);
+  setInterval(renderLease,200);
   if(window.fetch)loadCluster();
   if(!window.EventSource){connection('no live updates in this browser: reload to refresh','warn');return}
   var attempt=0,drops=0,openedAt=0;
@@ -204,7 +225,7 @@ const SCRIPT = `
     source.addEventListener('status',function(e){renderStatus(JSON.parse(e.data))});
     source.addEventListener('leader',function(e){
       var c=JSON.parse(e.data);timeline.push(c);
-      var from=Date.now()-HOUR;while(timeline.length>boot.timelineSize&&timeline.length>1&&timeline[1].at<from)timeline.shift();
+      var from=serverNow()-HOUR;while(timeline.length>boot.timelineSize&&timeline.length>1&&timeline[1].at<from)timeline.shift();
       renderTimeline();loadCluster();
       text($('announce'),'Leader is now '+(c.leaderId===null?'none':c.leaderId)+'.');
     });
@@ -297,7 +318,7 @@ export function renderPage(data: PageData): string {
 </table></div>
 </section>
 <section aria-labelledby="h-chart" class="gap">
-<h2 id="h-chart">Who led when, the last hour</h2>
+<h2 id="h-chart">Who led when (the last hour at most)</h2>
 <p id="chart-empty" class="muted"></p>
 <div id="chart"></div>
 </section>
@@ -321,6 +342,7 @@ export function renderPage(data: PageData): string {
     status: data.status,
     timeline: data.timeline,
     timelineSize: data.timelineSize,
+    now: Date.now(), // the server's wall clock as the page is rendered: the timeline's
   })}</script>
 <script>${SCRIPT}</script>
 </body>

@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * The live page in a real browser: Debian's `chromium` (installed by scripts/ensure-chromium.mjs),
@@ -40,6 +41,24 @@ export function launchBrowser(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
   });
+}
+
+/**
+ * One Chromium for a test file: launched before its tests (when there is one), closed after them.
+ * Returns a getter for it, for use inside the tests.
+ */
+export function sharedBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (executablePath) browser = await launchBrowser();
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('no browser: the test should have been skipped without chromium');
+    return browser;
+  };
 }
 
 /** What the page-side functions use of the browser's globals (this package's types have no DOM). */

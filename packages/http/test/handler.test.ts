@@ -336,3 +336,40 @@ describe('options', () => {
     expect(status.leaseRemainingMs).toBeGreaterThan(0);
   });
 });
+
+describe('/events when only the reason changes', () => {
+  it('streams a status the moment a follower that sees no leader goes blind (issue 20 review)', async () => {
+    // c (an observer) already sees no leader, then is cut off: only its reason changes. The refresh
+    // ticker is an hour and the clock stands still after the change, so only the change can send it.
+    const clock = createManualClock(1_000_000);
+    const { node, memory } = cluster({ clock });
+    const a = node('a');
+    const c = node('c', { observer: true });
+    const started = Promise.all([a.start(), c.start()]);
+    await waitFor(() => c.state.leaderId === 'a', { clock, timeoutMs: 5000, message: 'c to see a lead' });
+    await started;
+    const handler = createElectionHandler(c, { clock, refreshMs: 3_600_000 });
+    onCleanup(() => handler.close());
+    const url = await listen((req, res) => handler(req, res));
+    memory.partition('a');
+    await waitFor(() => c.state.leaderId === null, { clock, timeoutMs: 10_000, message: 'c to see a gone' });
+    const { events } = await subscribeEvents(`${url}/events`);
+    await waitFor(() => events.some((e) => e.event === 'snapshot'), {
+      timeoutMs: 5000,
+      message: 'the snapshot',
+    });
+    memory.partition('c');
+    await waitFor(() => c.state.reason.kind === 'backend-unreachable', {
+      clock,
+      stepMs: 1,
+      timeoutMs: 10_000,
+      message: 'c past its deadline',
+    });
+    const blind = (e: (typeof events)[number]) =>
+      e.event === 'status' && (e.data as ElectionStatus).reason.kind === 'backend-unreachable';
+    await waitFor(() => events.some(blind), {
+      timeoutMs: 5000,
+      message: 'a status saying c is blind, with no other event of c since',
+    });
+  });
+});

@@ -1,20 +1,13 @@
 import { createElector, type Elector } from '@election/core';
 import { createElectionHandler } from '@election/http';
-import { createMemoryCluster, waitFor } from '@election/testing';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browserTitle, executablePath, launchBrowser, type PageWindow } from './browser.js';
-import { cleanup, listen, onCleanup } from './support.js';
+import { createMemoryCluster } from '@election/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { browserTitle, executablePath, type PageWindow, sharedBrowser } from './browser.js';
+import { allSeeLeader, cleanup, cluster, listen, onCleanup } from './support.js';
 
 const TTL_MS = 1000;
 
-let browser: Browser | undefined;
-beforeAll(async () => {
-  if (executablePath) browser = await launchBrowser();
-}, 30_000);
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 afterEach(cleanup);
 
 interface RunningNode {
@@ -53,15 +46,12 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () 
       });
     }
     await Promise.all(nodes.map((node) => node.elector.start()));
-    await waitFor(
-      () =>
-        nodes.every(
-          (node) => node.elector.state.leaderId === 'node-a' && node.elector.state.members.length === 3,
-        ),
-      { timeoutMs: 5000, message: 'every node to see all three, and node-a lead' },
+    await allSeeLeader(
+      nodes.map((node) => node.elector),
+      'node-a',
     );
 
-    const page = await browser!.newPage();
+    const page = await browser().newPage();
     onCleanup(() => page.close());
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -133,4 +123,52 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () 
     );
     expect(errors).toEqual([]);
   }, 20_000);
+
+  // The chart spans what this node has seen (10 s at first) in the server's wall time (the
+  // timeline's), so a browser clock a few seconds off moves a young leadership by a large share of
+  // the chart: off its right edge (browser behind) or stretched over what it did not lead (ahead).
+  it.each([-20_000, 20_000])(
+    'draws a running leadership up to now on a browser clock %i ms off the server',
+    async (offMs) => {
+      const { node } = cluster();
+      const a = node('a');
+      const handler = createElectionHandler(a);
+      onCleanup(() => handler.close());
+      const url = await listen((req, res) => handler(req, res));
+      await a.start();
+      await allSeeLeader([a], 'a');
+      const page = await browser().newPage();
+      onCleanup(() => page.close());
+      await page.addInitScript((off: number) => {
+        const now = Date.now.bind(Date);
+        Date.now = () => now() + off;
+      }, offMs);
+      await page.goto(`${url}/`);
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as PageWindow).document.querySelectorAll('#chart svg rect.seg').length === 1,
+        undefined,
+        { timeout: 5000 },
+      );
+      const box = await page.evaluate(() => {
+        type Rect = { getAttribute(name: string): string | null };
+        const doc = (globalThis as unknown as { document: { querySelector(s: string): Rect | null } })
+          .document;
+        const n = (selector: string, name: string) => Number(doc.querySelector(selector)?.getAttribute(name));
+        return {
+          lane: { x: n('#chart svg rect.lane', 'x'), width: n('#chart svg rect.lane', 'width') },
+          bar: { x: n('#chart svg rect.seg', 'x'), width: n('#chart svg rect.seg', 'width') },
+        };
+      });
+      console.log(
+        `chart, browser clock ${offMs} ms off: lane ${JSON.stringify(box.lane)}, bar ${JSON.stringify(box.bar)}`,
+      );
+      // Inside the lane, ending at now (the lane's right edge)...
+      expect(box.bar.x).toBeGreaterThanOrEqual(box.lane.x);
+      expect(box.bar.x + box.bar.width).toBeCloseTo(box.lane.x + box.lane.width, 0);
+      // ...and as long as the leadership is: a second or two of a 10 s chart, not most of it.
+      expect(box.bar.width).toBeLessThan(box.lane.width / 2);
+    },
+    20_000,
+  );
 });

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createElector, type Elector, type ElectorOptions, type MembershipBackend } from '@election/core';
-import { createMemoryCluster, type MemoryCluster, waitFor } from '@election/testing';
+import { createElector, type Elector, type ElectorOptions } from '@election/core';
+import { createFailingBackend, createMemoryCluster, type MemoryCluster, waitFor } from '@election/testing';
 
 /** Everything a test opened, closed in afterEach by `cleanup()`. */
 const opened: Array<() => Promise<void> | void> = [];
@@ -46,6 +46,17 @@ export function cluster(options: Parameters<typeof createMemoryCluster>[0] = {})
       return elector;
     },
   };
+}
+
+/** Waits until every elector sees all of them, with `leaderId` leading. */
+export function allSeeLeader(electors: readonly Elector[], leaderId: string): Promise<void> {
+  return waitFor(
+    () =>
+      electors.every(
+        (elector) => elector.state.leaderId === leaderId && elector.state.members.length === electors.length,
+      ),
+    { timeoutMs: 5000, message: `every node to see all ${electors.length}, and ${leaderId} lead` },
+  );
 }
 
 export function onCleanup(close: () => Promise<void> | void): void {
@@ -110,19 +121,11 @@ export async function subscribeEvents(url: string): Promise<{ events: ServerEven
  * retried every few ms; started, stopped by cleanup(). Resolves once one join has failed.
  */
 export async function failingElector(message: string): Promise<Elector> {
-  const failing: MembershipBackend = {
-    name: 'custom',
-    capabilities: {
-      lock: false,
-      minTtlMs: 1000,
-      maxTtlMs: 60_000,
-      wholeSecondTtl: false,
-      defaultTtlMs: 5000,
-    },
-    join: () => Promise.reject(new Error(message)),
-    close: () => Promise.resolve(),
-  };
-  const elector = createElector({ id: 'node-x', membership: failing, backoff: { initialMs: 10, maxMs: 50 } });
+  const elector = createElector({
+    id: 'node-x',
+    membership: createFailingBackend({ message }),
+    backoff: { initialMs: 10, maxMs: 50 },
+  });
   opened.push(() => elector.stop());
   void elector.start().catch(() => {});
   await waitFor(() => elector.state.reason.kind === 'joining' && elector.state.reason.attempt > 0, {

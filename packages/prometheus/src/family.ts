@@ -124,7 +124,7 @@ export function familyFor(registry: Registry, prefix: string): Family {
     ),
     counter(
       'leaderless_seconds_total',
-      'Seconds this node, joined with a live registration, saw no leader (its own joining or being cut off does not count); a leader whose registration expired counts as gone since a TTL before the expiry (its last renewal).',
+      'Seconds this node, joined with a live registration and seeing the backend, saw no leader (its own joining or being cut off never counts); a leader whose registration expired counts as gone since a TTL before the expiry (its last renewal).',
       (s) => s.leaderlessSeconds(),
     ),
     gauge(

@@ -35,11 +35,12 @@ export interface LeadershipTracker {
  *   leader's lock and registration vanished at once (in one backend change, reported in one go: its
  *   lease expired, because it crashed or was cut off), the backend noticed only a TTL after the
  *   leader's last renewal, and nobody could lead meanwhile: the gap is dated back by the TTL, to
- *   that last renewal (never before this node saw that leadership). A leader that hands over, or
- *   stops with resign, releases the lock first (core's stop releases it by its token before
- *   `leave()`, also where leave alone would end both in one step: etcd, memory) and its
- *   registration goes in a later change, so it is not dated back. Every node sees the expiry at
- *   about the same moment, so they count the same gap.
+ *   that last renewal (never before this node last saw that leader come into view, so two gaps
+ *   never overlap; nor from a leader seen only before a blind spell or a rejoin). A leader that
+ *   hands over, or stops with resign, releases the lock first (core's stop releases it by its
+ *   token before `leave()`, also where leave alone would end both in one step: etcd, memory) and
+ *   its registration goes in a later change, so it is not dated back. Every node sees the expiry
+ *   at about the same moment, so they count the same gap.
  */
 export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): LeadershipTracker {
   let last: Leadership | null = null;
@@ -50,7 +51,19 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
   let openSince: number | null = null;
   /** The leader whose leadership just ended, while its registration may still vanish in the same change. */
   let ending: string | null = null;
+  /**
+   * The leader the previous state showed while this node saw the backend, else null. Only a
+   * leadership seen up to this change can have ended in it: after a blind spell or a rejoin, the
+   * last leader seen may have gone long ago (a failover this node did not see), and nothing is
+   * dated back from the moment it sees again.
+   */
+  let shown: string | null = null;
   const wall = (at: number) => Date.now() - (clock.now() - at);
+
+  /** Wall-clock ms since when the last leadership seen leads (kept while no leader is in view). */
+  let leadershipSince: number | null = null;
+  /** The previous state showed a leader. */
+  let hadLeader = false;
 
   const update = (state: ElectionState) => {
     const now = clock.now();
@@ -58,24 +71,32 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
     const leaderless = seeing && state.leaderId === null;
     if (state.leaderId !== null) {
       const current = { id: state.leaderId, term: state.term };
-      if (last === null || last.id !== current.id || last.term !== current.term) {
+      const isNew = last === null || last.id !== current.id || last.term !== current.term;
+      if (isNew) {
         if (last !== null) changes += 1;
-        sinceWall = state.isLeader ? wall(state.since) : Date.now();
-        lastSeenAt = now;
+        leadershipSince = state.isLeader ? wall(state.since) : Date.now();
       }
+      // Seen (again) from here: a later loss is never dated back over a gap already counted (a
+      // leader under the same id and term, lost and back: view mode, a blind spell).
+      if (isNew || !hadLeader) lastSeenAt = now;
       last = current;
+      // The same leadership seen again (after a gap or a blind spell) leads since it began.
+      sinceWall = leadershipSince;
     } else {
       sinceWall = null;
     }
+    hadLeader = state.leaderId !== null;
     if (openSince !== null && !leaderless) {
-      // A gap that opened within a renewal interval before this node went blind was the onset of
-      // its own blindness (the lock state it saw lapsing for lack of renewals), not a gap: dropped.
-      if (seeing || now - openSince > ttlMs / 3) closedMs += now - openSince;
+      // Ended by the next leadership, or by this node going blind: counted up to here either way.
+      // A node that goes blind loses its view of the leader in the same step that says it is blind
+      // (core sets the reason first), so its own blindness never opens a gap; one that saw no
+      // leader already is told by core's `reason` event, so the gap ends when it goes blind.
+      closedMs += now - openSince;
       openSince = null;
     } else if (openSince === null && leaderless) {
       openSince = now;
-      if (last !== null) {
-        ending = last.id;
+      if (shown !== null) {
+        ending = shown;
         // The same backend change is reported within this turn (its events, then their promise jobs).
         queueMicrotask(() => {
           ending = null;
@@ -89,6 +110,7 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
         ending = null;
       }
     }
+    shown = seeing ? state.leaderId : null;
   };
   update(elector.state);
   return {

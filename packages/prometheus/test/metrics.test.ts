@@ -59,6 +59,17 @@ async function startAll(clock: ManualClock, ...nodes: Elector[]) {
   await started;
 }
 
+/** Node a, collected in its own registry with no options but the registry, once it leads. */
+async function leaderCollected() {
+  const { clock, node } = setup();
+  const a = node('a');
+  const registry = new Registry();
+  collectElectorMetrics(a, { registry });
+  await startAll(clock, a);
+  await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
+  return { clock, a, registry };
+}
+
 /** Nodes a, b and c, each collected in its own registry, once all three see a lead. */
 async function threeNodes(clock: ManualClock, node: (id: string) => Elector) {
   const nodes = ['a', 'b', 'c'].map(node);
@@ -82,13 +93,8 @@ const of = (name: string, labels = '') => `${name}{election="default"${labels ==
 
 describe('collectElectorMetrics', () => {
   it('exposes every election metric with the values the leader sees, under an election label', async () => {
-    const { clock, node } = setup();
-    const a = node('a');
-    const registry = new Registry();
     // No ttlMs, no clock: both are the elector's (election_ttl_seconds is its TTL; issue 20 review, item 7).
-    collectElectorMetrics(a, { registry });
-    await startAll(clock, a);
-    await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
+    const { a, registry } = await leaderCollected();
 
     const text = await registry.metrics();
     for (const name of [
@@ -305,12 +311,7 @@ describe('collectElectorMetrics', () => {
 
   // The lease deadline is in the elector's clock; read with another clock, it is garbage (0 here).
   it('takes the clock from the elector: lease_remaining is right without a clock option', async () => {
-    const { clock, node } = setup();
-    const a = node('a');
-    const registry = new Registry();
-    collectElectorMetrics(a, { registry });
-    await startAll(clock, a);
-    await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
+    const { registry } = await leaderCollected();
     expect(value(await registry.metrics(), of('election_lease_remaining_seconds'))).toBeGreaterThan(0);
   });
 
@@ -430,5 +431,247 @@ describe('collectElectorMetrics', () => {
     taken.registerMetric(new Gauge({ name: 'election_members', help: 'the app’s own', registers: [] }));
     expect(() => collectElectorMetrics(a, { registry: taken, clock })).toThrow(ConfigurationError);
     expect(taken.getMetricsAsArray().map((metric) => metric.name)).toEqual(['election_members']);
+  });
+});
+
+/** Node a and observer c on one memory cluster (TTL 2 s): when a goes, nobody takes over. */
+function leaderAndObserver(mode: 'view' | 'confirmed') {
+  const clock = createManualClock(1_000_000);
+  const memory = createMemoryCluster({ clock });
+  cluster = memory;
+  const [a, c] = [false, true].map((observer, i) => {
+    const elector = createElector({
+      id: i === 0 ? 'a' : 'c',
+      membership: memory.backend(),
+      clock,
+      ttlMs: TTL_MS,
+      mode,
+      observer,
+    });
+    electors.push(elector);
+    return elector;
+  }) as [Elector, Elector];
+  return { clock, cluster: memory, a, c };
+}
+
+/** election_leaderless_seconds_total of the default election in `registry`. */
+const leaderless = async (registry: Registry) =>
+  value(await registry.metrics(), of('election_leaderless_seconds_total')) ?? Number.NaN;
+
+/**
+ * A node's own blindness is not a gap (issue 20 review). A follower cut off from the backend while
+ * the leader keeps leading must count nothing: were it to count the cut, a sum or max over nodes on
+ * a dashboard (or an alert on it) would show a leaderless election that never was.
+ */
+describe('leaderless_seconds_total when one follower is cut off', () => {
+  it('does not count a gap on the cut-off follower while the leader leads throughout', async () => {
+    const { clock, cluster: memory, node } = setup();
+    const { a, c, registries } = await threeNodes(clock, node);
+    const before = await Promise.all(registries.map(leaderless));
+
+    memory.partition('c');
+    await clock.advance(10_000);
+    memory.heal('c');
+    await waitFor(() => c.state.leaderId === 'a' && c.state.members.length === 3, {
+      clock,
+      timeoutMs: 10_000,
+      message: 'c back, seeing a lead',
+    });
+    expect(a.state.isLeader).toBe(true);
+    const after = await Promise.all(registries.map(leaderless));
+    const rose = after.map((seconds, i) => seconds - (before[i] ?? 0));
+    console.log(
+      `metrics: leaderless_seconds_total rose by a ${rose[0]}, b ${rose[1]}, c ${rose[2]} (c cut off 10 s)`,
+    );
+    // a led all along: every node counts the same, none.
+    for (const seconds of rose) expect(seconds).toBe(0);
+  });
+
+  it('is exactly zero on the cut-off node from the cut to its return, with a 3 s TTL (no onset counted)', async () => {
+    // The follower loses its view of the lock in the same step that says it cannot see the
+    // backend (core sets the reason first): there is no instant at which it sees "no leader".
+    const clock = createManualClock(1_000_000);
+    cluster = createMemoryCluster({ clock });
+    const memory = cluster;
+    const [a, b] = ['a', 'b'].map((id) => {
+      const elector = createElector({ id, membership: memory.backend(), clock, ttlMs: 3000 });
+      electors.push(elector);
+      return elector;
+    }) as [Elector, Elector];
+    const registry = new Registry();
+    collectElectorMetrics(b, { registry });
+    await Promise.all([a.start(), b.start()]);
+    await waitFor(() => b.state.leaderId === 'a', { clock, timeoutMs: 5000, message: 'b to see a lead' });
+    memory.partition('b');
+    await waitFor(() => b.state.reason.kind === 'backend-unreachable', {
+      clock,
+      timeoutMs: 10_000,
+      message: 'b past its deadline',
+    });
+    await clock.advance(5000);
+    memory.heal('b');
+    await waitFor(() => b.state.leaderId === 'a', { clock, timeoutMs: 10_000, message: 'b back' });
+    expect(a.state.isLeader).toBe(true);
+    expect(await registry.metrics()).toMatch(/^election_leaderless_seconds_total\{election="default"\} 0$/m);
+  });
+
+  it('counts nothing for a failover that happened while it was cut off (no TTL dated back on its return)', async () => {
+    // c is cut off while a leads; meanwhile a crashes and b takes over. c saw no gap: a led as long
+    // as c could see, b leads when it sees again. Its return (a fresh view, a has left it) is not
+    // the moment a's leadership ended, so nothing may be dated back a TTL from it.
+    const { clock, cluster: memory, node } = setup();
+    const { a, b, c, registries } = await threeNodes(clock, node);
+    const before = await leaderless(registries[2] as Registry);
+    memory.partition('c');
+    await waitFor(() => c.state.reason.kind === 'backend-unreachable', {
+      clock,
+      timeoutMs: 10_000,
+      message: 'c past its deadline',
+    });
+    memory.partition('a'); // a crashes: its lease runs out, b takes over
+    await waitFor(() => b.state.isLeader, { clock, timeoutMs: 10_000, message: 'b to lead' });
+    expect(a.state.isLeader).toBe(false);
+    await clock.advance(5000);
+    memory.heal('c');
+    await waitFor(() => c.state.leaderId === 'b', {
+      clock,
+      timeoutMs: 10_000,
+      message: 'c back, seeing b lead',
+    });
+    const rose = (await leaderless(registries[2] as Registry)) - before;
+    console.log(`metrics: c's leaderless_seconds_total rose by ${rose} s over a failover it did not see`);
+    expect(rose).toBe(0);
+  });
+
+  it('never counts the same time twice: a leader lost twice within a TTL (view mode, no term)', async () => {
+    // A crash-looping leader under the same id: its registration expires, it is back at once, and
+    // expires again 100 ms later. Each loss is dated back a TTL, but never before the moment this
+    // node last saw it back: the two gaps cannot overlap, so together they are at most the wall
+    // time from a TTL before the first loss to the end.
+    const { clock, cluster: memory, a, c } = leaderAndObserver('view');
+    const registry = new Registry();
+    collectElectorMetrics(c, { registry });
+    await Promise.all([a.start(), c.start()]);
+    await waitFor(() => c.state.leaderId === 'a', { clock, timeoutMs: 5000, message: 'c to see a lead' });
+    await clock.advance(10_000);
+    const firstLossAt = clock.now();
+    for (const _ of [1, 2]) {
+      memory.expire('a');
+      await waitFor(() => c.state.leaderId === 'a' && a.state.phase === 'leader', {
+        clock,
+        stepMs: 1,
+        timeoutMs: 5000,
+        message: 'a back',
+      });
+      await clock.advance(100);
+    }
+    const counted = await leaderless(registry);
+    const boundS = (clock.now() - (firstLossAt - TTL_MS)) / 1000;
+    console.log(
+      `metrics: two losses 100 ms apart counted ${counted} s (at most ${boundS} s of time to count)`,
+    );
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeLessThanOrEqual(boundS);
+  });
+
+  it('still reports since when the leader leads once back from a cut-off (the same leadership)', async () => {
+    const { clock, cluster: memory, node } = setup();
+    const { c, registries } = await threeNodes(clock, node);
+    const since = async () =>
+      value(await (registries[2] as Registry).metrics(), of('election_leader_since_timestamp_seconds'));
+    const before = await since();
+    expect(before).toBeGreaterThan(0);
+    memory.partition('c');
+    await waitFor(() => c.state.reason.kind === 'backend-unreachable', {
+      clock,
+      timeoutMs: 10_000,
+      message: 'c past its deadline',
+    });
+    memory.heal('c');
+    await waitFor(() => c.state.leaderId === 'a' && c.state.reason.kind === 'outranked', {
+      clock,
+      timeoutMs: 10_000,
+      message: 'c back, seeing a lead',
+    });
+    // a has led throughout, in the same term: c says so again, from when it first saw it.
+    expect(await since()).toBe(before);
+  });
+
+  it('stops counting at the moment a follower that sees no leader goes blind (issue 20 review)', async () => {
+    // c (an observer, so nobody takes over) sees a's lease run out: a gap, counted. Then c is cut
+    // off too: from the moment it says it cannot see the backend, its blindness is not a gap. It
+    // already saw no leader, so only its reason changes then; core delivers that as an event.
+    const { clock, cluster: memory, a, c } = leaderAndObserver('confirmed');
+    const registry = new Registry();
+    collectElectorMetrics(c, { registry, ttlMs: TTL_MS });
+    await Promise.all([a.start(), c.start()]);
+    await waitFor(() => c.state.leaderId === 'a', { clock, timeoutMs: 5000, message: 'c to see a lead' });
+    memory.partition('a'); // a crashes: its lease runs out, nobody else may lead
+    await waitFor(() => c.state.leaderId === null, { clock, timeoutMs: 10_000, message: 'c to see a gone' });
+    await clock.advance(1000);
+    memory.partition('c');
+    // Polled 1 ms at a time: read the moment c says it is blind, to within 1 ms.
+    await waitFor(() => c.state.reason.kind === 'backend-unreachable', {
+      clock,
+      stepMs: 1,
+      timeoutMs: 10_000,
+      message: 'c past its deadline',
+    });
+    const atBlind = await leaderless(registry);
+    await clock.advance(5000); // c stays blind, retrying its renewal meanwhile
+    const later = await leaderless(registry);
+    console.log(`metrics: a blind follower counted ${later - atBlind} s after it went blind (was 0.2-0.3 s)`);
+    expect(c.state.reason.kind).toBe('backend-unreachable');
+    expect(atBlind).toBeGreaterThan(1); // the gap it saw before going blind: a TTL dated back, then 1 s and more
+    // Tolerance: the 1 ms poll step (the reading at blind may come up to one step after the change).
+    expect(later - atBlind).toBeLessThanOrEqual(0.001);
+  });
+
+  it('does not count its own join as leaderless when a leader led throughout (a restarted follower)', async () => {
+    const { clock, cluster: memory, node } = setup();
+    const a = node('a');
+    await a.start();
+    await waitFor(() => a.state.isLeader, { clock, timeoutMs: 5000, message: 'a to lead' });
+    memory.latency(500, { node: 'b' }); // a backend 500 ms away from b
+    const b = node('b');
+    const registry = new Registry();
+    collectElectorMetrics(b, { registry, ttlMs: TTL_MS });
+    const started = b.start();
+    await waitFor(() => b.state.leaderId === 'a', { clock, timeoutMs: 10_000, message: 'b to see a' });
+    await started;
+    expect(a.state.isLeader).toBe(true);
+    expect(await leaderless(registry)).toBe(0);
+  });
+});
+
+const labels = (text: string) =>
+  [...new Set([...text.matchAll(/election="([^"]*)"/g)].map((m) => m[1]))].sort();
+
+describe('one registry, several electors (held on review20)', () => {
+  it('keeps each election apart, removes only the unregistered one, and takes the label again after', async () => {
+    const { clock, node: make } = setup();
+    const [x, y] = [make('x'), make('y')];
+    const registry = new Registry();
+    const mx = collectElectorMetrics(x, { registry, election: 'jobs' });
+    const my = collectElectorMetrics(y, { registry, election: 'billing' });
+    expect(() => collectElectorMetrics(make('z'), { registry, election: 'jobs' })).toThrow(
+      ConfigurationError,
+    );
+    await Promise.all([x.start(), y.start()]);
+    await waitFor(() => x.state.leaderId !== null && y.state.leaderId !== null, {
+      clock,
+      timeoutMs: 5000,
+      message: 'a leader in view',
+    });
+    expect(labels(await registry.metrics())).toEqual(['billing', 'jobs']);
+    mx.unregister();
+    mx.unregister();
+    expect(labels(await registry.metrics())).toEqual(['billing']);
+    const again = collectElectorMetrics(make('w'), { registry, election: 'jobs' });
+    expect(labels(await registry.metrics())).toEqual(['billing', 'jobs']);
+    my.unregister();
+    again.unregister();
+    expect((await registry.metrics()).trim()).toBe('');
+    collectElectorMetrics(make('v'), { registry, election: 'jobs' }).unregister();
   });
 });

@@ -30,6 +30,7 @@ export type {
   ContractTestApi,
   RegisterTest,
 } from './contract/types.js';
+export { createFailingBackend, type FailingBackendOptions } from './failing/failing-backend.js';
 export {
   createMemoryCluster,
   DEFAULT_MEMORY_CAPABILITIES,

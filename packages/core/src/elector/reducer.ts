@@ -103,7 +103,12 @@ export function reduce(state: CoreState, action: Action): Reduction {
       events.push({ type: 'members', size: action.memberCount });
       break;
     case 'reason':
-      if (!sameReason(state.reason, action.reason)) next = { ...state, reason: action.reason };
+      if (sameReason(state.reason, action.reason)) break;
+      next = { ...state, reason: action.reason };
+      // A new kind is news (blind, back, outranked, observer…): subscribers see it when it happens.
+      // Details within a kind (a retry's attempt, a countdown) change often and ride on the next event.
+      if (state.reason.kind !== action.reason.kind)
+        events.push({ type: 'reason', reason: action.reason, previousKind: state.reason.kind });
       break;
   }
   return { state: next, events };

@@ -391,15 +391,17 @@ export class ElectorRuntime {
       );
     }
     this.#cancelHandover();
-    this.#demote('deadline', 'follower');
-    if (this.stopped) return; // a 'demoted' listener called stop()
-    this.#observe(null, null);
-    this.#phase('follower');
+    // The reason first: every event of this step (demoted, leader: none) carries why, so a listener
+    // never sees "no leader" from a node that still claims to see the backend.
     this.#reason({
       kind: 'backend-unreachable',
       since: sessionDeadline - this.options.ttlMs, // about when the last acknowledged renewal was sent
       lastError: this.#outages.lastError?.message ?? null,
     });
+    this.#demote('deadline', 'follower');
+    if (this.stopped) return; // a 'demoted' listener called stop()
+    this.#observe(null, null);
+    this.#phase('follower');
     this.#scheduleDeadlineCheck(this.#nextPoll());
   }
 

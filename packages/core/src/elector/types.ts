@@ -178,6 +178,16 @@ export type ElectorEvent =
   | { readonly type: 'phase'; readonly phase: ElectorPhase; readonly previousPhase: ElectorPhase }
   | { readonly type: 'members'; readonly size: number }
   /**
+   * `state.reason` changed kind (this node went blind, saw again, was outranked, …), also when
+   * nothing else changed. A change within one kind (a retry's attempt count, a countdown) is no
+   * event of its own: the next event's state carries it.
+   */
+  | {
+      readonly type: 'reason';
+      readonly reason: ElectionReason;
+      readonly previousKind: ElectionReason['kind'];
+    }
+  /**
    * The backend acknowledged a renewal of this node's registration: sent at `sentAt` (clock time),
    * answered after `latencyMs`. Only from backends that report renewals (the kit's renewal loop:
    * etcd, Consul, memory). Changes no state.
