@@ -97,8 +97,6 @@ export class SimNode {
    * newer holder. The node must never lead on one of them again (issue 19's invariant).
    */
   watchFloor = -1n;
-  /** Highest token the node's holder watch has delivered. */
-  maxShown = -1n;
 
   constructor(id: string, spec: NodeSpec, clock: SimClock, server: ServerStatus) {
     this.id = id;
@@ -188,7 +186,7 @@ export class SimWorld {
       link: node.link,
       random: this.#random,
       sessions: node.sessions,
-      onHolderDelivered: (holder) => this.#onHolderDelivered(node, holder),
+      onHolderDelivered: (holder, revision) => this.#onHolderDelivered(node, holder, revision),
       releaseIgnoresToken: this.#bug === 'release-any',
       renewFromReceive: this.#bug === 'renew-from-receive',
     });
@@ -279,7 +277,7 @@ export class SimWorld {
     if (on === 'joining') this.start(node);
   }
 
-  /** An operator deletes the leader key by hand: its holder leads on until its watch shows the deletion. */
+  /** An operator deletes the leader key by hand: its holder leads until its watch delivers the deletion. */
   deleteLeaderKey(): void {
     const gone = this.server.deleteLeaderKey();
     if (!gone) return;
@@ -298,17 +296,14 @@ export class SimWorld {
     }
   }
 
-  /** The node's holder watch delivered `holder`: older tokens (and this one, if not ours) are dead to it. */
-  #onHolderDelivered(node: SimNode, holder: LockHolder): void {
-    const raise = (token: bigint) => {
-      if (token > node.watchFloor) node.watchFloor = token;
-    };
-    if (holder === null) raise(node.maxShown);
-    else {
-      raise(holder.token - 1n);
-      if (holder.id !== node.id) raise(holder.token);
-      if (holder.token > node.maxShown) node.maxShown = holder.token;
-    }
+  /**
+   * The node's holder watch delivered `holder` as the state at `revision` (tokens are revisions):
+   * every holding up to that revision but the one shown is gone, so dead to this node, a holding
+   * of its own deleted before the watch ever showed it included.
+   */
+  #onHolderDelivered(node: SimNode, holder: LockHolder, revision: bigint): void {
+    const dead = holder !== null && holder.id === node.id ? holder.token - 1n : revision;
+    if (dead > node.watchFloor) node.watchFloor = dead;
   }
 
   partition(node: SimNode): void {
@@ -489,8 +484,9 @@ export class SimWorld {
           `${leader.id} leads with term ${term}, but its holder watch already delivered that holding's end (dead up to ${leader.watchFloor})`,
         );
     }
-    // A holding an operator deleted by hand leads on until its holder's watch shows the deletion:
-    // only the invariant above holds for it, not these two.
+    // A holding an operator deleted by hand is led on until its holder's watch delivers the
+    // deletion (nothing can tell the node sooner): in that window only the invariant above holds
+    // for it, not these two; once delivered, the invariant above forbids leading on it.
     const fenced = leaders.filter((node) => !this.outOfBand.has(node.latest?.term ?? -1n));
     if (fenced.length > 1)
       this.fail(`two leaders at once: ${fenced.map((n) => `${n.id} (term ${n.latest?.term})`).join(', ')}`);
