@@ -33,6 +33,8 @@ export interface SimBackendContext {
   readonly random: () => number;
   /** Deliberate bug for the checker's own test: a release deletes the holding whatever its token. */
   readonly releaseIgnoresToken?: boolean;
+  /** Deliberate bug: holder events reach the elector without their revision. */
+  readonly holderWithoutRevision?: boolean;
   /** Deliberate bug: the deadline counts from when a renewal's answer arrived, not from when it was sent. */
   readonly renewFromReceive?: boolean;
   /** Every holder event as it reaches the process, before the elector sees it (the checker's record). */
@@ -155,7 +157,7 @@ export class SimSession implements MembershipSession {
           'holder',
           ({ holder, revision }) => {
             context.onHolderDelivered(holder, revision);
-            listener(holder, revision);
+            listener(holder, context.holderWithoutRevision ? undefined : revision);
           },
           () => server.holderState(),
         ),

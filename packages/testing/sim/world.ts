@@ -36,15 +36,24 @@ export const MAX_LATENCY_MS = 400;
  * - `keep-orphans` (core lock claim): a holding taken by a call whose answer was lost is never released;
  * - `no-margin` (core): leadership runs to the registration's deadline, with no room for clock drift;
  * - `renew-from-receive` (backend renewal loop): the deadline counts from a renewal's answer, not its sending;
- * - `release-any` (backend lock): a release deletes the session's holding whatever its token.
+ * - `release-any` (backend lock): a release deletes the session's holding whatever its token;
+ * - `no-revision` (backend watch): holder events reach the elector without their revision (the
+ *   checker still knows it), so a holding deleted before the watch showed it looks stale to core.
  */
-export type SimBug = 'none' | 'keep-orphans' | 'no-margin' | 'renew-from-receive' | 'release-any';
+export type SimBug =
+  | 'none'
+  | 'keep-orphans'
+  | 'no-margin'
+  | 'renew-from-receive'
+  | 'release-any'
+  | 'no-revision';
 export const SIM_BUGS: readonly SimBug[] = [
   'none',
   'keep-orphans',
   'no-margin',
   'renew-from-receive',
   'release-any',
+  'no-revision',
 ];
 
 export interface NodeSpec {
@@ -188,6 +197,7 @@ export class SimWorld {
       sessions: node.sessions,
       onHolderDelivered: (holder, revision) => this.#onHolderDelivered(node, holder, revision),
       releaseIgnoresToken: this.#bug === 'release-any',
+      holderWithoutRevision: this.#bug === 'no-revision',
       renewFromReceive: this.#bug === 'renew-from-receive',
     });
     const elector = createElector({
