@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LockClaim } from '../src/elector/lock-claim.js';
 import type { LeaderLock } from '../src/index.js';
-import { createBackoff } from '../src/time/backoff.js';
+import { claimOn } from './support/claim.js';
 import { member, startScripted } from './support/fixtures.js';
 import { createTestClock } from './support/manual-clock.js';
 
@@ -53,15 +52,7 @@ describe('a holding deleted before the holder watch showed it', () => {
       release: async () => {},
       watchHolder: () => () => {},
     };
-    const claim = new LockClaim({
-      lock,
-      selfId: 'me',
-      clock,
-      callTimeoutMs: 1000,
-      backoff: createBackoff({ initialMs: 100, maxMs: 1000, random: () => 1 }),
-      onChange: () => {},
-      onError: () => {},
-    });
+    const claim = claimOn(lock, clock);
     claim.reconcile(true);
     // The acquire committed at 5 and an operator deleted the key at 6; the watch delivers the
     // deletion (it never showed me@5) before the answer comes back.

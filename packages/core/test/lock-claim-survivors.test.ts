@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LockClaim } from '../src/elector/lock-claim.js';
 import type { LeaderLock } from '../src/index.js';
-import { createBackoff } from '../src/time/backoff.js';
+import { claimOn } from './support/claim.js';
 import { createTestClock } from './support/manual-clock.js';
 
 /**
@@ -18,15 +17,7 @@ function setup() {
       new Promise((resolve) => calls.push({ kind: 'release', token, answer: () => resolve() })),
     watchHolder: () => () => {},
   };
-  const claim = new LockClaim({
-    lock,
-    selfId: 'me',
-    clock,
-    callTimeoutMs: 1000,
-    backoff: createBackoff({ initialMs: 100, maxMs: 1000, random: () => 1 }),
-    onChange: () => {},
-    onError: () => {},
-  });
+  const claim = claimOn(lock, clock);
   return { clock, calls, claim, settle: () => clock.advance(0) };
 }
 
@@ -89,15 +80,7 @@ describe('LockClaim rules the first mutation run left unpinned', () => {
       release: async () => {},
       watchHolder: () => () => {},
     };
-    const claim = new LockClaim({
-      lock,
-      selfId: 'me',
-      clock,
-      callTimeoutMs: 1000,
-      backoff: createBackoff({ initialMs: 100, maxMs: 1000, random: () => 1 }),
-      onChange: () => {},
-      onError: () => {},
-    });
+    const claim = claimOn(lock, clock);
     claim.reconcile(true);
     await clock.advance(0);
     claim.reconcile(true);
@@ -174,16 +157,13 @@ describe('LockClaim rules the first mutation run left unpinned', () => {
   it('a disposed claim ignores holder events: no change reported', async () => {
     let changes = 0;
     const clock = createTestClock(0);
-    const claim = new LockClaim({
-      lock: { tryAcquire: async () => 5n, release: async () => {}, watchHolder: () => () => {} },
-      selfId: 'me',
-      clock,
-      callTimeoutMs: 1000,
-      backoff: createBackoff({ initialMs: 100, maxMs: 1000, random: () => 1 }),
-      onChange: () => {
-        changes++;
-      },
-      onError: () => {},
+    const lock: LeaderLock = {
+      tryAcquire: async () => 5n,
+      release: async () => {},
+      watchHolder: () => () => {},
+    };
+    const claim = claimOn(lock, clock, () => {
+      changes++;
     });
     claim.dispose();
     claim.onHolder({ id: 'other', token: 3n });
