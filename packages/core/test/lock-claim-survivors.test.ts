@@ -170,4 +170,16 @@ describe('LockClaim rules the first mutation run left unpinned', () => {
     expect(changes).toBe(0);
     expect(claim.holder).toBeNull();
   });
+
+  it('a watch rewound to an older holding of ours after showing the held one: nothing to release for it', async () => {
+    const t = setup();
+    t.claim.reconcile(true);
+    t.calls[0]?.answer(5n);
+    await t.settle();
+    t.claim.onHolder({ id: 'me', token: 5n });
+    t.claim.onHolder({ id: 'me', token: 3n }); // re-delivered from an older revision
+    expect(t.claim.heldToken()).toBeNull(); // once shown, any other state means 5 is gone
+    t.claim.reconcile(false);
+    expect(t.calls.map((c) => c.kind)).toEqual(['acquire']); // 3 is older than a holding already gone
+  });
 });
