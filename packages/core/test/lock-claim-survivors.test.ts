@@ -182,4 +182,18 @@ describe('LockClaim rules the first mutation run left unpinned', () => {
     t.claim.reconcile(false);
     expect(t.calls.map((c) => c.kind)).toEqual(['acquire']); // 3 is older than a holding already gone
   });
+
+  it('an acquire answer newer than an orphan of ours settles that orphan: only the new holding is released', async () => {
+    const t = setup();
+    t.claim.onHolder({ id: 'me', token: 3n }); // a holding of ours, wanted: confirmed by tryAcquire
+    t.claim.reconcile(true);
+    t.calls[0]?.answer(7n); // a newer holding: 3 is gone
+    await t.settle();
+    t.claim.reconcile(false);
+    expect(t.calls.at(-1)).toMatchObject({ kind: 'release', token: 7n });
+    t.calls.at(-1)?.answer();
+    await t.settle();
+    t.claim.reconcile(false);
+    expect(t.calls).toHaveLength(2);
+  });
 });
