@@ -9,7 +9,7 @@ export default {
   vitest: { configFile: 'stryker.vitest.config.ts', related: false },
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: ['packages/core/src/elector/**/*.ts', 'packages/core/src/adapter/**/*.ts'],
-  ignorePatterns: ['apps', 'bench', 'docs', '**/dist', 'reports', '.turbo'],
+  ignorePatterns: ['apps', 'bench', 'docs', '**/dist', 'reports', '.turbo', '.stryker-tmp*'],
   coverageAnalysis: 'perTest',
   // Reuses the results of mutants whose code and covering tests did not change since the last run.
   incremental: true,

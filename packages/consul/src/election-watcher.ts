@@ -17,8 +17,11 @@ export interface ElectionWatcherOptions {
   readonly minIntervalMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Every entry under the prefix, each time Consul's index for it moves (and after a reset). */
-  readonly onData: (entries: KvEntry[]) => void;
+  /**
+   * Every entry under the prefix, each time Consul's index for it moves (and after a reset), with
+   * that X-Consul-Index (undefined when Consul sent none).
+   */
+  readonly onData: (entries: KvEntry[], index: bigint | undefined) => void;
   readonly onError: (error: ElectionError) => void;
 }
 
@@ -85,7 +88,7 @@ export class ElectionWatcher {
         else logger.warn({ prefix }, message);
         this.#warnedNoIndex = true;
         this.#index = 0n;
-        this.#options.onData(result.entries);
+        this.#options.onData(result.entries, undefined);
         continue;
       }
       // An index of 0 would make the next query return at once; 1 is always safe to block on.
@@ -96,12 +99,12 @@ export class ElectionWatcher {
           'Consul index went backwards; resetting',
         );
         this.#index = 0n;
-        this.#options.onData(result.entries);
+        this.#options.onData(result.entries, next);
         continue;
       }
       if (next === this.#index) continue; // The wait ran out, or an idempotent write: nothing changed.
       this.#index = next;
-      this.#options.onData(result.entries);
+      this.#options.onData(result.entries, next);
     }
   }
 }

@@ -1,7 +1,13 @@
-import type { LeaderLock, Listeners, LockHolder } from '@election/core/adapter';
+import type { HolderListener, LeaderLock, Listeners, LockHolder } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { summarize } from './errors.js';
 import { encodeHolder } from './member-codec.js';
+
+/** One holder watch event: the holder and the X-Consul-Index of the snapshot it was read in. */
+export interface HolderAt {
+  readonly holder: LockHolder;
+  readonly index: bigint | undefined;
+}
 
 export interface LeaderLockOptions {
   readonly api: ConsulApi;
@@ -10,7 +16,8 @@ export interface LeaderLockOptions {
   readonly memberId: string;
   /** This session's lock-delay (ms), written into the leader key's value for followers. */
   readonly lockDelayMs: number;
-  readonly holders: Listeners<LockHolder>;
+  /** The session's holder events (holder and X-Consul-Index), replayed to a new listener. */
+  readonly holders: Listeners<HolderAt>;
   /** Consul refused the key while no session held it: a lock-delay runs (lock-delay.ts). */
   readonly lockDelayed: () => void;
   /** Aborted when the session is lost, closed or left: pending lock requests stop with it. */
@@ -113,7 +120,13 @@ export class ConsulLeaderLock implements LeaderLock {
     if (this.#holding?.token === target) this.#holding = undefined;
   }
 
-  watchHolder(listener: (holder: LockHolder) => void) {
-    return this.#options.holders.add(listener);
+  /**
+   * The revision is the X-Consul-Index of the snapshot: every index a read answers with was
+   * applied when it was served, and a holding's token is the ModifyIndex of its acquisition, so a
+   * snapshot at an index at or above the token was read after the holding was written
+   * (api-docs/features/blocking: the index identifies the state of the resource it answers with).
+   */
+  watchHolder(listener: HolderListener) {
+    return this.#options.holders.add(({ holder, index }) => listener(holder, index));
   }
 }

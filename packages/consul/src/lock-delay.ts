@@ -21,8 +21,8 @@ export interface LockDelayTrackerOptions {
   readonly selfId: string;
   /** Assumed for a holding whose value does not say its lock-delay (written by an older version). */
   readonly defaultLockDelayMs: number;
-  /** Delivers the holder core should see (the session's holder listeners). */
-  readonly emit: (holder: LockHolder) => void;
+  /** Delivers the holder core should see, with the index of the snapshot it comes from. */
+  readonly emit: (holder: LockHolder, index: bigint | undefined) => void;
 }
 
 /**
@@ -52,14 +52,17 @@ export class LockDelayTracker {
   #delay: { readonly holder: LockHolder; readonly cancel: () => void } | undefined;
   /** Set by stop(): a refusal answered after the session ended arms nothing. */
   #stopped = false;
+  /** X-Consul-Index of the snapshot `#current` comes from (a delayed holding is reported at it too). */
+  #index: bigint | undefined;
 
   constructor(options: LockDelayTrackerOptions) {
     this.#options = options;
   }
 
-  /** One snapshot's holder, from the watch. */
-  observe(holder: LeaderHolding | null): void {
+  /** One snapshot's holder, from the watch, with the snapshot's X-Consul-Index when known. */
+  observe(holder: LeaderHolding | null, index?: bigint): void {
     this.#current = holder;
+    this.#index = index;
     if (holder === null) this.#freeSince ??= this.#options.clock.now();
     else {
       this.#last = holder;
@@ -101,6 +104,7 @@ export class LockDelayTracker {
 
   #emit(): void {
     const current = this.#current;
-    this.#options.emit(current ? { id: current.id, token: current.token } : (this.#delay?.holder ?? null));
+    const holder = current ? { id: current.id, token: current.token } : (this.#delay?.holder ?? null);
+    this.#options.emit(holder, this.#index);
   }
 }

@@ -13,7 +13,7 @@ import { toElectionError } from './errors.js';
 import { deleteHeldKeys } from './held-keys.js';
 import type { KeyLayout } from './keys.js';
 import type { KvEntry } from './kv-entry.js';
-import { ConsulLeaderLock } from './leader-lock.js';
+import { ConsulLeaderLock, type HolderAt } from './leader-lock.js';
 import { leaveBounded } from './leave.js';
 import { LockDelayTracker } from './lock-delay.js';
 import type { ResolvedConsulOptions } from './options.js';
@@ -42,7 +42,10 @@ export interface ConsulSessionOptions {
 
 const sameMembers = (a: readonly kit.Member[], b: readonly kit.Member[]) =>
   JSON.stringify(a) === JSON.stringify(b);
-const sameHolder = (a: kit.LockHolder, b: kit.LockHolder) => a?.id === b?.id && a?.token === b?.token;
+// A repeat of the holder at a newer index is news: it may be a deletion core has not seen shown
+// (the key was taken and deleted between two snapshots), which only the index tells apart.
+const sameHolderAt = (a: HolderAt, b: HolderAt) =>
+  a.holder?.id === b.holder?.id && a.holder?.token === b.holder?.token && a.index === b.index;
 
 type State = 'active' | 'lost' | 'closed' | 'left';
 
@@ -56,7 +59,7 @@ export class ConsulSession implements kit.MembershipSession {
   readonly #lost: Listeners<Error>;
   readonly #errors: Listeners<Error>;
   readonly #members: Listeners<readonly kit.Member[]>;
-  readonly #holders: Listeners<kit.LockHolder>;
+  readonly #holders: Listeners<HolderAt>;
   readonly #malformed: MalformedReporter;
   readonly #renewer: kit.Renewer;
   readonly #watcher: ElectionWatcher;
@@ -68,7 +71,7 @@ export class ConsulSession implements kit.MembershipSession {
     this.#lost = new Listeners<Error>(logger, 'onLost', { once: true });
     this.#errors = new Listeners<Error>(logger, 'onError');
     this.#members = new Listeners<readonly kit.Member[]>(logger, 'watchMembers', { replay: sameMembers });
-    this.#holders = new Listeners<kit.LockHolder>(logger, 'watchHolder', { replay: sameHolder });
+    this.#holders = new Listeners<HolderAt>(logger, 'watchHolder', { replay: sameHolderAt });
     this.#malformed = new MalformedReporter(logger, (error) => this.#errors.emit(error));
     this.#renewer = startRenewer({
       api,
@@ -87,14 +90,14 @@ export class ConsulSession implements kit.MembershipSession {
       minIntervalMs: deps.options.watchMinIntervalMs,
       clock,
       logger,
-      onData: (entries) => this.#onData(entries),
+      onData: (entries, index) => this.#onData(entries, index),
       onError: (error) => this.#reportError(error),
     });
     this.#lockDelay = new LockDelayTracker({
       clock,
       selfId: deps.member.id,
       defaultLockDelayMs: deps.lockDelayMs,
-      emit: (holder) => this.#holders.emit(holder),
+      emit: (holder, index) => this.#holders.emit({ holder, index }),
     });
     this.lock = new ConsulLeaderLock({
       api,
@@ -224,7 +227,7 @@ export class ConsulSession implements kit.MembershipSession {
     this.#lost.emit(cause);
   }
 
-  #onData(entries: KvEntry[]): void {
+  #onData(entries: KvEntry[], index: bigint | undefined): void {
     const { layout, member, sessionId } = this.#deps;
     const snapshot = readSnapshot(layout, entries);
     for (const { entry, error } of snapshot.malformed) this.#malformed.report(error, entry.modifyIndex);
@@ -238,6 +241,6 @@ export class ConsulSession implements kit.MembershipSession {
       return;
     }
     this.#members.emit(snapshot.members);
-    this.#lockDelay.observe(snapshot.holder);
+    this.#lockDelay.observe(snapshot.holder, index);
   }
 }

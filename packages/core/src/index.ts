@@ -6,6 +6,7 @@
 export type {
   AcknowledgedRenewal,
   BackendCapabilities,
+  HolderListener,
   JoinRequest,
   LeaderLock,
   LockHolder,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type RenewalOptions, type RenewalOutcome, startRenewals } from '../src/adapter/index.js';
 import { SessionLostError } from '../src/index.js';
 import { createTestClock, type TestClock } from './support/manual-clock.js';
+import { recordingLogger } from './support/recording-logger.js';
 
 /**
  * The kit's renewal loop, rule by rule (issue 19: mutation testing found these rules untested).
@@ -234,6 +235,24 @@ describe('startRenewals on a clock pair (defect 5)', () => {
     expect(renewer.deadline()).toBe(12_000);
     wall += 1500; // suspended 1.5 s: the monotonic clock did not move
     expect(renewer.deadline()).toBe(10_500);
+    renewer.stop();
+  });
+
+  it('an onRenewal listener that throws is logged by that name, and the renewals go on', async () => {
+    const clock = createTestClock(0);
+    const { lines, logger } = recordingLogger();
+    const { renewer, calls, last } = loop(clock, { logger });
+    renewer.onRenewal(() => {
+      throw new Error('subscriber bug');
+    });
+    await clock.advance(1000);
+    last().answer({ alive: true });
+    await clock.advance(0);
+    expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
+      'a onRenewal listener threw; ignored',
+    ]);
+    await clock.advance(1000);
+    expect(calls).toHaveLength(2);
     renewer.stop();
   });
 });

@@ -1,6 +1,7 @@
 import {
   type Clock,
   createBackoff,
+  type HolderListener,
   Listeners,
   type LockHolder,
   type Logger,
@@ -36,7 +37,8 @@ export interface ElectionWatcherOptions {
  */
 export class ElectionWatcher {
   readonly #memberListeners: Listeners<MembershipEvent>;
-  readonly #holderListeners: Listeners<LockHolder>;
+  /** Holder events with the revision the view is at (the event's, or the resync range's). */
+  readonly #holderListeners: Listeners<{ readonly holder: LockHolder; readonly revision: bigint }>;
   readonly #backoff = createBackoff({ initialMs: 100, maxMs: 1000 });
   #watch: WatchStream | undefined;
   #stopped = false;
@@ -70,10 +72,15 @@ export class ElectionWatcher {
     return unsubscribe;
   }
 
-  watchHolder(listener: (holder: LockHolder) => void): Unsubscribe {
-    const unsubscribe = this.#holderListeners.add(listener);
-    listener(this.#options.view.holder);
+  watchHolder(listener: HolderListener): Unsubscribe {
+    const unsubscribe = this.#holderListeners.add(({ holder, revision }) => listener(holder, revision));
+    listener(this.#options.view.holder, this.#options.view.upToRevision);
     return unsubscribe;
+  }
+
+  #emitHolder(): void {
+    const { view } = this.#options;
+    this.#holderListeners.emit({ holder: view.holder, revision: view.upToRevision });
   }
 
   #openWatch(startRevision: bigint): void {
@@ -100,7 +107,7 @@ export class ElectionWatcher {
       for (const event of events) {
         const change = this.#options.view.apply(event.type, event.kv);
         if (change.memberEvent !== undefined) this.#memberListeners.emit(change.memberEvent);
-        if (change.holderChanged) this.#holderListeners.emit(this.#options.view.holder);
+        if (change.holderChanged) this.#emitHolder();
       }
       this.#options.onChange();
     } catch (error) {
@@ -151,9 +158,11 @@ export class ElectionWatcher {
       return;
     }
     if (this.#stopped) return;
-    const holderChanged = view.replace(kvs, revision);
+    view.replace(kvs, revision);
     this.#memberListeners.emit({ type: 'snapshot', members: view.members() });
-    if (holderChanged) this.#holderListeners.emit(view.holder);
+    // Even an unchanged holder: at the range's revision it tells core that a holding of its own
+    // the watch never showed (taken and deleted while the watch was down) is gone.
+    this.#emitHolder();
     this.#options.onChange();
     this.#openWatch(revision + 1n);
   }

@@ -1,4 +1,4 @@
-import type { LeaderLock, LockHolder, Unsubscribe } from '@election/core/adapter';
+import type { HolderListener, LeaderLock, Unsubscribe } from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
 import type { ElectionView } from './election-view.js';
 import type { ElectionWatcher } from './election-watcher.js';
@@ -103,7 +103,8 @@ export class EtcdLeaderLock implements LeaderLock {
     }
   }
 
-  watchHolder(listener: (holder: LockHolder) => void): Unsubscribe {
+  /** Each holder with the revision of the event (or resync range) it comes from: see HolderListener. */
+  watchHolder(listener: HolderListener): Unsubscribe {
     return this.#options.watcher.watchHolder(listener);
   }
 }

@@ -89,6 +89,27 @@ describe('leader lock', () => {
     await waitFor(() => seen.length === 3, { timeoutMs: 2000, message: 'the lock to be free' });
     expect(seen[2]).toBeNull();
   });
+
+  it("watchHolder: each holder comes with its revision, on the tokens' scale (a deletion by hand at or after the token)", async () => {
+    const prefix = uniquePrefix('lock-revision');
+    const a = await join(prefix, 'a');
+    const seen: { holder: LockHolder; revision: bigint | undefined }[] = [];
+    a.lock!.watchHolder((holder, revision) => seen.push({ holder, revision }));
+    const token = (await a.lock!.tryAcquire()) as bigint;
+    await waitFor(() => seen.length === 2, { timeoutMs: 2000, message: 'the holding shown' });
+    await admin.delete().key(`${prefix}/default/leader`); // an operator, by hand
+    await waitFor(() => seen.length === 3, { timeoutMs: 2000, message: 'the deletion shown' });
+    const [before, held, deleted] = seen;
+    expect(before?.holder).toBeNull();
+    expect(before?.revision).toBeLessThan(token); // the state before the holding: not its end
+    expect(held).toEqual({ holder: { id: 'a', token }, revision: token });
+    expect(deleted?.holder).toBeNull();
+    expect(deleted?.revision).toBeGreaterThan(token); // tells core the holding is gone
+    // A new subscriber (a resync alike) gets the state with the view's revision.
+    const late: (bigint | undefined)[] = [];
+    a.lock!.watchHolder((_holder, revision) => late.push(revision));
+    expect(late).toEqual([deleted?.revision]);
+  });
 });
 
 describe('malformed entries', () => {

@@ -37,9 +37,6 @@ console.log(
 console.log(
   `runs in which a leader resumed its own term after its deadline passed: ${result.runsWithResume}`,
 );
-console.log(
-  `runs that ended with a node leading on a leader key an operator deleted by hand (known gap): ${result.runsStuckOnDeletedKey}`,
-);
 if (result.failed) {
   console.log(result.report);
   console.log(`replay: ${result.replay}`);

@@ -11,7 +11,7 @@ import {
   type Unsubscribe,
 } from '@election/core';
 import { type Renewer, startRenewals } from '@election/core/adapter';
-import type { MemoryServer } from '../src/memory/server.js';
+import type { HolderState, MemoryServer } from '../src/memory/server.js';
 import { waitOutHolder } from '../src/memory/wait-out.js';
 import type { Watch } from '../src/memory/watch.js';
 import type { SimLink, SimNetwork, SimStream } from './network.js';
@@ -33,10 +33,12 @@ export interface SimBackendContext {
   readonly random: () => number;
   /** Deliberate bug for the checker's own test: a release deletes the holding whatever its token. */
   readonly releaseIgnoresToken?: boolean;
+  /** Deliberate bug: holder events reach the elector without their revision. */
+  readonly holderWithoutRevision?: boolean;
   /** Deliberate bug: the deadline counts from when a renewal's answer arrived, not from when it was sent. */
   readonly renewFromReceive?: boolean;
   /** Every holder event as it reaches the process, before the elector sees it (the checker's record). */
-  readonly onHolderDelivered: (holder: LockHolder) => void;
+  readonly onHolderDelivered: (holder: LockHolder, revision: bigint) => void;
   /** Every session this backend opened, for the world's faults and the checker. */
   readonly sessions: SimSession[];
 }
@@ -151,13 +153,13 @@ export class SimSession implements MembershipSession {
           server.release(leaseId, context.releaseIgnoresToken ? undefined : token),
         ),
       watchHolder: (listener) =>
-        this.#watch<LockHolder>(
+        this.#watch<HolderState>(
           'holder',
-          (holder) => {
-            context.onHolderDelivered(holder);
-            listener(holder);
+          ({ holder, revision }) => {
+            context.onHolderDelivered(holder, revision);
+            listener(holder, context.holderWithoutRevision ? undefined : revision);
           },
-          () => server.holder(),
+          () => server.holderState(),
         ),
     };
     // The kit's own renewal loop, as every adapter runs it: the simulator tests it, not a copy.
@@ -251,7 +253,7 @@ export class SimSession implements MembershipSession {
     const shim = watchOn(stream, current);
     const stop =
       label === 'holder'
-        ? server.watchHolder(shim as unknown as Watch<LockHolder>)
+        ? server.watchHolder(shim as unknown as Watch<HolderState>)
         : server.watchMembers(shim as unknown as Watch<MembershipEvent>);
     const entry: OpenWatch = {
       resync: () => stream.resync(current()),

@@ -296,8 +296,6 @@ export interface SimulationResult {
   readonly boundOfMaxMs: number;
   /** Smallest bound − recovery over all runs: how close any run came to the bound. */
   readonly minSlackMs: number;
-  /** Runs that ended with a node leading on a leader key deleted by hand (the known gap). */
-  readonly runsStuckOnDeletedKey: number;
   readonly seed: number;
   readonly path?: string;
   readonly commandsPath?: string;
@@ -313,16 +311,14 @@ function bestRanked(world: SimWorld): SimNode | undefined {
   )[0];
 }
 
-/**
- * After the faults: heal everything and run the clock until one leader is agreed, or fail at the
- * bound. Returns the time that took, or `undefined` for the one known gap: a node still leading on
- * a leader key an operator deleted by hand while its holder watch had not yet shown that holding
- * (the watch's later "free" looks stale to the claim, see docs/mutation-testing.md).
- */
 /** The bound of the last run checkLiveness() finished (for the report's worst case). */
 let lastBound = 0;
 
-export async function checkLiveness(world: SimWorld, scheduler: fc.Scheduler): Promise<number | undefined> {
+/**
+ * After the faults: heal everything and run the clock until one leader is agreed, or fail at the
+ * bound. Returns the time that took.
+ */
+export async function checkLiveness(world: SimWorld, scheduler: fc.Scheduler): Promise<number> {
   await world.calm();
   const start = world.clock.now();
   const latencyMs = Math.max(0, ...world.nodes.map((n) => n.link.latencyMs));
@@ -345,7 +341,6 @@ export async function checkLiveness(world: SimWorld, scheduler: fc.Scheduler): P
       return elapsed;
     }
     if (elapsed > bound) {
-      if (leaders.some((n) => world.outOfBand.has(n.latest?.term ?? -1n))) return undefined;
       const who = leaders.map((n) => n.id).join(', ') || 'none';
       world.fail(
         `liveness: ${bound} ms after the faults stopped (latency ${latencyMs} ms, handoverDelayMs ${world.config.handoverDelayMs}), leaders: ${who}; expected exactly ${best?.id ?? 'none'}`,
@@ -360,7 +355,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let lastFailure: { trace: string[]; message: string } | undefined;
   let maxConvergenceMs = 0;
   let runsWithResume = 0;
-  let runsStuckOnDeletedKey = 0;
   let boundOfMax = 0;
   let minSlackMs = Number.POSITIVE_INFINITY;
   const property = fc.asyncProperty(
@@ -385,12 +379,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         await fc.scheduledModelRun(scheduler, () => ({ model: {}, real: current }), cmds);
         current.check();
         const converged = await checkLiveness(current, scheduler);
-        if (converged === undefined) runsStuckOnDeletedKey++;
-        else if (converged > maxConvergenceMs) {
+        if (converged > maxConvergenceMs) {
           maxConvergenceMs = converged;
           boundOfMax = lastBound;
         }
-        if (converged !== undefined) minSlackMs = Math.min(minSlackMs, lastBound - converged);
+        minSlackMs = Math.min(minSlackMs, lastBound - converged);
         await current.stopAll();
         if (current.resumes > 0) runsWithResume++;
       } catch (error) {
@@ -417,7 +410,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     seconds,
     maxConvergenceMs,
     runsWithResume,
-    runsStuckOnDeletedKey,
     boundOfMaxMs: boundOfMax,
     minSlackMs,
     seed: details.seed,

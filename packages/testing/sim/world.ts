@@ -36,15 +36,24 @@ export const MAX_LATENCY_MS = 400;
  * - `keep-orphans` (core lock claim): a holding taken by a call whose answer was lost is never released;
  * - `no-margin` (core): leadership runs to the registration's deadline, with no room for clock drift;
  * - `renew-from-receive` (backend renewal loop): the deadline counts from a renewal's answer, not its sending;
- * - `release-any` (backend lock): a release deletes the session's holding whatever its token.
+ * - `release-any` (backend lock): a release deletes the session's holding whatever its token;
+ * - `no-revision` (backend watch): holder events reach the elector without their revision (the
+ *   checker still knows it), so a holding deleted before the watch showed it looks stale to core.
  */
-export type SimBug = 'none' | 'keep-orphans' | 'no-margin' | 'renew-from-receive' | 'release-any';
+export type SimBug =
+  | 'none'
+  | 'keep-orphans'
+  | 'no-margin'
+  | 'renew-from-receive'
+  | 'release-any'
+  | 'no-revision';
 export const SIM_BUGS: readonly SimBug[] = [
   'none',
   'keep-orphans',
   'no-margin',
   'renew-from-receive',
   'release-any',
+  'no-revision',
 ];
 
 export interface NodeSpec {
@@ -97,8 +106,6 @@ export class SimNode {
    * newer holder. The node must never lead on one of them again (issue 19's invariant).
    */
   watchFloor = -1n;
-  /** Highest token the node's holder watch has delivered. */
-  maxShown = -1n;
 
   constructor(id: string, spec: NodeSpec, clock: SimClock, server: ServerStatus) {
     this.id = id;
@@ -188,8 +195,9 @@ export class SimWorld {
       link: node.link,
       random: this.#random,
       sessions: node.sessions,
-      onHolderDelivered: (holder) => this.#onHolderDelivered(node, holder),
+      onHolderDelivered: (holder, revision) => this.#onHolderDelivered(node, holder, revision),
       releaseIgnoresToken: this.#bug === 'release-any',
+      holderWithoutRevision: this.#bug === 'no-revision',
       renewFromReceive: this.#bug === 'renew-from-receive',
     });
     const elector = createElector({
@@ -279,7 +287,7 @@ export class SimWorld {
     if (on === 'joining') this.start(node);
   }
 
-  /** An operator deletes the leader key by hand: its holder leads on until its watch shows the deletion. */
+  /** An operator deletes the leader key by hand: its holder leads until its watch delivers the deletion. */
   deleteLeaderKey(): void {
     const gone = this.server.deleteLeaderKey();
     if (!gone) return;
@@ -298,17 +306,14 @@ export class SimWorld {
     }
   }
 
-  /** The node's holder watch delivered `holder`: older tokens (and this one, if not ours) are dead to it. */
-  #onHolderDelivered(node: SimNode, holder: LockHolder): void {
-    const raise = (token: bigint) => {
-      if (token > node.watchFloor) node.watchFloor = token;
-    };
-    if (holder === null) raise(node.maxShown);
-    else {
-      raise(holder.token - 1n);
-      if (holder.id !== node.id) raise(holder.token);
-      if (holder.token > node.maxShown) node.maxShown = holder.token;
-    }
+  /**
+   * The node's holder watch delivered `holder` as the state at `revision` (tokens are revisions):
+   * every holding up to that revision but the one shown is gone, so dead to this node, a holding
+   * of its own deleted before the watch ever showed it included.
+   */
+  #onHolderDelivered(node: SimNode, holder: LockHolder, revision: bigint): void {
+    const dead = holder !== null && holder.id === node.id ? holder.token - 1n : revision;
+    if (dead > node.watchFloor) node.watchFloor = dead;
   }
 
   partition(node: SimNode): void {
@@ -489,8 +494,9 @@ export class SimWorld {
           `${leader.id} leads with term ${term}, but its holder watch already delivered that holding's end (dead up to ${leader.watchFloor})`,
         );
     }
-    // A holding an operator deleted by hand leads on until its holder's watch shows the deletion:
-    // only the invariant above holds for it, not these two.
+    // A holding an operator deleted by hand is led on until its holder's watch delivers the
+    // deletion (nothing can tell the node sooner): in that window only the invariant above holds
+    // for it, not these two; once delivered, the invariant above forbids leading on it.
     const fenced = leaders.filter((node) => !this.outOfBand.has(node.latest?.term ?? -1n));
     if (fenced.length > 1)
       this.fail(`two leaders at once: ${fenced.map((n) => `${n.id} (term ${n.latest?.term})`).join(', ')}`);

@@ -50,6 +50,23 @@ describe('memory backend: leader lock', () => {
     expect(cluster.lockHistory().map((grant) => grant.id)).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
   });
 
+  it("watchHolder: each holder comes with the revision it is the state at, on the tokens' scale", async () => {
+    const { clock, cluster } = setup();
+    const a = await join(cluster.backend(), clock, { id: 'a' });
+    const seen: { holder: unknown; revision: bigint | undefined }[] = [];
+    a.lock?.watchHolder((holder, revision) => seen.push({ holder, revision }));
+    await clock.advance(0);
+    const token = (await a.lock?.tryAcquire()) as bigint;
+    await a.lock?.release(token);
+    await clock.advance(0);
+    const [before, held, freed] = seen;
+    expect(before?.holder).toBeNull();
+    expect(before?.revision).toBeLessThan(token); // the state before the holding: not its end
+    expect(held).toEqual({ holder: { id: 'a', token }, revision: token });
+    expect(freed?.holder).toBeNull();
+    expect(freed?.revision).toBeGreaterThan(token);
+  });
+
   it('is bound to the lease: released when the holder leaves, crashes (after TTL) or expires', async () => {
     const { clock, cluster } = setup();
     const a = await join(cluster.backend(), clock, { id: 'a' }, 3000);

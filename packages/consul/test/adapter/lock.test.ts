@@ -87,6 +87,26 @@ describe('leader lock (against the Consul simulator)', () => {
     expect(seen[2]).toBeNull();
   });
 
+  it('watchHolder: each holder comes with the X-Consul-Index of its snapshot (a deletion by hand at or after the token)', async () => {
+    fx = await createAdapterFixture();
+    const a = await fx.join(fx.backend(), joinRequest('node-a'));
+    const seen: { holder: LockHolder; revision: bigint | undefined }[] = [];
+    a.lock?.watchHolder((holder, revision) => seen.push({ holder, revision }));
+    await waitFor(() => seen.length === 1, { timeoutMs: 2_000, message: 'the initial holder' });
+    const token = (await a.lock?.tryAcquire()) as bigint;
+    await waitFor(() => seen.some((e) => e.holder !== null), { timeoutMs: 2_000, message: 'the holding' });
+    await fx.admin.kv.del(fx.leaderKey); // an operator, by hand
+    await waitFor(() => seen.at(-1)?.holder === null, { timeoutMs: 2_000, message: 'the deletion' });
+    const before = seen[0];
+    const held = seen.find((e) => e.holder !== null);
+    const deleted = seen.at(-1);
+    expect(before?.holder).toBeNull();
+    expect(before?.revision).toBeLessThan(token); // the state before the holding: not its end
+    expect(held?.holder).toEqual({ id: 'node-a', token });
+    expect(held?.revision).toBeGreaterThanOrEqual(token);
+    expect(deleted?.revision).toBeGreaterThan(token); // tells core the holding is gone
+  });
+
   it('tryAcquire with a session Consul no longer knows: SessionLostError, and onLost fires', async () => {
     fx = await createAdapterFixture();
     const a = await fx.join(fx.backend({ watchWaitSeconds: 600 }), joinRequest('node-a'));

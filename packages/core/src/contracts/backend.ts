@@ -142,6 +142,19 @@ export interface AcknowledgedRenewal {
 export type LockHolder = { readonly id: string; readonly token: bigint } | null;
 
 /**
+ * A holder watch's listener. `revision` is where in the backend's history `holder` is the lock's
+ * state: etcd's revision of the event (or of the range a resync read), Consul's X-Consul-Index of
+ * the blocking query, on the same scale as the fencing tokens (a holding's token is the revision
+ * or index of the write that created it). So a holding with token T that is not the holder shown
+ * at a revision at or above T is gone: the event was read after T was written. That is what tells
+ * the deletion of a holding the watch never showed (an operator deleted the key, or revoked the
+ * lease, right after this node acquired) from an older "free" still on its way. Optional: without
+ * it core cannot tell the two apart before the watch has shown the holding, and a holding deleted
+ * by hand in that window is led on until the registration ends.
+ */
+export type HolderListener = (holder: LockHolder, revision?: bigint) => void;
+
+/**
  * Every call settles (resolves or rejects) in bounded time: the adapter times out its own requests.
  * Core never has two calls of one session in flight, and waits for a slow one to settle before the
  * next (past `lockTimeoutMs` it reports the call as slow and keeps waiting; the answer still counts).
@@ -159,6 +172,6 @@ export interface LeaderLock {
    * never delete a newer holding of the same session: that is why the token is part of the request.
    */
   release(token: bigint): Promise<void>;
-  /** Delivers the current holder first, then every change. */
-  watchHolder(listener: (holder: LockHolder) => void): Unsubscribe;
+  /** Delivers the current holder first, then every change, each with its revision when known. */
+  watchHolder(listener: HolderListener): Unsubscribe;
 }

@@ -181,7 +181,8 @@ export class LockClaim {
     this.#askAnyway = true;
   }
 
-  onHolder(holder: LockHolder): void {
+  /** One holder watch event; `revision` as the contract defines it (`HolderListener`), if known. */
+  onHolder(holder: LockHolder, revision?: bigint): void {
     if (this.#disposed) return;
     const previous = this.#holder;
     this.#holder = holder;
@@ -192,11 +193,14 @@ export class LockClaim {
     if (this.#lastOwnSeen !== NONE && own !== this.#lastOwnSeen) this.#markDead(this.#lastOwnSeen);
     this.#lastOwnSeen = own;
     if (holder !== null && own === NONE) this.#markDead(holder.token);
+    // No holding of ours at this revision: every one up to it is gone (an answer naming one of
+    // them, still in flight, must not elect: the watch will not show that deletion again).
+    if (revision !== undefined && own === NONE) this.#markDead(revision);
     const state = this.#state;
     switch (state.kind) {
       case 'held':
         if (own === state.token) this.#state = { ...state, seen: true };
-        else if (this.#showsHeldGone(state.token, state.seen, holder)) {
+        else if (this.#showsHeldGone(state.token, state.seen, holder, revision)) {
           this.#markDead(state.token);
           this.#state = { kind: 'free' };
           if (own > state.token) this.#orphans.add(own);
@@ -224,10 +228,15 @@ export class LockClaim {
     this.#cancelRetry = undefined;
   }
 
-  /** A held holding is gone if the watch shows a newer holding, or anything else once it showed ours. */
-  #showsHeldGone(token: bigint, seen: boolean, holder: LockHolder): boolean {
+  /**
+   * A held holding is gone if the watch shows a newer holding, another state at a revision at or
+   * after its token (read after it was written: a deletion, by hand too), or anything else once it
+   * showed ours.
+   */
+  #showsHeldGone(token: bigint, seen: boolean, holder: LockHolder, revision: bigint | undefined): boolean {
     if (holder !== null && holder.token > token) return true;
-    return seen; // before the watch caught up with our holding, a "free" or older holder is stale
+    if (revision !== undefined && revision >= token) return true;
+    return seen; // without a revision, a "free" or older holder before ours was shown may be stale
   }
 
   #markDead(token: bigint): void {

@@ -220,7 +220,10 @@ export class ElectorRuntime {
     );
     if (session.onRenewal) this.#unsubscribes.push(session.onRenewal(onRenewal));
     const claim = this.#claim;
-    if (lock && claim) this.#unsubscribes.push(lock.watchHolder(current((holder) => claim.onHolder(holder))));
+    if (lock && claim)
+      this.#unsubscribes.push(
+        lock.watchHolder(current((holder, revision) => claim.onHolder(holder, revision))),
+      );
     // The first join is news; a rejoin is the end of a reported outage (the outage log's line).
     const joined = { ttlMs: this.options.ttlMs, mode: this.options.mode };
     if (epoch === 1) this.options.logger.info(joined, 'joined');

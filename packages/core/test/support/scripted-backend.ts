@@ -1,5 +1,6 @@
 import type {
   BackendCapabilities,
+  HolderListener,
   JoinRequest,
   LeaderLock,
   LockHolder,
@@ -19,7 +20,8 @@ export interface ScriptedSession extends MembershipSession {
   lose(cause?: Error): void;
   /** Reports trouble the adapter rides out (a failed renewal), as `onError`. */
   fail(error: Error): void;
-  setHolder(holder: LockHolder): void;
+  /** The holder watch delivers `holder`, at `revision` when given (as etcd, Consul, memory do). */
+  setHolder(holder: LockHolder, revision?: bigint): void;
   /** What the next tryAcquire calls answer; a function is called per attempt. */
   acquireWith: () => Promise<bigint | null>;
   /** What the next release calls do; default: resolve. */
@@ -68,9 +70,10 @@ function createScriptedSession(request: JoinRequest, withLock: boolean): Scripte
   const members = new Set<Listener<MembershipEvent>>();
   const lost = new Set<Listener<Error>>();
   const errors = new Set<Listener<Error>>();
-  const holders = new Set<Listener<LockHolder>>();
+  const holders = new Set<HolderListener>();
   let deadline = request.clock.now() + request.ttlMs;
   let holder: LockHolder = null;
+  let holderRevision: bigint | undefined;
   const lock: LeaderLock = {
     tryAcquire: () => {
       session.acquires++;
@@ -83,7 +86,7 @@ function createScriptedSession(request: JoinRequest, withLock: boolean): Scripte
     },
     watchHolder(listener) {
       holders.add(listener);
-      listener(holder);
+      listener(holder, holderRevision);
       return () => holders.delete(listener);
     },
   };
@@ -128,9 +131,10 @@ function createScriptedSession(request: JoinRequest, withLock: boolean): Scripte
     lose: (cause = new Error('lease expired')) => {
       for (const listener of [...lost]) listener(cause);
     },
-    setHolder: (next) => {
+    setHolder: (next, revision) => {
       holder = next;
-      for (const listener of [...holders]) listener(next);
+      holderRevision = revision;
+      for (const listener of [...holders]) listener(next, revision);
     },
   };
   return session;

@@ -1,4 +1,4 @@
-import type { LeaderLock, LockHolder, Unsubscribe } from '@election/core/adapter';
+import type { HolderListener, LeaderLock, Unsubscribe } from '@election/core/adapter';
 import type { MemoryServer } from './server.js';
 import type { MemorySession } from './session.js';
 
@@ -26,7 +26,7 @@ export class MemoryLock implements LeaderLock {
     await this.#session.reply(undefined);
   }
 
-  watchHolder(listener: (holder: LockHolder) => void): Unsubscribe {
+  watchHolder(listener: HolderListener): Unsubscribe {
     return this.#session.watchHolder(listener);
   }
 }

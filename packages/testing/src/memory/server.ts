@@ -20,6 +20,12 @@ interface Lease {
   readonly onExpired: () => void;
 }
 
+/** The lock's holder at a revision: one holder watch event (tokens are revisions too). */
+export interface HolderState {
+  readonly holder: LockHolder;
+  readonly revision: bigint;
+}
+
 interface Holding {
   readonly id: string;
   readonly leaseId: number;
@@ -42,7 +48,7 @@ export class MemoryServer {
   #holding: Holding | null = null;
   readonly #grants: LockGrant[] = [];
   readonly #memberWatches = new Set<Watch<MembershipEvent>>();
-  readonly #holderWatches = new Set<Watch<LockHolder>>();
+  readonly #holderWatches = new Set<Watch<HolderState>>();
 
   readonly #clock: Clock;
 
@@ -149,7 +155,7 @@ export class MemoryServer {
     };
   }
 
-  watchHolder(watch: Watch<LockHolder>): Unsubscribe {
+  watchHolder(watch: Watch<HolderState>): Unsubscribe {
     this.#holderWatches.add(watch);
     watch.start();
     return () => {
@@ -165,6 +171,11 @@ export class MemoryServer {
 
   holder(): LockHolder {
     return this.#holding === null ? null : { id: this.#holding.id, token: this.#holding.token };
+  }
+
+  /** The holder with the revision it is the state at (what a holder watch delivers). */
+  holderState(): HolderState {
+    return { holder: this.holder(), revision: this.#revisionCounter };
   }
 
   lockGrants(): readonly LockGrant[] {
@@ -230,7 +241,7 @@ export class MemoryServer {
   }
 
   #announceHolder(): void {
-    const holder = this.holder();
-    for (const watch of this.#holderWatches) watch.push(holder);
+    const state = this.holderState();
+    for (const watch of this.#holderWatches) watch.push(state);
   }
 }

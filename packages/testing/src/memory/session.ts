@@ -2,10 +2,10 @@ import {
   type AcknowledgedRenewal,
   BackendUnavailableError,
   type Clock,
+  type HolderListener,
   type LeaderLock,
   LifecycleError,
   Listeners,
-  type LockHolder,
   type Logger,
   type Member,
   type MembershipEvent,
@@ -19,7 +19,7 @@ import {
 import { SOURCE } from '../source.js';
 import { MemoryLock } from './lock.js';
 import type { Network } from './network.js';
-import type { MemoryServer } from './server.js';
+import type { HolderState, MemoryServer } from './server.js';
 import type { Watch } from './watch.js';
 import { WatchSet } from './watch-set.js';
 
@@ -111,12 +111,12 @@ export class MemorySession implements MembershipSession {
   }
 
   /** Used by the lock: same stream rules as the member watch. */
-  watchHolder(listener: (holder: LockHolder) => void): Unsubscribe {
+  watchHolder(listener: HolderListener): Unsubscribe {
     const { server } = this.#context;
-    return this.#openWatch(
-      listener,
+    return this.#openWatch<HolderState>(
+      ({ holder, revision }) => listener(holder, revision),
       (watch) => server.watchHolder(watch),
-      () => server.holder(),
+      () => server.holderState(),
     );
   }
 

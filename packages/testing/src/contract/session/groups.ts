@@ -158,6 +158,30 @@ export const watchHolderFirstTests: Group = (api, factory, options) =>
           );
       },
     },
+    {
+      title: "gives each holder its revision, on the tokens' scale, when it gives one (HolderListener)",
+      skip: options.lock ? undefined : 'the backend has no leader lock',
+      async run(kit) {
+        const a = await kit.join('node-a');
+        const lock = a.lock;
+        if (!lock) fail('a backend with capabilities.lock must give every session a lock');
+        const seen: { holder: LockHolder; revision: bigint | undefined }[] = [];
+        lock.watchHolder((holder, revision) => seen.push({ holder, revision }));
+        await kit.until(() => seen.length > 0, 'the first holder report');
+        const token = await kit.settle(lock.tryAcquire(), 'node-a to take the lock');
+        if (token === null) fail('node-a could not take a free lock');
+        await kit.settle(lock.release(token), 'node-a to release the lock');
+        const released = () => seen.some((e) => e.holder !== null) && seen.at(-1)?.holder === null;
+        await kit.until(released, 'the holding and its release reported');
+        if (seen.every((event) => event.revision === undefined)) return; // optional: none given
+        const before = seen[0]?.revision;
+        const after = seen.at(-1)?.revision;
+        if (before === undefined || after === undefined) fail('some holder events carry a revision, not all');
+        // A "free" before the holding must not read as its end, the one after it must.
+        if (before >= token) fail(`the free lock before token ${token} was reported at revision ${before}`);
+        if (after <= token) fail(`the release of token ${token} was reported at revision ${after}`);
+      },
+    },
   ]);
 
 /** onRenewal (optional) reports every acknowledged renewal: its send time and round trip. */
