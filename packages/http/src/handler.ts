@@ -242,7 +242,7 @@ export function createElectionHandler(
       case '/events':
         if (head) return send(response, 200, 'text/event-stream', '', true);
         if (closed) return send(response, 503, 'text/plain', 'the election handler was closed\n', false);
-        return streams.open(response, { status: status(), timeline });
+        return streams.open(response, { status: status(), timeline, now: Date.now() });
     }
   };
 

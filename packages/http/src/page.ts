@@ -59,8 +59,10 @@ const SCRIPT = `
   var status=null, timeline=[], scale=0, leaseAt=0, leaseMs=null, HOUR=3600000, SVG='http://www.w3.org/2000/svg';
   // The server's wall clock, which stamps the timeline: the chart spans seconds at first, so a
   // browser clock a few seconds off would draw a leadership off the chart or over what it did not lead.
-  var skew=typeof boot.now==='number'?boot.now-Date.now():0;
-  function serverNow(){return Date.now()+skew}
+  // Carried on by the browser's monotonic clock from the server's last reading (the page, then every
+  // snapshot), so a step of the browser's wall clock after the page loaded does not move the chart.
+  var serverAt=typeof boot.now==='number'?boot.now:Date.now(), monoAt=performance.now();
+  function serverNow(){return serverAt+(performance.now()-monoAt)}
   function text(el,value){el.textContent=value==null?'':String(value)}
   function cell(tr,value,cls){var td=document.createElement('td');text(td,value);if(cls)td.className=cls;tr.appendChild(td);return td}
   function badge(td,label,cls){var b=document.createElement('span');b.className='badge '+(cls||'');text(b,label);td.appendChild(document.createTextNode(' '));td.appendChild(b)}
@@ -149,13 +151,14 @@ const SCRIPT = `
     var W=720,L=120,R=8,LH=22,AX=34,H=lanes.length*LH+AX, x=function(at){return L+(W-L-R)*(at-from)/span};
     var root=svg(box,'svg',{'class':'chart',viewBox:'0 0 '+W+' '+H,role:'img','aria-labelledby':'h-chart'});
     var step=STEPS.filter(function(ms){return span/ms<=6})[0]||HOUR/4, base=lanes.length*LH;
-    for(var t=Math.ceil(from/step)*step;t<now-step*0.4;t+=step){
+    // No tick label within 64 px of "now", so the two never overlap.
+    for(var t=Math.ceil(from/step)*step;x(t)<x(now)-64;t+=step){
       var tx=x(t);svg(root,'line',{'class':'tick',x1:tx,x2:tx,y1:0,y2:base+4});
       svg(root,'text',{x:tx,y:base+16,'text-anchor':'middle'},clock(t));
     }
     svg(root,'line',{'class':'tick',x1:x(now),x2:x(now),y1:0,y2:base+4});
     svg(root,'text',{x:W-R,y:base+16,'text-anchor':'end'},'now');
-    svg(root,'text',{'class':'axis',x:L,y:H-3},span>=HOUR?'time (hh:mm:ss), the last hour':'time (hh:mm:ss), the last '+duration(span)+': all this node has seen');
+    svg(root,'text',{'class':'axis',x:L,y:H-3},span>=HOUR?'time (hh:mm:ss), the last hour':'time (hh:mm:ss), the last '+duration(span)+', since the oldest change kept here');
     lanes.forEach(function(id,i){
       var y=i*LH+2;
       svg(root,'rect',{'class':'lane',x:L,y:y,width:W-L-R,height:LH-6});
@@ -221,7 +224,7 @@ const SCRIPT = `
       connection('disconnected, reconnecting in '+Math.ceil(delay/1000)+' s…','warn');
       setTimeout(connect,delay);
     });
-    source.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);timeline=d.timeline;renderTimeline();renderStatus(d.status)});
+    source.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);if(typeof d.now==='number'){serverAt=d.now;monoAt=performance.now()}timeline=d.timeline;renderTimeline();renderStatus(d.status)});
     source.addEventListener('status',function(e){renderStatus(JSON.parse(e.data))});
     source.addEventListener('leader',function(e){
       var c=JSON.parse(e.data);timeline.push(c);

@@ -139,10 +139,7 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () 
       await allSeeLeader([a], 'a');
       const page = await browser().newPage();
       onCleanup(() => page.close());
-      await page.addInitScript((off: number) => {
-        const now = Date.now.bind(Date);
-        Date.now = () => now() + off;
-      }, offMs);
+      await page.addInitScript(offsetBrowserClock, offMs);
       await page.goto(`${url}/`);
       await page.waitForFunction(
         () =>
@@ -171,4 +168,68 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () 
     },
     20_000,
   );
+
+  // The browser's wall clock stepping after the page loaded (an NTP step, a user changing the time)
+  // must not move the chart either: it runs on the server's reading carried on by a monotonic clock.
+  it('keeps a running leadership in place when the browser clock steps 20 s ahead after load', async () => {
+    const { node } = cluster();
+    const a = node('a');
+    const handler = createElectionHandler(a);
+    onCleanup(() => handler.close());
+    const url = await listen((req, res) => handler(req, res));
+    await a.start();
+    await allSeeLeader([a], 'a');
+    const page = await browser().newPage();
+    onCleanup(() => page.close());
+    await page.addInitScript(offsetBrowserClock, 0);
+    await page.goto(`${url}/`);
+    const bar = () =>
+      page.evaluate(() => {
+        type Rect = { getAttribute(name: string): string | null };
+        const doc = (globalThis as unknown as { document: { querySelector(s: string): Rect | null } })
+          .document;
+        const n = (selector: string, name: string) => Number(doc.querySelector(selector)?.getAttribute(name));
+        return { lane: n('#chart svg rect.lane', 'width'), bar: n('#chart svg rect.seg', 'width') };
+      });
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as PageWindow).document.querySelectorAll('#chart svg rect.seg').length === 1,
+      undefined,
+      { timeout: 5000 },
+    );
+    await page.evaluate(() => {
+      (globalThis as unknown as { __clockOffsetMs: number }).__clockOffsetMs = 20_000;
+    });
+    // The chart redraws every second on a short span: wait for two redraws after the step.
+    const redraws = await page.evaluate(() => {
+      const doc = (globalThis as unknown as PageWindow).document;
+      const first = doc.querySelector('#chart svg');
+      return new Promise<number>((resolve) => {
+        let seen = 0;
+        let last = first;
+        const poll = setInterval(() => {
+          const current = doc.querySelector('#chart svg');
+          if (current !== last) {
+            last = current;
+            if (++seen === 2) {
+              clearInterval(poll);
+              resolve(seen);
+            }
+          }
+        }, 20);
+      });
+    });
+    expect(redraws).toBe(2);
+    const after = await bar();
+    console.log(`chart after a +20 s browser clock step: lane ${after.lane}, bar ${after.bar}`);
+    expect(after.bar).toBeLessThan(after.lane / 2);
+  }, 20_000);
 });
+
+/** Runs in the page before its scripts: Date.now() off by `__clockOffsetMs`, which a test may change. */
+function offsetBrowserClock(offMs: number) {
+  const holder = globalThis as unknown as { __clockOffsetMs: number };
+  holder.__clockOffsetMs = offMs;
+  const now = Date.now.bind(Date);
+  Date.now = () => now() + holder.__clockOffsetMs;
+}
