@@ -38,6 +38,9 @@ console.log(
   `runs in which a leader resumed its own term after its deadline passed: ${result.runsWithResume}`,
 );
 console.log(
+  `direct transfers (graceful stops and hand-backs in one write): ${result.transfers}, in ${result.runsWithTransfer} runs`,
+);
+console.log(
   `runs that ended with a node leading on a leader key an operator deleted by hand (known gap): ${result.runsStuckOnDeletedKey}`,
 );
 if (result.failed) {

@@ -150,6 +150,11 @@ export class SimSession implements MembershipSession {
         network.call(link, `release(${token})`, () =>
           server.release(leaseId, context.releaseIgnoresToken ? undefined : token),
         ),
+      transfer: (token, to) =>
+        network.call(link, `transfer(${token} → ${to})`, () => {
+          if (!server.hasLease(leaseId)) throw new SessionLostError(`lease ${leaseId} not found (simulated)`);
+          return server.transfer(leaseId, token, to);
+        }),
       watchHolder: (listener) =>
         this.#watch<LockHolder>(
           'holder',

@@ -292,6 +292,9 @@ export interface SimulationResult {
   readonly maxConvergenceMs: number;
   /** Runs in which a leader led again with its own term after its deadline passed (ride-through). */
   readonly runsWithResume: number;
+  /** Holdings handed over by a direct transfer, over all runs, and the runs that had one. */
+  readonly transfers: number;
+  readonly runsWithTransfer: number;
   /** The liveness bound of the run with the longest recovery. */
   readonly boundOfMaxMs: number;
   /** Smallest bound − recovery over all runs: how close any run came to the bound. */
@@ -360,6 +363,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let lastFailure: { trace: string[]; message: string } | undefined;
   let maxConvergenceMs = 0;
   let runsWithResume = 0;
+  let transfers = 0;
+  let runsWithTransfer = 0;
   let runsStuckOnDeletedKey = 0;
   let boundOfMax = 0;
   let minSlackMs = Number.POSITIVE_INFINITY;
@@ -393,6 +398,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         if (converged !== undefined) minSlackMs = Math.min(minSlackMs, lastBound - converged);
         await current.stopAll();
         if (current.resumes > 0) runsWithResume++;
+        transfers += current.transfers;
+        if (current.transfers > 0) runsWithTransfer++;
       } catch (error) {
         lastFailure = {
           trace: [...current.trace],
@@ -418,6 +425,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     maxConvergenceMs,
     runsWithResume,
     runsStuckOnDeletedKey,
+    transfers,
+    runsWithTransfer,
     boundOfMaxMs: boundOfMax,
     minSlackMs,
     seed: details.seed,

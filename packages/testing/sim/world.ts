@@ -137,6 +137,10 @@ export class SimWorld {
   readonly elections: { id: string; term: bigint | null; at: number }[] = [];
   /** Leaders that led again with their own term after their deadline had passed (ride-through). */
   resumes = 0;
+  /** Holdings the server handed over by a transfer (the direct handover) in this run. */
+  get transfers(): number {
+    return this.server.lockGrants().filter((grant) => grant.handed === true).length;
+  }
   /** The server is down (an etcd restart): no link reaches it, and its leases neither expire nor renew. */
   readonly serverStatus: ServerStatus = { down: false };
 

@@ -1,5 +1,5 @@
 import type { AcknowledgedRenewal, MembershipEvent, MembershipSession } from '../contracts/backend.js';
-import type { Unsubscribe } from '../contracts/member.js';
+import type { Member, Unsubscribe } from '../contracts/member.js';
 import { DuplicateMemberError, type ElectionError, SessionLostError } from '../errors.js';
 import { errorForLog, maskError } from '../mask-error.js';
 import { maskSecrets } from '../mask-secrets.js';
@@ -63,6 +63,8 @@ export class ElectorRuntime {
     handoverAt?: number;
   } = {};
   #stopping: Promise<void> | undefined;
+  /** The giver of a handed holding and its record at the handover (see #elected). */
+  #giver: { readonly token: bigint; readonly record: Member | undefined } | undefined;
   /** Ends this elector's use of the backend (which then closes the clients it opened). */
   #release: (() => void) | undefined;
 
@@ -141,7 +143,13 @@ export class ElectorRuntime {
     this.#reason({ kind: 'stopped' });
     if (session) {
       if (resign) {
-        if (held !== null && session.lock) await releaseOnStop(session.lock, held, this.options);
+        if (held !== null && session.lock)
+          await releaseOnStop(
+            session.lock,
+            held,
+            this.options,
+            this.view.leaderExcept(this.options.member.id)?.id,
+          );
         await session
           .leave()
           .catch((error: unknown) => this.reportError(toElectionError(error, 'leaving on stop')));
@@ -278,7 +286,7 @@ export class ElectorRuntime {
       this.#claim?.reconfirm();
       this.options.logger.debug({}, 'a renewal was acknowledged again; resuming with the same registration');
     }
-    const elected = this.view.leader();
+    const elected = this.#elected();
     const electedIsMe =
       elected !== undefined && elected.id === this.options.member.id && !this.options.member.observer;
     if (this.options.mode === 'view') this.#evaluateView(electedIsMe, elected?.id ?? null, deadline);
@@ -293,6 +301,25 @@ export class ElectorRuntime {
         ? Math.min(deadline, this.#nextPoll())
         : deadline,
     );
+  }
+
+  /**
+   * What the view elects. A member that handed this node the holding it holds (a direct transfer)
+   * is no candidate while its record stays as it was at the handover: its leave or its lowered
+   * rank may reach this node after the holding does (Consul reads them apart; etcd may deliver
+   * them in a later batch). Once its record changes (or it leaves) the view decides alone again.
+   */
+  #elected(): Member | undefined {
+    const elected = this.view.leader();
+    const giver = this.#claim?.handedFrom() ?? null;
+    const token = this.#claim?.heldToken() ?? null;
+    if (giver === null || token === null) {
+      this.#giver = undefined;
+      return elected;
+    }
+    if (this.#giver?.token !== token) this.#giver = { token, record: this.view.get(giver) };
+    if (elected?.id !== giver || this.#giver.record !== this.view.get(giver)) return elected;
+    return this.view.leaderExcept(giver);
   }
 
   /** The session's deadline, counted down by both clocks (see SessionDeadline). */
@@ -332,7 +359,9 @@ export class ElectorRuntime {
         return;
       }
     }
-    claim.reconcile(electedIsMe);
+    // A holding given up goes straight to the member the view elects, where the backend can transfer.
+    const successor = electedIsMe ? undefined : this.view.leaderExcept(this.options.member.id)?.id;
+    claim.reconcile(electedIsMe, successor);
     const token = claim.heldToken();
     if (electedIsMe && token !== null && this.store.current.phase !== 'leader') {
       const now = this.options.clock.now();
@@ -450,7 +479,7 @@ export class ElectorRuntime {
   #explain(): void {
     const state = this.store.current;
     const { member, compare, ttlMs } = this.options;
-    const elected = this.view.leader();
+    const elected = this.#elected();
     let reason: ElectionReason;
     if (state.phase === 'leader') {
       const at = this.#timers.handoverAt;

@@ -8,6 +8,8 @@ export interface LockGrant {
   readonly token: bigint;
   /** Clock time of the acquisition. */
   readonly at: number;
+  /** Handed over by a transfer rather than acquired. */
+  readonly handed?: boolean;
 }
 
 interface Lease {
@@ -24,6 +26,8 @@ interface Holding {
   readonly id: string;
   readonly leaseId: number;
   readonly token: bigint;
+  /** Written by a transfer, not by the holder's own acquire. */
+  readonly handed?: boolean;
 }
 
 /**
@@ -131,6 +135,22 @@ export class MemoryServer {
     return token;
   }
 
+  /**
+   * The direct handover, as etcd's one transaction: if `leaseId` holds the lock with `token` and
+   * `to` is registered, the holding becomes `to`'s, bound to `to`'s lease, with a fresh token and
+   * marked as handed. Returns the new token, or null (nothing written) when either condition fails.
+   */
+  transfer(leaseId: number, token: bigint, to: string): bigint | null {
+    if (this.#holding?.leaseId !== leaseId || this.#holding.token !== token) return null;
+    const target = this.#keys.get(to);
+    if (target === undefined) return null;
+    const next = this.#bump();
+    this.#holding = { id: to, leaseId: target.leaseId, token: next, handed: true };
+    this.#grants.push({ id: to, token: next, at: this.#clock.now(), handed: true });
+    this.#announceHolder();
+    return next;
+  }
+
   /** Frees the lock if `leaseId` holds it (and, when given, with this token: a stale release is a no-op). */
   release(leaseId: number, token?: bigint): void {
     if (this.#holding?.leaseId !== leaseId) return;
@@ -164,7 +184,11 @@ export class MemoryServer {
   }
 
   holder(): LockHolder {
-    return this.#holding === null ? null : { id: this.#holding.id, token: this.#holding.token };
+    const holding = this.#holding;
+    if (holding === null) return null;
+    return holding.handed
+      ? { id: holding.id, token: holding.token, handed: true }
+      : { id: holding.id, token: holding.token };
   }
 
   lockGrants(): readonly LockGrant[] {
