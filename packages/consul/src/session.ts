@@ -57,6 +57,8 @@ export class ConsulSession implements kit.MembershipSession {
   readonly #errors: Listeners<Error>;
   readonly #members: Listeners<readonly kit.Member[]>;
   readonly #holders: Listeners<kit.LockHolder>;
+  /** The session holding each member key, as of the watch's last snapshot (for transfers). */
+  #sessions: ReadonlyMap<string, string> = new Map();
   readonly #malformed: MalformedReporter;
   readonly #renewer: kit.Renewer;
   readonly #watcher: ElectionWatcher;
@@ -93,6 +95,7 @@ export class ConsulSession implements kit.MembershipSession {
     this.#lockDelay = new LockDelayTracker({
       clock,
       selfId: deps.member.id,
+      sessionId,
       defaultLockDelayMs: deps.lockDelayMs,
       emit: (holder) => this.#holders.emit(holder),
     });
@@ -103,6 +106,8 @@ export class ConsulSession implements kit.MembershipSession {
       memberId: deps.member.id,
       lockDelayMs: deps.lockDelayMs,
       holders: this.#holders,
+      sessionOf: (id) => this.#sessions.get(id),
+      memberKey: (id) => layout.memberKey(id),
       lockDelayed: () => this.#lockDelay.refused(),
       signal: this.#stopped.signal,
       ensureActive: () => {
@@ -237,6 +242,7 @@ export class ConsulSession implements kit.MembershipSession {
       this.#markLost(new SessionLostError(message, { source: SOURCE }), true);
       return;
     }
+    this.#sessions = snapshot.sessions;
     this.#members.emit(snapshot.members);
     this.#lockDelay.observe(snapshot.holder);
   }

@@ -142,7 +142,9 @@ export class EtcdLeaderLock implements LeaderLock {
     const { view, leaseId } = this.#options;
     return this.#options.watcher.watchHolder((holder) =>
       listener(
-        holder?.handed === true && view.holderLease !== leaseId ? { id: holder.id, token: holder.token } : holder,
+        holder?.handed === true && view.holderLease !== leaseId
+          ? { id: holder.id, token: holder.token }
+          : holder,
       ),
     );
   }
