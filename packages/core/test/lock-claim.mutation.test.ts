@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LockClaim } from '../src/elector/lock-claim.js';
-import { BackendUnavailableError, type ElectionError } from '../src/index.js';
+import { BackendUnavailableError } from '../src/index.js';
 import { createBackoff } from '../src/time/backoff.js';
 import { setupClaim as setup } from './support/claim-harness.js';
 
