@@ -134,10 +134,11 @@ describe('LockClaim: direct transfer', () => {
       fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
         const t = setup({ transfer: true });
         // A tiny backend: one leader key; the watch lags and is delivered by 'watch' steps.
-        let key: { id: string; token: bigint; handed?: boolean } | null = null;
+        type Key = { id: string; token: bigint; handed?: boolean } | null;
+        let key: Key = null;
         let revision = 1n;
         const given = new Set<bigint>(); // tokens this node sent a release or transfer for
-        const delivered: Array<typeof key> = [];
+        const delivered: Key[] = [];
         const answered = new Set<number>();
         for (const s of steps) {
           const pending = t.calls.findIndex((_, i) => !answered.has(i));
