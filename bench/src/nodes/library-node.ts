@@ -31,6 +31,7 @@ async function run(): Promise<void> {
   while (!stopping) {
     const current = createElector({
       id: args.id,
+      ...(args.extra.priority === undefined ? {} : { priority: Number(args.extra.priority) }),
       membership,
       mode,
       ttlMs: args.ttlSeconds * 1000,
