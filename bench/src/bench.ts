@@ -9,8 +9,8 @@ import { type CoreResults, runCore } from './core/run-core.js';
 import { createFailoverSuite, type FailoverResults } from './failover/run-failover-suite.js';
 import { describeMachine } from './report/machine.js';
 import { renderTable, tableRows } from './report/render.js';
-import { GRACEFUL_MIN_RATIO, gracefulRatio } from './report/rows-failover.js';
 import type { BenchResults } from './report/results.js';
+import { GRACEFUL_MIN_RATIO, gracefulRatio } from './report/rows-failover.js';
 import { DOCS_PATH, writeBenchmarksDoc } from './report/write-docs.js';
 import { runScale, type ScaleResult } from './scale/run-scale.js';
 
@@ -74,7 +74,9 @@ if (failover) {
     : 'graceful handover: a subject is missing from this run, no ratio';
   process.stdout.write(`${line}\n`);
   if (!graceful || graceful.ratio < GRACEFUL_MIN_RATIO) {
-    process.stdout.write(`bench: FAILED the graceful guard (under ${GRACEFUL_MIN_RATIO}× etcd3 in the same run)\n`);
+    process.stdout.write(
+      `bench: FAILED the graceful guard (under ${GRACEFUL_MIN_RATIO}× etcd3 in the same run)\n`,
+    );
     process.exitCode = 1;
   }
 }

@@ -3,8 +3,8 @@ import type { NodeProcess } from '../util/node-process.js';
 import { type Summary, summarize } from '../util/stats.js';
 import { delay } from '../util/wait-for.js';
 import { Cluster, type Subject } from './cluster.js';
-import { firstElected } from './run-failover.js';
 import { CLUSTER_SIZE, FAILOVER_TTL_SECONDS } from './measure-subject.js';
+import { firstElected } from './run-failover.js';
 
 /** Ranked handovers of this library (etcd3's recipe has no ranks): what the direct transfer serves. */
 export type RankedFault = 'handback' | 'switchover';
@@ -26,7 +26,11 @@ const TIMEOUT_MS = (FAILOVER_TTL_SECONDS + 15) * 1000;
  * switchovers (the leader is sent SIGUSR2 and lowers its own priority below everyone's: it hands
  * over to the next), 3 nodes on an etcd of their own.
  */
-export async function measureRanked(subject: Subject, fault: RankedFault, rounds: number): Promise<RankedRow> {
+export async function measureRanked(
+  subject: Subject,
+  fault: RankedFault,
+  rounds: number,
+): Promise<RankedRow> {
   const etcd = await startEtcd();
   const cluster = new Cluster({
     subject,
@@ -36,7 +40,8 @@ export async function measureRanked(subject: Subject, fault: RankedFault, rounds
   });
   const samples: number[] = [];
   try {
-    for (let i = 0; i < CLUSTER_SIZE; i++) await cluster.add().waitForEvent((e) => e.type === 'ready', 30_000);
+    for (let i = 0; i < CLUSTER_SIZE; i++)
+      await cluster.add().waitForEvent((e) => e.type === 'ready', 30_000);
     let leader = await cluster.stableLeader(30_000);
     for (let round = 1; round <= rounds; round++) {
       const survivors = cluster.alive().filter((node) => node !== leader);

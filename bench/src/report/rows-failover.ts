@@ -10,7 +10,9 @@ export const GRACEFUL_GOAL_MS = 15;
 export const GRACEFUL_MIN_RATIO = 4;
 
 /** etcd3's graceful median over this library's, from the same run; undefined if either is missing. */
-export function gracefulRatio(failover: FailoverResults): { library: number; etcd3: number; ratio: number } | undefined {
+export function gracefulRatio(
+  failover: FailoverResults,
+): { library: number; etcd3: number; ratio: number } | undefined {
   const median = (subject: string) =>
     failover.rows.find((row) => row.subject === subject && row.fault === 'graceful')?.elected.median;
   const library = median(librarySubject.label);

@@ -16,6 +16,7 @@ import type { KvEntry } from './kv-entry.js';
 import { ConsulLeaderLock } from './leader-lock.js';
 import { leaveBounded } from './leave.js';
 import { LockDelayTracker } from './lock-delay.js';
+import { encodeMember } from './member-codec.js';
 import type { ResolvedConsulOptions } from './options.js';
 import { startRenewer } from './renewal.js';
 import { SOURCE } from './source.js';
@@ -147,6 +148,33 @@ export class ConsulSession implements kit.MembershipSession {
 
   onRenewal(listener: (renewal: kit.AcknowledgedRenewal) => void): kit.Unsubscribe {
     return this.#renewer.onRenewal(listener);
+  }
+
+  /**
+   * Rewrites the member key in place (a new priority, say): `PUT ?acquire=<this session>` with the
+   * new value. Consul's kvsLockTxn lets the session that holds a key lock it again (LockIndex
+   * kept), so the value changes and the key stays this registration; a key no longer held by
+   * this session is refused (false) and nothing is written.
+   */
+  async update(member: kit.Member): Promise<void> {
+    const { api, layout, sessionId } = this.#deps;
+    if (this.#state !== 'active')
+      throw new LifecycleError(`update() on a Consul session that was ${this.#state}; join again.`, {
+        source: SOURCE,
+      });
+    const written = await api.acquire(
+      layout.memberKey(member.id),
+      encodeMember(member),
+      sessionId,
+      this.#stopped.signal,
+    );
+    if (!written)
+      throw new SessionLostError(
+        `the member key of "${member.id}" is no longer held by this session; joining again.`,
+        {
+          source: SOURCE,
+        },
+      );
   }
 
   leave(): Promise<void> {

@@ -128,4 +128,34 @@ describe('direct transfer on etcd', () => {
     expect(Number(kv.version)).toBeGreaterThan(1);
     expect(cluster.monitor.leadershipOf('a')!.term!).toBeGreaterThan(before);
   });
+
+  it('switchover: setPriority on the leader rewrites its record in place and hands over directly; it stays a member', async () => {
+    cluster = new TestCluster(etcd, 'switchover');
+    const a = await cluster.start('a');
+    const b = await cluster.start('b');
+    await cluster.start('c');
+    await cluster.leaderIs('a', 5000);
+    const before = a.state.term!;
+    const leaseBefore = (await record(`${cluster.prefix}/default/members/a`))!.lease;
+    await a.setPriority(10);
+    await cluster.leaderIs('b', 2000);
+    expect(cluster.monitor.lastLeadershipOf('a')?.demotedReason).toBe('handover');
+    const kv = (await record(`${cluster.prefix}/default/leader`))!;
+    expect(Number(kv.version)).toBeGreaterThan(1); // handed over, not released and re-acquired
+    expect(cluster.monitor.leadershipOf('b')!.term!).toBeGreaterThan(before);
+    // The same registration, rewritten: same lease, the new priority, seen by every node.
+    const member = (await record(`${cluster.prefix}/default/members/a`))!;
+    expect(member.lease).toBe(leaseBefore);
+    expect(JSON.parse(member.value.toString()).priority).toBe(10);
+    await waitFor(() => b.state.members.find((m) => m.id === 'a')?.priority === 10, {
+      timeoutMs: 2000,
+      message: "b's view shows a's new priority",
+    });
+    expect(a.state.phase).toBe('follower');
+    // Back: a outranks everyone again and is handed the lock back.
+    await a.setPriority(-1);
+    await cluster.leaderIs('a', 2000);
+    expect(cluster.monitor.lastLeadershipOf('b')?.demotedReason).toBe('handover');
+    await expect(a.setPriority(Number.NaN)).rejects.toThrow(/priority/);
+  });
 });

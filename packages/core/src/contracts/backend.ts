@@ -118,6 +118,14 @@ export interface MembershipSession {
   /** Present exactly when `capabilities.lock` is true. */
   readonly lock?: LeaderLock;
   /**
+   * Optional (switchover): rewrite this registration's member record in place (same id, same
+   * registration: lease, session), e.g. with a new priority, without leaving. Every watcher then
+   * sees a `put` of the new record. Conditional on the registration still being this session's
+   * (a lost one is not re-created). Bounded in time like every call; rejects with an
+   * ElectionError. Core calls it from `elector.setPriority()`.
+   */
+  update?(member: Member): Promise<void>;
+  /**
    * Leave gracefully: release the lock if held, remove the registration, stop renewals. Idempotent,
    * and bounded in time: it settles even when the backend is unreachable.
    */

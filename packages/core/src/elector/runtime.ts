@@ -1,10 +1,17 @@
 import type { AcknowledgedRenewal, MembershipEvent, MembershipSession } from '../contracts/backend.js';
 import type { Member, Unsubscribe } from '../contracts/member.js';
-import { DuplicateMemberError, type ElectionError, SessionLostError } from '../errors.js';
+import {
+  ConfigurationError,
+  DuplicateMemberError,
+  type ElectionError,
+  LifecycleError,
+  SessionLostError,
+} from '../errors.js';
 import { errorForLog, maskError } from '../mask-error.js';
 import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
+import { validateMember } from '../ordering/validate-member.js';
 import { createBackoff } from '../time/backoff.js';
 import { type Instant, instantOf, sleep } from '../time/clock.js';
 import { joinWithRetry } from './join-loop.js';
@@ -31,7 +38,8 @@ import type { DemotionReason, ElectionReason, ElectorPhase, StopOptions } from '
  * registration, so while the registration lived nobody else can have held it.
  */
 export class ElectorRuntime {
-  readonly options: ResolvedOptions;
+  /** Replaced (never mutated) when setPriority() changes the member: later joins register that. */
+  options: ResolvedOptions;
   readonly view: MemberView;
   readonly store: ElectorStore;
   readonly #lifecycle = new AbortController();
@@ -125,6 +133,28 @@ export class ElectorRuntime {
     this.#lastFailureAt = this.options.clock.now();
     if (this.#session) this.#checkBy(this.#nextPoll()); // the outage is open: poll for its end
     this.store.emit({ type: 'error', error });
+  }
+
+  /**
+   * Changes this member's rank without leaving: the record is rewritten in place (the backend's
+   * `update`), every node's view re-sorts, and a leader that is now outranked hands over directly
+   * (one transfer where the backend offers it). Before the join completes, or between sessions,
+   * the next join registers the new priority.
+   */
+  async setPriority(priority: number): Promise<void> {
+    if (this.stopped) throw new LifecycleError('setPriority() on a stopped elector; create a new one.');
+    const member = validateMember({ ...this.options.member, priority });
+    const session = this.#session;
+    if (session && !session.update)
+      throw new ConfigurationError(
+        `the ${this.options.backend.name} backend cannot change a live member's priority; restart this node with priority ${priority} instead.`,
+      );
+    this.options = { ...this.options, member };
+    if (!session?.update) return;
+    await session.update(member).catch((error: unknown) => {
+      throw toElectionError(error, 'changing the priority');
+    });
+    this.options.logger.info({ priority }, 'priority changed');
   }
 
   stop(options: StopOptions = {}): Promise<void> {

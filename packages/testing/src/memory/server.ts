@@ -71,6 +71,23 @@ export class MemoryServer {
     return leaseId;
   }
 
+  /**
+   * Rewrites a member's record in place (same lease), as etcd's put on the member key: false when
+   * the key is not bound to `leaseId` (the registration is gone), and then nothing is written.
+   */
+  update(leaseId: number, member: Member): boolean {
+    const entry = this.#keys.get(member.id);
+    if (entry === undefined || entry.leaseId !== leaseId) return false;
+    const stored = Object.freeze({
+      ...member,
+      ...(member.meta ? { meta: Object.freeze({ ...member.meta }) } : {}),
+    });
+    this.#keys.set(member.id, { member: stored, leaseId });
+    this.#bump();
+    for (const watch of this.#memberWatches) watch.push({ type: 'put', member: stored });
+    return true;
+  }
+
   hasLease(leaseId: number): boolean {
     return this.#leases.has(leaseId);
   }
