@@ -4,6 +4,7 @@ import {
   type JoinRequest,
   type LeaderLock,
   type LockHolder,
+  type Member,
   type MembershipBackend,
   type MembershipEvent,
   type MembershipSession,
@@ -120,6 +121,7 @@ interface OpenWatch {
 
 export class SimSession implements MembershipSession {
   readonly lock: LeaderLock;
+  readonly update: (member: Member) => Promise<void>;
   readonly leaseId: number;
   readonly memberId: string;
   readonly #context: SimBackendContext;
@@ -140,6 +142,11 @@ export class SimSession implements MembershipSession {
     this.#ttlMs = request.ttlMs;
     this.#answeredAt = sentAt;
     const { server, network, link } = context;
+    this.update = (member) =>
+      network.call(link, 'update', () => {
+        if (!server.update(leaseId, member))
+          throw new SessionLostError(`lease ${leaseId} not found (simulated)`);
+      });
     this.lock = {
       tryAcquire: () =>
         network.call(link, 'tryAcquire', () => {

@@ -223,6 +223,16 @@ const faults: fc.WeightedArbitrary<Command>[] = [
       .integer({ min: 200, max: 2 * TTL_MS })
       .map((ms) => command(`server down for ${ms} ms, leases kept`, (w) => w.serverDown(ms))),
   },
+  {
+    // The switchover: a member's rank changes while it stays (setPriority); an outranked leader
+    // hands over directly, racing whatever else the run does.
+    weight: 2,
+    arbitrary: fc
+      .tuple(node, fc.integer({ min: -2, max: 3 }))
+      .map(([i, priority]) =>
+        command(`${who(i)} sets its priority to ${priority}`, (w) => w.setPriority(pick(w, i), priority)),
+      ),
+  },
   { weight: 1, arbitrary: node.map((i) => command(`crash ${who(i)}`, (w) => w.stop(pick(w, i), false))) },
   { weight: 1, arbitrary: node.map((i) => command(`stop ${who(i)}`, (w) => w.stop(pick(w, i), true))) },
   {
@@ -311,8 +321,11 @@ export interface SimulationResult {
 
 function bestRanked(world: SimWorld): SimNode | undefined {
   const candidates = world.electable();
+  // The rank the server holds (a setPriority whose update was lost changed no record).
+  const priority = (node: SimNode) =>
+    world.server.members().find((member) => member.id === node.id)?.priority ?? node.spec.priority;
   return candidates.sort((a, b) =>
-    compareMembers({ id: a.id, priority: a.spec.priority }, { id: b.id, priority: b.spec.priority }),
+    compareMembers({ id: a.id, priority: priority(a) }, { id: b.id, priority: priority(b) }),
   )[0];
 }
 

@@ -74,7 +74,8 @@ interface Task {
 
 export class SimNode {
   readonly id: string;
-  readonly spec: NodeSpec;
+  /** Replaced by setPriority (a restart registers the new rank too, as a changed config would). */
+  spec: NodeSpec;
   readonly link: SimLink;
   readonly sessions: SimSession[] = [];
   elector: Elector | undefined;
@@ -289,6 +290,16 @@ export class SimWorld {
     if (!gone) return;
     this.outOfBand.add(gone.token);
     this.log(`operator deleted the leader key (${gone.id}@${gone.token})`);
+  }
+
+  /** The node's rank changes while it stays a member (elector.setPriority; the switchover). */
+  setPriority(node: SimNode, priority: number): void {
+    node.spec = { ...node.spec, priority };
+    const elector = node.elector;
+    if (!elector || node.link.paused || node.stopCalled) return;
+    elector
+      .setPriority(priority)
+      .catch((error: Error) => this.log(`${node.id}: setPriority(${priority}) failed: ${error.message}`));
   }
 
   /** An operator revokes the node's lease: its member key and any holding go; it learns at its next renewal. */
