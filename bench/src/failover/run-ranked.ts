@@ -48,7 +48,7 @@ export async function measureRanked(
       const leaderMark = leader.events.length;
       if (fault === 'handback') {
         // Lower priority leads: each newcomer outranks everyone before it.
-        const newcomer = cluster.add(['--priority', String(-round)]);
+        const newcomer = cluster.add([`--priority=${-round}`]); // '=' : a value starting with '-'
         const elected = await newcomer.waitForEvent((e) => e.type === 'elected', TIMEOUT_MS);
         const demoted = await leader.waitForEvent((e) => e.type === 'demoted', TIMEOUT_MS, leaderMark);
         samples.push(elected.t - demoted.t);

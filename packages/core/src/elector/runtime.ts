@@ -155,6 +155,9 @@ export class ElectorRuntime {
       throw toElectionError(error, 'changing the priority');
     });
     this.options.logger.info({ priority }, 'priority changed');
+    // The record is written: decide on it now rather than after the watch shows it (the watch's
+    // own put of it changes nothing then). An outranked leader hands over at once.
+    if (this.#session === session && !this.stopped) this.#onMembership({ type: 'put', member });
   }
 
   stop(options: StopOptions = {}): Promise<void> {
