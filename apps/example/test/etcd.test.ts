@@ -30,6 +30,22 @@ async function keysOf(election: string): Promise<string[]> {
   return stdout.split('\n').filter((line) => line.trim() !== '');
 }
 
+/** A node on the test's etcd, in `election`, with a 10 s TTL (a handover must not be an expiry). */
+function nodeArgs(id: string, election: string): string[] {
+  return [
+    '--id',
+    id,
+    '--backend',
+    'etcd',
+    '--etcd',
+    etcd?.endpoints[0] ?? '',
+    '--election',
+    election,
+    '--ttl',
+    '10',
+  ];
+}
+
 // etcd is part of the dev setup (scripts/ensure-etcd.mjs); without it these cases say why they skip.
 describe.skipIf(!etcdBinary || !etcdctl)(
   'election-node on etcd (spawned, throwaway etcd on loopback)',
@@ -90,18 +106,7 @@ describe.skipIf(!etcdBinary || !etcdctl)(
     });
 
     it('hands over to the next node as soon as the leader is stopped', async () => {
-      const args = (id: string) => [
-        '--id',
-        id,
-        '--backend',
-        'etcd',
-        '--etcd',
-        etcd?.endpoints[0] ?? '',
-        '--election',
-        'handover',
-        '--ttl',
-        '10',
-      ];
+      const args = (id: string) => nodeArgs(id, 'handover');
       const a = spawnCli(args('a'));
       const b = spawnCli(args('b'));
       spawned.push(a, b);
@@ -125,18 +130,7 @@ describe.skipIf(!etcdBinary || !etcdctl)(
     });
 
     it('SIGUSR2 drains the leader (setPriority): b leads at once, a stays a member; SIGHUP gives a its rank back', async () => {
-      const args = (id: string) => [
-        '--id',
-        id,
-        '--backend',
-        'etcd',
-        '--etcd',
-        etcd?.endpoints[0] ?? '',
-        '--election',
-        'drain',
-        '--ttl',
-        '10',
-      ];
+      const args = (id: string) => nodeArgs(id, 'drain');
       const a = spawnCli(args('a'));
       const b = spawnCli(args('b'));
       spawned.push(a, b);

@@ -61,10 +61,7 @@ export class MemoryServer {
     const lease: Lease = { memberId: member.id, ttlMs, renewals: 0, cancelExpiry: () => {}, onExpired };
     this.#leases.set(leaseId, lease);
     this.#armExpiry(leaseId, lease);
-    const stored = Object.freeze({
-      ...member,
-      ...(member.meta ? { meta: Object.freeze({ ...member.meta }) } : {}),
-    });
+    const stored = frozenCopy(member);
     this.#keys.set(member.id, { member: stored, leaseId });
     this.#bump();
     for (const watch of this.#memberWatches) watch.push({ type: 'put', member: stored });
@@ -78,10 +75,7 @@ export class MemoryServer {
   update(leaseId: number, member: Member): boolean {
     const entry = this.#keys.get(member.id);
     if (entry === undefined || entry.leaseId !== leaseId) return false;
-    const stored = Object.freeze({
-      ...member,
-      ...(member.meta ? { meta: Object.freeze({ ...member.meta }) } : {}),
-    });
+    const stored = frozenCopy(member);
     this.#keys.set(member.id, { member: stored, leaseId });
     this.#bump();
     for (const watch of this.#memberWatches) watch.push({ type: 'put', member: stored });
@@ -274,4 +268,9 @@ export class MemoryServer {
     const holder = this.holder();
     for (const watch of this.#holderWatches) watch.push(holder);
   }
+}
+
+/** The record as stored: a frozen copy, so a caller changing its object later changes nothing. */
+function frozenCopy(member: Member): Member {
+  return Object.freeze({ ...member, ...(member.meta ? { meta: Object.freeze({ ...member.meta }) } : {}) });
 }
