@@ -48,6 +48,22 @@ describe('LockClaim: direct transfer', () => {
     expect(t.claim.handedFrom()).toBeNull(); // nobody showed holding it before
   });
 
+  it('a null answer to a call sent before the handover: the handed holding is adopted then, without asking again', async () => {
+    const t = setup({ transfer: true });
+    t.claim.onHolder({ id: 'giver', token: 3n });
+    t.claim.reconcile(true); // parked on the giver
+    t.claim.unpark();
+    t.claim.reconcile(true); // asks once (the resync safety net), the giver still holds it
+    expect(t.calls.map((c) => c.kind)).toEqual(['acquire']);
+    t.claim.onHolder({ id: 'me', token: 5n, handed: true });
+    t.last().resolve(null); // the answer predates the transfer
+    await t.settle();
+    expect(t.claim.heldToken()).toBe(5n);
+    expect(t.claim.handedFrom()).toBe('giver');
+    t.claim.reconcile(true);
+    expect(t.calls).toHaveLength(1);
+  });
+
   it('hands a holding over in one transfer call; from the send the token is dead for it', async () => {
     const t = setup({ transfer: true });
     t.claim.reconcile(true);

@@ -321,6 +321,10 @@ export class LockClaim {
         this.#holderChanges === state.changesAtSend
           ? { kind: 'parked', holder: this.#holder }
           : { kind: 'free' };
+      // The watch showed a holding handed to us while the call was out: adopt it now, rather
+      // than ask again to be given its token.
+      const holder = this.#holder;
+      if (holder !== null && holder.id === this.#options.selfId) this.#adopt(holder, holder.token);
       this.#options.onChange();
       return;
     }
