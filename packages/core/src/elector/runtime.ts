@@ -68,11 +68,13 @@ export class ElectorRuntime {
     deadlineAt?: number;
     resync?: () => void;
     handover?: () => void;
+    /** Ends the giver's exclusion (see #elected). */
+    giver?: () => void;
     handoverAt?: number;
   } = {};
   #stopping: Promise<void> | undefined;
   /** The giver of a handed holding and its record at the handover (see #elected). */
-  #giver: { readonly token: bigint; readonly record: Member | undefined } | undefined;
+  #giver: { readonly token: bigint; readonly record: Member | undefined; readonly until: number } | undefined;
   /** Ends this elector's use of the backend (which then closes the clients it opened). */
   #release: (() => void) | undefined;
 
@@ -279,6 +281,8 @@ export class ElectorRuntime {
     this.#claim = undefined;
     this.#timers.deadline?.();
     this.#timers.handover?.();
+    this.#timers.giver?.();
+    this.#giver = undefined;
     this.#timers = { resync: this.#timers.resync };
     return session;
   }
@@ -340,7 +344,9 @@ export class ElectorRuntime {
    * What the view elects. A member that handed this node the holding it holds (a direct transfer)
    * is no candidate while its record stays as it was at the handover: its leave or its lowered
    * rank may reach this node after the holding does (Consul reads them apart; etcd may deliver
-   * them in a later batch). Once its record changes (or it leaves) the view decides alone again.
+   * them in a later batch). Once its record changes (or it leaves) the view decides alone again,
+   * and at the latest one TTL after the handover: a giver whose rank rose again meanwhile (its new
+   * record reached this node before the handed holding did) is then handed the lock back.
    */
   #elected(): Member | undefined {
     const elected = this.view.leader();
@@ -350,8 +356,18 @@ export class ElectorRuntime {
       this.#giver = undefined;
       return elected;
     }
-    if (this.#giver?.token !== token) this.#giver = { token, record: this.view.get(giver) };
-    if (elected?.id !== giver || this.#giver.record !== this.view.get(giver)) return elected;
+    const { clock, ttlMs } = this.options;
+    if (this.#giver?.token !== token) {
+      this.#giver = { token, record: this.view.get(giver), until: clock.now() + ttlMs };
+      this.#timers.giver?.();
+      this.#timers.giver = clock.setTimer(() => {
+        this.#timers.giver = undefined;
+        this.evaluate();
+      }, ttlMs);
+    }
+    const current = this.#giver;
+    if (elected?.id !== giver || current.record !== this.view.get(giver) || clock.now() >= current.until)
+      return elected;
     return this.view.leaderExcept(giver);
   }
 
@@ -587,7 +603,13 @@ export class ElectorRuntime {
   }
 
   #clearTimers(): void {
-    for (const cancel of [this.#timers.deadline, this.#timers.resync, this.#timers.handover]) cancel?.();
+    for (const cancel of [
+      this.#timers.deadline,
+      this.#timers.resync,
+      this.#timers.handover,
+      this.#timers.giver,
+    ])
+      cancel?.();
     this.#timers = {};
   }
 }
