@@ -156,10 +156,10 @@ export class ElectorRuntime {
     await session.update(member).catch((error: unknown) => {
       throw toElectionError(error, 'changing the priority');
     });
+    // The view changes when the watch shows the record (not here): calls whose writes land out of
+    // order would otherwise leave this node's view on a record the backend no longer holds (the
+    // simulator found that). An outranked leader hands over on that watch event.
     this.options.logger.info({ priority }, 'priority changed');
-    // The record is written: decide on it now rather than after the watch shows it (the watch's
-    // own put of it changes nothing then). An outranked leader hands over at once.
-    if (this.#session === session && !this.stopped) this.#onMembership({ type: 'put', member });
   }
 
   stop(options: StopOptions = {}): Promise<void> {
