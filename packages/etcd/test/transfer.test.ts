@@ -106,6 +106,8 @@ describe('direct transfer on etcd', () => {
     await cluster.start('b');
     await cluster.start('c');
     await cluster.leaderIs('a', 5000);
+    // a hands over to the member its own view ranks next: wait until its view has them.
+    await waitFor(() => a.state.members.length === 3, { timeoutMs: 2000, message: "a's view of b and c" });
     const before = a.state.term!;
     await a.stop({ resign: true });
     await cluster.leaderIs('b', 1000);
