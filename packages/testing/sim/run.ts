@@ -37,6 +37,9 @@ console.log(
 console.log(
   `runs in which a leader resumed its own term after its deadline passed: ${result.runsWithResume}`,
 );
+console.log(
+  `direct transfers (graceful stops and hand-backs in one write): ${result.transfers}, in ${result.runsWithTransfer} runs`,
+);
 if (result.failed) {
   console.log(result.report);
   console.log(`replay: ${result.replay}`);

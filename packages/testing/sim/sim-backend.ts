@@ -4,6 +4,7 @@ import {
   type JoinRequest,
   type LeaderLock,
   type LockHolder,
+  type Member,
   type MembershipBackend,
   type MembershipEvent,
   type MembershipSession,
@@ -122,6 +123,7 @@ interface OpenWatch {
 
 export class SimSession implements MembershipSession {
   readonly lock: LeaderLock;
+  readonly update: (member: Member) => Promise<void>;
   readonly leaseId: number;
   readonly memberId: string;
   readonly #context: SimBackendContext;
@@ -142,6 +144,11 @@ export class SimSession implements MembershipSession {
     this.#ttlMs = request.ttlMs;
     this.#answeredAt = sentAt;
     const { server, network, link } = context;
+    this.update = (member) =>
+      network.call(link, 'update', () => {
+        if (!server.update(leaseId, member))
+          throw new SessionLostError(`lease ${leaseId} not found (simulated)`);
+      });
     this.lock = {
       tryAcquire: () =>
         network.call(link, 'tryAcquire', () => {
@@ -152,6 +159,11 @@ export class SimSession implements MembershipSession {
         network.call(link, `release(${token})`, () =>
           server.release(leaseId, context.releaseIgnoresToken ? undefined : token),
         ),
+      transfer: (token, to) =>
+        network.call(link, `transfer(${token} → ${to})`, () => {
+          if (!server.hasLease(leaseId)) throw new SessionLostError(`lease ${leaseId} not found (simulated)`);
+          return server.transfer(leaseId, token, to);
+        }),
       watchHolder: (listener) =>
         this.#watch<HolderState>(
           'holder',

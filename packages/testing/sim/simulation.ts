@@ -223,6 +223,16 @@ const faults: fc.WeightedArbitrary<Command>[] = [
       .integer({ min: 200, max: 2 * TTL_MS })
       .map((ms) => command(`server down for ${ms} ms, leases kept`, (w) => w.serverDown(ms))),
   },
+  {
+    // The switchover: a member's rank changes while it stays (setPriority); an outranked leader
+    // hands over directly, racing whatever else the run does.
+    weight: 2,
+    arbitrary: fc
+      .tuple(node, fc.integer({ min: -2, max: 3 }))
+      .map(([i, priority]) =>
+        command(`${who(i)} sets its priority to ${priority}`, (w) => w.setPriority(pick(w, i), priority)),
+      ),
+  },
   { weight: 1, arbitrary: node.map((i) => command(`crash ${who(i)}`, (w) => w.stop(pick(w, i), false))) },
   { weight: 1, arbitrary: node.map((i) => command(`stop ${who(i)}`, (w) => w.stop(pick(w, i), true))) },
   {
@@ -292,6 +302,9 @@ export interface SimulationResult {
   readonly maxConvergenceMs: number;
   /** Runs in which a leader led again with its own term after its deadline passed (ride-through). */
   readonly runsWithResume: number;
+  /** Holdings handed over by a direct transfer, over all runs, and the runs that had one. */
+  readonly transfers: number;
+  readonly runsWithTransfer: number;
   /** The liveness bound of the run with the longest recovery. */
   readonly boundOfMaxMs: number;
   /** Smallest bound − recovery over all runs: how close any run came to the bound. */
@@ -306,8 +319,11 @@ export interface SimulationResult {
 
 function bestRanked(world: SimWorld): SimNode | undefined {
   const candidates = world.electable();
+  // The rank the server holds (a setPriority whose update was lost changed no record).
+  const priority = (node: SimNode) =>
+    world.server.members().find((member) => member.id === node.id)?.priority ?? node.spec.priority;
   return candidates.sort((a, b) =>
-    compareMembers({ id: a.id, priority: a.spec.priority }, { id: b.id, priority: b.spec.priority }),
+    compareMembers({ id: a.id, priority: priority(a) }, { id: b.id, priority: priority(b) }),
   )[0];
 }
 
@@ -355,6 +371,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let lastFailure: { trace: string[]; message: string } | undefined;
   let maxConvergenceMs = 0;
   let runsWithResume = 0;
+  let transfers = 0;
+  let runsWithTransfer = 0;
   let boundOfMax = 0;
   let minSlackMs = Number.POSITIVE_INFINITY;
   const property = fc.asyncProperty(
@@ -386,6 +404,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         minSlackMs = Math.min(minSlackMs, lastBound - converged);
         await current.stopAll();
         if (current.resumes > 0) runsWithResume++;
+        transfers += current.transfers;
+        if (current.transfers > 0) runsWithTransfer++;
       } catch (error) {
         lastFailure = {
           trace: [...current.trace],
@@ -410,6 +430,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     seconds,
     maxConvergenceMs,
     runsWithResume,
+    transfers,
+    runsWithTransfer,
     boundOfMaxMs: boundOfMax,
     minSlackMs,
     seed: details.seed,

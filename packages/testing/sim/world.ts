@@ -83,7 +83,8 @@ interface Task {
 
 export class SimNode {
   readonly id: string;
-  readonly spec: NodeSpec;
+  /** Replaced by setPriority (a restart registers the new rank too, as a changed config would). */
+  spec: NodeSpec;
   readonly link: SimLink;
   readonly sessions: SimSession[] = [];
   elector: Elector | undefined;
@@ -144,6 +145,10 @@ export class SimWorld {
   readonly elections: { id: string; term: bigint | null; at: number }[] = [];
   /** Leaders that led again with their own term after their deadline had passed (ride-through). */
   resumes = 0;
+  /** Holdings the server handed over by a transfer (the direct handover) in this run. */
+  get transfers(): number {
+    return this.server.lockGrants().filter((grant) => grant.handed === true).length;
+  }
   /** The server is down (an etcd restart): no link reaches it, and its leases neither expire nor renew. */
   readonly serverStatus: ServerStatus = { down: false };
 
@@ -293,6 +298,16 @@ export class SimWorld {
     if (!gone) return;
     this.outOfBand.add(gone.token);
     this.log(`operator deleted the leader key (${gone.id}@${gone.token})`);
+  }
+
+  /** The node's rank changes while it stays a member (elector.setPriority; the switchover). */
+  setPriority(node: SimNode, priority: number): void {
+    node.spec = { ...node.spec, priority };
+    const elector = node.elector;
+    if (!elector || node.link.paused || node.stopCalled) return;
+    elector
+      .setPriority(priority)
+      .catch((error: Error) => this.log(`${node.id}: setPriority(${priority}) failed: ${error.message}`));
   }
 
   /** An operator revokes the node's lease: its member key and any holding go; it learns at its next renewal. */

@@ -1,0 +1,219 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { setupClaim as setup } from './support/claim-harness.js';
+
+/** The claim's direct-transfer transitions (issue 21): handing a holding over, and adopting one. */
+describe('LockClaim: direct transfer', () => {
+  it('adopts, without a call, a holding the record says was handed to it, and knows who handed it', () => {
+    const t = setup({ transfer: true });
+    t.claim.onHolder({ id: 'giver', token: 3n });
+    t.claim.reconcile(true); // parked on the giver
+    expect(t.calls).toHaveLength(0);
+    t.claim.onHolder({ id: 'me', token: 5n, handed: true });
+    expect(t.claim.heldToken()).toBe(5n);
+    expect(t.claim.handedFrom()).toBe('giver');
+    t.claim.reconcile(true);
+    expect(t.calls).toHaveLength(0);
+  });
+
+  it('does not adopt a holding of its own it did not ask for unless it is marked handed: it asks, or releases it', async () => {
+    const t = setup({ transfer: true });
+    t.claim.onHolder({ id: 'other', token: 3n });
+    t.claim.reconcile(true);
+    t.claim.onHolder({ id: 'me', token: 5n });
+    expect(t.claim.heldToken()).toBeNull();
+    t.claim.reconcile(false); // not wanted: an orphan, released by its token
+    expect(t.calls.map((c) => [c.kind, c.token])).toEqual([['release', 5n]]);
+  });
+
+  it('never adopts a handed holding at or below the dead floor (a token it gave up or saw gone)', async () => {
+    const t = setup({ transfer: true });
+    t.claim.onHolder({ id: 'other', token: 9n }); // 9 was someone else's: dead for us
+    t.claim.reconcile(true);
+    t.claim.onHolder({ id: 'me', token: 8n, handed: true }); // older than what the watch showed
+    expect(t.claim.heldToken()).toBeNull();
+    t.claim.reconcile(true);
+    expect(t.calls.map((c) => [c.kind, c.token])).toEqual([['release', 8n]]);
+  });
+
+  it('with a call in flight, the answer decides (no adoption behind its back)', async () => {
+    const t = setup({ transfer: true });
+    t.claim.reconcile(true);
+    expect(t.calls.map((c) => c.kind)).toEqual(['acquire']);
+    t.claim.onHolder({ id: 'me', token: 5n, handed: true });
+    expect(t.claim.heldToken()).toBeNull();
+    t.last().resolve(5n);
+    await t.settle();
+    expect(t.claim.heldToken()).toBe(5n);
+    expect(t.claim.handedFrom()).toBeNull(); // nobody showed holding it before
+  });
+
+  it('a null answer to a call sent before the handover: the handed holding is adopted then, without asking again', async () => {
+    const t = setup({ transfer: true });
+    t.claim.onHolder({ id: 'giver', token: 3n });
+    t.claim.reconcile(true); // parked on the giver
+    t.claim.unpark();
+    t.claim.reconcile(true); // asks once (the resync safety net), the giver still holds it
+    expect(t.calls.map((c) => c.kind)).toEqual(['acquire']);
+    t.claim.onHolder({ id: 'me', token: 5n, handed: true });
+    t.last().resolve(null); // the answer predates the transfer
+    await t.settle();
+    expect(t.claim.heldToken()).toBe(5n);
+    expect(t.claim.handedFrom()).toBe('giver');
+    t.claim.reconcile(true);
+    expect(t.calls).toHaveLength(1);
+  });
+
+  it('hands a holding over in one transfer call; from the send the token is dead for it', async () => {
+    const t = setup({ transfer: true });
+    t.claim.reconcile(true);
+    t.last().resolve(5n);
+    await t.settle();
+    t.claim.reconcile(false, 'b');
+    expect(t.calls.map((c) => [c.kind, c.token, c.to])).toEqual([
+      ['acquire', undefined, undefined],
+      ['transfer', 5n, 'b'],
+    ]);
+    expect(t.claim.heldToken()).toBeNull();
+    t.last().resolve(6n);
+    await t.settle();
+    t.claim.onHolder({ id: 'b', token: 6n, handed: true });
+    t.claim.reconcile(false, 'b');
+    expect(t.calls).toHaveLength(2); // nothing left to release
+    // The old holding seen again (a stale watch replay) is never led on.
+    t.claim.onHolder({ id: 'me', token: 5n, handed: true });
+    expect(t.claim.heldToken()).toBeNull();
+  });
+
+  it('a transfer whose condition failed (null) is followed by a release of the same token', async () => {
+    const t = setup({ transfer: true });
+    t.claim.reconcile(true);
+    t.last().resolve(5n);
+    await t.settle();
+    t.claim.reconcile(false, 'b');
+    t.last().resolve(null);
+    await t.settle();
+    t.claim.reconcile(false, 'b');
+    expect(t.calls.map((c) => [c.kind, c.token])).toEqual([
+      ['acquire', undefined],
+      ['transfer', 5n],
+      ['release', 5n],
+    ]);
+  });
+
+  it('a failed transfer may have committed: after a backoff the token is released (a no-op if it was handed)', async () => {
+    const t = setup({ transfer: true });
+    t.claim.reconcile(true);
+    t.last().resolve(5n);
+    await t.settle();
+    t.claim.reconcile(false, 'b');
+    t.last().reject(new Error('connection reset'));
+    await t.settle();
+    t.claim.reconcile(false, 'b');
+    expect(t.calls).toHaveLength(2); // backing off
+    await t.clock.advance(100);
+    t.claim.reconcile(false, 'b');
+    expect(t.calls.map((c) => c.kind)).toEqual(['acquire', 'transfer', 'release']);
+    expect(t.errors).toHaveLength(1);
+  });
+
+  it('without a transfer in the backend (or to itself) it releases, as before', async () => {
+    const t = setup();
+    t.claim.reconcile(true);
+    t.last().resolve(5n);
+    await t.settle();
+    t.claim.reconcile(false, 'b');
+    expect(t.calls.map((c) => c.kind)).toEqual(['acquire', 'release']);
+    const u = setup({ transfer: true });
+    u.claim.reconcile(true);
+    u.last().resolve(5n);
+    await u.settle();
+    u.claim.reconcile(false, 'me');
+    expect(u.calls.map((c) => c.kind)).toEqual(['acquire', 'release']);
+  });
+
+  it('any interleaving of the watch, answers and decisions: it holds only the token of its own latest holding, never one it gave up', async () => {
+    type Step =
+      | { kind: 'want'; want: boolean }
+      | { kind: 'answer' }
+      | { kind: 'fail' }
+      | { kind: 'handTo' }
+      | { kind: 'watch' };
+    const step = fc.oneof(
+      fc.boolean().map((want): Step => ({ kind: 'want', want })),
+      fc.constant<Step>({ kind: 'answer' }),
+      fc.constant<Step>({ kind: 'fail' }),
+      fc.constant<Step>({ kind: 'handTo' }),
+      fc.constant<Step>({ kind: 'watch' }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
+        const t = setup({ transfer: true });
+        // A tiny backend: one leader key; the watch lags and is delivered by 'watch' steps.
+        type Key = { id: string; token: bigint; handed?: boolean } | null;
+        let key: Key = null;
+        let revision = 1n;
+        const given = new Set<bigint>(); // tokens this node sent a release or transfer for
+        const delivered: Key[] = [];
+        const answered = new Set<number>();
+        for (const s of steps) {
+          const pending = t.calls.findIndex((_, i) => !answered.has(i));
+          if (s.kind === 'want') t.claim.reconcile(s.want, 'b');
+          else if (s.kind === 'handTo') {
+            // Another member hands us the lock (only possible when it holds it).
+            if (key !== null && key.id !== 'me') {
+              revision++;
+              key = { id: 'me', token: revision, handed: true };
+              delivered.push(key);
+            } else if (key === null) {
+              revision++;
+              key = { id: 'b', token: revision };
+              delivered.push(key);
+            }
+          } else if (s.kind === 'watch') {
+            const next = delivered.shift();
+            if (next !== undefined) t.claim.onHolder(next);
+          } else if (pending >= 0) {
+            const call = t.calls[pending]!;
+            answered.add(pending);
+            if (s.kind === 'fail') call.reject(new Error('lost'));
+            else if (call.kind === 'acquire') {
+              if (key === null) {
+                revision++;
+                key = { id: 'me', token: revision };
+                delivered.push(key);
+              }
+              call.resolve(key.id === 'me' ? key.token : null);
+            } else {
+              const mine = key?.id === 'me' && key.token === call.token;
+              given.add(call.token!);
+              if (call.kind === 'release') {
+                if (mine) {
+                  revision++;
+                  key = null;
+                  delivered.push(key);
+                }
+                call.resolve(undefined);
+              } else if (mine) {
+                revision++;
+                key = { id: call.to!, token: revision, handed: true };
+                delivered.push(key);
+                call.resolve(revision);
+              } else call.resolve(null);
+            }
+            await t.settle();
+          }
+          const held = t.claim.heldToken();
+          if (held !== null) {
+            expect(given.has(held)).toBe(false);
+            expect(held).toBeLessThanOrEqual(revision);
+          }
+          // At most one lock call in flight.
+          expect(t.calls.length - answered.size).toBeLessThanOrEqual(1);
+          await t.clock.advance(100);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
