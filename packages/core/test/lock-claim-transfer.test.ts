@@ -217,3 +217,67 @@ describe('LockClaim: direct transfer', () => {
     );
   });
 });
+
+/**
+ * The direct transfer with holder revisions (HolderListener): the revision rule (no holding of ours
+ * at R kills every token up to R) and adopt-only-handed must not undo each other.
+ */
+describe('LockClaim: direct transfer with holder revisions', () => {
+  it('adopts a holding handed to it at R, shown at R or by a resync at a later revision (its own holding, not a deletion)', () => {
+    for (const shownAt of [5n, 9n]) {
+      const t = setup({ transfer: true });
+      t.claim.onHolder({ id: 'giver', token: 3n }, 4n);
+      t.claim.reconcile(true); // parked on the giver
+      t.claim.onHolder({ id: 'me', token: 5n, handed: true }, shownAt);
+      expect(t.claim.heldToken()).toBe(5n);
+      expect(t.claim.handedFrom()).toBe('giver');
+      t.claim.onHolder({ id: 'me', token: 5n, handed: true }, 12n); // a resync repeats it
+      expect(t.claim.heldToken()).toBe(5n);
+      t.claim.reconcile(true);
+      expect(t.calls).toHaveLength(0);
+    }
+  });
+
+  it("the giver's token is dead once the watch shows the successor at R: a failed transfer's token is released, never led on", async () => {
+    const t = setup({ transfer: true });
+    t.claim.reconcile(true);
+    t.last().resolve(3n);
+    await t.settle();
+    t.claim.onHolder({ id: 'me', token: 3n }, 3n);
+    t.claim.reconcile(false, 'b');
+    t.last().reject(new Error('connection reset')); // the transfer committed; its answer was lost
+    await t.settle();
+    t.claim.onHolder({ id: 'b', token: 5n }, 5n);
+    t.claim.onHolder(null, 7n); // b let go
+    await t.clock.advance(100);
+    t.claim.reconcile(true); // it wants the lock again: the old token goes first
+    expect(t.calls.map((c) => [c.kind, c.token])).toEqual([
+      ['acquire', undefined],
+      ['transfer', 3n],
+      ['release', 3n],
+    ]);
+    t.last().resolve(undefined);
+    await t.settle();
+    t.claim.reconcile(true);
+    t.last().resolve(3n); // a stale answer naming the given-away token
+    await t.settle();
+    expect(t.claim.heldToken()).toBeNull();
+  });
+
+  it('after reconfirm() the holding it stopped leading on is confirmed by tryAcquire, not by a watch event showing it handed', async () => {
+    const t = setup({ transfer: true });
+    t.claim.onHolder({ id: 'giver', token: 3n }, 3n);
+    t.claim.reconcile(true);
+    t.claim.onHolder({ id: 'me', token: 5n, handed: true }, 5n);
+    expect(t.claim.heldToken()).toBe(5n);
+    t.claim.reconfirm(); // the registration's deadline passed (backend unreachable)
+    // The same event again (a watch replayed from an older revision): deleted by hand since, maybe.
+    t.claim.onHolder({ id: 'me', token: 5n, handed: true }, 5n);
+    expect(t.claim.heldToken()).toBeNull();
+    t.claim.reconcile(true);
+    expect(t.calls.map((c) => c.kind)).toEqual(['acquire']);
+    t.last().resolve(5n); // the backend confirms it
+    await t.settle();
+    expect(t.claim.heldToken()).toBe(5n);
+  });
+});

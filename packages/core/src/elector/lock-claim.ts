@@ -124,6 +124,11 @@ export class LockClaim {
   #releasedUpTo = NONE;
   /** The last handed holding of ours the watch showed, and who held the lock right before it. */
   #handed: { readonly token: bigint; readonly from: string | null } | undefined;
+  /**
+   * A holding `reconfirm()` stopped leading on: only a `tryAcquire` answer confirms it again, never
+   * a watch event that shows it handed (that may be a replay older than a deletion not shown yet).
+   */
+  #unconfirmed = NONE;
   /** Own holdings that may exist and that we do not hold as `held`: to confirm or release. */
   readonly #orphans = new Set<bigint>();
   #nextOp = 0;
@@ -200,6 +205,7 @@ export class LockClaim {
       return;
     }
     if (state.kind !== 'held') return;
+    this.#unconfirmed = state.token;
     this.#orphans.add(state.token);
     this.#state = { kind: 'free' };
   }
@@ -275,7 +281,7 @@ export class LockClaim {
     const state = this.#state;
     if (own === NONE || holder?.handed !== true) return false;
     if (state.kind !== 'free' && state.kind !== 'parked') return false;
-    if (own <= this.#dead || own <= this.#releasedUpTo) return false;
+    if (own <= this.#dead || own <= this.#releasedUpTo || own === this.#unconfirmed) return false;
     this.#orphans.delete(own);
     for (const orphan of this.#orphans) if (orphan < own) this.#orphans.delete(orphan);
     this.#state = { kind: 'held', token: own, seen: true };
@@ -343,7 +349,8 @@ export class LockClaim {
     if (token <= this.#dead || state.reconfirm) {
       // Older than what the watch already showed, or a holding we gave up: never lead on it.
       // Release it by token (harmless if gone). Sent before an outage that ended meanwhile: an
-      // orphan, confirmed (or released) by the next tryAcquire.
+      // orphan, confirmed (or released) by the next tryAcquire (not by the watch showing it handed).
+      if (state.reconfirm) this.#unconfirmed = token;
       this.#notLedOn(token);
       return;
     }
