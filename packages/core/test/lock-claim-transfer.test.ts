@@ -132,19 +132,25 @@ describe('LockClaim: direct transfer', () => {
     expect(u.calls.map((c) => c.kind)).toEqual(['acquire', 'release']);
   });
 
-  it('any interleaving of the watch, answers and decisions: it holds only the token of its own latest holding, never one it gave up', async () => {
+  it('any interleaving of the watch (with revisions, resyncs that skip states), answers, decisions and deletions by hand: it holds only the token of its own latest holding, never one it gave up or one its watch showed gone', async () => {
     type Step =
       | { kind: 'want'; want: boolean }
       | { kind: 'answer' }
       | { kind: 'fail' }
       | { kind: 'handTo' }
-      | { kind: 'watch' };
+      | { kind: 'watch' }
+      | { kind: 'resync' }
+      | { kind: 'deleteByHand' }
+      | { kind: 'apply' };
     const step = fc.oneof(
       fc.boolean().map((want): Step => ({ kind: 'want', want })),
       fc.constant<Step>({ kind: 'answer' }),
       fc.constant<Step>({ kind: 'fail' }),
       fc.constant<Step>({ kind: 'handTo' }),
       fc.constant<Step>({ kind: 'watch' }),
+      fc.constant<Step>({ kind: 'resync' }),
+      fc.constant<Step>({ kind: 'deleteByHand' }),
+      fc.constant<Step>({ kind: 'apply' }), // the backend decides a pending acquire; the reply comes later
     );
     await fc.assert(
       fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
@@ -154,8 +160,29 @@ describe('LockClaim: direct transfer', () => {
         let key: Key = null;
         let revision = 1n;
         const given = new Set<bigint>(); // tokens this node sent a release or transfer for
-        const delivered: Key[] = [];
+        // Each event with its revision; a resync skips what is queued and shows the state now.
+        const delivered: { key: Key; revision: bigint }[] = [];
+        /** What the watch showed gone (as the simulator's checker): nothing at or below leads. */
+        let floor = 0n;
+        const deliver = (event: { key: Key; revision: bigint }) => {
+          t.claim.onHolder(event.key, event.revision);
+          const gone = event.key?.id === 'me' ? event.key.token - 1n : event.revision;
+          if (gone > floor) floor = gone;
+        };
         const answered = new Set<number>();
+        /** Acquires the backend has decided (by call index), their replies still on the way. */
+        const decided = new Map<number, bigint | null>();
+        const decide = (index: number) => {
+          if (!decided.has(index)) {
+            if (key === null) {
+              revision++;
+              key = { id: 'me', token: revision };
+              delivered.push({ key, revision });
+            }
+            decided.set(index, key.id === 'me' ? key.token : null);
+          }
+          return decided.get(index) ?? null;
+        };
         for (const s of steps) {
           const pending = t.calls.findIndex((_, i) => !answered.has(i));
           if (s.kind === 'want') t.claim.reconcile(s.want, 'b');
@@ -164,40 +191,45 @@ describe('LockClaim: direct transfer', () => {
             if (key !== null && key.id !== 'me') {
               revision++;
               key = { id: 'me', token: revision, handed: true };
-              delivered.push(key);
+              delivered.push({ key, revision });
             } else if (key === null) {
               revision++;
               key = { id: 'b', token: revision };
-              delivered.push(key);
+              delivered.push({ key, revision });
             }
           } else if (s.kind === 'watch') {
             const next = delivered.shift();
-            if (next !== undefined) t.claim.onHolder(next);
+            if (next !== undefined) deliver(next);
+          } else if (s.kind === 'resync') {
+            delivered.length = 0;
+            deliver({ key, revision });
+          } else if (s.kind === 'deleteByHand') {
+            if (key !== null) {
+              revision++;
+              key = null;
+              delivered.push({ key, revision });
+            }
+          } else if (s.kind === 'apply') {
+            if (pending >= 0 && t.calls[pending]?.kind === 'acquire') decide(pending);
           } else if (pending >= 0) {
             const call = t.calls[pending]!;
             answered.add(pending);
             if (s.kind === 'fail') call.reject(new Error('lost'));
-            else if (call.kind === 'acquire') {
-              if (key === null) {
-                revision++;
-                key = { id: 'me', token: revision };
-                delivered.push(key);
-              }
-              call.resolve(key.id === 'me' ? key.token : null);
-            } else {
+            else if (call.kind === 'acquire') call.resolve(decide(pending));
+            else {
               const mine = key?.id === 'me' && key.token === call.token;
               given.add(call.token!);
               if (call.kind === 'release') {
                 if (mine) {
                   revision++;
                   key = null;
-                  delivered.push(key);
+                  delivered.push({ key, revision });
                 }
                 call.resolve(undefined);
               } else if (mine) {
                 revision++;
                 key = { id: call.to!, token: revision, handed: true };
-                delivered.push(key);
+                delivered.push({ key, revision });
                 call.resolve(revision);
               } else call.resolve(null);
             }
@@ -207,6 +239,7 @@ describe('LockClaim: direct transfer', () => {
           if (held !== null) {
             expect(given.has(held)).toBe(false);
             expect(held).toBeLessThanOrEqual(revision);
+            expect(held).toBeGreaterThan(floor);
           }
           // At most one lock call in flight.
           expect(t.calls.length - answered.size).toBeLessThanOrEqual(1);
