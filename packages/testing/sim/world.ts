@@ -551,6 +551,9 @@ export class SimWorld {
 
   /** Ends every fault: links healed, processes resumed, no more lost requests or answers. */
   async calm(): Promise<void> {
+    // Armed transfer faults would be a crash or a join after the faults.
+    this.transferFaults.crashNextSuccessor = false;
+    this.transferFaults.joinOnNextTransfer = false;
     for (const node of this.nodes) {
       node.link.dropRequests = 0;
       node.link.loseReplies = 0;
