@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import type { LeaderLock } from '../src/index.js';
+import { member, startScripted } from './support/fixtures.js';
+
+/** The runtime's side of the direct handover (issue 21): whom a holding is handed to. */
+describe('elector: direct transfer', () => {
+  it('hands a holding over to the member it elects, never to the giver it still excludes', async () => {
+    const { elector, session, clock } = await startScripted({ handoverDelayMs: 0 });
+    const transfers: Array<{ token: bigint; to: string }> = [];
+    (session.lock as { transfer?: LeaderLock['transfer'] }).transfer = async (token, to) => {
+      transfers.push({ token, to });
+      return null;
+    };
+    // a (best-ranked) leads; it stops gracefully and hands its holding to b. Its leave has not
+    // reached b yet, so b's view still ranks a first: b excludes the giver while its record stays.
+    session.emit({ type: 'snapshot', members: [member('a', { priority: -10 }), member('b')] });
+    session.setHolder({ id: 'a', token: 3n });
+    await clock.advance(10);
+    session.setHolder({ id: 'b', token: 5n, handed: true });
+    await clock.advance(10);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 5n });
+    // c joins, ranked between a and b: b should hand over to c, the member it now elects.
+    session.emit({ type: 'put', member: member('c', { priority: -5 }) });
+    await clock.advance(10);
+    expect(elector.state.isLeader).toBe(false);
+    expect(transfers).toEqual([{ token: 5n, to: 'c' }]);
+    await elector.stop();
+  });
+});
