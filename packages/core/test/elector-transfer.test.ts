@@ -26,4 +26,24 @@ describe('elector: direct transfer', () => {
     expect(transfers).toEqual([{ token: 5n, to: 'c' }]);
     await elector.stop();
   });
+
+  it('on a graceful stop, hands over to the best other member, skipping a giver it still excludes', async () => {
+    const { elector, session, clock } = await startScripted({ handoverDelayMs: 0 });
+    const transfers: Array<{ token: bigint; to: string }> = [];
+    (session.lock as { transfer?: LeaderLock['transfer'] }).transfer = async (token, to) => {
+      transfers.push({ token, to });
+      return 6n;
+    };
+    session.emit({
+      type: 'snapshot',
+      members: [member('a', { priority: -10 }), member('b'), member('d', { priority: 5 })],
+    });
+    session.setHolder({ id: 'a', token: 3n });
+    await clock.advance(10);
+    session.setHolder({ id: 'b', token: 5n, handed: true });
+    await clock.advance(10);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 5n });
+    await elector.stop();
+    expect(transfers).toEqual([{ token: 5n, to: 'd' }]);
+  });
 });
