@@ -46,4 +46,29 @@ describe('elector: direct transfer', () => {
     await elector.stop();
     expect(transfers).toEqual([{ token: 5n, to: 'd' }]);
   });
+
+  it("keeps excluding the giver across a snapshot that repeats the giver's record unchanged", async () => {
+    const { elector, session, clock } = await startScripted({ handoverDelayMs: 0 });
+    const transfers: Array<{ token: bigint; to: string }> = [];
+    (session.lock as { transfer?: LeaderLock['transfer'] }).transfer = async (token, to) => {
+      transfers.push({ token, to });
+      return 6n;
+    };
+    session.emit({ type: 'snapshot', members: [member('a', { priority: -10 }), member('b')] });
+    session.setHolder({ id: 'a', token: 3n });
+    await clock.advance(10);
+    session.setHolder({ id: 'b', token: 5n, handed: true });
+    await clock.advance(10);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 5n });
+    // Consul reports every change as a full snapshot (etcd after a watch recovery): another member
+    // joins, the giver's record is the same. That is no change of the giver's record.
+    session.emit({
+      type: 'snapshot',
+      members: [member('a', { priority: -10 }), member('b'), member('e', { priority: 5 })],
+    });
+    await clock.advance(10);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 5n });
+    expect(transfers).toEqual([]);
+    await elector.stop();
+  });
 });
