@@ -11,6 +11,7 @@ import { errorForLog, maskError } from '../mask-error.js';
 import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
+import { sameMember } from '../ordering/same-member.js';
 import { validateMember } from '../ordering/validate-member.js';
 import { createBackoff } from '../time/backoff.js';
 import { type Instant, instantOf, sleep } from '../time/clock.js';
@@ -362,7 +363,11 @@ export class ElectorRuntime {
       }, ttlMs);
     }
     const current = this.#giver;
-    if (elected?.id !== giver || current.record !== this.view.get(giver) || clock.now() >= current.until)
+    if (
+      elected?.id !== giver ||
+      !sameMember(current.record, this.view.get(giver)) ||
+      clock.now() >= current.until
+    )
       return elected;
     return this.view.leaderExcept(giver);
   }
@@ -381,7 +386,7 @@ export class ElectorRuntime {
     const excluded =
       giver !== null &&
       current !== undefined &&
-      current.record === this.view.get(giver) &&
+      sameMember(current.record, this.view.get(giver)) &&
       this.options.clock.now() < current.until
         ? giver
         : undefined;
