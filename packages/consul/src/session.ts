@@ -154,10 +154,11 @@ export class ConsulSession implements kit.MembershipSession {
   }
 
   /**
-   * Rewrites the member key in place (a new priority, say): `PUT ?acquire=<this session>` with the
-   * new value. Consul's kvsLockTxn lets the session that holds a key lock it again (LockIndex
-   * kept), so the value changes and the key stays this registration; a key no longer held by
-   * this session is refused (false) and nothing is written.
+   * Rewrites the member key in place (a new priority, say): one `/v1/txn` of check-session (the key
+   * exists and this session holds it, kvsCheckSessionTxn) and lock with the new value (kvsLockTxn
+   * lets the holding session lock it again, LockIndex kept), all or nothing. Not `PUT ?acquire`
+   * alone: that would create a member key an operator deleted while the session lives, bringing a
+   * removed member back. A key no longer held by this session fails the check; nothing is written.
    */
   async update(member: kit.Member): Promise<void> {
     const { api, layout, sessionId } = this.#deps;
@@ -165,13 +166,16 @@ export class ConsulSession implements kit.MembershipSession {
       throw new LifecycleError(`update() on a Consul session that was ${this.#state}; join again.`, {
         source: SOURCE,
       });
-    const written = await api.acquire(
-      layout.memberKey(member.id),
-      encodeMember(member),
-      sessionId,
+    const key = layout.memberKey(member.id);
+    const value = encodeMember(member);
+    const written = await api.txn(
+      [
+        { verb: 'check-session', key, session: sessionId },
+        { verb: 'lock', key, value, session: sessionId },
+      ],
       this.#stopped.signal,
     );
-    if (!written)
+    if (written === null)
       throw new SessionLostError(
         `the member key of "${member.id}" is no longer held by this session; joining again.`,
         {

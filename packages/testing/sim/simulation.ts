@@ -233,6 +233,24 @@ const faults: fc.WeightedArbitrary<Command>[] = [
         command(`${who(i)} sets its priority to ${priority}`, (w) => w.setPriority(pick(w, i), priority)),
       ),
   },
+  // Issue 21's transfer scenarios, on purpose: the member named by the next direct transfer
+  // crashes as it is sent, or a stopped member joins while it is in flight.
+  {
+    weight: 1,
+    arbitrary: fc.constant(
+      command('the successor of the next transfer crashes as it is sent', (w) => {
+        w.transferFaults.crashNextSuccessor = true;
+      }),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constant(
+      command('a stopped member joins while the next transfer is in flight', (w) => {
+        w.transferFaults.joinOnNextTransfer = true;
+      }),
+    ),
+  },
   { weight: 1, arbitrary: node.map((i) => command(`crash ${who(i)}`, (w) => w.stop(pick(w, i), false))) },
   { weight: 1, arbitrary: node.map((i) => command(`stop ${who(i)}`, (w) => w.stop(pick(w, i), true))) },
   {
@@ -305,6 +323,13 @@ export interface SimulationResult {
   /** Holdings handed over by a direct transfer, over all runs, and the runs that had one. */
   readonly transfers: number;
   readonly runsWithTransfer: number;
+  /** Issue 21's transfer scenarios: runs in which each occurred (transfer-faults.ts). */
+  readonly transferScenarios: {
+    readonly lostAnswer: number;
+    readonly committedAnswerLost: number;
+    readonly successorCrashed: number;
+    readonly joinDuringTransfer: number;
+  };
   /** The liveness bound of the run with the longest recovery. */
   readonly boundOfMaxMs: number;
   /** Smallest bound − recovery over all runs: how close any run came to the bound. */
@@ -373,6 +398,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let runsWithResume = 0;
   let transfers = 0;
   let runsWithTransfer = 0;
+  const scenarios = { lostAnswer: 0, committedAnswerLost: 0, successorCrashed: 0, joinDuringTransfer: 0 };
   let boundOfMax = 0;
   let minSlackMs = Number.POSITIVE_INFINITY;
   const property = fc.asyncProperty(
@@ -406,6 +432,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         if (current.resumes > 0) runsWithResume++;
         transfers += current.transfers;
         if (current.transfers > 0) runsWithTransfer++;
+        const faults = current.transferFaults;
+        if (faults.lostAnswers > 0) scenarios.lostAnswer++;
+        if (faults.committedAnswersLost > 0) scenarios.committedAnswerLost++;
+        if (faults.successorCrashes > 0) scenarios.successorCrashed++;
+        if (faults.joinsDuringTransfer > 0) scenarios.joinDuringTransfer++;
       } catch (error) {
         lastFailure = {
           trace: [...current.trace],
@@ -432,6 +463,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     runsWithResume,
     transfers,
     runsWithTransfer,
+    transferScenarios: scenarios,
     boundOfMaxMs: boundOfMax,
     minSlackMs,
     seed: details.seed,

@@ -75,3 +75,44 @@ describe('direct transfer (against the Consul simulator, which models /v1/txn as
     expect(fx.sim.state.kv.get(fx.leaderKey)).toBeUndefined();
   });
 });
+
+describe('update() (setPriority) against the Consul simulator', () => {
+  let fx: AdapterFixture;
+  afterEach(async () => {
+    await fx.cleanup();
+  });
+
+  it('rewrites the member key in place, still locked by this session', async () => {
+    fx = await createAdapterFixture();
+    const a = await fx.join(fx.backend(), joinRequest('node-a'));
+    const session = sessionOf(fx, 'node-a');
+    await a.update!({ id: 'node-a', priority: 7 });
+    const entry = fx.sim.state.kv.get(fx.memberKey('node-a'))!;
+    expect(entry.session).toBe(session);
+    expect(JSON.parse(entry.value!.toString())).toMatchObject({ id: 'node-a', priority: 7 });
+  });
+
+  // Found in review: the update was `PUT ?acquire=<session>`, which creates a member key that an
+  // operator deleted while the session lives (when the update lands before the watch reports the
+  // deletion), so a removed member came back by itself. It is one /v1/txn now: check-session, then
+  // lock, all or nothing; the simulator answers a check-session on a missing key 409 as Consul does.
+  it('is one /v1/txn that checks this session still holds the key, so a deleted member key is not re-created', async () => {
+    fx = await createAdapterFixture();
+    const a = await fx.join(fx.backend(), joinRequest('node-a'));
+    const before = fx.sim.requests.length;
+    await a.update!({ id: 'node-a', priority: 7 });
+    const writes = fx.sim.requests.slice(before).filter((r) => r.method !== 'GET');
+    expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /v1/txn']);
+    const key = fx.memberKey('node-a');
+    const session = sessionOf(fx, 'node-a')!;
+    // The same transaction on a key deleted under a live session writes nothing.
+    fx.sim.state.kvDelete(key, {});
+    const op = { key, session, flags: 0, index: 0, value: Buffer.from('{"id":"node-a"}') };
+    const outcome = fx.sim.state.kvTxn([
+      { ...op, verb: 'check-session' },
+      { ...op, verb: 'lock' },
+    ]);
+    expect(outcome).toMatchObject({ ok: false, opIndex: 0 });
+    expect(fx.sim.state.kv.get(key)).toBeUndefined();
+  });
+});

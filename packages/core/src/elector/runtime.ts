@@ -11,6 +11,7 @@ import { errorForLog, maskError } from '../mask-error.js';
 import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
+import { sameMember } from '../ordering/same-member.js';
 import { validateMember } from '../ordering/validate-member.js';
 import { createBackoff } from '../time/backoff.js';
 import { type Instant, instantOf, sleep } from '../time/clock.js';
@@ -172,19 +173,15 @@ export class ElectorRuntime {
     this.#clearTimers();
     // A holding to release before leaving (see releaseOnStop), unless the backend is not answering.
     const held = resign && !this.#outages.open ? (this.#claim?.heldToken() ?? null) : null;
+    // Chosen before the claim is detached: a giver this node still excludes is no successor.
+    const successor = held === null ? undefined : this.#successor();
     const session = this.#detach();
     this.#demote('stopped', 'stopping');
     this.#observe(null, null);
     this.#reason({ kind: 'stopped' });
     if (session) {
       if (resign) {
-        if (held !== null && session.lock)
-          await releaseOnStop(
-            session.lock,
-            held,
-            this.options,
-            this.view.leaderExcept(this.options.member.id)?.id,
-          );
+        if (held !== null && session.lock) await releaseOnStop(session.lock, held, this.options, successor);
         await session
           .leave()
           .catch((error: unknown) => this.reportError(toElectionError(error, 'leaving on stop')));
@@ -369,9 +366,34 @@ export class ElectorRuntime {
       }, ttlMs);
     }
     const current = this.#giver;
-    if (elected?.id !== giver || current.record !== this.view.get(giver) || clock.now() >= current.until)
+    if (
+      elected?.id !== giver ||
+      !sameMember(current.record, this.view.get(giver)) ||
+      clock.now() >= current.until
+    )
       return elected;
     return this.view.leaderExcept(giver);
+  }
+
+  /**
+   * Whom a holding this node gives up is handed to: the member it elects, or (when it elects
+   * itself: a graceful stop) the best-ranked other member. Never a giver it still excludes (see
+   * #elected): that one is leaving, or its newer record has not reached this node yet.
+   */
+  #successor(): string | undefined {
+    const self = this.options.member.id;
+    const elected = this.#elected();
+    if (elected !== undefined && elected.id !== self) return elected.id;
+    const giver = this.#claim?.handedFrom() ?? null;
+    const current = this.#giver;
+    const excluded =
+      giver !== null &&
+      current !== undefined &&
+      sameMember(current.record, this.view.get(giver)) &&
+      this.options.clock.now() < current.until
+        ? giver
+        : undefined;
+    return this.view.sorted().find((m) => m.id !== self && m.id !== excluded && !m.observer)?.id;
   }
 
   /** The session's deadline, counted down by both clocks (see SessionDeadline). */
@@ -411,8 +433,8 @@ export class ElectorRuntime {
         return;
       }
     }
-    // A holding given up goes straight to the member the view elects, where the backend can transfer.
-    const successor = electedIsMe ? undefined : this.view.leaderExcept(this.options.member.id)?.id;
+    // A holding given up goes straight to the member this node elects, where the backend can transfer.
+    const successor = electedIsMe ? undefined : this.#successor();
     claim.reconcile(electedIsMe, successor);
     const token = claim.heldToken();
     if (electedIsMe && token !== null && this.store.current.phase !== 'leader') {
@@ -439,7 +461,7 @@ export class ElectorRuntime {
     this.#timers.handover = this.options.clock.setTimer(() => {
       this.#timers.handover = undefined;
       this.#timers.handoverAt = undefined;
-      const stillOutranked = this.view.leader()?.id !== this.options.member.id;
+      const stillOutranked = this.#elected()?.id !== this.options.member.id;
       if (stillOutranked && this.store.current.phase === 'leader') this.#handover();
       this.evaluate();
     }, delay);
