@@ -350,11 +350,22 @@ export class ElectorRuntime {
    */
   #elected(): Member | undefined {
     const elected = this.view.leader();
+    const giver = this.#excludedGiver();
+    return giver === undefined || elected?.id !== giver ? elected : this.view.leaderExcept(giver);
+  }
+
+  /**
+   * The giver this node still excludes (see #elected), if any. The exclusion ends for good (for
+   * this holding) the first time the giver's record is seen changed or gone, or one TTL after the
+   * handover: a giver that left and joined again with the same record is a new registration, and
+   * comparing the record alone after its return would exclude it again until the TTL ran out.
+   */
+  #excludedGiver(): string | undefined {
     const giver = this.#claim?.handedFrom() ?? null;
     const token = this.#claim?.heldToken() ?? null;
     if (giver === null || token === null) {
       this.#giver = undefined;
-      return elected;
+      return undefined;
     }
     const { clock, ttlMs } = this.options;
     if (this.#giver?.token !== token) {
@@ -366,13 +377,13 @@ export class ElectorRuntime {
       }, ttlMs);
     }
     const current = this.#giver;
-    if (
-      elected?.id !== giver ||
-      !sameMember(current.record, this.view.get(giver)) ||
-      clock.now() >= current.until
-    )
-      return elected;
-    return this.view.leaderExcept(giver);
+    if (clock.now() < current.until && sameMember(current.record, this.view.get(giver))) return giver;
+    if (current.until !== Number.NEGATIVE_INFINITY) {
+      this.#giver = { ...current, until: Number.NEGATIVE_INFINITY };
+      this.#timers.giver?.();
+      this.#timers.giver = undefined;
+    }
+    return undefined;
   }
 
   /**
@@ -384,15 +395,7 @@ export class ElectorRuntime {
     const self = this.options.member.id;
     const elected = this.#elected();
     if (elected !== undefined && elected.id !== self) return elected.id;
-    const giver = this.#claim?.handedFrom() ?? null;
-    const current = this.#giver;
-    const excluded =
-      giver !== null &&
-      current !== undefined &&
-      sameMember(current.record, this.view.get(giver)) &&
-      this.options.clock.now() < current.until
-        ? giver
-        : undefined;
+    const excluded = this.#excludedGiver();
     return this.view.sorted().find((m) => m.id !== self && m.id !== excluded && !m.observer)?.id;
   }
 
