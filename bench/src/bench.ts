@@ -10,6 +10,7 @@ import { createFailoverSuite, type FailoverResults } from './failover/run-failov
 import { describeMachine } from './report/machine.js';
 import { renderTable, tableRows } from './report/render.js';
 import type { BenchResults } from './report/results.js';
+import { GRACEFUL_MIN_RATIO, gracefulRatio } from './report/rows-failover.js';
 import { DOCS_PATH, writeBenchmarksDoc } from './report/write-docs.js';
 import { runScale, type ScaleResult } from './scale/run-scale.js';
 
@@ -65,6 +66,20 @@ const results: BenchResults = {
 const table = renderTable(tableRows(results));
 process.stdout.write(`${table}\n`);
 if (errors.length > 0 || (failover?.errors.length ?? 0) > 0) process.exitCode = 1;
+// The guard on the handover users see most: this library against etcd3's recipe, from this run.
+if (failover) {
+  const graceful = gracefulRatio(failover);
+  const line = graceful
+    ? `graceful handover, same run: @election/etcd median ${graceful.library.toFixed(1)} ms, etcd3 resign() median ${graceful.etcd3.toFixed(1)} ms: ${graceful.ratio.toFixed(1)}× (guard: ≥ ${GRACEFUL_MIN_RATIO}×)`
+    : 'graceful handover: a subject is missing from this run, no ratio';
+  process.stdout.write(`${line}\n`);
+  if (!graceful || graceful.ratio < GRACEFUL_MIN_RATIO) {
+    process.stdout.write(
+      `bench: FAILED the graceful guard (under ${GRACEFUL_MIN_RATIO}× etcd3 in the same run)\n`,
+    );
+    process.exitCode = 1;
+  }
+}
 if (config.writeDocs && config.parts.size === 3) {
   await writeBenchmarksDoc(results, table);
   log(`bench: wrote ${DOCS_PATH}`);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import type { Logger } from 'pino';
+import { handleDrainSignals } from './drain.js';
 import { type NodeConfig, parseArgs, UsageError } from './flags.js';
 import { HELP } from './help.js';
 import { listElection, listerId } from './list.js';
@@ -94,6 +95,7 @@ async function run(config: NodeConfig): Promise<void> {
   process.on('SIGINT', onSignal);
 
   node = await startNode(config, { logger });
+  handleDrainSignals(node.elector, config.priority, logger);
   if (signalled) {
     await stopNode(node, logger);
     return;

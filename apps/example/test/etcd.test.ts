@@ -170,6 +170,7 @@ describe.skipIf(!etcdBinary || !etcdctl)(
     );
 
     it('hands over to the next node as soon as the leader is stopped', async () => {
+      // A 10 s TTL: a handover must not be an expiry.
       const args = (id: string) => etcdNodeArgs(id, etcd?.endpoints[0] ?? '', 'handover', 10);
       const a = spawnCli(args('a'));
       const b = spawnCli(args('b'));
@@ -192,5 +193,39 @@ describe.skipIf(!etcdBinary || !etcdctl)(
       expect(BigInt(after.term as string)).toBeGreaterThan(BigInt(before.term as string));
       await terminateCleanly(b);
     }, 30_000); // two node processes start first: under load that alone nears the 5 s default
+
+    it('SIGUSR2 drains the leader (setPriority): b leads at once, a stays a member; SIGHUP gives a its rank back', async () => {
+      const args = (id: string) => etcdNodeArgs(id, etcd?.endpoints[0] ?? '', 'drain', 10);
+      const a = spawnCli(args('a'));
+      const b = spawnCli(args('b'));
+      spawned.push(a, b);
+      const [aUrl, bUrl] = [await listenUrl(a), await listenUrl(b)];
+      const statusOf = async (url: string) =>
+        JSON.parse((await getText(`${url}/status`)).body) as Record<string, unknown>;
+      const before = await waitFor('b to follow a', async () => {
+        const status = await statusOf(bUrl);
+        return status.leaderId === 'a' ? status : undefined;
+      });
+      const drainedAt = performance.now();
+      a.child.kill('SIGUSR2');
+      const after = await waitFor('b to lead', async () => {
+        const status = await statusOf(bUrl);
+        return status.isLeader ? status : undefined;
+      });
+      // Well inside the 10 s TTL, and a never left: a handover, not an expiry or a leave.
+      expect(performance.now() - drainedAt).toBeLessThan(2000);
+      expect(BigInt(after.term as string)).toBeGreaterThan(BigInt(before.term as string));
+      expect(after.members).toEqual(['b', 'a']);
+      expect(await statusOf(aUrl)).toMatchObject({ phase: 'follower', leaderId: 'b' });
+      expect(await keysOf('drain')).toEqual([
+        'election/drain/leader',
+        'election/drain/members/a',
+        'election/drain/members/b',
+      ]);
+      a.child.kill('SIGHUP');
+      await waitFor('a to lead again', async () => ((await statusOf(aUrl)).isLeader ? true : undefined));
+      await terminateCleanly(a);
+      await terminateCleanly(b);
+    }, 30_000); // two node processes start first, as in the handover case
   },
 );

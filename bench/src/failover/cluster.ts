@@ -34,7 +34,8 @@ export class Cluster {
 
   constructor(private readonly options: ClusterOptions) {}
 
-  add(): NodeProcess {
+  /** Starts the next node; `extraArgs` for this one only (a priority, say). */
+  add(extraArgs: readonly string[] = []): NodeProcess {
     this.counter += 1;
     const id = `node-${String(this.counter).padStart(4, '0')}`;
     const { subject, endpoint, election, ttlSeconds } = this.options;
@@ -51,6 +52,7 @@ export class Cluster {
         '--ttl',
         String(ttlSeconds),
         ...(subject.extraArgs ?? []),
+        ...extraArgs,
       ],
     });
     this.nodes.push(node);

@@ -1,9 +1,12 @@
 import type { LoadRow } from '../load/measure-load.js';
 import { type FailoverRow, measureSubject } from './measure-subject.js';
+import { measureRanked, type RankedFault, type RankedRow } from './run-ranked.js';
 import { etcd3Subject, librarySubject, seedSubject } from './subjects.js';
 
 export interface FailoverResults {
   readonly rows: readonly FailoverRow[];
+  /** This library's ranked handovers: hand-back after a better-ranked member joins, switchover. */
+  readonly ranked: readonly RankedRow[];
   readonly load: readonly LoadRow[];
   /** Subject and fault runs that failed, with why; the others still count. */
   readonly errors: readonly string[];
@@ -28,6 +31,7 @@ export function createFailoverSuite(
   log: (line: string) => void,
 ): FailoverSuite {
   const rows: FailoverRow[] = [];
+  const ranked: RankedRow[] = [];
   const load: LoadRow[] = [];
   const errors: string[] = [];
   let seed: Promise<void> = Promise.resolve();
@@ -51,10 +55,24 @@ export function createFailoverSuite(
       `failover: ${subject.label} ${fault}: median ${Math.round(result.failover.elected.median)} ms over ${result.failover.elected.count} rounds`,
     );
   };
+  const runRanked = async (fault: RankedFault) => {
+    log(`failover: ${librarySubject.label} ${fault}: ${options.rounds} rounds…`);
+    try {
+      const row = await measureRanked(librarySubject, fault, options.rounds);
+      ranked.push(row);
+      log(`failover: ${librarySubject.label} ${fault}: median ${Math.round(row.elected.median)} ms`);
+    } catch (error) {
+      const message = `${librarySubject.label} ${fault}: ${error instanceof Error ? error.message : String(error)}`;
+      errors.push(message);
+      log(`failover: FAILED ${message}`);
+    }
+  };
   return {
     async quiet() {
       await run(librarySubject, 'graceful', false);
       await run(etcd3Subject, 'graceful', false);
+      await runRanked('handback');
+      await runRanked('switchover');
     },
     async loud() {
       seed = Promise.all([run(seedSubject, 'crash', true), run(seedSubject, 'graceful', false)]).then(
@@ -67,7 +85,7 @@ export function createFailoverSuite(
     },
     async results() {
       await seed;
-      return { rows, load, errors };
+      return { rows, ranked, load, errors };
     },
   };
 }

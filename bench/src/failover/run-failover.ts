@@ -73,7 +73,8 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
   }
 }
 
-async function firstElected(
+/** The earliest `elected` any of `survivors` reported after its mark. */
+export async function firstElected(
   survivors: readonly NodeProcess[],
   marks: ReadonlyMap<NodeProcess, number>,
   timeoutMs: number,

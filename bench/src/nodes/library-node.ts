@@ -31,6 +31,7 @@ async function run(): Promise<void> {
   while (!stopping) {
     const current = createElector({
       id: args.id,
+      ...(args.extra.priority === undefined ? {} : { priority: Number(args.extra.priority) }),
       membership,
       mode,
       ttlMs: args.ttlSeconds * 1000,
@@ -56,6 +57,16 @@ async function run(): Promise<void> {
     }
   }
 }
+
+// Switchover (the bench's priority row): SIGUSR2 moves this node below everyone; it hands over.
+let rank = Number(args.extra.priority ?? 0);
+process.on('SIGUSR2', () => {
+  rank += 1000;
+  emit('priority', { priority: rank });
+  elector
+    ?.setPriority(rank)
+    .catch((error: unknown) => emit('error', { where: 'setPriority', message: describeError(error) }));
+});
 
 onGracefulStop(emit, async () => {
   stopping = true;

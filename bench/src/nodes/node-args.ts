@@ -26,6 +26,7 @@ export function parseNodeArgs(argv: readonly string[] = process.argv.slice(2)): 
       'write-every-ms': { type: 'string' },
       proc: { type: 'string' },
       mode: { type: 'string' },
+      priority: { type: 'string' },
     },
   });
   if (values.id === undefined || values.endpoint === undefined) {
@@ -45,6 +46,7 @@ export function parseNodeArgs(argv: readonly string[] = process.argv.slice(2)): 
       writeEveryMs: values['write-every-ms'],
       proc: values.proc,
       mode: values.mode,
+      priority: values.priority,
     },
   };
 }

@@ -34,12 +34,26 @@ export interface ConsulApi {
    */
   deleteIfUnchanged(key: string, modifyIndex: bigint, signal?: AbortSignal): Promise<boolean>;
   /**
+   * `PUT /v1/txn` of KV operations, all or nothing: the entries Consul answers for them (values
+   * blanked for writes), or null when Consul rolled the transaction back (409: an operation failed).
+   */
+  txn(ops: readonly TxnKvOperation[], signal?: AbortSignal): Promise<KvEntry[] | null>;
+  /**
    * The last use ended: cancels every request still in flight and closes the client's sockets if
    * this adapter opened the client. The next request opens a new client.
    */
   idle(): void;
   /** idle(), for good: later requests fail. */
   close(): void;
+}
+
+/** One KV operation of a `/v1/txn` (Consul's api.KVTxnOp); `value` is sent base64-encoded. */
+export interface TxnKvOperation {
+  readonly verb: 'check-index' | 'check-session' | 'lock' | 'unlock' | 'get';
+  readonly key: string;
+  readonly value?: string;
+  readonly index?: bigint;
+  readonly session?: string;
 }
 
 export interface SessionSpec {
@@ -77,6 +91,7 @@ interface RawClient {
   readonly session: Record<'create' | 'renew' | 'destroy' | 'info', (options: object) => Promise<unknown>>;
   readonly kv: Record<'get' | 'set' | 'del', (options: object) => Promise<unknown>>;
   readonly status: Record<'leader', (options: object) => Promise<unknown>>;
+  readonly transaction: Record<'create', (operations: object[], options: object) => Promise<unknown>>;
   destroy(): void;
 }
 
@@ -323,6 +338,28 @@ export class ConsulClient implements ConsulApi {
     return body === true;
   }
 
+  async txn(ops: readonly TxnKvOperation[], signal?: AbortSignal): Promise<KvEntry[] | null> {
+    const operations = ops.map((op) => ({
+      KV: {
+        Verb: op.verb,
+        Key: op.key,
+        ...(op.value === undefined ? {} : { Value: Buffer.from(op.value).toString('base64') }),
+        ...(op.index === undefined ? {} : { Index: Number(op.index) }),
+        ...(op.session === undefined ? {} : { Session: op.session }),
+      },
+    }));
+    const body = await this.#call('run a transaction', signal, this.#timeout, (raw, common) =>
+      raw.transaction.create(operations, common).catch((error: unknown) => {
+        // 409: rolled back, nothing written (agent/txn_endpoint.go answers a failed operation so).
+        if ((error as { statusCode?: unknown }).statusCode === 409) return ROLLED_BACK;
+        throw error;
+      }),
+    );
+    if (body === ROLLED_BACK) return null;
+    const results = (body as { Results?: Array<{ KV?: unknown }> } | undefined)?.Results ?? [];
+    return parseKvEntries(results.map((result) => result.KV));
+  }
+
   idle(): void {
     // Cancelled first: a request still in flight (a blocking query can wait for minutes) would
     // otherwise keep the process alive on its own socket.
@@ -340,3 +377,6 @@ export class ConsulClient implements ConsulApi {
     this.idle();
   }
 }
+
+/** A transaction Consul rolled back (HTTP 409). */
+const ROLLED_BACK = Symbol('rolled back');

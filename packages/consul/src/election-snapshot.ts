@@ -11,6 +11,8 @@ export interface LeaderHolding {
   readonly session: string;
   /** The holder's lock-delay as its value states it (ms); undefined when the value does not say. */
   readonly lockDelayMs: number | undefined;
+  /** The value says a direct transfer wrote it (the holder did not ask for it). */
+  readonly handed?: boolean;
 }
 
 /** What one read of `<prefix>/<election>/` says about the election. */

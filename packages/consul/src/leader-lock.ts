@@ -26,6 +26,10 @@ export interface LeaderLockOptions {
   readonly ensureActive: () => void;
   /** Consul said the session is invalid: the session reports itself lost and this throws it. */
   readonly sessionInvalid: (cause: unknown) => Error;
+  /** The session holding `id`'s member key in the watch's last snapshot, if registered. */
+  readonly sessionOf: (id: string) => string | undefined;
+  /** `id`'s member key. */
+  readonly memberKey: (id: string) => string;
 }
 
 /**
@@ -118,6 +122,44 @@ export class ConsulLeaderLock implements LeaderLock {
       await api.deleteIfUnchanged(leaderKey, target, signal);
     }
     if (this.#holding?.token === target) this.#holding = undefined;
+  }
+
+  /**
+   * The direct handover, one `/v1/txn` (agent/txn_endpoint.go; its KV verbs run in one state-store
+   * transaction, agent/consul/state/txn.go txnKVS, all or nothing):
+   *   check-index leader = token      this session's holding, exactly (kvsCheckIndexTxn)
+   *   check-session leader = ours     and still locked by this session (kvsCheckSessionTxn)
+   *   check-session members/<to>      `to` registered with the session the watch last showed
+   *   unlock leader (our session)     kvsUnlockTxn: only the holder may unlock
+   *   lock leader (to's session)      kvsLockTxn takes the session from the operation: any live
+   *                                   session, not only the caller's; LockIndex + 1, ModifyIndex =
+   *                                   this transaction's index (the new, greater token)
+   * An unlock sets no lock-delay (that is set only when a session is invalidated while holding,
+   * state/session.go), so the lock is not refused; a lock-delay left by an earlier holder's
+   * expiry still refuses it in the pre-check (kvsPreApply), and the whole transaction with it.
+   * A successor whose session died meanwhile fails "invalid session" or its check: nothing is
+   * written (null), core releases instead. Once written, the key is the successor's and goes
+   * with its session (behavior delete). The value says `handed`.
+   */
+  async transfer(token: bigint, to: string): Promise<bigint | null> {
+    const { api, leaderKey, sessionId, signal } = this.#options;
+    this.#options.ensureActive();
+    const successor = this.#options.sessionOf(to);
+    if (successor === undefined) return null;
+    const value = encodeHolder(to, undefined, true);
+    const results = await api.txn(
+      [
+        { verb: 'check-index', key: leaderKey, index: token },
+        { verb: 'check-session', key: leaderKey, session: sessionId },
+        { verb: 'check-session', key: this.#options.memberKey(to), session: successor },
+        { verb: 'unlock', key: leaderKey, value, session: sessionId },
+        { verb: 'lock', key: leaderKey, value, session: successor },
+      ],
+      signal,
+    );
+    if (this.#holding?.token === token) this.#holding = undefined;
+    const locked = results?.at(-1);
+    return locked === undefined || locked.session !== successor ? null : locked.modifyIndex;
   }
 
   /**

@@ -19,6 +19,8 @@ export function enforcedLockDelayMs(lockDelayMs: number): number {
 export interface LockDelayTrackerOptions {
   readonly clock: Clock;
   readonly selfId: string;
+  /** This node's session: only a handed holding locked by it is reported as handed to this node. */
+  readonly sessionId?: string;
   /** Assumed for a holding whose value does not say its lock-delay (written by an older version). */
   readonly defaultLockDelayMs: number;
   /** Delivers the holder core should see, with the index of the snapshot it comes from. */
@@ -104,7 +106,12 @@ export class LockDelayTracker {
 
   #emit(): void {
     const current = this.#current;
-    const holder = current ? { id: current.id, token: current.token } : (this.#delay?.holder ?? null);
-    this.#options.emit(holder, this.#index);
+    const handed = current?.handed === true && current.session === this.#options.sessionId;
+    this.#options.emit(
+      current
+        ? { id: current.id, token: current.token, ...(handed ? { handed } : {}) }
+        : (this.#delay?.holder ?? null),
+      this.#index,
+    );
   }
 }

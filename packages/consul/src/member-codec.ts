@@ -54,25 +54,37 @@ export function decodeMember(
 
 /**
  * The value stored under the leader key: who holds it, and the lock-delay of its session (ms), so
- * that followers refused during that delay know when to ask again (lock-delay.ts).
+ * that followers refused during that delay know when to ask again (lock-delay.ts). A holding
+ * written by a direct transfer says `handed: true` (and no lock-delay: the giver does not know the
+ * successor's, so readers assume their own).
  */
-export function encodeHolder(id: string, lockDelayMs: number): string {
-  return JSON.stringify({ id, lockDelayMs });
+export function encodeHolder(id: string, lockDelayMs: number | undefined, handed = false): string {
+  return JSON.stringify({
+    id,
+    ...(lockDelayMs === undefined ? {} : { lockDelayMs }),
+    ...(handed ? { handed } : {}),
+  });
 }
 
 export function decodeHolder(
   key: string,
   value: string | null,
-): { readonly id: string; readonly lockDelayMs: number | undefined } | MalformedEntryError {
+):
+  | { readonly id: string; readonly lockDelayMs: number | undefined; readonly handed: boolean }
+  | MalformedEntryError {
   try {
-    const parsed = JSON.parse(value ?? '') as { id?: unknown; lockDelayMs?: unknown } | null;
+    const parsed = JSON.parse(value ?? '') as {
+      id?: unknown;
+      lockDelayMs?: unknown;
+      handed?: unknown;
+    } | null;
     const id = parsed?.id;
     const delay = parsed?.lockDelayMs;
     if (typeof id === 'string' && id.length > 0) {
       // Written without it by earlier versions of this adapter: the reader assumes its own.
       const lockDelayMs =
         typeof delay === 'number' && Number.isFinite(delay) && delay >= 0 ? delay : undefined;
-      return { id, lockDelayMs };
+      return { id, lockDelayMs, handed: parsed?.handed === true };
     }
   } catch {
     // Not JSON: reported below like any other unusable value.

@@ -16,6 +16,7 @@ import type { KvEntry } from './kv-entry.js';
 import { ConsulLeaderLock, type HolderAt } from './leader-lock.js';
 import { leaveBounded } from './leave.js';
 import { LockDelayTracker } from './lock-delay.js';
+import { encodeMember } from './member-codec.js';
 import type { ResolvedConsulOptions } from './options.js';
 import { startRenewer } from './renewal.js';
 import { SOURCE } from './source.js';
@@ -60,6 +61,8 @@ export class ConsulSession implements kit.MembershipSession {
   readonly #errors: Listeners<Error>;
   readonly #members: Listeners<readonly kit.Member[]>;
   readonly #holders: Listeners<HolderAt>;
+  /** The session holding each member key, as of the watch's last snapshot (for transfers). */
+  #sessions: ReadonlyMap<string, string> = new Map();
   readonly #malformed: MalformedReporter;
   readonly #renewer: kit.Renewer;
   readonly #watcher: ElectionWatcher;
@@ -96,6 +99,7 @@ export class ConsulSession implements kit.MembershipSession {
     this.#lockDelay = new LockDelayTracker({
       clock,
       selfId: deps.member.id,
+      sessionId,
       defaultLockDelayMs: deps.lockDelayMs,
       emit: (holder, index) => this.#holders.emit({ holder, index }),
     });
@@ -106,6 +110,8 @@ export class ConsulSession implements kit.MembershipSession {
       memberId: deps.member.id,
       lockDelayMs: deps.lockDelayMs,
       holders: this.#holders,
+      sessionOf: (id) => this.#sessions.get(id),
+      memberKey: (id) => layout.memberKey(id),
       lockDelayed: () => this.#lockDelay.refused(),
       signal: this.#stopped.signal,
       ensureActive: () => {
@@ -145,6 +151,37 @@ export class ConsulSession implements kit.MembershipSession {
 
   onRenewal(listener: (renewal: kit.AcknowledgedRenewal) => void): kit.Unsubscribe {
     return this.#renewer.onRenewal(listener);
+  }
+
+  /**
+   * Rewrites the member key in place (a new priority, say): one `/v1/txn` of check-session (the key
+   * exists and this session holds it, kvsCheckSessionTxn) and lock with the new value (kvsLockTxn
+   * lets the holding session lock it again, LockIndex kept), all or nothing. Not `PUT ?acquire`
+   * alone: that would create a member key an operator deleted while the session lives, bringing a
+   * removed member back. A key no longer held by this session fails the check; nothing is written.
+   */
+  async update(member: kit.Member): Promise<void> {
+    const { api, layout, sessionId } = this.#deps;
+    if (this.#state !== 'active')
+      throw new LifecycleError(`update() on a Consul session that was ${this.#state}; join again.`, {
+        source: SOURCE,
+      });
+    const key = layout.memberKey(member.id);
+    const value = encodeMember(member);
+    const written = await api.txn(
+      [
+        { verb: 'check-session', key, session: sessionId },
+        { verb: 'lock', key, value, session: sessionId },
+      ],
+      this.#stopped.signal,
+    );
+    if (written === null)
+      throw new SessionLostError(
+        `the member key of "${member.id}" is no longer held by this session; joining again.`,
+        {
+          source: SOURCE,
+        },
+      );
   }
 
   leave(): Promise<void> {
@@ -240,6 +277,7 @@ export class ConsulSession implements kit.MembershipSession {
       this.#markLost(new SessionLostError(message, { source: SOURCE }), true);
       return;
     }
+    this.#sessions = snapshot.sessions;
     this.#members.emit(snapshot.members);
     this.#lockDelay.observe(snapshot.holder, index);
   }

@@ -1,53 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { LockClaim } from '../src/elector/lock-claim.js';
-import { BackendUnavailableError, type ElectionError, type LeaderLock } from '../src/index.js';
+import { BackendUnavailableError } from '../src/index.js';
 import { createBackoff } from '../src/time/backoff.js';
-import { createTestClock, type TestClock } from './support/manual-clock.js';
+import { setupClaim as setup } from './support/claim-harness.js';
 
 /**
  * The lock claim on its own, rule by rule, with every lock call answered by hand (issue 19: the
  * rules mutation testing showed no test held). Backoff delays are exact (random 1): 100, 200, …
  */
-
-interface Pending {
-  readonly kind: 'acquire' | 'release';
-  readonly token?: bigint;
-  resolve(value: bigint | null | undefined): void;
-  reject(error: Error): void;
-}
-
-function setup(options: { timeoutMs?: number; keepOrphans?: boolean } = {}) {
-  const clock: TestClock = createTestClock(0);
-  const calls: Pending[] = [];
-  const errors: ElectionError[] = [];
-  let changes = 0;
-  const lock: LeaderLock = {
-    tryAcquire: () =>
-      new Promise<bigint | null>((resolve, reject) => {
-        calls.push({ kind: 'acquire', resolve: (v) => resolve(v as bigint | null), reject });
-      }),
-    release: (token) =>
-      new Promise<void>((resolve, reject) => {
-        calls.push({ kind: 'release', token, resolve: () => resolve(), reject });
-      }),
-    watchHolder: () => () => {},
-  };
-  const claim = new LockClaim({
-    lock,
-    selfId: 'me',
-    clock,
-    callTimeoutMs: options.timeoutMs ?? 1000,
-    backoff: createBackoff({ initialMs: 100, maxMs: 1000, random: () => 1 }),
-    onChange: () => {
-      changes++;
-    },
-    onError: (error) => errors.push(error),
-    ...(options.keepOrphans ? { unsafeKeepOrphans: true } : {}),
-  });
-  const last = () => calls.at(-1) as Pending;
-  const settle = () => clock.advance(0);
-  return { clock, calls, errors, claim, last, settle, changes: () => changes };
-}
 
 describe('LockClaim', () => {
   it('acquires once, leads on the token, and never has two calls in flight', async () => {

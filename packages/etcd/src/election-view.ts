@@ -10,7 +10,8 @@ import type { IKeyValue } from 'etcd3';
 import { type KeyLayout, parseEntry } from './keys.js';
 import { SOURCE } from './source.js';
 
-type Kv = Pick<IKeyValue, 'key' | 'value' | 'lease' | 'create_revision' | 'mod_revision'>;
+type Kv = Pick<IKeyValue, 'key' | 'value' | 'lease' | 'create_revision' | 'mod_revision'> &
+  Partial<Pick<IKeyValue, 'version'>>;
 
 interface Registration {
   readonly member: Member;
@@ -34,6 +35,8 @@ const sameHolder = (a: LockHolder, b: LockHolder) => a?.id === b?.id && a?.token
 export class ElectionView {
   readonly #registrations = new Map<string, Registration>();
   #currentHolder: LockHolder = null;
+  /** The lease the leader key is bound to ('0' when free). */
+  #holderLease = '0';
   /** Every change up to this revision is reflected here (from a range, or the last event applied). */
   #revision = 0n;
 
@@ -56,6 +59,11 @@ export class ElectionView {
 
   get holder(): LockHolder {
     return this.#currentHolder;
+  }
+
+  /** The lease the leader key is bound to now ('0' when the lock is free). */
+  get holderLease(): string {
+    return this.#currentHolder === null ? '0' : this.#holderLease;
   }
 
   /** The revision up to which this view is known to be complete. */
@@ -128,7 +136,8 @@ export class ElectionView {
     const value = kv.value.toString('utf8');
     const entry = parseEntry(this.#layout, key, value);
     if (entry.kind === 'leader') {
-      this.#currentHolder = { id: entry.id, token: BigInt(kv.create_revision) };
+      this.#currentHolder = leaderHolder(entry.id, kv);
+      this.#holderLease = kv.lease;
       this.#reporter.forget(key);
       return undefined;
     }
@@ -145,7 +154,8 @@ export class ElectionView {
       if (stale !== undefined) this.#registrations.delete(stale.member.id);
       if (key === this.#layout.leaderKey) {
         // The lock is taken even if its value is unreadable: report it held, never free.
-        this.#currentHolder = { id: value, token: BigInt(kv.create_revision) };
+        this.#currentHolder = leaderHolder(value, kv);
+        this.#holderLease = kv.lease;
       }
       return undefined;
     }
@@ -154,4 +164,15 @@ export class ElectionView {
     this.#registrations.set(entry.member.id, registration);
     return registration;
   }
+}
+
+/**
+ * The holder the leader key names. Its fencing token is the key's mod revision: the revision of
+ * the write that gave it to this holder, a create (tryAcquire: the key is created only if absent,
+ * so its version is 1) or the put of a direct transfer (version above 1: the record says it was
+ * handed to its holder). Both only ever grow; nothing else writes the key.
+ */
+function leaderHolder(id: string, kv: Kv): LockHolder {
+  const token = BigInt(kv.mod_revision);
+  return kv.version !== undefined && BigInt(kv.version) > 1n ? { id, token, handed: true } : { id, token };
 }

@@ -20,8 +20,10 @@ export interface EtcdLeaderLockOptions {
 
 /**
  * The leader key `<prefix>/<election>/leader`, bound to the holder's lease, so it disappears with
- * the holder's registration. The fencing token is the key's create revision: the revision of the
- * transaction that created it, which etcd only ever increases.
+ * the holder's registration. The fencing token is the key's mod revision: the revision of the
+ * transaction that gave it to its holder (created it, or handed it over by `transfer`), which etcd
+ * only ever increases. A key only ever created has mod revision = create revision, so nodes that
+ * read the create revision agree on every holding that was not handed over.
  */
 export class EtcdLeaderLock implements LeaderLock {
   readonly #options: EtcdLeaderLockOptions;
@@ -69,7 +71,7 @@ export class EtcdLeaderLock implements LeaderLock {
     const holder = response.responses[0]?.response_range?.kvs[0];
     // Deleted between the compare and the read: as good as "gone", try again.
     if (holder === undefined) return { kind: 'held', token: 0n };
-    const token = BigInt(holder.create_revision);
+    const token = BigInt(holder.mod_revision);
     // Already ours (an earlier attempt whose answer was lost): hand back that holding's token.
     if (holder.lease === leaseId && holder.value.toString('utf8') === memberId)
       return { kind: 'acquired', token };
@@ -80,19 +82,14 @@ export class EtcdLeaderLock implements LeaderLock {
     const { client, layout, memberId, leaseId, requestTimeoutMs } = this.#options;
     const key = Buffer.from(layout.leaderKey);
     try {
-      // Guarded by value, lease and create revision: never delete a key that a later holder (or a
-      // later holding of this same lease) created meanwhile, even if this request arrives late.
+      // Guarded by value, lease and mod revision: never delete a key that a later holder (or a
+      // later holding of this same lease) created or was handed meanwhile, even if this arrives late.
       await client.kv.txn(
         {
           compare: [
             { key, target: CompareTarget.Value, result: CompareResult.Equal, value: Buffer.from(memberId) },
             { key, target: CompareTarget.Lease, result: CompareResult.Equal, lease: leaseId },
-            {
-              key,
-              target: CompareTarget.Create,
-              result: CompareResult.Equal,
-              create_revision: token.toString(),
-            },
+            { key, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: token.toString() },
           ],
           success: [{ request_delete_range: { key } }],
         },
@@ -103,8 +100,56 @@ export class EtcdLeaderLock implements LeaderLock {
     }
   }
 
-  /** Each holder with the revision of the event (or resync range) it comes from: see HolderListener. */
+  /**
+   * The direct handover, one transaction: if this session still holds the key with `token` (value,
+   * lease and mod revision, as `release` checks) and `to`'s member key is bound to the lease this
+   * node's view last saw for it, the leader key is rewritten for `to`, bound to that lease. A put on
+   * the existing key: its mod revision (the new token) is this transaction's revision and its
+   * version goes above 1, which is how the record says it was handed. (etcd refuses a delete and a
+   * put of one key in one transaction, so the key is not re-created; the mod revision grows all
+   * the same.) When `to` has died meanwhile its member key is gone and nothing is written; once
+   * written, the key ends with `to`'s lease.
+   */
+  async transfer(token: bigint, to: string): Promise<bigint | null> {
+    const { client, layout, memberId, leaseId, requestTimeoutMs, view, assertUsable } = this.#options;
+    assertUsable();
+    const toLease = view.leaseOf(to);
+    if (toLease === undefined || toLease === '0') return null;
+    const key = Buffer.from(layout.leaderKey);
+    const memberKey = Buffer.from(layout.memberKey(to));
+    let response: Awaited<ReturnType<Etcd3['kv']['txn']>>;
+    try {
+      response = await client.kv.txn(
+        {
+          compare: [
+            { key, target: CompareTarget.Value, result: CompareResult.Equal, value: Buffer.from(memberId) },
+            { key, target: CompareTarget.Lease, result: CompareResult.Equal, lease: leaseId },
+            { key, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: token.toString() },
+            { key: memberKey, target: CompareTarget.Lease, result: CompareResult.Equal, lease: toLease },
+          ],
+          success: [{ request_put: { key, value: Buffer.from(to), lease: toLease } }],
+        },
+        within(requestTimeoutMs),
+      );
+    } catch (error) {
+      throw toElectionError(error, 'hand the leader lock over');
+    }
+    return response.succeeded ? BigInt(response.header.revision) : null;
+  }
+
+  /**
+   * Each holder with the revision of the event (or resync range) it comes from: see HolderListener.
+   * Only a holding bound to this session's own lease is reported as handed to it (see LockHolder).
+   */
   watchHolder(listener: HolderListener): Unsubscribe {
-    return this.#options.watcher.watchHolder(listener);
+    const { view, leaseId } = this.#options;
+    return this.#options.watcher.watchHolder((holder, revision) =>
+      listener(
+        holder?.handed === true && view.holderLease !== leaseId
+          ? { id: holder.id, token: holder.token }
+          : holder,
+        revision,
+      ),
+    );
   }
 }

@@ -12,11 +12,11 @@ import {
   SessionLostError,
   type Unsubscribe,
 } from '@election/core/adapter';
-import type { Etcd3, IKeyValue } from 'etcd3';
+import { CompareResult, CompareTarget, type Etcd3, type IKeyValue } from 'etcd3';
 import { ElectionView } from './election-view.js';
 import { ElectionWatcher } from './election-watcher.js';
 import { isLeaseGone, toElectionError, within, withTimeout } from './errors.js';
-import type { KeyLayout } from './keys.js';
+import { encodeMember, type KeyLayout } from './keys.js';
 import { EtcdLeaderLock } from './leader-lock.js';
 import { startRenewer } from './renewal.js';
 import { SOURCE } from './source.js';
@@ -131,6 +131,36 @@ export class EtcdSession implements MembershipSession {
    * and, if this node holds it, the leader key, so the next node can take over at once. That is
    * the release, the deregistration and the revocation in a single round trip.
    */
+  /**
+   * Rewrites the member key in place (a new priority, say): one txn that puts the new record only
+   * while the key is still bound to this session's lease, so a registration that is gone is never
+   * re-created. Watchers see a put of the key.
+   */
+  async update(member: Member): Promise<void> {
+    this.#assertActive();
+    const { client, layout, leaseId, requestTimeoutMs } = this.#options;
+    const key = Buffer.from(layout.memberKey(member.id));
+    let response: Awaited<ReturnType<typeof client.kv.txn>>;
+    try {
+      response = await client.kv.txn(
+        {
+          compare: [{ key, target: CompareTarget.Lease, result: CompareResult.Equal, lease: leaseId }],
+          success: [{ request_put: { key, value: Buffer.from(encodeMember(member)), lease: leaseId } }],
+        },
+        within(requestTimeoutMs),
+      );
+    } catch (error) {
+      throw toElectionError(error, 'rewrite the member key');
+    }
+    if (!response.succeeded)
+      throw new SessionLostError(
+        `the member key of "${member.id}" is no longer this session's; join again.`,
+        {
+          source: SOURCE,
+        },
+      );
+  }
+
   leave(): Promise<void> {
     this.#leaving ??= this.#revokeWithin(this.#options.leaveTimeoutMs);
     return this.#leaving;

@@ -19,5 +19,6 @@ runSessionContract(
     closeGraceMs: 0,
     cannotInvalidate: 'a static registration is an entry of a fixed list: nothing ends it behind its back',
     noRenewals: 'a static registration has no TTL to renew',
+    noUpdate: 'a static member list is fixed configuration: a rank changes by restarting with it',
   },
 );

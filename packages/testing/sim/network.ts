@@ -25,7 +25,7 @@ export class SimLink {
   dropRequests = 0;
   /** The next this many requests reach the server, but their answers are lost. */
   loseReplies = 0;
-  /** The same two faults for lock calls only (tryAcquire, release), which other traffic would dilute. */
+  /** The same two faults for lock calls only (tryAcquire, release, transfer), which other traffic would dilute. */
   dropLockRequests = 0;
   loseLockReplies = 0;
   /** The next this many lock requests are held back out of order, until `releaseHeldOut`. */
@@ -155,7 +155,7 @@ export class SimNetwork {
           ),
         );
       }, REQUEST_TIMEOUT_MS);
-      const lockCall = label.startsWith('tryAcquire') || label.startsWith('release');
+      const lockCall = ['tryAcquire', 'release', 'transfer'].some((call) => label.startsWith(call));
       const dropLock = lockCall && link.dropLockRequests > 0;
       if (link.partitioned || link.dropRequests > 0 || dropLock) {
         if (dropLock) link.dropLockRequests--;

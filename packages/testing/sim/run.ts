@@ -37,6 +37,13 @@ console.log(
 console.log(
   `runs in which a leader resumed its own term after its deadline passed: ${result.runsWithResume}`,
 );
+console.log(
+  `direct transfers (graceful stops and hand-backs in one write): ${result.transfers}, in ${result.runsWithTransfer} runs`,
+);
+const scenarios = result.transferScenarios;
+console.log(
+  `runs with a transfer whose answer was lost: ${scenarios.lostAnswer} (committed all the same: ${scenarios.committedAnswerLost}); with its successor crashed mid-transfer: ${scenarios.successorCrashed}; with a join during a transfer: ${scenarios.joinDuringTransfer}`,
+);
 if (result.failed) {
   console.log(result.report);
   console.log(`replay: ${result.replay}`);

@@ -4,6 +4,7 @@ import {
   type JoinRequest,
   type LeaderLock,
   type LockHolder,
+  type Member,
   type MembershipBackend,
   type MembershipEvent,
   type MembershipSession,
@@ -15,6 +16,7 @@ import type { HolderState, MemoryServer } from '../src/memory/server.js';
 import { waitOutHolder } from '../src/memory/wait-out.js';
 import type { Watch } from '../src/memory/watch.js';
 import type { SimLink, SimNetwork, SimStream } from './network.js';
+import type { TransferFaults } from './transfer-faults.js';
 
 export const SIM_CAPABILITIES: BackendCapabilities = {
   lock: true,
@@ -41,6 +43,10 @@ export interface SimBackendContext {
   readonly onHolderDelivered: (holder: LockHolder, revision: bigint) => void;
   /** Every session this backend opened, for the world's faults and the checker. */
   readonly sessions: SimSession[];
+  /** Counts what happened to transfers (and arms the transfer faults): see transfer-faults.ts. */
+  readonly transfers?: TransferFaults;
+  /** A transfer to `to` is being sent (the world's armed transfer faults act here). */
+  readonly onTransferSent?: (to: string) => void;
 }
 
 type JoinAnswer = { readonly leaseId: number } | { readonly holderLease: number };
@@ -63,6 +69,7 @@ export function createSimBackend(context: SimBackendContext): MembershipBackend 
         const sentAt = request.clock.now();
         const answer = await network.call(link, 'join', (): JoinAnswer => {
           const leaseId = server.register(member, ttlMs, () => {});
+          if (leaseId !== null) context.transfers?.joined();
           return leaseId === null ? { holderLease: server.leaseOf(member.id) as number } : { leaseId };
         });
         if ('leaseId' in answer) {
@@ -122,6 +129,7 @@ interface OpenWatch {
 
 export class SimSession implements MembershipSession {
   readonly lock: LeaderLock;
+  readonly update: (member: Member) => Promise<void>;
   readonly leaseId: number;
   readonly memberId: string;
   readonly #context: SimBackendContext;
@@ -142,6 +150,11 @@ export class SimSession implements MembershipSession {
     this.#ttlMs = request.ttlMs;
     this.#answeredAt = sentAt;
     const { server, network, link } = context;
+    this.update = (member) =>
+      network.call(link, 'update', () => {
+        if (!server.update(leaseId, member))
+          throw new SessionLostError(`lease ${leaseId} not found (simulated)`);
+      });
     this.lock = {
       tryAcquire: () =>
         network.call(link, 'tryAcquire', () => {
@@ -152,6 +165,29 @@ export class SimSession implements MembershipSession {
         network.call(link, `release(${token})`, () =>
           server.release(leaseId, context.releaseIgnoresToken ? undefined : token),
         ),
+      transfer: (token, to) => {
+        const op = context.transfers?.sent(to) ?? 0;
+        context.onTransferSent?.(to);
+        let committed = false;
+        return network
+          .call(link, `transfer(${token} → ${to})`, () => {
+            if (!server.hasLease(leaseId))
+              throw new SessionLostError(`lease ${leaseId} not found (simulated)`);
+            const handed = server.transfer(leaseId, token, to);
+            committed = handed !== null;
+            return handed;
+          })
+          .then(
+            (handed) => {
+              context.transfers?.settled(op, { rejected: false, committed });
+              return handed;
+            },
+            (error: unknown) => {
+              context.transfers?.settled(op, { rejected: true, committed });
+              throw error;
+            },
+          );
+      },
       watchHolder: (listener) =>
         this.#watch<HolderState>(
           'holder',

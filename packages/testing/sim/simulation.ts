@@ -223,6 +223,34 @@ const faults: fc.WeightedArbitrary<Command>[] = [
       .integer({ min: 200, max: 2 * TTL_MS })
       .map((ms) => command(`server down for ${ms} ms, leases kept`, (w) => w.serverDown(ms))),
   },
+  {
+    // The switchover: a member's rank changes while it stays (setPriority); an outranked leader
+    // hands over directly, racing whatever else the run does.
+    weight: 2,
+    arbitrary: fc
+      .tuple(node, fc.integer({ min: -2, max: 3 }))
+      .map(([i, priority]) =>
+        command(`${who(i)} sets its priority to ${priority}`, (w) => w.setPriority(pick(w, i), priority)),
+      ),
+  },
+  // Issue 21's transfer scenarios, on purpose: the member named by the next direct transfer
+  // crashes as it is sent, or a stopped member joins while it is in flight.
+  {
+    weight: 1,
+    arbitrary: fc.constant(
+      command('the successor of the next transfer crashes as it is sent', (w) => {
+        w.transferFaults.crashNextSuccessor = true;
+      }),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constant(
+      command('a stopped member joins while the next transfer is in flight', (w) => {
+        w.transferFaults.joinOnNextTransfer = true;
+      }),
+    ),
+  },
   { weight: 1, arbitrary: node.map((i) => command(`crash ${who(i)}`, (w) => w.stop(pick(w, i), false))) },
   { weight: 1, arbitrary: node.map((i) => command(`stop ${who(i)}`, (w) => w.stop(pick(w, i), true))) },
   {
@@ -292,6 +320,16 @@ export interface SimulationResult {
   readonly maxConvergenceMs: number;
   /** Runs in which a leader led again with its own term after its deadline passed (ride-through). */
   readonly runsWithResume: number;
+  /** Holdings handed over by a direct transfer, over all runs, and the runs that had one. */
+  readonly transfers: number;
+  readonly runsWithTransfer: number;
+  /** Issue 21's transfer scenarios: runs in which each occurred (transfer-faults.ts). */
+  readonly transferScenarios: {
+    readonly lostAnswer: number;
+    readonly committedAnswerLost: number;
+    readonly successorCrashed: number;
+    readonly joinDuringTransfer: number;
+  };
   /** The liveness bound of the run with the longest recovery. */
   readonly boundOfMaxMs: number;
   /** Smallest bound − recovery over all runs: how close any run came to the bound. */
@@ -306,8 +344,11 @@ export interface SimulationResult {
 
 function bestRanked(world: SimWorld): SimNode | undefined {
   const candidates = world.electable();
+  // The rank the server holds (a setPriority whose update was lost changed no record).
+  const priority = (node: SimNode) =>
+    world.server.members().find((member) => member.id === node.id)?.priority ?? node.spec.priority;
   return candidates.sort((a, b) =>
-    compareMembers({ id: a.id, priority: a.spec.priority }, { id: b.id, priority: b.spec.priority }),
+    compareMembers({ id: a.id, priority: priority(a) }, { id: b.id, priority: priority(b) }),
   )[0];
 }
 
@@ -355,6 +396,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let lastFailure: { trace: string[]; message: string } | undefined;
   let maxConvergenceMs = 0;
   let runsWithResume = 0;
+  let transfers = 0;
+  let runsWithTransfer = 0;
+  const scenarios = { lostAnswer: 0, committedAnswerLost: 0, successorCrashed: 0, joinDuringTransfer: 0 };
   let boundOfMax = 0;
   let minSlackMs = Number.POSITIVE_INFINITY;
   const property = fc.asyncProperty(
@@ -386,6 +430,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         minSlackMs = Math.min(minSlackMs, lastBound - converged);
         await current.stopAll();
         if (current.resumes > 0) runsWithResume++;
+        transfers += current.transfers;
+        if (current.transfers > 0) runsWithTransfer++;
+        const faults = current.transferFaults;
+        if (faults.lostAnswers > 0) scenarios.lostAnswer++;
+        if (faults.committedAnswersLost > 0) scenarios.committedAnswerLost++;
+        if (faults.successorCrashes > 0) scenarios.successorCrashed++;
+        if (faults.joinsDuringTransfer > 0) scenarios.joinDuringTransfer++;
       } catch (error) {
         lastFailure = {
           trace: [...current.trace],
@@ -410,6 +461,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     seconds,
     maxConvergenceMs,
     runsWithResume,
+    transfers,
+    runsWithTransfer,
+    transferScenarios: scenarios,
     boundOfMaxMs: boundOfMax,
     minSlackMs,
     seed: details.seed,

@@ -13,6 +13,7 @@ import { MemoryServer } from '../src/memory/server.js';
 import { type ServerStatus, SimLink, SimNetwork } from './network.js';
 import { createSimBackend, type SimSession } from './sim-backend.js';
 import { SimClock, settle } from './sim-clock.js';
+import { TransferFaults } from './transfer-faults.js';
 
 /** Every stop() settles within this much clock time once the run ends (leave and release are bounded). */
 const STOP_SETTLE_BOUND_MS = 30_000;
@@ -83,7 +84,8 @@ interface Task {
 
 export class SimNode {
   readonly id: string;
-  readonly spec: NodeSpec;
+  /** Replaced by setPriority (a restart registers the new rank too, as a changed config would). */
+  spec: NodeSpec;
   readonly link: SimLink;
   readonly sessions: SimSession[] = [];
   elector: Elector | undefined;
@@ -144,6 +146,12 @@ export class SimWorld {
   readonly elections: { id: string; term: bigint | null; at: number }[] = [];
   /** Leaders that led again with their own term after their deadline had passed (ride-through). */
   resumes = 0;
+  /** What happened to direct transfers in this run, and the armed transfer faults. */
+  readonly transferFaults = new TransferFaults();
+  /** Holdings the server handed over by a transfer (the direct handover) in this run. */
+  get transfers(): number {
+    return this.server.lockGrants().filter((grant) => grant.handed === true).length;
+  }
   /** The server is down (an etcd restart): no link reaches it, and its leases neither expire nor renew. */
   readonly serverStatus: ServerStatus = { down: false };
 
@@ -196,6 +204,8 @@ export class SimWorld {
       random: this.#random,
       sessions: node.sessions,
       onHolderDelivered: (holder, revision) => this.#onHolderDelivered(node, holder, revision),
+      transfers: this.transferFaults,
+      onTransferSent: (to) => this.#onTransferSent(to),
       releaseIgnoresToken: this.#bug === 'release-any',
       holderWithoutRevision: this.#bug === 'no-revision',
       renewFromReceive: this.#bug === 'renew-from-receive',
@@ -243,6 +253,7 @@ export class SimWorld {
     const elector = node.elector;
     if (!elector || node.latest?.phase === 'stopped' || node.latest?.phase === 'stopping') return;
     this.log(`${node.id}: ${resign ? 'stop (resign)' : 'crash'}`);
+    if (!resign) this.#successorGone(node);
     node.link.resume();
     this.#stopElector(node, elector, resign);
   }
@@ -295,6 +306,38 @@ export class SimWorld {
     this.log(`operator deleted the leader key (${gone.id}@${gone.token})`);
   }
 
+  /** The node's rank changes while it stays a member (elector.setPriority; the switchover). */
+  setPriority(node: SimNode, priority: number): void {
+    node.spec = { ...node.spec, priority };
+    const elector = node.elector;
+    if (!elector || node.link.paused || node.stopCalled) return;
+    elector
+      .setPriority(priority)
+      .catch((error: Error) => this.log(`${node.id}: setPriority(${priority}) failed: ${error.message}`));
+  }
+
+  /** The node crashed or lost its lease: counted when it was the successor of a transfer in flight or not yet led on. */
+  #successorGone(node: SimNode): void {
+    const holder = this.server.holder();
+    const handedNotLed = holder?.id === node.id && holder.handed === true && node.latest?.phase !== 'leader';
+    this.transferFaults.crashed(node.id, handedNotLed);
+  }
+
+  /** The armed transfer faults: crash the successor now, or start a stopped member now. */
+  #onTransferSent(to: string): void {
+    const faults = this.transferFaults;
+    if (faults.crashNextSuccessor) {
+      faults.crashNextSuccessor = false;
+      const successor = this.nodes.find((n) => n.id === to);
+      if (successor) void Promise.resolve().then(() => this.stop(successor, false));
+    }
+    if (faults.joinOnNextTransfer) {
+      faults.joinOnNextTransfer = false;
+      const stopped = this.nodes.find((n) => !n.elector || n.latest?.phase === 'stopped');
+      if (stopped) void Promise.resolve().then(() => this.start(stopped));
+    }
+  }
+
   /** An operator revokes the node's lease: its member key and any holding go; it learns at its next renewal. */
   revokeLease(node: SimNode): void {
     for (const session of node.sessions) {
@@ -302,6 +345,7 @@ export class SimWorld {
       const holder = this.server.holder();
       if (holder && this.server.holderLease() === session.leaseId) this.outOfBand.add(holder.token);
       this.log(`${node.id}: operator revoked lease ${session.leaseId}`);
+      this.#successorGone(node);
       this.server.revoke(session.leaseId);
     }
   }
@@ -374,6 +418,7 @@ export class SimWorld {
       if (!this.server.hasLease(session.leaseId)) continue;
       if (this.clock.now() < session.deadline() - MARGIN_MS) continue;
       this.log(`${node.id}: lease ${session.leaseId} expired by the server`);
+      this.#successorGone(node);
       this.server.expire(session.leaseId);
     }
   }
@@ -512,6 +557,9 @@ export class SimWorld {
 
   /** Ends every fault: links healed, processes resumed, no more lost requests or answers. */
   async calm(): Promise<void> {
+    // Armed transfer faults would be a crash or a join after the faults.
+    this.transferFaults.crashNextSuccessor = false;
+    this.transferFaults.joinOnNextTransfer = false;
     for (const node of this.nodes) {
       node.link.dropRequests = 0;
       node.link.loseReplies = 0;

@@ -17,6 +17,7 @@ export {
   snapshotFirstTests,
   watchHolderFirstTests,
 } from './contract/session/groups.js';
+export { transferTests, updateTests } from './contract/session/transfer-groups.js';
 export type {
   SessionEnvironment,
   SessionEnvironmentFactory,

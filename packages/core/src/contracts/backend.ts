@@ -118,6 +118,14 @@ export interface MembershipSession {
   /** Present exactly when `capabilities.lock` is true. */
   readonly lock?: LeaderLock;
   /**
+   * Optional (switchover): rewrite this registration's member record in place (same id, same
+   * registration: lease, session), e.g. with a new priority, without leaving. Every watcher then
+   * sees a `put` of the new record. Conditional on the registration still being this session's
+   * (a lost one is not re-created). Bounded in time like every call; rejects with an
+   * ElectionError. Core calls it from `elector.setPriority()`.
+   */
+  update?(member: Member): Promise<void>;
+  /**
    * Leave gracefully: release the lock if held, remove the registration, stop renewals. Idempotent,
    * and bounded in time: it settles even when the backend is unreachable.
    */
@@ -138,8 +146,17 @@ export interface AcknowledgedRenewal {
   readonly latencyMs: number;
 }
 
-/** Who holds the leader lock, with the fencing token of that holding; null when free. */
-export type LockHolder = { readonly id: string; readonly token: bigint } | null;
+/**
+ * Who holds the leader lock, with the fencing token of that holding; null when free. `handed` is
+ * set when the record says the holding was handed to its holder by `LeaderLock.transfer` (the
+ * holder did not ask for it). Only then may a node adopt a holding of its own that it did not ask
+ * for; any other such holding is released as an orphan.
+ */
+export type LockHolder = {
+  readonly id: string;
+  readonly token: bigint;
+  readonly handed?: boolean;
+} | null;
 
 /**
  * A holder watch's listener. `revision` is where in the backend's history `holder` is the lock's
@@ -174,4 +191,21 @@ export interface LeaderLock {
   release(token: bigint): Promise<void>;
   /** Delivers the current holder first, then every change, each with its revision when known. */
   watchHolder(listener: HolderListener): Unsubscribe;
+  /**
+   * Optional (direct transfer): hand the holding whose fencing token is `token` to member `to` in
+   * ONE conditional write, instead of release → watch → acquire. Core calls it on a graceful stop
+   * and when a better-ranked member should lead. Rules an adapter must keep:
+   * - conditional on this session still holding the lock with `token` (as `release` is), and on
+   *   `to` being registered now: the new holding is bound to `to`'s own registration (lease,
+   *   session) as it stands at the write, so it ends when that registration ends. A successor that
+   *   died meanwhile leaves nothing behind but a key that expires with its lease;
+   * - the new holding's token is strictly greater than `token` (and than every token before);
+   * - the record says the holding was handed (the holder watch reports `handed: true` for it), so
+   *   the successor can tell it from a holding of its own it may not want;
+   * - resolves with the new token, or null when the condition failed (nothing was written: this
+   *   session no longer holds `token`, or `to` is not registered). Like every lock call it settles
+   *   in bounded time; a call that failed may have committed.
+   * A backend without it (or a null answer) falls back to `release(token)`.
+   */
+  transfer?(token: bigint, to: string): Promise<bigint | null>;
 }

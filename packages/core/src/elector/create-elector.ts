@@ -68,6 +68,7 @@ export function createElector(options: ElectorOptions): Elector {
       await runtime.start();
     },
     stop,
+    setPriority: (priority) => runtime.setPriority(priority),
     subscribe,
     on<T extends ElectorEventType>(
       type: T,

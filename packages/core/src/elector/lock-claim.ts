@@ -38,7 +38,8 @@ import { toElectionError } from './to-election-error.js';
  *   run past the timeout (`timedOut`) it has been reported slow; its answer still counts (see above).
  * - `held(token, seen)`: an answer to our own current call said we hold the lock with `token`;
  *   `seen` once the holder watch has shown that holding (after which any other event means it is gone).
- * - `releasing(op, token)`: one `release(token)` is in flight.
+ * - `releasing(op, token, to?)`: one `release(token)` is in flight, or with `to` one
+ *   `transfer(token, to)` (the direct handover: the holding is handed to `to` in one write).
  * - `parked(holder)`: another node held the lock at our last answer; wait for the holder to change.
  * A call stays in flight until it settles, timed out or not: a node never has two lock calls out.
  */
@@ -54,7 +55,14 @@ type ClaimState =
       readonly reconfirm?: boolean;
     }
   | { readonly kind: 'held'; readonly token: bigint; readonly seen: boolean }
-  | { readonly kind: 'releasing'; readonly op: number; readonly token: bigint; readonly timedOut: boolean }
+  | {
+      readonly kind: 'releasing';
+      readonly op: number;
+      readonly token: bigint;
+      readonly timedOut: boolean;
+      /** A transfer to this member rather than a plain release. */
+      readonly to?: string;
+    }
   | { readonly kind: 'parked'; readonly holder: LockHolder };
 
 export interface LockClaimOptions {
@@ -89,7 +97,16 @@ const NONE = -1n;
  *   (sent a release for), tokens the watch showed held by someone else, and own holdings the watch
  *   showed deleted. That is what keeps an answer older than the watch from electing;
  * - holdings of our own that we do not want (late answers, lost replies the watch revealed) are
- *   released by token before anything else is asked; retries after failures back off.
+ *   released by token before anything else is asked; retries after failures back off;
+ * - a holding of our own we did not ask for is adopted (held without a call) only when the record
+ *   says it was handed to us (`holder.handed`, written by the previous holder's `transfer`) and its
+ *   token is above the dead floor, while no call of ours is in flight. It is bound to this node's
+ *   own registration, so the runtime leads on it only within this session's deadline, as on any
+ *   holding. Any other unasked holding is an orphan, released as before;
+ * - handing over (`reconcile(false, to)`) is one `transfer(token, to)` where the backend offers it:
+ *   from the moment it is sent the token is dead for us (as for a release); a null answer (the
+ *   condition failed) leaves the token an orphan, released by token next; a failed call may have
+ *   committed, so the token stays an orphan too (its release is then a harmless no-op).
  */
 export class LockClaim {
   #state: ClaimState = { kind: 'free' };
@@ -105,6 +122,13 @@ export class LockClaim {
   #dead = NONE;
   /** Highest token whose release the backend acknowledged: every own holding up to it is gone. */
   #releasedUpTo = NONE;
+  /** The last handed holding of ours the watch showed, and who held the lock right before it. */
+  #handed: { readonly token: bigint; readonly from: string | null } | undefined;
+  /**
+   * A holding `reconfirm()` stopped leading on: only a `tryAcquire` answer confirms it again, never
+   * a watch event that shows it handed (that may be a replay older than a deletion not shown yet).
+   */
+  #unconfirmed = NONE;
   /** Own holdings that may exist and that we do not hold as `held`: to confirm or release. */
   readonly #orphans = new Set<bigint>();
   #nextOp = 0;
@@ -127,10 +151,21 @@ export class LockClaim {
   }
 
   /**
-   * Takes the one step towards `want` (hold the lock, or not) that is allowed now. Never starts a
-   * call while one is in flight or while backing off.
+   * The member that handed this node the holding it now holds (the holder the watch showed right
+   * before it), or null when the holding was not handed to it or the giver is unknown.
    */
-  reconcile(want: boolean): void {
+  handedFrom(): string | null {
+    const state = this.#state;
+    if (state.kind !== 'held' || this.#handed?.token !== state.token) return null;
+    return this.#handed.from;
+  }
+
+  /**
+   * Takes the one step towards `want` (hold the lock, or not) that is allowed now. Never starts a
+   * call while one is in flight or while backing off. With `to`, a holding this node gives up is
+   * handed to that member directly (`LeaderLock.transfer`) where the backend offers it.
+   */
+  reconcile(want: boolean, to?: string): void {
     if (this.#disposed) return;
     const state = this.#state;
     if (state.kind === 'acquiring' || state.kind === 'releasing' || this.#cancelRetry) return;
@@ -143,7 +178,7 @@ export class LockClaim {
       }
     }
     if (state.kind === 'held') {
-      if (!want) this.#release(state.token);
+      if (!want) this.#release(state.token, to);
       return;
     }
     if (!want || state.kind !== 'free') return;
@@ -170,6 +205,7 @@ export class LockClaim {
       return;
     }
     if (state.kind !== 'held') return;
+    this.#unconfirmed = state.token;
     this.#orphans.add(state.token);
     this.#state = { kind: 'free' };
   }
@@ -194,8 +230,16 @@ export class LockClaim {
     this.#lastOwnSeen = own;
     if (holder !== null && own === NONE) this.#markDead(holder.token);
     // No holding of ours at this revision: every one up to it is gone (an answer naming one of
-    // them, still in flight, must not elect: the watch will not show that deletion again).
+    // them, still in flight, must not elect: the watch will not show that deletion again). An
+    // event that shows a holding of ours, handed to us or not, is no such event: a holding handed
+    // to us at revision R has token R and must stay adoptable.
     if (revision !== undefined && own === NONE) this.#markDead(revision);
+    if (own !== NONE && holder?.handed === true && this.#handed?.token !== own)
+      this.#handed = { token: own, from: previous !== null && previous.id !== self ? previous.id : null };
+    if (this.#adopt(holder, own)) {
+      this.#options.onChange();
+      return;
+    }
     const state = this.#state;
     switch (state.kind) {
       case 'held':
@@ -226,6 +270,22 @@ export class LockClaim {
     this.#cancelRetry?.();
     this.#cancelTimeout = undefined;
     this.#cancelRetry = undefined;
+  }
+
+  /**
+   * A holding handed to this node by a transfer (the record says so) is held without asking, if no
+   * call of ours is in flight (an answer in flight decides then) and it is above the dead floor (a
+   * holding we gave up or saw gone never comes back).
+   */
+  #adopt(holder: LockHolder, own: bigint): boolean {
+    const state = this.#state;
+    if (own === NONE || holder?.handed !== true) return false;
+    if (state.kind !== 'free' && state.kind !== 'parked') return false;
+    if (own <= this.#dead || own <= this.#releasedUpTo || own === this.#unconfirmed) return false;
+    this.#orphans.delete(own);
+    for (const orphan of this.#orphans) if (orphan < own) this.#orphans.delete(orphan);
+    this.#state = { kind: 'held', token: own, seen: true };
+    return true;
   }
 
   /**
@@ -278,6 +338,10 @@ export class LockClaim {
         this.#holderChanges === state.changesAtSend
           ? { kind: 'parked', holder: this.#holder }
           : { kind: 'free' };
+      // The watch showed a holding handed to us while the call was out: adopt it now, rather
+      // than ask again to be given its token.
+      const holder = this.#holder;
+      if (holder !== null && holder.id === this.#options.selfId) this.#adopt(holder, holder.token);
       this.#options.onChange();
       return;
     }
@@ -285,7 +349,8 @@ export class LockClaim {
     if (token <= this.#dead || state.reconfirm) {
       // Older than what the watch already showed, or a holding we gave up: never lead on it.
       // Release it by token (harmless if gone). Sent before an outage that ended meanwhile: an
-      // orphan, confirmed (or released) by the next tryAcquire.
+      // orphan, confirmed (or released) by the next tryAcquire (not by the watch showing it handed).
+      if (state.reconfirm) this.#unconfirmed = token;
       this.#notLedOn(token);
       return;
     }
@@ -303,17 +368,21 @@ export class LockClaim {
     this.#options.onChange();
   }
 
-  #release(token: bigint): void {
+  #release(token: bigint, to?: string): void {
     const op = ++this.#nextOp;
     // From the moment the request leaves, this holding may vanish at any time: never lead on it again.
     this.#markDead(token);
     this.#orphans.delete(token);
-    this.#state = { kind: 'releasing', op, token, timedOut: false };
-    this.#call(
+    const { lock } = this.#options;
+    const transfer = to !== undefined && to !== this.#options.selfId ? lock.transfer?.bind(lock) : undefined;
+    this.#state = { kind: 'releasing', op, token, timedOut: false, ...(transfer ? { to } : {}) };
+    this.#call<bigint | null | undefined>(
       op,
-      () => this.#options.lock.release(token),
-      () => {
-        if (token > this.#releasedUpTo) this.#releasedUpTo = token;
+      () => (transfer ? transfer(token, to as string) : lock.release(token).then(() => undefined)),
+      (handedAs) => {
+        // A transfer whose condition failed wrote nothing: the holding (if any) is released next.
+        if (handedAs === null) this.#orphans.add(token);
+        else if (token > this.#releasedUpTo) this.#releasedUpTo = token;
         this.#state = { kind: 'free' };
         this.#options.onChange();
       },

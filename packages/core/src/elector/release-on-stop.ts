@@ -14,7 +14,11 @@ export const RELEASE_ON_STOP_MS = 500;
  * which is what a crash looks like when its lease expires. `@election/prometheus` tells the two
  * apart that way (leaderless time is dated back only for an expiry).
  *
- * Waits at most `min(RELEASE_ON_STOP_MS, lockTimeoutMs)`, never fails: `leave()` follows and ends
+ * With a successor `to` and a backend that offers `transfer`, the holding is handed to it in one
+ * write instead (the direct handover: the successor leads without release → watch → acquire); a
+ * transfer whose condition failed (the successor left meanwhile) falls back to the release.
+ *
+ * Waits at most `min(RELEASE_ON_STOP_MS, lockTimeoutMs)` in all, never fails: `leave()` follows and ends
  * the holding with the registration anyway. A release answered after that still names its token, so
  * it can delete no other holding.
  */
@@ -22,13 +26,15 @@ export async function releaseOnStop(
   lock: LeaderLock,
   token: bigint,
   options: { readonly clock: Clock; readonly lockTimeoutMs: number; readonly logger: Logger },
+  to?: string,
 ): Promise<void> {
   let cancel: () => void = () => {};
   const bound = new Promise<void>((resolve) => {
     cancel = options.clock.setTimer(resolve, Math.min(RELEASE_ON_STOP_MS, options.lockTimeoutMs));
   });
-  const release = lock
-    .release(token)
+  const handOver = to !== undefined && lock.transfer ? lock.transfer(token, to) : Promise.resolve(null);
+  const release = handOver
+    .then((handedAs) => (handedAs === null ? lock.release(token) : undefined))
     .catch((error: unknown) =>
       options.logger.debug(
         { err: errorForLog(error) },

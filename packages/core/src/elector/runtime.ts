@@ -1,10 +1,18 @@
 import type { AcknowledgedRenewal, MembershipEvent, MembershipSession } from '../contracts/backend.js';
-import type { Unsubscribe } from '../contracts/member.js';
-import { DuplicateMemberError, type ElectionError, SessionLostError } from '../errors.js';
+import type { Member, Unsubscribe } from '../contracts/member.js';
+import {
+  ConfigurationError,
+  DuplicateMemberError,
+  type ElectionError,
+  LifecycleError,
+  SessionLostError,
+} from '../errors.js';
 import { errorForLog, maskError } from '../mask-error.js';
 import { maskSecrets } from '../mask-secrets.js';
 import { compareMembers } from '../ordering/compare.js';
 import { MemberView } from '../ordering/member-view.js';
+import { sameMember } from '../ordering/same-member.js';
+import { validateMember } from '../ordering/validate-member.js';
 import { createBackoff } from '../time/backoff.js';
 import { type Instant, instantOf, sleep } from '../time/clock.js';
 import { joinWithRetry } from './join-loop.js';
@@ -31,7 +39,8 @@ import type { DemotionReason, ElectionReason, ElectorPhase, StopOptions } from '
  * registration, so while the registration lived nobody else can have held it.
  */
 export class ElectorRuntime {
-  readonly options: ResolvedOptions;
+  /** Replaced (never mutated) when setPriority() changes the member: later joins register that. */
+  options: ResolvedOptions;
   readonly view: MemberView;
   readonly store: ElectorStore;
   readonly #lifecycle = new AbortController();
@@ -60,9 +69,13 @@ export class ElectorRuntime {
     deadlineAt?: number;
     resync?: () => void;
     handover?: () => void;
+    /** Ends the giver's exclusion (see #elected). */
+    giver?: () => void;
     handoverAt?: number;
   } = {};
   #stopping: Promise<void> | undefined;
+  /** The giver of a handed holding and its record at the handover (see #elected). */
+  #giver: { readonly token: bigint; readonly record: Member | undefined; readonly until: number } | undefined;
   /** Ends this elector's use of the backend (which then closes the clients it opened). */
   #release: (() => void) | undefined;
 
@@ -125,6 +138,31 @@ export class ElectorRuntime {
     this.store.emit({ type: 'error', error });
   }
 
+  /**
+   * Changes this member's rank without leaving: the record is rewritten in place (the backend's
+   * `update`), every node's view re-sorts, and a leader that is now outranked hands over directly
+   * (one transfer where the backend offers it). Before the join completes, or between sessions,
+   * the next join registers the new priority.
+   */
+  async setPriority(priority: number): Promise<void> {
+    if (this.stopped) throw new LifecycleError('setPriority() on a stopped elector; create a new one.');
+    const member = validateMember({ ...this.options.member, priority });
+    const session = this.#session;
+    if (session && !session.update)
+      throw new ConfigurationError(
+        `the ${this.options.backend.name} backend cannot change a live member's priority; restart this node with priority ${priority} instead.`,
+      );
+    this.options = { ...this.options, member };
+    if (!session?.update) return;
+    await session.update(member).catch((error: unknown) => {
+      throw toElectionError(error, 'changing the priority');
+    });
+    // The view changes when the watch shows the record (not here): calls whose writes land out of
+    // order would otherwise leave this node's view on a record the backend no longer holds (the
+    // simulator found that). An outranked leader hands over on that watch event.
+    this.options.logger.info({ priority }, 'priority changed');
+  }
+
   stop(options: StopOptions = {}): Promise<void> {
     this.#stopping ??= this.#stop(options.resign ?? true);
     return this.#stopping;
@@ -135,13 +173,15 @@ export class ElectorRuntime {
     this.#clearTimers();
     // A holding to release before leaving (see releaseOnStop), unless the backend is not answering.
     const held = resign && !this.#outages.open ? (this.#claim?.heldToken() ?? null) : null;
+    // Chosen before the claim is detached: a giver this node still excludes is no successor.
+    const successor = held === null ? undefined : this.#successor();
     const session = this.#detach();
     this.#demote('stopped', 'stopping');
     this.#observe(null, null);
     this.#reason({ kind: 'stopped' });
     if (session) {
       if (resign) {
-        if (held !== null && session.lock) await releaseOnStop(session.lock, held, this.options);
+        if (held !== null && session.lock) await releaseOnStop(session.lock, held, this.options, successor);
         await session
           .leave()
           .catch((error: unknown) => this.reportError(toElectionError(error, 'leaving on stop')));
@@ -241,6 +281,8 @@ export class ElectorRuntime {
     this.#claim = undefined;
     this.#timers.deadline?.();
     this.#timers.handover?.();
+    this.#timers.giver?.();
+    this.#giver = undefined;
     this.#timers = { resync: this.#timers.resync };
     return session;
   }
@@ -281,7 +323,7 @@ export class ElectorRuntime {
       this.#claim?.reconfirm();
       this.options.logger.debug({}, 'a renewal was acknowledged again; resuming with the same registration');
     }
-    const elected = this.view.leader();
+    const elected = this.#elected();
     const electedIsMe =
       elected !== undefined && elected.id === this.options.member.id && !this.options.member.observer;
     if (this.options.mode === 'view') this.#evaluateView(electedIsMe, elected?.id ?? null, deadline);
@@ -296,6 +338,65 @@ export class ElectorRuntime {
         ? Math.min(deadline, this.#nextPoll())
         : deadline,
     );
+  }
+
+  /**
+   * What the view elects. A member that handed this node the holding it holds (a direct transfer)
+   * is no candidate while its record stays as it was at the handover: its leave or its lowered
+   * rank may reach this node after the holding does (Consul reads them apart; etcd may deliver
+   * them in a later batch). Once its record changes (or it leaves) the view decides alone again,
+   * and at the latest one TTL after the handover: a giver whose rank rose again meanwhile (its new
+   * record reached this node before the handed holding did) is then handed the lock back.
+   */
+  #elected(): Member | undefined {
+    const elected = this.view.leader();
+    const giver = this.#excludedGiver();
+    return giver === undefined || elected?.id !== giver ? elected : this.view.leaderExcept(giver);
+  }
+
+  /**
+   * The giver this node still excludes (see #elected), if any. The exclusion ends for good (for
+   * this holding) the first time the giver's record is seen changed or gone, or one TTL after the
+   * handover: a giver that left and joined again with the same record is a new registration, and
+   * comparing the record alone after its return would exclude it again until the TTL ran out.
+   */
+  #excludedGiver(): string | undefined {
+    const giver = this.#claim?.handedFrom() ?? null;
+    const token = this.#claim?.heldToken() ?? null;
+    if (giver === null || token === null) {
+      this.#giver = undefined;
+      return undefined;
+    }
+    const { clock, ttlMs } = this.options;
+    if (this.#giver?.token !== token) {
+      this.#giver = { token, record: this.view.get(giver), until: clock.now() + ttlMs };
+      this.#timers.giver?.();
+      this.#timers.giver = clock.setTimer(() => {
+        this.#timers.giver = undefined;
+        this.evaluate();
+      }, ttlMs);
+    }
+    const current = this.#giver;
+    if (clock.now() < current.until && sameMember(current.record, this.view.get(giver))) return giver;
+    if (current.until !== Number.NEGATIVE_INFINITY) {
+      this.#giver = { ...current, until: Number.NEGATIVE_INFINITY };
+      this.#timers.giver?.();
+      this.#timers.giver = undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whom a holding this node gives up is handed to: the member it elects, or (when it elects
+   * itself: a graceful stop) the best-ranked other member. Never a giver it still excludes (see
+   * #elected): that one is leaving, or its newer record has not reached this node yet.
+   */
+  #successor(): string | undefined {
+    const self = this.options.member.id;
+    const elected = this.#elected();
+    if (elected !== undefined && elected.id !== self) return elected.id;
+    const excluded = this.#excludedGiver();
+    return this.view.sorted().find((m) => m.id !== self && m.id !== excluded && !m.observer)?.id;
   }
 
   /** The session's deadline, counted down by both clocks (see SessionDeadline). */
@@ -335,7 +436,9 @@ export class ElectorRuntime {
         return;
       }
     }
-    claim.reconcile(electedIsMe);
+    // A holding given up goes straight to the member this node elects, where the backend can transfer.
+    const successor = electedIsMe ? undefined : this.#successor();
+    claim.reconcile(electedIsMe, successor);
     const token = claim.heldToken();
     if (electedIsMe && token !== null && this.store.current.phase !== 'leader') {
       const now = this.options.clock.now();
@@ -361,7 +464,7 @@ export class ElectorRuntime {
     this.#timers.handover = this.options.clock.setTimer(() => {
       this.#timers.handover = undefined;
       this.#timers.handoverAt = undefined;
-      const stillOutranked = this.view.leader()?.id !== this.options.member.id;
+      const stillOutranked = this.#elected()?.id !== this.options.member.id;
       if (stillOutranked && this.store.current.phase === 'leader') this.#handover();
       this.evaluate();
     }, delay);
@@ -455,7 +558,7 @@ export class ElectorRuntime {
   #explain(): void {
     const state = this.store.current;
     const { member, compare, ttlMs } = this.options;
-    const elected = this.view.leader();
+    const elected = this.#elected();
     let reason: ElectionReason;
     if (state.phase === 'leader') {
       const at = this.#timers.handoverAt;
@@ -530,7 +633,13 @@ export class ElectorRuntime {
   }
 
   #clearTimers(): void {
-    for (const cancel of [this.#timers.deadline, this.#timers.resync, this.#timers.handover]) cancel?.();
+    for (const cancel of [
+      this.#timers.deadline,
+      this.#timers.resync,
+      this.#timers.handover,
+      this.#timers.giver,
+    ])
+      cancel?.();
     this.#timers = {};
   }
 }

@@ -234,6 +234,15 @@ export interface Elector {
   ): Unsubscribe;
   /** The current state, then every change, until stopped or the signal aborts. */
   changes(options?: { readonly signal?: AbortSignal }): AsyncIterableIterator<ElectionState>;
+  /**
+   * Changes this member's priority (lower leads first) while it stays a member: the record is
+   * rewritten in place and every view re-sorts. A leader that is now outranked hands over to the
+   * member that leads next, directly (the switchover: how to move leadership off a node before
+   * maintenance). Works for observers too (their rank among observers). Rejects with a
+   * ConfigurationError for a non-finite priority or a backend that cannot rewrite a live record
+   * (static: restart with the new priority), a LifecycleError once stopped.
+   */
+  setPriority(priority: number): Promise<void>;
   /** Resolves with the state once this node leads; rejects if the signal aborts or the elector stops. */
   waitForLeadership(options?: { readonly signal?: AbortSignal }): Promise<ElectionState>;
 }

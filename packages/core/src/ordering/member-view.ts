@@ -73,6 +73,14 @@ export class MemberView {
     return first?.observer ? undefined : first;
   }
 
+  /** The member the election rule picks if `id` were not in the view (O(1) unless `id` leads). */
+  leaderExcept(id: string): Member | undefined {
+    const first = this.leader();
+    if (first?.id !== id) return first;
+    const next = this.sorted()[1];
+    return next?.observer ? undefined : next;
+  }
+
   /** Adds or replaces a member. */
   put(member: Member): void {
     const previous = this.#byId.get(member.id);

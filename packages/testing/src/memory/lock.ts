@@ -26,6 +26,11 @@ export class MemoryLock implements LeaderLock {
     await this.#session.reply(undefined);
   }
 
+  async transfer(token: bigint, to: string): Promise<bigint | null> {
+    this.#session.assertCanCall('lock.transfer()');
+    return this.#session.reply(this.#server.transfer(this.#session.lease, token, to));
+  }
+
   watchHolder(listener: HolderListener): Unsubscribe {
     return this.#session.watchHolder(listener);
   }

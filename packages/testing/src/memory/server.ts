@@ -8,6 +8,8 @@ export interface LockGrant {
   readonly token: bigint;
   /** Clock time of the acquisition. */
   readonly at: number;
+  /** Handed over by a transfer rather than acquired. */
+  readonly handed?: boolean;
 }
 
 interface Lease {
@@ -30,6 +32,8 @@ interface Holding {
   readonly id: string;
   readonly leaseId: number;
   readonly token: bigint;
+  /** Written by a transfer, not by the holder's own acquire. */
+  readonly handed?: boolean;
 }
 
 /**
@@ -63,14 +67,25 @@ export class MemoryServer {
     const lease: Lease = { memberId: member.id, ttlMs, renewals: 0, cancelExpiry: () => {}, onExpired };
     this.#leases.set(leaseId, lease);
     this.#armExpiry(leaseId, lease);
-    const stored = Object.freeze({
-      ...member,
-      ...(member.meta ? { meta: Object.freeze({ ...member.meta }) } : {}),
-    });
+    const stored = frozenCopy(member);
     this.#keys.set(member.id, { member: stored, leaseId });
     this.#bump();
     for (const watch of this.#memberWatches) watch.push({ type: 'put', member: stored });
     return leaseId;
+  }
+
+  /**
+   * Rewrites a member's record in place (same lease), as etcd's put on the member key: false when
+   * the key is not bound to `leaseId` (the registration is gone), and then nothing is written.
+   */
+  update(leaseId: number, member: Member): boolean {
+    const entry = this.#keys.get(member.id);
+    if (entry === undefined || entry.leaseId !== leaseId) return false;
+    const stored = frozenCopy(member);
+    this.#keys.set(member.id, { member: stored, leaseId });
+    this.#bump();
+    for (const watch of this.#memberWatches) watch.push({ type: 'put', member: stored });
+    return true;
   }
 
   hasLease(leaseId: number): boolean {
@@ -137,6 +152,22 @@ export class MemoryServer {
     return token;
   }
 
+  /**
+   * The direct handover, as etcd's one transaction: if `leaseId` holds the lock with `token` and
+   * `to` is registered, the holding becomes `to`'s, bound to `to`'s lease, with a fresh token and
+   * marked as handed. Returns the new token, or null (nothing written) when either condition fails.
+   */
+  transfer(leaseId: number, token: bigint, to: string): bigint | null {
+    if (this.#holding?.leaseId !== leaseId || this.#holding.token !== token) return null;
+    const target = this.#keys.get(to);
+    if (target === undefined) return null;
+    const next = this.#bump();
+    this.#holding = { id: to, leaseId: target.leaseId, token: next, handed: true };
+    this.#grants.push({ id: to, token: next, at: this.#clock.now(), handed: true });
+    this.#announceHolder();
+    return next;
+  }
+
   /** Frees the lock if `leaseId` holds it (and, when given, with this token: a stale release is a no-op). */
   release(leaseId: number, token?: bigint): void {
     if (this.#holding?.leaseId !== leaseId) return;
@@ -170,7 +201,11 @@ export class MemoryServer {
   }
 
   holder(): LockHolder {
-    return this.#holding === null ? null : { id: this.#holding.id, token: this.#holding.token };
+    const holding = this.#holding;
+    if (holding === null) return null;
+    return holding.handed
+      ? { id: holding.id, token: holding.token, handed: true }
+      : { id: holding.id, token: holding.token };
   }
 
   /** The holder with the revision it is the state at (what a holder watch delivers). */
@@ -244,4 +279,9 @@ export class MemoryServer {
     const state = this.holderState();
     for (const watch of this.#holderWatches) watch.push(state);
   }
+}
+
+/** The record as stored: a frozen copy, so a caller changing its object later changes nothing. */
+function frozenCopy(member: Member): Member {
+  return Object.freeze({ ...member, ...(member.meta ? { meta: Object.freeze({ ...member.meta }) } : {}) });
 }

@@ -134,6 +134,16 @@ export class MemorySession implements MembershipSession {
     return this.#renewer?.onRenewal(listener) ?? (() => {});
   }
 
+  /** Rewrites this member's record in place (a new priority, say); see MemoryServer.update. */
+  async update(member: Member): Promise<void> {
+    this.assertCanCall('update()');
+    if (!this.#context.server.update(this.#leaseId, member))
+      throw new SessionLostError(`update(): the registration of "${this.memberId}" is gone; join again.`, {
+        source: SOURCE,
+      });
+    await this.reply(undefined);
+  }
+
   leave(): Promise<void> {
     if (this.#status === 'closed') return Promise.resolve();
     const reachable = this.reachable();

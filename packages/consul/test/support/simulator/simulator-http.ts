@@ -6,6 +6,7 @@ import { deleteKv, getKv, putKv } from './simulator-kv-routes.js';
 import { type BlockingContext, type SimulatorFaults, sendError, sendJson } from './simulator-respond.js';
 import { routeSession } from './simulator-session-routes.js';
 import type { SimulatorState } from './simulator-state.js';
+import { putTxn } from './simulator-txn.js';
 
 export type AclPolicy = (key: string, access: 'read' | 'write' | 'list') => boolean;
 
@@ -129,6 +130,11 @@ export function createHandler(state: SimulatorState, options: HttpOptions) {
       if (method === 'PUT') return putKv(res, state, key, url.searchParams, body);
       if (method === 'DELETE') return deleteKv(res, state, key, url.searchParams);
       throw new SimulatorHttpError(405, `method ${method} not allowed`);
+    }
+    if (path === '/v1/txn') {
+      if (method !== 'PUT') throw new SimulatorHttpError(405, `method ${method} not allowed`);
+      const policy = options.aclPolicy;
+      return putTxn(res, state, body, (key) => policy === undefined || policy(key, 'write'));
     }
     if (path.startsWith('/v1/session/')) {
       return routeSession(

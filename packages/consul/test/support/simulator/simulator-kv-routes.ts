@@ -12,7 +12,7 @@ import type { PutOptions, SimulatorState } from './simulator-state.js';
 
 const MAX_VALUE_BYTES = 512 * 1024;
 
-function kvJson(record: KvRecord): Record<string, unknown> {
+export function kvJson(record: KvRecord): Record<string, unknown> {
   return {
     LockIndex: record.lockIndex,
     Key: record.key,

@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '@election/core';
 import { SimulatorHttpError } from './simulator-error.js';
-import { type KvSnapshot, SimulatorKv } from './simulator-kv.js';
+import { type KvRecord, type KvSnapshot, SimulatorKv } from './simulator-kv.js';
 import { buildSession, MAX_LOCK_DELAY_MS, type SimSession } from './simulator-sessions.js';
 
 /**
@@ -27,6 +27,20 @@ export interface PutOptions {
   readonly acquire?: string;
   readonly release?: string;
 }
+
+/** One KV operation of a /v1/txn (the verbs the simulator models). */
+export interface TxnKvOp {
+  readonly verb: 'get' | 'check-index' | 'check-session' | 'lock' | 'unlock';
+  readonly key: string;
+  readonly value: Buffer;
+  readonly flags: number;
+  readonly index: number;
+  readonly session: string;
+}
+
+export type TxnOutcome =
+  | { readonly ok: true; readonly results: readonly KvRecord[] }
+  | { readonly ok: false; readonly opIndex: number; readonly what: string };
 
 interface StateSnapshot {
   readonly raftIndex: number;
@@ -193,6 +207,77 @@ export class SimulatorState {
       this.kv.set(this.raftIndex, key, value, flags);
       return true;
     });
+  }
+
+  /**
+   * A /v1/txn of KV operations, as Consul runs one: first the endpoint's pre-checks
+   * (agent/consul/txn_endpoint.go preCheck → kvsPreApply: a `lock` on a key under lock-delay is
+   * refused before raft, "failed to lock key … due to lock delay"), then every operation in order
+   * in one state-store transaction at one raft index (agent/consul/state/txn.go txnKVS), rolled
+   * back entirely when one fails. The verbs follow state/kvs.go: `check-index` (kvsCheckIndexTxn:
+   * the ModifyIndex must match), `check-session` (kvsCheckSessionTxn: the key must be held by that
+   * session), `unlock` (kvsUnlockTxn: only by the holding session), `lock` (kvsLockTxn: the named
+   * session must exist, and it may be any session, not only the caller's; a key unlocked earlier
+   * in the same transaction is free, so its LockIndex grows by one and its ModifyIndex becomes this
+   * index). Results carry each written or checked entry; a write's value is blanked, as Consul does.
+   */
+  kvTxn(ops: readonly TxnKvOp[]): TxnOutcome {
+    for (const [opIndex, op] of ops.entries()) {
+      if (op.verb === 'lock' && (this.lockDelays.get(op.key) ?? 0) > this.clock.now())
+        return { ok: false, opIndex, what: `failed to lock key "${op.key}" due to lock delay` };
+    }
+    this.raftIndex += 1;
+    const idx = this.raftIndex;
+    const before = this.kv.snapshot();
+    const results: KvRecord[] = [];
+    const fail = (opIndex: number, what: string): TxnOutcome => {
+      this.kv.restore(before);
+      return { ok: false, opIndex, what };
+    };
+    for (const [opIndex, op] of ops.entries()) {
+      const existing = this.kv.get(op.key);
+      switch (op.verb) {
+        case 'get':
+          if (existing === undefined) return fail(opIndex, `key "${op.key}" doesn't exist`);
+          break;
+        case 'check-index':
+          if (existing === undefined)
+            return fail(opIndex, `failed to check index, key "${op.key}" doesn't exist`);
+          if (existing.modifyIndex !== op.index)
+            return fail(
+              opIndex,
+              `failed index check for key "${op.key}", current modify index ${existing.modifyIndex} != ${op.index}`,
+            );
+          break;
+        case 'check-session':
+          if (existing === undefined)
+            return fail(opIndex, `failed to check session, key "${op.key}" doesn't exist`);
+          if ((existing.session ?? '') !== op.session)
+            return fail(
+              opIndex,
+              `failed session check for key "${op.key}", current session "${existing.session ?? ''}" != "${op.session}"`,
+            );
+          break;
+        case 'unlock':
+          if (op.session === '') return fail(opIndex, 'missing session');
+          if (!this.kv.unlock(idx, op.key, op.value, op.flags, op.session))
+            return fail(
+              opIndex,
+              `failed to unlock key "${op.key}", lock isn't held, or is held by another session`,
+            );
+          break;
+        case 'lock':
+          if (op.session === '') return fail(opIndex, 'missing session');
+          if (!this.sessions.has(op.session)) return fail(opIndex, `invalid session "${op.session}"`);
+          if (!this.kv.lock(idx, op.key, op.value, op.flags, op.session))
+            return fail(opIndex, `failed to lock key "${op.key}", lock is already held`);
+          break;
+      }
+      const record = this.kv.get(op.key) as KvRecord;
+      results.push(op.verb === 'get' ? record : { ...record, value: null });
+    }
+    this.notify();
+    return { ok: true, results };
   }
 
   kvDelete(key: string, options: { recurse?: boolean; cas?: number }): boolean {

@@ -1,6 +1,7 @@
 import type { LockHolder, MembershipEvent } from '@election/core';
 import type { ContractTestApi } from '../types.js';
 import { fail, idsInView, registerGroup } from './session-kit.js';
+import { transferTests, updateTests } from './transfer-groups.js';
 import type { SessionEnvironmentFactory, SessionSuiteOptions } from './types.js';
 
 type Group = (api: ContractTestApi, factory: SessionEnvironmentFactory, options: SessionSuiteOptions) => void;
@@ -227,4 +228,6 @@ export function runSessionContract(
   leaveBoundedTests(api, factory, options);
   watchHolderFirstTests(api, factory, options);
   onRenewalTests(api, factory, options);
+  transferTests(api, factory, options);
+  updateTests(api, factory, options);
 }

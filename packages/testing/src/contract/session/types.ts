@@ -53,6 +53,10 @@ export interface SessionSuiteOptions {
    * onRenewal group is then registered as skipped with this reason.
    */
   readonly noRenewals?: string;
+  /** Why this backend's lock has no `transfer` (the direct handover): that group is then skipped. */
+  readonly noTransfer?: string;
+  /** Why this backend's sessions have no `update` (setPriority): that group is then skipped. */
+  readonly noUpdate?: string;
   /** Per-test runner timeout, real ms. Default: generous. */
   readonly testTimeoutMs?: number;
 }
