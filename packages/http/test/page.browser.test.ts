@@ -203,12 +203,13 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () 
     // The chart redraws every second on a short span: wait for two redraws after the step.
     const redraws = await page.evaluate(() => {
       const doc = (globalThis as unknown as PageWindow).document;
-      const first = doc.querySelector('#chart svg');
+      const chart = () => doc.querySelectorAll('#chart svg')[0];
+      const first = chart();
       return new Promise<number>((resolve) => {
         let seen = 0;
         let last = first;
         const poll = setInterval(() => {
-          const current = doc.querySelector('#chart svg');
+          const current = chart();
           if (current !== last) {
             last = current;
             if (++seen === 2) {
