@@ -187,7 +187,10 @@ describe.skipIf(!etcdBinary)('leaderless time of election-node processes on etcd
       expect(seconds).toBeGreaterThanOrEqual(gapS - ETCD_EXPIRY_LAG_S - 0.1);
       expect(seconds).toBeLessThanOrEqual(gapS + SPAWNED_TTL_S / 3 + 0.1);
     }
-    expect(Math.abs((counted[0] ?? 0) - (counted[1] ?? 0))).toBeLessThanOrEqual(0.1);
+    // Both date the gap back to a's last renewal; each ends it when it sees b lead: b at once, c one
+    // watch delivery later. With three test files at once on two cores, that delivery took up to
+    // 0.26 s (CI); 0.5 s bounds it, a quarter of the 2 s gap.
+    expect(Math.abs((counted[0] ?? 0) - (counted[1] ?? 0))).toBeLessThanOrEqual(0.5);
   }, 60_000);
 
   it('a follower cut off from etcd counts no gap while the leader leads on', async () => {
@@ -218,6 +221,10 @@ describe.skipIf(!etcdBinary)('leaderless time of election-node processes on etcd
     console.log(
       `leaderless (processes, follower cut off from etcd): c's leaderless_seconds_total rose by ${counted} s`,
     );
-    expect(counted).toBe(0);
+    // No gap while it was cut off. Back, c rejoins: its member view and its lock-holder view come
+    // from one etcd watch batch, and core reports the instant between the two as "no leader"
+    // (0.4 ms measured in CI); 50 ms bounds that instant, far below the 2 s a phantom gap of one
+    // TTL (the defect this guards) would count.
+    expect(counted).toBeLessThanOrEqual(0.05);
   }, 60_000);
 });
