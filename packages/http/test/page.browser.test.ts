@@ -1,6 +1,7 @@
 import { createElector, type Elector } from '@election/core';
 import { createElectionHandler } from '@election/http';
 import { createMemoryCluster } from '@election/testing';
+import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { browserTitle, executablePath, type PageWindow, sharedBrowser } from './browser.js';
 import { allSeeLeader, cleanup, cluster, listen, onCleanup } from './support.js';
@@ -124,39 +125,36 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () 
     expect(errors).toEqual([]);
   }, 20_000);
 
+  /** A leading node's page, its browser clock `offMs` off, once the chart shows one leadership. */
+  async function chartPage(offMs: number) {
+    const { node } = cluster();
+    const a = node('a');
+    const handler = createElectionHandler(a);
+    onCleanup(() => handler.close());
+    const url = await listen((req, res) => handler(req, res));
+    await a.start();
+    await allSeeLeader([a], 'a');
+    const page = await browser().newPage();
+    onCleanup(() => page.close());
+    await page.addInitScript(offsetBrowserClock, offMs);
+    await page.goto(`${url}/`);
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as PageWindow).document.querySelectorAll('#chart svg rect.seg').length === 1,
+      undefined,
+      { timeout: 5000 },
+    );
+    return page;
+  }
+
   // The chart spans what this node has seen (10 s at first) in the server's wall time (the
   // timeline's), so a browser clock a few seconds off moves a young leadership by a large share of
   // the chart: off its right edge (browser behind) or stretched over what it did not lead (ahead).
   it.each([-20_000, 20_000])(
     'draws a running leadership up to now on a browser clock %i ms off the server',
     async (offMs) => {
-      const { node } = cluster();
-      const a = node('a');
-      const handler = createElectionHandler(a);
-      onCleanup(() => handler.close());
-      const url = await listen((req, res) => handler(req, res));
-      await a.start();
-      await allSeeLeader([a], 'a');
-      const page = await browser().newPage();
-      onCleanup(() => page.close());
-      await page.addInitScript(offsetBrowserClock, offMs);
-      await page.goto(`${url}/`);
-      await page.waitForFunction(
-        () =>
-          (globalThis as unknown as PageWindow).document.querySelectorAll('#chart svg rect.seg').length === 1,
-        undefined,
-        { timeout: 5000 },
-      );
-      const box = await page.evaluate(() => {
-        type Rect = { getAttribute(name: string): string | null };
-        const doc = (globalThis as unknown as { document: { querySelector(s: string): Rect | null } })
-          .document;
-        const n = (selector: string, name: string) => Number(doc.querySelector(selector)?.getAttribute(name));
-        return {
-          lane: { x: n('#chart svg rect.lane', 'x'), width: n('#chart svg rect.lane', 'width') },
-          bar: { x: n('#chart svg rect.seg', 'x'), width: n('#chart svg rect.seg', 'width') },
-        };
-      });
+      const page = await chartPage(offMs);
+      const box = await chartBox(page);
       console.log(
         `chart, browser clock ${offMs} ms off: lane ${JSON.stringify(box.lane)}, bar ${JSON.stringify(box.bar)}`,
       );
@@ -172,31 +170,7 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () 
   // The browser's wall clock stepping after the page loaded (an NTP step, a user changing the time)
   // must not move the chart either: it runs on the server's reading carried on by a monotonic clock.
   it('keeps a running leadership in place when the browser clock steps 20 s ahead after load', async () => {
-    const { node } = cluster();
-    const a = node('a');
-    const handler = createElectionHandler(a);
-    onCleanup(() => handler.close());
-    const url = await listen((req, res) => handler(req, res));
-    await a.start();
-    await allSeeLeader([a], 'a');
-    const page = await browser().newPage();
-    onCleanup(() => page.close());
-    await page.addInitScript(offsetBrowserClock, 0);
-    await page.goto(`${url}/`);
-    const bar = () =>
-      page.evaluate(() => {
-        type Rect = { getAttribute(name: string): string | null };
-        const doc = (globalThis as unknown as { document: { querySelector(s: string): Rect | null } })
-          .document;
-        const n = (selector: string, name: string) => Number(doc.querySelector(selector)?.getAttribute(name));
-        return { lane: n('#chart svg rect.lane', 'width'), bar: n('#chart svg rect.seg', 'width') };
-      });
-    await page.waitForFunction(
-      () =>
-        (globalThis as unknown as PageWindow).document.querySelectorAll('#chart svg rect.seg').length === 1,
-      undefined,
-      { timeout: 5000 },
-    );
+    const page = await chartPage(0);
     await page.evaluate(() => {
       (globalThis as unknown as { __clockOffsetMs: number }).__clockOffsetMs = 20_000;
     });
@@ -221,9 +195,9 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () 
       });
     });
     expect(redraws).toBe(2);
-    const after = await bar();
-    console.log(`chart after a +20 s browser clock step: lane ${after.lane}, bar ${after.bar}`);
-    expect(after.bar).toBeLessThan(after.lane / 2);
+    const after = await chartBox(page);
+    console.log(`chart after a +20 s browser clock step: lane ${after.lane.width}, bar ${after.bar.width}`);
+    expect(after.bar.width).toBeLessThan(after.lane.width / 2);
   }, 20_000);
 });
 
@@ -233,4 +207,19 @@ function offsetBrowserClock(offMs: number) {
   holder.__clockOffsetMs = offMs;
   const now = Date.now.bind(Date);
   Date.now = () => now() + holder.__clockOffsetMs;
+}
+
+/** The chart's lane and its one leadership bar, as drawn (SVG user units). */
+function chartBox(page: Page) {
+  return page.evaluate(() => {
+    type Rect = { getAttribute(name: string): string | null };
+    const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<Rect> } })
+      .document;
+    const n = (selector: string, name: string) =>
+      Number(doc.querySelectorAll(selector)[0]?.getAttribute(name));
+    return {
+      lane: { x: n('#chart svg rect.lane', 'x'), width: n('#chart svg rect.lane', 'width') },
+      bar: { x: n('#chart svg rect.seg', 'x'), width: n('#chart svg rect.seg', 'width') },
+    };
+  });
 }
