@@ -57,4 +57,19 @@ describe('elector: direct transfer', () => {
     expect(transfers).toEqual([]);
     await elector.stop();
   });
+
+  it('does not exclude a giver the view already ranks below this node: a drain right after the handover hands straight back', async () => {
+    // a handed b the holding because b outranks it (a's record already shows that), then b drains
+    // itself: the view now elects a, and b hands over at once, not one TTL later (the exclusion only
+    // covers a giver's record that has not reached this node yet).
+    const { elector, session, clock, transfers } = await handedToB(
+      [member('a', { priority: 10 }), member('b')],
+      6n,
+    );
+    session.emit({ type: 'put', member: member('b', { priority: 20 }) });
+    await clock.advance(10);
+    expect(transfers).toEqual([{ token: 5n, to: 'a' }]);
+    expect(elector.state.isLeader).toBe(false);
+    await elector.stop();
+  });
 });
