@@ -25,7 +25,7 @@ describe('deterministic simulation', () => {
     it(`finds the deliberate "${bug}" bug within 1,000 runs, and its replay fails the same way`, async () => {
       const found = await runSimulation({ runs: 1000, seed, bug });
       expect(found.failed).toBe(true);
-      expect(found.replay).toContain(`--seed ${found.seed}`);
+      expect(found.replay).toContain(`--seed=${found.seed}`);
       const replay = await runSimulation({
         runs: 1000,
         seed: found.seed,
