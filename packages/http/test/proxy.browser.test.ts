@@ -11,13 +11,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { browserTitle, executablePath, type PageWindow, sharedBrowser } from './browser.js';
 import { allSeeLeader, cleanup, cluster, failingElector, listen, onCleanup } from './support.js';
 
-const TTL_MS = 1000;
+/**
+ * The electors and the in-memory cluster run in this test's process, which a loaded machine can
+ * stall. A leader whose process stalls past its lease deadline (TTL less one renewal interval, TTL/3)
+ * steps down at the deadline and leads again with the same term: the page then rightly draws two
+ * bars for it, and the chart's "two bars" checks below could never pass. That is how the chart
+ * wait failed in CI at a 1 s TTL (a 0.9 s stall of this process reproduces it: node-b's bar split in
+ * two, 60 and 59 px). At 3 s a stall must last 2 s to do that; nothing here measures the TTL.
+ */
+const TTL_MS = 3000;
 /**
  * How long node-a leads, at least, before it is killed. The chart spans what node-b has seen, so
- * node-a's bar is a fifth of the lane only while node-b's lasts under ≈ 3.8× node-a's, and node-b's
- * only once it lasts over ≈ 0.27× node-a's: a leadership of 2 s left a few
- * seconds in which both hold, which a loaded machine's slow cluster table could miss for good. After
- * 5 s of node-a that window is ≈ 1.6–17 s of node-b.
+ * node-a's bar is a fifth of the lane only while node-b's lasts under ≈ 3.8× node-a's (less the gap
+ * between them, a TTL here: node-a crashes), and node-b's only once it lasts over ≈ 0.27× node-a's
+ * and the gap. After 5 s of node-a, both hold while node-b has led ≈ 2–16 s.
  */
 const FIRST_LEADERSHIP_MS = 5000;
 /** Where the screenshot of the page goes: the docs with ELECTION_UPDATE_SCREENSHOT=1, else a temp file. */
@@ -209,7 +216,7 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page behind
         );
       },
       undefined,
-      { timeout: 5000 },
+      { timeout: TTL_MS + 5000 },
     );
     expect(await page.textContent('#leader')).toBe('node-b');
     expect(await page.textContent('#since')).toMatch(/^Leading since \d\d:\d\d:\d\d$/);
