@@ -382,8 +382,11 @@ describe.skipIf(executablePath === undefined)(
       asked.length = 0;
       const from = performance.now();
       await waitFor(() => performance.now() - from > 10_000, { timeoutMs: 12_000, message: '10 s' });
-      console.log(`reconnect: ${asked.length} /events requests in 10 s of dropped streams`);
-      expect(asked.length).toBeLessThanOrEqual(6);
+      // Counted by when each request arrived: on a loaded machine this wait can notice the 10 s late
+      // (13 s in a CI run), and the requests of those extra seconds are not the first 10 s's.
+      const within = asked.filter((at) => at - from <= 10_000).length;
+      console.log(`reconnect: ${within} /events requests in 10 s of dropped streams (${asked.length} in all)`);
+      expect(within).toBeLessThanOrEqual(6);
     }, 30_000);
   },
 );
