@@ -370,6 +370,7 @@ async function untilAgreed(
   bound: number,
   what: string,
   ready: () => boolean = () => true,
+  stepMs = 50,
 ): Promise<number> {
   const start = world.clock.now();
   for (;;) {
@@ -390,7 +391,7 @@ async function untilAgreed(
       const who = leaders.map((n) => n.id).join(', ') || 'none';
       world.fail(`${what}: ${bound} ms, leaders: ${who}; expected exactly ${best?.id ?? 'none'}`);
     }
-    await world.clock.advance(50);
+    await world.clock.advance(stepMs);
   }
 }
 
@@ -428,6 +429,13 @@ export function switchoverBoundMs(latencyMs: number, handoverDelayMs: number): n
   return handoverDelayMs + 10 * latencyMs + 500;
 }
 
+/**
+ * The clock's step while the switchover waits for the faults' leftovers: coarser than the checks'
+ * 50 ms (nothing is measured there, only the invariants checked), and a request sent mid-step waits
+ * at most this long for its delivery, far below any timeout.
+ */
+const SETTLE_STEP_MS = 200;
+
 /** A rank below every drawn priority (they are drawn in -2..2). */
 const DRAINED_PRIORITY = 1000;
 
@@ -462,6 +470,7 @@ export async function checkSwitchover(
     settleBound,
     'switchover: rank changes in flight, not settled within',
     () => !unsettled(),
+    SETTLE_STEP_MS,
   );
   // A call the faults left without an answer (a lost transfer answer, say) holds its node's claim
   // until its request timeout: the switchover starts once every such call has timed out and been
@@ -470,9 +479,7 @@ export async function checkSwitchover(
   while (world.clock.now() < quietUntil) {
     await scheduler.waitAll();
     world.check();
-    // Coarser steps than the checks' 50 ms: nothing is asserted here but the invariants, and a
-    // request sent mid-step waits at most 200 ms for its delivery (far below any timeout).
-    await world.clock.advance(200);
+    await world.clock.advance(SETTLE_STEP_MS);
   }
   await untilAgreed(
     world,
@@ -480,6 +487,7 @@ export async function checkSwitchover(
     settleBound,
     'switchover: not agreed again after the quiet period within',
     () => !unsettled(),
+    SETTLE_STEP_MS,
   );
   const leader = bestRanked(world);
   if (leader === undefined || world.electable().length < 2) return undefined;
