@@ -1,5 +1,6 @@
 import type { LockHolder, MembershipEvent } from '@election/core';
 import type { ContractTestApi } from '../types.js';
+import { outageTests, renewalLatencyTests, tryAcquireNullTests, userClientTests } from './rule-groups.js';
 import { fail, idsInView, registerGroup } from './session-kit.js';
 import { transferTests, updateTests } from './transfer-groups.js';
 import type { SessionEnvironmentFactory, SessionSuiteOptions } from './types.js';
@@ -230,4 +231,8 @@ export function runSessionContract(
   onRenewalTests(api, factory, options);
   transferTests(api, factory, options);
   updateTests(api, factory, options);
+  tryAcquireNullTests(api, factory, options);
+  outageTests(api, factory, options);
+  userClientTests(api, factory, options);
+  renewalLatencyTests(api, factory, options);
 }

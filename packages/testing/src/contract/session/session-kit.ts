@@ -34,6 +34,12 @@ export class SessionKit {
   async join(id: string): Promise<MembershipSession> {
     const backend = this.env.backend({ id });
     this.#backends.push(backend);
+    return this.joinWith(backend, id);
+  }
+
+  /** Joins `id` through a backend the test made itself (closed in clean-up like the others). */
+  async joinWith(backend: MembershipBackend, id: string): Promise<MembershipSession> {
+    if (!this.#backends.includes(backend)) this.#backends.push(backend);
     const session = await this.settle(
       backend.join({
         member: { id },
