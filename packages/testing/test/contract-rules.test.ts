@@ -133,11 +133,28 @@ describe('rule: tryAcquire answers null only while the holder watch shows (or wi
     await expect(run()).rejects.toThrow(/tryAcquire of a free lock answered null/);
   });
 
-  it('fails against the memory backend as it is: its null answer arrives after the watch showed the release', async () => {
-    // A real defect of packages/testing/src/memory/lock.ts, reported with this case (issue 16).
-    await expect(caseOf(tryAcquireNullTests, () => ({}))()).rejects.toThrow(
-      /racing node-a's release answered null/,
-    );
+  it('fails against a lock whose null answer arrives after its watch showed the blocking holding end', async () => {
+    const late = (session: MembershipSession) => {
+      let latest: LockHolder | undefined;
+      const waiting: Array<() => void> = [];
+      const gone = () => latest === null || latest?.id === 'node-b';
+      const off = session.lock?.watchHolder((holder) => {
+        latest = holder;
+        if (gone()) for (const resume of waiting.splice(0)) resume();
+      });
+      // Answers from its own read of the holder (another session holds it: null), but the answer
+      // takes until after the watch has shown that holding end, as a slow reply would.
+      const wrapped = withLock(session, async (lock) => {
+        if (gone()) return lock.tryAcquire();
+        await new Promise<void>((resume) => waiting.push(resume));
+        return null;
+      });
+      return { ...wrapped, close: () => (off?.(), session.close()), leave: () => (off?.(), session.leave()) };
+    };
+    const run = caseOf(tryAcquireNullTests, (cluster) => ({
+      backend: ({ id }) => wrapSessions(cluster.backend(), id === 'node-b' ? late : (session) => session),
+    }));
+    await expect(run()).rejects.toThrow(/racing node-a's release answered null/);
   });
 });
 
