@@ -4,7 +4,12 @@ import SlowestFirstSequencer from './scripts/slowest-first-sequencer';
 // One run over every package, so CI prints one summary (the last line, from summary-reporter).
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'bench/vitest.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'apps/*/vitest.config.ts',
+      'bench/vitest.config.ts',
+      'tools/vitest.config.ts',
+    ],
     reporters: ['default', './scripts/summary-reporter.ts'],
     // One file at a time on this 2-core machine (vitest's default there). Three at a time took the
     // suite from 492 s to 241-259 s, but in two of four fresh-clone CI runs timing-bound cases failed

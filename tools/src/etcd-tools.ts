@@ -23,6 +23,7 @@ export function externalEtcd(endpoints: string): EtcdServer {
     throw new Error(reason);
   };
   return {
+    url: list[0] ?? '',
     endpoints: list,
     clientOptions: { endpoints: list },
     dataDir: '',

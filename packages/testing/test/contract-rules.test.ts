@@ -100,61 +100,76 @@ function withLock(session: MembershipSession, tryAcquire: (lock: LeaderLock) => 
   });
 }
 
+/**
+ * A session of node-b whose lock is `tryAcquire(lock, watched)`: `watched.gone()` says whether its
+ * own holder watch shows no holding of another session, `watched.untilGone()` waits for that.
+ */
+function watchedLock(
+  session: MembershipSession,
+  tryAcquire: (
+    lock: LeaderLock,
+    watched: { gone(): boolean; untilGone(): Promise<void> },
+  ) => Promise<bigint | null>,
+): MembershipSession {
+  let latest: LockHolder | undefined;
+  const waiting: Array<() => void> = [];
+  const gone = () => latest === null || latest?.id === 'node-b';
+  const off = session.lock?.watchHolder((holder) => {
+    latest = holder;
+    if (gone()) for (const resume of waiting.splice(0)) resume();
+  });
+  const untilGone = () => new Promise<void>((resume) => (gone() ? resume() : waiting.push(resume)));
+  const wrapped = withLock(session, (lock) => tryAcquire(lock, { gone, untilGone }));
+  return delegate(wrapped, {
+    close() {
+      off?.();
+      session.close();
+    },
+    leave() {
+      off?.();
+      return session.leave();
+    },
+  });
+}
+
 describe('rule: tryAcquire answers null only while the holder watch shows (or will show) the blocking holding', () => {
-  /** Repeats an attempt whose null came after this session's watch had shown the lock free or its own (etcd's leader-lock.ts). */
-  const rechecking = (session: MembershipSession) => {
-    let latest: LockHolder | undefined;
-    const off = session.lock?.watchHolder((holder) => {
-      latest = holder;
-    });
-    const wrapped = withLock(session, async (lock) => {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const token = await lock.tryAcquire();
-        if (token !== null || (latest != null && latest.id !== 'node-b')) return token;
-      }
-      return null;
-    });
-    return { ...wrapped, close: () => (off?.(), session.close()), leave: () => (off?.(), session.leave()) };
-  };
+  const forNodeB = (wrap: (session: MembershipSession) => MembershipSession) => (cluster: MemoryCluster) => ({
+    backend: ({ id }: { readonly id: string }) =>
+      wrapSessions(cluster.backend(), id === 'node-b' ? wrap : (session) => session),
+  });
 
   it('passes against a lock that repeats an attempt whose holder its watch already showed gone', async () => {
-    await caseOf(tryAcquireNullTests, (cluster) => ({
-      backend: () => wrapSessions(cluster.backend(), rechecking),
-    }))();
+    // etcd's leader-lock.ts does this with revisions; here the session's own watch tells.
+    const rechecking = (session: MembershipSession) =>
+      watchedLock(session, async (lock, watched) => {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const token = await lock.tryAcquire();
+          if (token !== null || !watched.gone()) return token;
+        }
+        return null;
+      });
+    await caseOf(tryAcquireNullTests, forNodeB(rechecking))();
   });
 
   it('fails against a lock that answers null on a free lock', async () => {
-    const run = caseOf(tryAcquireNullTests, (cluster) => ({
-      backend: ({ id }) =>
-        wrapSessions(cluster.backend(), (session) =>
-          id === 'node-b' ? withLock(session, async () => null) : session,
-        ),
-    }));
-    await expect(run()).rejects.toThrow(/tryAcquire of a free lock answered null/);
+    const refusing = (session: MembershipSession) => withLock(session, async () => null);
+    await expect(caseOf(tryAcquireNullTests, forNodeB(refusing))()).rejects.toThrow(
+      /tryAcquire of a free lock answered null/,
+    );
   });
 
   it('fails against a lock whose null answer arrives after its watch showed the blocking holding end', async () => {
-    const late = (session: MembershipSession) => {
-      let latest: LockHolder | undefined;
-      const waiting: Array<() => void> = [];
-      const gone = () => latest === null || latest?.id === 'node-b';
-      const off = session.lock?.watchHolder((holder) => {
-        latest = holder;
-        if (gone()) for (const resume of waiting.splice(0)) resume();
-      });
-      // Answers from its own read of the holder (another session holds it: null), but the answer
-      // takes until after the watch has shown that holding end, as a slow reply would.
-      const wrapped = withLock(session, async (lock) => {
-        if (gone()) return lock.tryAcquire();
-        await new Promise<void>((resume) => waiting.push(resume));
+    // Answers from its own read of the holder (another session holds it: null), but the answer
+    // takes until after the watch has shown that holding end, as a slow reply would.
+    const late = (session: MembershipSession) =>
+      watchedLock(session, async (lock, watched) => {
+        if (watched.gone()) return lock.tryAcquire();
+        await watched.untilGone();
         return null;
       });
-      return { ...wrapped, close: () => (off?.(), session.close()), leave: () => (off?.(), session.leave()) };
-    };
-    const run = caseOf(tryAcquireNullTests, (cluster) => ({
-      backend: ({ id }) => wrapSessions(cluster.backend(), id === 'node-b' ? late : (session) => session),
-    }));
-    await expect(run()).rejects.toThrow(/racing node-a's release answered null/);
+    await expect(caseOf(tryAcquireNullTests, forNodeB(late))()).rejects.toThrow(
+      /racing node-a's release answered null/,
+    );
   });
 });
 
@@ -251,7 +266,9 @@ describe('rule: a client the user passed in stays the user’s; close() closes o
   });
 
   it('fails when close() closes the user’s client', async () => {
-    const run = caseOf(userClientTests, (cluster) => ({ userClient: userClient(cluster, 'close closes it') }));
+    const run = caseOf(userClientTests, (cluster) => ({
+      userClient: userClient(cluster, 'close closes it'),
+    }));
     await expect(run()).rejects.toThrow(/no longer works after the backend's close\(\)/);
   });
 

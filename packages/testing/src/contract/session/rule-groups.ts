@@ -5,7 +5,8 @@ import type { SessionEnvironmentFactory, SessionSuiteOptions } from './types.js'
 
 type Group = (api: ContractTestApi, factory: SessionEnvironmentFactory, options: SessionSuiteOptions) => void;
 
-const lockSkip = (options: SessionSuiteOptions) => (options.lock ? undefined : 'the backend has no leader lock');
+const lockSkip = (options: SessionSuiteOptions) =>
+  options.lock ? undefined : 'the backend has no leader lock';
 
 function describeHolder(holder: LockHolder | undefined): string {
   if (holder === undefined) return 'nothing yet';
@@ -17,14 +18,17 @@ function describeHolder(holder: LockHolder | undefined): string {
  * watch: the report current at the answer, or one delivered after it (`at`: reports seen by then).
  */
 async function checkNullAnswer(kit: SessionKit, seen: readonly LockHolder[], at: number, what: string) {
-  const foreign = () => seen.slice(Math.max(0, at - 1)).some((holder) => holder !== null && holder.id !== 'node-b');
-  await kit.until(foreign, `node-b's holder watch to show the holding that blocked ${what}`).catch(() =>
-    fail(
-      `${what} answered null, but node-b's holder watch neither showed then nor showed afterwards a holding ` +
-        `by another session (it shows ${describeHolder(seen.at(-1))}): core, waiting for that holding to ` +
-        'end, would wait for a change that never comes, up to its 5 s resync (LeaderLock.tryAcquire)',
-    ),
-  );
+  const foreign = () =>
+    seen.slice(Math.max(0, at - 1)).some((holder) => holder !== null && holder.id !== 'node-b');
+  await kit
+    .until(foreign, `node-b's holder watch to show the holding that blocked ${what}`)
+    .catch(() =>
+      fail(
+        `${what} answered null, but node-b's holder watch neither showed then nor showed afterwards a holding ` +
+          `by another session (it shows ${describeHolder(seen.at(-1))}): core, waiting for that holding to ` +
+          'end, would wait for a change that never comes, up to its 5 s resync (LeaderLock.tryAcquire)',
+      ),
+    );
 }
 
 /** The rule on null answers (contracts/backend.ts, LeaderLock.tryAcquire), with a release racing the attempt. */
@@ -48,7 +52,8 @@ export const tryAcquireNullTests: Group = (api, factory, options) =>
         for (let round = 1; round <= 3; round++) {
           await kit.until(() => seen.at(-1) === null, 'node-b to see the lock free');
           const free = await kit.settle(attempt(), `node-b's tryAcquire of a free lock (round ${round})`);
-          if (free.token === null) await checkNullAnswer(kit, seen, free.at, "node-b's tryAcquire of a free lock");
+          if (free.token === null)
+            await checkNullAnswer(kit, seen, free.at, "node-b's tryAcquire of a free lock");
           else await kit.settle(lockB.release(free.token), 'node-b to release');
           await kit.until(() => seen.at(-1) === null, 'node-b to see the lock free again');
           const token = await kit.settle(lockA.tryAcquire(), 'node-a to take the lock');
@@ -58,7 +63,10 @@ export const tryAcquireNullTests: Group = (api, factory, options) =>
           // come while node-b's watch still shows node-a's holding (or is yet to show it).
           const raced = attempt();
           const released = lockA.release(token);
-          const outcome = await kit.settle(raced, `node-b's tryAcquire racing node-a's release (round ${round})`);
+          const outcome = await kit.settle(
+            raced,
+            `node-b's tryAcquire racing node-a's release (round ${round})`,
+          );
           await kit.settle(released, "node-a's release");
           if (outcome.token === null)
             await checkNullAnswer(kit, seen, outcome.at, "node-b's tryAcquire racing node-a's release");
@@ -77,7 +85,8 @@ export const outageTests: Group = (api, factory, options) =>
       skip: options.noRenewals,
       async run(kit) {
         const { outage } = kit.env;
-        if (outage === undefined) fail('the environment has no outage(); a backend with renewals can be unreachable');
+        if (outage === undefined)
+          fail('the environment has no outage(); a backend with renewals can be unreachable');
         const { ttlMs } = options;
         const a = await kit.join('node-a');
         const b = await kit.join('node-b');
@@ -169,7 +178,8 @@ export const renewalLatencyTests: Group = (api, factory, options) =>
       skip: options.noRenewals,
       async run(kit) {
         const { latency } = kit.env;
-        if (latency === undefined) fail('the environment has no latency(); a backend with renewals can be slowed');
+        if (latency === undefined)
+          fail('the environment has no latency(); a backend with renewals can be slowed');
         const { ttlMs } = options;
         const lateMs = ttlMs / 5;
         const a = await kit.join('node-a');
