@@ -29,7 +29,15 @@ export {
   startExample,
 } from './example-process.js';
 export { freePort, freePorts } from './free-port.js';
-export { type CodeBlock, codeBlocks, readmeExample, replaceOnce, sourceTsconfig } from './markdown.js';
+export {
+  type AnnotatedBlock,
+  annotatedCodeBlocks,
+  type CodeBlock,
+  codeBlocks,
+  readmeExample,
+  replaceOnce,
+  sourceTsconfig,
+} from './markdown.js';
 export {
   type PostgresClientOptions,
   type PostgresServer,

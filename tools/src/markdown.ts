@@ -23,6 +23,37 @@ export function codeBlocks(markdown: string): CodeBlock[] {
   return blocks;
 }
 
+/** A fenced code block with where it starts and the notes written right above it. */
+export interface AnnotatedBlock extends CodeBlock {
+  /** 1-based line of the opening fence. */
+  readonly line: number;
+  /**
+   * The HTML comments (invisible when rendered) on the lines right above the fence, by name:
+   * `<!-- ts-context in packages/etcd: declare const x: number; -->` gives
+   * `{ 'ts-context': { in: 'packages/etcd', text: 'declare const x: number;' } }`.
+   */
+  readonly notes: Readonly<Record<string, { readonly in?: string; readonly text: string }>>;
+}
+
+/** Every fenced code block of `markdown`, with its line and the `<!-- name[ in folder]: text -->` notes above it. */
+export function annotatedCodeBlocks(markdown: string): AnnotatedBlock[] {
+  const blocks: AnnotatedBlock[] = [];
+  const fence = /((?:^<!-- [\w-]+(?: in [^:\n]+)?:[^\n]*?-->\n)*)^```([^\n`]*)\n([\s\S]*?)^```[ \t]*$/gm;
+  for (let match = fence.exec(markdown); match !== null; match = fence.exec(markdown)) {
+    const notesText = match[1] ?? '';
+    const notes: Record<string, { in?: string; text: string }> = {};
+    for (const note of notesText.matchAll(/^<!-- ([\w-]+)(?: in ([^:\n]+))?:([^\n]*?)-->$/gm)) {
+      notes[note[1] as string] = {
+        ...(note[2] === undefined ? {} : { in: note[2].trim() }),
+        text: (note[3] ?? '').trim(),
+      };
+    }
+    const line = markdown.slice(0, match.index + notesText.length).split('\n').length;
+    blocks.push({ lang: (match[2] ?? '').trim(), code: match[3] ?? '', line, notes });
+  }
+  return blocks;
+}
+
 /**
  * The one `ts` block of the Markdown file `path` that contains `marker`: a test runs a README's
  * example as it is written, so the README cannot drift from the code. Throws, naming the file, when
