@@ -18,6 +18,7 @@ import { cleanEnv, externalEtcd, setUpAuth } from './etcd-tools.js';
 import {
   onFreePorts,
   type ServerProcess,
+  serverControls,
   spawnServer,
   type TestServer,
   waitUntilReady,
@@ -164,19 +165,15 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
         ...(certificates ? { tls: clientTls(certificates) } : {}),
       };
     },
-    dataDir,
-    controllable: true,
-    notControllableReason: undefined,
-    async kill(signal: NodeJS.Signals = 'SIGKILL') {
-      await server?.kill(signal);
-    },
-    async restart() {
-      if (stopped) throw new Error('this etcd was stopped; start a new one');
-      await server?.kill('SIGKILL');
-      await launch(peerPort);
-    },
+    ...serverControls({
+      name: 'etcd',
+      dataDir,
+      current: () => server,
+      launch: () => launch(peerPort),
+      stopped: () => stopped,
+      stop,
+    }),
     etcdctl,
-    stop,
   };
 }
 

@@ -37,6 +37,7 @@ export {
   readmeExample,
   replaceOnce,
   sourceTsconfig,
+  typeCheckBlocks,
 } from './markdown.js';
 export {
   type PostgresClientOptions,

@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 /**
  * A tsconfig for tsx (`TSX_TSCONFIG_PATH`) that maps every `@election/*` package to its sources: a
@@ -81,4 +85,27 @@ export function replaceOnce(code: string, from: string, to: string): string {
     throw new Error(`expected ${JSON.stringify(from)} exactly once in the example:\n${code}`);
   }
   return code.slice(0, at) + to + code.slice(at + from.length);
+}
+
+/**
+ * Runs tsc on the project `tsconfig` (from `cwd`) and returns its error lines, each naming the
+ * code block whose scratch file it is about (`where`, e.g. "README.md, block at line 12") instead
+ * of the file. No errors: an empty list.
+ */
+export async function typeCheckBlocks(
+  tsconfig: string,
+  blocks: ReadonlyArray<{ readonly file: string; readonly where: string }>,
+  cwd: string,
+): Promise<string[]> {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const { stdout } = await promisify(execFile)(process.execPath, [tsc, '-p', tsconfig], { cwd }).catch(
+    (error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }),
+  );
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const block = blocks.find((b) => line.includes(relative(cwd, b.file)) || line.includes(b.file));
+      return block ? `${block.where}: ${line.replace(/^.*?\.m?ts|^.*?\.mjs/, '')}` : line;
+    });
 }

@@ -16,8 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  externalControls,
   onFreePorts,
   type ServerProcess,
+  serverControls,
   spawnServer,
   type TestServer,
   waitUntilReady,
@@ -60,6 +62,8 @@ export interface PostgresServer extends TestServer {
 
 const SUPERUSER = 'postgres';
 const DATABASE = 'postgres';
+/** psql runs `sql` quietly, unaligned, tuples only, without ~/.psqlrc, stopping at the first error. */
+const psqlArgs = (sql: string) => ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql];
 
 /** Where the PostgreSQL binaries are: POSTGRES_BINDIR, else what `pg_config --bindir` says. */
 export async function postgresBinDir(): Promise<string> {
@@ -172,23 +176,20 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     get pid() {
       return server && !server.hasExited() ? server.child.pid : undefined;
     },
-    dataDir,
-    controllable: true,
-    notControllableReason: undefined,
-    async kill(signal: NodeJS.Signals = 'SIGKILL') {
-      await server?.kill(signal);
-    },
-    async restart() {
-      if (stopped) throw new Error('this PostgreSQL was stopped; start a new one');
-      await server?.kill('SIGKILL');
-      await launch();
-    },
+    ...serverControls({
+      name: 'PostgreSQL',
+      dataDir,
+      current: () => server,
+      launch,
+      stopped: () => stopped,
+      stop,
+    }),
     async psql(sql) {
-      const args = [...connection(), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql];
-      const { stdout } = await run(join(binDir, 'psql'), args, { env: clientEnv() });
+      const { stdout } = await run(join(binDir, 'psql'), [...connection(), ...psqlArgs(sql)], {
+        env: clientEnv(),
+      });
       return stdout;
     },
-    stop,
   };
 }
 
@@ -196,9 +197,6 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 function externalPostgres(url: string): PostgresServer {
   const parsed = new URL(url);
   const reason = 'POSTGRES_URL is set: this test needs a PostgreSQL it starts itself (to kill or restart it)';
-  const refuse = async () => {
-    throw new Error(reason);
-  };
   const port = Number(parsed.port || 5432);
   return {
     url,
@@ -211,15 +209,10 @@ function externalPostgres(url: string): PostgresServer {
       ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
     },
     pid: undefined,
-    dataDir: '',
-    controllable: false,
-    notControllableReason: reason,
-    kill: refuse,
-    restart: refuse,
+    ...externalControls(reason),
     psql: async (sql) => {
       const psql = join(await postgresBinDir(), 'psql');
-      return (await run(psql, [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql])).stdout;
+      return (await run(psql, [url, ...psqlArgs(sql)])).stdout;
     },
-    stop: async () => {},
   };
 }

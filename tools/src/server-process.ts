@@ -145,3 +145,55 @@ export async function onFreePorts<T>(count: number, launch: (ports: number[]) =>
     }
   }
 }
+
+/** What a launcher needs to give its server the common controls. */
+export interface ControlsOptions {
+  /** The server's name in messages (`etcd`, `PostgreSQL`). */
+  readonly name: string;
+  readonly dataDir: string;
+  /** The process running now, if any. */
+  readonly current: () => ServerProcess | undefined;
+  /** Starts the server again on its port(s) and data dir; resolves once it is ready. */
+  readonly launch: () => Promise<void>;
+  /** Whether `stop()` has been called. */
+  readonly stopped: () => boolean;
+  readonly stop: () => Promise<void>;
+}
+
+type Controls = Pick<
+  TestServer,
+  'dataDir' | 'controllable' | 'notControllableReason' | 'kill' | 'restart' | 'stop'
+>;
+
+/** The `TestServer` controls of a server this process started: kill, restart (after a SIGKILL), stop. */
+export function serverControls(options: ControlsOptions): Controls {
+  return {
+    dataDir: options.dataDir,
+    controllable: true,
+    notControllableReason: undefined,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      await options.current()?.kill(signal);
+    },
+    async restart() {
+      if (options.stopped()) throw new Error(`this ${options.name} was stopped; start a new one`);
+      await options.current()?.kill('SIGKILL');
+      await options.launch();
+    },
+    stop: options.stop,
+  };
+}
+
+/** The controls of a server given by an environment variable: usable, never killed, restarted or stopped. */
+export function externalControls(reason: string): Controls {
+  const refuse = async () => {
+    throw new Error(reason);
+  };
+  return {
+    dataDir: '',
+    controllable: false,
+    notControllableReason: reason,
+    kill: refuse,
+    restart: refuse,
+    stop: async () => {},
+  };
+}

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { type AnnotatedBlock, annotatedCodeBlocks, sourceTsconfig } from '@election/tools';
+import { type AnnotatedBlock, annotatedCodeBlocks, sourceTsconfig, typeCheckBlocks } from '@election/tools';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MEMORY_CAPABILITIES } from '../src/index.js';
 
@@ -76,17 +74,11 @@ describe('the code blocks of docs/writing-an-adapter.md and packages/testing/REA
         files: runnable.map((block) => relative(SCRATCH, block.file)),
       }),
     );
-    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-    const { stdout } = await promisify(execFile)(process.execPath, [tsc, '-p', tsconfig], {
-      cwd: ROOT,
-    }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }));
-    const errors = stdout
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => {
-        const block = runnable.find((candidate) => line.includes(relative(ROOT, candidate.file)));
-        return block ? `${where(block)}: ${line.replace(/^.*?\.ts/, '')}` : line;
-      });
+    const errors = await typeCheckBlocks(
+      tsconfig,
+      runnable.map((block) => ({ file: block.file, where: where(block) })),
+      ROOT,
+    );
     expect(errors).toEqual([]);
   }, 120_000);
 

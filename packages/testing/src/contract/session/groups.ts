@@ -39,9 +39,7 @@ export const onLostOnceTests: Group = (api, factory, options) =>
       title: 'fires at most once, also for a late subscriber (asynchronously), never for an unsubscribed one',
       skip: options.cannotInvalidate,
       async run(kit) {
-        const { invalidate } = kit.env;
-        if (invalidate === undefined)
-          fail('the environment has no invalidate(); set cannotInvalidate instead');
+        const invalidate = kit.need('invalidate', 'set cannotInvalidate instead');
         const a = await kit.join('node-a');
         let early = 0;
         let cancelled = 0;
@@ -136,11 +134,7 @@ export const watchHolderFirstTests: Group = (api, factory, options) =>
       title: 'delivers the current holder first (null when free), then every change',
       skip: options.lock ? undefined : 'the backend has no leader lock',
       async run(kit) {
-        const a = await kit.join('node-a');
-        const b = await kit.join('node-b');
-        const lockA = a.lock;
-        const lockB = b.lock;
-        if (!lockA || !lockB) fail('a backend with capabilities.lock must give every session a lock');
+        const { lockA, lockB } = await kit.joinPairWithLocks();
         const early: LockHolder[] = [];
         lockB.watchHolder((holder) => early.push(holder));
         await kit.until(() => early.length > 0, 'the first holder report');

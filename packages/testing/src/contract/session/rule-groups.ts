@@ -39,11 +39,7 @@ export const tryAcquireNullTests: Group = (api, factory, options) =>
         'answers null only while the holder watch shows, or will show, the holding that blocked it (also when a release races the attempt)',
       skip: lockSkip(options),
       async run(kit) {
-        const a = await kit.join('node-a');
-        const b = await kit.join('node-b');
-        const lockA = a.lock;
-        const lockB = b.lock;
-        if (!lockA || !lockB) fail('a backend with capabilities.lock must give every session a lock');
+        const { lockA, lockB } = await kit.joinPairWithLocks();
         const seen: LockHolder[] = [];
         lockB.watchHolder((holder) => seen.push(holder));
         await kit.until(() => seen.length > 0, "node-b's first holder report");
@@ -84,9 +80,7 @@ export const outageTests: Group = (api, factory, options) =>
         "stops the renewals of the nodes it names, and of the others only under outageScope 'all'; once restored they renew the same registration",
       skip: options.noRenewals,
       async run(kit) {
-        const { outage } = kit.env;
-        if (outage === undefined)
-          fail('the environment has no outage(); a backend with renewals can be unreachable');
+        const outage = kit.need('outage', 'a backend with renewals can be unreachable');
         const { ttlMs } = options;
         const a = await kit.join('node-a');
         const b = await kit.join('node-b');
@@ -133,9 +127,7 @@ export const userClientTests: Group = (api, factory, options) =>
         "is never closed by the backend: it works after the backend's last use ends and after close(); close() is for good",
       skip: options.noUserClient,
       async run(kit) {
-        const { userClient } = kit.env;
-        if (userClient === undefined) fail('the environment has no userClient(); set noUserClient instead');
-        const client = await userClient();
+        const client = await kit.need('userClient', 'set noUserClient instead')();
         const works = async (when: string) =>
           kit
             .settle(client.works(), `the user's client to answer ${when}`)
@@ -177,9 +169,7 @@ export const renewalLatencyTests: Group = (api, factory, options) =>
         'counts from the send time of the acknowledged renewal when its answer takes clock time, not from the answer',
       skip: options.noRenewals,
       async run(kit) {
-        const { latency } = kit.env;
-        if (latency === undefined)
-          fail('the environment has no latency(); a backend with renewals can be slowed');
+        const latency = kit.need('latency', 'a backend with renewals can be slowed');
         const { ttlMs } = options;
         const lateMs = ttlMs / 5;
         const a = await kit.join('node-a');

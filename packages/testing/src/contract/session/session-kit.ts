@@ -55,6 +55,24 @@ export class SessionKit {
     return session;
   }
 
+  /** node-a and node-b joined, with their locks (a backend with a lock gives every session one). */
+  async joinPairWithLocks() {
+    const a = await this.join('node-a');
+    const b = await this.join('node-b');
+    if (!a.lock || !b.lock) fail('a backend with capabilities.lock must give every session a lock');
+    return { a, b, lockA: a.lock, lockB: b.lock };
+  }
+
+  /** The environment's hook `name`; fails the case, saying what to do `instead`, when it has none. */
+  need<K extends 'invalidate' | 'outage' | 'latency' | 'userClient'>(
+    name: K,
+    instead: string,
+  ): NonNullable<SessionEnvironment[K]> {
+    const hook = this.env[name];
+    if (hook === undefined) fail(`the environment has no ${name}(); ${instead}`);
+    return hook.bind(this.env) as NonNullable<SessionEnvironment[K]>;
+  }
+
   until(predicate: () => boolean, message: string, timeoutMs = this.options.timeoutMs): Promise<void> {
     return waitFor(predicate, { clock: this.options.clock, timeoutMs, message });
   }
