@@ -1,7 +1,7 @@
 import type { LockHolder, MembershipEvent } from '@election/core';
 import type { ContractTestApi } from '../types.js';
 import { outageTests, renewalLatencyTests, tryAcquireNullTests, userClientTests } from './rule-groups.js';
-import { fail, idsInView, registerGroup } from './session-kit.js';
+import { fail, idsInView, lockSkip, registerGroup } from './session-kit.js';
 import { transferTests, updateTests } from './transfer-groups.js';
 import type { SessionEnvironmentFactory, SessionSuiteOptions } from './types.js';
 
@@ -132,7 +132,7 @@ export const watchHolderFirstTests: Group = (api, factory, options) =>
   registerGroup(api, factory, options, 'watchHolder', [
     {
       title: 'delivers the current holder first (null when free), then every change',
-      skip: options.lock ? undefined : 'the backend has no leader lock',
+      skip: lockSkip(options),
       async run(kit) {
         const { lockA, lockB } = await kit.joinPairWithLocks();
         const early: LockHolder[] = [];
@@ -156,7 +156,7 @@ export const watchHolderFirstTests: Group = (api, factory, options) =>
     },
     {
       title: "gives each holder its revision, on the tokens' scale, when it gives one (HolderListener)",
-      skip: options.lock ? undefined : 'the backend has no leader lock',
+      skip: lockSkip(options),
       async run(kit) {
         const a = await kit.join('node-a');
         const lock = a.lock;

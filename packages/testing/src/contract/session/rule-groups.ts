@@ -1,12 +1,9 @@
 import type { LockHolder, MembershipSession } from '@election/core';
 import type { ContractTestApi } from '../types.js';
-import { fail, registerGroup, type SessionKit } from './session-kit.js';
+import { fail, lockSkip, registerGroup, type SessionKit } from './session-kit.js';
 import type { SessionEnvironmentFactory, SessionSuiteOptions } from './types.js';
 
 type Group = (api: ContractTestApi, factory: SessionEnvironmentFactory, options: SessionSuiteOptions) => void;
-
-const lockSkip = (options: SessionSuiteOptions) =>
-  options.lock ? undefined : 'the backend has no leader lock';
 
 function describeHolder(holder: LockHolder | undefined): string {
   if (holder === undefined) return 'nothing yet';

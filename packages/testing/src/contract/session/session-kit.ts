@@ -116,6 +116,11 @@ export function idsInView(events: readonly MembershipEvent[]): string[] {
   return [...ids].sort();
 }
 
+/** Why a lock-only case is skipped: the backend has no leader lock (undefined when it has one). */
+export function lockSkip(options: SessionSuiteOptions): string | undefined {
+  return options.lock ? undefined : 'the backend has no leader lock';
+}
+
 export function fail(message: string): never {
   throw new Error(`session contract violated: ${message}`);
 }

@@ -29,7 +29,8 @@ export interface SessionEnvironment {
    * - it is an outage, not an ending: the backend does not revoke or renew their registrations
    *   meanwhile, so one shorter than the TTL less a renewal interval leaves them alive, and once
    *   restored their renewals are acknowledged again;
-   * - by default it cuts off exactly `ids`: every other node keeps working (its renewals go on).
+   * - by default it cuts off exactly `ids`: every other node keeps working (its renewals go on;
+   *   the `outage()` group watches for one during TTL/2, so it expects renewals more often);
    *   A backend that can only freeze as a whole (one etcd under SIGSTOP, a stopped Consul agent)
    *   freezes every node instead, and says so with `outageScope: 'all'`; cases then expect
    *   nothing of the nodes outside `ids` (the outage may catch them at any point of their
