@@ -4,7 +4,12 @@ import SlowestFirstSequencer from './scripts/slowest-first-sequencer';
 // One run over every package, so CI prints one summary (the last line, from summary-reporter).
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'bench/vitest.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'apps/*/vitest.config.ts',
+      'bench/vitest.config.ts',
+      'tools/vitest.config.ts',
+    ],
     reporters: ['default', './scripts/summary-reporter.ts'],
     // Three files at a time on this 2-core machine: most of the long files wait on real time
     // (TTLs, outages, spawned nodes, a browser), not on the CPU. Three at a time once failed two of
