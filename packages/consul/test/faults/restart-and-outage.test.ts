@@ -102,7 +102,7 @@ describe.concurrent('restarts and outages (Consul simulator, TTL 2 s, sessions i
           c.target,
           'live duplicate refused (TTL 2 s)',
           refusedMs,
-          `2×TTL + 1 s = ${WAIT_BOUND_MS / 1000} s`,
+          `refused only after waiting out 2×TTL + 1 s = ${WAIT_BOUND_MS / 1000} s`,
         );
         expect(a.state.isLeader).toBe(true);
         expect(a.state.term).toBe(term);
