@@ -3,10 +3,13 @@ import {
   BackendLifecycle,
   ConfigurationError,
   hasControlCharacter,
+  keyLayout,
   LifecycleError,
   optionChecks,
   SessionLifecycle,
   SessionLostError,
+  sameHolder,
+  sameMembers,
 } from '../src/adapter/index.js';
 import { recordingLogger } from './support/recording-logger.js';
 
@@ -122,6 +125,14 @@ describe('BackendLifecycle', () => {
     expect(lifecycle.client()).toBe('client 2');
   });
 
+  it('a hold after the client went idle opens it again, so the idle hook runs when that hold ends', () => {
+    const { lifecycle, events } = backend();
+    lifecycle.retain()();
+    const done = lifecycle.hold();
+    done();
+    expect(events).toEqual(['open 1', 'release client 1', 'open 2', 'release client 2']);
+  });
+
   it('close: closes the sessions still open and the client, for good; later uses throw or do nothing', () => {
     const closes: Array<string | undefined> = [];
     const { lifecycle, events } = backend((client) => closes.push(client));
@@ -167,5 +178,42 @@ describe('optionChecks', () => {
     expect(hasControlCharacter('a\u007fb', { c1: true })).toBe(true);
     expect(hasControlCharacter('a\u0085b', { c1: true })).toBe(true);
     expect(hasControlCharacter('plain/key')).toBe(false);
+  });
+});
+
+describe('sameMembers, sameHolder', () => {
+  it('members: equal field for field and in order; holders: same id and token, handed or not', () => {
+    expect(sameMembers([{ id: 'a', priority: 1 }], [{ id: 'a', priority: 1 }])).toBe(true);
+    expect(sameMembers([{ id: 'a', priority: 1 }], [{ id: 'a', priority: 2 }])).toBe(false);
+    expect(sameMembers([{ id: 'a' }, { id: 'b' }], [{ id: 'b' }, { id: 'a' }])).toBe(false);
+    expect(sameHolder(null, null)).toBe(true);
+    expect(sameHolder({ id: 'a', token: 5n }, { id: 'a', token: 5n, handed: true })).toBe(true);
+    expect(sameHolder({ id: 'a', token: 5n }, { id: 'a', token: 6n })).toBe(false);
+    expect(sameHolder({ id: 'a', token: 5n }, null)).toBe(false);
+  });
+});
+
+describe('keyLayout', () => {
+  it('verbatim ids: member keys and back; any other key under the root names no member', () => {
+    const layout = keyLayout('election', 'default');
+    expect(layout.root).toBe('election/default/');
+    expect(layout.leaderKey).toBe('election/default/leader');
+    expect(layout.memberKey('node-1')).toBe('election/default/members/node-1');
+    expect(layout.memberIdOf('election/default/members/node-1')).toBe('node-1');
+    for (const key of [
+      'election/default/members/',
+      'election/default/members/a/b',
+      'election/default/leader',
+    ])
+      expect(layout.memberIdOf(key)).toBeUndefined();
+  });
+
+  it('an id codec writes and reads the last segment', () => {
+    const layout = keyLayout('p', 'e', {
+      encode: (id) => encodeURIComponent(id),
+      decode: (segment) => (segment === '' ? undefined : decodeURIComponent(segment)),
+    });
+    expect(layout.memberKey('a b')).toBe('p/e/members/a%20b');
+    expect(layout.memberIdOf('p/e/members/a%20b')).toBe('a b');
   });
 });

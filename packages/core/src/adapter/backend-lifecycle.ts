@@ -16,8 +16,11 @@ export interface BackendLifecycleOptions<C> {
   readonly source: string;
   /** What the backend is called in messages: "etcd membership backend". */
   readonly what: string;
-  readonly client: ClientLifecycle<C>;
+  /** Absent for a backend without a client of its own (static, memory): sessions and close() only. */
+  readonly client?: ClientLifecycle<C>;
 }
+
+const NO_CLIENT: ClientLifecycle<undefined> = { open: () => undefined, release: () => {} };
 
 /**
  * A backend's lifecycle, the same in every adapter: the client is opened on first use (`retain()`,
@@ -25,15 +28,17 @@ export interface BackendLifecycleOptions<C> {
  * session: see ClientUses), then opened again by the next use; `close()` closes every session still
  * open (they walk away: their registrations expire by TTL) and the client, for good.
  */
-export class BackendLifecycle<C> {
+export class BackendLifecycle<C = undefined> {
   readonly #options: BackendLifecycleOptions<C>;
+  readonly #client: ClientLifecycle<C>;
   readonly #uses = new ClientUses(() => this.#release());
   readonly #sessions = new Set<{ close(): void }>();
-  #client: C | undefined;
+  #opened: { readonly client: C } | undefined;
   #closed = false;
 
   constructor(options: BackendLifecycleOptions<C>) {
     this.#options = options;
+    this.#client = options.client ?? (NO_CLIENT as ClientLifecycle<C>);
   }
 
   get closed(): boolean {
@@ -42,9 +47,7 @@ export class BackendLifecycle<C> {
 
   /** `MembershipBackend.retain`: one use, until the returned function is called. */
   retain(): () => void {
-    if (this.#closed) return () => {};
-    this.client();
-    return this.#uses.hold();
+    return this.#closed ? () => {} : this.hold();
   }
 
   /** Throws LifecycleError once the backend was closed. */
@@ -58,18 +61,22 @@ export class BackendLifecycle<C> {
   /** The client, opened if need be. Hold a use (`hold`, `using`) for as long as it is used. */
   client(): C {
     this.assertOpen();
-    this.#client ??= this.#options.client.open();
-    return this.#client;
+    this.#opened ??= { client: this.#client.open() };
+    return this.#opened.client;
   }
 
-  /** One use of the client until the returned function is called. */
+  /**
+   * One use of the client (opened if need be, unless the backend was closed) until the returned
+   * function is called: a leave's or a revocation's requests, after the session itself ended.
+   */
   hold(): () => void {
+    if (!this.#closed) this.#opened ??= { client: this.#client.open() };
     return this.#uses.hold();
   }
 
   /** Holds the client while `work` is in flight. */
   during<T>(work: Promise<T>): Promise<T> {
-    return this.#uses.during(work);
+    return work.finally(this.hold());
   }
 
   /** Runs `work` on the client, which stays open until it settles. */
@@ -82,7 +89,7 @@ export class BackendLifecycle<C> {
    * called (the session ended). Calling that function again does nothing.
    */
   adopt(session: { close(): void }): () => void {
-    const released = this.#uses.hold();
+    const released = this.hold();
     this.#sessions.add(session);
     return () => {
       if (this.#sessions.delete(session)) released();
@@ -95,16 +102,16 @@ export class BackendLifecycle<C> {
     this.#closed = true;
     for (const session of [...this.#sessions]) session.close();
     this.#sessions.clear();
-    const client = this.#client;
-    this.#client = undefined;
-    const { close, release } = this.#options.client;
-    if (close !== undefined) close(client);
-    else if (client !== undefined) release(client);
+    const opened = this.#opened;
+    this.#opened = undefined;
+    const { close, release } = this.#client;
+    if (close !== undefined) close(opened?.client);
+    else if (opened !== undefined) release(opened.client);
   }
 
   #release(): void {
-    const client = this.#client;
-    this.#client = undefined;
-    if (client !== undefined) this.#options.client.release(client);
+    const opened = this.#opened;
+    this.#opened = undefined;
+    if (opened !== undefined) this.#client.release(opened.client);
   }
 }

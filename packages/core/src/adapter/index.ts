@@ -36,6 +36,7 @@ export {
   type ClientLifecycle,
 } from './backend-lifecycle.js';
 export { ClientUses } from './client-uses.js';
+export { type KeyLayout, type KeySegmentCodec, keyLayout } from './key-layout.js';
 export { Listeners, type ListenersOptions } from './listeners.js';
 export { MalformedReporter } from './malformed-reporter.js';
 export {
@@ -46,4 +47,5 @@ export {
 } from './option-checks.js';
 export { type RenewalOptions, type RenewalOutcome, type Renewer, startRenewals } from './renewals.js';
 export { SessionLifecycle, type SessionLifecycleOptions, type SessionState } from './session-lifecycle.js';
+export { sameHolder, sameMembers } from './snapshots.js';
 export { withTimeout } from './with-timeout.js';

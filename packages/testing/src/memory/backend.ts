@@ -1,10 +1,10 @@
 import {
   type BackendCapabilities,
+  BackendLifecycle,
   type Clock,
   ConfigurationError,
   DuplicateMemberError,
   type JoinRequest,
-  LifecycleError,
   type MembershipBackend,
   type MembershipSession,
 } from '@election/core/adapter';
@@ -27,8 +27,7 @@ export interface BackendContext {
 export class MemoryBackend implements MembershipBackend {
   readonly name = 'memory';
   readonly capabilities: BackendCapabilities;
-  #closed = false;
-  readonly #sessions = new Set<MemorySession>();
+  readonly #lifecycle = new BackendLifecycle({ source: SOURCE, what: 'memory backend' });
 
   readonly #context: BackendContext;
 
@@ -38,14 +37,7 @@ export class MemoryBackend implements MembershipBackend {
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    if (this.#closed) {
-      throw new LifecycleError(
-        'join() on a closed memory backend; create a new one with cluster.backend().',
-        {
-          source: SOURCE,
-        },
-      );
-    }
+    this.#lifecycle.assertOpen();
     request.signal.throwIfAborted();
     if (request.clock !== this.#context.clock) {
       // Deadlines from one clock compared against another would be meaningless (and fake time would
@@ -58,6 +50,7 @@ export class MemoryBackend implements MembershipBackend {
     }
     // core has checked request.ttlMs against this.capabilities; no second check here.
     const { server, network } = this.#context;
+    let ended = () => {};
     const session = new MemorySession({
       server,
       network,
@@ -67,7 +60,7 @@ export class MemoryBackend implements MembershipBackend {
       ttlMs: request.ttlMs,
       withLock: this.capabilities.lock,
       onClosed: (closed) => {
-        this.#sessions.delete(closed);
+        ended();
         this.#context.untrack(closed);
       },
     });
@@ -98,15 +91,14 @@ export class MemoryBackend implements MembershipBackend {
       leaseId = server.register(request.member, request.ttlMs, () => session.serverExpired());
     }
     session.attach(leaseId);
-    this.#sessions.add(session);
+    ended = this.#lifecycle.adopt(session);
     this.#context.track(session);
     return session.reply(session);
   }
 
   /** Closes every session this backend opened (they stop renewing and expire by TTL). Idempotent. */
   async close(): Promise<void> {
-    this.#closed = true;
-    for (const session of [...this.#sessions]) session.close();
+    this.#lifecycle.close();
   }
 }
 
