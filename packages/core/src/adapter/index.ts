@@ -36,6 +36,7 @@ export {
   type ClientLifecycle,
 } from './backend-lifecycle.js';
 export { ClientUses } from './client-uses.js';
+export { type JoinRounds, joinRounds } from './join-rounds.js';
 export { type KeyLayout, type KeySegmentCodec, keyLayout } from './key-layout.js';
 export { Listeners, type ListenersOptions } from './listeners.js';
 export { MalformedReporter } from './malformed-reporter.js';

@@ -5,6 +5,7 @@ import {
   ConfigurationError,
   DuplicateMemberError,
   type JoinRequest,
+  joinRounds,
   type MembershipBackend,
   type MembershipSession,
 } from '@election/core/adapter';
@@ -66,15 +67,20 @@ export class MemoryBackend implements MembershipBackend {
     });
     if (!session.reachable()) throw session.unreachableError('join()');
     const id = request.member.id;
-    let leaseId = server.register(request.member, request.ttlMs, () => session.serverExpired());
     // Another lease holds the id (this id's previous process, crashed): revoke it under `takeover`,
     // else wait it out; only a holder that keeps renewing is a duplicate.
-    while (leaseId === null) {
-      const holder = server.leaseOf(id);
-      if (holder !== undefined && request.takeover) {
+    const leaseId = await joinRounds<number, number>({
+      signal: request.signal,
+      takeover: request.takeover,
+      register: async () => {
+        const granted = server.register(request.member, request.ttlMs, () => session.serverExpired());
+        return granted === null ? { holder: server.leaseOf(id) } : { registered: granted };
+      },
+      revoke: async (holder) => {
         request.logger.info({ memberId: id }, 'takeover: revoking the previous registration of this id');
         server.revoke(holder);
-      } else if (holder !== undefined) {
+      },
+      waitOut: async (holder) => {
         request.logger.info({ memberId: id }, 'waiting for the previous registration of this id to expire');
         await waitOutHolder({
           clock: this.#context.clock,
@@ -86,10 +92,8 @@ export class MemoryBackend implements MembershipBackend {
           },
           duplicate: () => duplicateError(id),
         });
-      }
-      request.signal.throwIfAborted();
-      leaseId = server.register(request.member, request.ttlMs, () => session.serverExpired());
-    }
+      },
+    });
     session.attach(leaseId);
     ended = this.#lifecycle.adopt(session);
     this.#context.track(session);
