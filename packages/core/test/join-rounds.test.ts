@@ -33,7 +33,9 @@ function rounds(
     revoke: async (holder, why) => {
       steps.push(`revoke ${holder} (${why})`);
     },
-    beforeWait: () => steps.push('give up own registration'),
+    beforeWait: () => {
+      steps.push('give up own registration');
+    },
     waitOut: async (holder) => {
       steps.push(`wait out ${holder}`);
       options.onWait?.();
