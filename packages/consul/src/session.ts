@@ -1,6 +1,7 @@
 import type * as kit from '@election/core/adapter';
 import {
   type ElectionError,
+  LifecycleError,
   Listeners,
   MalformedReporter,
   SessionLifecycle,
@@ -161,7 +162,12 @@ export class ConsulSession implements kit.MembershipSession {
    */
   async update(member: kit.Member): Promise<void> {
     const { api, layout, sessionId } = this.#deps;
-    this.#lifecycle.assertActive('update()');
+    // A LifecycleError even once lost, as before the port (etcd says SessionLostError then).
+    const { state } = this.#lifecycle;
+    if (state !== 'active')
+      throw new LifecycleError(`update() on a Consul session that was ${state}; join again.`, {
+        source: SOURCE,
+      });
     const key = layout.memberKey(member.id);
     const value = encodeMember(member);
     const written = await api.txn(
