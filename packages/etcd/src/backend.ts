@@ -64,7 +64,7 @@ class EtcdBackend implements EtcdMembershipBackend {
     this.#lifecycle = new BackendLifecycle({
       source: SOURCE,
       what: 'etcd membership backend',
-      client: { open: () => source.open(), release: (client) => source.owned && client.close() },
+      client: { open: () => source.open(), release: (client) => source.owned && client?.close() },
     });
     this.#layout = keyLayout(this.#resolved.prefix, this.#resolved.election);
     this.capabilities = capabilitiesFor(this.#resolved.defaultTtlMs);

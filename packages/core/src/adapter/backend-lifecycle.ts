@@ -5,8 +5,12 @@ import { ClientUses } from './client-uses.js';
 export interface ClientLifecycle<C> {
   /** The client to use: a new one when the adapter opens its own, else the caller's (or a lazy wrapper). */
   open(): C;
-  /** Nothing uses the client any more: close what the adapter opened itself, never a caller's. */
-  release(client: C): void;
+  /**
+   * Nothing uses the client any more: close what the adapter opened itself, never a caller's.
+   * Runs each time the last use ends; `client` is undefined when none was opened since the last
+   * release (the uses were only requests in flight on a client a session kept).
+   */
+  release(client: C | undefined): void;
   /** The backend closes for good. Default: `release` of the open client, if any. */
   close?(client: C | undefined): void;
 }
@@ -47,7 +51,9 @@ export class BackendLifecycle<C = undefined> {
 
   /** `MembershipBackend.retain`: one use, until the returned function is called. */
   retain(): () => void {
-    return this.#closed ? () => {} : this.hold();
+    if (this.#closed) return () => {};
+    this.client();
+    return this.hold();
   }
 
   /** Throws LifecycleError once the backend was closed. */
@@ -66,11 +72,10 @@ export class BackendLifecycle<C = undefined> {
   }
 
   /**
-   * One use of the client (opened if need be, unless the backend was closed) until the returned
-   * function is called: a leave's or a revocation's requests, after the session itself ended.
+   * One use until the returned function is called: a leave's or a revocation's requests, which may
+   * outlast the session's own hold. Opens nothing: the requests run on the client they started on.
    */
   hold(): () => void {
-    if (!this.#closed) this.#opened ??= { client: this.#client.open() };
     return this.#uses.hold();
   }
 
@@ -106,12 +111,12 @@ export class BackendLifecycle<C = undefined> {
     this.#opened = undefined;
     const { close, release } = this.#client;
     if (close !== undefined) close(opened?.client);
-    else if (opened !== undefined) release(opened.client);
+    else release(opened?.client);
   }
 
   #release(): void {
     const opened = this.#opened;
     this.#opened = undefined;
-    if (opened !== undefined) this.#client.release(opened.client);
+    this.#client.release(opened?.client);
   }
 }
