@@ -55,6 +55,7 @@ class ConsulBackend implements MembershipBackend {
     this.#lifecycle = new BackendLifecycle({
       source: SOURCE,
       what: 'Consul membership backend',
+      closedMessage: 'this Consul membership backend was closed; create a new one to join.',
       client: { open: () => api, release: () => api.idle(), close: () => api.close() },
     });
     this.#layout = keyLayout(options.prefix, options.election);

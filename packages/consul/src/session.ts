@@ -70,6 +70,12 @@ export class ConsulSession implements kit.MembershipSession {
       logger,
       source: SOURCE,
       what: 'Consul session',
+      // Lost stays lost once closed or left: the lock keeps saying SESSION_LOST, a leave sends nothing.
+      keepLost: true,
+      message: (state) =>
+        state === 'lost'
+          ? 'this Consul session is lost; join again.'
+          : `this Consul session was ${state}; join again.`,
       stop: () => {
         this.#stopped.abort();
         this.#lockDelay.stop();

@@ -7,19 +7,21 @@ import {
   LifecycleError,
   optionChecks,
   SessionLifecycle,
+  type SessionLifecycleOptions,
   SessionLostError,
   sameHolder,
   sameMembers,
 } from '../src/adapter/index.js';
 import { recordingLogger } from './support/recording-logger.js';
 
-function session() {
+function session(extra: Partial<SessionLifecycleOptions> = {}) {
   const stops: number[] = [];
   const lifecycle = new SessionLifecycle({
     logger: recordingLogger().logger,
     source: 'test',
     what: 'test session',
     stop: () => stops.push(stops.length),
+    ...extra,
   });
   return { lifecycle, stops };
 }
@@ -65,6 +67,28 @@ describe('SessionLifecycle', () => {
     expect(lost.lifecycle.end('left')).toBe('lost');
     expect(lost.stops).toHaveLength(1);
     expect(lost.lifecycle.state).toBe('left');
+  });
+
+  it('keepLost: a lost session stays lost when closed or left, and says so each time', () => {
+    const { lifecycle, stops } = session({ keepLost: true });
+    lifecycle.lose(new Error('gone'));
+    expect(lifecycle.end('closed')).toBe('lost');
+    expect(lifecycle.end('left')).toBe('lost');
+    expect(lifecycle.state).toBe('lost');
+    expect(stops).toHaveLength(1);
+    expect(() => lifecycle.assertActive()).toThrow(SessionLostError);
+  });
+
+  it("message: the adapter's own wording, same classes", () => {
+    const message = (state: string, operation: string) => `${operation}: ${state}`;
+    const lost = session({ message });
+    lost.lifecycle.lose(new Error('gone'));
+    expect(() => lost.lifecycle.assertActive('update()')).toThrow(SessionLostError);
+    expect(() => lost.lifecycle.assertActive('update()')).toThrow('update(): lost');
+    const closed = session({ message });
+    closed.lifecycle.end('closed');
+    expect(() => closed.lifecycle.assertActive('update()')).toThrow(LifecycleError);
+    expect(() => closed.lifecycle.assertActive('update()')).toThrow('update(): closed');
   });
 
   it('leave runs its work once, however often it is called', async () => {
@@ -146,6 +170,17 @@ describe('BackendLifecycle', () => {
     expect(() => lifecycle.assertOpen()).toThrow(/test membership backend was closed; create a new one/);
     lifecycle.retain()();
     expect(events).toEqual(['open 1', 'session closed']);
+  });
+
+  it("closedMessage: the adapter's own wording of a call on a closed backend", () => {
+    const lifecycle = new BackendLifecycle({
+      source: 'test',
+      what: 'x',
+      closedMessage: 'use makeX() again.',
+    });
+    lifecycle.close();
+    expect(() => lifecycle.assertOpen()).toThrow(LifecycleError);
+    expect(() => lifecycle.assertOpen()).toThrow('use makeX() again.');
   });
 });
 

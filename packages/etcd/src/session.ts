@@ -58,6 +58,11 @@ export class EtcdSession implements MembershipSession {
       logger,
       source: SOURCE,
       what: 'etcd session',
+      // The wording of before the skeleton, for the lock and update() alike.
+      message: (state) =>
+        state === 'lost'
+          ? 'This etcd session was lost; join again.'
+          : `This etcd session is ${state}; join again to take the lock.`,
       stop: () => {
         this.#keeper?.stop();
         this.#watcher.stop();

@@ -108,7 +108,11 @@ class StaticBackend implements MembershipBackend {
   /** For messages: "3 static members". */
   readonly endpoint: string;
   readonly #options: ResolvedOptions;
-  readonly #lifecycle = new BackendLifecycle({ source: SOURCE, what: 'static membership backend' });
+  readonly #lifecycle = new BackendLifecycle({
+    source: SOURCE,
+    what: 'static membership backend',
+    closedMessage: 'join() on a closed static membership; create a new one with createStaticMembership().',
+  });
 
   constructor(options: ResolvedOptions) {
     this.#options = options;

@@ -20,6 +20,11 @@ export interface BackendLifecycleOptions<C> {
   readonly source: string;
   /** What the backend is called in messages: "etcd membership backend". */
   readonly what: string;
+  /**
+   * The adapter's own message for a call on a closed backend (part of the API: it may name the
+   * function that makes a new one). Default: "This <what> was closed; create a new one."
+   */
+  readonly closedMessage?: string;
   /** Absent for a backend without a client of its own (static, memory): sessions and close() only. */
   readonly client?: ClientLifecycle<C>;
 }
@@ -59,8 +64,8 @@ export class BackendLifecycle<C = undefined> {
   /** Throws LifecycleError once the backend was closed. */
   assertOpen(): void {
     if (this.#closed) {
-      const { what, source } = this.#options;
-      throw new LifecycleError(`This ${what} was closed; create a new one.`, { source });
+      const { what, source, closedMessage } = this.#options;
+      throw new LifecycleError(closedMessage ?? `This ${what} was closed; create a new one.`, { source });
     }
   }
 

@@ -18,6 +18,16 @@ export interface SessionLifecycleOptions {
   readonly what: string;
   /** Stops the session's own machinery (renewals, watches, timers). Called once, when it stops being active. */
   readonly stop: () => void;
+  /**
+   * A lost session stays `lost` when it is then left or closed (Consul: its lock keeps saying
+   * SESSION_LOST). Default: it moves on to `left` or `closed` (etcd).
+   */
+  readonly keepLost?: boolean;
+  /**
+   * The adapter's own wording of assertActive's error (messages are part of the API). Default:
+   * "This <what> was lost; join again." and "This <what> is <state>; join again before <operation>."
+   */
+  readonly message?: (state: Exclude<SessionState, 'active'>, operation: string) => string;
 }
 
 /**
@@ -78,11 +88,13 @@ export class SessionLifecycle {
 
   /**
    * Ends the session as `next` (left or closed) unless it already was left or closed. Returns the
-   * state it ended from (`active` or `lost`), or undefined when it had ended already.
+   * state it ended from (`active` or `lost`), or undefined when it had ended already. With
+   * `keepLost`, a lost session stays lost: every call returns `lost`.
    */
   end(next: 'left' | 'closed'): 'active' | 'lost' | undefined {
     const from = this.#state;
     if (from === 'left' || from === 'closed') return undefined;
+    if (from === 'lost' && this.#options.keepLost === true) return from;
     this.#state = next;
     if (from === 'active') this.#options.stop();
     return from;
@@ -96,12 +108,14 @@ export class SessionLifecycle {
 
   /** Throws unless the session is active: SessionLostError once lost, LifecycleError once left or closed. */
   assertActive(operation = 'this call'): void {
-    const { source, what } = this.#options;
-    if (this.#state === 'lost') {
-      throw new SessionLostError(`This ${what} was lost; join again.`, { source, cause: this.#lostCause });
+    const state = this.#state;
+    if (state === 'active') return;
+    const { source, what, message } = this.#options;
+    if (state === 'lost') {
+      const text = message?.(state, operation) ?? `This ${what} was lost; join again.`;
+      throw new SessionLostError(text, { source, cause: this.#lostCause });
     }
-    if (this.#state !== 'active') {
-      throw new LifecycleError(`This ${what} is ${this.#state}; join again before ${operation}.`, { source });
-    }
+    const text = message?.(state, operation) ?? `This ${what} is ${state}; join again before ${operation}.`;
+    throw new LifecycleError(text, { source });
   }
 }

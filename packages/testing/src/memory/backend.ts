@@ -28,7 +28,11 @@ export interface BackendContext {
 export class MemoryBackend implements MembershipBackend {
   readonly name = 'memory';
   readonly capabilities: BackendCapabilities;
-  readonly #lifecycle = new BackendLifecycle({ source: SOURCE, what: 'memory backend' });
+  readonly #lifecycle = new BackendLifecycle({
+    source: SOURCE,
+    what: 'memory backend',
+    closedMessage: 'join() on a closed memory backend; create a new one with cluster.backend().',
+  });
 
   readonly #context: BackendContext;
 
