@@ -4,18 +4,25 @@
  * at an existing etcd instead; such a server cannot be killed or restarted (`controllable` false).
  *
  *   const etcd = await startEtcd({ auth: true });
- *   ... etcd.endpoints, etcd.clientOptions ...
+ *   ... etcd.url, etcd.endpoints, etcd.clientOptions ...
  *   await etcd.kill('SIGKILL'); await etcd.restart();
  *   await etcd.stop();
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateCertificates, type TestCertificates } from './certificates.js';
 import { cleanEnv, externalEtcd, setUpAuth } from './etcd-tools.js';
-import { freePort } from './free-port.js';
+import {
+  onFreePorts,
+  type ServerProcess,
+  serverControls,
+  spawnServer,
+  type TestServer,
+  waitUntilReady,
+} from './server-process.js';
 
 const run = promisify(execFile);
 
@@ -46,30 +53,14 @@ export interface EtcdClientOptions {
   readonly tls?: { readonly ca: Buffer; readonly cert: Buffer; readonly key: Buffer };
 }
 
-export interface EtcdServer {
+/** An etcd for a test: the launchers' common shape (`url` is the first client endpoint), and more. */
+export interface EtcdServer extends TestServer {
   readonly endpoints: string[];
   /** What a client (the `app` user, when auth is on) should pass to createEtcdMembership. */
   readonly clientOptions: EtcdClientOptions;
-  readonly dataDir: string;
-  /** False for an external etcd (`ETCD_ENDPOINTS`): kill and restart are not possible. */
-  readonly controllable: boolean;
-  /** Why it is not controllable, for skip messages. */
-  readonly notControllableReason: string | undefined;
-  /** Sends `signal` to etcd and, unless it is SIGSTOP or SIGCONT, waits for the process to exit. */
-  kill(signal?: NodeJS.Signals): Promise<void>;
-  /** Starts etcd again on the same ports and data dir, and waits until it is healthy. */
-  restart(): Promise<void>;
   /** Runs etcdctl against this server as root; resolves with stdout. */
   etcdctl(...args: string[]): Promise<string>;
-  /** Stops etcd and removes what was created (temp dirs, certificates). Idempotent. */
-  stop(): Promise<void>;
 }
-
-const live = new Set<ChildProcess>();
-// Last resort: never leave an etcd behind when a test run dies. Kill by pid, only our children.
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
 
 export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdServer> {
   const fromEnv = process.env.ETCD_ENDPOINTS;
@@ -81,8 +72,7 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
   const rootPassword = `root-${process.pid}-${Date.now()}`;
   const appPassword = `app-${process.pid}-${Date.now()}`;
   let clientPort = 0;
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
+  let server: ServerProcess | undefined;
   let stopped = false;
   let authEnabled = false;
 
@@ -127,68 +117,28 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
         '--client-cert-auth',
       );
     }
-    const proc = spawn(options.binary ?? ETCD_BINARY, args, {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: cleanEnv(),
-    });
-    let stderr = '';
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    live.add(proc);
-    child = proc;
-    exited = new Promise<void>((resolve) => {
-      proc.once('exit', () => {
-        live.delete(proc);
-        resolve();
-      });
-    });
-    const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
-    let exitedEarly = false;
-    void exited.then(() => {
-      exitedEarly = true;
-    });
-    for (;;) {
-      if (exitedEarly) throw new Error(`etcd exited during start-up: ${stderr}`);
-      if (
-        await etcdctl('endpoint', 'health').then(
-          () => true,
-          () => false,
-        )
-      )
-        return;
-      if (Date.now() > deadline) {
-        proc.kill('SIGKILL');
-        throw new Error(`etcd did not become healthy at ${client} in time: ${stderr}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    server = spawnServer(options.binary ?? ETCD_BINARY, args, { env: cleanEnv() });
+    const healthy = () => etcdctl('endpoint', 'health').then(() => true);
+    await waitUntilReady(server, healthy, `etcd at ${client}`, options.startTimeoutMs ?? 15_000);
   };
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await server?.kill('SIGKILL');
     rmSync(workDir, { recursive: true, force: true });
   };
 
   let peerPort = 0;
-  // Another process may grab a "free" port before etcd binds it: try a few fresh pairs.
-  for (let attempt = 1; ; attempt++) {
-    clientPort = await freePort();
-    peerPort = await freePort();
-    try {
+  try {
+    await onFreePorts(2, async ([client, peer]) => {
+      clientPort = client as number;
+      peerPort = peer as number;
       await launch(peerPort);
-      break;
-    } catch (error) {
-      if (attempt >= 3) {
-        await stop();
-        throw error;
-      }
-    }
+    });
+  } catch (error) {
+    await stop();
+    throw error;
   }
 
   if (options.auth) {
@@ -202,6 +152,9 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
   }
 
   return {
+    get url() {
+      return endpoint();
+    },
     get endpoints() {
       return [endpoint()];
     },
@@ -212,25 +165,15 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
         ...(certificates ? { tls: clientTls(certificates) } : {}),
       };
     },
-    dataDir,
-    controllable: true,
-    notControllableReason: undefined,
-    async kill(signal: NodeJS.Signals = 'SIGKILL') {
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      // SIGSTOP freezes it and SIGCONT resumes it: neither ends the process.
-      if (signal !== 'SIGSTOP' && signal !== 'SIGCONT') await exited;
-    },
-    async restart() {
-      if (stopped) throw new Error('this etcd was stopped; start a new one');
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-      await launch(peerPort);
-    },
+    ...serverControls({
+      name: 'etcd',
+      dataDir,
+      current: () => server,
+      launch: () => launch(peerPort),
+      stopped: () => stopped,
+      stop,
+    }),
     etcdctl,
-    stop,
   };
 }
 

@@ -3,6 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { EtcdServer } from './etcd-server.js';
+import { externalControls } from './server-process.js';
 
 const run = promisify(execFile);
 const ETCDCTL_BINARY = process.env.ETCDCTL_BINARY ?? '/usr/bin/etcdctl';
@@ -19,24 +20,17 @@ export function externalEtcd(endpoints: string): EtcdServer {
     .map((endpoint) => endpoint.trim())
     .filter(Boolean);
   const reason = 'ETCD_ENDPOINTS is set: this test needs an etcd it starts itself (to kill or restart it)';
-  const refuse = async () => {
-    throw new Error(reason);
-  };
   return {
+    url: list[0] ?? '',
     endpoints: list,
     clientOptions: { endpoints: list },
-    dataDir: '',
-    controllable: false,
-    notControllableReason: reason,
-    kill: refuse,
-    restart: refuse,
+    ...externalControls(reason),
     etcdctl: async (...args) =>
       (
         await run(ETCDCTL_BINARY, [`--endpoints=${list.join(',')}`, ...args], {
           env: { ...cleanEnv(), ETCDCTL_API: '3' },
         })
       ).stdout,
-    stop: async () => {},
   };
 }
 

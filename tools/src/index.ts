@@ -1,6 +1,7 @@
 /**
- * Test and benchmark support shared by every package of this repository: the etcd launcher, free
- * ports, node child processes, throwaway TLS certificates and README examples as runnable code.
+ * Test and benchmark support shared by every package of this repository: the etcd and PostgreSQL
+ * launchers (one shape, `TestServer`), free ports, node child processes, throwaway TLS
+ * certificates and README examples as runnable code.
  * Private: never published, and no package's src imports it.
  */
 export {
@@ -28,6 +29,29 @@ export {
   startExample,
 } from './example-process.js';
 export { freePort, freePorts } from './free-port.js';
-export { type CodeBlock, codeBlocks, readmeExample, replaceOnce, sourceTsconfig } from './markdown.js';
+export {
+  type AnnotatedBlock,
+  annotatedCodeBlocks,
+  type CodeBlock,
+  codeBlocks,
+  readmeExample,
+  replaceOnce,
+  sourceTsconfig,
+  typeCheckBlocks,
+} from './markdown.js';
+export {
+  type PostgresClientOptions,
+  type PostgresServer,
+  postgresBinDir,
+  type StartPostgresOptions,
+  startPostgres,
+} from './postgres-server.js';
 export { mulberry32 } from './random.js';
+export {
+  type ServerProcess,
+  type SpawnServerOptions,
+  spawnServer,
+  type TestServer,
+  waitUntilReady,
+} from './server-process.js';
 export { startTcpRelay, type TcpRelay } from './tcp-relay.js';

@@ -18,6 +18,11 @@ export interface TcpRelay {
   close(): Promise<void>;
   /** Connections accepted so far. */
   accepted(): number;
+  /**
+   * Holds every later chunk from the target back by `ms` before the client gets it (answers come
+   * late, requests arrive at once), in order; 0 restores prompt delivery.
+   */
+  delay(ms: number): void;
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -35,6 +40,7 @@ function listen(server: Server, port: number): Promise<number> {
 export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
   const sockets = new Set<Socket>();
   let accepted = 0;
+  let delayMs = 0;
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -48,7 +54,25 @@ export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
       client.pipe(upstream);
-      upstream.pipe(client);
+      upstream.on('data', (chunk: Buffer) => toClient(chunk));
+      upstream.on('end', () => toClient(null));
+      // Chunks leave in arrival order, each no earlier than its arrival plus the delay of the time.
+      const queue: Array<{ chunk: Buffer | null; due: number }> = [];
+      let timer: NodeJS.Timeout | undefined;
+      const drain = () => {
+        timer = undefined;
+        while (queue[0] !== undefined && queue[0].due <= performance.now()) {
+          const { chunk } = queue.shift() as { chunk: Buffer | null };
+          if (chunk === null) client.end();
+          else client.write(chunk);
+        }
+        if (queue[0] !== undefined) timer = setTimeout(drain, queue[0].due - performance.now());
+      };
+      function toClient(chunk: Buffer | null): void {
+        queue.push({ chunk, due: performance.now() + delayMs });
+        if (timer === undefined) drain();
+      }
+      client.once('close', () => clearTimeout(timer));
     });
   let server: Server | undefined = open();
   const port = await listen(server, 0);
@@ -72,5 +96,9 @@ export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
     },
     close: cut,
     accepted: () => accepted,
+    delay(ms) {
+      if (!(Number.isFinite(ms) && ms >= 0)) throw new Error(`delay(ms): ms must be >= 0, got ${ms}`);
+      delayMs = ms;
+    },
   };
 }

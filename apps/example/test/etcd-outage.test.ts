@@ -14,9 +14,15 @@ import {
 
 const etcdBinary = findOnPath('etcd');
 const spawned: Spawned[] = [];
-const OUTAGE_MS = 30_000;
-/** The bar: under 20 KB of log in 30 s of outage (it was ≈ 135 KB: a stack trace every 0.7 s). */
-const OUTAGE_LOG_LIMIT = 20 * 1024;
+/**
+ * How long etcd stays down. The issue's bar is a rate: under 20 KB of log per 30 s of outage (it was
+ * ≈ 135 KB per 30 s: a stack trace every 0.7 s). 10 s of outage checks the same rate (under 6.8 KB in
+ * 10 s; the old log wrote ≈ 45 KB in 10 s, so this fails on it as the 30 s did); the node never joined,
+ * so no TTL has to run out first. The summary cadence (at most one warning per 30 s) is proven on
+ * core's injected clock over 90 s (packages/core/test/outage.test.ts).
+ */
+const OUTAGE_MS = 10_000;
+const OUTAGE_LOG_LIMIT = (20 * 1024 * OUTAGE_MS) / 30_000;
 
 beforeAll(() => requireBuilt(CLI));
 afterEach(() => killLeftovers(spawned));
@@ -80,14 +86,14 @@ describe('election-node with etcd unreachable at start', () => {
   );
 });
 
-describe.skipIf(!etcdBinary)('election-node through a 30 s etcd outage (real etcd on loopback)', () => {
+describe.skipIf(!etcdBinary)('election-node through a 10 s etcd outage (real etcd on loopback)', () => {
   let etcd: EtcdServer | undefined;
   beforeAll(async () => {
     etcd = await startEtcd({ binary: etcdBinary ?? 'etcd', external: false });
   }, 30_000);
   afterAll(async () => etcd?.stop());
 
-  it('logs under 20 KB while etcd is down for 30 s, stays unready, then joins with one recovery line', async () => {
+  it('logs under 20 KB per 30 s while etcd is down (10 s here), stays unready, then joins with one recovery line', async () => {
     if (!etcd) throw new Error('etcd did not start');
     const endpoint = etcd.endpoints[0] ?? '';
     // Down before the node starts; its port and data dir stay reserved for the restart.

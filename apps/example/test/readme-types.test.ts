@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { typeCheckBlocks } from '@election/tools';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -105,20 +104,11 @@ describe('README code blocks', () => {
         files: blocks.map((block) => relative(dirname(tsconfig), block.file)),
       }),
     );
-    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-    const { stdout } = await promisify(execFile)(process.execPath, [tsc, '-p', tsconfig], {
-      cwd: ROOT,
-    }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }));
-    // Name the README and the line of the block, not the scratch file.
-    const errors = stdout
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => {
-        const block = blocks.find((b) => line.includes(relative(ROOT, b.file)) || line.includes(b.file));
-        return block
-          ? `${block.readme}, block at line ${block.line}: ${line.replace(/^.*?\.m?ts|^.*?\.mjs/, '')}`
-          : line;
-      });
+    const errors = await typeCheckBlocks(
+      tsconfig,
+      blocks.map((block) => ({ file: block.file, where: `${block.readme}, block at line ${block.line}` })),
+      ROOT,
+    );
     console.log(`README code blocks: ${blocks.length} type-checked, ${errors.length} errors`);
     expect(errors).toEqual([]);
   }, 120_000);

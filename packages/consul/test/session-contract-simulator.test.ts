@@ -1,4 +1,6 @@
 import { runSessionContract } from '@election/testing';
+import { startTcpRelay } from '@election/tools';
+import Consul from 'consul';
 import * as vitest from 'vitest';
 import { createConsulMembership } from '../src/index.js';
 import { startConsulSimulator } from './support/consul-simulator.js';
@@ -12,9 +14,11 @@ runSessionContract(
   async () => {
     const sim = await startConsulSimulator({ minSessionTtlMs: 1_000, strictKeys: true });
     const election = uniqueElection('session');
+    // Every node reaches the simulator through one relay of this test: latency() holds answers back.
+    const relay = await startTcpRelay(sim.port);
     return {
       backend: () =>
-        createConsulMembership({ host: sim.host, port: sim.port, election, leaveTimeoutMs: 1_000 }),
+        createConsulMembership({ host: '127.0.0.1', port: relay.port, election, leaveTimeoutMs: 1_000 }),
       invalidate(id) {
         // As an operator's `consul session destroy` or an expiry: behavior "delete" drops the key.
         const session = sim.state.allSessions().find((s) => s.name.endsWith(`: ${id}`));
@@ -25,7 +29,27 @@ runSessionContract(
         await sim.stop();
         return () => sim.start();
       },
-      teardown: () => sim.close(),
+      // The simulated servers stop as a whole: every node is cut off, not only the named ones.
+      outageScope: 'all',
+      async latency(_ids, ms) {
+        relay.delay(ms);
+        return async () => relay.delay(0);
+      },
+      async userClient() {
+        const client = new Consul({ host: '127.0.0.1', port: relay.port });
+        return {
+          backend: () => createConsulMembership({ client, election, leaveTimeoutMs: 1_000 }),
+          works: async () => {
+            await client.kv.get('user-client-probe');
+          },
+          // A consul client holds no connection of its own to close (plain HTTP requests).
+          close: async () => {},
+        };
+      },
+      teardown: async () => {
+        await sim.close();
+        await relay.close();
+      },
     };
   },
   { name: 'consul (simulator)', lock: true, ttlMs: 2_000, timeoutMs: 3_000, leaveBoundMs: 1_500 },

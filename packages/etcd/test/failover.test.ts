@@ -68,7 +68,11 @@ describe('failover on etcd (TTL 2 s)', () => {
     expect(c.monitor.leadershipOf('b')!.term!).toBeGreaterThan(before);
   });
 
-  it('a graceful stop hands over within 200 ms', async () => {
+  // A handover, not an expiry: the crash above takes more than TTL/3 by construction, so b
+  // leading within TTL/3 of the stop can only come from the handover. How fast (a few ms) is the
+  // failover bench's figure and guard (`pnpm bench --only failover`), not a timed test's: three test
+  // files at once on 2 cores once held this process past 200 ms.
+  it('a graceful stop hands over before any lease could expire (within TTL/3)', async () => {
     const c = newCluster('graceful');
     const a = await c.start('a');
     await c.start('b');
@@ -76,8 +80,8 @@ describe('failover on etcd (TTL 2 s)', () => {
     const before = termOf(a)!;
     const stoppedAt = performance.now();
     await a.stop({ resign: true });
-    await c.leaderIs('b', 200 - (performance.now() - stoppedAt));
-    expect(performance.now() - stoppedAt).toBeLessThanOrEqual(200);
+    await c.leaderIs('b', TTL_MS / 3 - (performance.now() - stoppedAt));
+    expect(performance.now() - stoppedAt).toBeLessThan(TTL_MS / 3);
     expect(c.monitor.leadershipOf('b')!.term!).toBeGreaterThan(before);
   });
 

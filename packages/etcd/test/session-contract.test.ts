@@ -1,6 +1,6 @@
 import { runSessionContract } from '@election/testing';
-import { type EtcdServer, startEtcd } from '@election/tools';
-import type { Etcd3 } from 'etcd3';
+import { type EtcdServer, startEtcd, startTcpRelay } from '@election/tools';
+import { Etcd3 } from 'etcd3';
 import * as vitest from 'vitest';
 import { createEtcdMembership } from '../src/index.js';
 import { adminClient, leaseOfKey } from './support/admin-client.js';
@@ -20,11 +20,14 @@ vitest.afterAll(async () => {
 
 runSessionContract(
   vitest,
-  () => {
+  async () => {
     const prefix = uniquePrefix('session');
     const first = createEtcdMembership({ ...etcd.clientOptions, prefix });
+    // Every node reaches etcd through one relay of this test: latency() holds etcd's answers back.
+    const relay = await startTcpRelay(Number(new URL(etcd.endpoints[0] as string).port));
+    const endpoints = [relay.url];
     return {
-      backend: () => createEtcdMembership({ ...etcd.clientOptions, prefix, leaveTimeoutMs: 500 }),
+      backend: () => createEtcdMembership({ ...etcd.clientOptions, endpoints, prefix, leaveTimeoutMs: 500 }),
       async invalidate(id) {
         // Revoke the member's lease behind its back, as its expiry would.
         const lease = await leaseOfKey(admin, `${first.keys.membersPrefix}${id}`);
@@ -37,7 +40,26 @@ runSessionContract(
         await etcd.kill('SIGSTOP');
         return () => etcd.kill('SIGCONT');
       },
-      teardown: () => first.close(),
+      // One etcd process: SIGSTOP freezes every node, not only the named ones.
+      outageScope: 'all',
+      async latency(_ids, ms) {
+        relay.delay(ms);
+        return async () => relay.delay(0);
+      },
+      async userClient() {
+        const client = new Etcd3({ hosts: endpoints });
+        return {
+          backend: () => createEtcdMembership({ client, prefix, leaveTimeoutMs: 500 }),
+          works: async () => {
+            await client.get('user-client-probe').string();
+          },
+          close: async () => client.close(),
+        };
+      },
+      teardown: async () => {
+        await first.close();
+        await relay.close();
+      },
     };
   },
   { name: 'etcd', lock: true, ttlMs: 2_000, timeoutMs: 3_000, leaveBoundMs: 1_500 },

@@ -107,13 +107,14 @@ describe.skipIf(executablePath === undefined)(browserTitle('the live page'), () 
     expect(await page.evaluate(() => (globalThis as unknown as PageWindow).mark)).toBe(42);
     const newest = await page.textContent('#timeline li:first-child');
     expect(newest).toMatch(/→ node-b \(term \d+\): elected$/);
-    // The lock can show node-b as holder a moment before node-b's own acquire is answered.
+    // The lock can show node-b as holder a moment before node-b's own acquire is answered. A wait
+    // for that answer to reach the page, not a bound (the bound is the TTL + 1 s above).
     await page.waitForFunction(
       () =>
         (globalThis as unknown as PageWindow).document.getElementById('phase')?.textContent ===
         'leader (LEADER)',
       undefined,
-      { timeout: 2000 },
+      { timeout: 5000 },
     );
     expect(await page.textContent('#lease-text')).toMatch(/^\d\.\d s left of \d\.\d s/);
     expect(await page.textContent('#announce')).toBe('Leader is now node-b.');

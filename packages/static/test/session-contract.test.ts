@@ -20,5 +20,6 @@ runSessionContract(
     cannotInvalidate: 'a static registration is an entry of a fixed list: nothing ends it behind its back',
     noRenewals: 'a static registration has no TTL to renew',
     noUpdate: 'a static member list is fixed configuration: a rank changes by restarting with it',
+    noUserClient: 'a static backend takes no client from its user: it probes its peers itself',
   },
 );

@@ -40,6 +40,9 @@ console.log(
 console.log(
   `direct transfers (graceful stops and hand-backs in one write): ${result.transfers}, in ${result.runsWithTransfer} runs`,
 );
+console.log(
+  `switchover after the faults (drain, undrain, drain again), checked in ${result.switchoverRuns} runs: slowest step ${result.maxSwitchoverMs} ms (that run's bound: ${result.switchoverBoundOfMaxMs} ms)`,
+);
 const scenarios = result.transferScenarios;
 console.log(
   `runs with a transfer whose answer was lost: ${scenarios.lostAnswer} (committed all the same: ${scenarios.committedAnswerLost}); with its successor crashed mid-transfer: ${scenarios.successorCrashed}; with a join during a transfer: ${scenarios.joinDuringTransfer}`,
@@ -50,5 +53,5 @@ if (result.failed) {
   process.exit(1);
 }
 console.log(
-  'no violation: at most one leader at every instant, leaders hold the key with their term, terms increase, events alternate, leader tasks never overlap; one leader after every run',
+  'no violation: at most one leader at every instant, leaders hold the key with their term, terms increase, events alternate, leader tasks never overlap; one leader after every run, and every switchover within its bound',
 );

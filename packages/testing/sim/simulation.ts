@@ -334,6 +334,11 @@ export interface SimulationResult {
   readonly boundOfMaxMs: number;
   /** Smallest bound − recovery over all runs: how close any run came to the bound. */
   readonly minSlackMs: number;
+  /** Runs that ended with the switchover check (checkSwitchover): drain, undrain, drain again. */
+  readonly switchoverRuns: number;
+  /** The slowest switchover step of any run, and that run's switchover bound. */
+  readonly maxSwitchoverMs: number;
+  readonly switchoverBoundOfMaxMs: number;
   readonly seed: number;
   readonly path?: string;
   readonly commandsPath?: string;
@@ -356,39 +361,163 @@ function bestRanked(world: SimWorld): SimNode | undefined {
 let lastBound = 0;
 
 /**
- * After the faults: heal everything and run the clock until one leader is agreed, or fail at the
- * bound. Returns the time that took.
+ * Runs the clock until exactly the best-ranked live member leads and every electable node agrees
+ * (and `ready` holds), or fails with `what` past `bound`. Returns the time that took.
  */
-export async function checkLiveness(world: SimWorld, scheduler: fc.Scheduler): Promise<number> {
-  await world.calm();
+async function untilAgreed(
+  world: SimWorld,
+  scheduler: fc.Scheduler,
+  bound: number,
+  what: string,
+  ready: () => boolean = () => true,
+  stepMs = 50,
+): Promise<number> {
   const start = world.clock.now();
-  const latencyMs = Math.max(0, ...world.nodes.map((n) => n.link.latencyMs));
-  const bound = livenessBoundMs(latencyMs, world.config.handoverDelayMs);
   for (;;) {
     await scheduler.waitAll();
     world.check();
     const leaders = world.nodes.filter((n) => n.leads());
     const best = bestRanked(world);
     const agreed =
-      best === undefined
+      ready() &&
+      (best === undefined
         ? leaders.length === 0
         : leaders.length === 1 &&
           leaders[0] === best &&
-          world.electable().every((n) => n.latest?.leaderId === best.id);
+          world.electable().every((n) => n.latest?.leaderId === best.id));
     const elapsed = world.clock.now() - start;
-    if (agreed) {
-      world.log(`one agreed leader after ${elapsed} ms (bound ${bound} ms)`);
-      lastBound = bound;
-      return elapsed;
-    }
+    if (agreed) return elapsed;
     if (elapsed > bound) {
       const who = leaders.map((n) => n.id).join(', ') || 'none';
-      world.fail(
-        `liveness: ${bound} ms after the faults stopped (latency ${latencyMs} ms, handoverDelayMs ${world.config.handoverDelayMs}), leaders: ${who}; expected exactly ${best?.id ?? 'none'}`,
-      );
+      world.fail(`${what}: ${bound} ms, leaders: ${who}; expected exactly ${best?.id ?? 'none'}`);
     }
-    await world.clock.advance(50);
+    await world.clock.advance(stepMs);
   }
+}
+
+/** The largest lasting latency on any link: the L of the bounds. */
+const lastingLatencyMs = (world: SimWorld) => Math.max(0, ...world.nodes.map((n) => n.link.latencyMs));
+
+/**
+ * After the faults: heal everything and run the clock until one leader is agreed, or fail at the
+ * bound. Returns the time that took.
+ */
+export async function checkLiveness(world: SimWorld, scheduler: fc.Scheduler): Promise<number> {
+  await world.calm();
+  const latencyMs = lastingLatencyMs(world);
+  const bound = livenessBoundMs(latencyMs, world.config.handoverDelayMs);
+  const elapsed = await untilAgreed(
+    world,
+    scheduler,
+    bound,
+    `liveness: ${bound} ms after the faults stopped (latency ${latencyMs} ms, handoverDelayMs ${world.config.handoverDelayMs})`,
+  );
+  world.log(`one agreed leader after ${elapsed} ms (bound ${bound} ms)`);
+  lastBound = bound;
+  return elapsed;
+}
+
+/**
+ * The switchover bound, with no fault left but a lasting latency L: a rank change reaches the
+ * server (L) and the leader's watch (L), the outranked leader waits handoverDelayMs and its transfer
+ * (or release) lands (L), the new holder reaches every watch (L) and, without a transfer, the
+ * successor's tryAcquire goes and comes back (2 L): h + 6 L, with room for 4 L more and the
+ * clock's 50 ms steps. No TTL term: a switchover that waits for an expiry, or for an exclusion to
+ * time out (one TTL, 3000 ms here), is a bug whenever h + 10 L + 500 < 3000.
+ */
+export function switchoverBoundMs(latencyMs: number, handoverDelayMs: number): number {
+  return handoverDelayMs + 10 * latencyMs + 500;
+}
+
+/**
+ * The clock's step while the switchover waits for the faults' leftovers: coarser than the checks'
+ * 50 ms (nothing is measured there, only the invariants checked), and a request sent mid-step waits
+ * at most this long for its delivery, far below any timeout.
+ */
+const SETTLE_STEP_MS = 200;
+
+/** A rank below every drawn priority (they are drawn in -2..2). */
+const DRAINED_PRIORITY = 1000;
+
+/**
+ * After liveness: the operator's switchover, fault-free. The leader drains (its rank drops below
+ * everyone's: the next leads), undrains (the lock is handed back to it), and drains again at once
+ * (it was handed the lock by the member it now hands it to: the giver's exclusion must not hold
+ * the lock for a TTL; issue 21's spawned drain found that). Each step agrees within the
+ * switchover bound.
+ */
+export async function checkSwitchover(
+  world: SimWorld,
+  scheduler: fc.Scheduler,
+): Promise<{ readonly worstMs: number; readonly boundMs: number } | undefined> {
+  // Rank changes the faults left in flight settle first (a lost one fails at its request timeout),
+  // every registration left by a crashed member expires, every live one is registered (a member
+  // whose lease an operator revoked joins again), and the cluster agrees on what they left.
+  // A crashed member's registration stays until its TTL runs out: the view may elect it, and a
+  // handover to it waits for that expiry, rightly. Only live members are registered when it starts.
+  const live = new Set(
+    world.nodes.filter((n) => n.latest && !['stopping', 'stopped'].includes(n.latest.phase)).map((n) => n.id),
+  );
+  const unsettled = () =>
+    world.nodes.some((node) => node.priorityChanges.size > 0) ||
+    world.server.members().some((member) => !live.has(member.id)) ||
+    world.electable().some((node) => !world.server.members().some((member) => member.id === node.id));
+  const settleBound =
+    REQUEST_TIMEOUT_MS + livenessBoundMs(lastingLatencyMs(world), world.config.handoverDelayMs);
+  await untilAgreed(
+    world,
+    scheduler,
+    settleBound,
+    'switchover: rank changes in flight, not settled within',
+    () => !unsettled(),
+    SETTLE_STEP_MS,
+  );
+  // A call the faults left without an answer (a lost transfer answer, say) holds its node's claim
+  // until its request timeout: the switchover starts once every such call has timed out and been
+  // retried, and the cluster agrees again.
+  const quietUntil = world.clock.now() + REQUEST_TIMEOUT_MS + BACKOFF_CAP_MS;
+  while (world.clock.now() < quietUntil) {
+    await scheduler.waitAll();
+    world.check();
+    await world.clock.advance(SETTLE_STEP_MS);
+  }
+  await untilAgreed(
+    world,
+    scheduler,
+    settleBound,
+    'switchover: not agreed again after the quiet period within',
+    () => !unsettled(),
+    SETTLE_STEP_MS,
+  );
+  const leader = bestRanked(world);
+  if (leader === undefined || world.electable().length < 2) return undefined;
+  const latencyMs = lastingLatencyMs(world);
+  // The bound counts each call's round trip: where a lock call cannot be answered within its own
+  // timeout (lockTimeoutMs below 2 L), every one is a failed call and the node rides it out as an
+  // outage; no switchover bound holds there.
+  if (world.config.lockTimeoutMs < 2 * latencyMs + 100) return undefined;
+  const rank = () => world.server.members().find((member) => member.id === leader.id)?.priority;
+  const configured = rank() ?? leader.spec.priority;
+  const bound = switchoverBoundMs(latencyMs, world.config.handoverDelayMs);
+  let worstMs = 0;
+  for (const [priority, step] of [
+    [DRAINED_PRIORITY, 'drains'],
+    [configured, 'undrains'],
+    [DRAINED_PRIORITY, 'drains again'],
+  ] as const) {
+    world.log(`switchover: ${leader.id} ${step} (priority ${priority})`);
+    world.setPriority(leader, priority);
+    const elapsed = await untilAgreed(
+      world,
+      scheduler,
+      bound,
+      `switchover: ${leader.id} ${step} (latency ${latencyMs} ms, handoverDelayMs ${world.config.handoverDelayMs}), not agreed within`,
+      () => rank() === priority,
+    );
+    world.log(`switchover: agreed after ${elapsed} ms (bound ${bound} ms)`);
+    worstMs = Math.max(worstMs, elapsed);
+  }
+  return { worstMs, boundMs: bound };
 }
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
@@ -400,6 +529,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let runsWithTransfer = 0;
   const scenarios = { lostAnswer: 0, committedAnswerLost: 0, successorCrashed: 0, joinDuringTransfer: 0 };
   let boundOfMax = 0;
+  let switchoverRuns = 0;
+  let maxSwitchoverMs = 0;
+  let switchoverBoundOfMax = 0;
   let minSlackMs = Number.POSITIVE_INFINITY;
   const property = fc.asyncProperty(
     fc.scheduler({
@@ -428,6 +560,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           boundOfMax = lastBound;
         }
         minSlackMs = Math.min(minSlackMs, lastBound - converged);
+        const switchover = await checkSwitchover(current, scheduler);
+        if (switchover) {
+          switchoverRuns++;
+          if (switchover.worstMs >= maxSwitchoverMs) {
+            maxSwitchoverMs = switchover.worstMs;
+            switchoverBoundOfMax = switchover.boundMs;
+          }
+        }
         await current.stopAll();
         if (current.resumes > 0) runsWithResume++;
         transfers += current.transfers;
@@ -466,6 +606,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     transferScenarios: scenarios,
     boundOfMaxMs: boundOfMax,
     minSlackMs,
+    switchoverRuns,
+    maxSwitchoverMs,
+    switchoverBoundOfMaxMs: switchoverBoundOfMax,
     seed: details.seed,
   };
   if (!details.failed) return { failed: false, ...base };
@@ -481,7 +624,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   ].join('\n');
   const commandsPath = /replayPath="([^"]*)"/.exec(String(cmds))?.[1];
   const replay = [
-    `pnpm sim --runs ${options.runs} --seed ${details.seed}`,
+    `pnpm sim --runs ${options.runs} --seed=${details.seed}`,
     path ? ` --path ${path}` : '',
     commandsPath ? ` --commands-path '${commandsPath}'` : '',
     options.bug && options.bug !== 'none' ? ` --bug ${options.bug}` : '',

@@ -108,6 +108,8 @@ export class SimNode {
    * newer holder. The node must never lead on one of them again (issue 19's invariant).
    */
   watchFloor = -1n;
+  /** setPriority calls not settled yet (the switchover check starts once there are none). */
+  readonly priorityChanges = new Set<Promise<unknown>>();
 
   constructor(id: string, spec: NodeSpec, clock: SimClock, server: ServerStatus) {
     this.id = id;
@@ -311,9 +313,11 @@ export class SimWorld {
     node.spec = { ...node.spec, priority };
     const elector = node.elector;
     if (!elector || node.link.paused || node.stopCalled) return;
-    elector
+    const change = elector
       .setPriority(priority)
-      .catch((error: Error) => this.log(`${node.id}: setPriority(${priority}) failed: ${error.message}`));
+      .catch((error: Error) => this.log(`${node.id}: setPriority(${priority}) failed: ${error.message}`))
+      .finally(() => node.priorityChanges.delete(change));
+    node.priorityChanges.add(change);
   }
 
   /** The node crashed or lost its lease: counted when it was the successor of a transfer in flight or not yet led on. */

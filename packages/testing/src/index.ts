@@ -17,11 +17,18 @@ export {
   snapshotFirstTests,
   watchHolderFirstTests,
 } from './contract/session/groups.js';
+export {
+  outageTests,
+  renewalLatencyTests,
+  tryAcquireNullTests,
+  userClientTests,
+} from './contract/session/rule-groups.js';
 export { transferTests, updateTests } from './contract/session/transfer-groups.js';
 export type {
   SessionEnvironment,
   SessionEnvironmentFactory,
   SessionSuiteOptions,
+  UserClient,
 } from './contract/session/types.js';
 export { runContractSuite } from './contract/suite.js';
 export type {

@@ -18,10 +18,24 @@ runSessionContract(
           for (const id of ids) cluster.heal(id);
         };
       },
+      async latency(ids, ms) {
+        for (const node of ids) cluster.latency(ms, { node });
+        return async () => {
+          for (const node of ids) cluster.latency(0, { node });
+        };
+      },
       teardown: async () => cluster.dispose(),
     };
   },
-  { name: 'memory', lock: true, ttlMs: 3000, clock, timeoutMs: 2000, leaveBoundMs: 1000 },
+  {
+    name: 'memory',
+    lock: true,
+    ttlMs: 3000,
+    clock,
+    timeoutMs: 2000,
+    leaveBoundMs: 1000,
+    noUserClient: 'the in-memory backend takes no client: every backend is a handle on the shared cluster',
+  },
 );
 
 vitest.afterEach(() => {

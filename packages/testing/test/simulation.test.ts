@@ -19,13 +19,15 @@ describe('deterministic simulation', () => {
   const bugs: [SimBug, number][] = [
     ['keep-orphans', 1],
     ['no-margin', 3],
-    ['no-revision', 2], // holder events without their revision: the deleted-key gap comes back
+    // Holder events without their revision: the deleted-key gap comes back. Seed 1 finds it at run 28
+    // (seed 2, used before, at run 238: 12 s here, the runs before the find check nothing more).
+    ['no-revision', 1],
   ];
   for (const [bug, seed] of bugs) {
     it(`finds the deliberate "${bug}" bug within 1,000 runs, and its replay fails the same way`, async () => {
       const found = await runSimulation({ runs: 1000, seed, bug });
       expect(found.failed).toBe(true);
-      expect(found.replay).toContain(`--seed ${found.seed}`);
+      expect(found.replay).toContain(`--seed=${found.seed}`);
       const replay = await runSimulation({
         runs: 1000,
         seed: found.seed,

@@ -3,6 +3,20 @@
  * in-memory backend. Core imports nothing else of an adapter, and assumes only what `capabilities`
  * declares. Adapters keep their own connection, retries and watch resumption inside; what crosses
  * this line is the view of the members, the registration's deadline, and (optionally) a lock.
+ *
+ * The rules below are checked by the contract suite of `@election/testing` (`runSessionContract`),
+ * one case each: a backend that breaks one fails that case. Those written nowhere else:
+ * - `LeaderLock.tryAcquire` answers null only while the holder watch shows, or will show, the
+ *   holding that blocked it (case "lock.tryAcquire: answers null only while…");
+ * - `MembershipSession.deadline` counts from the send time of the acknowledged renewal, also when
+ *   the answer spends clock time in flight (case "deadline(): counts from the send time…");
+ * - a client or pool the user passed in stays the user's (`MembershipBackend.close`; case "a client
+ *   the user passed in: is never closed by the backend…");
+ * - an outage is not an ending: a registration cut off from its backend for less than its TTL less
+ *   a renewal interval is renewed again once the backend is back. In the suite's test hooks,
+ *   `outage(ids)` cuts off exactly `ids`, or, for a backend that can only freeze as a whole (one
+ *   etcd process under SIGSTOP, a stopped Consul server), every node, declared with
+ *   `outageScope: 'all'` (`SessionEnvironment.outage`; case "outage(): stops the renewals…").
  */
 import type { Logger } from '../logger.js';
 import type { Clock } from '../time/clock.js';
@@ -66,11 +80,20 @@ export interface MembershipBackend {
    * later `retain()` or `join()` opens them again.
    * Core calls it in `start()` and ends the use once `stop()` has left. Optional: a backend without
    * resources of its own need not implement it.
+   * A client (or pool) the user passed in stays the user's: its end of use, like `close()`, never
+   * closes, ends or reconfigures it.
    */
   retain?(): () => void;
   /**
    * Release what the backend created itself (clients it opened, never ones passed in), for good:
    * later joins fail. Idempotent.
+   * What a backend owns: the clients and connections it opened, and what it created on any client
+   * (its registrations' renewals, its watches and timers, its sessions). What it does not own: a
+   * client or pool the user passed in, which stays usable after `close()` (and after the last
+   * `retain()` use ends) for the user's other work and for other backends on it, and which only
+   * the user closes. So `close()` on a user's client stops the backend's own renewals, watches
+   * and timers on it (the user's `client.close()` then lets the process exit) and closes nothing
+   * else.
    */
   close(): Promise<void>;
 }
@@ -93,7 +116,10 @@ export interface MembershipSession {
    * send, `deadlineAfter` when read): a renewal sent before a suspend and acknowledged after it then
    * says so itself. Core also counts the wall clock's lead on any deadline it reads, from its last
    * read at or before the send time (this value less the TTL), so a deadline on the monotonic clock
-   * alone is safe too, if coarser. Past it the adapter keeps renewing (capped, jittered retries): when a renewal is
+   * alone is safe too, if coarser. The time an answer spends in flight never extends it: a renewal
+   * sent at S and acknowledged at S + 400 ms moves the deadline to S + TTL, not S + 400 + TTL (the
+   * backend restarted its timer no earlier than S; the contract suite slows the answers to check).
+   * Past it the adapter keeps renewing (capped, jittered retries): when a renewal is
    * acknowledged again the deadline moves on and the node resumes with the same registration; when
    * the backend says the registration is gone, the adapter fires `onLost`.
    */
@@ -181,6 +207,14 @@ export interface LeaderLock {
    * Try once to take the leader lock with this session. Resolves with the fencing token (strictly
    * greater than every token handed out before in this election) or null when another session
    * holds it. If this session already holds it, resolves with the token of that holding.
+   * A null answer is a promise about the holder watch: this session's `watchHolder` shows, when the
+   * answer arrives, or will show after it, the holding (of another session) that blocked the
+   * attempt. Core, after a null, waits for that holding's end to try again; if the watch had
+   * already reported the end before the null arrived (a release racing the attempt) or never shows
+   * the holding (a free lock refused), no change comes and core parks until its periodic resync
+   * (5 s). So an adapter that finds the blocking holding already reported gone, or the lock free,
+   * tries again instead of answering null (etcd's leader-lock.ts compares the blocking holding's
+   * token with the revision its watch has reached).
    */
   tryAcquire(): Promise<bigint | null>;
   /**

@@ -31,6 +31,8 @@ export interface ChildNodeOptions {
   readonly takeover?: boolean;
   /** Report log lines at info and above as `log` records. */
   readonly log?: boolean;
+  /** Load, report `held`, and start the elector only on `release()`. */
+  readonly holdStart?: boolean;
 }
 
 /** An elector in its own node process (run through tsx from source), observed through its stdout. */
@@ -51,6 +53,7 @@ export class ChildNode {
         TTL_MS: String(options.ttlMs),
         TAKEOVER: options.takeover ? '1' : '0',
         LOG: options.log ? '1' : '0',
+        HOLD_START: options.holdStart ? '1' : '0',
       },
       onJson: (record) => this.records.push(record as unknown as ChildRecord),
     });
@@ -92,6 +95,11 @@ export class ChildNode {
 
   signal(signal: NodeJS.Signals): void {
     this.#process.signal(signal);
+  }
+
+  /** Starts the elector of a process spawned with `holdStart` (once it reported `held`). */
+  release(): void {
+    this.#process.signal('SIGUSR2');
   }
 
   /** Kills the process (SIGKILL) if it still runs and waits for it to be gone. */

@@ -1,7 +1,8 @@
 /**
  * A node in a child process, for tests that must kill or freeze a real process. Configured by
  * environment: ETCD_ENDPOINTS (comma-separated), ELECTION_PREFIX, NODE_ID, TTL_MS, and optionally
- * TAKEOVER=1 (the elector's takeover option) and LOG=1 (log lines at info and above as records).
+ * TAKEOVER=1 (the elector's takeover option), LOG=1 (log lines at info and above as records) and
+ * HOLD_START=1 (start the elector on SIGUSR2, after a `held` record).
  * Prints one JSON line per elector event (and every 20 ms while leading) on stdout, and on
  * SIGCONT prints the state read right away, before anything else, so a test can see what a
  * frozen-then-resumed leader believes.
@@ -87,12 +88,23 @@ process.on('SIGTERM', () => {
   elector.stop({ resign: true }).finally(() => process.exit(0));
 });
 
-print({ type: 'starting', at: clockNow() });
-elector.start().then(
-  () => print({ type: 'started', at: clockNow() }),
-  (error: unknown) => {
-    const code = (error as { code?: unknown }).code;
-    print({ type: 'start-failed', at: clockNow(), code, message: String(error) });
-    process.exit(1);
-  },
-);
+function start(): void {
+  print({ type: 'starting', at: clockNow() });
+  elector.start().then(
+    () => print({ type: 'started', at: clockNow() }),
+    (error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      print({ type: 'start-failed', at: clockNow(), code, message: String(error) });
+      process.exit(1);
+    },
+  );
+}
+
+// HOLD_START=1: loaded and ready, the elector starts on SIGUSR2 only (a restart at a chosen instant,
+// however long this process took to load).
+if (process.env.HOLD_START === '1') {
+  process.once('SIGUSR2', start);
+  print({ type: 'held', at: clockNow() });
+} else {
+  start();
+}

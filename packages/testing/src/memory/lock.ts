@@ -12,10 +12,20 @@ export class MemoryLock implements LeaderLock {
     this.#server = server;
   }
 
+  /**
+   * The server decides now; the answer may spend time in flight (cluster.latency()). A null answer
+   * is only given while the holder watch shows, or has yet to show, the holding that blocked it
+   * (the contract's rule): when that holding ended while the answer was in flight (its end may
+   * reach the watch first), the attempt is repeated instead, as etcd's adapter does.
+   */
   async tryAcquire(): Promise<bigint | null> {
-    this.#session.assertCanCall('lock.tryAcquire()');
-    // The server decides now; the answer may spend time in flight (cluster.latency()).
-    return this.#session.reply(this.#server.acquire(this.#session.lease));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      this.#session.assertCanCall('lock.tryAcquire()');
+      const blocking = this.#server.holder();
+      const token = await this.#session.reply(this.#server.acquire(this.#session.lease));
+      if (token !== null || this.#server.holder()?.token === blocking?.token) return token;
+    }
+    return null;
   }
 
   async release(token: bigint): Promise<void> {

@@ -1,6 +1,7 @@
 import type { LockHolder, MembershipEvent } from '@election/core';
 import type { ContractTestApi } from '../types.js';
-import { fail, idsInView, registerGroup } from './session-kit.js';
+import { outageTests, renewalLatencyTests, tryAcquireNullTests, userClientTests } from './rule-groups.js';
+import { fail, idsInView, lockSkip, registerGroup } from './session-kit.js';
 import { transferTests, updateTests } from './transfer-groups.js';
 import type { SessionEnvironmentFactory, SessionSuiteOptions } from './types.js';
 
@@ -38,9 +39,7 @@ export const onLostOnceTests: Group = (api, factory, options) =>
       title: 'fires at most once, also for a late subscriber (asynchronously), never for an unsubscribed one',
       skip: options.cannotInvalidate,
       async run(kit) {
-        const { invalidate } = kit.env;
-        if (invalidate === undefined)
-          fail('the environment has no invalidate(); set cannotInvalidate instead');
+        const invalidate = kit.need('invalidate', 'set cannotInvalidate instead');
         const a = await kit.join('node-a');
         let early = 0;
         let cancelled = 0;
@@ -133,13 +132,9 @@ export const watchHolderFirstTests: Group = (api, factory, options) =>
   registerGroup(api, factory, options, 'watchHolder', [
     {
       title: 'delivers the current holder first (null when free), then every change',
-      skip: options.lock ? undefined : 'the backend has no leader lock',
+      skip: lockSkip(options),
       async run(kit) {
-        const a = await kit.join('node-a');
-        const b = await kit.join('node-b');
-        const lockA = a.lock;
-        const lockB = b.lock;
-        if (!lockA || !lockB) fail('a backend with capabilities.lock must give every session a lock');
+        const { lockA, lockB } = await kit.joinPairWithLocks();
         const early: LockHolder[] = [];
         lockB.watchHolder((holder) => early.push(holder));
         await kit.until(() => early.length > 0, 'the first holder report');
@@ -161,7 +156,7 @@ export const watchHolderFirstTests: Group = (api, factory, options) =>
     },
     {
       title: "gives each holder its revision, on the tokens' scale, when it gives one (HolderListener)",
-      skip: options.lock ? undefined : 'the backend has no leader lock',
+      skip: lockSkip(options),
       async run(kit) {
         const a = await kit.join('node-a');
         const lock = a.lock;
@@ -230,4 +225,8 @@ export function runSessionContract(
   onRenewalTests(api, factory, options);
   transferTests(api, factory, options);
   updateTests(api, factory, options);
+  tryAcquireNullTests(api, factory, options);
+  outageTests(api, factory, options);
+  userClientTests(api, factory, options);
+  renewalLatencyTests(api, factory, options);
 }

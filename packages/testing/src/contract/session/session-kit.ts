@@ -34,6 +34,12 @@ export class SessionKit {
   async join(id: string): Promise<MembershipSession> {
     const backend = this.env.backend({ id });
     this.#backends.push(backend);
+    return this.joinWith(backend, id);
+  }
+
+  /** Joins `id` through a backend the test made itself (closed in clean-up like the others). */
+  async joinWith(backend: MembershipBackend, id: string): Promise<MembershipSession> {
+    if (!this.#backends.includes(backend)) this.#backends.push(backend);
     const session = await this.settle(
       backend.join({
         member: { id },
@@ -47,6 +53,24 @@ export class SessionKit {
     );
     this.#sessions.push(session);
     return session;
+  }
+
+  /** node-a and node-b joined, with their locks (a backend with a lock gives every session one). */
+  async joinPairWithLocks() {
+    const a = await this.join('node-a');
+    const b = await this.join('node-b');
+    if (!a.lock || !b.lock) fail('a backend with capabilities.lock must give every session a lock');
+    return { a, b, lockA: a.lock, lockB: b.lock };
+  }
+
+  /** The environment's hook `name`; fails the case, saying what to do `instead`, when it has none. */
+  need<K extends 'invalidate' | 'outage' | 'latency' | 'userClient'>(
+    name: K,
+    instead: string,
+  ): NonNullable<SessionEnvironment[K]> {
+    const hook = this.env[name];
+    if (hook === undefined) fail(`the environment has no ${name}(); ${instead}`);
+    return hook.bind(this.env) as NonNullable<SessionEnvironment[K]>;
   }
 
   until(predicate: () => boolean, message: string, timeoutMs = this.options.timeoutMs): Promise<void> {
@@ -90,6 +114,11 @@ export function idsInView(events: readonly MembershipEvent[]): string[] {
     else ids.delete(event.id);
   }
   return [...ids].sort();
+}
+
+/** Why a lock-only case is skipped: the backend has no leader lock (undefined when it has one). */
+export function lockSkip(options: SessionSuiteOptions): string | undefined {
+  return options.lock ? undefined : 'the backend has no leader lock';
 }
 
 export function fail(message: string): never {

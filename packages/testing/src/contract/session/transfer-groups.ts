@@ -1,6 +1,6 @@
 import type { LockHolder, MembershipEvent } from '@election/core';
 import type { ContractTestApi } from '../types.js';
-import { fail, idsInView, registerGroup } from './session-kit.js';
+import { fail, idsInView, lockSkip, registerGroup } from './session-kit.js';
 import type { SessionEnvironmentFactory, SessionSuiteOptions } from './types.js';
 
 type Group = (api: ContractTestApi, factory: SessionEnvironmentFactory, options: SessionSuiteOptions) => void;
@@ -15,7 +15,7 @@ export const transferTests: Group = (api, factory, options) =>
     {
       title:
         'hands the holding to a registered member with a greater token, handed; a stale transfer or release of the old token changes nothing',
-      skip: options.lock ? options.noTransfer : 'the backend has no leader lock',
+      skip: lockSkip(options) ?? options.noTransfer,
       async run(kit) {
         const a = await kit.join('node-a');
         const b = await kit.join('node-b');

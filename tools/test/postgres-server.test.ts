@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type PostgresServer, startPostgres } from '../src/index.js';
+
+/** Whether 127.0.0.1:`port` can be bound again (nothing listens on it). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Whether any process of the group `pid` leads (the postmaster and its backends) is still alive. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function query(server: PostgresServer, sql: string): Promise<unknown[]> {
+  const client = new pg.Client(server.clientOptions);
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const started: PostgresServer[] = [];
+afterEach(async () => {
+  for (const server of started.splice(0)) await server.stop();
+});
+
+async function start(options: Parameters<typeof startPostgres>[0] = {}): Promise<PostgresServer> {
+  const server = await startPostgres({ external: false, ...options });
+  started.push(server);
+  return server;
+}
+
+describe('startPostgres', () => {
+  it('starts a throwaway PostgreSQL on a loopback port that answers select 1, and stop() leaves no process, port or dir', async () => {
+    const server = await start();
+    const { port, pid, dataDir } = server;
+    expect(server.url).toBe(`postgres://postgres@127.0.0.1:${port}/postgres`);
+    expect(pid).toBeTypeOf('number');
+    expect(await query(server, 'select 1 as one')).toEqual([{ one: 1 }]);
+    // Connected over TCP on 127.0.0.1, as the superuser, not as root.
+    expect(await query(server, 'select inet_server_addr()::text as addr, current_user as who')).toEqual([
+      { addr: '127.0.0.1/32', who: 'postgres' },
+    ]);
+    expect(existsSync(dataDir)).toBe(true);
+    await server.stop();
+    expect(groupAlive(pid as number)).toBe(false);
+    expect(server.pid).toBeUndefined();
+    expect(await portIsFree(port)).toBe(true);
+    expect(existsSync(dataDir)).toBe(false);
+    await server.stop(); // idempotent
+  }, 60_000);
+
+  it('with auth, refuses a wrong password and takes the generated one (it is in url and clientOptions)', async () => {
+    const server = await start({ auth: true });
+    expect(await query(server, 'select 2 as two')).toEqual([{ two: 2 }]);
+    const wrong = new pg.Client({ ...server.clientOptions, password: 'wrong' });
+    await expect(wrong.connect()).rejects.toThrow(/password authentication failed/);
+    const byUrl = new pg.Client({ connectionString: server.url });
+    await byUrl.connect();
+    await byUrl.end();
+  }, 60_000);
+
+  it('restart() after a crash (SIGKILL of every process) keeps the data and the port; SIGSTOP freezes it', async () => {
+    const server = await start();
+    await server.psql('create table kept (v int); insert into kept values (7)');
+    const { port } = server;
+    const before = server.pid as number;
+    await server.kill('SIGKILL');
+    expect(groupAlive(before)).toBe(false);
+    await server.restart();
+    expect(server.port).toBe(port);
+    expect(server.pid).not.toBe(before);
+    expect((await server.psql('select v from kept')).trim()).toBe('7');
+    await server.kill('SIGSTOP');
+    const frozen = new pg.Client({ ...server.clientOptions, connectionTimeoutMillis: 300 });
+    await expect(frozen.connect()).rejects.toThrow(/timeout/i);
+    await server.kill('SIGCONT');
+    expect(await query(server, 'select 3 as three')).toEqual([{ three: 3 }]);
+  }, 60_000);
+});
