@@ -24,6 +24,7 @@ export {
   WALL_SLACK_MS,
   wallLead,
 } from '../time/clock.js';
+export { acquireUnlessBlockerEnded, LOCK_ATTEMPTS, type LockAttempt } from './acquire-attempts.js';
 export {
   createErrorMapper,
   describeFailure,
