@@ -1,13 +1,12 @@
 import {
   type BackendCapabilities,
-  ClientUses,
+  BackendLifecycle,
   type JoinRequest,
-  LifecycleError,
   type Logger,
   type MembershipBackend,
   type MembershipSession,
 } from '@election/core/adapter';
-import { ConsulClient, endpointOf } from './consul-api.js';
+import { type ConsulApi, ConsulClient, endpointOf } from './consul-api.js';
 import { joinElection, MAX_TTL_MS, MIN_TTL_MS } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
 import { type ConsulMembershipOptions, type ResolvedConsulOptions, resolveOptions } from './options.js';
@@ -45,15 +44,20 @@ class ConsulBackend implements MembershipBackend {
   readonly #layout: KeyLayout;
   /** Sessions this backend walked away from (close(), a failed leave) that may still be alive. */
   readonly #abandoned = new Set<string>();
-  readonly #open = new Set<MembershipSession>();
   /** retain()s, sessions, joins and leaves in flight: the client goes idle when none is left. */
-  readonly #uses: ClientUses;
-  #closed = false;
+  readonly #lifecycle: BackendLifecycle<ConsulApi>;
 
   constructor(options: ResolvedConsulOptions) {
     this.#options = options;
     this.#api = new ConsulClient(options);
-    this.#uses = new ClientUses(() => this.#api.idle());
+    const api = this.#api;
+    // The client opens itself on its first request (consul-api.ts): idle() closes what it opened.
+    this.#lifecycle = new BackendLifecycle({
+      source: SOURCE,
+      what: 'Consul membership backend',
+      closedMessage: 'this Consul membership backend was closed; create a new one to join.',
+      client: { open: () => api, release: () => api.idle(), close: () => api.close() },
+    });
     this.#layout = keyLayout(options.prefix, options.election);
     this.endpoint = endpointOf(options);
   }
@@ -65,18 +69,14 @@ class ConsulBackend implements MembershipBackend {
    * caller's client is never closed. The next request opens a client again.
    */
   retain(): () => void {
-    return this.#uses.hold();
+    return this.#lifecycle.retain();
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    if (this.#closed) {
-      throw new LifecycleError('this Consul membership backend was closed; create a new one to join.', {
-        source: SOURCE,
-      });
-    }
+    this.#lifecycle.assertOpen();
     const logger = request.logger.child({ backend: 'consul', election: this.#options.election });
     // The join holds the client; the session takes its own hold before the join's ends.
-    return this.#uses.during(this.#join(request, logger));
+    return this.#lifecycle.using(() => this.#join(request, logger));
   }
 
   async #join(request: JoinRequest, logger: Logger): Promise<MembershipSession> {
@@ -84,8 +84,10 @@ class ConsulBackend implements MembershipBackend {
     const layout = this.#layout;
     const options = this.#options;
     const joined = await joinElection({ api, layout, options, abandoned: this.#abandoned }, request, logger);
-    const released = this.#uses.hold(); // the session keeps the client open until it ends
-    const session: MembershipSession = new ConsulSession({
+    // The session keeps the client open until it ends; close() closes it.
+    let session: MembershipSession | undefined;
+    const ended = this.#lifecycle.adopt({ close: () => session?.close() });
+    session = new ConsulSession({
       api,
       layout,
       options,
@@ -97,22 +99,15 @@ class ConsulBackend implements MembershipBackend {
       clock: request.clock,
       logger,
       abandon: (sessionId) => this.#abandon(sessionId),
-      ended: () => {
-        this.#open.delete(session);
-        released();
-      },
-      hold: () => this.#uses.hold(),
+      ended,
+      hold: () => this.#lifecycle.hold(),
     });
-    this.#open.add(session);
     return session;
   }
 
+  /** Stops timers and watches of sessions still open (their registrations expire by TTL), for good. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    // Stop timers and watches of sessions still open; their registrations expire by TTL.
-    for (const session of [...this.#open]) session.close();
-    this.#api.close();
+    this.#lifecycle.close();
   }
 
   #abandon(sessionId: string): void {

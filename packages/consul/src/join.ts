@@ -2,6 +2,7 @@ import {
   BackendUnavailableError,
   ConfigurationError,
   type JoinRequest,
+  joinRounds,
   type Logger,
 } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
@@ -68,59 +69,96 @@ export async function joinElection(
   request: JoinRequest,
   logger: Logger,
 ): Promise<Joined> {
+  const { api, layout, options, abandoned } = context;
+  const { member, signal } = request;
   const holders: HolderContext = {
-    api: context.api,
-    layout: context.layout,
-    election: context.options.election,
-    memberId: request.member.id,
+    api,
+    layout,
+    election: options.election,
+    memberId: member.id,
     clock: request.clock,
     logger,
-    signal: request.signal,
-    minIntervalMs: context.options.watchMinIntervalMs,
+    signal,
+    minIntervalMs: options.watchMinIntervalMs,
   };
-  for (let waits = 0; ; waits += 1) {
-    const attempt = await attemptJoin(context, request, holders);
-    if ('sessionId' in attempt) return attempt;
-    if (waits === MAX_WAITS) {
-      throw duplicateError(holders, `one session after another took it while this node waited`);
-    }
-    await waitOutHolder(holders, attempt.holder);
-  }
-}
-
-/** One session: joined, or the holder to wait out (our session already destroyed). */
-async function attemptJoin(
-  context: JoinContext,
-  request: JoinRequest,
-  holders: HolderContext,
-): Promise<Joined | { readonly holder: string }> {
-  const { api, options } = context;
   // core has checked the TTL against CONSUL_CAPABILITIES: whole seconds, 10 s to 86400 s.
   const ttlSeconds = request.ttlMs / 1000;
   const lockDelaySeconds = sessionLockDelaySeconds(options, ttlSeconds);
-  request.signal.throwIfAborted();
-  const createdAt = request.clock.now();
-  const sessionId = await api.createSession(
-    {
-      name: `${options.prefix}/${options.election}: ${request.member.id}`,
-      ttlSeconds,
-      lockDelaySeconds,
-      checks: options.sessionChecks,
-    },
-    request.signal,
-  );
-  let holder: string | undefined;
+  const key = layout.memberKey(member.id);
+  const value = encodeMember(member);
+  /** This attempt's session: one per wait, as ours would expire during a 2×TTL wait. */
+  let session: { readonly sessionId: string; readonly createdAt: number } | undefined;
+  let revocations = 0;
+  let waits = 0;
   try {
-    holder = await takeMemberKey(context, request, holders, sessionId);
-    if (holder === undefined) await checkListed(context, request, sessionId);
-    request.signal.throwIfAborted();
+    return await joinRounds<Joined, string>({
+      signal,
+      takeover: request.takeover,
+      async register() {
+        if (session === undefined) {
+          const createdAt = request.clock.now();
+          const name = `${options.prefix}/${options.election}: ${member.id}`;
+          const checks = options.sessionChecks;
+          session = {
+            sessionId: await api.createSession({ name, ttlSeconds, lockDelaySeconds, checks }, signal),
+            createdAt,
+          };
+          revocations = 0;
+        }
+        // Three tries at most per session: a holder revoked (abandoned, then taken over) between them is rare.
+        if (revocations === 3) throw lockDelayRefused(key);
+        const { sessionId, createdAt } = session;
+        if (await api.acquire(key, value, sessionId, signal)) {
+          await checkListed(context, request, sessionId);
+          signal.throwIfAborted();
+          return { registered: { sessionId, createdAt, lockDelayMs: lockDelaySeconds * 1000 } };
+        }
+        const holder = (await api.get(key, signal))?.session;
+        if (holder === undefined) throw lockDelayRefused(key);
+        return { holder };
+      },
+      abandoned: (holder) => abandoned.has(holder),
+      async revoke(holder, why) {
+        revocations += 1;
+        if (why === 'abandoned') {
+          logger.info(
+            { key },
+            'the id is held by a session this backend abandoned earlier; destroying that session',
+          );
+        } else {
+          logger.info(
+            { id: member.id, session: holder },
+            `takeover: revoking the previous registration of ${member.id} and joining at once (if it led, the leader key stays refused for its lock-delay)`,
+          );
+        }
+        await revokeHolder(holders, holder, why);
+        if (why === 'abandoned') abandoned.delete(holder);
+      },
+      async beforeWait() {
+        const discarded = session;
+        session = undefined;
+        if (discarded !== undefined) await discardSession(context, member.id, discarded.sessionId, logger);
+      },
+      async waitOut(holder) {
+        if (waits === MAX_WAITS) {
+          throw duplicateError(holders, `one session after another took it while this node waited`);
+        }
+        waits += 1;
+        await waitOutHolder(holders, holder);
+      },
+    });
   } catch (error) {
-    await discardSession(context, request.member.id, sessionId, holders.logger);
+    if (session !== undefined) await discardSession(context, member.id, session.sessionId, logger);
     throw error;
   }
-  if (holder === undefined) return { sessionId, createdAt, lockDelayMs: lockDelaySeconds * 1000 };
-  await discardSession(context, request.member.id, sessionId, holders.logger);
-  return { holder };
+}
+
+/** Nobody holds the member key, yet Consul refused it: the previous holder's lock-delay is running. */
+function lockDelayRefused(key: string): BackendUnavailableError {
+  return new BackendUnavailableError(
+    `Consul refused ${key} although no session holds it: the previous holder's lock-delay is still running. Retrying.`,
+    { source: SOURCE },
+  );
 }
 
 /**
@@ -163,46 +201,4 @@ async function discardSession(
     const cause = toElectionError(error, 'destroy a session');
     logger.warn({ code: cause.code }, `could not destroy the session of a failed join: ${cause.message}`);
   });
-}
-
-/** Takes the member key; returns the session holding it when that one must be waited out. */
-async function takeMemberKey(
-  context: JoinContext,
-  request: JoinRequest,
-  holders: HolderContext,
-  sessionId: string,
-): Promise<string | undefined> {
-  const { api, layout, abandoned } = context;
-  const { id } = request.member;
-  const key = layout.memberKey(id);
-  const value = encodeMember(request.member);
-  // Three tries at most: a holder revoked (abandoned, then taken over) between them is rare.
-  for (let round = 0; round < 3; round += 1) {
-    if (await api.acquire(key, value, sessionId, request.signal)) return undefined;
-    const holder = (await api.get(key, request.signal))?.session;
-    if (holder === undefined) break;
-    if (abandoned.has(holder)) {
-      holders.logger.info(
-        { key },
-        'the id is held by a session this backend abandoned earlier; destroying that session',
-      );
-      await revokeHolder(holders, holder, 'abandoned');
-      abandoned.delete(holder);
-      continue;
-    }
-    if (request.takeover) {
-      holders.logger.info(
-        { id, session: holder },
-        `takeover: revoking the previous registration of ${id} and joining at once (if it led, the leader key stays refused for its lock-delay)`,
-      );
-      await revokeHolder(holders, holder, 'takeover');
-      continue;
-    }
-    return holder;
-  }
-  // Nobody holds it, yet Consul refused: the lock-delay of the previous holder's session is running.
-  throw new BackendUnavailableError(
-    `Consul refused ${key} although no session holds it: the previous holder's lock-delay is still running. Retrying.`,
-    { source: SOURCE },
-  );
 }

@@ -1,3 +1,7 @@
+import { type KeyLayout, keyLayout as kitKeyLayout } from '@election/core/adapter';
+
+export type { KeyLayout };
+
 /**
  * Where an election lives in Consul's KV store:
  *   <prefix>/<election>/members/<encoded id>   one key per live node, held by that node's session
@@ -11,16 +15,6 @@
  * UTF-8 byte (including "_" and ".") is written `_XX` (upper-case hex). The real id stays in the
  * value, and a key whose name does not decode to the value's id is reported as malformed.
  */
-export interface KeyLayout {
-  /** `<prefix>/<election>/`: one blocking query on it sees members and leader alike. */
-  readonly root: string;
-  readonly membersPrefix: string;
-  readonly leaderKey: string;
-  memberKey(id: string): string;
-  /** The member id a key names, or undefined when the key is not a well-formed member key. */
-  memberIdOf(key: string): string | undefined;
-}
-
 const LITERAL = /^[A-Za-z0-9-]$/;
 
 /** `node 1` → `node_201`, `host:8080` → `host_3A8080`, `ü` → `_C3_BC`, `..` → `_2E_2E`. */
@@ -66,17 +60,7 @@ export function decodeKeySegment(segment: string): string | undefined {
   }
 }
 
+/** The kit's layout, member ids encoded as above. */
 export function keyLayout(prefix: string, election: string): KeyLayout {
-  const root = `${prefix}/${election}/`;
-  const membersPrefix = `${root}members/`;
-  return {
-    root,
-    membersPrefix,
-    leaderKey: `${root}leader`,
-    memberKey: (id) => `${membersPrefix}${encodeKeySegment(id)}`,
-    memberIdOf(key) {
-      if (!key.startsWith(membersPrefix)) return undefined;
-      return decodeKeySegment(key.slice(membersPrefix.length));
-    },
-  };
+  return kitKeyLayout(prefix, election, { encode: encodeKeySegment, decode: decodeKeySegment });
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@election/core/adapter';
+import { hasControlCharacter, optionChecks } from '@election/core/adapter';
 import type Consul from 'consul';
 import { SOURCE } from './source.js';
 
@@ -78,23 +78,14 @@ export interface ResolvedConsulOptions {
   readonly leaveTimeoutMs: number;
 }
 
-/** C0, DEL and C1 control characters: invisible in logs, and a hazard in key paths. */
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x20 || (unit >= 0x7f && unit <= 0x9f)) return true;
-  }
-  return false;
-}
-
-function fail(message: string): never {
-  throw new ConfigurationError(message, { source: SOURCE });
-}
+const checks = optionChecks(SOURCE);
+const fail: (message: string) => never = checks.fail;
 
 function keySegment(name: string, value: unknown, fallback: string, allowSlash: boolean): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || value.length === 0) fail(`${name} must be a non-empty string.`);
-  if (hasControlCharacter(value)) fail(`${name} ${JSON.stringify(value)} contains a control character.`);
+  if (hasControlCharacter(value, { c1: true }))
+    fail(`${name} ${JSON.stringify(value)} contains a control character.`);
   if (!allowSlash && value.includes('/')) fail(`${name} ${JSON.stringify(value)} must not contain "/".`);
   if (value.trim() !== value) {
     // Stricter than Consul on purpose: the key validation of PR #22850 (backports #22931, #22939)
@@ -123,11 +114,7 @@ function integer(
   max: number,
   unit: string,
 ): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(`${name} must be a whole number of ${unit} from ${min} to ${max}, got ${String(value)}.`);
-  }
-  return value;
+  return checks.wholeNumber(name, value, fallback, { min, max, unit });
 }
 
 function optionalString(name: string, value: unknown): string | undefined {

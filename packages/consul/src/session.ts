@@ -4,7 +4,10 @@ import {
   LifecycleError,
   Listeners,
   MalformedReporter,
+  SessionLifecycle,
   SessionLostError,
+  sameHolder,
+  sameMembers,
 } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { readSnapshot } from './election-snapshot.js';
@@ -41,24 +44,16 @@ export interface ConsulSessionOptions {
   readonly hold: () => () => void;
 }
 
-const sameMembers = (a: readonly kit.Member[], b: readonly kit.Member[]) =>
-  JSON.stringify(a) === JSON.stringify(b);
 // A repeat of the holder at a newer index is news: it may be a deletion core has not seen shown
 // (the key was taken and deleted between two snapshots), which only the index tells apart.
-const sameHolderAt = (a: HolderAt, b: HolderAt) =>
-  a.holder?.id === b.holder?.id && a.holder?.token === b.holder?.token && a.index === b.index;
-
-type State = 'active' | 'lost' | 'closed' | 'left';
+const sameHolderAt = (a: HolderAt, b: HolderAt) => sameHolder(a.holder, b.holder) && a.index === b.index;
 
 /** One node's live registration: its session, renewals, the watch on the election, and the lock. */
 export class ConsulSession implements kit.MembershipSession {
   readonly lock: ConsulLeaderLock;
   readonly #deps: ConsulSessionOptions;
   readonly #stopped = new AbortController();
-  #state: State = 'active';
-  #leaving: Promise<void> | undefined;
-  readonly #lost: Listeners<Error>;
-  readonly #errors: Listeners<Error>;
+  readonly #lifecycle: SessionLifecycle;
   readonly #members: Listeners<readonly kit.Member[]>;
   readonly #holders: Listeners<HolderAt>;
   /** The session holding each member key, as of the watch's last snapshot (for transfers). */
@@ -71,11 +66,27 @@ export class ConsulSession implements kit.MembershipSession {
   constructor(deps: ConsulSessionOptions) {
     this.#deps = deps;
     const { api, layout, sessionId, logger, clock, ttlMs } = deps;
-    this.#lost = new Listeners<Error>(logger, 'onLost', { once: true });
-    this.#errors = new Listeners<Error>(logger, 'onError');
+    this.#lifecycle = new SessionLifecycle({
+      logger,
+      source: SOURCE,
+      what: 'Consul session',
+      // Lost stays lost once closed or left: the lock keeps saying SESSION_LOST, a leave sends nothing.
+      keepLost: true,
+      message: (state) =>
+        state === 'lost'
+          ? 'this Consul session is lost; join again.'
+          : `this Consul session was ${state}; join again.`,
+      stop: () => {
+        this.#stopped.abort();
+        this.#lockDelay.stop();
+        this.#renewer.stop();
+        this.#watcher.stop();
+        this.#deps.ended();
+      },
+    });
     this.#members = new Listeners<readonly kit.Member[]>(logger, 'watchMembers', { replay: sameMembers });
     this.#holders = new Listeners<HolderAt>(logger, 'watchHolder', { replay: sameHolderAt });
-    this.#malformed = new MalformedReporter(logger, (error) => this.#errors.emit(error));
+    this.#malformed = new MalformedReporter(logger, (error) => this.#lifecycle.reportError(error));
     this.#renewer = startRenewer({
       api,
       sessionId,
@@ -114,12 +125,7 @@ export class ConsulSession implements kit.MembershipSession {
       memberKey: (id) => layout.memberKey(id),
       lockDelayed: () => this.#lockDelay.refused(),
       signal: this.#stopped.signal,
-      ensureActive: () => {
-        if (this.#state === 'lost')
-          throw new SessionLostError('this Consul session is lost; join again.', { source: SOURCE });
-        if (this.#state !== 'active')
-          throw new LifecycleError(`this Consul session was ${this.#state}; join again.`, { source: SOURCE });
-      },
+      ensureActive: () => this.#lifecycle.assertActive('taking the lock'),
       sessionInvalid: (cause) => {
         const error = new SessionLostError("Consul says this node's session is invalid; joining again.", {
           source: SOURCE,
@@ -142,11 +148,11 @@ export class ConsulSession implements kit.MembershipSession {
   }
 
   onLost(listener: (cause: Error) => void): kit.Unsubscribe {
-    return this.#lost.add(listener);
+    return this.#lifecycle.onLost(listener);
   }
 
   onError(listener: (error: Error) => void): kit.Unsubscribe {
-    return this.#errors.add(listener);
+    return this.#lifecycle.onError(listener);
   }
 
   onRenewal(listener: (renewal: kit.AcknowledgedRenewal) => void): kit.Unsubscribe {
@@ -162,8 +168,10 @@ export class ConsulSession implements kit.MembershipSession {
    */
   async update(member: kit.Member): Promise<void> {
     const { api, layout, sessionId } = this.#deps;
-    if (this.#state !== 'active')
-      throw new LifecycleError(`update() on a Consul session that was ${this.#state}; join again.`, {
+    // A LifecycleError even once lost, as before the port (etcd says SessionLostError then).
+    const { state } = this.#lifecycle;
+    if (state !== 'active')
+      throw new LifecycleError(`update() on a Consul session that was ${state}; join again.`, {
         source: SOURCE,
       });
     const key = layout.memberKey(member.id);
@@ -185,13 +193,17 @@ export class ConsulSession implements kit.MembershipSession {
   }
 
   leave(): Promise<void> {
-    if (this.#leaving) return this.#leaving;
+    return this.#lifecycle.leave(() => this.#leave());
+  }
+
+  #leave(): Promise<void> {
     const done = this.#deps.hold(); // taken before ended(): the client stays open for the leave
-    const wasActive = this.#end('left');
-    if (!wasActive && this.#state === 'lost') this.#leaving = Promise.resolve();
+    let leaving: Promise<void>;
+    // Lost: Consul already dropped the keys (or markLost destroys the session).
+    if (this.#lifecycle.end('left') === 'lost') leaving = Promise.resolve();
     else {
       const { api, layout, sessionId, clock, options } = this.#deps;
-      this.#leaving = leaveBounded({
+      leaving = leaveBounded({
         api,
         leaderKey: layout.leaderKey,
         memberKey: layout.memberKey(this.#deps.member.id),
@@ -204,12 +216,12 @@ export class ConsulSession implements kit.MembershipSession {
         throw error;
       });
     }
-    this.#leaving.then(done, done);
-    return this.#leaving;
+    leaving.then(done, done);
+    return leaving;
   }
 
   close(): void {
-    if (this.#end('closed')) this.#deps.abandon(this.#deps.sessionId);
+    if (this.#lifecycle.end('closed') === 'active') this.#deps.abandon(this.#deps.sessionId);
   }
 
   /**
@@ -218,27 +230,16 @@ export class ConsulSession implements kit.MembershipSession {
    */
   #reportError(error: ElectionError): void {
     this.#deps.logger.debug({ code: error.code, err: error }, error.message);
-    this.#errors.emit(error);
-  }
-
-  #end(next: Exclude<State, 'active'>): boolean {
-    if (this.#state !== 'active') return false;
-    this.#state = next;
-    this.#stopped.abort();
-    this.#lockDelay.stop();
-    this.#renewer.stop();
-    this.#watcher.stop();
-    this.#deps.ended();
-    return true;
+    this.#lifecycle.reportError(error);
   }
 
   /** Lost for good. When Consul may still hold the session, destroy it so its leader key frees now. */
   #markLost(cause: Error, destroyRemote: boolean): void {
     const done = this.#deps.hold(); // taken before ended(): the client stays open for the destroy
-    if (!this.#end('lost')) {
-      done();
-      return;
-    }
+    if (!this.#lifecycle.lose(cause, () => this.#cleanUpLost(cause, destroyRemote, done))) done();
+  }
+
+  #cleanUpLost(cause: Error, destroyRemote: boolean, done: () => void): void {
     const { api, sessionId, logger } = this.#deps;
     // Info, not a warning: core reports the loss itself (one warning) when it hears onLost.
     logger.info({ code: toElectionError(cause, 'keep the session').code }, cause.message);
@@ -261,7 +262,6 @@ export class ConsulSession implements kit.MembershipSession {
         })
         .finally(done);
     } else done();
-    this.#lost.emit(cause);
   }
 
   #onData(entries: KvEntry[], index: bigint | undefined): void {

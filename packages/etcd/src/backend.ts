@@ -1,6 +1,6 @@
 import {
   type BackendCapabilities,
-  ClientUses,
+  BackendLifecycle,
   type JoinRequest,
   LifecycleError,
   MalformedReporter,
@@ -53,16 +53,19 @@ class EtcdBackend implements EtcdMembershipBackend {
   /** One per backend, across sessions: each malformed key is reported once (logger given per report). */
   readonly #reporter = new MalformedReporter(silentLogger);
   readonly #leases = new OwnLeases();
-  readonly #sessions = new Set<EtcdSession>();
-  #client: Etcd3 | undefined;
   /** retain()s, sessions, joins and the backend's own requests: the client closes when none is left. */
-  readonly #uses = new ClientUses(() => this.#closeClient());
-  #closed = false;
+  readonly #lifecycle: BackendLifecycle<Etcd3>;
 
   constructor(options: EtcdMembershipOptions) {
     this.#resolved = resolveOptions(options);
     this.#source = clientSource(options, this.#resolved.requestTimeoutMs);
     this.endpoint = this.#source.description;
+    const source = this.#source;
+    this.#lifecycle = new BackendLifecycle({
+      source: SOURCE,
+      what: 'etcd membership backend',
+      client: { open: () => source.open(), release: (client) => source.owned && client?.close() },
+    });
     this.#layout = keyLayout(this.#resolved.prefix, this.#resolved.election);
     this.capabilities = capabilitiesFor(this.#resolved.defaultTtlMs);
     const { root, membersPrefix, leaderKey } = this.#layout;
@@ -74,24 +77,18 @@ class EtcdBackend implements EtcdMembershipBackend {
   }
 
   retain(): () => void {
-    if (this.#closed) return () => {};
-    this.#connect();
-    return this.#uses.hold();
+    return this.#lifecycle.retain();
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    if (this.#closed) {
-      throw new LifecycleError('This etcd membership backend was closed; create a new one.', {
-        source: SOURCE,
-      });
-    }
+    this.#lifecycle.assertOpen();
     request.signal.throwIfAborted();
     const logger = request.logger.child({
       backend: 'etcd',
       election: this.#resolved.election,
       memberId: request.member.id,
     });
-    return this.#using(async (client) => {
+    return this.#lifecycle.using(async (client) => {
       const context: JoinContext = {
         client,
         layout: this.#layout,
@@ -103,7 +100,7 @@ class EtcdBackend implements EtcdMembershipBackend {
         discard: (leaseId) => this.#discard(leaseId, logger),
       };
       const joined = await joinElection(context, request);
-      if (this.#closed) {
+      if (this.#lifecycle.closed) {
         // close() came while this join was in flight: what it registered must not outlive the backend.
         // Revoked if the client still works (one passed in); else it expires by TTL, never renewed.
         this.#leases.abandoned(joined.leaseId);
@@ -113,7 +110,7 @@ class EtcdBackend implements EtcdMembershipBackend {
           source: SOURCE,
         });
       }
-      const released = this.#uses.hold(); // the session keeps the client open until it retires
+      let released = () => {}; // the session keeps the client open until it retires
       const session: EtcdSession = new EtcdSession({
         client,
         layout: this.#layout,
@@ -128,14 +125,14 @@ class EtcdBackend implements EtcdMembershipBackend {
         reporter: this.#reporter,
         requestTimeoutMs: this.#resolved.requestTimeoutMs,
         leaveTimeoutMs: this.#resolved.leaveTimeoutMs,
-        track: (work) => this.#uses.during(work),
+        track: (work) => this.#lifecycle.during(work),
         onRetired: (id, gone) => {
           if (gone) this.#leases.gone(id);
           else this.#leases.abandoned(id);
-          if (this.#sessions.delete(session)) released();
+          released();
         },
       });
-      this.#sessions.add(session);
+      released = this.#lifecycle.adopt(session);
       session.start();
       logger.debug({ leaseId: joined.leaseId, revision: joined.revision.toString() }, 'joined the election');
       this.#revokeAbandoned(logger);
@@ -144,41 +141,13 @@ class EtcdBackend implements EtcdMembershipBackend {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const session of [...this.#sessions]) session.close();
-    this.#sessions.clear();
-    const client = this.#client;
-    this.#client = undefined;
-    if (this.#source.owned) client?.close();
-  }
-
-  #connect(): Etcd3 {
-    if (this.#closed) {
-      throw new LifecycleError('This etcd membership backend was closed; create a new one.', {
-        source: SOURCE,
-      });
-    }
-    this.#client ??= this.#source.open();
-    return this.#client;
-  }
-
-  /** Nothing uses the client (ClientUses): close the one this backend opened; the next use opens a new one. */
-  #closeClient(): void {
-    const client = this.#client;
-    this.#client = undefined;
-    if (this.#source.owned) client?.close();
-  }
-
-  /** Runs `work` on the client, which stays open until it settles. */
-  #using<T>(work: (client: Etcd3) => Promise<T>): Promise<T> {
-    return this.#uses.during(work(this.#connect()));
+    this.#lifecycle.close();
   }
 
   /** A lease a join gave up: abandoned until etcd confirms its revocation. */
   #discard(leaseId: string, logger: JoinContext['logger']): void {
     this.#leases.abandoned(leaseId);
-    if (this.#closed) return;
+    if (this.#lifecycle.closed) return;
     this.#revoke(leaseId).catch((error: unknown) => {
       logger.debug({ err: error, leaseId }, 'could not revoke the lease of a failed join; it expires by TTL');
     });
@@ -195,6 +164,8 @@ class EtcdBackend implements EtcdMembershipBackend {
 
   #revoke(leaseId: string): Promise<void> {
     const { requestTimeoutMs } = this.#resolved;
-    return this.#using((client) => revokeLease({ client, leases: this.#leases, requestTimeoutMs }, leaseId));
+    return this.#lifecycle.using((client) =>
+      revokeLease({ client, leases: this.#leases, requestTimeoutMs }, leaseId),
+    );
   }
 }

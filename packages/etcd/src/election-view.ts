@@ -5,6 +5,7 @@ import {
   type MalformedReporter,
   type Member,
   type MembershipEvent,
+  sameHolder,
 } from '@election/core/adapter';
 import type { IKeyValue } from 'etcd3';
 import { type KeyLayout, parseEntry } from './keys.js';
@@ -24,8 +25,6 @@ export interface ViewChange {
   readonly memberEvent?: MembershipEvent;
   readonly holderChanged: boolean;
 }
-
-const sameHolder = (a: LockHolder, b: LockHolder) => a?.id === b?.id && a?.token === b?.token;
 
 /**
  * The decoded contents of one election's keys: members and the leader lock holder. Pure

@@ -3,6 +3,7 @@ import {
   type Clock,
   DuplicateMemberError,
   type JoinRequest,
+  joinRounds,
   type Logger,
   sleep,
 } from '@election/core/adapter';
@@ -72,38 +73,40 @@ export async function revokeLease(
  */
 export async function joinElection(context: JoinContext, request: JoinRequest): Promise<Joined> {
   const { member, signal } = request;
-  let lease: Granted | undefined = await grantLease(context, request);
+  let lease: Granted | undefined;
   try {
     // Each round either registers or clears one holder (revoked, or waited out until etcd revoked
     // it); the key only comes back if another node registers the id meanwhile.
-    for (let round = 1; ; round++) {
-      if (round > MAX_ROUNDS) {
-        throw new BackendUnavailableError(
+    return await joinRounds<Joined, IKeyValue>({
+      signal,
+      takeover: request.takeover,
+      maxRounds: MAX_ROUNDS,
+      tooManyRounds: () =>
+        new BackendUnavailableError(
           `Could not register member "${member.id}": its key kept changing under concurrent writes. Retrying may help.`,
           { source: SOURCE },
-        );
-      }
-      lease ??= await grantLease(context, request);
-      signal.throwIfAborted();
-      const outcome = await createMemberKey(context, request, lease.leaseId);
-      if (outcome.created) {
+        ),
+      async register() {
+        lease ??= await grantLease(context, request);
         signal.throwIfAborted();
-        return { ...lease, kvs: outcome.kvs, revision: outcome.revision };
-      }
-      const holder = outcome.holder;
-      if (holder === undefined) continue; // deleted between the compare and the read: try again
-      if (holder.lease === '0' || context.leases.isActive(holder.lease)) {
-        throw duplicate(context, member.id, holder, 'held');
-      }
-      if (context.leases.isAbandoned(holder.lease) || request.takeover) {
-        await revokeHolder(context, request, holder);
-        continue;
-      }
+        const outcome = await createMemberKey(context, request, lease.leaseId);
+        if (!outcome.created) return { holder: outcome.holder };
+        signal.throwIfAborted();
+        return { registered: { ...lease, kvs: outcome.kvs, revision: outcome.revision } };
+      },
+      duplicate: (holder) =>
+        holder.lease === '0' || context.leases.isActive(holder.lease)
+          ? duplicate(context, member.id, holder, 'held')
+          : undefined,
+      abandoned: (holder) => context.leases.isAbandoned(holder.lease),
+      revoke: (holder, why) => revokeHolder(context, request, holder, why),
       // The wait may outlast a TTL without renewals of our own lease: give it up now, take a new one.
-      context.discard(lease.leaseId);
-      lease = undefined;
-      await waitOutHolder(context, request, holder);
-    }
+      beforeWait() {
+        if (lease !== undefined) context.discard(lease.leaseId);
+        lease = undefined;
+      },
+      waitOut: (holder) => waitOutHolder(context, request, holder),
+    });
   } catch (error) {
     if (lease !== undefined) context.discard(lease.leaseId);
     throw error;
@@ -167,12 +170,16 @@ async function createMemberKey(
   return { created: false, holder: response.responses[0]?.response_range?.kvs[0] };
 }
 
-async function revokeHolder(context: JoinContext, request: JoinRequest, holder: IKeyValue): Promise<void> {
+async function revokeHolder(
+  context: JoinContext,
+  request: JoinRequest,
+  holder: IKeyValue,
+  why: 'abandoned' | 'takeover',
+): Promise<void> {
   const id = request.member.id;
-  const ours = context.leases.isAbandoned(holder.lease);
   context.logger.info(
     { leaseId: holder.lease },
-    ours
+    why === 'abandoned'
       ? `revoking the lease of an abandoned registration of ${id} by this node`
       : `takeover: revoking the previous registration of ${id} (lease ${holder.lease}) to join at once`,
   );

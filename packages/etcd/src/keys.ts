@@ -1,36 +1,11 @@
-import type { Member } from '@election/core/adapter';
-import { validateMember } from '@election/core/adapter';
+import { type KeyLayout, type Member, validateMember } from '@election/core/adapter';
 
 /**
- * The key layout, one election per `<prefix>/<election>/`:
+ * The key layout (the kit's keyLayout, ids verbatim), one election per `<prefix>/<election>/`:
  *   <prefix>/<election>/members/<id>  JSON {id, priority, observer, meta}, bound to the node's lease
  *   <prefix>/<election>/leader        the leader's id, bound to the leader's lease
  */
-export interface KeyLayout {
-  /** Everything of this election, with a trailing slash so `default2/` is not included. */
-  readonly root: string;
-  readonly membersPrefix: string;
-  readonly leaderKey: string;
-  memberKey(id: string): string;
-  /** The member id a key names, or undefined for any other key. */
-  memberIdOf(key: string): string | undefined;
-}
-
-export function keyLayout(prefix: string, election: string): KeyLayout {
-  const root = `${prefix}/${election}/`;
-  const membersPrefix = `${root}members/`;
-  return {
-    root,
-    membersPrefix,
-    leaderKey: `${root}leader`,
-    memberKey: (id) => `${membersPrefix}${id}`,
-    memberIdOf(key) {
-      if (!key.startsWith(membersPrefix)) return undefined;
-      const id = key.slice(membersPrefix.length);
-      return id.length > 0 && !id.includes('/') ? id : undefined;
-    },
-  };
-}
+export { type KeyLayout, keyLayout } from '@election/core/adapter';
 
 /** `prefix` → [prefix, end) for an etcd range over every key that starts with it. */
 export function prefixRange(prefix: string): { key: Buffer; range_end: Buffer } {

@@ -1,4 +1,10 @@
-import type { HolderListener, LeaderLock, Unsubscribe } from '@election/core/adapter';
+import {
+  acquireUnlessBlockerEnded,
+  type HolderListener,
+  type LeaderLock,
+  type LockAttempt,
+  type Unsubscribe,
+} from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
 import type { ElectionView } from './election-view.js';
 import type { ElectionWatcher } from './election-watcher.js';
@@ -38,15 +44,18 @@ export class EtcdLeaderLock implements LeaderLock {
    * holding gone before this answer came back, a caller waiting for the next holder change would
    * wait for nothing, so the attempt is repeated instead.
    */
-  async tryAcquire(): Promise<bigint | null> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const outcome = await this.#attempt();
-      if (outcome.kind === 'acquired') return outcome.token;
-      const { view } = this.#options;
-      const seenGone = view.upToRevision >= outcome.token && view.holder?.token !== outcome.token;
-      if (!seenGone) return null;
-    }
-    return null;
+  tryAcquire(): Promise<bigint | null> {
+    const { view } = this.#options;
+    // The blocker is the holding's token (its mod revision): gone once the view is past it without it.
+    return acquireUnlessBlockerEnded(
+      async (): Promise<LockAttempt<bigint>> => {
+        const outcome = await this.#attempt();
+        return outcome.kind === 'acquired'
+          ? { token: outcome.token }
+          : { token: null, blocker: outcome.token };
+      },
+      (token) => view.upToRevision >= token && view.holder?.token !== token,
+    );
   }
 
   async #attempt(): Promise<{ kind: 'acquired' | 'held'; token: bigint }> {

@@ -1,4 +1,9 @@
-import { type BackendCapabilities, ConfigurationError } from '@election/core/adapter';
+import {
+  type BackendCapabilities,
+  ConfigurationError,
+  hasControlCharacter,
+  optionChecks,
+} from '@election/core/adapter';
 import type { Etcd3 } from 'etcd3';
 import { SOURCE } from './source.js';
 
@@ -89,16 +94,12 @@ export function capabilitiesFor(defaultTtlMs: number): BackendCapabilities {
   };
 }
 
-/** True when `text` contains a C0 control character (invisible in logs, a hazard in key paths). */
-function hasControl(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x20) return true;
-  return false;
-}
+const checks = optionChecks(SOURCE);
 
 // A name segment sits between slashes in every key, so it must not contain one.
 function checkSegment(name: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value.length === 0 || value.includes('/') || hasControl(value)) {
+  if (typeof value !== 'string' || value.length === 0 || value.includes('/') || hasControlCharacter(value)) {
     throw new ConfigurationError(
       `${name} must be a non-empty string without "/" or control characters, got ${JSON.stringify(value)}.`,
       { source: SOURCE },
@@ -110,23 +111,13 @@ function checkSegment(name: string, value: unknown, fallback: string): string {
 function checkPrefix(value: unknown): string {
   if (value === undefined) return 'election';
   const trimmed = typeof value === 'string' ? value.replace(/^\/+|\/+$/g, '') : '';
-  if (trimmed.length === 0 || hasControl(trimmed) || trimmed.includes('//')) {
+  if (trimmed.length === 0 || hasControlCharacter(trimmed) || trimmed.includes('//')) {
     throw new ConfigurationError(
       `prefix must be a non-empty key path such as "election" or "myapp/election", got ${JSON.stringify(value)}.`,
       { source: SOURCE },
     );
   }
   return trimmed;
-}
-
-function checkPositiveMs(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigurationError(`${name} must be a positive number of milliseconds, got ${String(value)}.`, {
-      source: SOURCE,
-    });
-  }
-  return value;
 }
 
 export function resolveOptions(options: EtcdMembershipOptions): ResolvedOptions {
@@ -151,7 +142,7 @@ export function resolveOptions(options: EtcdMembershipOptions): ResolvedOptions 
       options.defaultTtlMs === undefined
         ? DEFAULT_TTL_MS
         : checkEtcdTtl(options.defaultTtlMs, 'defaultTtlMs'),
-    requestTimeoutMs: checkPositiveMs('requestTimeoutMs', options.requestTimeoutMs, 2000),
-    leaveTimeoutMs: checkPositiveMs('leaveTimeoutMs', options.leaveTimeoutMs, 1000),
+    requestTimeoutMs: checks.positiveMs('requestTimeoutMs', options.requestTimeoutMs, 2000),
+    leaveTimeoutMs: checks.positiveMs('leaveTimeoutMs', options.leaveTimeoutMs, 1000),
   };
 }

@@ -1,14 +1,13 @@
 import {
   type AcknowledgedRenewal,
   type Clock,
-  LifecycleError,
-  Listeners,
   type Logger,
   type MalformedReporter,
   type Member,
   type MembershipEvent,
   type MembershipSession,
   type Renewer,
+  SessionLifecycle,
   SessionLostError,
   type Unsubscribe,
 } from '@election/core/adapter';
@@ -42,28 +41,34 @@ export interface EtcdSessionOptions {
   readonly onRetired: (leaseId: string, gone: boolean) => void;
 }
 
-type SessionState = 'active' | 'lost' | 'left' | 'closed';
-
 /** One node's registration: its lease, its member key, the watch on the election, the lock. */
 export class EtcdSession implements MembershipSession {
   readonly lock: EtcdLeaderLock;
-  #state: SessionState = 'active';
-  #lostCause: Error | undefined;
-  #leaving: Promise<void> | undefined;
   #keeper: Renewer | undefined;
   readonly #view: ElectionView;
   readonly #watcher: ElectionWatcher;
-  readonly #lostListeners: Listeners<Error>;
-  readonly #errorListeners: Listeners<Error>;
+  readonly #lifecycle: SessionLifecycle;
 
   readonly #options: EtcdSessionOptions;
 
   constructor(options: EtcdSessionOptions) {
     this.#options = options;
     const { client, layout, clock, logger, requestTimeoutMs } = options;
-    this.#lostListeners = new Listeners(logger, 'onLost', { once: true });
-    this.#errorListeners = new Listeners(logger, 'onError');
-    const reportError = (error: Error) => this.#errorListeners.emit(error);
+    this.#lifecycle = new SessionLifecycle({
+      logger,
+      source: SOURCE,
+      what: 'etcd session',
+      // The wording of before the skeleton, for the lock and update() alike.
+      message: (state) =>
+        state === 'lost'
+          ? 'This etcd session was lost; join again.'
+          : `This etcd session is ${state}; join again to take the lock.`,
+      stop: () => {
+        this.#keeper?.stop();
+        this.#watcher.stop();
+      },
+    });
+    const reportError = (error: Error) => this.#lifecycle.reportError(error);
     this.#view = new ElectionView(layout, options.reporter, logger, reportError);
     this.#view.replace(options.initialKvs, options.revision);
     this.#watcher = new ElectionWatcher({
@@ -84,7 +89,7 @@ export class EtcdSession implements MembershipSession {
       watcher: this.#watcher,
       view: this.#view,
       requestTimeoutMs,
-      assertUsable: () => this.#assertActive(),
+      assertUsable: () => this.#lifecycle.assertActive('taking the lock'),
     });
   }
 
@@ -99,7 +104,7 @@ export class EtcdSession implements MembershipSession {
       requestTimeoutMs: options.requestTimeoutMs,
       logger: options.logger,
       onLost: (cause) => this.#lose(cause, true),
-      onError: (error) => this.#errorListeners.emit(error),
+      onError: (error) => this.#lifecycle.reportError(error),
     });
 
     this.#watcher.start(this.#options.revision);
@@ -114,12 +119,11 @@ export class EtcdSession implements MembershipSession {
   }
 
   onLost(listener: (cause: Error) => void): Unsubscribe {
-    // The kit's once-listeners: a late subscriber still hears a loss, once, on a microtask.
-    return this.#lostListeners.add(listener);
+    return this.#lifecycle.onLost(listener);
   }
 
   onError(listener: (error: Error) => void): Unsubscribe {
-    return this.#errorListeners.add(listener);
+    return this.#lifecycle.onError(listener);
   }
 
   onRenewal(listener: (renewal: AcknowledgedRenewal) => void): Unsubscribe {
@@ -127,17 +131,12 @@ export class EtcdSession implements MembershipSession {
   }
 
   /**
-   * Revokes the lease. etcd then deletes every key bound to it in one revision: the member key
-   * and, if this node holds it, the leader key, so the next node can take over at once. That is
-   * the release, the deregistration and the revocation in a single round trip.
-   */
-  /**
    * Rewrites the member key in place (a new priority, say): one txn that puts the new record only
    * while the key is still bound to this session's lease, so a registration that is gone is never
    * re-created. Watchers see a put of the key.
    */
   async update(member: Member): Promise<void> {
-    this.#assertActive();
+    this.#lifecycle.assertActive('update()');
     const { client, layout, leaseId, requestTimeoutMs } = this.#options;
     const key = Buffer.from(layout.memberKey(member.id));
     let response: Awaited<ReturnType<typeof client.kv.txn>>;
@@ -161,23 +160,22 @@ export class EtcdSession implements MembershipSession {
       );
   }
 
+  /**
+   * Revokes the lease. etcd then deletes every key bound to it in one revision: the member key
+   * and, if this node holds it, the leader key, so the next node can take over at once. That is
+   * the release, the deregistration and the revocation in a single round trip.
+   */
   leave(): Promise<void> {
-    this.#leaving ??= this.#revokeWithin(this.#options.leaveTimeoutMs);
-    return this.#leaving;
+    return this.#lifecycle.leave(() => this.#revokeWithin(this.#options.leaveTimeoutMs));
   }
 
   close(): void {
-    if (this.#state === 'closed' || this.#state === 'left') return;
-    const wasLost = this.#state === 'lost';
-    this.#state = 'closed';
-    this.#stopEverything();
-    if (!wasLost) this.#options.onRetired(this.#options.leaseId, false);
+    if (this.#lifecycle.end('closed') === 'active') this.#options.onRetired(this.#options.leaseId, false);
   }
 
   async #revokeWithin(timeoutMs: number): Promise<void> {
-    if (this.#state === 'closed') return;
-    this.#state = 'left';
-    this.#stopEverything();
+    // A lost session is left too: its lease may live on (its member key was taken from it).
+    if (this.#lifecycle.end('left') === undefined) return;
     const { client, leaseId, logger } = this.#options;
     const revoking = this.#options.track(
       withTimeout(
@@ -202,23 +200,9 @@ export class EtcdSession implements MembershipSession {
     }
   }
 
-  #assertActive(): void {
-    if (this.#state === 'lost') {
-      throw new SessionLostError('This etcd session was lost; join again.', {
-        source: SOURCE,
-        cause: this.#lostCause,
-      });
-    }
-    if (this.#state !== 'active') {
-      throw new LifecycleError(`This etcd session is ${this.#state}; join again to take the lock.`, {
-        source: SOURCE,
-      });
-    }
-  }
-
   /** Our member key must exist and stay bound to our lease; otherwise we are not registered. */
   #checkOwnRegistration(): void {
-    if (this.#state !== 'active') return;
+    if (!this.#lifecycle.active) return;
     const lease = this.#view.leaseOf(this.#options.member.id);
     if (lease === this.#options.leaseId) return;
     const what = lease === undefined ? 'was deleted' : `is now bound to lease ${lease}`;
@@ -244,18 +228,10 @@ export class EtcdSession implements MembershipSession {
   }
 
   #lose(cause: Error, leaseGone: boolean): void {
-    if (this.#state !== 'active') return;
-    this.#state = 'lost';
-    this.#lostCause = cause;
-    this.#stopEverything();
-    if (leaseGone) this.#options.onRetired(this.#options.leaseId, true);
-    // Core reports the loss (a warning); the stack is for debugging only.
-    this.#options.logger.debug({ err: cause }, 'etcd registration lost');
-    this.#lostListeners.emit(cause);
-  }
-
-  #stopEverything(): void {
-    this.#keeper?.stop();
-    this.#watcher.stop();
+    this.#lifecycle.lose(cause, () => {
+      if (leaseGone) this.#options.onRetired(this.#options.leaseId, true);
+      // Core reports the loss (a warning); the stack is for debugging only.
+      this.#options.logger.debug({ err: cause }, 'etcd registration lost');
+    });
   }
 }

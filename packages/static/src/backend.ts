@@ -1,10 +1,10 @@
 import {
   abortable,
   type BackendCapabilities,
+  BackendLifecycle,
   ConfigurationError,
   DuplicateMemberError,
   type JoinRequest,
-  LifecycleError,
   type MembershipBackend,
   type MembershipSession,
 } from '@election/core/adapter';
@@ -108,8 +108,11 @@ class StaticBackend implements MembershipBackend {
   /** For messages: "3 static members". */
   readonly endpoint: string;
   readonly #options: ResolvedOptions;
-  readonly #sessions = new Set<StaticSession>();
-  #closed = false;
+  readonly #lifecycle = new BackendLifecycle({
+    source: SOURCE,
+    what: 'static membership backend',
+    closedMessage: 'join() on a closed static membership; create a new one with createStaticMembership().',
+  });
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
@@ -118,16 +121,12 @@ class StaticBackend implements MembershipBackend {
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    if (this.#closed) {
-      throw new LifecycleError(
-        'join() on a closed static membership; create a new one with createStaticMembership().',
-        { source: SOURCE },
-      );
-    }
+    this.#lifecycle.assertOpen();
     const self = findSelf(this.#options, request);
     if (this.#options.checkDuplicates) await rejectDuplicate(this.#options, self, request);
-    const session = new StaticSession(this.#options, self, request, () => this.#sessions.delete(session));
-    this.#sessions.add(session);
+    let ended = () => {};
+    const session = new StaticSession(this.#options, self, request, () => ended());
+    ended = this.#lifecycle.adopt(session);
     // Wait for the first probe round so the first snapshot already holds the live peers; otherwise
     // every starting node would see itself alone and lead for an interval.
     try {
@@ -142,7 +141,6 @@ class StaticBackend implements MembershipBackend {
 
   /** Ends every session's probes; later joins fail. Idempotent. */
   async close(): Promise<void> {
-    this.#closed = true;
-    for (const session of [...this.#sessions]) session.close();
+    this.#lifecycle.close();
   }
 }

@@ -4,10 +4,12 @@ import {
   type Member,
   type MembershipEvent,
   type MembershipSession,
+  SessionLifecycle,
   type Unsubscribe,
 } from '@election/core/adapter';
 import { type ResolvedOptions, type StaticMemberConfig, toMember } from './options.js';
 import { type Prober, startProber } from './prober.js';
+import { SOURCE } from './source.js';
 
 /**
  * A static node cannot lose its own registration: nothing expires it, the list is fixed. The deadline
@@ -22,8 +24,7 @@ export class StaticSession implements MembershipSession {
   readonly #view: Map<string, Member>;
   readonly #watchers: Listeners<MembershipEvent>;
   readonly #prober: Prober;
-  readonly #onClosed: () => void;
-  #closed = false;
+  readonly #lifecycle: SessionLifecycle;
 
   constructor(
     options: ResolvedOptions,
@@ -31,7 +32,16 @@ export class StaticSession implements MembershipSession {
     request: JoinRequest,
     onClosed: () => void,
   ) {
-    this.#onClosed = onClosed;
+    this.#lifecycle = new SessionLifecycle({
+      logger: request.logger,
+      source: SOURCE,
+      what: 'static session',
+      stop: () => {
+        this.#prober.stop();
+        this.#watchers.clear();
+        onClosed();
+      },
+    });
     this.#view = new Map([[self.id, { ...toMember(self), meta: self.meta ?? request.member.meta }]]);
     this.#watchers = new Listeners(request.logger, 'watchMembers');
     this.#prober = startProber({
@@ -49,7 +59,7 @@ export class StaticSession implements MembershipSession {
   }
 
   watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
-    if (this.#closed) return () => {};
+    if (!this.#lifecycle.active) return () => {};
     // A snapshot first, to this listener alone; then every change, to every listener.
     return this.#watchers.add(listener, { value: { type: 'snapshot', members: [...this.#view.values()] } });
   }
@@ -66,15 +76,15 @@ export class StaticSession implements MembershipSession {
 
   /** Nothing to deregister: peers see this node go when its /healthz stops answering. */
   async leave(): Promise<void> {
-    this.#shutdown();
+    this.#lifecycle.end('left');
   }
 
   close(): void {
-    this.#shutdown();
+    this.#lifecycle.end('closed');
   }
 
   #onProbe(member: StaticMemberConfig, alive: boolean): void {
-    if (this.#closed) return;
+    if (!this.#lifecycle.active) return;
     if (alive && !this.#view.has(member.id)) {
       const entry = toMember(member);
       this.#view.set(member.id, entry);
@@ -82,13 +92,5 @@ export class StaticSession implements MembershipSession {
     } else if (!alive && this.#view.delete(member.id)) {
       this.#watchers.emit({ type: 'delete', id: member.id });
     }
-  }
-
-  #shutdown(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#prober.stop();
-    this.#watchers.clear();
-    this.#onClosed();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * `@election/core/adapter`: what an adapter author needs and an app author does not. The backend
  * contract types, one listener set, the malformed-entry reporter, the adapter-error helper, the
- * renewal loop and the small timing helpers. See docs/writing-an-adapter.md.
+ * renewal loop, the session and backend lifecycles, the option checks and the small timing helpers. See docs/writing-an-adapter.md.
  */
 export type * from '../contracts/backend.js';
 export type * from '../contracts/member.js';
@@ -24,14 +24,30 @@ export {
   WALL_SLACK_MS,
   wallLead,
 } from '../time/clock.js';
+export { acquireUnlessBlockerEnded, LOCK_ATTEMPTS, type LockAttempt } from './acquire-attempts.js';
 export {
   createErrorMapper,
   describeFailure,
   type ErrorClassifier,
   type ErrorMapper,
 } from './adapter-error.js';
+export {
+  BackendLifecycle,
+  type BackendLifecycleOptions,
+  type ClientLifecycle,
+} from './backend-lifecycle.js';
 export { ClientUses } from './client-uses.js';
+export { type JoinRounds, joinRounds } from './join-rounds.js';
+export { type KeyLayout, type KeySegmentCodec, keyLayout } from './key-layout.js';
 export { Listeners, type ListenersOptions } from './listeners.js';
 export { MalformedReporter } from './malformed-reporter.js';
+export {
+  hasControlCharacter,
+  type OptionChecks,
+  optionChecks,
+  type WholeNumberRange,
+} from './option-checks.js';
 export { type RenewalOptions, type RenewalOutcome, type Renewer, startRenewals } from './renewals.js';
+export { SessionLifecycle, type SessionLifecycleOptions, type SessionState } from './session-lifecycle.js';
+export { sameHolder, sameMembers } from './snapshots.js';
 export { withTimeout } from './with-timeout.js';

@@ -1,10 +1,11 @@
 import {
   type BackendCapabilities,
+  BackendLifecycle,
   type Clock,
   ConfigurationError,
   DuplicateMemberError,
   type JoinRequest,
-  LifecycleError,
+  joinRounds,
   type MembershipBackend,
   type MembershipSession,
 } from '@election/core/adapter';
@@ -27,8 +28,11 @@ export interface BackendContext {
 export class MemoryBackend implements MembershipBackend {
   readonly name = 'memory';
   readonly capabilities: BackendCapabilities;
-  #closed = false;
-  readonly #sessions = new Set<MemorySession>();
+  readonly #lifecycle = new BackendLifecycle({
+    source: SOURCE,
+    what: 'memory backend',
+    closedMessage: 'join() on a closed memory backend; create a new one with cluster.backend().',
+  });
 
   readonly #context: BackendContext;
 
@@ -38,14 +42,7 @@ export class MemoryBackend implements MembershipBackend {
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    if (this.#closed) {
-      throw new LifecycleError(
-        'join() on a closed memory backend; create a new one with cluster.backend().',
-        {
-          source: SOURCE,
-        },
-      );
-    }
+    this.#lifecycle.assertOpen();
     request.signal.throwIfAborted();
     if (request.clock !== this.#context.clock) {
       // Deadlines from one clock compared against another would be meaningless (and fake time would
@@ -58,6 +55,7 @@ export class MemoryBackend implements MembershipBackend {
     }
     // core has checked request.ttlMs against this.capabilities; no second check here.
     const { server, network } = this.#context;
+    let ended = () => {};
     const session = new MemorySession({
       server,
       network,
@@ -67,21 +65,26 @@ export class MemoryBackend implements MembershipBackend {
       ttlMs: request.ttlMs,
       withLock: this.capabilities.lock,
       onClosed: (closed) => {
-        this.#sessions.delete(closed);
+        ended();
         this.#context.untrack(closed);
       },
     });
     if (!session.reachable()) throw session.unreachableError('join()');
     const id = request.member.id;
-    let leaseId = server.register(request.member, request.ttlMs, () => session.serverExpired());
     // Another lease holds the id (this id's previous process, crashed): revoke it under `takeover`,
     // else wait it out; only a holder that keeps renewing is a duplicate.
-    while (leaseId === null) {
-      const holder = server.leaseOf(id);
-      if (holder !== undefined && request.takeover) {
+    const leaseId = await joinRounds<number, number>({
+      signal: request.signal,
+      takeover: request.takeover,
+      register: async () => {
+        const granted = server.register(request.member, request.ttlMs, () => session.serverExpired());
+        return granted === null ? { holder: server.leaseOf(id) } : { registered: granted };
+      },
+      revoke: async (holder) => {
         request.logger.info({ memberId: id }, 'takeover: revoking the previous registration of this id');
         server.revoke(holder);
-      } else if (holder !== undefined) {
+      },
+      waitOut: async (holder) => {
         request.logger.info({ memberId: id }, 'waiting for the previous registration of this id to expire');
         await waitOutHolder({
           clock: this.#context.clock,
@@ -93,20 +96,17 @@ export class MemoryBackend implements MembershipBackend {
           },
           duplicate: () => duplicateError(id),
         });
-      }
-      request.signal.throwIfAborted();
-      leaseId = server.register(request.member, request.ttlMs, () => session.serverExpired());
-    }
+      },
+    });
     session.attach(leaseId);
-    this.#sessions.add(session);
+    ended = this.#lifecycle.adopt(session);
     this.#context.track(session);
     return session.reply(session);
   }
 
   /** Closes every session this backend opened (they stop renewing and expire by TTL). Idempotent. */
   async close(): Promise<void> {
-    this.#closed = true;
-    for (const session of [...this.#sessions]) session.close();
+    this.#lifecycle.close();
   }
 }
 

@@ -1,4 +1,9 @@
-import type { HolderListener, LeaderLock, Unsubscribe } from '@election/core/adapter';
+import {
+  acquireUnlessBlockerEnded,
+  type HolderListener,
+  type LeaderLock,
+  type Unsubscribe,
+} from '@election/core/adapter';
 import type { MemoryServer } from './server.js';
 import type { MemorySession } from './session.js';
 
@@ -18,14 +23,16 @@ export class MemoryLock implements LeaderLock {
    * (the contract's rule): when that holding ended while the answer was in flight (its end may
    * reach the watch first), the attempt is repeated instead, as etcd's adapter does.
    */
-  async tryAcquire(): Promise<bigint | null> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      this.#session.assertCanCall('lock.tryAcquire()');
-      const blocking = this.#server.holder();
-      const token = await this.#session.reply(this.#server.acquire(this.#session.lease));
-      if (token !== null || this.#server.holder()?.token === blocking?.token) return token;
-    }
-    return null;
+  tryAcquire(): Promise<bigint | null> {
+    return acquireUnlessBlockerEnded(
+      async () => {
+        this.#session.assertCanCall('lock.tryAcquire()');
+        const blocker = this.#server.holder()?.token;
+        const token = await this.#session.reply(this.#server.acquire(this.#session.lease));
+        return token === null ? { token, blocker } : { token };
+      },
+      (blocker) => this.#server.holder()?.token !== blocker,
+    );
   }
 
   async release(token: bigint): Promise<void> {

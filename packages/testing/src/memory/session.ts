@@ -5,13 +5,13 @@ import {
   type HolderListener,
   type LeaderLock,
   LifecycleError,
-  Listeners,
   type Logger,
   type Member,
   type MembershipEvent,
   type MembershipSession,
   type RenewalOutcome,
   type Renewer,
+  SessionLifecycle,
   SessionLostError,
   startRenewals,
   type Unsubscribe,
@@ -35,8 +35,6 @@ export interface SessionContext {
   readonly onClosed: (session: MemorySession) => void;
 }
 
-type Status = 'live' | 'lost' | 'closed';
-
 /**
  * One node's registration on the in-memory server. Renews its lease every ttl/3 on the clock; the
  * local deadline is the send time of the last acknowledged renewal plus the TTL, so it stops
@@ -45,12 +43,10 @@ type Status = 'live' | 'lost' | 'closed';
 export class MemorySession implements MembershipSession {
   readonly lock?: LeaderLock;
   readonly memberId: string;
-  #status: Status = 'live';
   /** Created at attach(): renewals start once the server granted the lease. */
   #renewer: Renewer | undefined;
   readonly #startedAt: number;
-  readonly #lostListeners: Listeners<Error>;
-  readonly #errorListeners: Listeners<Error>;
+  readonly #lifecycle: SessionLifecycle;
   readonly #watches: WatchSet;
   #leaseId = 0;
 
@@ -60,8 +56,12 @@ export class MemorySession implements MembershipSession {
     this.#context = context;
     this.memberId = context.member.id;
     this.#startedAt = context.clock.now();
-    this.#lostListeners = new Listeners(context.logger, 'onLost', { once: true });
-    this.#errorListeners = new Listeners(context.logger, 'onError');
+    this.#lifecycle = new SessionLifecycle({
+      logger: context.logger,
+      source: SOURCE,
+      what: 'memory session',
+      stop: () => this.#renewer?.stop(),
+    });
     this.#watches = new WatchSet({
       clock: context.clock,
       network: context.network,
@@ -91,7 +91,7 @@ export class MemorySession implements MembershipSession {
         );
       },
       onLost: () => this.#markLost(),
-      onError: (error) => this.#errorListeners.emit(error as Error),
+      onError: (error) => this.#lifecycle.reportError(error as Error),
       logger: this.#context.logger,
     });
   }
@@ -122,12 +122,12 @@ export class MemorySession implements MembershipSession {
 
   onLost(listener: (cause: Error) => void): Unsubscribe {
     // The kit's once-listeners: a late subscriber still hears a loss, once, never synchronously.
-    if (this.#status === 'closed') return () => {};
-    return this.#lostListeners.add(listener);
+    if (this.isClosed()) return () => {};
+    return this.#lifecycle.onLost(listener);
   }
 
   onError(listener: (error: Error) => void): Unsubscribe {
-    return this.#errorListeners.add(listener);
+    return this.#lifecycle.onError(listener);
   }
 
   onRenewal(listener: (renewal: AcknowledgedRenewal) => void): Unsubscribe {
@@ -145,9 +145,17 @@ export class MemorySession implements MembershipSession {
   }
 
   leave(): Promise<void> {
-    if (this.#status === 'closed') return Promise.resolve();
-    const reachable = this.reachable();
-    this.#shutDown();
+    return this.#lifecycle.leave(async () => {
+      const reachable = this.reachable();
+      if (this.#shutDown('left')) this.#deregister(reachable);
+    });
+  }
+
+  close(): void {
+    this.#shutDown('closed');
+  }
+
+  #deregister(reachable: boolean): void {
     if (reachable) {
       this.#context.server.revoke(this.#leaseId);
     } else {
@@ -157,11 +165,6 @@ export class MemorySession implements MembershipSession {
         'in-memory server unreachable (partitioned); the registration will expire by TTL',
       );
     }
-    return Promise.resolve();
-  }
-
-  close(): void {
-    if (this.#status !== 'closed') this.#shutDown();
   }
 
   /** The server dropped this lease (TTL or expire()); a cut-off node only learns it once healed. */
@@ -171,20 +174,20 @@ export class MemorySession implements MembershipSession {
 
   /** The node's network is back: learn of a lease lost meanwhile, and resynchronise every watch. */
   healed(): void {
-    if (this.#status === 'closed') return;
-    if (this.#status === 'live' && !this.#context.server.hasLease(this.#leaseId)) this.#markLost();
+    if (this.isClosed()) return;
+    if (this.#lifecycle.active && !this.#context.server.hasLease(this.#leaseId)) this.#markLost();
     this.#watches.resyncAll();
   }
 
   /** For the lock: rejects unless this session may talk to the server now. */
   assertCanCall(operation: string): void {
-    if (this.#status === 'closed') {
+    if (this.isClosed()) {
       throw new LifecycleError(`${operation} on a closed session of "${this.memberId}"; join again first.`, {
         source: SOURCE,
       });
     }
     if (!this.reachable()) throw this.unreachableError(operation);
-    if (this.#status === 'lost' || !this.#context.server.hasLease(this.#leaseId)) {
+    if (this.#lifecycle.state === 'lost' || !this.#context.server.hasLease(this.#leaseId)) {
       throw new SessionLostError(`${operation}: the lease of "${this.memberId}" has expired; join again.`, {
         source: SOURCE,
       });
@@ -198,8 +201,10 @@ export class MemorySession implements MembershipSession {
     return new Promise<T>((resolve) => this.#context.clock.setTimer(() => resolve(value), ms));
   }
 
+  /** Left or closed. */
   isClosed(): boolean {
-    return this.#status === 'closed';
+    const { state } = this.#lifecycle;
+    return state === 'left' || state === 'closed';
   }
 
   reachable(): boolean {
@@ -218,7 +223,7 @@ export class MemorySession implements MembershipSession {
     register: (watch: Watch<E>) => Unsubscribe,
     current: () => E,
   ): Unsubscribe {
-    return this.#status === 'closed' ? () => {} : this.#watches.add(listener, register, current);
+    return this.isClosed() ? () => {} : this.#watches.add(listener, register, current);
   }
 
   #lostError(): SessionLostError {
@@ -228,23 +233,20 @@ export class MemorySession implements MembershipSession {
   }
 
   #markLost(): void {
-    if (this.#status !== 'live') return;
-    this.#status = 'lost';
-    this.#renewer?.stop();
-    this.#lostListeners.emit(this.#lostError());
+    if (this.#lifecycle.active) this.#lifecycle.lose(this.#lostError());
   }
 
-  #shutDown(): void {
-    this.#status = 'closed';
+  /** Ends the session as `next`; false when it had ended already. */
+  #shutDown(next: 'left' | 'closed'): boolean {
+    if (this.#lifecycle.end(next) === undefined) return false;
     this.#renewer?.stop();
     this.#watches.closeAll();
-    this.#lostListeners.clear();
-    this.#errorListeners.clear();
     this.#context.onClosed(this);
+    return true;
   }
 
   #reportListenerError(error: unknown): void {
     this.#context.logger.error({ err: error, memberId: this.memberId }, 'a watch listener threw');
-    this.#errorListeners.emit(error instanceof Error ? error : new Error(String(error)));
+    this.#lifecycle.reportError(error instanceof Error ? error : new Error(String(error)));
   }
 }

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { DuplicateMemberError, joinRounds } from '../src/adapter/index.js';
+
+type Attempt = { registered: string } | { holder: string | undefined };
+
+/** A join whose registration attempts answer `attempts` in turn; records every step. */
+function rounds(
+  attempts: Attempt[],
+  options: {
+    takeover?: boolean;
+    abandoned?: string[];
+    live?: string[];
+    onWait?: () => void;
+  } = {},
+) {
+  const steps: string[] = [];
+  const controller = new AbortController();
+  const run = joinRounds<string, string>({
+    signal: controller.signal,
+    takeover: options.takeover ?? false,
+    maxRounds: 4,
+    tooManyRounds: () => new Error('kept changing'),
+    register: async () => {
+      const next = attempts.shift() ?? { holder: 'x' };
+      steps.push(
+        'registered' in next ? `register → ${next.registered}` : `register → held by ${next.holder}`,
+      );
+      return next;
+    },
+    duplicate: (holder) =>
+      options.live?.includes(holder) ? new DuplicateMemberError('a', `${holder} is live`) : undefined,
+    abandoned: (holder) => options.abandoned?.includes(holder) ?? false,
+    revoke: async (holder, why) => {
+      steps.push(`revoke ${holder} (${why})`);
+    },
+    beforeWait: () => {
+      steps.push('give up own registration');
+    },
+    waitOut: async (holder) => {
+      steps.push(`wait out ${holder}`);
+      options.onWait?.();
+    },
+  });
+  return { run, steps, controller };
+}
+
+describe('joinRounds', () => {
+  it('registers at once when the id is free', async () => {
+    const { run, steps } = rounds([{ registered: 'lease-1' }]);
+    await expect(run).resolves.toBe('lease-1');
+    expect(steps).toEqual(['register → lease-1']);
+  });
+
+  it('a holder that vanished before it was read: tries again', async () => {
+    const { run, steps } = rounds([{ holder: undefined }, { registered: 'lease-1' }]);
+    await expect(run).resolves.toBe('lease-1');
+    expect(steps).toEqual(['register → held by undefined', 'register → lease-1']);
+  });
+
+  it('an abandoned holder is revoked at once; any other is waited out after giving up our own registration', async () => {
+    const { run, steps } = rounds([{ holder: 'old' }, { holder: 'crashed' }, { registered: 'lease-2' }], {
+      abandoned: ['old'],
+    });
+    await expect(run).resolves.toBe('lease-2');
+    expect(steps).toEqual([
+      'register → held by old',
+      'revoke old (abandoned)',
+      'register → held by crashed',
+      'give up own registration',
+      'wait out crashed',
+      'register → lease-2',
+    ]);
+  });
+
+  it('takeover revokes any holder at once, never waits', async () => {
+    const { run, steps } = rounds([{ holder: 'crashed' }, { registered: 'lease-1' }], { takeover: true });
+    await expect(run).resolves.toBe('lease-1');
+    expect(steps).toEqual(['register → held by crashed', 'revoke crashed (takeover)', 'register → lease-1']);
+  });
+
+  it('a live duplicate ends the join before any revocation, even under takeover', async () => {
+    const { run, steps } = rounds([{ holder: 'me' }], { takeover: true, live: ['me'] });
+    await expect(run).rejects.toThrow(DuplicateMemberError);
+    expect(steps).toEqual(['register → held by me']);
+  });
+
+  it('gives up after maxRounds with the adapter error', async () => {
+    const { run, steps } = rounds([], { takeover: true });
+    await expect(run).rejects.toThrow('kept changing');
+    expect(steps.filter((step) => step.startsWith('register'))).toHaveLength(4);
+  });
+
+  it('an abort during a wait starts no further round', async () => {
+    const { run, steps, controller } = rounds([{ holder: 'crashed' }, { registered: 'lease-1' }], {
+      onWait: () => controller.abort(new Error('stopped')),
+    });
+    await expect(run).rejects.toThrow('stopped');
+    expect(steps).toEqual(['register → held by crashed', 'give up own registration', 'wait out crashed']);
+  });
+});
