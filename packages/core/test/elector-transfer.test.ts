@@ -73,3 +73,63 @@ describe('elector: direct transfer', () => {
     await elector.stop();
   });
 });
+
+/**
+ * Review of 609ac81 (issue 21): the exclusion ends "for good" the first time the view elects
+ * someone else, so a third member that outranks the giver only for a moment (it joins and leaves,
+ * or its drained record arrives after its old one) ends it; when the view then ranks the stale
+ * giver first again, the holding is handed back to the giver that is leaving. With a handover
+ * delay the handover to the third member is still pending when that happens.
+ */
+describe('elector: direct transfer, a third member outranks the giver for a moment (review)', () => {
+  async function handedToBWithDelay() {
+    const started = await startScripted({ handoverDelayMs: 1000 });
+    const { elector, session, clock } = started;
+    const transfers: Array<{ token: bigint; to: string }> = [];
+    (session.lock as { transfer?: LeaderLock['transfer'] }).transfer = async (token, to) => {
+      transfers.push({ token, to });
+      return 6n;
+    };
+    session.emit({ type: 'snapshot', members: [a, member('b')] });
+    session.setHolder({ id: 'a', token: 3n });
+    await clock.advance(10);
+    // a stops gracefully and hands its holding to b; a's leave has not reached b yet.
+    session.setHolder({ id: 'b', token: 5n, handed: true });
+    await clock.advance(10);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 5n });
+    return { ...started, transfers };
+  }
+
+  it('a member that joins and leaves within the handover delay does not end the exclusion: no hand-back to the leaving giver', async () => {
+    const { elector, session, clock, transfers } = await handedToBWithDelay();
+    session.emit({ type: 'put', member: member('c', { priority: -20 }) });
+    await clock.advance(10);
+    session.emit({ type: 'delete', id: 'c' }); // c crashed or was stopped again
+    await clock.advance(2000); // past the handover delay, well inside the TTL (60 s)
+    expect(transfers).toEqual([]); // new rule: [{ token: 5n, to: 'a' }], to the giver that is leaving
+    expect(elector.state).toMatchObject({ isLeader: true, term: 5n });
+    await elector.stop();
+  });
+
+  it("a third member's stale high rank, then its drained record: no hand-back to the leaving giver", async () => {
+    const { elector, session, clock, transfers } = await handedToBWithDelay();
+    // c drained itself (setPriority 20) right after joining: b reads its two records apart.
+    session.emit({ type: 'put', member: member('c', { priority: -20 }) });
+    await clock.advance(10);
+    session.emit({ type: 'put', member: member('c', { priority: 20 }) });
+    await clock.advance(2000);
+    expect(transfers).toEqual([]);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 5n });
+    await elector.stop();
+  });
+
+  it('a graceful stop after such a moment does not hand the holding to the leaving giver', async () => {
+    const { elector, session, clock, transfers } = await handedToBWithDelay();
+    session.emit({ type: 'put', member: member('c', { priority: -20 }) });
+    await clock.advance(10);
+    session.emit({ type: 'delete', id: 'c' });
+    await clock.advance(10); // still inside the handover delay
+    await elector.stop();
+    expect(transfers.map((t) => t.to)).not.toContain('a');
+  });
+});

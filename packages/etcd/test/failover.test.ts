@@ -69,20 +69,32 @@ describe('failover on etcd (TTL 2 s)', () => {
   });
 
   // A handover, not an expiry: the crash above takes more than TTL/3 by construction, so b
-  // leading within TTL/3 of the stop can only come from the handover. How fast (a few ms) is the
-  // failover bench's figure and guard (`pnpm bench --only failover`), not a timed test's: three test
-  // files at once on 2 cores once held this process past 200 ms.
-  it('a graceful stop hands over before any lease could expire (within TTL/3)', async () => {
+  // leading within TTL/3 of the stop can only come from the handover; and the direct transfer (one
+  // txn), not release → watch → acquire: b's term is the revision at which a's txn rewrote the
+  // leader key in place (version above 1; a key b created itself would be at version 1). How fast
+  // (a few ms) is the failover bench's figure and guard (`pnpm bench --only failover`), not a timed
+  // test's: three test files at once on 2 cores once held this process past 200 ms.
+  it('a graceful stop hands the leader key to b in one txn, before any lease could expire (within TTL/3)', async () => {
     const c = newCluster('graceful');
     const a = await c.start('a');
-    await c.start('b');
+    const b = await c.start('b');
     await c.leaderIs('a', 5000);
+    // a hands over to a member its own view shows: wait for b's record to reach a's watch (b can
+    // see a lead before a has seen b join; a stop then has no successor and releases instead).
+    await waitFor(() => a.state.members.some((m) => m.id === 'b'), {
+      timeoutMs: 5000,
+      message: "b in a's view",
+    });
     const before = termOf(a)!;
     const stoppedAt = performance.now();
     await a.stop({ resign: true });
     await c.leaderIs('b', TTL_MS / 3 - (performance.now() - stoppedAt));
     expect(performance.now() - stoppedAt).toBeLessThan(TTL_MS / 3);
     expect(c.monitor.leadershipOf('b')!.term!).toBeGreaterThan(before);
+    const [record] = (await admin.kv.range({ key: Buffer.from(`${c.prefix}/default/leader`) })).kvs;
+    expect(record?.value.toString()).toBe('b');
+    expect(Number(record?.version)).toBeGreaterThan(1);
+    expect(BigInt(record?.mod_revision ?? -1)).toBe(termOf(b));
   });
 
   it('a lower id joining takes over from the current leader', async () => {

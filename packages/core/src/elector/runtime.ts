@@ -344,7 +344,7 @@ export class ElectorRuntime {
    * What the view elects. A member that handed this node the holding it holds (a direct transfer)
    * is no candidate while its record stays as it was at the handover: its leave or its lowered
    * rank may reach this node after the holding does (Consul reads them apart; etcd may deliver
-   * them in a later batch). Once its record changes (or it leaves, or the view stops ranking it first) the view decides alone again,
+   * them in a later batch). Once its record changes (or it leaves, or the view elects this node) the view decides alone again,
    * and at the latest one TTL after the handover: a giver whose rank rose again meanwhile (its new
    * record reached this node before the handed holding did) is then handed the lock back.
    */
@@ -357,11 +357,13 @@ export class ElectorRuntime {
   /**
    * The giver this node still excludes (see #elected), if any. The exclusion ends for good (for
    * this holding) the first time the giver's record is seen changed or gone, the first time the
-   * view itself elects someone else (the giver's judgement is then no longer contradicted by a
-   * record that has not arrived: a drain of this node right after the handover must hand straight
-   * back, not one TTL later), or one TTL after the handover: a giver that left and joined again
-   * with the same record is a new registration, and comparing the record alone after its return
-   * would exclude it again until the TTL ran out.
+   * view itself elects this node (it then ranks this node above the giver's record as it was at
+   * the handover: the handover needs no record that has not arrived yet, so a drain of this node
+   * right after the handover hands straight back, not one TTL later), or one TTL after the
+   * handover: a giver that left and joined again with the same record is a new registration, and
+   * comparing the record alone after its return would exclude it again until the TTL ran out. A
+   * third member that outranks the giver only for a moment (it joins and leaves, or its drained
+   * record comes after its old one) ends nothing: the giver may still be leaving.
    */
   #excludedGiver(): string | undefined {
     const giver = this.#claim?.handedFrom() ?? null;
@@ -383,7 +385,7 @@ export class ElectorRuntime {
     const stale =
       clock.now() < current.until &&
       sameMember(current.record, this.view.get(giver)) &&
-      this.view.leader()?.id === giver;
+      this.view.leader()?.id !== this.options.member.id;
     if (stale) return giver;
     if (current.until !== Number.NEGATIVE_INFINITY) {
       this.#giver = { ...current, until: Number.NEGATIVE_INFINITY };
