@@ -450,6 +450,12 @@ export async function checkSwitchover(
   world: SimWorld,
   scheduler: fc.Scheduler,
 ): Promise<{ readonly worstMs: number; readonly boundMs: number } | undefined> {
+  // Decided before the settling below (neither changes once the faults ended): a run with fewer
+  // than two electable nodes has no successor, and where a lock call cannot be answered within its
+  // own timeout (lockTimeoutMs below 2 L, L being lasting) every one is a failed call and the node
+  // rides it out as an outage; no switchover bound holds there.
+  const latencyMs = lastingLatencyMs(world);
+  if (world.electable().length < 2 || world.config.lockTimeoutMs < 2 * latencyMs + 100) return undefined;
   // Rank changes the faults left in flight settle first (a lost one fails at its request timeout),
   // every registration left by a crashed member expires, every live one is registered (a member
   // whose lease an operator revoked joins again), and the cluster agrees on what they left.
@@ -462,8 +468,7 @@ export async function checkSwitchover(
     world.nodes.some((node) => node.priorityChanges.size > 0) ||
     world.server.members().some((member) => !live.has(member.id)) ||
     world.electable().some((node) => !world.server.members().some((member) => member.id === node.id));
-  const settleBound =
-    REQUEST_TIMEOUT_MS + livenessBoundMs(lastingLatencyMs(world), world.config.handoverDelayMs);
+  const settleBound = REQUEST_TIMEOUT_MS + livenessBoundMs(latencyMs, world.config.handoverDelayMs);
   await untilAgreed(
     world,
     scheduler,
@@ -491,11 +496,6 @@ export async function checkSwitchover(
   );
   const leader = bestRanked(world);
   if (leader === undefined || world.electable().length < 2) return undefined;
-  const latencyMs = lastingLatencyMs(world);
-  // The bound counts each call's round trip: where a lock call cannot be answered within its own
-  // timeout (lockTimeoutMs below 2 L), every one is a failed call and the node rides it out as an
-  // outage; no switchover bound holds there.
-  if (world.config.lockTimeoutMs < 2 * latencyMs + 100) return undefined;
   const rank = () => world.server.members().find((member) => member.id === leader.id)?.priority;
   const configured = rank() ?? leader.spec.priority;
   const bound = switchoverBoundMs(latencyMs, world.config.handoverDelayMs);
