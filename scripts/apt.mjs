@@ -17,3 +17,22 @@ export function aptInstall(who, packages) {
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
 }
+
+/**
+ * What every ensure-* script does: `using` (an override from the environment, said as is) or
+ * `found` (what is already there) ends it; else, as root with apt-get, the Debian `packages` are
+ * installed; else `missing` says how, and the script exits 1 when the tests cannot run without it
+ * (`required`), or only under CI when they skip themselves.
+ */
+export function ensure(who, { using, found, packages, missing, required }) {
+  if (using) {
+    console.log(`${who}: using ${using}`);
+  } else if (found) {
+    console.log(`${who}: ${found}`);
+  } else if (canApt()) {
+    aptInstall(who, packages);
+  } else {
+    console.error(`${who}: ${missing}`);
+    process.exit(required || process.env.CI ? 1 : 0);
+  }
+}

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { aptInstall, canApt, has } from './apt.mjs';
+import { ensure, has } from './apt.mjs';
 
 const bindir = () => {
   if (process.env.POSTGRES_BINDIR) return process.env.POSTGRES_BINDIR;
@@ -19,16 +19,13 @@ const found = () => {
     : undefined;
 };
 
-if (process.env.POSTGRES_URL) {
-  console.log('ensure-postgres: using the PostgreSQL at POSTGRES_URL');
-} else if (found()) {
-  console.log(`ensure-postgres: initdb and postgres found in ${found()}`);
-} else if (canApt()) {
-  aptInstall('ensure-postgres', ['postgresql-15']);
-} else {
-  console.error(
-    'ensure-postgres: the tests need PostgreSQL 15 (initdb and postgres). Install it\n' +
-      '(Debian: sudo apt-get install postgresql-15), set POSTGRES_BINDIR to its bin directory, or point POSTGRES_URL at a running server.',
-  );
-  process.exit(1);
-}
+const dir = found();
+ensure('ensure-postgres', {
+  using: process.env.POSTGRES_URL && 'the PostgreSQL at POSTGRES_URL',
+  found: dir && `initdb and postgres found in ${dir}`,
+  packages: ['postgresql-15'],
+  missing:
+    'the tests need PostgreSQL 15 (initdb and postgres). Install it\n' +
+    '(Debian: sudo apt-get install postgresql-15), set POSTGRES_BINDIR to its bin directory, or point POSTGRES_URL at a running server.',
+  required: true,
+});

@@ -4,18 +4,14 @@
 // `prometheus` package ships it. This makes sure it is there: as root with apt-get it installs that
 // package; anywhere else it says how. Without it those tests are skipped with a title that says
 // so, which CI (CI=true) does not accept.
-import { aptInstall, canApt, has } from './apt.mjs';
+import { ensure, has } from './apt.mjs';
 
-if (process.env.PROMTOOL_PATH) {
-  console.log(`ensure-promtool: using PROMTOOL_PATH=${process.env.PROMTOOL_PATH}`);
-} else if (has('promtool')) {
-  console.log('ensure-promtool: promtool found on PATH');
-} else if (canApt()) {
-  aptInstall('ensure-promtool', ['prometheus']);
-} else {
-  console.error(
-    'ensure-promtool: the alert-rule tests need promtool on PATH. Install it\n' +
-      '(Debian/Ubuntu: sudo apt-get install prometheus) or set PROMTOOL_PATH; without it those tests are skipped.',
-  );
-  process.exit(process.env.CI ? 1 : 0);
-}
+ensure('ensure-promtool', {
+  using: process.env.PROMTOOL_PATH && `PROMTOOL_PATH=${process.env.PROMTOOL_PATH}`,
+  found: has('promtool') && 'promtool found on PATH',
+  packages: ['prometheus'],
+  missing:
+    'the alert-rule tests need promtool on PATH. Install it\n' +
+    '(Debian/Ubuntu: sudo apt-get install prometheus) or set PROMTOOL_PATH; without it those tests are skipped.',
+  required: false,
+});
