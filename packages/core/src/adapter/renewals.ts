@@ -96,6 +96,7 @@ class RenewalLoop implements Renewer {
     // elector counts it (it counts a session's first deadline from when the join began), and the
     // first renewal, TTL/3 later, reads both clocks at its send.
     const now = instantOf(options.clock);
+    // Stryker disable next-line ConditionalExpression: equivalent (docs/mutation-testing.md): with no wall clock the NaN it gives is never read (wallLead is 0 without wallNow)
     const wallAt = now.wallAt === undefined ? undefined : now.wallAt - (now.at - options.startedAt);
     this.#acked = { at: options.startedAt, wallAt };
     this.#grantedMs = options.ttlMs;
@@ -136,6 +137,7 @@ class RenewalLoop implements Renewer {
   }
 
   #schedule(ms: number): void {
+    // Stryker disable next-line ConditionalExpression: equivalent (docs/mutation-testing.md): every caller has already returned once the loop is aborted
     if (this.#controller.signal.aborted) return;
     this.#cancelTimer = this.#options.clock.setTimer(() => {
       void this.#renewOnce();
@@ -145,6 +147,7 @@ class RenewalLoop implements Renewer {
   async #renewOnce(): Promise<void> {
     const { clock, ttlMs } = this.#options;
     const signal = this.#controller.signal;
+    // Stryker disable next-line ConditionalExpression: equivalent (docs/mutation-testing.md): the only timer that calls this is cancelled by stop(), and a loss schedules none
     if (signal.aborted) return;
     const sent = instantOf(clock);
     const sentAt = sent.at;
@@ -166,6 +169,7 @@ class RenewalLoop implements Renewer {
     }
     const grantedMs = Math.min(ttlMs, outcome.ttlMs ?? ttlMs);
     // Counted from the send time: the backend restarted its timer no earlier than that.
+    // Stryker disable next-line EqualityOperator: equivalent (docs/mutation-testing.md): an equal deadline adopts the same monotonic value; only the wall reference could differ
     if (sentAt + grantedMs > this.#acked.at + this.#grantedMs) {
       this.#acked = sent;
       this.#grantedMs = grantedMs;
