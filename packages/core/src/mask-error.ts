@@ -10,17 +10,11 @@ import { maskSecrets } from './mask-secrets.js';
 /** How deep a cause chain (or nested errors/objects) is copied; deeper, it is left out. */
 const MAX_DEPTH = 5;
 
-/** Errors already masked (in place, or built masked): masking them again is a no-op. */
-const masked = new WeakSet<object>();
-
 /** `value` with every string in it masked: errors and plain objects copied, other objects named only. */
 function maskValue(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return maskSecrets(value);
   if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) {
-    if (masked.has(value)) return value; // masked already (in place, or a masked copy): kept as it is
-    return depth > MAX_DEPTH ? undefined : maskedCopy(value, depth);
-  }
+  if (value instanceof Error) return depth > MAX_DEPTH ? undefined : maskedCopy(value, depth);
   if (depth > MAX_DEPTH) return undefined;
   if (Array.isArray(value)) return value.map((item) => maskValue(item, depth + 1));
   const proto = Object.getPrototypeOf(value);
@@ -56,7 +50,6 @@ function maskedCopy<E extends Error>(error: E, depth: number): E {
     const value = maskProperty(key, readOwn(error, key), depth);
     Object.defineProperty(copy, key, { value, enumerable, writable: true, configurable: true });
   }
-  masked.add(copy);
   return copy as E;
 }
 
@@ -67,7 +60,8 @@ function maskedCopy<E extends Error>(error: E, depth: number): E {
  * raw cause is not kept.
  */
 export function maskError<E extends Error>(error: E): E {
-  if (masked.has(error)) return error;
+  // Masked every time, never remembered as masked: an adapter may reuse an error object and
+  // rewrite its message after core masked it once (masking is idempotent, so this costs a scan).
   try {
     for (const key of Object.getOwnPropertyNames(error)) {
       const value = readOwn(error, key);
@@ -76,7 +70,6 @@ export function maskError<E extends Error>(error: E): E {
       const enumerable = Object.getOwnPropertyDescriptor(error, key)?.enumerable ?? false;
       Object.defineProperty(error, key, { value: next, enumerable, writable: true, configurable: true });
     }
-    masked.add(error);
     return error;
   } catch {
     return maskedCopy(error, 0);
@@ -88,6 +81,6 @@ export function maskError<E extends Error>(error: E): E {
  * error itself as it is; a string is masked, anything else passes.
  */
 export function errorForLog(error: unknown): unknown {
-  if (error instanceof Error) return masked.has(error) ? error : maskedCopy(error, 0);
+  if (error instanceof Error) return maskedCopy(error, 0);
   return typeof error === 'string' ? maskSecrets(error) : error;
 }
