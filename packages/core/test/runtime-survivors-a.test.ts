@@ -1,0 +1,247 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AcknowledgedRenewal,
+  BackendUnavailableError,
+  ConfigurationError,
+  createElector,
+  type ElectorEvent,
+  LifecycleError,
+  type Member,
+  SessionLostError,
+} from '../src/index.js';
+import { member, startScripted } from './support/fixtures.js';
+import { createTestClock } from './support/manual-clock.js';
+import { recordingLogger } from './support/recording-logger.js';
+import { createScriptedBackend, type ScriptedSession } from './support/scripted-backend.js';
+
+/**
+ * Issue 19: the rules of `elector/runtime.ts` (its first half: start, setPriority, stop, attach,
+ * the decision step's guards) that mutation testing showed no test held, one behaviour per test.
+ */
+
+/** Every message core produces starts so. */
+const CORE = '[@election/core] ';
+const errorsOf = (events: readonly ElectorEvent[]) =>
+  events.flatMap((event) => (event.type === 'error' ? [event.error] : []));
+const phasesOf = (events: readonly ElectorEvent[]) =>
+  events.flatMap((event) => (event.type === 'phase' ? [event.phase] : []));
+
+/** A scripted session that can rewrite its record in place, recording every record it was given. */
+function withUpdate(session: ScriptedSession, answer: (record: Member) => Promise<void> = async () => {}) {
+  const updates: Member[] = [];
+  session.update = (record) => {
+    updates.push(record);
+    return answer(record);
+  };
+  return updates;
+}
+
+describe('setPriority()', () => {
+  it('rewrites the live record through the backend, logs the change, and the next join registers it', async () => {
+    const { logger, lines } = recordingLogger();
+    const { elector, session, backend, clock } = await startScripted({ ttlMs: 3000, logger });
+    const updates = withUpdate(session);
+    await elector.setPriority(5);
+    expect(updates).toEqual([{ id: 'b', priority: 5 }]);
+    expect(lines.filter((l) => l.msg === 'priority changed')).toEqual([
+      { level: 'info', msg: 'priority changed', fields: '{"priority":5}' },
+    ]);
+    session.lose(new SessionLostError('gone'));
+    await clock.advance(0);
+    expect(backend.sessions).toHaveLength(2);
+    expect(backend.sessions[1]?.request.member).toEqual({ id: 'b', priority: 5 });
+    await elector.stop();
+  });
+
+  it('between sessions, nothing is called on the backend and the next join registers the new priority', async () => {
+    const { elector, session, backend, clock } = await startScripted({ ttlMs: 3000 });
+    const updates = withUpdate(session);
+    session.lose(new SessionLostError('gone')); // the rejoin starts at the next tick
+    await expect(elector.setPriority(-3)).resolves.toBeUndefined();
+    expect(updates).toEqual([]);
+    await clock.advance(0);
+    expect(backend.sessions).toHaveLength(2);
+    expect(backend.sessions[1]?.request.member).toEqual({ id: 'b', priority: -3 });
+    await elector.stop();
+  });
+
+  it('on a stopped elector rejects with a LifecycleError that says to create a new one', async () => {
+    const { elector, backend } = await startScripted({ ttlMs: 3000 });
+    await elector.stop();
+    const error = await elector.setPriority(1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LifecycleError);
+    expect((error as Error).message).toBe(`${CORE}setPriority() on a stopped elector; create a new one.`);
+    expect(backend.sessions).toHaveLength(1);
+  });
+
+  it('on a backend that cannot rewrite a live record rejects with a ConfigurationError naming the backend and the priority', async () => {
+    const { elector, session, backend, clock } = await startScripted({ ttlMs: 3000 });
+    const error = await elector.setPriority(7).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toBe(
+      `${CORE}the scripted backend cannot change a live member's priority; restart this node with priority 7 instead.`,
+    );
+    // Refused: the member stays as it was for the next join too.
+    session.lose(new SessionLostError('gone'));
+    await clock.advance(0);
+    expect(backend.sessions[1]?.request.member).toEqual({ id: 'b' });
+    await elector.stop();
+  });
+
+  it('an invalid priority is refused before anything changes', async () => {
+    const { elector, session } = await startScripted({ ttlMs: 3000 });
+    const updates = withUpdate(session);
+    await expect(elector.setPriority(Number.NaN)).rejects.toBeInstanceOf(ConfigurationError);
+    expect(updates).toEqual([]);
+    await elector.stop();
+  });
+
+  it('a failed rewrite rejects with the backend error in context, and logs no change', async () => {
+    const { logger, lines } = recordingLogger();
+    const { elector, session } = await startScripted({ ttlMs: 3000, logger });
+    withUpdate(session, async () => {
+      throw new Error('etcd: request timed out');
+    });
+    const error = await elector.setPriority(2).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toBe(`${CORE}changing the priority: etcd: request timed out`);
+    expect(lines.some((l) => l.msg === 'priority changed')).toBe(false);
+    await elector.stop();
+  });
+});
+
+describe('stop() and late sessions', () => {
+  it('a leave that fails on stop is reported as an error event, in context', async () => {
+    const { elector, session, events } = await startScripted({ ttlMs: 3000 });
+    session.leave = async () => {
+      throw new Error('connection reset');
+    };
+    await elector.stop();
+    expect(errorsOf(events).map((e) => [e.name, e.message])).toEqual([
+      ['BackendUnavailableError', `${CORE}leaving on stop: connection reset`],
+    ]);
+    expect(elector.state.phase).toBe('stopped');
+  });
+
+  it('a join that completes just after stop() is left, not attached; a failed leave is reported in context', async () => {
+    const clock = createTestClock();
+    const backend = createScriptedBackend();
+    const events: ElectorEvent[] = [];
+    let stopped: Promise<void> | undefined;
+    let opened: ScriptedSession | undefined;
+    const elector = createElector({ id: 'b', membership: backend, clock, ttlMs: 3000 });
+    elector.subscribe((event) => events.push(event));
+    backend.joinWith = (request) => {
+      opened = backend.openSession(request);
+      opened.leave = async () => {
+        opened!.left = true;
+        throw new Error('connection reset');
+      };
+      const joined = Promise.resolve(opened);
+      // stop() lands after the join loop has taken the session, before start() attaches it.
+      void joined.then(() =>
+        queueMicrotask(() => {
+          stopped = elector.stop();
+        }),
+      );
+      return joined;
+    };
+    await elector.start();
+    await stopped;
+    await clock.advance(0);
+    expect(opened?.left).toBe(true);
+    expect(elector.state.phase).toBe('stopped');
+    expect(phasesOf(events)).toEqual(['joining', 'stopping', 'stopped']);
+    expect(errorsOf(events).map((e) => e.message)).toEqual([`${CORE}leaving after stop: connection reset`]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('a session whose attach fails during start() is left (resigned), and start() rejects', async () => {
+    const clock = createTestClock();
+    const backend = createScriptedBackend();
+    let opened: ScriptedSession | undefined;
+    backend.joinWith = async (request) => {
+      opened = backend.openSession(request);
+      opened.onError = () => {
+        throw new Error('adapter bug');
+      };
+      return opened;
+    };
+    const elector = createElector({ id: 'b', membership: backend, clock, ttlMs: 3000 });
+    await expect(elector.start()).rejects.toThrow('adapter bug');
+    expect(opened?.left).toBe(true);
+    expect(opened?.closed).toBe(false);
+    expect(elector.state.phase).toBe('stopped');
+  });
+});
+
+describe('what the session reports', () => {
+  it('an error the session reports is emitted with the context "backend"', async () => {
+    const { elector, session, events } = await startScripted({ ttlMs: 3000 });
+    session.fail(new Error('watch stream broke'));
+    expect(errorsOf(events).map((e) => [e.name, e.message])).toEqual([
+      ['BackendUnavailableError', `${CORE}backend: watch stream broke`],
+    ]);
+    await elector.stop();
+  });
+
+  it('every acknowledged renewal is emitted as a renewal event with its send time and latency', async () => {
+    const clock = createTestClock();
+    const backend = createScriptedBackend();
+    const renewalListeners: ((renewal: AcknowledgedRenewal) => void)[] = [];
+    backend.joinWith = async (request) => {
+      const session = backend.openSession(request);
+      session.onRenewal = (listener) => {
+        renewalListeners.push(listener);
+        return () => {};
+      };
+      return session;
+    };
+    const elector = createElector({ id: 'b', membership: backend, clock, ttlMs: 3000 });
+    const events: ElectorEvent[] = [];
+    elector.subscribe((event) => events.push(event));
+    await elector.start();
+    expect(renewalListeners).toHaveLength(1);
+    renewalListeners[0]?.({ sentAt: 1234, latencyMs: 17 });
+    expect(events.filter((e) => e.type === 'renewal')).toEqual([{ type: 'renewal', sentAt: 1234, latencyMs: 17 }]);
+    await elector.stop();
+  });
+});
+
+describe('logs', () => {
+  it('a throwing subscriber is logged with its error', async () => {
+    const { logger, lines } = recordingLogger();
+    const { elector, session } = await startScripted({ ttlMs: 3000, logger });
+    elector.subscribe(() => {
+      throw new Error('subscriber bug');
+    });
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    const line = lines.find((l) => l.msg === 'an elector subscriber threw; the election goes on');
+    expect(line?.level).toBe('error');
+    expect(line?.fields).toContain('subscriber bug');
+    await elector.stop();
+  });
+
+  it('"joined" carries the TTL and the mode', async () => {
+    const { logger, lines } = recordingLogger();
+    const { elector } = await startScripted({ ttlMs: 3000, logger });
+    expect(lines.find((l) => l.msg === 'joined')).toEqual({
+      level: 'info',
+      msg: 'joined',
+      fields: '{"ttlMs":3000,"mode":"confirmed"}',
+    });
+    await elector.stop();
+  });
+
+  it('a fresh join does not claim to resume after a deadline', async () => {
+    const { logger, lines } = recordingLogger();
+    const { elector, session, clock } = await startScripted({ ttlMs: 3000, logger });
+    session.acquireWith = async () => 7n;
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await clock.advance(0);
+    expect(elector.state.isLeader).toBe(true);
+    expect(lines.some((l) => l.msg?.startsWith('a renewal was acknowledged again'))).toBe(false);
+    await elector.stop();
+  });
+});
+
