@@ -5,7 +5,9 @@ import {
   ConfigurationError,
   createElector,
   type ElectorEvent,
+  type ElectorOptions,
   LifecycleError,
+  type Logger,
   type Member,
   SessionLostError,
 } from '../src/index.js';
@@ -203,7 +205,9 @@ describe('what the session reports', () => {
     await elector.start();
     expect(renewalListeners).toHaveLength(1);
     renewalListeners[0]?.({ sentAt: 1234, latencyMs: 17 });
-    expect(events.filter((e) => e.type === 'renewal')).toEqual([{ type: 'renewal', sentAt: 1234, latencyMs: 17 }]);
+    expect(events.filter((e) => e.type === 'renewal')).toEqual([
+      { type: 'renewal', sentAt: 1234, latencyMs: 17 },
+    ]);
     await elector.stop();
   });
 });
@@ -245,3 +249,248 @@ describe('logs', () => {
   });
 });
 
+/** One elector on a scripted backend whose log lines carry the clock time they were written at. */
+async function startTimed(options: Partial<ElectorOptions> = {}, lock = true) {
+  const clock = createTestClock();
+  const backend = createScriptedBackend({ lock });
+  const lines: { level: string; msg: string | undefined; at: number }[] = [];
+  const at =
+    (level: string) =>
+    (obj: unknown, msg?: string): void => {
+      lines.push({ level, msg: typeof obj === 'string' ? obj : msg, at: clock.now() });
+    };
+  const timed: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: () => timed,
+  };
+  const elector = createElector({
+    id: 'b',
+    membership: backend,
+    clock,
+    ttlMs: 3000,
+    logger: timed,
+    backoff: { random: () => 0.5 },
+    ...options,
+  });
+  const events: ElectorEvent[] = [];
+  elector.subscribe((event) => events.push(event));
+  await elector.start();
+  const session = backend.sessions[0]!;
+  const logged = () => lines;
+  return { clock, backend, elector, events, session, logged };
+}
+
+describe('reading the state', () => {
+  it("reading a non-leader's state changes nothing, even past its deadline: the deadline timer does that", async () => {
+    const { elector, session, clock, events } = await startScripted({ ttlMs: 3000 });
+    session.setHolder({ id: 'a', token: 3n });
+    session.emit({ type: 'snapshot', members: [member('a'), member('b')] });
+    const seen = events.length;
+    clock.pause(3000); // past the deadline, no timer has run
+    expect(elector.state).toMatchObject({ phase: 'follower', leaderId: 'a' });
+    expect(elector.state.reason).toEqual({ kind: 'outranked', by: 'a', because: 'id-order' });
+    expect(events).toHaveLength(seen);
+    await clock.advance(0);
+    expect(elector.state.reason.kind).toBe('backend-unreachable');
+    expect(elector.state.leaderId).toBeNull();
+    await elector.stop();
+  });
+
+  it('reading the state of a leader exactly at its deadline (less the margin) demotes it, with no timer run', async () => {
+    const { elector, session, clock, events } = await startScripted({ ttlMs: 3000, deadlineMarginMs: 300 });
+    session.acquireWith = async () => 7n;
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await clock.advance(0);
+    expect(elector.state.phase).toBe('leader');
+    clock.pause(session.deadline() - 300 - clock.now());
+    expect(elector.state.phase).toBe('follower');
+    expect(events.filter((e) => e.type === 'demoted')).toEqual([
+      expect.objectContaining({ type: 'demoted', reason: 'deadline', term: 7n }),
+    ]);
+    await elector.stop();
+  });
+
+  it('a leader whose renewal was acknowledged stays leader when read past its old deadline', async () => {
+    const { elector, session, clock } = await startScripted({ ttlMs: 3000, deadlineMarginMs: 300 });
+    session.acquireWith = async () => 7n;
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await clock.advance(0);
+    const first = elector.state.leaseDeadline!;
+    await clock.advance(1000);
+    session.renew(clock.now() + 3000);
+    expect(elector.state.leaseDeadline).toBe(clock.now() + 2700);
+    clock.pause(first - clock.now() + 100); // past the first deadline; no timer has run
+    expect(elector.state.isLeader).toBe(true);
+    await elector.stop();
+  });
+});
+
+describe('joining', () => {
+  it('while the first join is pending the reason says joining since the start, attempt 0, no error', async () => {
+    const clock = createTestClock();
+    const backend = createScriptedBackend();
+    backend.joinWith = () => new Promise(() => {});
+    const elector = createElector({ id: 'b', membership: backend, clock, ttlMs: 3000 });
+    const started = elector.start().catch((error: unknown) => error);
+    const since = clock.now();
+    await clock.advance(500);
+    expect(elector.state.reason).toEqual({ kind: 'joining', since, attempt: 0, lastError: null });
+    await elector.stop();
+    expect(await started).toBeInstanceOf(LifecycleError);
+  });
+
+  it('a rejoin says joining since the loss, attempt 0', async () => {
+    const { elector, session, backend, clock } = await startScripted({ ttlMs: 3000 });
+    await clock.advance(100);
+    backend.joinWith = () => new Promise(() => {});
+    const lostAt = clock.now();
+    session.lose(new SessionLostError('gone'));
+    await clock.advance(200);
+    expect(elector.state.reason).toEqual({ kind: 'joining', since: lostAt, attempt: 0, lastError: null });
+    await elector.stop();
+  });
+
+  it('while joins fail and no session exists, the only timers are the retry backoff and the resync', async () => {
+    const clock = createTestClock();
+    const backend = createScriptedBackend();
+    backend.joinWith = async () => {
+      throw new Error('connection refused');
+    };
+    const elector = createElector({ id: 'b', membership: backend, clock, ttlMs: 3000 });
+    const started = elector.start().catch((error: unknown) => error);
+    await clock.advance(0);
+    expect(elector.state.reason).toMatchObject({ kind: 'joining', attempt: 1 });
+    expect(clock.pendingTimers()).toBe(2);
+    await elector.stop();
+    expect(await started).toBeInstanceOf(LifecycleError);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('the first join shows joining then follower, with no members event before the first snapshot', async () => {
+    const { elector, events } = await startScripted({ ttlMs: 3000 });
+    expect(phasesOf(events)).toEqual(['joining', 'follower']);
+    expect(events.some((e) => e.type === 'members')).toBe(false);
+    await elector.stop();
+  });
+
+  it("a rejoin forgets the old session's members until the new session's snapshot", async () => {
+    const { elector, session, backend, clock, events } = await startScripted({ ttlMs: 3000 });
+    session.emit({ type: 'snapshot', members: [member('a'), member('b'), member('c')] });
+    expect(elector.state.members.map((m) => m.id)).toEqual(['a', 'b', 'c']);
+    session.lose(new SessionLostError('gone'));
+    await clock.advance(0);
+    expect(backend.sessions).toHaveLength(2);
+    expect(elector.state.members).toEqual([]);
+    expect(events.filter((e) => e.type === 'members').at(-1)).toEqual({ type: 'members', size: 0 });
+    backend.sessions[1]?.emit({ type: 'snapshot', members: [member('b')] });
+    expect(elector.state.members.map((m) => m.id)).toEqual(['b']);
+    await elector.stop();
+  });
+
+  it('after a rejoin, stop() leaves no timer behind', async () => {
+    const { elector, session, backend, clock } = await startScripted({ ttlMs: 3000 });
+    session.lose(new SessionLostError('gone'));
+    await clock.advance(0);
+    expect(backend.sessions).toHaveLength(2);
+    await elector.stop();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});
+
+describe('view mode', () => {
+  it('never touches the lock of a backend that has one', async () => {
+    const clock = createTestClock();
+    const backend = createScriptedBackend();
+    let watches = 0;
+    backend.joinWith = async (request) => {
+      const session = backend.openSession(request);
+      const lock = session.lock!;
+      const watch = lock.watchHolder.bind(lock);
+      lock.watchHolder = (listener) => {
+        watches++;
+        return watch(listener);
+      };
+      return session;
+    };
+    const elector = createElector({ id: 'b', membership: backend, clock, ttlMs: 3000, mode: 'view' });
+    await elector.start();
+    const session = backend.sessions[0]!;
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    for (let i = 0; i < 6; i++) {
+      await clock.advance(1000);
+      session.renew(clock.now() + 3000);
+    }
+    expect(elector.state.isLeader).toBe(true);
+    expect(watches).toBe(0);
+    expect(session.acquires).toBe(0);
+    await elector.stop();
+    expect(session.releases).toBe(0);
+  });
+
+  it('a leader demoted past its deadline leads again once a renewal is acknowledged, and says so at debug', async () => {
+    const { elector, session, clock, events, logged } = await startTimed({ mode: 'view' }, false);
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    expect(elector.state.isLeader).toBe(true);
+    await clock.advance(3000);
+    expect(elector.state.isLeader).toBe(false);
+    session.renew(clock.now() + 3000);
+    await clock.advance(300); // the next poll
+    expect(elector.state.isLeader).toBe(true);
+    expect(events.filter((e) => e.type === 'elected')).toHaveLength(2);
+    expect(logged().filter((l) => l.msg?.startsWith('a renewal was acknowledged again'))).toEqual([
+      expect.objectContaining({
+        level: 'debug',
+        msg: 'a renewal was acknowledged again; resuming with the same registration',
+      }),
+    ]);
+    await elector.stop();
+  });
+});
+
+describe('outages', () => {
+  it('the end of an outage is seen by polling every TTL/10, once min(TTL, 5 s) passed without a failure', async () => {
+    const { elector, session, clock, logged } = await startTimed({ resyncIntervalMs: 60_000 });
+    const start = clock.now();
+    await clock.advance(100);
+    session.fail(new Error('keepalive refused')); // at start + 100
+    for (let i = 0; i < 60; i++) {
+      await clock.advance(100);
+      session.renew(clock.now() + 3000);
+    }
+    const ended = logged().filter((l) => l.msg?.includes('answers again'));
+    // Polled at start + 400, 700, …: the first poll at least 3000 ms after the failure is start + 3100.
+    expect(ended.map((l) => [l.level, l.at])).toEqual([['info', start + 3100]]);
+    await elector.stop();
+  });
+});
+
+describe('lock holdings', () => {
+  it.each([
+    { keep: false, released: [5n], what: 'released' },
+    { keep: true, released: [], what: "kept (the simulator's planted bug)" },
+  ])('unsafeKeepOrphans $keep: an orphaned holding of ours is $what', async ({ keep, released }) => {
+    const options = { ttlMs: 60_000, unsafeKeepOrphans: keep } as Partial<ElectorOptions>;
+    const { elector, session, clock } = await startScripted(options);
+    let answer: (token: bigint | null) => void = () => {};
+    let fail: (error: Error) => void = () => {};
+    session.acquireWith = () =>
+      new Promise((resolve, reject) => {
+        answer = resolve;
+        fail = reject;
+      });
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await clock.advance(1);
+    session.setHolder({ id: 'b', token: 5n }); // committed...
+    fail(new Error('DEADLINE_EXCEEDED')); // ...but the answer was lost
+    await clock.advance(1);
+    session.emit({ type: 'put', member: member('a') });
+    await clock.advance(5000);
+    expect(elector.state.isLeader).toBe(false);
+    expect(session.releasedTokens).toEqual(released);
+    answer(null);
+    await elector.stop();
+  });
+});
