@@ -6,6 +6,7 @@ import {
   createElector,
   type ElectorEvent,
   type ElectorOptions,
+  type LeaderLock,
   LifecycleError,
   type Logger,
   type Member,
@@ -324,6 +325,29 @@ describe('reading the state', () => {
     expect(elector.state.leaseDeadline).toBe(clock.now() + 2700);
     clock.pause(first - clock.now() + 100); // past the first deadline; no timer has run
     expect(elector.state.isLeader).toBe(true);
+    await elector.stop();
+  });
+  it("a read only checks the deadline: it never runs the decision step (the giver's exclusion ends on its timer, not on a read)", async () => {
+    const { elector, session, clock } = await startScripted({ ttlMs: 3000, handoverDelayMs: 0 });
+    const transfers: Array<{ token: bigint; to: string }> = [];
+    (session.lock as { transfer?: LeaderLock['transfer'] }).transfer = async (token, to) => {
+      transfers.push({ token, to });
+      return null;
+    };
+    // a (better ranked) hands its holding to b; b leads on it, excluding a for at most a TTL.
+    session.emit({ type: 'snapshot', members: [member('a'), member('b')] });
+    session.setHolder({ id: 'a', token: 3n });
+    await clock.advance(10);
+    session.setHolder({ id: 'b', token: 5n, handed: true });
+    await clock.advance(10);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 5n });
+    clock.pause(3000); // the exclusion is over, but no timer has run yet
+    session.renew(clock.now() + 3000);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 5n });
+    expect(transfers).toEqual([]);
+    await clock.advance(0); // the exclusion's timer: the holding goes back to a
+    expect(elector.state.isLeader).toBe(false);
+    expect(transfers).toEqual([{ token: 5n, to: 'a' }]);
     await elector.stop();
   });
 });
