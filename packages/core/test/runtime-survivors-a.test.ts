@@ -8,7 +8,6 @@ import {
   type ElectorOptions,
   type LeaderLock,
   LifecycleError,
-  type Logger,
   type Member,
   SessionLostError,
 } from '../src/index.js';
@@ -126,37 +125,57 @@ describe('stop() and late sessions', () => {
     expect(elector.state.phase).toBe('stopped');
   });
 
-  it('a join that completes just after stop() is left, not attached; a failed leave is reported in context', async () => {
+  /** An elector whose first join completes and whose stop() lands right after: before start() attaches the session. */
+  function stopBeforeAttach() {
     const clock = createTestClock();
     const backend = createScriptedBackend();
     const events: ElectorEvent[] = [];
-    let stopped: Promise<void> | undefined;
-    let opened: ScriptedSession | undefined;
+    const run: { stopped?: Promise<void>; opened?: ScriptedSession } = {};
     const elector = createElector({ id: 'b', membership: backend, clock, ttlMs: 3000 });
     elector.subscribe((event) => events.push(event));
     backend.joinWith = (request) => {
-      opened = backend.openSession(request);
+      const opened = backend.openSession(request);
+      run.opened = opened;
       opened.leave = async () => {
-        opened!.left = true;
+        opened.left = true;
         throw new Error('connection reset');
       };
       const joined = Promise.resolve(opened);
-      // stop() lands after the join loop has taken the session, before start() attaches it.
+      // The join loop takes the session first (its own reaction to `joined` runs before this
+      // microtask), then stop() runs, then start() resumes with the session.
       void joined.then(() =>
         queueMicrotask(() => {
-          stopped = elector.stop();
+          run.stopped = elector.stop();
         }),
       );
       return joined;
     };
-    await elector.start();
-    await stopped;
+    return { clock, elector, events, run };
+  }
+
+  it('a join that completes just after stop() is left, not attached; a failed leave is reported in context', async () => {
+    const { clock, elector, events, run } = stopBeforeAttach();
+    await elector.start().catch(() => {}); // see the known defect below
+    await run.stopped;
     await clock.advance(0);
-    expect(opened?.left).toBe(true);
+    expect(run.opened?.left).toBe(true);
     expect(elector.state.phase).toBe('stopped');
     expect(phasesOf(events)).toEqual(['joining', 'stopping', 'stopped']);
     expect(errorsOf(events).map((e) => e.message)).toEqual([`${CORE}leaving after stop: connection reset`]);
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  // Known defect (found here, not fixed): start() "resolves once joined (phase follower/candidate/
+  // leader)", and a stop() during the join makes it reject with a LifecycleError; a stop() that
+  // lands between the join and the attach makes it resolve although the node never followed.
+  it.fails('known defect: start() resolves when stop() lands between the join and the attach', async () => {
+    const { elector, run } = stopBeforeAttach();
+    const outcome = await elector.start().then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await run.stopped;
+    expect(outcome).toBeInstanceOf(LifecycleError);
   });
 
   it('a session whose attach fails during start() is left (resigned), and start() rejects', async () => {
@@ -249,40 +268,6 @@ describe('logs', () => {
     await elector.stop();
   });
 });
-
-/** One elector on a scripted backend whose log lines carry the clock time they were written at. */
-async function startTimed(options: Partial<ElectorOptions> = {}, lock = true) {
-  const clock = createTestClock();
-  const backend = createScriptedBackend({ lock });
-  const lines: { level: string; msg: string | undefined; at: number }[] = [];
-  const at =
-    (level: string) =>
-    (obj: unknown, msg?: string): void => {
-      lines.push({ level, msg: typeof obj === 'string' ? obj : msg, at: clock.now() });
-    };
-  const timed: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => timed,
-  };
-  const elector = createElector({
-    id: 'b',
-    membership: backend,
-    clock,
-    ttlMs: 3000,
-    logger: timed,
-    backoff: { random: () => 0.5 },
-    ...options,
-  });
-  const events: ElectorEvent[] = [];
-  elector.subscribe((event) => events.push(event));
-  await elector.start();
-  const session = backend.sessions[0]!;
-  const logged = () => lines;
-  return { clock, backend, elector, events, session, logged };
-}
 
 describe('reading the state', () => {
   it("reading a non-leader's state changes nothing, even past its deadline: the deadline timer does that", async () => {
@@ -455,7 +440,11 @@ describe('view mode', () => {
   });
 
   it('a leader demoted past its deadline leads again once a renewal is acknowledged, and says so at debug', async () => {
-    const { elector, session, clock, events, logged } = await startTimed({ mode: 'view' }, false);
+    const { logger, lines } = recordingLogger();
+    const { elector, session, clock, events } = await startScripted(
+      { ttlMs: 3000, mode: 'view', logger },
+      false,
+    );
     session.emit({ type: 'snapshot', members: [member('b')] });
     expect(elector.state.isLeader).toBe(true);
     await clock.advance(3000);
@@ -464,7 +453,7 @@ describe('view mode', () => {
     await clock.advance(300); // the next poll
     expect(elector.state.isLeader).toBe(true);
     expect(events.filter((e) => e.type === 'elected')).toHaveLength(2);
-    expect(logged().filter((l) => l.msg?.startsWith('a renewal was acknowledged again'))).toEqual([
+    expect(lines.filter((l) => l.msg?.startsWith('a renewal was acknowledged again'))).toEqual([
       expect.objectContaining({
         level: 'debug',
         msg: 'a renewal was acknowledged again; resuming with the same registration',
@@ -476,17 +465,26 @@ describe('view mode', () => {
 
 describe('outages', () => {
   it('the end of an outage is seen by polling every TTL/10, once min(TTL, 5 s) passed without a failure', async () => {
-    const { elector, session, clock, logged } = await startTimed({ resyncIntervalMs: 60_000 });
+    const { logger, lines } = recordingLogger();
+    const { elector, session, clock } = await startScripted({
+      ttlMs: 3000,
+      resyncIntervalMs: 60_000,
+      logger,
+    });
     const start = clock.now();
     await clock.advance(100);
     session.fail(new Error('keepalive refused')); // at start + 100
-    for (let i = 0; i < 60; i++) {
+    // Time advances in steps of 100 ms, renewals acknowledged at each: the step in which the end
+    // of the outage is logged is the time of the poll that saw it.
+    let endedAt: number | undefined;
+    for (let i = 0; i < 60 && endedAt === undefined; i++) {
       await clock.advance(100);
       session.renew(clock.now() + 3000);
+      if (lines.some((l) => l.msg?.includes('answers again'))) endedAt = clock.now();
     }
-    const ended = logged().filter((l) => l.msg?.includes('answers again'));
     // Polled at start + 400, 700, …: the first poll at least 3000 ms after the failure is start + 3100.
-    expect(ended.map((l) => [l.level, l.at])).toEqual([['info', start + 3100]]);
+    expect(endedAt).toBe(start + 3100);
+    expect(lines.filter((l) => l.msg?.includes('answers again')).map((l) => l.level)).toEqual(['info']);
     await elector.stop();
   });
 });
