@@ -59,6 +59,7 @@ export class ElectorRuntime {
   /** Clock time of the last reported backend failure. */
   #lastFailureAt = Number.NEGATIVE_INFINITY;
   /** The current session's deadline has passed: not leading, still renewing. */
+  // Stryker disable next-line BooleanLiteral: read only with a session, and #attach sets it false first
   #pastDeadline = false;
   /** The session's deadline on both clocks (see SessionDeadline). */
   readonly #deadline: SessionDeadline;
@@ -106,6 +107,7 @@ export class ElectorRuntime {
       const session = await this.#join(true);
       this.#attach(session);
     } catch (error) {
+      // Stryker disable next-line ObjectLiteral: stop({}) resigns too (resign defaults to true)
       await this.stop({ resign: true });
       throw error instanceof Error ? maskError(error) : error;
     }
@@ -174,6 +176,7 @@ export class ElectorRuntime {
     // A holding to release before leaving (see releaseOnStop), unless the backend is not answering.
     const held = resign && !this.#outages.open ? (this.#claim?.heldToken() ?? null) : null;
     // Chosen before the claim is detached: a giver this node still excludes is no successor.
+    // Stryker disable next-line ConditionalExpression: held null: successor unused, #successor() only reads
     const successor = held === null ? undefined : this.#successor();
     const session = this.#detach();
     this.#demote('stopped', 'stopping');
@@ -238,6 +241,7 @@ export class ElectorRuntime {
     }
     this.#phase('follower');
     const lock = this.options.mode === 'confirmed' ? session.lock : undefined;
+    // Stryker disable next-line ConditionalExpression: no lock only in view mode, which never reconciles
     if (lock) {
       this.#claim = new LockClaim({
         lock,
@@ -260,6 +264,7 @@ export class ElectorRuntime {
     );
     if (session.onRenewal) this.#unsubscribes.push(session.onRenewal(onRenewal));
     const claim = this.#claim;
+    // Stryker disable next-line LogicalOperator: claim is set iff lock is (above; #detach cleared it)
     if (lock && claim)
       this.#unsubscribes.push(
         lock.watchHolder(current((holder, revision) => claim.onHolder(holder, revision))),
@@ -300,6 +305,8 @@ export class ElectorRuntime {
   evaluate(): void {
     const session = this.#session;
     const phase = this.store.current.phase;
+    // Dead phase tests: with a session the phase is never one of these, and without one it is 'joining'.
+    // Stryker disable next-line ConditionalExpression,StringLiteral,LogicalOperator: see the line above
     if (!session || phase === 'joining' || phase === 'stopping' || phase === 'stopped' || phase === 'idle')
       return;
     const sessionDeadline = this.#sessionDeadline(session);
