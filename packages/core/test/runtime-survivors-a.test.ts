@@ -155,7 +155,7 @@ describe('stop() and late sessions', () => {
 
   it('a join that completes just after stop() is left, not attached; a failed leave is reported in context', async () => {
     const { clock, elector, events, run } = stopBeforeAttach();
-    await elector.start().catch(() => {}); // see the known defect below
+    await expect(elector.start()).rejects.toThrow('stop() was called before the node finished joining');
     await run.stopped;
     await clock.advance(0);
     expect(run.opened?.left).toBe(true);
@@ -165,10 +165,9 @@ describe('stop() and late sessions', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
-  // Known defect (found here, not fixed): start() "resolves once joined (phase follower/candidate/
-  // leader)", and a stop() during the join makes it reject with a LifecycleError; a stop() that
-  // lands between the join and the attach makes it resolve although the node never followed.
-  it.fails('known defect: start() resolves when stop() lands between the join and the attach', async () => {
+  // start() "resolves once joined (phase follower/candidate/leader)": a stop() that lands between
+  // the join's answer and the attach rejects it as one during the join does (it resolved before).
+  it('start() rejects with LifecycleError when stop() lands between the join and the attach', async () => {
     const { elector, run } = stopBeforeAttach();
     const outcome = await elector.start().then(
       () => 'resolved',

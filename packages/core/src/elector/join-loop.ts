@@ -83,7 +83,8 @@ export async function joinWithRetry(
   }
 }
 
-function stoppedError(): LifecycleError {
+/** What start() rejects with when stop() comes before the node finished joining. */
+export function stoppedError(): LifecycleError {
   return new LifecycleError('stop() was called before the node finished joining; start() gave up.');
 }
 

@@ -15,7 +15,7 @@ import { sameMember } from '../ordering/same-member.js';
 import { validateMember } from '../ordering/validate-member.js';
 import { createBackoff } from '../time/backoff.js';
 import { type Instant, instantOf, sleep } from '../time/clock.js';
-import { joinWithRetry } from './join-loop.js';
+import { joinWithRetry, stoppedError } from './join-loop.js';
 import { LockClaim } from './lock-claim.js';
 import type { ResolvedOptions } from './options.js';
 import { OutageLog } from './outage-log.js';
@@ -106,6 +106,9 @@ export class ElectorRuntime {
     try {
       const session = await this.#join(true);
       this.#attach(session);
+      // A stop() between the join's answer and the attach: the session was left, the node never
+      // followed, so start() gives up as it does when stop() comes during the join.
+      if (this.stopped) throw stoppedError();
     } catch (error) {
       // Stryker disable next-line ObjectLiteral: stop({}) resigns too (resign defaults to true)
       await this.stop({ resign: true });
