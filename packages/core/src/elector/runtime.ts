@@ -315,10 +315,11 @@ export class ElectorRuntime {
     const sessionDeadline = this.#sessionDeadline(session);
     const now = this.options.clock.now();
     // Over once a renewal sent after the last failure was acknowledged and nothing else (a watch,
-    // a lock call) has failed for a while: a watch that keeps failing is still an outage.
+    // a lock call) has failed for a while: a watch that keeps failing is still an outage. A session
+    // without a deadline (nothing to renew: static) has no renewal to wait for: quiet time alone.
     if (
       this.#outages.open &&
-      sessionDeadline > this.#deadlineAtFailure &&
+      (sessionDeadline > this.#deadlineAtFailure || sessionDeadline === Number.POSITIVE_INFINITY) &&
       now - this.#lastFailureAt >= Math.min(this.options.ttlMs, 5000)
     )
       this.#outages.recovered();
