@@ -35,8 +35,10 @@ export interface LeadershipTracker {
  *   leader's lock and registration vanished at once (in one backend change, reported in one go: its
  *   lease expired, because it crashed or was cut off), the backend noticed only a TTL after the
  *   leader's last renewal, and nobody could lead meanwhile: the gap is dated back by the TTL, to
- *   that last renewal (never before this node last saw that leader come into view, so two gaps
- *   never overlap; nor from a leader seen only before a blind spell or a rejoin). A leader that
+ *   that last renewal (never before the end of the last gap this node counted, so two gaps never
+ *   overlap, nor before it saw that leadership take over from another; nor from a leader seen only
+ *   before a blind spell or a rejoin). A node that joined after that renewal dates it back alike:
+ *   the expiry, not when each node first saw the leader, fixes the start. A leader that
  *   hands over, or stops with resign, releases the lock first (core's stop releases it by its
  *   token before `leave()`, also where leave alone would end both in one step: etcd, memory) and
  *   its registration goes in a later change, so it is not dated back. Every node sees the expiry
@@ -44,7 +46,15 @@ export interface LeadershipTracker {
  */
 export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): LeadershipTracker {
   let last: Leadership | null = null;
-  let lastSeenAt = clock.now();
+  /**
+   * No gap is dated back before this: the end of the last gap this node counted (two gaps never
+   * overlap), or the moment it saw the current leadership begin (a direct change, `a → b`). A
+   * leadership that was already there when this node first saw it (after its join, a blind spell
+   * or a rejoin) moves it not: when that leadership began is unknown, and a node that joined after
+   * the leader's last renewal must date its expiry as every other node does (CI flake: a survivor
+   * that joined just before the leader was killed dated the gap back only to its own first view).
+   */
+  let floor = Number.NEGATIVE_INFINITY;
   let sinceWall: number | null = null;
   let changes = 0;
   let closedMs = 0;
@@ -62,8 +72,6 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
 
   /** Wall-clock ms since when the last leadership seen leads (kept while no leader is in view). */
   let leadershipSince: number | null = null;
-  /** The previous state showed a leader. */
-  let hadLeader = false;
 
   const update = (state: ElectionState) => {
     const now = clock.now();
@@ -76,16 +84,15 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
         if (last !== null) changes += 1;
         leadershipSince = state.isLeader ? wall(state.since) : Date.now();
       }
-      // Seen (again) from here: a later loss is never dated back over a gap already counted (a
-      // leader under the same id and term, lost and back: view mode, a blind spell).
-      if (isNew || !hadLeader) lastSeenAt = now;
+      // A new leadership seen taking over from the one shown before: a later loss is never dated
+      // back over the previous leadership. (Taking over after a gap: the gap's end, below.)
+      if (isNew && shown !== null) floor = now;
       last = current;
       // The same leadership seen again (after a gap or a blind spell) leads since it began.
       sinceWall = leadershipSince;
     } else {
       sinceWall = null;
     }
-    hadLeader = state.leaderId !== null;
     if (openSince !== null && !leaderless) {
       // Ended by the next leadership, or by this node going blind: counted up to here either way.
       // A node that goes blind loses its view of the leader in the same step that says it is blind
@@ -93,6 +100,7 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
       // leader already is told by core's `reason` event, so the gap ends when it goes blind.
       closedMs += now - openSince;
       openSince = null;
+      floor = now;
     } else if (openSince === null && leaderless) {
       openSince = now;
       if (shown !== null) {
@@ -106,7 +114,7 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
     if (ending !== null && openSince !== null) {
       const gone = ending;
       if (!state.members.some((member) => member.id === gone)) {
-        openSince = Math.min(openSince, Math.max(now - ttlMs, lastSeenAt));
+        openSince = Math.min(openSince, Math.max(now - ttlMs, floor));
         ending = null;
       }
     }

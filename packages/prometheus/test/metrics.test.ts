@@ -627,6 +627,53 @@ describe('leaderless_seconds_total when one follower is cut off', () => {
     expect(later - atBlind).toBeLessThanOrEqual(0.001);
   });
 
+  it('agrees on a crash when a survivor joined after the leader last renewed (CI flake, lead22)', async () => {
+    // c joins 400 ms after a's renewal, and a crashes before its next one. b and c see a's lease
+    // expire in one change and date the gap back to a's last renewal alike. Before, c dated it back
+    // only to its own first view of a, 0.4 s later: the two disagreed by 0.4 s (the etcd process
+    // test's flake: 2.009 s on b, 1.488 s on c, c having joined just before the kill).
+    const { clock, cluster, node } = setup();
+    const [a, b] = ['a', 'b'].map(node) as [Elector, Elector];
+    const registries = [b, node('c')].map((elector) => {
+      const registry = new Registry();
+      collectElectorMetrics(elector, { registry, ttlMs: TTL_MS });
+      return registry;
+    }) as [Registry, Registry];
+    const c = electors[2] as Elector;
+    let renewedAt = Number.NaN;
+    a.subscribe((event) => {
+      if (event.type === 'renewal') renewedAt = event.sentAt;
+    });
+    await startAll(clock, a, b);
+    await waitFor(() => b.state.leaderId === 'a', { clock, timeoutMs: 5000, message: 'b to see a lead' });
+    await clock.advance(1234);
+    const step = { clock, stepMs: 1, timeoutMs: 5000 };
+    // Right after a renewal of a's: it sends the next one a renewal interval (TTL/3) later.
+    const seen = renewedAt;
+    await waitFor(() => renewedAt > seen, { ...step, message: 'a to renew' });
+    const lastRenewal = renewedAt;
+    await clock.advance(400);
+    await startAll(clock, c);
+    await waitFor(() => c.state.leaderId === 'a' && c.state.members.length === 3, {
+      ...step,
+      message: 'c to see a lead',
+    });
+    const before = await Promise.all(registries.map(leaderless));
+    expect(renewedAt).toBe(lastRenewal); // no renewal since: the crash comes before the next one
+    cluster.partition('a');
+    await a.stop({ resign: false });
+    await waitFor(() => b.state.isLeader, { ...step, timeoutMs: 10_000, message: 'b to lead' });
+    await waitFor(() => c.state.leaderId === 'b', { ...step, message: 'c to see b' });
+    const electedAt = clock.now();
+    const counted = (await Promise.all(registries.map(leaderless))).map((s, i) => s - (before[i] ?? 0));
+    console.log(
+      `metrics test: c joined 0.4 s after a's last renewal; leaderless_seconds_total rose by ${counted.map((s) => s.toFixed(3)).join(' s (b) and ')} s (c)`,
+    );
+    // Both from a's last renewal (its lease expired a TTL later) to when they saw b lead.
+    for (const seconds of counted) expect(seconds).toBeCloseTo((electedAt - lastRenewal) / 1000, 2);
+    expect(Math.abs((counted[0] ?? 0) - (counted[1] ?? Number.NaN))).toBeLessThanOrEqual(0.01);
+  });
+
   it('does not count its own join as leaderless when a leader led throughout (a restarted follower)', async () => {
     const { clock, cluster: memory, node } = setup();
     const a = node('a');

@@ -79,6 +79,14 @@ export class ElectorRuntime {
   #giver: { readonly token: bigint; readonly record: Member | undefined; readonly until: number } | undefined;
   /** Ends this elector's use of the backend (which then closes the clients it opened). */
   #release: (() => void) | undefined;
+  /**
+   * The first views of the current session still to come: its member snapshot, and (confirmed
+   * mode) its first lock holder. Nothing is decided before both are in, so the node stays
+   * `joining` (it cannot see the election yet) rather than report, for the instant between the
+   * two, that it sees the members but no leader: a leaderless gap that never was, whose end a
+   * metric then takes as the earliest moment a later expiry may be dated back to.
+   */
+  #awaiting = new Set<'members' | 'holder'>();
 
   constructor(options: ResolvedOptions) {
     this.options = options;
@@ -244,6 +252,7 @@ export class ElectorRuntime {
     }
     this.#phase('follower');
     const lock = this.options.mode === 'confirmed' ? session.lock : undefined;
+    this.#awaiting = new Set(lock ? ['members', 'holder'] : ['members']);
     // Stryker disable next-line ConditionalExpression: no lock only in view mode, which never reconciles
     if (lock) {
       this.#claim = new LockClaim({
@@ -270,7 +279,12 @@ export class ElectorRuntime {
     // Stryker disable next-line LogicalOperator: claim is set iff lock is (above; #detach cleared it)
     if (lock && claim)
       this.#unsubscribes.push(
-        lock.watchHolder(current((holder, revision) => claim.onHolder(holder, revision))),
+        lock.watchHolder(
+          current((holder, revision) => {
+            this.#awaiting.delete('holder');
+            claim.onHolder(holder, revision);
+          }),
+        ),
       );
     // The first join is news; a rejoin is the end of a reported outage (the outage log's line).
     const joined = { ttlMs: this.options.ttlMs, mode: this.options.mode };
@@ -296,6 +310,7 @@ export class ElectorRuntime {
   }
 
   #onMembership(event: MembershipEvent): void {
+    this.#awaiting.delete('members');
     if (event.type === 'snapshot') this.view.reset(event.members);
     else if (event.type === 'put') this.view.put(event.member);
     else this.view.delete(event.id);
@@ -334,12 +349,8 @@ export class ElectorRuntime {
       this.#claim?.reconfirm();
       this.options.logger.debug({}, 'a renewal was acknowledged again; resuming with the same registration');
     }
-    const elected = this.#elected();
-    const electedIsMe =
-      elected !== undefined && elected.id === this.options.member.id && !this.options.member.observer;
-    if (this.options.mode === 'view') this.#evaluateView(electedIsMe, elected?.id ?? null, deadline);
-    else this.#evaluateConfirmed(electedIsMe, deadline);
-    this.#explain();
+    // Until the session's first views are all in, there is nothing to decide on: still joining.
+    if (this.#awaiting.size === 0) this.#decide(deadline);
     // Polled while an outage is open, to see its end; and, with a wall clock, while leading: timers
     // run on the monotonic clock, so after a suspend the deadline timer alone would fire up to a
     // TTL late.
@@ -349,6 +360,16 @@ export class ElectorRuntime {
         ? Math.min(deadline, this.#nextPoll())
         : deadline,
     );
+  }
+
+  /** Who leads, as far as this node can tell and act on: the step towards it, and why. */
+  #decide(deadline: number): void {
+    const elected = this.#elected();
+    const electedIsMe =
+      elected !== undefined && elected.id === this.options.member.id && !this.options.member.observer;
+    if (this.options.mode === 'view') this.#evaluateView(electedIsMe, elected?.id ?? null, deadline);
+    else this.#evaluateConfirmed(electedIsMe, deadline);
+    this.#explain();
   }
 
   /**
