@@ -155,3 +155,138 @@ describe('a holding handed over directly (the giver excluded for a while)', () =
     await elector.stop();
   });
 });
+
+describe('timers armed while following and while a handover is pending', () => {
+  it('no giver countdown without a handed holding: a follower has its resync and deadline check, a leader handing over its handover timer too', async () => {
+    const follower = await start();
+    follower.session.emit({ type: 'snapshot', members: [member('a'), member('b')] });
+    follower.session.setHolder({ id: 'a', token: 3n });
+    await follower.clock.advance(0);
+    expect(follower.elector.state).toMatchObject({ phase: 'follower', leaderId: 'a' });
+    expect(follower.clock.pendingTimers()).toBe(2);
+    await follower.elector.stop();
+
+    const leader = await leading({ handoverDelayMs: 1000 });
+    leader.session.emit({ type: 'put', member: member('a') });
+    expect(leader.elector.state.reason).toMatchObject({ kind: 'handover-pending', to: 'a' });
+    expect(leader.clock.pendingTimers()).toBe(3);
+    await leader.elector.stop();
+
+    // An acquire that answers after a better member joined: the holding is released at once.
+    const late = await start();
+    let answer: (token: bigint | null) => void = () => {};
+    late.session.acquireWith = () => new Promise((resolve) => (answer = resolve));
+    late.session.emit({ type: 'snapshot', members: [member('b')] });
+    await late.clock.advance(0);
+    late.session.emit({ type: 'put', member: member('a') });
+    answer(7n);
+    await late.clock.advance(0);
+    expect(late.session.releasedTokens).toEqual([7n]);
+    expect(late.elector.state).toMatchObject({ phase: 'follower', isLeader: false });
+    expect(late.clock.pendingTimers()).toBe(2);
+    await late.elector.stop();
+  });
+});
+
+describe('the lease deadline a leader carries in the states it delivers', () => {
+  it.each(['view', 'confirmed'] as const)(
+    '%s mode: a decision step moves it on to the latest acknowledged renewal',
+    async (mode) => {
+      const started = await start({ mode });
+      const { session, clock, states } = started;
+      session.acquireWith = async () => 7n;
+      session.emit({ type: 'snapshot', members: [member('b')] });
+      await clock.advance(0);
+      session.setHolder({ id: 'b', token: 7n });
+      expect(states.at(-1)).toMatchObject({ phase: 'leader', leaseDeadline: session.deadline() - 300 });
+      await clock.advance(1000);
+      session.renew(clock.now() + 3000); // acknowledged silently
+      session.emit({ type: 'put', member: member('c') }); // a decision step reads it
+      session.emit({ type: 'put', member: member('d') }); // the next event carries it
+      expect(states.at(-1)).toMatchObject({ phase: 'leader', leaseDeadline: clock.now() + 2700 });
+      expect(states.at(-1)?.isLeader).toBe(true);
+      await started.elector.stop();
+    },
+  );
+});
+
+describe('phases on a demotion: straight from leader to the next phase', () => {
+  it('view mode: a better member joins; leader, then follower, demoted for view-changed', async () => {
+    const { session, clock, elector, events } = await start({ mode: 'view' });
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await clock.advance(0);
+    expect(elector.state.isLeader).toBe(true);
+    const from = events.length;
+    session.emit({ type: 'put', member: member('a') });
+    expect(phases(since(events, from))).toEqual(['follower']);
+    expect(since(events, from)).toContainEqual({ type: 'demoted', reason: 'view-changed', term: null });
+    await elector.stop();
+  });
+
+  it('the watch shows the lock taken by another: follower, then candidate again, demoted for lock-lost', async () => {
+    const { session, elector, events } = await leading();
+    session.acquireWith = () => new Promise(() => {});
+    const from = events.length;
+    session.setHolder({ id: 'x', token: 8n });
+    expect(phases(since(events, from))).toEqual(['follower', 'candidate']);
+    expect(since(events, from)).toContainEqual({ type: 'demoted', reason: 'lock-lost', term: 7n });
+    await elector.stop();
+  });
+
+  it('a handover: follower, demoted for handover', async () => {
+    const { session, elector, events } = await leading({ handoverDelayMs: 0 });
+    const from = events.length;
+    session.emit({ type: 'put', member: member('a') });
+    expect(phases(since(events, from))).toEqual(['follower']);
+    expect(since(events, from)).toContainEqual({ type: 'demoted', reason: 'handover', term: 7n });
+    await elector.stop();
+  });
+
+  it('a lost session: joining, demoted for session-lost, then follower on the new session', async () => {
+    const { session, clock, elector, events } = await leading();
+    const from = events.length;
+    session.lose(new Error('lease expired'));
+    expect(phases(since(events, from))).toEqual(['joining']);
+    expect(since(events, from)).toContainEqual({ type: 'demoted', reason: 'session-lost', term: 7n });
+    await clock.advance(0);
+    expect(phases(since(events, from))).toEqual(['joining', 'follower']);
+    await elector.stop();
+  });
+});
+
+describe('confirmed mode on a session that offers no lock', () => {
+  it('the node never leads and nothing throws: it waits for a lock, acquiring', async () => {
+    const { session, clock, elector } = await start({ mode: 'confirmed' }, (backend) => {
+      const open = backend.openSession.bind(backend);
+      backend.openSession = (request) => {
+        const opened = open(request);
+        delete (opened as { lock?: LeaderLock }).lock;
+        return opened;
+      };
+    });
+    expect(() => session.emit({ type: 'snapshot', members: [member('b')] })).not.toThrow();
+    await clock.advance(1000);
+    expect(elector.state).toMatchObject({ phase: 'follower', isLeader: false, reason: { kind: 'acquiring' } });
+    await elector.stop();
+  });
+});
+
+describe('a holding of its own the watch shows before the backend confirmed it', () => {
+  it('is no leader to observe: no leader, reason acquiring, until the acquire answers', async () => {
+    const { session, clock, elector } = await leading();
+    await clock.advance(2700); // no renewal: past the deadline, demoted
+    expect(elector.state).toMatchObject({ isLeader: false, reason: { kind: 'backend-unreachable' } });
+    let answer: (token: bigint | null) => void = () => {};
+    session.acquireWith = () => new Promise((resolve) => (answer = resolve));
+    session.renew(clock.now() + 3000); // acknowledged again: the holding is reconfirmed first
+    await clock.advance(300);
+    expect(session.acquires).toBe(2);
+    expect(session.lock).toBeDefined();
+    // The watch still shows b holding token 7: b claims no leadership until the backend answers.
+    expect(elector.state).toMatchObject({ phase: 'candidate', leaderId: null, reason: { kind: 'acquiring' } });
+    answer(7n);
+    await clock.advance(0);
+    expect(elector.state).toMatchObject({ phase: 'leader', leaderId: 'b', term: 7n });
+    await elector.stop();
+  });
+});
