@@ -290,3 +290,126 @@ describe('a holding of its own the watch shows before the backend confirmed it',
     await elector.stop();
   });
 });
+
+describe('handing over', () => {
+  it('logs the demotion with its reason and term, and whom it hands over to', async () => {
+    const { session, elector, lines } = await leading({ handoverDelayMs: 0 });
+    session.emit({ type: 'put', member: member('a') });
+    expect(lines.filter((l) => l.level === 'info' && l.msg !== 'joined' && l.msg !== 'elected')).toEqual([
+      { level: 'info', msg: 'demoted', fields: '{"reason":"handover","term":"7"}' },
+      { level: 'info', msg: 'handing over to a better-ranked member', fields: '{"to":"a"}' },
+    ]);
+    await elector.stop();
+  });
+
+  it('a view-mode leader logs its demotion with no term; a follower that loses its session logs none', async () => {
+    const viewed = await start({ mode: 'view' });
+    viewed.session.emit({ type: 'snapshot', members: [member('b')] });
+    await viewed.clock.advance(0);
+    viewed.session.emit({ type: 'put', member: member('a') });
+    expect(viewed.lines.filter((l) => l.msg === 'demoted')).toEqual([
+      { level: 'info', msg: 'demoted', fields: '{"reason":"view-changed","term":null}' },
+    ]);
+    await viewed.elector.stop();
+
+    const follower = await start();
+    follower.session.emit({ type: 'snapshot', members: [member('a'), member('b')] });
+    follower.session.lose(new Error('lease expired'));
+    await follower.clock.advance(0);
+    await follower.elector.stop();
+    expect(follower.lines.filter((l) => l.msg === 'demoted')).toEqual([]);
+  });
+
+  it('a leader whose view empties keeps leading until the handover delay ends, then hands over to nobody in particular', async () => {
+    const { session, clock, elector, events, lines } = await leading({ handoverDelayMs: 1000 });
+    session.renew(clock.now() + 3000);
+    expect(() => session.emit({ type: 'snapshot', members: [] })).not.toThrow();
+    expect(elector.state).toMatchObject({ isLeader: true, reason: { kind: 'leading', term: 7n } });
+    await clock.advance(999);
+    expect(elector.state.isLeader).toBe(true);
+    await clock.advance(1);
+    expect(events).toContainEqual({ type: 'demoted', reason: 'handover', term: 7n });
+    expect(lines).toContainEqual({ level: 'info', msg: 'handing over to a better-ranked member', fields: '{}' });
+    expect(session.releasedTokens).toEqual([7n]);
+    await elector.stop();
+  });
+
+  it('a leader that loses the lock while a handover is pending does not hand over when the delay ends', async () => {
+    const { session, clock, elector, events, lines } = await leading({ handoverDelayMs: 1000 });
+    session.emit({ type: 'put', member: member('a') });
+    expect(elector.state.reason).toMatchObject({ kind: 'handover-pending', to: 'a' });
+    session.setHolder({ id: 'x', token: 8n });
+    expect(elector.state.isLeader).toBe(false);
+    session.renew(clock.now() + 3000);
+    await clock.advance(1500);
+    expect(events.filter((e) => e.type === 'demoted')).toEqual([
+      { type: 'demoted', reason: 'lock-lost', term: 7n },
+    ]);
+    expect(lines.filter((l) => l.msg === 'handing over to a better-ranked member')).toEqual([]);
+    await elector.stop();
+  });
+
+  it('a better member that leaves and comes back within the delay starts the delay afresh', async () => {
+    const { session, clock, elector } = await leading({ handoverDelayMs: 1000 });
+    session.renew(clock.now() + 3000);
+    session.emit({ type: 'put', member: member('a') });
+    await clock.advance(500);
+    session.emit({ type: 'delete', id: 'a' });
+    expect(elector.state.reason).toEqual({ kind: 'leading', term: 7n });
+    await clock.advance(100);
+    session.emit({ type: 'put', member: member('a') });
+    expect(elector.state.reason).toEqual({ kind: 'handover-pending', to: 'a', inMs: 1000 });
+    await clock.advance(999); // 1.6 s after a first joined: the first delay would have ended
+    expect(elector.state.isLeader).toBe(true);
+    await clock.advance(1);
+    expect(elector.state.isLeader).toBe(false);
+    await elector.stop();
+  });
+});
+
+describe('past the deadline', () => {
+  it('says once, at debug, that it keeps renewing the same registration, however many polls follow', async () => {
+    const { clock, elector, lines } = await leading();
+    await clock.advance(2700 + 300 * 5); // the deadline, then five polls
+    expect(elector.state.reason).toMatchObject({ kind: 'backend-unreachable' });
+    expect(
+      lines.filter((l) => l.msg?.startsWith('no renewal acknowledged within the TTL')),
+    ).toEqual([
+      {
+        level: 'debug',
+        msg: 'no renewal acknowledged within the TTL; not leading, still renewing the same registration',
+        fields: '{"ttlMs":3000}',
+      },
+    ]);
+    await elector.stop();
+  });
+});
+
+describe('a lost session', () => {
+  it('reports a SessionLostError whose cause is what the adapter gave', async () => {
+    const { session, clock, elector, events } = await leading();
+    session.lose(new Error('lease 42 revoked'));
+    await clock.advance(0);
+    const [error] = events.flatMap((e) => (e.type === 'error' ? [e.error] : []));
+    expect(error?.name).toBe('SessionLostError');
+    expect(error?.cause).toBeInstanceOf(Error);
+    expect((error?.cause as Error).message).toBe('lease 42 revoked');
+    await elector.stop();
+  });
+
+  it('stop() from the demoted listener: the lost session is closed, no error is reported after the stop, no rejoin', async () => {
+    const { session, clock, elector, events, backend } = await leading();
+    let stopped: Promise<void> | undefined;
+    elector.on('demoted', () => {
+      stopped ??= elector.stop();
+    });
+    const from = events.length;
+    session.lose(new Error('lease expired'));
+    await stopped;
+    await clock.advance(1000);
+    expect(session.closed).toBe(true);
+    expect(since(events, from).filter((e) => e.type === 'error')).toEqual([]);
+    expect(phases(since(events, from))).toEqual(['joining', 'stopping', 'stopped']);
+    expect(backend.sessions).toHaveLength(1);
+  });
+});
