@@ -266,7 +266,11 @@ describe('confirmed mode on a session that offers no lock', () => {
     });
     expect(() => session.emit({ type: 'snapshot', members: [member('b')] })).not.toThrow();
     await clock.advance(1000);
-    expect(elector.state).toMatchObject({ phase: 'follower', isLeader: false, reason: { kind: 'acquiring' } });
+    expect(elector.state).toMatchObject({
+      phase: 'follower',
+      isLeader: false,
+      reason: { kind: 'acquiring' },
+    });
     await elector.stop();
   });
 });
@@ -283,7 +287,11 @@ describe('a holding of its own the watch shows before the backend confirmed it',
     expect(session.acquires).toBe(2);
     expect(session.lock).toBeDefined();
     // The watch still shows b holding token 7: b claims no leadership until the backend answers.
-    expect(elector.state).toMatchObject({ phase: 'candidate', leaderId: null, reason: { kind: 'acquiring' } });
+    expect(elector.state).toMatchObject({
+      phase: 'candidate',
+      leaderId: null,
+      reason: { kind: 'acquiring' },
+    });
     answer(7n);
     await clock.advance(0);
     expect(elector.state).toMatchObject({ phase: 'leader', leaderId: 'b', term: 7n });
@@ -329,7 +337,11 @@ describe('handing over', () => {
     expect(elector.state.isLeader).toBe(true);
     await clock.advance(1);
     expect(events).toContainEqual({ type: 'demoted', reason: 'handover', term: 7n });
-    expect(lines).toContainEqual({ level: 'info', msg: 'handing over to a better-ranked member', fields: '{}' });
+    expect(lines).toContainEqual({
+      level: 'info',
+      msg: 'handing over to a better-ranked member',
+      fields: '{}',
+    });
     expect(session.releasedTokens).toEqual([7n]);
     await elector.stop();
   });
@@ -372,9 +384,7 @@ describe('past the deadline', () => {
     const { clock, elector, lines } = await leading();
     await clock.advance(2700 + 300 * 5); // the deadline, then five polls
     expect(elector.state.reason).toMatchObject({ kind: 'backend-unreachable' });
-    expect(
-      lines.filter((l) => l.msg?.startsWith('no renewal acknowledged within the TTL')),
-    ).toEqual([
+    expect(lines.filter((l) => l.msg?.startsWith('no renewal acknowledged within the TTL'))).toEqual([
       {
         level: 'debug',
         msg: 'no renewal acknowledged within the TTL; not leading, still renewing the same registration',
@@ -411,5 +421,69 @@ describe('a lost session', () => {
     expect(since(events, from).filter((e) => e.type === 'error')).toEqual([]);
     expect(phases(since(events, from))).toEqual(['joining', 'stopping', 'stopped']);
     expect(backend.sessions).toHaveLength(1);
+  });
+});
+
+describe('scheduling the deadline check', () => {
+  it('decision steps that do not move the deadline arm no new timer', async () => {
+    const { clock, armed } = counting(createTestClock());
+    const { session, elector } = await leading({ clock });
+    const before = armed.length;
+    for (const id of ['c', 'd', 'e']) session.emit({ type: 'put', member: member(id) });
+    session.emit({ type: 'delete', id: 'd' });
+    expect(armed.length).toBe(before);
+    await elector.stop();
+  });
+
+  it('a session without a deadline (a static one) arms no deadline check: only the resync timer is left', async () => {
+    const { session, clock, elector } = await start({ mode: 'view' }, (backend) => {
+      const open = backend.openSession.bind(backend);
+      backend.openSession = (request) => {
+        const opened = open(request);
+        opened.renew(Number.POSITIVE_INFINITY);
+        return opened;
+      };
+    });
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await clock.advance(0);
+    expect(elector.state).toMatchObject({ isLeader: true, leaseDeadline: Number.POSITIVE_INFINITY });
+    expect(clock.pendingTimers()).toBe(1);
+    await elector.stop();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('a backend failure reported just before the deadline does not put the deadline check off', async () => {
+    const { session, clock, elector, events } = await leading();
+    const deadline = session.deadline() - 300;
+    await clock.advance(deadline - 100 - clock.now());
+    session.fail(new Error('keepalive refused')); // the outage poll would be due 200 ms after the deadline
+    await clock.advance(99);
+    expect(events.filter((e) => e.type === 'demoted')).toEqual([]);
+    await clock.advance(1);
+    expect(events.filter((e) => e.type === 'demoted')).toEqual([
+      { type: 'demoted', reason: 'deadline', term: 7n },
+    ]);
+    await elector.stop();
+  });
+
+  it("after a reported failure the deadline is polled, so the outage's end is logged once renewals are acknowledged for 5 s", async () => {
+    const { session, clock, elector, lines } = await leading({ ttlMs: 60_000, resyncIntervalMs: 600_000 });
+    await clock.advance(100);
+    const failedAt = clock.now();
+    session.fail(new Error('keepalive refused'));
+    session.renew(clock.now() + 60_000); // the next renewal is acknowledged again, silently
+    const answersAgain = () => lines.filter((l) => l.msg?.includes('answers again'));
+    await clock.advance(4999);
+    expect(answersAgain()).toEqual([]);
+    await clock.advance(1); // the first poll (every second) at least 5 s after the failure
+    expect(clock.now()).toBe(failedAt + 5000);
+    expect(answersAgain()).toEqual([
+      {
+        level: 'info',
+        msg: 'the scripted backend answers again after 5 s (1 failed attempts)',
+        fields: expect.any(String),
+      },
+    ]);
+    await elector.stop();
   });
 });
