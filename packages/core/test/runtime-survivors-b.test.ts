@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type Clock,
+  BackendUnavailableError,
   createElector,
+  DuplicateMemberError,
   type ElectionState,
   type ElectorEvent,
   type ElectorOptions,
@@ -403,7 +404,7 @@ describe('a lost session', () => {
     const [error] = events.flatMap((e) => (e.type === 'error' ? [e.error] : []));
     expect(error?.name).toBe('SessionLostError');
     expect(error?.cause).toBeInstanceOf(Error);
-    expect((error?.cause as Error).message).toBe('lease 42 revoked');
+    expect((error?.cause as Error | undefined)?.message).toBe('lease 42 revoked');
     await elector.stop();
   });
 
@@ -484,6 +485,104 @@ describe('scheduling the deadline check', () => {
         fields: expect.any(String),
       },
     ]);
+    await elector.stop();
+  });
+});
+
+const SECRET = 'connect ECONNREFUSED http://admin:s3cret@etcd.internal:2379/v3?token=abc123';
+const leaks = (text: string | null | undefined) =>
+  (text ?? '').includes('s3cret') || (text ?? '').includes('abc123');
+
+/**
+ * An adapter that throws one error object again and again, its message rewritten each time: core
+ * masked it the first time (and remembers that), so the rewritten text reaches the reason unmasked
+ * unless the reason masks its own text. It must, whatever the error.
+ */
+function rewrittenError<E extends Error>(error: E): () => E {
+  let thrown = 0;
+  return () => {
+    if (thrown++ > 0) error.message = `${SECRET} (attempt ${thrown})`;
+    return error;
+  };
+}
+
+describe('state.reason masks credentials in the backend text it carries, whatever the error object', () => {
+  it('joining: the last join error', async () => {
+    const next = rewrittenError(new BackendUnavailableError('join refused'));
+    let joins = 0;
+    const clock = createTestClock();
+    const backend = createScriptedBackend();
+    backend.joinWith = async (request) => {
+      if (++joins <= 2) throw next();
+      return backend.openSession(request);
+    };
+    const elector = createElector({
+      id: 'b',
+      membership: backend,
+      clock,
+      ttlMs: 3000,
+      backoff: { random: () => 0.5 },
+    });
+    const starting = elector.start();
+    for (let step = 0; joins < 2 && step < 100; step++) await clock.advance(10); // the retry's backoff
+    expect(joins).toBe(2);
+    const reason = elector.state.reason;
+    expect(reason).toMatchObject({ kind: 'joining', attempt: 2 });
+    expect(reason.kind === 'joining' && reason.lastError).toContain('etcd.internal');
+    expect(leaks(reason.kind === 'joining' ? reason.lastError : null)).toBe(false);
+    await clock.advance(10_000);
+    await starting;
+    await elector.stop();
+  });
+
+  it('backend-unreachable: the last error reported before the deadline passed', async () => {
+    const next = rewrittenError(new BackendUnavailableError('keepalive refused'));
+    const { session, clock, elector } = await leading();
+    session.fail(next());
+    session.fail(next());
+    await clock.advance(2700);
+    const reason = elector.state.reason;
+    expect(reason.kind).toBe('backend-unreachable');
+    expect(reason.kind === 'backend-unreachable' && reason.lastError).toContain('etcd.internal');
+    expect(leaks(reason.kind === 'backend-unreachable' ? reason.lastError : null)).toBe(false);
+    await elector.stop();
+  });
+
+  it('duplicate-id: a rejoin refused because the id is taken', async () => {
+    const next = rewrittenError(new DuplicateMemberError('b', 'id b is taken'));
+    const { session, clock, elector, backend } = await leading();
+    let rejoins = 0;
+    backend.joinWith = async (request) => {
+      if (++rejoins <= 2) throw next();
+      return backend.openSession(request);
+    };
+    session.lose(new Error('lease expired'));
+    for (let step = 0; rejoins < 2 && step < 100; step++) await clock.advance(10); // the retry's backoff
+    expect(rejoins).toBe(2);
+    const reason = elector.state.reason;
+    expect(reason.kind).toBe('duplicate-id');
+    expect(reason.kind === 'duplicate-id' && reason.message).toContain('etcd.internal');
+    expect(leaks(reason.kind === 'duplicate-id' ? reason.message : null)).toBe(false);
+    await elector.stop();
+  });
+});
+
+/**
+ * A defect found while pinning `maskReason` (left unfixed, as the task says): core remembers the
+ * error objects it masked (mask-error.ts keeps a WeakSet) and hands such an object on as it is the
+ * next time, so the rewritten text of a reused error reaches the `error` event and the log
+ * unmasked; only `state.reason` masks again. `it.fails`: fails today, passes once fixed.
+ */
+describe('known defect: a reused error object, rewritten after core masked it', () => {
+  it.fails('reaches neither the error event nor the log with its credentials', async () => {
+    const next = rewrittenError(new BackendUnavailableError('keepalive refused'));
+    const { session, elector, events, lines } = await leading();
+    session.fail(next());
+    session.fail(next());
+    const errors = events.flatMap((e) => (e.type === 'error' ? [e.error.message] : []));
+    expect(errors).toHaveLength(2);
+    expect(errors.filter(leaks)).toEqual([]);
+    expect(lines.filter((l) => leaks(l.msg) || leaks(l.fields))).toEqual([]);
     await elector.stop();
   });
 });
