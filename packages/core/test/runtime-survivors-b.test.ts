@@ -380,6 +380,27 @@ describe('handing over', () => {
   });
 });
 
+describe('a handover timer left from before a lost lock', () => {
+  it('does not demote the node that leads again, elected once more, when it fires', async () => {
+    const { session, clock, elector, events } = await leading({ handoverDelayMs: 1000 });
+    session.renew(clock.now() + 3000);
+    session.emit({ type: 'put', member: member('a') }); // handover pending, due in 1 s
+    await clock.advance(100);
+    session.setHolder({ id: 'x', token: 8n }); // the lock is lost meanwhile: demoted, no handover
+    await clock.advance(100);
+    session.emit({ type: 'delete', id: 'a' }); // b is elected again, waits for x to let go
+    session.acquireWith = async () => 9n;
+    session.setHolder(null);
+    await clock.advance(0);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 9n, reason: { kind: 'leading', term: 9n } });
+    const from = events.length;
+    await clock.advance(1000); // past the first delay's end
+    expect(since(events, from).filter((e) => e.type === 'demoted' || e.type === 'elected')).toEqual([]);
+    expect(elector.state).toMatchObject({ isLeader: true, term: 9n, reason: { kind: 'leading', term: 9n } });
+    await elector.stop();
+  });
+});
+
 describe('past the deadline', () => {
   it('says once, at debug, that it keeps renewing the same registration, however many polls follow', async () => {
     const { clock, elector, lines } = await leading();
