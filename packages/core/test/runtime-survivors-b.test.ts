@@ -11,7 +11,11 @@ import {
 import { member } from './support/fixtures.js';
 import { createTestClock, createTestClockPair, type TestClock } from './support/manual-clock.js';
 import { recordingLogger } from './support/recording-logger.js';
-import { createScriptedBackend, type ScriptedBackend } from './support/scripted-backend.js';
+import {
+  createScriptedBackend,
+  type ScriptedBackend,
+  type ScriptedSession,
+} from './support/scripted-backend.js';
 
 /**
  * Rules of the elector runtime's second half (`runtime.ts` from the deadline poll on) that mutants
@@ -60,6 +64,19 @@ async function start(
   const session = backend.sessions[0]!;
   return { clock, backend, elector, events, states, session, lines };
 }
+
+/** Changes every session the backend opens, before the elector sees it. */
+const everySession = (change: (session: ScriptedSession) => void) => (backend: ScriptedBackend) => {
+  const open = backend.openSession.bind(backend);
+  backend.openSession = (request) => {
+    const opened = open(request);
+    change(opened);
+    return opened;
+  };
+};
+
+/** Sessions that never expire, as the static backend's: their deadline is Infinity. */
+const withoutDeadline = everySession((session) => session.renew(Number.POSITIVE_INFINITY));
 
 /** b leading on its own holding (token 7), seen by the holder watch. */
 async function leading(options: Partial<ElectorOptions> & { clock?: TestClock } = {}) {
@@ -257,14 +274,12 @@ describe('phases on a demotion: straight from leader to the next phase', () => {
 
 describe('confirmed mode on a session that offers no lock', () => {
   it('the node never leads and nothing throws: it waits for a lock, acquiring', async () => {
-    const { session, clock, elector } = await start({ mode: 'confirmed' }, (backend) => {
-      const open = backend.openSession.bind(backend);
-      backend.openSession = (request) => {
-        const opened = open(request);
+    const { session, clock, elector } = await start(
+      { mode: 'confirmed' },
+      everySession((opened) => {
         delete (opened as { lock?: LeaderLock }).lock;
-        return opened;
-      };
-    });
+      }),
+    );
     expect(() => session.emit({ type: 'snapshot', members: [member('b')] })).not.toThrow();
     await clock.advance(1000);
     expect(elector.state).toMatchObject({
@@ -458,14 +473,7 @@ describe('scheduling the deadline check', () => {
   });
 
   it('a session without a deadline (a static one) arms no deadline check: only the resync timer is left', async () => {
-    const { session, clock, elector } = await start({ mode: 'view' }, (backend) => {
-      const open = backend.openSession.bind(backend);
-      backend.openSession = (request) => {
-        const opened = open(request);
-        opened.renew(Number.POSITIVE_INFINITY);
-        return opened;
-      };
-    });
+    const { session, clock, elector } = await start({ mode: 'view' }, withoutDeadline);
     session.emit({ type: 'snapshot', members: [member('b')] });
     await clock.advance(0);
     expect(elector.state).toMatchObject({ isLeader: true, leaseDeadline: Number.POSITIVE_INFINITY });
@@ -620,14 +628,7 @@ describe('known defect: a reused error object, rewritten after core masked it', 
 describe('known defect: an outage on a session without a deadline never ends', () => {
   it.fails('one failure, then quiet: the outage ends within a poll of 3 s (min(TTL, 5 s)) and the polling stops', async () => {
     const { clock, armed } = counting(createTestClock());
-    const { session, elector, lines } = await start({ mode: 'view', clock }, (backend) => {
-      const open = backend.openSession.bind(backend);
-      backend.openSession = (request) => {
-        const opened = open(request);
-        opened.renew(Number.POSITIVE_INFINITY);
-        return opened;
-      };
-    });
+    const { session, elector, lines } = await start({ mode: 'view', clock }, withoutDeadline);
     session.emit({ type: 'snapshot', members: [member('b')] });
     await clock.advance(0);
     session.fail(new Error('one failed call'));
