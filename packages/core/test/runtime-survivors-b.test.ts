@@ -130,8 +130,8 @@ describe('when the elector wakes up (deadline checks and polls)', () => {
 
 describe('a holding handed over directly (the giver excluded for a while)', () => {
   /** b is handed a's holding (token 5) while the view still ranks a (priority -10) first. */
-  async function handedToB(options: Partial<ElectorOptions> = {}) {
-    const started = await start({ handoverDelayMs: 0, resyncIntervalMs: 60_000, ...options });
+  async function handedToB() {
+    const started = await start({ handoverDelayMs: 0, resyncIntervalMs: 60_000 });
     const { session, clock, elector } = started;
     const transfers: Array<{ token: bigint; to: string }> = [];
     (session.lock as { transfer?: LeaderLock['transfer'] }).transfer = async (token, to) => {
