@@ -383,6 +383,7 @@ export class ElectorRuntime {
   #elected(): Member | undefined {
     const elected = this.view.leader();
     const giver = this.#excludedGiver();
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: leaderExcept(x) is leader() whenever leader() is not x (undefined included), so either branch gives the same member
     return giver === undefined || elected?.id !== giver ? elected : this.view.leaderExcept(giver);
   }
 
@@ -419,6 +420,7 @@ export class ElectorRuntime {
       sameMember(current.record, this.view.get(giver)) &&
       this.view.leader()?.id !== this.options.member.id;
     if (stale) return giver;
+    // Stryker disable next-line ConditionalExpression: with until already ended the block re-sets the same value and its timer is already cleared
     if (current.until !== Number.NEGATIVE_INFINITY) {
       this.#giver = { ...current, until: Number.NEGATIVE_INFINITY };
       this.#timers.giver?.();
@@ -481,6 +483,7 @@ export class ElectorRuntime {
     const successor = electedIsMe ? undefined : this.#successor();
     claim.reconcile(electedIsMe, successor);
     const token = claim.heldToken();
+    // Stryker disable next-line StringLiteral: a leader returned above and reconcile() calls back only asynchronously, so the phase is never 'leader' here
     if (electedIsMe && token !== null && this.store.current.phase !== 'leader') {
       const now = this.options.clock.now();
       this.store.dispatch({ type: 'elected', term: token, leaseDeadline: deadline, at: now });
@@ -546,6 +549,7 @@ export class ElectorRuntime {
       lastError: this.#outages.lastError?.message ?? null,
     });
     this.#demote('deadline', 'follower');
+    // Stryker disable next-line ConditionalExpression: after stop() the reducer ignores the follower phase, leaderId is already null and #scheduleDeadlineCheck refuses
     if (this.stopped) return; // a 'demoted' listener called stop()
     this.#observe(null, null);
     this.#phase('follower');
@@ -564,7 +568,9 @@ export class ElectorRuntime {
    */
   #abandon(cause: Error): void {
     const session = this.#detach();
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: onLost is epoch-guarded, so #abandon only runs with a current session, which stop() detaches first
     if (!session || this.stopped) return;
+    // Stryker disable next-line BooleanLiteral: nothing reads it before #attach sets it to false (evaluate() returns early without a session)
     this.#pastDeadline = false;
     this.#demote('session-lost', 'joining');
     if (this.stopped) {
@@ -585,6 +591,7 @@ export class ElectorRuntime {
       this.#youngDeaths = 0;
     }
     // The first loss rejoins at once; sessions that keep dying young wait a growing backoff.
+    // Stryker disable next-line UpdateOperator: the count is only compared with 0 and reset to 0, and -- moves away from 0 as ++ does
     const delay = this.#youngDeaths++ === 0 ? 0 : this.#rejoinBackoff.next();
     const signal = this.#lifecycle.signal;
     sleep(clock, delay, signal)
@@ -666,6 +673,7 @@ export class ElectorRuntime {
   #scheduleResync(): void {
     if (this.stopped) return; // a 'joining' listener called stop() inside start()
     this.#timers.resync = this.options.clock.setTimer(() => {
+      // Stryker disable next-line ConditionalExpression: stop() cancels this timer before it can run, and #scheduleResync() refuses after stop()
       if (this.stopped) return;
       this.#claim?.unpark(); // safety net: ask for the lock again even if a watch event was missed
       this.evaluate();
