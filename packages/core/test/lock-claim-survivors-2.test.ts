@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setupClaim as setup } from './support/claim-harness.js';
 
 /**
@@ -197,11 +197,5 @@ describe('LockClaim rules the round-3 mutation run left unpinned', () => {
     await t.settle();
     t.claim.reconcile(true);
     expect(t.calls.map((c) => c.kind)).toEqual(['acquire', 'release', 'acquire', 'acquire']);
-  });
-
-  it('the module loads afresh (its constants are valid at load)', async () => {
-    vi.resetModules();
-    const fresh = await import('../src/elector/lock-claim.js');
-    expect(typeof fresh.LockClaim).toBe('function');
   });
 });
