@@ -722,3 +722,65 @@ describe('one registry, several electors (held on review20)', () => {
     collectElectorMetrics(make('v'), { registry, election: 'jobs' }).unregister();
   });
 });
+
+/**
+ * The tracker's known limit (README, "Leaderless time"), found by the adversarial review of round
+ * 3: a late joiner dates a crash back by the full TTL, while a node that saw the crashed leadership
+ * begin floors it at that beginning. When the leader crashes before its first renewal after taking
+ * the lock, the late joiner counts more, by the time from that renewal to the takeover: at most a
+ * renewal interval (TTL/3). Pinned, so that a change to it is a decision.
+ */
+describe('leaderless_seconds_total on survivors of a leader that crashed soon after it took over', () => {
+  it('a node that joined after the takeover counts at most TTL/3 more than one that saw it (the known limit)', async () => {
+    const { clock, cluster: memory, node } = setup();
+    const collected = (elector: Elector) => {
+      const registry = new Registry();
+      collectElectorMetrics(elector, { registry, ttlMs: TTL_MS });
+      return registry;
+    };
+    const [a, b, d] = ['a', 'b', 'd'].map(node) as [Elector, Elector, Elector];
+    const dRegistry = collected(d);
+    const step = { clock, stepMs: 1, timeoutMs: 10_000 };
+    await a.start();
+    await waitFor(() => a.state.isLeader, { ...step, message: 'a to lead' });
+    await clock.advance(300); // b's renewals run out of phase with a's (and so with a's expiry)
+    await Promise.all([b, d].map((e) => e.start()));
+    await waitFor(() => d.state.leaderId === 'a' && d.state.members.length === 3, {
+      ...step,
+      message: 'd to see a',
+    });
+    let bRenewedAt = Number.NaN;
+    b.subscribe((event) => {
+      if (event.type === 'renewal') bRenewedAt = event.sentAt;
+    });
+    // a crashes: b takes over after a's lease expires; d sees the gap and its end.
+    memory.partition('a');
+    await a.stop({ resign: false });
+    await waitFor(() => b.state.isLeader && d.state.leaderId === 'b', { ...step, message: 'b to lead' });
+    const takeoverSeenAt = clock.now();
+    const lastRenewal = bRenewedAt;
+    // c joins right after the takeover, before b's next renewal; b then crashes.
+    const c = node('c');
+    const cRegistry = collected(c);
+    await c.start();
+    await waitFor(() => c.state.leaderId === 'b' && c.state.members.length === 3, {
+      ...step,
+      message: 'c to see b',
+    });
+    expect(bRenewedAt).toBe(lastRenewal); // b has not renewed since it took over
+    const before = [await leaderless(cRegistry), await leaderless(dRegistry)];
+    memory.partition('b');
+    await b.stop({ resign: false });
+    await waitFor(() => c.state.isLeader && d.state.leaderId === 'c', { ...step, message: 'c to lead' });
+    const after = [await leaderless(cRegistry), await leaderless(dRegistry)];
+    const [onC, onD] = after.map((s, i) => s - (before[i] ?? 0)) as [number, number];
+    console.log(
+      `b renewed last at ${lastRenewal - 1_000_000} ms, d saw b take over at ${takeoverSeenAt - 1_000_000} ms; leaderless rose by ${onC.toFixed(3)} s on c (joined after) and ${onD.toFixed(3)} s on d`,
+    );
+    const extraS = (takeoverSeenAt - lastRenewal) / 1000; // the part of a's gap c never saw
+    expect(extraS).toBeGreaterThan(0);
+    expect(extraS).toBeLessThanOrEqual(TTL_MS / 3 / 1000);
+    expect(onC - onD).toBeGreaterThanOrEqual(extraS - 0.01);
+    expect(onC - onD).toBeLessThanOrEqual(extraS + 0.01);
+  }, 30_000);
+});

@@ -137,7 +137,6 @@ class RenewalLoop implements Renewer {
   }
 
   #schedule(ms: number): void {
-    // Stryker disable next-line ConditionalExpression: equivalent (docs/mutation-testing.md): every caller has already returned once the loop is aborted
     if (this.#controller.signal.aborted) return;
     this.#cancelTimer = this.#options.clock.setTimer(() => {
       void this.#renewOnce();
@@ -169,7 +168,6 @@ class RenewalLoop implements Renewer {
     }
     const grantedMs = Math.min(ttlMs, outcome.ttlMs ?? ttlMs);
     // Counted from the send time: the backend restarted its timer no earlier than that.
-    // Stryker disable next-line EqualityOperator: equivalent (docs/mutation-testing.md): an equal deadline adopts the same monotonic value; only the wall reference could differ
     if (sentAt + grantedMs > this.#acked.at + this.#grantedMs) {
       this.#acked = sent;
       this.#grantedMs = grantedMs;

@@ -87,6 +87,8 @@ export class ElectorRuntime {
    * metric then takes as the earliest moment a later expiry may be dated back to.
    */
   #awaiting = new Set<'members' | 'holder'>();
+  /** This session's first views were said to be overdue (once per session). */
+  #awaitingOverdue = false;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
@@ -113,10 +115,10 @@ export class ElectorRuntime {
     this.#scheduleResync();
     try {
       const session = await this.#join(true);
-      this.#attach(session);
       // A stop() between the join's answer and the attach: the session was left, the node never
-      // followed, so start() gives up as it does when stop() comes during the join.
-      if (this.stopped) throw stoppedError();
+      // followed, so start() gives up as it does when stop() comes during the join. (A stop() from
+      // a listener during the attach comes after the node followed: start() resolves.)
+      if (!this.#attach(session)) throw stoppedError();
     } catch (error) {
       // Stryker disable next-line ObjectLiteral: stop({}) resigns too (resign defaults to true)
       await this.stop({ resign: true });
@@ -187,7 +189,7 @@ export class ElectorRuntime {
     // A holding to release before leaving (see releaseOnStop), unless the backend is not answering.
     const held = resign && !this.#outages.open ? (this.#claim?.heldToken() ?? null) : null;
     // Chosen before the claim is detached: a giver this node still excludes is no successor.
-    // Stryker disable next-line ConditionalExpression: held null: successor unused, #successor() only reads
+    // Stryker disable next-line ConditionalExpression: held null: successor unused, a giver timer #successor() may arm during stop() is cancelled by #detach
     const successor = held === null ? undefined : this.#successor();
     const session = this.#detach();
     this.#demote('stopped', 'stopping');
@@ -225,12 +227,13 @@ export class ElectorRuntime {
     });
   }
 
-  #attach(session: MembershipSession): void {
+  /** Makes `session` the current one; false (and the session left) when stop() came first. */
+  #attach(session: MembershipSession): boolean {
     if (this.stopped) {
       session
         .leave()
         .catch((error: unknown) => this.reportError(toElectionError(error, 'leaving after stop')));
-      return;
+      return false;
     }
     this.#session = session;
     this.#attachedAt = this.options.clock.now();
@@ -253,7 +256,7 @@ export class ElectorRuntime {
     this.#phase('follower');
     const lock = this.options.mode === 'confirmed' ? session.lock : undefined;
     this.#awaiting = new Set(lock ? ['members', 'holder'] : ['members']);
-    // Stryker disable next-line ConditionalExpression: no lock only in view mode, which never reconciles
+    this.#awaitingOverdue = false;
     if (lock) {
       this.#claim = new LockClaim({
         lock,
@@ -291,6 +294,7 @@ export class ElectorRuntime {
     if (epoch === 1) this.options.logger.info(joined, 'joined');
     else this.options.logger.debug(joined, 'joined again');
     this.evaluate();
+    return true;
   }
 
   /** Forgets the current session (without telling the backend) and returns it. */
@@ -351,6 +355,7 @@ export class ElectorRuntime {
     }
     // Until the session's first views are all in, there is nothing to decide on: still joining.
     if (this.#awaiting.size === 0) this.#decide(deadline);
+    else this.#firstViewsOverdue(now);
     // Polled while an outage is open, to see its end; and, with a wall clock, while leading: timers
     // run on the monotonic clock, so after a suspend the deadline timer alone would fire up to a
     // TTL late.
@@ -359,6 +364,23 @@ export class ElectorRuntime {
       this.#outages.open || (leading && Number.isFinite(deadline))
         ? Math.min(deadline, this.#nextPoll())
         : deadline,
+    );
+  }
+
+  /**
+   * Every backend delivers a session's first member snapshot and first holder at once (the
+   * contract's watch groups check it). One that does not leaves this node undecided for good: say
+   * so once, a TTL after the join, instead of waiting in silence.
+   */
+  #firstViewsOverdue(now: number): void {
+    if (this.#awaitingOverdue || now - this.#attachedAt < this.options.ttlMs) return;
+    this.#awaitingOverdue = true;
+    const missing = [...this.#awaiting].map((view) =>
+      view === 'members' ? 'member snapshot' : 'lock holder',
+    );
+    this.options.logger.warn(
+      { awaiting: missing },
+      `the ${this.options.backend.name} backend has not delivered this session's first ${missing.join(' and ')} within the TTL; this node decides nothing until it does (the backend breaks the membership contract: its watches must deliver the current state first)`,
     );
   }
 
@@ -546,7 +568,9 @@ export class ElectorRuntime {
     this.#reason({
       kind: 'backend-unreachable',
       since: sessionDeadline - this.options.ttlMs, // about when the last acknowledged renewal was sent
-      lastError: this.#outages.lastError?.message ?? null,
+      // Masked here, as it is read: the error object was masked when reported, but an adapter may
+      // reuse and rewrite it since. (The join's texts come from toElectionError, masked as made.)
+      lastError: this.#outages.lastError ? maskSecrets(this.#outages.lastError.message) : null,
     });
     this.#demote('deadline', 'follower');
     // Stryker disable next-line ConditionalExpression: after stop() the reducer ignores the follower phase, leaderId is already null and #scheduleDeadlineCheck refuses
@@ -635,7 +659,7 @@ export class ElectorRuntime {
   }
 
   #reason(reason: ElectionReason): void {
-    this.store.dispatch({ type: 'reason', reason: maskReason(reason) });
+    this.store.dispatch({ type: 'reason', reason });
   }
 
   #demote(reason: DemotionReason, phase: 'follower' | 'joining' | 'stopping'): void {
@@ -691,12 +715,4 @@ export class ElectorRuntime {
       cancel?.();
     this.#timers = {};
   }
-}
-
-/** The reason's free text (errors a backend raised) with credentials masked; shown in /status and logs. */
-function maskReason(reason: ElectionReason): ElectionReason {
-  if ((reason.kind === 'joining' || reason.kind === 'backend-unreachable') && reason.lastError !== null)
-    return { ...reason, lastError: maskSecrets(reason.lastError) };
-  if (reason.kind === 'duplicate-id') return { ...reason, message: maskSecrets(reason.message) };
-  return reason;
 }
