@@ -61,6 +61,8 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
   let openSince: number | null = null;
   /** The leader whose leadership just ended, while its registration may still vanish in the same change. */
   let ending: string | null = null;
+  /** The open gap began in this turn with no leadership ending (see where a gap closes). */
+  let fleeting = false;
   /**
    * The leader the previous state showed while this node saw the backend, else null. Only a
    * leadership seen up to this change can have ended in it: after a blind spell or a rejoin, the
@@ -98,12 +100,21 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
       // A node that goes blind loses its view of the leader in the same step that says it is blind
       // (core sets the reason first), so its own blindness never opens a gap; one that saw no
       // leader already is told by core's `reason` event, so the gap ends when it goes blind.
-      closedMs += now - openSince;
+      // A gap no leadership's end opened, closed in the turn that opened it, was one backend
+      // delivery applied in steps (a join's member snapshot, then its holder): no gap, and no floor.
+      if (!fleeting) {
+        closedMs += now - openSince;
+        floor = now;
+      }
       openSince = null;
-      floor = now;
     } else if (openSince === null && leaderless) {
       openSince = now;
-      if (shown !== null) {
+      if (shown === null) {
+        fleeting = true;
+        queueMicrotask(() => {
+          fleeting = false;
+        });
+      } else {
         ending = shown;
         // The same backend change is reported within this turn (its events, then their promise jobs).
         queueMicrotask(() => {

@@ -80,15 +80,16 @@ export class ElectorRuntime {
   /** Ends this elector's use of the backend (which then closes the clients it opened). */
   #release: (() => void) | undefined;
   /**
-   * The first views of the current session still to come: its member snapshot, and (confirmed
-   * mode) its first lock holder. Nothing is decided before both are in, so the node stays
-   * `joining` (it cannot see the election yet) rather than report, for the instant between the
-   * two, that it sees the members but no leader: a leaderless gap that never was, whose end a
-   * metric then takes as the earliest moment a later expiry may be dated back to.
+   * The current session's member snapshot has come. Nothing is decided before it (the reason stays
+   * `joining`): with no view, a decision would only report a leaderless election that is not.
+   * (The first holder is not waited for: a candidate's first tryAcquire goes out with the
+   * snapshot, as before, and waiting for the holder view too made a hand-back take 60-100 ms
+   * instead of about 20 on etcd; an instant of "members, no leader yet" within one delivery is
+   * the metrics' business: @election/prometheus ignores a gap that opens and closes in one turn.)
    */
-  #awaiting = new Set<'members' | 'holder'>();
-  /** This session's first views were said to be overdue (once per session). */
-  #awaitingOverdue = false;
+  #snapshotSeen = false;
+  /** This session's member snapshot was said to be overdue (once per session). */
+  #snapshotOverdue = false;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
@@ -255,8 +256,8 @@ export class ElectorRuntime {
     }
     this.#phase('follower');
     const lock = this.options.mode === 'confirmed' ? session.lock : undefined;
-    this.#awaiting = new Set(lock ? ['members', 'holder'] : ['members']);
-    this.#awaitingOverdue = false;
+    this.#snapshotSeen = false;
+    this.#snapshotOverdue = false;
     if (lock) {
       this.#claim = new LockClaim({
         lock,
@@ -282,12 +283,7 @@ export class ElectorRuntime {
     // Stryker disable next-line LogicalOperator: claim is set iff lock is (above; #detach cleared it)
     if (lock && claim)
       this.#unsubscribes.push(
-        lock.watchHolder(
-          current((holder, revision) => {
-            this.#awaiting.delete('holder');
-            claim.onHolder(holder, revision);
-          }),
-        ),
+        lock.watchHolder(current((holder, revision) => claim.onHolder(holder, revision))),
       );
     // The first join is news; a rejoin is the end of a reported outage (the outage log's line).
     const joined = { ttlMs: this.options.ttlMs, mode: this.options.mode };
@@ -314,7 +310,7 @@ export class ElectorRuntime {
   }
 
   #onMembership(event: MembershipEvent): void {
-    this.#awaiting.delete('members');
+    this.#snapshotSeen = true;
     if (event.type === 'snapshot') this.view.reset(event.members);
     else if (event.type === 'put') this.view.put(event.member);
     else this.view.delete(event.id);
@@ -354,8 +350,8 @@ export class ElectorRuntime {
       this.options.logger.debug({}, 'a renewal was acknowledged again; resuming with the same registration');
     }
     // Until the session's first views are all in, there is nothing to decide on: still joining.
-    if (this.#awaiting.size === 0) this.#decide(deadline);
-    else this.#firstViewsOverdue(now);
+    if (this.#snapshotSeen) this.#decide(deadline);
+    else this.#snapshotLate(now);
     // Polled while an outage is open, to see its end; and, with a wall clock, while leading: timers
     // run on the monotonic clock, so after a suspend the deadline timer alone would fire up to a
     // TTL late.
@@ -368,19 +364,16 @@ export class ElectorRuntime {
   }
 
   /**
-   * Every backend delivers a session's first member snapshot and first holder at once (the
-   * contract's watch groups check it). One that does not leaves this node undecided for good: say
-   * so once, a TTL after the join, instead of waiting in silence.
+   * Every backend delivers a session's member snapshot at once (the contract's watch groups check
+   * it). One that does not leaves this node undecided for good: say so once, a TTL after the join,
+   * instead of waiting in silence.
    */
-  #firstViewsOverdue(now: number): void {
-    if (this.#awaitingOverdue || now - this.#attachedAt < this.options.ttlMs) return;
-    this.#awaitingOverdue = true;
-    const missing = [...this.#awaiting].map((view) =>
-      view === 'members' ? 'member snapshot' : 'lock holder',
-    );
+  #snapshotLate(now: number): void {
+    if (this.#snapshotOverdue || now - this.#attachedAt < this.options.ttlMs) return;
+    this.#snapshotOverdue = true;
     this.options.logger.warn(
-      { awaiting: missing },
-      `the ${this.options.backend.name} backend has not delivered this session's first ${missing.join(' and ')} within the TTL; this node decides nothing until it does (the backend breaks the membership contract: its watches must deliver the current state first)`,
+      {},
+      `the ${this.options.backend.name} backend has not delivered this session's member snapshot within the TTL; this node decides nothing until it does (the backend breaks the membership contract: watchMembers must deliver a snapshot first)`,
     );
   }
 
