@@ -86,8 +86,8 @@ function maskObject(value: object, depth: number, copies: Copies): unknown {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     // A client's own object (request metadata, a socket): its contents are not printed.
-    const constructor = read(proto, 'constructor');
-    const name = typeof constructor === 'function' ? read(constructor, 'name') : undefined;
+    const maker = read(proto, 'constructor');
+    const name = typeof maker === 'function' ? read(maker, 'name') : undefined;
     const named = `[${typeof name === 'string' ? maskSecrets(name) : 'object'}]`;
     copies.set(value, named);
     return named;
@@ -98,15 +98,12 @@ function maskObject(value: object, depth: number, copies: Copies): unknown {
   return copy;
 }
 
-/** Every own property of `from` onto `to`, keys and values masked (a value that throws: UNREADABLE). */
+/**
+ * Every own property of `from` onto `to`, keys and values masked (a value that throws: UNREADABLE).
+ * Throws only when `from`'s keys cannot be listed (an ownKeys trap that throws).
+ */
 function copyOwn(from: object, to: object, depth: number, copies: Copies): void {
-  let keys: PropertyKey[];
-  try {
-    keys = Reflect.ownKeys(from);
-  } catch {
-    return; // an ownKeys trap that throws: nothing of it is shown
-  }
-  for (const key of keys) {
+  for (const key of Reflect.ownKeys(from)) {
     const shown = maskedKey(key);
     if (shown === undefined) continue;
     const descriptor = ownDescriptor(from, key);
@@ -150,12 +147,17 @@ function maskedCopy(error: Error, depth: number, copies: Copies): Error {
     // a getPrototypeOf trap that throws: a plain Error
   }
   Object.setPrototypeOf(copy, proto);
-  copyOwn(error, copy, depth, copies);
+  try {
+    copyOwn(error, copy, depth, copies);
+  } catch {
+    // its keys cannot be listed: its message and stack only (below)
+  }
   for (const key of TEXT_KEYS) {
     if (hasOwn(error, key)) continue;
     // Inherited (a getter on the prototype): the copy gets it as its own, masked.
     const value = read(error, key);
-    if (value === undefined) Reflect.deleteProperty(copy, key); // no stack of core's frames
+    if (value === undefined)
+      Reflect.deleteProperty(copy, key); // no stack of core's frames
     else Object.defineProperty(copy, key, maskedData(maskValue(value, depth + 1, copies)));
   }
   return copy;
