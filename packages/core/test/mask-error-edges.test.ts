@@ -5,8 +5,8 @@ import { errorForLog, maskError } from '../src/mask-error.js';
 
 /**
  * Review 19c (adversarial review of 01170bc..af3f01c): mask-error.ts after be0c8ce (no memory of
- * masked errors). Every test here but the last failed before 1e08560 (inputs a custom adapter
- * would have to build: proxies, getters, symbol keys, self-listing errors).
+ * masked errors). Every test in this file fails on af3f01c except the self-cause getter one
+ * (inputs a custom adapter would have to build: proxies, getters, symbol keys, self-listing errors).
  */
 describe('review19c: maskError', () => {
   it('never throws, also on a cause it cannot inspect (a revoked proxy)', () => {
