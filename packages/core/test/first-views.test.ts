@@ -105,14 +105,25 @@ describe('decisions wait for the member snapshot', () => {
   });
 
   it('a member snapshot that never comes is named in one warning, a TTL after the join', async () => {
-    const { clock, backend, elector, lines } = setup({ mode: 'view' });
+    const { clock, backend, elector, lines } = setup();
     await elector.start();
     const session = backend.sessions[0] as ScriptedSession;
+    const joinedAt = clock.now();
+    const overdueLines = () => lines.filter((line) => line.msg?.includes('has not delivered'));
+    // Each holder change makes the elector evaluate (the claim's onChange), at the instant chosen.
+    await clock.advance(2999);
+    session.renew(clock.now() + 3000);
+    session.setHolder({ id: 'x', token: 1n }, 1n); // 1 ms before a TTL since the join: not yet
+    expect(overdueLines()).toEqual([]);
+    await clock.advance(1);
+    expect(clock.now() - joinedAt).toBe(3000);
+    session.setHolder({ id: 'x', token: 2n }, 2n); // a TTL since the join, exactly: said now
+    expect(overdueLines()).toHaveLength(1);
     for (let i = 0; i < 8; i++) {
       session.renew(clock.now() + 3000);
       await clock.advance(1000);
     }
-    const overdue = lines.filter((line) => line.msg?.includes('has not delivered'));
+    const overdue = overdueLines();
     expect(overdue.map((line) => line.msg)).toEqual([
       "the scripted backend has not delivered this session's member snapshot within the TTL; this node decides nothing until it does (the backend breaks the membership contract: watchMembers must deliver a snapshot first)",
     ]);

@@ -87,8 +87,10 @@ export class ElectorRuntime {
    * instead of about 20 on etcd; an instant of "members, no leader yet" within one delivery is
    * the metrics' business: @election/prometheus ignores a gap that opens and closes in one turn.)
    */
+  // Stryker disable next-line BooleanLiteral: read only with a session, and #attach sets it false first
   #snapshotSeen = false;
   /** This session's member snapshot was said to be overdue (once per session). */
+  // Stryker disable next-line BooleanLiteral: read only with a session, and #attach sets it false first
   #snapshotOverdue = false;
 
   constructor(options: ResolvedOptions) {
