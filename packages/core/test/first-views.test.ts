@@ -168,3 +168,25 @@ describe('the reason masks the last error as it reads it', () => {
     await elector.stop();
   });
 });
+
+describe('a follower takes no leader-only step', () => {
+  it('outranked with no holder in view: no handover, no "demoted", no timer beyond its own', async () => {
+    const { clock, backend, elector, events, lines } = setup();
+    await elector.start();
+    const session = backend.sessions[0] as ScriptedSession;
+    session.emit({ type: 'snapshot', members: [member('a'), member('b')] });
+    await clock.advance(0);
+    expect(elector.state).toMatchObject({
+      phase: 'follower',
+      leaderId: null,
+      reason: { kind: 'outranked', by: 'a' },
+    });
+    const timers = clock.pendingTimers();
+    session.emit({ type: 'put', member: member('c') }); // evaluate again, still outranked, still no holder
+    await clock.advance(0);
+    expect(lines.filter((line) => line.msg?.includes('handing over'))).toEqual([]);
+    expect(events.filter((e) => e.type === 'demoted')).toEqual([]);
+    expect(clock.pendingTimers()).toBe(timers);
+    await elector.stop();
+  });
+});
