@@ -21,6 +21,8 @@ const UNREADABLE = '[unreadable]';
 const TEXT_KEYS = ['message', 'stack'] as const;
 /** How far up a prototype chain an inherited accessor is looked for. */
 const MAX_PROTOTYPES = 32;
+/** An array's first items copied; the rest are counted, not copied (a huge `length` is cheap to fake). */
+const MAX_ITEMS = 1000;
 
 /** Originals already masked in this call, to what stands for them (a copy, or the error itself). */
 type Copies = WeakMap<object, unknown>;
@@ -80,7 +82,9 @@ function maskObject(value: object, depth: number, copies: Copies): unknown {
     const copy: unknown[] = [];
     copies.set(value, copy);
     const length = Number(read(value, 'length')) || 0;
-    for (let i = 0; i < length; i++) copy.push(maskValue(read(value, i), depth + 1, copies));
+    const shown = Math.min(length, MAX_ITEMS);
+    for (let i = 0; i < shown; i++) copy.push(maskValue(read(value, i), depth + 1, copies));
+    if (length > shown) copy.push(`[${length - shown} more items not shown]`);
     return copy;
   }
   const proto = Object.getPrototypeOf(value);
@@ -110,6 +114,20 @@ function copyOwn(from: object, to: object, depth: number, copies: Copies): void 
     const value = maskValue(ownValue(from, key, descriptor), depth + 1, copies);
     const enumerable = descriptor?.enumerable ?? false;
     Object.defineProperty(to, shown, { value, enumerable, writable: true, configurable: true });
+  }
+}
+
+/**
+ * Enumerable properties `error` inherits (a class that puts one on its prototype): pino's error
+ * serializer walks them with for...in, so each gets an own masked data property that shadows it.
+ */
+function shadowInherited(error: Error, target: object, depth: number, copies: Copies): void {
+  for (const key in error) {
+    if (hasOwn(error, key) || hasOwn(target, key)) continue;
+    const shown = maskedKey(key);
+    if (shown === undefined) continue;
+    const value = maskValue(read(error, key), depth + 1, copies);
+    Object.defineProperty(target, shown, { value, enumerable: true, writable: true, configurable: true });
   }
 }
 
@@ -160,6 +178,11 @@ function maskedCopy(error: Error, depth: number, copies: Copies): Error {
       Reflect.deleteProperty(copy, key); // no stack of core's frames
     else Object.defineProperty(copy, key, maskedData(maskValue(value, depth + 1, copies)));
   }
+  try {
+    shadowInherited(error, copy, depth, copies);
+  } catch {
+    // its inherited keys cannot be walked: left as the copy's prototype has them
+  }
   return copy;
 }
 
@@ -190,6 +213,13 @@ function maskInPlace(error: Error): void {
     const value = read(error, key);
     const next = maskValue(value, 1, copies);
     if (next !== value || inheritsAccessor(error, key)) Object.defineProperty(error, key, maskedData(next));
+  }
+  shadowInherited(error, error, 0, copies);
+  // What a reader gets must be masked, not only what the descriptors hold (a Proxy's get trap can
+  // answer otherwise): when it is not, the caller falls back to a copy built from the descriptors.
+  for (const key of TEXT_KEYS) {
+    const shown = read(error, key);
+    if (typeof shown === 'string' && maskSecrets(shown) !== shown) throw new TypeError('reads unmasked');
   }
 }
 

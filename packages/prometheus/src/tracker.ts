@@ -115,6 +115,7 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
           fleeting = false;
         });
       } else {
+        fleeting = false; // a gap a leadership's end opened, even in the turn of a fleeting one
         ending = shown;
         // The same backend change is reported within this turn (its events, then their promise jobs).
         queueMicrotask(() => {

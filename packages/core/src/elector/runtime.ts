@@ -565,7 +565,7 @@ export class ElectorRuntime {
       since: sessionDeadline - this.options.ttlMs, // about when the last acknowledged renewal was sent
       // Masked here, as it is read: the error object was masked when reported, but an adapter may
       // reuse and rewrite it since. (The join's texts come from toElectionError, masked as made.)
-      lastError: this.#outages.lastError ? maskSecrets(this.#outages.lastError.message) : null,
+      lastError: this.#outages.lastError ? maskSecrets(String(this.#outages.lastError.message)) : null,
     });
     this.#demote('deadline', 'follower');
     // Stryker disable next-line ConditionalExpression: after stop() the reducer ignores the follower phase, leaderId is already null and #scheduleDeadlineCheck refuses
