@@ -59,10 +59,12 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
   let changes = 0;
   let closedMs = 0;
   let openSince: number | null = null;
-  /** The leader whose leadership just ended, while its registration may still vanish in the same change. */
-  let ending: string | null = null;
-  /** The open gap began in this turn with no leadership ending (see where a gap closes). */
-  let fleeting = false;
+  /**
+   * The open gap, for the rest of the turn that opened it (one backend change is reported within a
+   * turn: its events, then their promise jobs): `by`, the leader whose end opened it, while its
+   * registration may still vanish in the same change; null when no leadership's end opened it.
+   */
+  let opening: { readonly by: string | null } | null = null;
   /**
    * The leader the previous state showed while this node saw the backend, else null. Only a
    * leadership seen up to this change can have ended in it: after a blind spell or a rejoin, the
@@ -102,33 +104,24 @@ export function trackLeadership(elector: Elector, clock: Clock, ttlMs: number): 
       // leader already is told by core's `reason` event, so the gap ends when it goes blind.
       // A gap no leadership's end opened, closed in the turn that opened it, was one backend
       // delivery applied in steps (a join's member snapshot, then its holder): no gap, and no floor.
-      if (!fleeting) {
+      if (opening?.by !== null) {
         closedMs += now - openSince;
         floor = now;
       }
       openSince = null;
+      opening = null;
     } else if (openSince === null && leaderless) {
       openSince = now;
-      if (shown === null) {
-        fleeting = true;
-        queueMicrotask(() => {
-          fleeting = false;
-        });
-      } else {
-        fleeting = false; // a gap a leadership's end opened, even in the turn of a fleeting one
-        ending = shown;
-        // The same backend change is reported within this turn (its events, then their promise jobs).
-        queueMicrotask(() => {
-          ending = null;
-        });
-      }
+      const gap = { by: shown };
+      opening = gap;
+      queueMicrotask(() => {
+        if (opening === gap) opening = null;
+      });
     }
-    if (ending !== null && openSince !== null) {
-      const gone = ending;
-      if (!state.members.some((member) => member.id === gone)) {
-        openSince = Math.min(openSince, Math.max(now - ttlMs, floor));
-        ending = null;
-      }
+    const gone = opening?.by ?? null;
+    if (gone !== null && openSince !== null && !state.members.some((member) => member.id === gone)) {
+      openSince = Math.min(openSince, Math.max(now - ttlMs, floor));
+      opening = null; // dated back once; counted when it closes
     }
     shown = seeing ? state.leaderId : null;
   };
