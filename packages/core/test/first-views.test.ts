@@ -167,6 +167,20 @@ describe('the reason masks the last error as it reads it', () => {
     expect(text).not.toContain('abc123');
     await elector.stop();
   });
+
+  it('an adapter that rewrites a reported error message to a non-string: the deadline step does not throw', async () => {
+    const { session, clock, elector } = await startScripted({ ttlMs: 3000 });
+    session.emit({ type: 'snapshot', members: [member('b')] });
+    await clock.advance(0);
+    const error = new BackendUnavailableError('keepalive refused');
+    session.fail(error); // masked when reported ...
+    (error as unknown as { message: unknown }).message = null; // ... and rewritten since (a reused object)
+    // Past the deadline: before 741f67d, #unreachable read maskSecrets(lastError.message) and threw
+    // a TypeError from a timer (a real process: an uncaught exception). Found by review19d.
+    await clock.advance(3000);
+    expect(elector.state.reason.kind).toBe('backend-unreachable');
+    await elector.stop();
+  });
 });
 
 describe('a follower takes no leader-only step', () => {

@@ -351,7 +351,7 @@ export class ElectorRuntime {
       this.#claim?.reconfirm();
       this.options.logger.debug({}, 'a renewal was acknowledged again; resuming with the same registration');
     }
-    // Until the session's first views are all in, there is nothing to decide on: still joining.
+    // Until the session's member snapshot is in, there is nothing to decide on: still joining.
     if (this.#snapshotSeen) this.#decide(deadline);
     else this.#snapshotLate(now);
     // Polled while an outage is open, to see its end; and, with a wall clock, while leading: timers
