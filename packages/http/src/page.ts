@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { LeadershipChange } from './leadership.js';
 import type { ElectionStatus } from './status.js';
+import { RETRY_AFTER_S } from './streams.js';
+
+/**
+ * The live page's reconnects to `/events`: after the n-th failure in a row (a dropped or refused
+ * stream) it waits step n (the last one for ever after), plus up to half of it again (jitter). So
+ * its k-th reconnect after a drop comes no sooner than the sum of the first k steps: a bound that
+ * neither jitter nor a slow machine can break, as both only delay.
+ */
+export const RECONNECT_STEPS_MS: readonly number[] = [1000, 5000, 10_000, 20_000, 30_000];
+/** A stream that lasted this long was healthy: the next failure waits the first step again. */
+export const STABLE_STREAM_MS = 5000;
 
 /**
  * The live page: one HTML document with inline CSS and JS, no external assets (it works offline),
@@ -206,27 +217,35 @@ const SCRIPT = `
   setInterval(renderLease,200);
   if(window.fetch)loadCluster();
   if(!window.EventSource){connection('no live updates in this browser: reload to refresh','warn');return}
-  var attempt=0,drops=0,openedAt=0;
-  // EventSource retries a dropped stream itself (after the server's jittered retry: 1-2 s), but
-  // never after a non-200 answer (503 at the server's maxStreams, a proxy's 502): then it is closed
-  // for good. The page then reconnects itself with capped, jittered, doubling backoff that starts at
-  // the server's Retry-After (5 s; EventSource cannot read the header). After 2 dropped streams in a
-  // row (none lasting 5 s), the page stops EventSource's own retries and backs off the same way.
+  // Every reconnect is the page's own, on one schedule (boot.reconnect, from RECONNECT_STEPS_MS):
+  // at the first error it closes its EventSource, so EventSource never reconnects by itself. Left
+  // open, a dropped stream is "reestablished" by EventSource after its reconnection time (the
+  // server's retry:, or the browser's default, 3 s in Chromium, on a new one: its readyState is
+  // CONNECTING at the error), on top of any reconnect the page schedules, while close() sets CLOSED
+  // and cancels that (WHATWG HTML, server-sent events: "reestablish the connection", "fail the
+  // connection", close()). A refused stream (non-200: 503 at the server's maxStreams, a proxy's 502)
+  // is CLOSED already at its error; the page waits the server's Retry-After (5 s) at the least then,
+  // which EventSource cannot read.
+  var R=boot.reconnect,failures=0,openedAt=0;
   function connect(){
-    var source=new EventSource(base+'events');
-    source.addEventListener('open',function(){attempt=0;openedAt=Date.now();connection('live','leader')});
-    source.addEventListener('error',function(){
-      if(openedAt&&Date.now()-openedAt>5000)drops=0;
+    var es=new EventSource(base+'events');
+    es.addEventListener('open',function(){openedAt=performance.now();connection('live','leader')});
+    es.addEventListener('error',function(){
+      var refused=es.readyState===2;
+      es.close(); // no event of it after this: one error per EventSource, one reconnect per error
+      // A stream that lasted stableMs was healthy: the schedule starts again from its first step.
+      if(openedAt&&performance.now()-openedAt>=R.stableMs)failures=0;
       openedAt=0;
-      if(source.readyState!==2&&++drops<2){connection('disconnected, retrying…','warn');return}
-      source.close();drops=0;attempt++;
-      var step=Math.min(30000,5000*Math.pow(2,attempt-1)), delay=Math.round(step+Math.random()*step/2);
+      var step=R.stepsMs[Math.min(failures,R.stepsMs.length-1)];failures++;
+      if(refused)step=Math.max(step,R.refusedMs);
+      // Jitter only lengthens a step (up to half of it again), so the tabs a restart dropped spread out.
+      var delay=Math.round(step+Math.random()*step/2);
       connection('disconnected, reconnecting in '+Math.ceil(delay/1000)+' s…','warn');
       setTimeout(connect,delay);
     });
-    source.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);if(typeof d.now==='number'){serverAt=d.now;monoAt=performance.now()}timeline=d.timeline;renderTimeline();renderStatus(d.status)});
-    source.addEventListener('status',function(e){renderStatus(JSON.parse(e.data))});
-    source.addEventListener('leader',function(e){
+    es.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);if(typeof d.now==='number'){serverAt=d.now;monoAt=performance.now()}timeline=d.timeline;renderTimeline();renderStatus(d.status)});
+    es.addEventListener('status',function(e){renderStatus(JSON.parse(e.data))});
+    es.addEventListener('leader',function(e){
       var c=JSON.parse(e.data);timeline.push(c);
       var from=serverNow()-HOUR;while(timeline.length>boot.timelineSize&&timeline.length>1&&timeline[1].at<from)timeline.shift();
       renderTimeline();loadCluster();
@@ -345,6 +364,7 @@ export function renderPage(data: PageData): string {
     status: data.status,
     timeline: data.timeline,
     timelineSize: data.timelineSize,
+    reconnect: { stepsMs: RECONNECT_STEPS_MS, stableMs: STABLE_STREAM_MS, refusedMs: RETRY_AFTER_S * 1000 },
     now: Date.now(), // the server's wall clock as the page is rendered: the timeline's
   })}</script>
 <script>${SCRIPT}</script>

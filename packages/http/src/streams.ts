@@ -4,8 +4,12 @@ import type { ElectionStatus } from './status.js';
 /** A client this far behind on `/events` is dropped rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 /** Seconds a client refused at `maxStreams` is asked to wait (`Retry-After`). */
-const RETRY_AFTER_S = 5;
-/** The least `retry:` a stream tells EventSource (ms before it reconnects a dropped stream); up to twice it. */
+export const RETRY_AFTER_S = 5;
+/**
+ * The least `retry:` a stream tells EventSource (ms before it reconnects a dropped stream); up to
+ * twice it. For other EventSource clients: the live page closes its EventSource at an error and
+ * reconnects on its own schedule (page.ts, RECONNECT_STEPS_MS).
+ */
 const RETRY_MS = 1000;
 
 export interface Streams {
