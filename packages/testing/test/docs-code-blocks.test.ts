@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,9 @@ import { DEFAULT_MEMORY_CAPABILITIES } from '../src/index.js';
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCRATCH = fileURLToPath(new URL('../.doc-blocks/', import.meta.url));
-const DOCS = ['docs/writing-an-adapter.md', 'packages/testing/README.md'];
+const DOCS = ['docs/writing-an-adapter.md', 'docs/adapter-from-zero.md', 'packages/testing/README.md'];
+/** The package docs/adapter-from-zero.md builds: each of its files is in that page, verbatim. */
+const FROM_ZERO = 'packages/example-table';
 
 interface DocBlock extends AnnotatedBlock {
   readonly doc: string;
@@ -25,7 +28,10 @@ interface DocBlock extends AnnotatedBlock {
 
 const blocks: DocBlock[] = DOCS.flatMap((doc) =>
   annotatedCodeBlocks(readFileSync(join(ROOT, doc), 'utf8'))
-    .filter((block) => block.lang === 'ts' || block.lang === 'typescript')
+    // JSON blocks count only as copies of files (package.json, tsconfig.json).
+    .filter(
+      (block) => ['ts', 'typescript'].includes(block.lang) || (block.lang === 'json' && block.notes.verbatim),
+    )
     .map((block) => ({
       ...block,
       doc,
@@ -62,6 +68,15 @@ describe('the code blocks of docs/writing-an-adapter.md and packages/testing/REA
         expect(context?.in, `${where(block)} runs here, so its ts-context names no folder`).toBeUndefined();
       }
     }
+  });
+
+  it(`docs/adapter-from-zero.md holds every file of ${FROM_ZERO}`, () => {
+    const copied = new Set(blocks.flatMap((block) => block.notes.verbatim?.text ?? []));
+    const files = execFileSync('git', ['ls-files', FROM_ZERO], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter((file) => file !== '');
+    expect(files.length).toBeGreaterThan(10);
+    expect(files.filter((file) => !copied.has(file))).toEqual([]);
   });
 
   it("type-check against the packages' sources", async () => {
