@@ -1,4 +1,3 @@
-import { ConfigurationError } from '@election/core/adapter';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, type IBackoff, noop, retry } from 'cockatiel';
 import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
 import type { EtcdMembershipOptions } from './options.js';
@@ -20,39 +19,27 @@ export interface ClientSource {
   open(): Etcd3;
 }
 
-function normaliseEndpoints(endpoints: EtcdMembershipOptions['endpoints']): string[] {
-  const list =
-    endpoints === undefined
-      ? [DEFAULT_ENDPOINT]
-      : typeof endpoints === 'string'
-        ? [endpoints]
-        : [...endpoints];
-  if (list.length === 0 || list.some((endpoint) => typeof endpoint !== 'string' || endpoint.trim() === '')) {
-    throw new ConfigurationError(
-      'endpoints must be a non-empty list of etcd client URLs such as "http://127.0.0.1:2379".',
-      { source: SOURCE },
-    );
+/** The endpoints as a list; `endpoints` was checked by the option schema (options.ts). */
+function endpointList(endpoints: EtcdMembershipOptions['endpoints']): string[] {
+  if (endpoints === undefined) return [DEFAULT_ENDPOINT];
+  return typeof endpoints === 'string' ? [endpoints] : [...endpoints];
+}
+
+/** Why `endpoints` cannot be used, or undefined when it can. */
+export function endpointsProblem(endpoints: unknown): string | undefined {
+  if (endpoints === undefined) return undefined;
+  const list: unknown[] =
+    typeof endpoints === 'string' ? [endpoints] : Array.isArray(endpoints) ? endpoints : [];
+  if (list.length === 0 || list.some((endpoint) => typeof endpoint !== 'string' || endpoint.trim() === ''))
+    return 'endpoints must be a non-empty list of etcd client URLs such as "http://127.0.0.1:2379".';
+  for (const endpoint of list as string[]) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) && !/^https?:\/\//i.test(endpoint))
+      return `endpoint ${JSON.stringify(endpoint)} must start with http:// or https://.`;
+    // Credentials in a URL would end up in logs and error messages; etcd3 would ignore them anyway.
+    if (/@/.test(endpoint))
+      return 'endpoints must not contain credentials; pass auth: { username, password }.';
   }
-  for (const endpoint of list) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) && !/^https?:\/\//i.test(endpoint)) {
-      throw new ConfigurationError(
-        `endpoint ${JSON.stringify(endpoint)} must start with http:// or https://.`,
-        {
-          source: SOURCE,
-        },
-      );
-    }
-    if (/@/.test(endpoint)) {
-      // Credentials in a URL would end up in logs and error messages; etcd3 would ignore them anyway.
-      throw new ConfigurationError(
-        'endpoints must not contain credentials; pass auth: { username, password }.',
-        {
-          source: SOURCE,
-        },
-      );
-    }
-  }
-  return list;
+  return undefined;
 }
 
 const toBuffer = (value: Buffer | string): Buffer => (typeof value === 'string' ? Buffer.from(value) : value);
@@ -92,21 +79,10 @@ function faultHandling(endpointCount: number): NonNullable<IOptions['faultHandli
 export function clientSource(options: EtcdMembershipOptions, requestTimeoutMs: number): ClientSource {
   if (options.client !== undefined) {
     const client = options.client;
-    if (!(client instanceof Etcd3)) {
-      throw new ConfigurationError('client must be an Etcd3 instance from the etcd3 package.', {
-        source: SOURCE,
-      });
-    }
     return { owned: false, description: 'a caller-provided Etcd3 client', open: () => client };
   }
-  const endpoints = normaliseEndpoints(options.endpoints);
+  const endpoints = endpointList(options.endpoints);
   const { tls, auth } = options;
-  if (tls !== undefined && (tls.ca === undefined || (tls.cert === undefined) !== (tls.key === undefined))) {
-    throw new ConfigurationError('tls needs ca, and cert and key together (or neither).', { source: SOURCE });
-  }
-  if (auth !== undefined && (typeof auth.username !== 'string' || typeof auth.password !== 'string')) {
-    throw new ConfigurationError('auth needs a username and a password, both strings.', { source: SOURCE });
-  }
   const hosts =
     tls === undefined ? endpoints : endpoints.map((endpoint) => endpoint.replace(/^http:\/\//i, 'https://'));
   const clientOptions: IOptions = {

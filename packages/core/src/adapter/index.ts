@@ -47,6 +47,30 @@ export {
   optionChecks,
   type WholeNumberRange,
 } from './option-checks.js';
+export {
+  checkOption,
+  custom,
+  defineOptions,
+  excluding,
+  flag,
+  fn,
+  integerAtLeast,
+  type KeyRule,
+  type KeySegmentOptions,
+  keySegment,
+  type OptionContext,
+  type OptionRule,
+  type OptionSchema,
+  oneOf,
+  optional,
+  optionRule,
+  positiveMs,
+  type ResolvedOptionsOf,
+  type TtlRange,
+  text,
+  ttl,
+  wholeNumber,
+} from './option-schema.js';
 export { type RenewalOptions, type RenewalOutcome, type Renewer, startRenewals } from './renewals.js';
 export { SessionLifecycle, type SessionLifecycleOptions, type SessionState } from './session-lifecycle.js';
 export { sameHolder, sameMembers } from './snapshots.js';
