@@ -42,6 +42,13 @@ export { type KeyLayout, type KeySegmentCodec, keyLayout } from './key-layout.js
 export { Listeners, type ListenersOptions } from './listeners.js';
 export { MalformedReporter } from './malformed-reporter.js';
 export {
+  type DecodedMember,
+  type MemberCodec,
+  type MemberCodecOptions,
+  type MemberCodecReasons,
+  memberCodec,
+} from './member-codec.js';
+export {
   hasControlCharacter,
   type OptionChecks,
   optionChecks,
