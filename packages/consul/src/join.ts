@@ -4,6 +4,7 @@ import {
   type JoinRequest,
   joinRounds,
   type Logger,
+  type OwnRegistrations,
 } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { toElectionError } from './errors.js';
@@ -29,7 +30,7 @@ export interface JoinContext {
   readonly layout: KeyLayout;
   readonly options: ResolvedConsulOptions;
   /** Sessions this backend walked away from (close(), a failed leave) that may still be alive. */
-  readonly abandoned: Set<string>;
+  readonly abandoned: OwnRegistrations;
 }
 
 /**
@@ -117,7 +118,7 @@ export async function joinElection(
         if (holder === undefined) throw lockDelayRefused(key);
         return { holder };
       },
-      abandoned: (holder) => abandoned.has(holder),
+      abandoned: (holder) => abandoned.isAbandoned(holder),
       async revoke(holder, why) {
         revocations += 1;
         if (why === 'abandoned') {
@@ -132,7 +133,7 @@ export async function joinElection(
           );
         }
         await revokeHolder(holders, holder, why);
-        if (why === 'abandoned') abandoned.delete(holder);
+        if (why === 'abandoned') abandoned.gone(holder);
       },
       async beforeWait() {
         const discarded = session;
@@ -197,7 +198,7 @@ async function discardSession(
     // The destroy below still ends the session (the key then waits out the lock-delay).
   }
   await api.destroySession(sessionId).catch((error: unknown) => {
-    context.abandoned.add(sessionId);
+    context.abandoned.abandoned(sessionId);
     const cause = toElectionError(error, 'destroy a session');
     logger.warn({ code: cause.code }, `could not destroy the session of a failed join: ${cause.message}`);
   });

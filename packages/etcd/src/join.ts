@@ -5,19 +5,19 @@ import {
   type JoinRequest,
   joinRounds,
   type Logger,
+  type OwnRegistrations,
   sleep,
 } from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3, type IKeyValue } from 'etcd3';
 import { isLeaseGone, toElectionError, within } from './errors.js';
 import { encodeMember, type KeyLayout, prefixRange } from './keys.js';
-import type { OwnLeases } from './own-leases.js';
 import { SOURCE } from './source.js';
 
 export interface JoinContext {
   readonly client: Etcd3;
   readonly layout: KeyLayout;
   readonly election: string;
-  readonly leases: OwnLeases;
+  readonly leases: OwnRegistrations;
   readonly requestTimeoutMs: number;
   /** The etcd endpoints, for error messages. */
   readonly endpoint: string;
@@ -54,12 +54,11 @@ export async function revokeLease(
   context: Pick<JoinContext, 'client' | 'leases' | 'requestTimeoutMs'>,
   leaseId: string,
 ): Promise<void> {
-  try {
-    await context.client.leaseClient.leaseRevoke({ ID: leaseId }, within(context.requestTimeoutMs));
-  } catch (error) {
-    if (!isLeaseGone(error)) throw error;
-  }
-  context.leases.gone(leaseId);
+  await context.leases.revoke(
+    leaseId,
+    () => context.client.leaseClient.leaseRevoke({ ID: leaseId }, within(context.requestTimeoutMs)),
+    isLeaseGone,
+  );
 }
 
 /**

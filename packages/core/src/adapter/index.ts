@@ -35,6 +35,7 @@ export {
   BackendLifecycle,
   type BackendLifecycleOptions,
   type ClientLifecycle,
+  type JoinSteps,
 } from './backend-lifecycle.js';
 export { ClientUses } from './client-uses.js';
 export { type JoinRounds, joinRounds } from './join-rounds.js';
@@ -78,6 +79,7 @@ export {
   ttl,
   wholeNumber,
 } from './option-schema.js';
+export { OwnRegistrations, type OwnRegistrationsOptions } from './own-registrations.js';
 export { type RenewalOptions, type RenewalOutcome, type Renewer, startRenewals } from './renewals.js';
 export { SessionLifecycle, type SessionLifecycleOptions, type SessionState } from './session-lifecycle.js';
 export { sameHolder, sameMembers } from './snapshots.js';

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { BackendLifecycle, LifecycleError, OwnRegistrations } from '../src/adapter/index.js';
+
+function backend() {
+  const events: string[] = [];
+  let opened = 0;
+  const lifecycle = new BackendLifecycle<string>({
+    source: 'test',
+    what: 'test membership backend',
+    client: {
+      open: () => `client ${++opened}`,
+      release: (client) => events.push(`release ${client}`),
+    },
+  });
+  return { lifecycle, events };
+}
+
+/** A promise and the functions that settle it. */
+function deferred<T>() {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+describe('BackendLifecycle.join', () => {
+  it('registers on the held client, then adopts the session: close() closes it, its end releases the client', async () => {
+    const { lifecycle, events } = backend();
+    let ended = () => {};
+    const session = await lifecycle.join({
+      register: async (client) => `lease on ${client}`,
+      open: (registration, client, end) => {
+        ended = end;
+        events.push(`open ${registration} (${client})`);
+        return { close: () => events.push('session closed') };
+      },
+    });
+    expect(events).toEqual(['open lease on client 1 (client 1)']);
+    ended();
+    expect(events).toEqual(['open lease on client 1 (client 1)', 'release client 1']);
+    lifecycle.close();
+    expect(events).not.toContain('session closed');
+    expect(session).toBeDefined();
+  });
+
+  it('close() while the join is in flight: the registration is discarded and the join fails, no session is left', async () => {
+    const { lifecycle, events } = backend();
+    const registered = deferred<string>();
+    const joining = lifecycle.join({
+      register: () => registered.promise,
+      discard: async (registration) => {
+        events.push(`discard ${registration}`);
+        throw new Error('client closed'); // a failed discard is ignored: the registration expires by TTL
+      },
+      open: () => {
+        events.push('opened');
+        return { close: () => {} };
+      },
+    });
+    lifecycle.close();
+    registered.resolve('lease 7');
+    await expect(joining).rejects.toThrow(LifecycleError);
+    await expect(joining).rejects.toThrow('[test] This test membership backend was closed while joining.');
+    // close() released the client; the join's hold ends after the discard (nothing open by then).
+    expect(events).toEqual(['release client 1', 'discard lease 7', 'release undefined']);
+  });
+
+  it('a closed backend refuses the join before anything is registered', async () => {
+    const { lifecycle } = backend();
+    lifecycle.close();
+    let registered = false;
+    await expect(
+      lifecycle.join({
+        register: async () => {
+          registered = true;
+        },
+        open: () => ({ close: () => {} }),
+      }),
+    ).rejects.toThrow(/was closed; create a new one/);
+    expect(registered).toBe(false);
+  });
+});
+
+describe('OwnRegistrations', () => {
+  it('granted, abandoned, gone; an unknown registration is not marked unless asked', () => {
+    const own = new OwnRegistrations({ limit: 10 });
+    own.granted('a');
+    expect(own.isActive('a')).toBe(true);
+    own.abandoned('a');
+    own.abandoned('never granted');
+    expect(own.isActive('a')).toBe(false);
+    expect(own.isAbandoned('a')).toBe(true);
+    expect(own.listAbandoned()).toEqual(['a']);
+    own.gone('a');
+    expect(own.isAbandoned('a')).toBe(false);
+    const walkedAway = new OwnRegistrations({ limit: 10, abandonUnknown: true });
+    walkedAway.abandoned('s');
+    expect(walkedAway.isAbandoned('s')).toBe(true);
+  });
+
+  it('forgets the oldest abandoned ones past the limit, never an active one', () => {
+    const own = new OwnRegistrations({ limit: 2 });
+    own.granted('live');
+    for (const id of ['a', 'b', 'c']) {
+      own.granted(id);
+      own.abandoned(id);
+    }
+    expect(own.isActive('live')).toBe(true);
+    expect(own.listAbandoned()).toEqual(['c']);
+    own.abandoned('live');
+    own.granted('d');
+    own.abandoned('d');
+    // Abandoned too now, so 'c', the oldest abandoned, goes first.
+    expect(own.listAbandoned()).toEqual(['live', 'd']);
+  });
+
+  it('revoke: success or "already gone" forgets it; any other failure is thrown and it stays', async () => {
+    const own = new OwnRegistrations({ limit: 10 });
+    const goneError = new Error('not found');
+    own.granted('a');
+    own.abandoned('a');
+    await expect(
+      own.revoke(
+        'a',
+        () => Promise.reject(new Error('timeout')),
+        (e) => e === goneError,
+      ),
+    ).rejects.toThrow('timeout');
+    expect(own.isAbandoned('a')).toBe(true);
+    await own.revoke(
+      'a',
+      () => Promise.reject(goneError),
+      (e) => e === goneError,
+    );
+    expect(own.isAbandoned('a')).toBe(false);
+    own.granted('b');
+    await own.revoke(
+      'b',
+      async () => {},
+      () => false,
+    );
+    expect(own.isActive('b')).toBe(false);
+  });
+
+  it('revokeInBackground: each failure goes to onError, nothing waits', async () => {
+    const own = new OwnRegistrations({ limit: 10 });
+    const failures: string[] = [];
+    const revoked: string[] = [];
+    own.revokeInBackground(
+      ['a', 'b'],
+      async (id) => {
+        if (id === 'b') throw new Error(`no ${id}`);
+        revoked.push(id);
+      },
+      (error, id) => failures.push(`${id}: ${(error as Error).message}`),
+    );
+    expect(failures).toEqual([]);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(revoked).toEqual(['a']);
+    expect(failures).toEqual(['b: no b']);
+  });
+});
