@@ -26,10 +26,15 @@ export {
 } from '../time/clock.js';
 export { acquireUnlessBlockerEnded, LOCK_ATTEMPTS, type LockAttempt } from './acquire-attempts.js';
 export {
+  classifyBy,
   createErrorMapper,
   describeFailure,
   type ErrorClassifier,
   type ErrorMapper,
+  type ErrorMapperOptions,
+  type FailureRule,
+  RequestFailure,
+  summarizeRequestFailure,
 } from './adapter-error.js';
 export {
   BackendLifecycle,
