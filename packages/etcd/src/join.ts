@@ -6,7 +6,7 @@ import {
   joinRounds,
   type Logger,
   type OwnRegistrations,
-  sleep,
+  waitOutHolder as waitOut,
 } from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3, type IKeyValue } from 'etcd3';
 import { isLeaseGone, toElectionError, within } from './errors.js';
@@ -245,39 +245,35 @@ async function readLease(context: JoinContext, clock: Clock, leaseId: string): P
  * new raft term (etcd elected a leader, which restarts every lease's clock) starts the
  * observation over.
  */
-async function waitOutHolder(context: JoinContext, request: JoinRequest, holder: IKeyValue): Promise<void> {
+function waitOutHolder(context: JoinContext, request: JoinRequest, holder: IKeyValue): Promise<void> {
   const { clock, signal, member } = request;
   const leaseId = holder.lease;
-  let base = await readLease(context, clock, leaseId);
-  if (base.gone) return;
   const boundOf = (reading: Reading) => reading.answeredAt + (Math.max(0, reading.ttl) + 1) * 1000;
-  let bound = boundOf(base);
-  const pollMs = Math.max(50, Math.min(500, (base.grantedTtl * 1000) / 4));
-  const waitMs = Math.max(0, Math.ceil(bound + REVOKE_LAG_MS - clock.now()));
-  context.logger.info(
-    { leaseId, waitMs },
-    `waiting up to ${waitMs} ms for the previous registration of ${member.id} to expire`,
-  );
-  for (;;) {
-    await sleep(clock, pollMs, signal);
-    const reading = await readLease(context, clock, leaseId);
-    if (reading.gone) {
-      context.logger.debug({ leaseId }, 'the previous registration expired; joining');
-      return;
-    }
-    if (reading.raftTerm !== base.raftTerm) {
-      context.logger.debug(
-        { leaseId, raftTerm: reading.raftTerm },
-        'etcd elected a leader meanwhile, which restarts lease clocks; observing the lease afresh',
-      );
-      base = reading;
-      bound = boundOf(reading);
-      continue;
-    }
-    const provenSeconds = reading.ttl >= 1 ? reading.ttl : reading.ttl - 1;
-    if (reading.sentAt + provenSeconds * 1000 >= bound)
-      throw duplicate(context, member.id, holder, 'renewed');
-  }
+  return waitOut<Reading>({
+    clock,
+    signal,
+    logger: context.logger,
+    id: member.id,
+    fields: { leaseId },
+    read: async () => {
+      const reading = await readLease(context, clock, leaseId);
+      return reading.gone ? undefined : reading;
+    },
+    pollMs: (first) => Math.max(50, Math.min(500, (first.grantedTtl * 1000) / 4)),
+    waitMs: (first) => Math.max(0, Math.ceil(boundOf(first) + REVOKE_LAG_MS - clock.now())),
+    judge(reading, base) {
+      if (reading.raftTerm !== base.raftTerm) {
+        context.logger.debug(
+          { leaseId, raftTerm: reading.raftTerm },
+          'etcd elected a leader meanwhile, which restarts lease clocks; observing the lease afresh',
+        );
+        return 'restart';
+      }
+      const provenSeconds = reading.ttl >= 1 ? reading.ttl : reading.ttl - 1;
+      return reading.sentAt + provenSeconds * 1000 >= boundOf(base) ? 'renewed' : 'waiting';
+    },
+    duplicate: () => duplicate(context, member.id, holder, 'renewed'),
+  });
 }
 
 function duplicate(

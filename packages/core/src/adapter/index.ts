@@ -88,4 +88,5 @@ export { OwnRegistrations, type OwnRegistrationsOptions } from './own-registrati
 export { type RenewalOptions, type RenewalOutcome, type Renewer, startRenewals } from './renewals.js';
 export { SessionLifecycle, type SessionLifecycleOptions, type SessionState } from './session-lifecycle.js';
 export { sameHolder, sameMembers } from './snapshots.js';
+export { type WaitOut, waitOutHolder } from './wait-out.js';
 export { withTimeout } from './with-timeout.js';

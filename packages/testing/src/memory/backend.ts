@@ -8,12 +8,12 @@ import {
   joinRounds,
   type MembershipBackend,
   type MembershipSession,
+  waitOutHolder,
 } from '@election/core/adapter';
 import { SOURCE } from '../source.js';
 import type { Network } from './network.js';
 import type { MemoryServer } from './server.js';
 import { MemorySession } from './session.js';
-import { waitOutHolder } from './wait-out.js';
 
 export interface BackendContext {
   readonly server: MemoryServer;
@@ -84,19 +84,22 @@ export class MemoryBackend implements MembershipBackend {
         request.logger.info({ memberId: id }, 'takeover: revoking the previous registration of this id');
         server.revoke(holder);
       },
-      waitOut: async (holder) => {
-        request.logger.info({ memberId: id }, 'waiting for the previous registration of this id to expire');
-        await waitOutHolder({
+      // Only a holder seen renewed (its keepalive count moved) is a duplicate.
+      waitOut: (holder) =>
+        waitOutHolder<number>({
           clock: this.#context.clock,
           signal: request.signal,
-          pollMs: Math.max(50, Math.min(500, request.ttlMs / 4)),
+          logger: request.logger,
+          id,
+          fields: { memberId: id },
+          pollMs: () => Math.max(50, Math.min(500, request.ttlMs / 4)),
           read: async () => {
             if (!session.reachable()) throw session.unreachableError('join()');
             return server.leaseRenewals(holder);
           },
+          judge: (renewals, first) => (renewals !== first ? 'renewed' : 'waiting'),
           duplicate: () => duplicateError(id),
-        });
-      },
+        }),
     });
     session.attach(leaseId);
     ended = this.#lifecycle.adopt(session);
