@@ -86,6 +86,7 @@ export {
 } from './option-schema.js';
 export { OwnRegistrations, type OwnRegistrationsOptions } from './own-registrations.js';
 export { type RenewalOptions, type RenewalOutcome, type Renewer, startRenewals } from './renewals.js';
+export { RequestsInFlight, type RequestsInFlightOptions } from './requests-in-flight.js';
 export { SessionLifecycle, type SessionLifecycleOptions, type SessionState } from './session-lifecycle.js';
 export { sameHolder, sameMembers } from './snapshots.js';
 export { type WaitOut, waitOutHolder } from './wait-out.js';
