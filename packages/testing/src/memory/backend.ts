@@ -42,7 +42,22 @@ export class MemoryBackend implements MembershipBackend {
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    this.#lifecycle.assertOpen();
+    const session = await this.#lifecycle.join({
+      register: () => this.#register(request),
+      // close() came during the join: the registration goes, as a leave would take it.
+      discard: async ({ leaseId }) => this.#context.server.revoke(leaseId),
+      open: ({ session, leaseId, endsWith }, _, ended) => {
+        endsWith(ended);
+        session.attach(leaseId);
+        return session;
+      },
+    });
+    this.#context.track(session);
+    return session.reply(session);
+  }
+
+  /** The session and its lease; `endsWith` sets what its end calls (the lifecycle's release). */
+  async #register(request: JoinRequest) {
     request.signal.throwIfAborted();
     if (request.clock !== this.#context.clock) {
       // Deadlines from one clock compared against another would be meaningless (and fake time would
@@ -56,7 +71,7 @@ export class MemoryBackend implements MembershipBackend {
     // core has checked request.ttlMs against this.capabilities; no second check here.
     const { server, network } = this.#context;
     let ended = () => {};
-    const session = new MemorySession({
+    const session: MemorySession = new MemorySession({
       server,
       network,
       clock: this.#context.clock,
@@ -101,10 +116,10 @@ export class MemoryBackend implements MembershipBackend {
           duplicate: () => duplicateError(id),
         }),
     });
-    session.attach(leaseId);
-    ended = this.#lifecycle.adopt(session);
-    this.#context.track(session);
-    return session.reply(session);
+    const endsWith = (release: () => void) => {
+      ended = release;
+    };
+    return { session, leaseId, endsWith };
   }
 
   /** Closes every session this backend opened (they stop renewing and expire by TTL). Idempotent. */
