@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackendLifecycle, LifecycleError, OwnRegistrations } from '../src/adapter/index.js';
+import { BackendLifecycle, clientLifecycle, LifecycleError, OwnRegistrations } from '../src/adapter/index.js';
 
 function backend() {
   const events: string[] = [];
@@ -160,5 +160,30 @@ describe('OwnRegistrations', () => {
     await Promise.resolve();
     expect(revoked).toEqual(['a']);
     expect(failures).toEqual(['b: no b']);
+  });
+});
+
+describe('clientLifecycle', () => {
+  it("a caller's client is used as it is and never closed; an own client is made per open and closed on release", () => {
+    const closed: string[] = [];
+    const given = clientLifecycle({ given: 'theirs' });
+    expect(given.open()).toBe('theirs');
+    given.release('theirs');
+    let made = 0;
+    const own = clientLifecycle({
+      create: () => `ours ${++made}`,
+      close: (client: string) => closed.push(client),
+    });
+    expect(own.open()).toBe('ours 1');
+    own.release('ours 1');
+    own.release(undefined);
+    expect(own.open()).toBe('ours 2');
+    expect(closed).toEqual(['ours 1']);
+
+    // Through the lifecycle: close() of the backend leaves the caller's client open too.
+    const lifecycle = new BackendLifecycle({ source: 'test', what: 'x', client: given });
+    expect(lifecycle.client()).toBe('theirs');
+    lifecycle.close();
+    expect(closed).toEqual(['ours 1']);
   });
 });

@@ -60,11 +60,10 @@ class EtcdBackend implements EtcdMembershipBackend {
     this.#resolved = resolveOptions(options);
     this.#source = clientSource(options, this.#resolved.requestTimeoutMs);
     this.endpoint = this.#source.description;
-    const source = this.#source;
     this.#lifecycle = new BackendLifecycle({
       source: SOURCE,
       what: 'etcd membership backend',
-      client: { open: () => source.open(), release: (client) => source.owned && client?.close() },
+      client: this.#source.lifecycle,
     });
     this.#layout = keyLayout(this.#resolved.prefix, this.#resolved.election);
     this.capabilities = capabilitiesFor(this.#resolved.defaultTtlMs);

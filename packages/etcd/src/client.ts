@@ -1,3 +1,4 @@
+import { type ClientLifecycle, clientLifecycle } from '@election/core/adapter';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, type IBackoff, noop, retry } from 'cockatiel';
 import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
 import type { EtcdMembershipOptions } from './options.js';
@@ -11,12 +12,10 @@ export const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';
  * client is used as it is and never closed.
  */
 export interface ClientSource {
-  /** True when the adapter creates (and so closes) its clients; false for a caller-provided one. */
-  readonly owned: boolean;
   /** Endpoints for logs and error messages; never carries credentials. */
   readonly description: string;
-  /** A client to use: a new one each call when owned, the caller's otherwise. */
-  open(): Etcd3;
+  /** A new client on each open, closed when released; the caller's, never closed. */
+  readonly lifecycle: ClientLifecycle<Etcd3>;
 }
 
 /** The endpoints as a list; `endpoints` was checked by the option schema (options.ts). */
@@ -79,7 +78,10 @@ function faultHandling(endpointCount: number): NonNullable<IOptions['faultHandli
 export function clientSource(options: EtcdMembershipOptions, requestTimeoutMs: number): ClientSource {
   if (options.client !== undefined) {
     const client = options.client;
-    return { owned: false, description: 'a caller-provided Etcd3 client', open: () => client };
+    return {
+      description: 'a caller-provided Etcd3 client',
+      lifecycle: clientLifecycle({ given: client }),
+    };
   }
   const endpoints = endpointList(options.endpoints);
   const { tls, auth } = options;
@@ -112,10 +114,12 @@ export function clientSource(options: EtcdMembershipOptions, requestTimeoutMs: n
     },
   };
   return {
-    owned: true,
     description: hosts.join(','),
-    // A fresh circuit breaker per client: a closed client's open circuit must not refuse the next one.
-    open: () => new Etcd3({ ...clientOptions, faultHandling: faultHandling(hosts.length) }),
+    lifecycle: clientLifecycle({
+      // A fresh circuit breaker per client: a closed client's open circuit must not refuse the next one.
+      create: () => new Etcd3({ ...clientOptions, faultHandling: faultHandling(hosts.length) }),
+      close: (client) => client.close(),
+    }),
   };
 }
 

@@ -29,6 +29,18 @@ export interface BackendLifecycleOptions<C> {
   readonly client?: ClientLifecycle<C>;
 }
 
+/**
+ * The usual ClientLifecycle: a client the caller passed in (`given`: a client, a pool) is used as
+ * it is and never closed, whatever the backend does; else `create` makes a new one on each open
+ * and `close` closes it once nothing uses it.
+ */
+export function clientLifecycle<C>(
+  source: { readonly given: C } | { create(): C; close(client: C): void },
+): ClientLifecycle<C> {
+  if ('given' in source) return { open: () => source.given, release: () => {} };
+  return { open: () => source.create(), release: (client) => client !== undefined && source.close(client) };
+}
+
 /** The steps of `BackendLifecycle.join`: what differs from one backend to the next. */
 export interface JoinSteps<C, R, S extends { close(): void }> {
   /** Registers the member on `client` (joinRounds, usually): the registration. */

@@ -40,6 +40,7 @@ export {
   BackendLifecycle,
   type BackendLifecycleOptions,
   type ClientLifecycle,
+  clientLifecycle,
   type JoinSteps,
 } from './backend-lifecycle.js';
 export { ClientUses } from './client-uses.js';
