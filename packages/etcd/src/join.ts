@@ -70,46 +70,36 @@ export async function revokeLease(
  * id and the join fails with DuplicateMemberError. The signal is checked before the grant's
  * registration and after it, so an abort never leaves a registration the caller does not know of.
  */
-export async function joinElection(context: JoinContext, request: JoinRequest): Promise<Joined> {
+export function joinElection(context: JoinContext, request: JoinRequest): Promise<Joined> {
   const { member, signal } = request;
-  let lease: Granted | undefined;
-  try {
-    // Each round either registers or clears one holder (revoked, or waited out until etcd revoked
-    // it); the key only comes back if another node registers the id meanwhile.
-    return await joinRounds<Joined, IKeyValue>({
-      signal,
-      takeover: request.takeover,
-      maxRounds: MAX_ROUNDS,
-      tooManyRounds: () =>
-        new BackendUnavailableError(
-          `Could not register member "${member.id}": its key kept changing under concurrent writes. Retrying may help.`,
-          { source: SOURCE },
-        ),
-      async register() {
-        lease ??= await grantLease(context, request);
-        signal.throwIfAborted();
-        const outcome = await createMemberKey(context, request, lease.leaseId);
-        if (!outcome.created) return { holder: outcome.holder };
-        signal.throwIfAborted();
-        return { registered: { ...lease, kvs: outcome.kvs, revision: outcome.revision } };
-      },
-      duplicate: (holder) =>
-        holder.lease === '0' || context.leases.isActive(holder.lease)
-          ? duplicate(context, member.id, holder, 'held')
-          : undefined,
-      abandoned: (holder) => context.leases.isAbandoned(holder.lease),
-      revoke: (holder, why) => revokeHolder(context, request, holder, why),
-      // The wait may outlast a TTL without renewals of our own lease: give it up now, take a new one.
-      beforeWait() {
-        if (lease !== undefined) context.discard(lease.leaseId);
-        lease = undefined;
-      },
-      waitOut: (holder) => waitOutHolder(context, request, holder),
-    });
-  } catch (error) {
-    if (lease !== undefined) context.discard(lease.leaseId);
-    throw error;
-  }
+  // Each round either registers or clears one holder (revoked, or waited out until etcd revoked
+  // it); the key only comes back if another node registers the id meanwhile.
+  return joinRounds<Joined, IKeyValue, Granted>({
+    signal,
+    takeover: request.takeover,
+    maxRounds: MAX_ROUNDS,
+    tooManyRounds: () =>
+      new BackendUnavailableError(
+        `Could not register member "${member.id}": its key kept changing under concurrent writes. Retrying may help.`,
+        { source: SOURCE },
+      ),
+    // The wait may outlast a TTL without renewals of our own lease: it is given up, a new one taken.
+    own: { create: () => grantLease(context, request), discard: (lease) => context.discard(lease.leaseId) },
+    async register(lease) {
+      signal.throwIfAborted();
+      const outcome = await createMemberKey(context, request, lease.leaseId);
+      if (!outcome.created) return { holder: outcome.holder };
+      signal.throwIfAborted();
+      return { registered: { ...lease, kvs: outcome.kvs, revision: outcome.revision } };
+    },
+    duplicate: (holder) =>
+      holder.lease === '0' || context.leases.isActive(holder.lease)
+        ? duplicate(context, member.id, holder, 'held')
+        : undefined,
+    abandoned: (holder) => context.leases.isAbandoned(holder.lease),
+    revoke: (holder, why) => revokeHolder(context, request, holder, why),
+    waitOut: (holder) => waitOutHolder(context, request, holder),
+  });
 }
 
 interface Granted {
