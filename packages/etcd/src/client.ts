@@ -2,7 +2,6 @@ import { type ClientLifecycle, clientLifecycle } from '@election/core/adapter';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, type IBackoff, noop, retry } from 'cockatiel';
 import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
 import type { EtcdMembershipOptions } from './options.js';
-import { SOURCE } from './source.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';
 
