@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { BackendLifecycle, clientLifecycle, LifecycleError, OwnRegistrations } from '../src/adapter/index.js';
 
+/** A backend whose own client is made on first use and closed (`close client N`) when released. */
 function backend() {
   const events: string[] = [];
   let opened = 0;
-  const lifecycle = new BackendLifecycle<string>({
-    source: 'test',
-    what: 'test membership backend',
-    client: {
-      open: () => `client ${++opened}`,
-      release: (client) => events.push(`release ${client}`),
-    },
+  const client = clientLifecycle({
+    create: () => `client ${++opened}`,
+    close: (c) => events.push(`close ${c}`),
   });
-  return { lifecycle, events };
+  return {
+    lifecycle: new BackendLifecycle<string>({ source: 'test', what: 'test membership backend', client }),
+    events,
+  };
 }
 
 /** A promise and the functions that settle it. */
@@ -25,23 +25,24 @@ function deferred<T>() {
 }
 
 describe('BackendLifecycle.join', () => {
-  it('registers on the held client, then adopts the session: close() closes it, its end releases the client', async () => {
+  it('registers on the held client, then adopts the session until it ends: close() closes the ones still open', async () => {
     const { lifecycle, events } = backend();
-    let ended = () => {};
-    const session = await lifecycle.join({
-      register: async (client) => `lease on ${client}`,
-      open: (registration, client, end) => {
-        ended = end;
-        events.push(`open ${registration} (${client})`);
-        return { close: () => events.push('session closed') };
-      },
-    });
-    expect(events).toEqual(['open lease on client 1 (client 1)']);
-    ended();
-    expect(events).toEqual(['open lease on client 1 (client 1)', 'release client 1']);
+    const ends: Array<() => void> = [];
+    const join = (name: string) =>
+      lifecycle.join({
+        register: async (client) => `${name} on ${client}`,
+        open: (registration, _, ended) => {
+          ends.push(ended);
+          events.push(`open ${registration}`);
+          return { close: () => events.push(`close ${name}`) };
+        },
+      });
+    await join('a');
+    await join('b');
+    ends[0]?.(); // a ended by itself: b still holds the client
+    expect(events).toEqual(['open a on client 1', 'open b on client 1']);
     lifecycle.close();
-    expect(events).not.toContain('session closed');
-    expect(session).toBeDefined();
+    expect(events).toEqual(['open a on client 1', 'open b on client 1', 'close b', 'close client 1']);
   });
 
   it('close() while the join is in flight: the registration is discarded and the join fails, no session is left', async () => {
@@ -62,8 +63,7 @@ describe('BackendLifecycle.join', () => {
     registered.resolve('lease 7');
     await expect(joining).rejects.toThrow(LifecycleError);
     await expect(joining).rejects.toThrow('[test] This test membership backend was closed while joining.');
-    // close() released the client; the join's hold ends after the discard (nothing open by then).
-    expect(events).toEqual(['release client 1', 'discard lease 7', 'release undefined']);
+    expect(events).toEqual(['close client 1', 'discard lease 7']);
   });
 
   it('a closed backend refuses the join before anything is registered', async () => {
