@@ -35,6 +35,8 @@ export class MemoryBackend implements MembershipBackend {
   });
 
   readonly #context: BackendContext;
+  /** What each adopted session calls when it ends (BackendLifecycle.join's `ended`). */
+  readonly #ends = new WeakMap<MemorySession, () => void>();
 
   constructor(context: BackendContext) {
     this.#context = context;
@@ -46,8 +48,8 @@ export class MemoryBackend implements MembershipBackend {
       register: () => this.#register(request),
       // close() came during the join: the registration goes, as a leave would take it.
       discard: async ({ leaseId }) => this.#context.server.revoke(leaseId),
-      open: ({ session, leaseId, endsWith }, _, ended) => {
-        endsWith(ended);
+      open: ({ session, leaseId }, _, ended) => {
+        this.#ends.set(session, ended);
         session.attach(leaseId);
         return session;
       },
@@ -56,7 +58,7 @@ export class MemoryBackend implements MembershipBackend {
     return session.reply(session);
   }
 
-  /** The session and its lease; `endsWith` sets what its end calls (the lifecycle's release). */
+  /** A joining node's session and the lease it registered. */
   async #register(request: JoinRequest) {
     request.signal.throwIfAborted();
     if (request.clock !== this.#context.clock) {
@@ -70,7 +72,6 @@ export class MemoryBackend implements MembershipBackend {
     }
     // core has checked request.ttlMs against this.capabilities; no second check here.
     const { server, network } = this.#context;
-    let ended = () => {};
     const session: MemorySession = new MemorySession({
       server,
       network,
@@ -80,7 +81,7 @@ export class MemoryBackend implements MembershipBackend {
       ttlMs: request.ttlMs,
       withLock: this.capabilities.lock,
       onClosed: (closed) => {
-        ended();
+        this.#ends.get(closed)?.();
         this.#context.untrack(closed);
       },
     });
@@ -116,10 +117,7 @@ export class MemoryBackend implements MembershipBackend {
           duplicate: () => duplicateError(id),
         }),
     });
-    const endsWith = (release: () => void) => {
-      ended = release;
-    };
-    return { session, leaseId, endsWith };
+    return { session, leaseId };
   }
 
   /** Closes every session this backend opened (they stop renewing and expire by TTL). Idempotent. */
