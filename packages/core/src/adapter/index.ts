@@ -56,7 +56,6 @@ export {
   memberCodec,
 } from './member-codec.js';
 export {
-  hasControlCharacter,
   type OptionChecks,
   optionChecks,
   type WholeNumberRange,
@@ -68,6 +67,7 @@ export {
   excluding,
   flag,
   fn,
+  hasControlCharacter,
   integerAtLeast,
   type KeyRule,
   type KeySegmentOptions,

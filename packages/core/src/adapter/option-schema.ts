@@ -1,5 +1,4 @@
 import { ConfigurationError } from '../errors.js';
-import { hasControlCharacter } from './option-checks.js';
 
 /**
  * An adapter's options as a declarative schema: `defineOptions(SOURCE, { fields: { election:
@@ -275,4 +274,16 @@ export function ttl(fallback: number | undefined, range: TtlRange): OptionRule<n
     }
     return ms;
   });
+}
+
+/**
+ * True when `text` holds a C0 control character (invisible in logs, a hazard in key paths), or,
+ * with `c1`, also DEL or a C1 control character.
+ */
+export function hasControlCharacter(text: string, { c1 = false }: { readonly c1?: boolean } = {}): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x20 || (c1 && unit >= 0x7f && unit <= 0x9f)) return true;
+  }
+  return false;
 }
