@@ -2,9 +2,9 @@ import {
   type BackendCapabilities,
   BackendLifecycle,
   type JoinRequest,
-  type Logger,
   type MembershipBackend,
   type MembershipSession,
+  OwnRegistrations,
 } from '@election/core/adapter';
 import { type ConsulApi, ConsulClient, endpointOf } from './consul-api.js';
 import { joinElection, MAX_TTL_MS, MIN_TTL_MS } from './join.js';
@@ -42,8 +42,11 @@ class ConsulBackend implements MembershipBackend {
   readonly #options: ResolvedConsulOptions;
   readonly #api: ConsulClient;
   readonly #layout: KeyLayout;
-  /** Sessions this backend walked away from (close(), a failed leave) that may still be alive. */
-  readonly #abandoned = new Set<string>();
+  /**
+   * Sessions this backend walked away from (close(), a failed leave) that may still be alive. Only
+   * the latest few matter (a rejoin looks for its own id's holder); the set stays small.
+   */
+  readonly #abandoned = new OwnRegistrations({ limit: MAX_REMEMBERED_ABANDONED, abandonUnknown: true });
   /** retain()s, sessions, joins and leaves in flight: the client goes idle when none is left. */
   readonly #lifecycle: BackendLifecycle<ConsulApi>;
 
@@ -73,49 +76,33 @@ class ConsulBackend implements MembershipBackend {
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    this.#lifecycle.assertOpen();
     const logger = request.logger.child({ backend: 'consul', election: this.#options.election });
-    // The join holds the client; the session takes its own hold before the join's ends.
-    return this.#lifecycle.using(() => this.#join(request, logger));
-  }
-
-  async #join(request: JoinRequest, logger: Logger): Promise<MembershipSession> {
-    const api = this.#api;
     const layout = this.#layout;
     const options = this.#options;
-    const joined = await joinElection({ api, layout, options, abandoned: this.#abandoned }, request, logger);
-    // The session keeps the client open until it ends; close() closes it.
-    let session: MembershipSession | undefined;
-    const ended = this.#lifecycle.adopt({ close: () => session?.close() });
-    session = new ConsulSession({
-      api,
-      layout,
-      options,
-      member: request.member,
-      sessionId: joined.sessionId,
-      createdAt: joined.createdAt,
-      lockDelayMs: joined.lockDelayMs,
-      ttlMs: request.ttlMs,
-      clock: request.clock,
-      logger,
-      abandon: (sessionId) => this.#abandon(sessionId),
-      ended,
-      hold: () => this.#lifecycle.hold(),
+    // The join holds the client; the session keeps it open until it ends; close() closes it.
+    return this.#lifecycle.join({
+      register: (api) => joinElection({ api, layout, options, abandoned: this.#abandoned }, request, logger),
+      open: (joined, api, ended) =>
+        new ConsulSession({
+          api,
+          layout,
+          options,
+          member: request.member,
+          sessionId: joined.sessionId,
+          createdAt: joined.createdAt,
+          lockDelayMs: joined.lockDelayMs,
+          ttlMs: request.ttlMs,
+          clock: request.clock,
+          logger,
+          abandon: (sessionId) => this.#abandoned.abandoned(sessionId),
+          ended,
+          hold: () => this.#lifecycle.hold(),
+        }),
     });
-    return session;
   }
 
   /** Stops timers and watches of sessions still open (their registrations expire by TTL), for good. */
   async close(): Promise<void> {
     this.#lifecycle.close();
-  }
-
-  #abandon(sessionId: string): void {
-    this.#abandoned.add(sessionId);
-    // Only the latest few matter (a rejoin looks for its own id's holder); keep the set small.
-    for (const old of this.#abandoned) {
-      if (this.#abandoned.size <= MAX_REMEMBERED_ABANDONED) break;
-      this.#abandoned.delete(old);
-    }
   }
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { BackendUnavailableError } from '@election/core/adapter';
+import { RequestsInFlight } from '@election/core/adapter';
 import Consul from 'consul';
 import { parseGoDuration } from './duration.js';
 import { createConsulErrorMapper, isNotFound } from './errors.js';
@@ -149,14 +149,18 @@ export class ConsulClient implements ConsulApi {
   readonly #timeout: number;
   /** The adapter's own client while open; a caller's client always. */
   #raw: RawClient | undefined;
-  /** Requests in flight, by their cancel event emitter: idle() and close() cancel them. */
-  readonly #inFlight = new Set<CallContext>();
-  #closed = false;
+  /** Requests in flight: idle() and close() cancel them. */
+  readonly #requests: RequestsInFlight;
 
   constructor(options: ResolvedConsulOptions) {
     this.#options = options;
     this.#raw = options.client as unknown as RawClient | undefined;
     this.#toElectionError = createConsulErrorMapper({ datacenter: options.datacenter });
+    this.#requests = new RequestsInFlight({
+      source: SOURCE,
+      what: 'Consul membership backend',
+      toElectionError: this.#toElectionError,
+    });
     this.#timeout = options.requestTimeoutMs;
   }
 
@@ -166,42 +170,49 @@ export class ConsulClient implements ConsulApi {
   }
 
   /** Runs one request with the common options; `signal` aborts it through the client's `ctx`. */
-  async #call<T>(
+  #call<T>(
     what: string,
     signal: AbortSignal | undefined,
     timeoutMs: number,
     run: (raw: RawClient, common: Record<string, unknown>) => Promise<T>,
     includeResponse = false,
   ): Promise<T> {
-    signal?.throwIfAborted();
-    if (this.#closed) {
-      throw new BackendUnavailableError(`Could not ${what}: this Consul membership backend was closed.`, {
-        source: SOURCE,
-      });
-    }
-    const ctx: CallContext = new EventEmitter();
-    if (includeResponse) ctx.includeResponse = true;
-    const cancel = () => cancelCall(ctx);
-    signal?.addEventListener('abort', cancel, { once: true });
-    const common: Record<string, unknown> = { ctx, timeout: timeoutMs };
-    if (this.#options.token !== undefined) common.token = this.#options.token;
-    if (this.#options.datacenter !== undefined) common.dc = this.#options.datacenter;
-    this.#inFlight.add(ctx);
-    try {
-      return await run(this.#client(), common);
-    } catch (error) {
-      signal?.throwIfAborted();
-      if (!this.#inFlight.has(ctx)) {
-        throw new BackendUnavailableError(
-          `Could not ${what}: cancelled, the last use of this Consul membership backend ended.`,
-          { source: SOURCE },
-        );
-      }
-      throw this.#toElectionError(error, what);
-    } finally {
-      this.#inFlight.delete(ctx);
-      signal?.removeEventListener('abort', cancel);
-    }
+    return this.#requests.run(what, signal, (cancelled) => {
+      const ctx: CallContext = new EventEmitter();
+      if (includeResponse) ctx.includeResponse = true;
+      cancelled.addEventListener('abort', () => cancelCall(ctx), { once: true });
+      const common: Record<string, unknown> = { ctx, timeout: timeoutMs };
+      if (this.#options.token !== undefined) common.token = this.#options.token;
+      if (this.#options.datacenter !== undefined) common.dc = this.#options.datacenter;
+      return run(this.#client(), common);
+    });
+  }
+
+  /**
+   * A read that blocks (a blocking query) when `index` is above 0: it answers once Consul's index
+   * moves past `index` or `waitSeconds` run out. Consul may add up to wait/16 of jitter before
+   * answering; the timeout leaves room for it. `index` of the answer: `X-Consul-Index`.
+   */
+  async #query(
+    what: string,
+    signal: AbortSignal | undefined,
+    index: bigint,
+    waitSeconds: number,
+    run: (raw: RawClient, options: Record<string, unknown>) => Promise<unknown>,
+  ): Promise<{ readonly body: unknown; readonly index: bigint | undefined }> {
+    const blocking = index > 0n;
+    const limit = blocking ? Math.ceil(waitSeconds * 1000 * (17 / 16)) + this.#timeout : this.#timeout;
+    const wait = blocking ? { index: index.toString(), wait: `${waitSeconds}s` } : {};
+    const answer = await this.#call(
+      what,
+      signal,
+      limit,
+      (raw, common) => run(raw, { ...common, ...wait }),
+      true,
+    );
+    const [response, body] = Array.isArray(answer) ? answer : [undefined, undefined];
+    const headers = (response as { headers?: Record<string, unknown> } | undefined)?.headers ?? {};
+    return { body, index: parseConsulIndex(headers['x-consul-index']) };
   }
 
   async createSession(spec: SessionSpec, signal?: AbortSignal): Promise<string> {
@@ -255,23 +266,13 @@ export class ConsulClient implements ConsulApi {
     waitSeconds: number,
     signal?: AbortSignal,
   ): Promise<SessionInfo> {
-    const blocking = index > 0n;
-    // As for list(): Consul may add up to wait/16 of jitter before answering.
-    const limit = blocking ? Math.ceil(waitSeconds * 1000 * (17 / 16)) + this.#timeout : this.#timeout;
-    const answer = await this.#call(
+    const { body, index: answered } = await this.#query(
       'read the session holding the id',
       signal,
-      limit,
-      (raw, common) =>
-        raw.session.info({
-          ...common,
-          id,
-          ...(blocking ? { index: index.toString(), wait: `${waitSeconds}s` } : {}),
-        }),
-      true,
+      index,
+      waitSeconds,
+      (raw, options) => raw.session.info({ ...options, id }),
     );
-    const [response, body] = Array.isArray(answer) ? answer : [undefined, undefined];
-    const headers = (response as { headers?: Record<string, unknown> } | undefined)?.headers ?? {};
     const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
     const ttl = typeof raw?.TTL === 'string' ? raw.TTL : '';
     const ttlMs = parseGoDuration(ttl);
@@ -284,7 +285,7 @@ export class ConsulClient implements ConsulApi {
               ttlMs: ttlMs !== undefined && ttlMs > 0 ? ttlMs : undefined,
               lockDelayMs: toMs(raw.LockDelay),
             },
-      index: parseConsulIndex(headers['x-consul-index']),
+      index: answered,
     };
   }
 
@@ -303,25 +304,10 @@ export class ConsulClient implements ConsulApi {
   }
 
   async list(prefix: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<ListResult> {
-    // Consul may add up to wait/16 of jitter before answering; the timeout leaves room for it.
-    const blocking = index > 0n;
-    const limit = blocking ? Math.ceil(waitSeconds * 1000 * (17 / 16)) + this.#timeout : this.#timeout;
-    const answer = await this.#call(
-      `watch ${prefix}`,
-      signal,
-      limit,
-      (raw, common) =>
-        raw.kv.get({
-          ...common,
-          key: prefix,
-          recurse: true,
-          ...(blocking ? { index: index.toString(), wait: `${waitSeconds}s` } : {}),
-        }),
-      true,
+    const answer = await this.#query(`watch ${prefix}`, signal, index, waitSeconds, (raw, options) =>
+      raw.kv.get({ ...options, key: prefix, recurse: true }),
     );
-    const [response, body] = Array.isArray(answer) ? answer : [undefined, undefined];
-    const headers = (response as { headers?: Record<string, unknown> } | undefined)?.headers ?? {};
-    return { entries: parseKvEntries(body), index: parseConsulIndex(headers['x-consul-index']) };
+    return { entries: parseKvEntries(answer.body), index: answer.index };
   }
 
   async acquire(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean> {
@@ -363,17 +349,14 @@ export class ConsulClient implements ConsulApi {
   idle(): void {
     // Cancelled first: a request still in flight (a blocking query can wait for minutes) would
     // otherwise keep the process alive on its own socket.
-    const pending = [...this.#inFlight];
-    this.#inFlight.clear();
-    for (const ctx of pending) cancelCall(ctx);
+    this.#requests.cancelAll();
     if (this.#options.client !== undefined) return;
     this.#raw?.destroy();
     this.#raw = undefined;
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    this.#requests.close();
     this.idle();
   }
 }

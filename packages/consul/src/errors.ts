@@ -1,55 +1,23 @@
 import {
-  BackendUnavailableError,
-  ConfigurationError,
   createErrorMapper,
-  type ElectionError,
+  type FailureRule,
+  RequestFailure,
+  summarizeRequestFailure,
 } from '@election/core/adapter';
 import { SOURCE } from './source.js';
 
 /**
- * A failed Consul request reduced to plain data. The `consul` client's own errors carry the whole
- * HTTP exchange (request headers included, so the ACL token); they must never reach a log, so only
- * this summary is kept as the `cause`.
+ * A failed Consul request reduced to plain data (see RequestFailure). The `consul` client's own
+ * errors carry the whole HTTP exchange (request headers included, so the ACL token); they must
+ * never reach a log, so only this summary is kept as the `cause`.
  */
-export class ConsulRequestError extends Error {
-  readonly statusCode: number | undefined;
-  readonly code: string | undefined;
-  constructor(message: string, statusCode: number | undefined, code: string | undefined) {
-    super(message);
-    this.name = 'ConsulRequestError';
-    this.statusCode = statusCode;
-    this.code = code;
-  }
-}
-
-interface ClientErrorShape {
-  readonly message?: unknown;
-  readonly code?: unknown;
-  readonly statusCode?: unknown;
-  readonly response?: { readonly statusCode?: unknown; readonly body?: unknown };
-}
-
-function bodyText(body: unknown): string | undefined {
-  if (typeof body === 'string') return body.trim().slice(0, 300);
-  if (Buffer.isBuffer(body)) return body.toString('utf8').trim().slice(0, 300);
-  return undefined;
+export class ConsulRequestError extends RequestFailure {
+  override readonly name = 'ConsulRequestError';
 }
 
 /** Strips whatever the client attached (responses, sockets, headers) down to status, code and text. */
 export function summarize(error: unknown): ConsulRequestError {
-  if (error instanceof ConsulRequestError) return error;
-  const shape = (typeof error === 'object' && error !== null ? error : {}) as ClientErrorShape;
-  const statusCode =
-    typeof shape.response?.statusCode === 'number'
-      ? shape.response.statusCode
-      : typeof shape.statusCode === 'number'
-        ? shape.statusCode
-        : undefined;
-  const code = typeof shape.code === 'string' ? shape.code : undefined;
-  const text =
-    bodyText(shape.response?.body) ?? (typeof shape.message === 'string' ? shape.message : String(error));
-  const message = statusCode === undefined ? text : `HTTP ${statusCode}: ${text}`;
-  return new ConsulRequestError(message.replace(/^consul: /, ''), statusCode, code);
+  return summarizeRequestFailure(error, ConsulRequestError, /^consul: /);
 }
 
 /** What the request was sent with, where that changes what an answer means. */
@@ -72,58 +40,45 @@ export interface RequestContext {
  *   a current agent refuses in keys (member ids are encoded, so they never do).
  * - "Session TTL" / "Invalid Session TTL": the TTL is outside the server's session_ttl_min..24h.
  */
-function classify(
-  cause: ConsulRequestError,
-  action: string,
-  context: RequestContext,
-): ElectionError | undefined {
-  const options = { source: SOURCE, cause };
-  if (cause.statusCode === 403) {
-    return new ConfigurationError(
-      `Consul refused ${action} (${cause.message}). Check the ACL token: it needs key:write on the election prefix and session:write.`,
-      options,
-    );
-  }
-  if (/No path to datacenter/i.test(cause.message)) {
-    return new ConfigurationError(
-      `Consul knows no such datacenter (${cause.message}). Fix the datacenter option.`,
-      options,
-    );
-  }
-  if (/cross datacenter lock must be created at server agent/i.test(cause.message)) {
-    return new ConfigurationError(
-      `Consul cannot create this node's session in datacenter "${context.datacenter ?? '?'}" through a client agent (${cause.message}). Point the adapter at an agent of that datacenter, or drop the datacenter option.`,
-      options,
-    );
-  }
-  if (context.datacenter !== undefined && /Missing node registration/i.test(cause.message)) {
-    return new ConfigurationError(
-      `Consul sessions are bound to the agent's node, which datacenter "${context.datacenter}" does not know (${cause.message}). Point the adapter at an agent of that datacenter, or drop the datacenter option.`,
-      options,
-    );
-  }
-  if (
-    // Agents that validate keys answer 400 (validateKVKey, agent/kvs_endpoint.go: "key contains
-    // …", "key must not …"; later versions reword it, but a 400 about a key is always the key),
-    // 1.21.5 answers 500 "invalid key name, keys should respect the … format". Either way retrying
-    // will not change it.
-    (cause.statusCode === 400 && /\bkey\b|path traversal/i.test(cause.message)) ||
-    (cause.statusCode === 500 && /invalid key name/i.test(cause.message))
-  ) {
-    // Member ids are encoded (keys.ts), so what the agent's key validation refuses is the prefix or
-    // the election name (agent/kvs_endpoint.go, validateKVKey).
-    return new ConfigurationError(
-      `Consul refused a key name while trying to ${action} (${cause.message}). Use only A-Za-z0-9, "-" and "_" in the prefix and election options ("/" also in prefix).`,
-      options,
-    );
-  }
-  if (/Session TTL/i.test(cause.message)) {
-    return new ConfigurationError(
-      `Consul rejected the session TTL (${cause.message}). Use a TTL within the server's session_ttl_min and 86400 s.`,
-      options,
-    );
-  }
-  return undefined;
+function rules(context: RequestContext): FailureRule<ConsulRequestError>[] {
+  return [
+    {
+      when: (cause) => cause.statusCode === 403,
+      message: (cause, action) =>
+        `Consul refused ${action} (${cause.message}). Check the ACL token: it needs key:write on the election prefix and session:write.`,
+    },
+    {
+      when: (cause) => /No path to datacenter/i.test(cause.message),
+      message: (cause) => `Consul knows no such datacenter (${cause.message}). Fix the datacenter option.`,
+    },
+    {
+      when: (cause) => /cross datacenter lock must be created at server agent/i.test(cause.message),
+      message: (cause) =>
+        `Consul cannot create this node's session in datacenter "${context.datacenter ?? '?'}" through a client agent (${cause.message}). Point the adapter at an agent of that datacenter, or drop the datacenter option.`,
+    },
+    {
+      when: (cause) => context.datacenter !== undefined && /Missing node registration/i.test(cause.message),
+      message: (cause) =>
+        `Consul sessions are bound to the agent's node, which datacenter "${context.datacenter}" does not know (${cause.message}). Point the adapter at an agent of that datacenter, or drop the datacenter option.`,
+    },
+    {
+      // Agents that validate keys answer 400 (validateKVKey, agent/kvs_endpoint.go: "key contains
+      // …", "key must not …"; later versions reword it, but a 400 about a key is always the key),
+      // 1.21.5 answers 500 "invalid key name, keys should respect the … format". Either way retrying
+      // will not change it. Member ids are encoded (keys.ts), so what the agent's key validation
+      // refuses is the prefix or the election name.
+      when: (cause) =>
+        (cause.statusCode === 400 && /\bkey\b|path traversal/i.test(cause.message)) ||
+        (cause.statusCode === 500 && /invalid key name/i.test(cause.message)),
+      message: (cause, action) =>
+        `Consul refused a key name while trying to ${action} (${cause.message}). Use only A-Za-z0-9, "-" and "_" in the prefix and election options ("/" also in prefix).`,
+    },
+    {
+      when: (cause) => /Session TTL/i.test(cause.message),
+      message: (cause) =>
+        `Consul rejected the session TTL (${cause.message}). Use a TTL within the server's session_ttl_min and 86400 s.`,
+    },
+  ];
 }
 
 /**
@@ -132,13 +87,7 @@ function classify(
  * summary, never the client's error (it would carry the token).
  */
 export function createConsulErrorMapper(context: RequestContext = {}) {
-  return createErrorMapper(SOURCE, (error, action) => {
-    const cause = summarize(error);
-    return (
-      classify(cause, action, context) ??
-      new BackendUnavailableError(`Could not ${action}: ${cause.message}`, { source: SOURCE, cause })
-    );
-  });
+  return createErrorMapper(SOURCE, rules(context) as FailureRule[], { summarize });
 }
 
 /** For failures that do not come from a request (a timer, a parse): no datacenter context needed. */

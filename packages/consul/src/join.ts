@@ -4,6 +4,7 @@ import {
   type JoinRequest,
   joinRounds,
   type Logger,
+  type OwnRegistrations,
 } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { toElectionError } from './errors.js';
@@ -29,7 +30,7 @@ export interface JoinContext {
   readonly layout: KeyLayout;
   readonly options: ResolvedConsulOptions;
   /** Sessions this backend walked away from (close(), a failed leave) that may still be alive. */
-  readonly abandoned: Set<string>;
+  readonly abandoned: OwnRegistrations;
 }
 
 /**
@@ -64,11 +65,7 @@ export interface Joined {
  * asks for `takeover`; otherwise it is waited out (holder.ts), without a session of our own
  * meanwhile (ours would expire during a 2×TTL wait), and the join starts over.
  */
-export async function joinElection(
-  context: JoinContext,
-  request: JoinRequest,
-  logger: Logger,
-): Promise<Joined> {
+export function joinElection(context: JoinContext, request: JoinRequest, logger: Logger): Promise<Joined> {
   const { api, layout, options, abandoned } = context;
   const { member, signal } = request;
   const holders: HolderContext = {
@@ -86,71 +83,65 @@ export async function joinElection(
   const lockDelaySeconds = sessionLockDelaySeconds(options, ttlSeconds);
   const key = layout.memberKey(member.id);
   const value = encodeMember(member);
-  /** This attempt's session: one per wait, as ours would expire during a 2×TTL wait. */
-  let session: { readonly sessionId: string; readonly createdAt: number } | undefined;
   let revocations = 0;
   let waits = 0;
-  try {
-    return await joinRounds<Joined, string>({
-      signal,
-      takeover: request.takeover,
-      async register() {
-        if (session === undefined) {
-          const createdAt = request.clock.now();
-          const name = `${options.prefix}/${options.election}: ${member.id}`;
-          const checks = options.sessionChecks;
-          session = {
-            sessionId: await api.createSession({ name, ttlSeconds, lockDelaySeconds, checks }, signal),
-            createdAt,
-          };
-          revocations = 0;
-        }
-        // Three tries at most per session: a holder revoked (abandoned, then taken over) between them is rare.
-        if (revocations === 3) throw lockDelayRefused(key);
-        const { sessionId, createdAt } = session;
-        if (await api.acquire(key, value, sessionId, signal)) {
-          await checkListed(context, request, sessionId);
-          signal.throwIfAborted();
-          return { registered: { sessionId, createdAt, lockDelayMs: lockDelaySeconds * 1000 } };
-        }
-        const holder = (await api.get(key, signal))?.session;
-        if (holder === undefined) throw lockDelayRefused(key);
-        return { holder };
+  return joinRounds<Joined, string, Created>({
+    signal,
+    takeover: request.takeover,
+    // This attempt's session: one per wait, as ours would expire during a 2×TTL wait.
+    own: {
+      async create() {
+        const createdAt = request.clock.now();
+        const name = `${options.prefix}/${options.election}: ${member.id}`;
+        const checks = options.sessionChecks;
+        const sessionId = await api.createSession({ name, ttlSeconds, lockDelaySeconds, checks }, signal);
+        revocations = 0;
+        return { sessionId, createdAt };
       },
-      abandoned: (holder) => abandoned.has(holder),
-      async revoke(holder, why) {
-        revocations += 1;
-        if (why === 'abandoned') {
-          logger.info(
-            { key },
-            'the id is held by a session this backend abandoned earlier; destroying that session',
-          );
-        } else {
-          logger.info(
-            { id: member.id, session: holder },
-            `takeover: revoking the previous registration of ${member.id} and joining at once (if it led, the leader key stays refused for its lock-delay)`,
-          );
-        }
-        await revokeHolder(holders, holder, why);
-        if (why === 'abandoned') abandoned.delete(holder);
-      },
-      async beforeWait() {
-        const discarded = session;
-        session = undefined;
-        if (discarded !== undefined) await discardSession(context, member.id, discarded.sessionId, logger);
-      },
-      async waitOut(holder) {
-        if (waits === MAX_WAITS) {
-          throw duplicateError(holders, `one session after another took it while this node waited`);
-        }
-        waits += 1;
-        await waitOutHolder(holders, holder);
-      },
-    });
-  } catch (error) {
-    if (session !== undefined) await discardSession(context, member.id, session.sessionId, logger);
-    throw error;
-  }
+      discard: ({ sessionId }) => discardSession(context, member.id, sessionId, logger),
+    },
+    async register({ sessionId, createdAt }) {
+      // Three tries at most per session: a holder revoked (abandoned, then taken over) between them is rare.
+      if (revocations === 3) throw lockDelayRefused(key);
+      if (await api.acquire(key, value, sessionId, signal)) {
+        await checkListed(context, request, sessionId);
+        signal.throwIfAborted();
+        return { registered: { sessionId, createdAt, lockDelayMs: lockDelaySeconds * 1000 } };
+      }
+      const holder = (await api.get(key, signal))?.session;
+      if (holder === undefined) throw lockDelayRefused(key);
+      return { holder };
+    },
+    abandoned: (holder) => abandoned.isAbandoned(holder),
+    async revoke(holder, why) {
+      revocations += 1;
+      if (why === 'abandoned') {
+        logger.info(
+          { key },
+          'the id is held by a session this backend abandoned earlier; destroying that session',
+        );
+      } else {
+        logger.info(
+          { id: member.id, session: holder },
+          `takeover: revoking the previous registration of ${member.id} and joining at once (if it led, the leader key stays refused for its lock-delay)`,
+        );
+      }
+      await revokeHolder(holders, holder, why);
+      if (why === 'abandoned') abandoned.gone(holder);
+    },
+    async waitOut(holder) {
+      if (waits === MAX_WAITS) {
+        throw duplicateError(holders, `one session after another took it while this node waited`);
+      }
+      waits += 1;
+      await waitOutHolder(holders, holder);
+    },
+  });
+}
+
+interface Created {
+  readonly sessionId: string;
+  readonly createdAt: number;
 }
 
 /** Nobody holds the member key, yet Consul refused it: the previous holder's lock-delay is running. */
@@ -197,7 +188,7 @@ async function discardSession(
     // The destroy below still ends the session (the key then waits out the lock-delay).
   }
   await api.destroySession(sessionId).catch((error: unknown) => {
-    context.abandoned.add(sessionId);
+    context.abandoned.abandoned(sessionId);
     const cause = toElectionError(error, 'destroy a session');
     logger.warn({ code: cause.code }, `could not destroy the session of a failed join: ${cause.message}`);
   });

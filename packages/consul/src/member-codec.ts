@@ -1,22 +1,22 @@
-import { ElectionError, MalformedEntryError, type Member, validateMember } from '@election/core/adapter';
+import { type MalformedEntryError, type Member, memberCodec } from '@election/core/adapter';
 import { SOURCE } from './source.js';
 
-/** The value stored under a member key: the member itself, as JSON. */
-export function encodeMember(member: Member): string {
-  return JSON.stringify({
-    id: member.id,
-    ...(member.priority === undefined ? {} : { priority: member.priority }),
-    ...(member.observer ? { observer: true } : {}),
-    ...(member.meta === undefined ? {} : { meta: member.meta }),
-  });
-}
+/** The value stored under a member key: the member itself, as JSON (only what differs from the defaults). */
+const members = memberCodec({
+  source: SOURCE,
+  form: 'compact',
+  nulls: 'invalid',
+  sourceInReason: true,
+  reasons: {
+    empty: 'the key has no value.',
+    notJson: 'the value is not JSON.',
+    notObject: 'the value is not a JSON object.',
+    idMismatch: (stored) => `the value's id ${JSON.stringify(stored)} does not match the key's id.`,
+  },
+  message: (key, reason) => `skipping ${key}: ${reason}`,
+});
 
-function malformed(key: string, reason: string, cause?: unknown): MalformedEntryError {
-  return new MalformedEntryError(key, `skipping ${key}: ${reason}`, {
-    source: SOURCE,
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
+export const encodeMember = members.encode;
 
 /** Reads a member key's value; a MalformedEntryError says why it is not a usable registration. */
 export function decodeMember(
@@ -24,32 +24,8 @@ export function decodeMember(
   idFromKey: string,
   value: string | null,
 ): Member | MalformedEntryError {
-  if (value === null || value.length === 0) return malformed(key, 'the key has no value.');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch (error) {
-    return malformed(key, 'the value is not JSON.', error);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return malformed(key, 'the value is not a JSON object.');
-  }
-  const raw = parsed as Record<string, unknown>;
-  if (raw.id !== idFromKey) {
-    return malformed(key, `the value's id ${JSON.stringify(raw.id)} does not match the key's id.`);
-  }
-  const member: Member = {
-    id: idFromKey,
-    ...(raw.priority === undefined ? {} : { priority: raw.priority as number }),
-    ...(raw.observer === undefined ? {} : { observer: raw.observer as boolean }),
-    ...(raw.meta === undefined ? {} : { meta: raw.meta as Record<string, string> }),
-  };
-  try {
-    return validateMember(member, SOURCE);
-  } catch (error) {
-    if (error instanceof ElectionError) return malformed(key, error.message, error);
-    throw error;
-  }
+  const decoded = members.decode(value, idFromKey);
+  return 'member' in decoded ? decoded.member : members.malformed(key, decoded.reason, decoded.cause);
 }
 
 /**
@@ -89,5 +65,8 @@ export function decodeHolder(
   } catch {
     // Not JSON: reported below like any other unusable value.
   }
-  return malformed(key, 'the leader key is locked but its value names no holder ({"id": "<member id>"}).');
+  return members.malformed(
+    key,
+    'the leader key is locked but its value names no holder ({"id": "<member id>"}).',
+  );
 }

@@ -1,4 +1,14 @@
-import { hasControlCharacter, optionChecks } from '@election/core/adapter';
+import {
+  custom,
+  defineOptions,
+  excluding,
+  flag,
+  keySegment,
+  oneOf,
+  optional,
+  text,
+  wholeNumber,
+} from '@election/core/adapter';
 import type Consul from 'consul';
 import { SOURCE } from './source.js';
 
@@ -61,113 +71,63 @@ export interface ConsulMembershipOptions extends ConsulConnectionOptions {
   readonly leaveTimeoutMs?: number;
 }
 
-export interface ResolvedConsulOptions {
-  readonly client: Consul | undefined;
+/** Whitespace, "." segments and slashes at the ends: what Consul's key validation refuses. */
+const CONSUL_KEY = {
+  c1: true,
+  dots: true,
+  // Stricter than Consul on purpose: the key validation of PR #22850 (backports #22931, #22939)
+  // refuses keys with leading or trailing spaces, and whitespace at either end of a name is a
+  // typo in practice. Whatever else an agent refuses comes back as a ConfigurationError anyway.
+  whitespace: true,
+  reasons: {
+    whitespace: 'a validating Consul agent refuses keys that do; remove it',
+    dots: 'Consul refuses path traversal',
+    slashes: 'Consul keys',
+  },
+} as const;
+
+const consulOptions = defineOptions(SOURCE, {
+  notAnObject: 'createConsulMembership() takes an options object.',
+  fields: {
+    client: excluding(
+      custom<Consul | undefined>((client) => {
+        const shape = client as { kv?: unknown; session?: unknown } | null | undefined;
+        return client === undefined ||
+          (typeof shape === 'object' && shape !== null && shape.kv && shape.session)
+          ? undefined
+          : 'client must be a client created with `new Consul(...)` from the npm package "consul".';
+      }),
+      ['host', 'port', 'secure', 'ca'],
+      () => 'Pass either client or host/port/secure/ca, not both: the client already has a connection.',
+    ),
+    host: text('127.0.0.1'),
+    secure: flag(false),
+    port: wholeNumber(8500, { min: 1, max: 65535, unit: 'a TCP port' }),
+    ca: custom<ConsulConnectionOptions['ca']>(() => undefined),
+    token: text(undefined),
+    datacenter: text(undefined),
+    election: keySegment('default', CONSUL_KEY),
+    prefix: keySegment('election', { ...CONSUL_KEY, slashes: 'inner' }),
+    /** Undefined: the session's TTL (see ConsulMembershipOptions.lockDelaySeconds). */
+    lockDelaySeconds: optional(wholeNumber(0, { min: 0, max: 60, unit: 'seconds' })),
+    sessionChecks: oneOf(['serfHealth', 'none'], 'serfHealth'),
+    requestTimeoutMs: wholeNumber(5000, { min: 100, max: 600_000, unit: 'ms' }),
+    watchWaitSeconds: wholeNumber(60, { min: 1, max: 600, unit: 'seconds' }),
+    watchMinIntervalMs: wholeNumber(500, { min: 0, max: 60_000, unit: 'ms' }),
+    leaveTimeoutMs: wholeNumber(3000, { min: 100, max: 600_000, unit: 'ms' }),
+  },
+});
+
+export type ResolvedConsulOptions = Omit<
+  ReturnType<typeof consulOptions>,
+  'host' | 'port' | 'secure' | 'ca'
+> & {
   readonly connection: Required<Pick<ConsulConnectionOptions, 'host' | 'port' | 'secure'>> &
     Pick<ConsulConnectionOptions, 'ca'>;
-  readonly token: string | undefined;
-  readonly datacenter: string | undefined;
-  readonly election: string;
-  readonly prefix: string;
-  /** Undefined: the session's TTL (see ConsulMembershipOptions.lockDelaySeconds). */
-  readonly lockDelaySeconds: number | undefined;
-  readonly sessionChecks: 'serfHealth' | 'none';
-  readonly requestTimeoutMs: number;
-  readonly watchWaitSeconds: number;
-  readonly watchMinIntervalMs: number;
-  readonly leaveTimeoutMs: number;
-}
-
-const checks = optionChecks(SOURCE);
-const fail: (message: string) => never = checks.fail;
-
-function keySegment(name: string, value: unknown, fallback: string, allowSlash: boolean): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value.length === 0) fail(`${name} must be a non-empty string.`);
-  if (hasControlCharacter(value, { c1: true }))
-    fail(`${name} ${JSON.stringify(value)} contains a control character.`);
-  if (!allowSlash && value.includes('/')) fail(`${name} ${JSON.stringify(value)} must not contain "/".`);
-  if (value.trim() !== value) {
-    // Stricter than Consul on purpose: the key validation of PR #22850 (backports #22931, #22939)
-    // refuses keys with leading or trailing spaces, and whitespace at either end of a name is a
-    // typo in practice. Whatever else an agent refuses comes back as a ConfigurationError anyway.
-    fail(
-      `${name} ${JSON.stringify(value)} must not start or end with whitespace (a validating Consul agent refuses keys that do; remove it).`,
-    );
-  }
-  if (value.split('/').some((segment) => segment === '.' || segment === '..')) {
-    fail(
-      `${name} ${JSON.stringify(value)} must not contain "." or ".." segments (Consul refuses path traversal).`,
-    );
-  }
-  if (value.startsWith('/') || value.endsWith('/') || value.includes('//')) {
-    fail(`${name} ${JSON.stringify(value)} must not start or end with "/" nor contain "//" (Consul keys).`);
-  }
-  return value;
-}
-
-function integer(
-  name: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-  max: number,
-  unit: string,
-): number {
-  return checks.wholeNumber(name, value, fallback, { min, max, unit });
-}
-
-function optionalString(name: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0) fail(`${name} must be a non-empty string when given.`);
-  return value;
-}
-
-function sessionChecks(value: unknown): 'serfHealth' | 'none' {
-  if (value === undefined) return 'serfHealth';
-  if (value !== 'serfHealth' && value !== 'none')
-    fail(`sessionChecks must be "serfHealth" or "none", got ${JSON.stringify(value)}.`);
-  return value;
-}
+};
 
 /** Checks every option up front, so a typo fails createConsulMembership() rather than a request later. */
 export function resolveOptions(options: ConsulMembershipOptions = {}): ResolvedConsulOptions {
-  if (typeof options !== 'object' || options === null)
-    fail('createConsulMembership() takes an options object.');
-  const hasConnection = ['host', 'port', 'secure', 'ca'].some(
-    (key) => (options as Record<string, unknown>)[key] !== undefined,
-  );
-  if (options.client !== undefined) {
-    const client = options.client as unknown as { kv?: unknown; session?: unknown };
-    if (typeof client !== 'object' || client === null || !client.kv || !client.session) {
-      fail('client must be a client created with `new Consul(...)` from the npm package "consul".');
-    }
-    if (hasConnection)
-      fail('Pass either client or host/port/secure/ca, not both: the client already has a connection.');
-  }
-  const host = options.host === undefined ? '127.0.0.1' : optionalString('host', options.host);
-  if (options.secure !== undefined && typeof options.secure !== 'boolean')
-    fail('secure must be true or false.');
-  return {
-    client: options.client,
-    connection: {
-      host: host ?? '127.0.0.1',
-      port: integer('port', options.port, 8500, 1, 65535, 'a TCP port'),
-      secure: options.secure ?? false,
-      ...(options.ca === undefined ? {} : { ca: options.ca }),
-    },
-    token: optionalString('token', options.token),
-    datacenter: optionalString('datacenter', options.datacenter),
-    election: keySegment('election', options.election, 'default', false),
-    prefix: keySegment('prefix', options.prefix, 'election', true),
-    lockDelaySeconds:
-      options.lockDelaySeconds === undefined
-        ? undefined
-        : integer('lockDelaySeconds', options.lockDelaySeconds, 0, 0, 60, 'seconds'),
-    sessionChecks: sessionChecks(options.sessionChecks),
-    requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, 5000, 100, 600_000, 'ms'),
-    watchWaitSeconds: integer('watchWaitSeconds', options.watchWaitSeconds, 60, 1, 600, 'seconds'),
-    watchMinIntervalMs: integer('watchMinIntervalMs', options.watchMinIntervalMs, 500, 0, 60_000, 'ms'),
-    leaveTimeoutMs: integer('leaveTimeoutMs', options.leaveTimeoutMs, 3000, 100, 600_000, 'ms'),
-  };
+  const { host, port, secure, ca, ...resolved } = consulOptions(options);
+  return { ...resolved, connection: { host, port, secure, ...(ca === undefined ? {} : { ca }) } };
 }

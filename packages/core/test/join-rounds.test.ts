@@ -98,3 +98,46 @@ describe('joinRounds', () => {
     expect(steps).toEqual(['register → held by crashed', 'give up own registration', 'wait out crashed']);
   });
 });
+
+describe('joinRounds: the join’s own registration', () => {
+  it('made before a round without one, given up before a wait and on failure, kept on success', async () => {
+    const steps: string[] = [];
+    let made = 0;
+    const run = (attempts: Array<{ registered: string } | { holder: string } | Error>) =>
+      joinRounds<string, string, string>({
+        signal: new AbortController().signal,
+        takeover: false,
+        own: {
+          create: async () => {
+            steps.push(`create own ${++made}`);
+            return `own ${made}`;
+          },
+          discard: async (own) => {
+            steps.push(`discard ${own}`);
+          },
+        },
+        register: async (own) => {
+          const next = attempts.shift() ?? new Error('no more attempts');
+          if (next instanceof Error) throw next;
+          steps.push(`register on ${own}`);
+          return next;
+        },
+        revoke: async () => {},
+        waitOut: async (holder) => {
+          steps.push(`wait out ${holder}`);
+        },
+      });
+    await expect(run([{ holder: 'crashed' }, { registered: 'joined' }])).resolves.toBe('joined');
+    expect(steps).toEqual([
+      'create own 1',
+      'register on own 1',
+      'discard own 1',
+      'wait out crashed',
+      'create own 2',
+      'register on own 2',
+    ]);
+    steps.length = 0;
+    await expect(run([new Error('backend down')])).rejects.toThrow('backend down');
+    expect(steps).toEqual(['create own 3', 'discard own 3']);
+  });
+});

@@ -2,18 +2,17 @@ import {
   type BackendCapabilities,
   BackendLifecycle,
   type JoinRequest,
-  LifecycleError,
   MalformedReporter,
   type MembershipBackend,
   type MembershipSession,
+  OwnRegistrations,
   silentLogger,
 } from '@election/core/adapter';
 import type { Etcd3 } from 'etcd3';
 import { type ClientSource, clientSource } from './client.js';
-import { type JoinContext, joinElection, revokeLease } from './join.js';
+import { type JoinContext, type Joined, joinElection, revokeLease } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
 import { capabilitiesFor, checkEtcdTtl, type EtcdMembershipOptions, resolveOptions } from './options.js';
-import { OwnLeases } from './own-leases.js';
 import { EtcdSession } from './session.js';
 import { SOURCE } from './source.js';
 
@@ -52,7 +51,8 @@ class EtcdBackend implements EtcdMembershipBackend {
   readonly #layout: KeyLayout;
   /** One per backend, across sessions: each malformed key is reported once (logger given per report). */
   readonly #reporter = new MalformedReporter(silentLogger);
-  readonly #leases = new OwnLeases();
+  /** The leases this backend granted and has not seen end (see OwnRegistrations). */
+  readonly #leases = new OwnRegistrations({ limit: 1000 });
   /** retain()s, sessions, joins and the backend's own requests: the client closes when none is left. */
   readonly #lifecycle: BackendLifecycle<Etcd3>;
 
@@ -60,11 +60,10 @@ class EtcdBackend implements EtcdMembershipBackend {
     this.#resolved = resolveOptions(options);
     this.#source = clientSource(options, this.#resolved.requestTimeoutMs);
     this.endpoint = this.#source.description;
-    const source = this.#source;
     this.#lifecycle = new BackendLifecycle({
       source: SOURCE,
       what: 'etcd membership backend',
-      client: { open: () => source.open(), release: (client) => source.owned && client?.close() },
+      client: this.#source.lifecycle,
     });
     this.#layout = keyLayout(this.#resolved.prefix, this.#resolved.election);
     this.capabilities = capabilitiesFor(this.#resolved.defaultTtlMs);
@@ -81,63 +80,70 @@ class EtcdBackend implements EtcdMembershipBackend {
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    this.#lifecycle.assertOpen();
-    request.signal.throwIfAborted();
     const logger = request.logger.child({
       backend: 'etcd',
       election: this.#resolved.election,
       memberId: request.member.id,
     });
-    return this.#lifecycle.using(async (client) => {
-      const context: JoinContext = {
-        client,
-        layout: this.#layout,
-        election: this.#resolved.election,
-        leases: this.#leases,
-        requestTimeoutMs: this.#resolved.requestTimeoutMs,
-        endpoint: this.endpoint,
-        logger,
-        discard: (leaseId) => this.#discard(leaseId, logger),
-      };
-      const joined = await joinElection(context, request);
-      if (this.#lifecycle.closed) {
-        // close() came while this join was in flight: what it registered must not outlive the backend.
-        // Revoked if the client still works (one passed in); else it expires by TTL, never renewed.
+    const { requestTimeoutMs, leaveTimeoutMs } = this.#resolved;
+    let registered: Joined | undefined;
+    const session = await this.#lifecycle.join({
+      register: (client) => {
+        request.signal.throwIfAborted();
+        return joinElection(
+          {
+            client,
+            layout: this.#layout,
+            election: this.#resolved.election,
+            leases: this.#leases,
+            requestTimeoutMs,
+            endpoint: this.endpoint,
+            logger,
+            discard: (leaseId) => this.#discard(leaseId, logger),
+          },
+          request,
+        );
+      },
+      // Revoked if the client still works (one passed in); else it expires by TTL, never renewed.
+      discard: (joined, client) => {
         this.#leases.abandoned(joined.leaseId);
-        const { requestTimeoutMs } = this.#resolved;
-        await revokeLease({ client, leases: this.#leases, requestTimeoutMs }, joined.leaseId).catch(() => {});
-        throw new LifecycleError('This etcd membership backend was closed while joining.', {
-          source: SOURCE,
+        return revokeLease({ client, leases: this.#leases, requestTimeoutMs }, joined.leaseId);
+      },
+      open: (joined, client, ended) => {
+        registered = joined;
+        return new EtcdSession({
+          client,
+          layout: this.#layout,
+          member: request.member,
+          leaseId: joined.leaseId,
+          ttlMs: request.ttlMs,
+          clock: request.clock,
+          logger,
+          grantSentAt: joined.grantSentAt,
+          initialKvs: joined.kvs,
+          revision: joined.revision,
+          reporter: this.#reporter,
+          requestTimeoutMs,
+          leaveTimeoutMs,
+          track: (work) => this.#lifecycle.during(work),
+          onRetired: (id, gone) => {
+            if (gone) this.#leases.gone(id);
+            else this.#leases.abandoned(id);
+            ended();
+          },
         });
-      }
-      let released = () => {}; // the session keeps the client open until it retires
-      const session: EtcdSession = new EtcdSession({
-        client,
-        layout: this.#layout,
-        member: request.member,
-        leaseId: joined.leaseId,
-        ttlMs: request.ttlMs,
-        clock: request.clock,
-        logger,
-        grantSentAt: joined.grantSentAt,
-        initialKvs: joined.kvs,
-        revision: joined.revision,
-        reporter: this.#reporter,
-        requestTimeoutMs: this.#resolved.requestTimeoutMs,
-        leaveTimeoutMs: this.#resolved.leaveTimeoutMs,
-        track: (work) => this.#lifecycle.during(work),
-        onRetired: (id, gone) => {
-          if (gone) this.#leases.gone(id);
-          else this.#leases.abandoned(id);
-          released();
-        },
-      });
-      released = this.#lifecycle.adopt(session);
-      session.start();
-      logger.debug({ leaseId: joined.leaseId, revision: joined.revision.toString() }, 'joined the election');
-      this.#revokeAbandoned(logger);
-      return session;
+      },
     });
+    session.start();
+    const { leaseId, revision } = registered as Joined;
+    logger.debug({ leaseId, revision: revision.toString() }, 'joined the election');
+    // Frees what earlier abandoned sessions still hold (a leader key, most importantly).
+    this.#leases.revokeInBackground(
+      this.#leases.listAbandoned(),
+      (id) => this.#revoke(id),
+      (error, leaseId) => logger.debug({ err: error, leaseId }, 'could not revoke an abandoned lease yet'),
+    );
+    return session;
   }
 
   async close(): Promise<void> {
@@ -148,18 +154,15 @@ class EtcdBackend implements EtcdMembershipBackend {
   #discard(leaseId: string, logger: JoinContext['logger']): void {
     this.#leases.abandoned(leaseId);
     if (this.#lifecycle.closed) return;
-    this.#revoke(leaseId).catch((error: unknown) => {
-      logger.debug({ err: error, leaseId }, 'could not revoke the lease of a failed join; it expires by TTL');
-    });
-  }
-
-  /** Frees what earlier abandoned sessions still hold (a leader key, most importantly). */
-  #revokeAbandoned(logger: JoinContext['logger']): void {
-    for (const leaseId of this.#leases.listAbandoned()) {
-      this.#revoke(leaseId).catch((error: unknown) => {
-        logger.debug({ err: error, leaseId }, 'could not revoke an abandoned lease yet');
-      });
-    }
+    this.#leases.revokeInBackground(
+      [leaseId],
+      (id) => this.#revoke(id),
+      (error) =>
+        logger.debug(
+          { err: error, leaseId },
+          'could not revoke the lease of a failed join; it expires by TTL',
+        ),
+    );
   }
 
   #revoke(leaseId: string): Promise<void> {

@@ -1,8 +1,7 @@
-import { ConfigurationError } from '@election/core/adapter';
+import { type ClientLifecycle, clientLifecycle } from '@election/core/adapter';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, type IBackoff, noop, retry } from 'cockatiel';
 import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
 import type { EtcdMembershipOptions } from './options.js';
-import { SOURCE } from './source.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';
 
@@ -12,47 +11,33 @@ export const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';
  * client is used as it is and never closed.
  */
 export interface ClientSource {
-  /** True when the adapter creates (and so closes) its clients; false for a caller-provided one. */
-  readonly owned: boolean;
   /** Endpoints for logs and error messages; never carries credentials. */
   readonly description: string;
-  /** A client to use: a new one each call when owned, the caller's otherwise. */
-  open(): Etcd3;
+  /** A new client on each open, closed when released; the caller's, never closed. */
+  readonly lifecycle: ClientLifecycle<Etcd3>;
 }
 
-function normaliseEndpoints(endpoints: EtcdMembershipOptions['endpoints']): string[] {
-  const list =
-    endpoints === undefined
-      ? [DEFAULT_ENDPOINT]
-      : typeof endpoints === 'string'
-        ? [endpoints]
-        : [...endpoints];
-  if (list.length === 0 || list.some((endpoint) => typeof endpoint !== 'string' || endpoint.trim() === '')) {
-    throw new ConfigurationError(
-      'endpoints must be a non-empty list of etcd client URLs such as "http://127.0.0.1:2379".',
-      { source: SOURCE },
-    );
+/** The endpoints as a list; `endpoints` was checked by the option schema (options.ts). */
+function endpointList(endpoints: EtcdMembershipOptions['endpoints']): string[] {
+  if (endpoints === undefined) return [DEFAULT_ENDPOINT];
+  return typeof endpoints === 'string' ? [endpoints] : [...endpoints];
+}
+
+/** Why `endpoints` cannot be used, or undefined when it can. */
+export function endpointsProblem(endpoints: unknown): string | undefined {
+  if (endpoints === undefined) return undefined;
+  const list: unknown[] =
+    typeof endpoints === 'string' ? [endpoints] : Array.isArray(endpoints) ? endpoints : [];
+  if (list.length === 0 || list.some((endpoint) => typeof endpoint !== 'string' || endpoint.trim() === ''))
+    return 'endpoints must be a non-empty list of etcd client URLs such as "http://127.0.0.1:2379".';
+  for (const endpoint of list as string[]) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) && !/^https?:\/\//i.test(endpoint))
+      return `endpoint ${JSON.stringify(endpoint)} must start with http:// or https://.`;
+    // Credentials in a URL would end up in logs and error messages; etcd3 would ignore them anyway.
+    if (/@/.test(endpoint))
+      return 'endpoints must not contain credentials; pass auth: { username, password }.';
   }
-  for (const endpoint of list) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) && !/^https?:\/\//i.test(endpoint)) {
-      throw new ConfigurationError(
-        `endpoint ${JSON.stringify(endpoint)} must start with http:// or https://.`,
-        {
-          source: SOURCE,
-        },
-      );
-    }
-    if (/@/.test(endpoint)) {
-      // Credentials in a URL would end up in logs and error messages; etcd3 would ignore them anyway.
-      throw new ConfigurationError(
-        'endpoints must not contain credentials; pass auth: { username, password }.',
-        {
-          source: SOURCE,
-        },
-      );
-    }
-  }
-  return list;
+  return undefined;
 }
 
 const toBuffer = (value: Buffer | string): Buffer => (typeof value === 'string' ? Buffer.from(value) : value);
@@ -92,21 +77,13 @@ function faultHandling(endpointCount: number): NonNullable<IOptions['faultHandli
 export function clientSource(options: EtcdMembershipOptions, requestTimeoutMs: number): ClientSource {
   if (options.client !== undefined) {
     const client = options.client;
-    if (!(client instanceof Etcd3)) {
-      throw new ConfigurationError('client must be an Etcd3 instance from the etcd3 package.', {
-        source: SOURCE,
-      });
-    }
-    return { owned: false, description: 'a caller-provided Etcd3 client', open: () => client };
+    return {
+      description: 'a caller-provided Etcd3 client',
+      lifecycle: clientLifecycle({ given: client }),
+    };
   }
-  const endpoints = normaliseEndpoints(options.endpoints);
+  const endpoints = endpointList(options.endpoints);
   const { tls, auth } = options;
-  if (tls !== undefined && (tls.ca === undefined || (tls.cert === undefined) !== (tls.key === undefined))) {
-    throw new ConfigurationError('tls needs ca, and cert and key together (or neither).', { source: SOURCE });
-  }
-  if (auth !== undefined && (typeof auth.username !== 'string' || typeof auth.password !== 'string')) {
-    throw new ConfigurationError('auth needs a username and a password, both strings.', { source: SOURCE });
-  }
   const hosts =
     tls === undefined ? endpoints : endpoints.map((endpoint) => endpoint.replace(/^http:\/\//i, 'https://'));
   const clientOptions: IOptions = {
@@ -136,10 +113,12 @@ export function clientSource(options: EtcdMembershipOptions, requestTimeoutMs: n
     },
   };
   return {
-    owned: true,
     description: hosts.join(','),
-    // A fresh circuit breaker per client: a closed client's open circuit must not refuse the next one.
-    open: () => new Etcd3({ ...clientOptions, faultHandling: faultHandling(hosts.length) }),
+    lifecycle: clientLifecycle({
+      // A fresh circuit breaker per client: a closed client's open circuit must not refuse the next one.
+      create: () => new Etcd3({ ...clientOptions, faultHandling: faultHandling(hosts.length) }),
+      close: (client) => client.close(),
+    }),
   };
 }
 

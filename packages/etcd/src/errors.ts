@@ -1,4 +1,4 @@
-import { ConfigurationError, createErrorMapper, withTimeout as withTimeoutOn } from '@election/core/adapter';
+import { createErrorMapper, withTimeout as withTimeoutOn } from '@election/core/adapter';
 import {
   EtcdAuthenticationFailedError,
   EtcdLeaseInvalidError,
@@ -18,21 +18,19 @@ export function isLeaseGone(error: unknown): boolean {
  * mistakes (retrying will not fix them, but core may still retry, so they stay readable);
  * everything else is an unavailable backend.
  */
-export const toElectionError = createErrorMapper(SOURCE, (error, action, reason) => {
-  if (error instanceof EtcdAuthenticationFailedError || error instanceof GRPCUnauthenticatedError) {
-    return new ConfigurationError(
+export const toElectionError = createErrorMapper(SOURCE, [
+  {
+    when: (error) =>
+      error instanceof EtcdAuthenticationFailedError || error instanceof GRPCUnauthenticatedError,
+    message: (_, action, reason) =>
       `etcd rejected the credentials while trying to ${action}: ${reason}. Check auth.`,
-      { source: SOURCE, cause: error },
-    );
-  }
-  if (error instanceof EtcdPermissionDeniedError) {
-    return new ConfigurationError(
+  },
+  {
+    when: (error) => error instanceof EtcdPermissionDeniedError,
+    message: (_, action, reason) =>
       `etcd denied permission to ${action}: ${reason}. Grant the user readwrite on the election prefix.`,
-      { source: SOURCE, cause: error },
-    );
-  }
-  return undefined;
-});
+  },
+]);
 
 /** grpc call options with a deadline `ms` from now. grpc deadlines are wall-clock dates. */
 export function within(ms: number): { deadline: Date } {

@@ -5,19 +5,19 @@ import {
   type JoinRequest,
   joinRounds,
   type Logger,
-  sleep,
+  type OwnRegistrations,
+  waitOutHolder as waitOut,
 } from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3, type IKeyValue } from 'etcd3';
 import { isLeaseGone, toElectionError, within } from './errors.js';
 import { encodeMember, type KeyLayout, prefixRange } from './keys.js';
-import type { OwnLeases } from './own-leases.js';
 import { SOURCE } from './source.js';
 
 export interface JoinContext {
   readonly client: Etcd3;
   readonly layout: KeyLayout;
   readonly election: string;
-  readonly leases: OwnLeases;
+  readonly leases: OwnRegistrations;
   readonly requestTimeoutMs: number;
   /** The etcd endpoints, for error messages. */
   readonly endpoint: string;
@@ -54,12 +54,11 @@ export async function revokeLease(
   context: Pick<JoinContext, 'client' | 'leases' | 'requestTimeoutMs'>,
   leaseId: string,
 ): Promise<void> {
-  try {
-    await context.client.leaseClient.leaseRevoke({ ID: leaseId }, within(context.requestTimeoutMs));
-  } catch (error) {
-    if (!isLeaseGone(error)) throw error;
-  }
-  context.leases.gone(leaseId);
+  await context.leases.revoke(
+    leaseId,
+    () => context.client.leaseClient.leaseRevoke({ ID: leaseId }, within(context.requestTimeoutMs)),
+    isLeaseGone,
+  );
 }
 
 /**
@@ -71,46 +70,36 @@ export async function revokeLease(
  * id and the join fails with DuplicateMemberError. The signal is checked before the grant's
  * registration and after it, so an abort never leaves a registration the caller does not know of.
  */
-export async function joinElection(context: JoinContext, request: JoinRequest): Promise<Joined> {
+export function joinElection(context: JoinContext, request: JoinRequest): Promise<Joined> {
   const { member, signal } = request;
-  let lease: Granted | undefined;
-  try {
-    // Each round either registers or clears one holder (revoked, or waited out until etcd revoked
-    // it); the key only comes back if another node registers the id meanwhile.
-    return await joinRounds<Joined, IKeyValue>({
-      signal,
-      takeover: request.takeover,
-      maxRounds: MAX_ROUNDS,
-      tooManyRounds: () =>
-        new BackendUnavailableError(
-          `Could not register member "${member.id}": its key kept changing under concurrent writes. Retrying may help.`,
-          { source: SOURCE },
-        ),
-      async register() {
-        lease ??= await grantLease(context, request);
-        signal.throwIfAborted();
-        const outcome = await createMemberKey(context, request, lease.leaseId);
-        if (!outcome.created) return { holder: outcome.holder };
-        signal.throwIfAborted();
-        return { registered: { ...lease, kvs: outcome.kvs, revision: outcome.revision } };
-      },
-      duplicate: (holder) =>
-        holder.lease === '0' || context.leases.isActive(holder.lease)
-          ? duplicate(context, member.id, holder, 'held')
-          : undefined,
-      abandoned: (holder) => context.leases.isAbandoned(holder.lease),
-      revoke: (holder, why) => revokeHolder(context, request, holder, why),
-      // The wait may outlast a TTL without renewals of our own lease: give it up now, take a new one.
-      beforeWait() {
-        if (lease !== undefined) context.discard(lease.leaseId);
-        lease = undefined;
-      },
-      waitOut: (holder) => waitOutHolder(context, request, holder),
-    });
-  } catch (error) {
-    if (lease !== undefined) context.discard(lease.leaseId);
-    throw error;
-  }
+  // Each round either registers or clears one holder (revoked, or waited out until etcd revoked
+  // it); the key only comes back if another node registers the id meanwhile.
+  return joinRounds<Joined, IKeyValue, Granted>({
+    signal,
+    takeover: request.takeover,
+    maxRounds: MAX_ROUNDS,
+    tooManyRounds: () =>
+      new BackendUnavailableError(
+        `Could not register member "${member.id}": its key kept changing under concurrent writes. Retrying may help.`,
+        { source: SOURCE },
+      ),
+    // The wait may outlast a TTL without renewals of our own lease: it is given up, a new one taken.
+    own: { create: () => grantLease(context, request), discard: (lease) => context.discard(lease.leaseId) },
+    async register(lease) {
+      signal.throwIfAborted();
+      const outcome = await createMemberKey(context, request, lease.leaseId);
+      if (!outcome.created) return { holder: outcome.holder };
+      signal.throwIfAborted();
+      return { registered: { ...lease, kvs: outcome.kvs, revision: outcome.revision } };
+    },
+    duplicate: (holder) =>
+      holder.lease === '0' || context.leases.isActive(holder.lease)
+        ? duplicate(context, member.id, holder, 'held')
+        : undefined,
+    abandoned: (holder) => context.leases.isAbandoned(holder.lease),
+    revoke: (holder, why) => revokeHolder(context, request, holder, why),
+    waitOut: (holder) => waitOutHolder(context, request, holder),
+  });
 }
 
 interface Granted {
@@ -246,39 +235,35 @@ async function readLease(context: JoinContext, clock: Clock, leaseId: string): P
  * new raft term (etcd elected a leader, which restarts every lease's clock) starts the
  * observation over.
  */
-async function waitOutHolder(context: JoinContext, request: JoinRequest, holder: IKeyValue): Promise<void> {
+function waitOutHolder(context: JoinContext, request: JoinRequest, holder: IKeyValue): Promise<void> {
   const { clock, signal, member } = request;
   const leaseId = holder.lease;
-  let base = await readLease(context, clock, leaseId);
-  if (base.gone) return;
   const boundOf = (reading: Reading) => reading.answeredAt + (Math.max(0, reading.ttl) + 1) * 1000;
-  let bound = boundOf(base);
-  const pollMs = Math.max(50, Math.min(500, (base.grantedTtl * 1000) / 4));
-  const waitMs = Math.max(0, Math.ceil(bound + REVOKE_LAG_MS - clock.now()));
-  context.logger.info(
-    { leaseId, waitMs },
-    `waiting up to ${waitMs} ms for the previous registration of ${member.id} to expire`,
-  );
-  for (;;) {
-    await sleep(clock, pollMs, signal);
-    const reading = await readLease(context, clock, leaseId);
-    if (reading.gone) {
-      context.logger.debug({ leaseId }, 'the previous registration expired; joining');
-      return;
-    }
-    if (reading.raftTerm !== base.raftTerm) {
-      context.logger.debug(
-        { leaseId, raftTerm: reading.raftTerm },
-        'etcd elected a leader meanwhile, which restarts lease clocks; observing the lease afresh',
-      );
-      base = reading;
-      bound = boundOf(reading);
-      continue;
-    }
-    const provenSeconds = reading.ttl >= 1 ? reading.ttl : reading.ttl - 1;
-    if (reading.sentAt + provenSeconds * 1000 >= bound)
-      throw duplicate(context, member.id, holder, 'renewed');
-  }
+  return waitOut<Reading>({
+    clock,
+    signal,
+    logger: context.logger,
+    id: member.id,
+    fields: { leaseId },
+    read: async () => {
+      const reading = await readLease(context, clock, leaseId);
+      return reading.gone ? undefined : reading;
+    },
+    pollMs: (first) => Math.max(50, Math.min(500, (first.grantedTtl * 1000) / 4)),
+    waitMs: (first) => Math.max(0, Math.ceil(boundOf(first) + REVOKE_LAG_MS - clock.now())),
+    judge(reading, base) {
+      if (reading.raftTerm !== base.raftTerm) {
+        context.logger.debug(
+          { leaseId, raftTerm: reading.raftTerm },
+          'etcd elected a leader meanwhile, which restarts lease clocks; observing the lease afresh',
+        );
+        return 'restart';
+      }
+      const provenSeconds = reading.ttl >= 1 ? reading.ttl : reading.ttl - 1;
+      return reading.sentAt + provenSeconds * 1000 >= boundOf(base) ? 'renewed' : 'waiting';
+    },
+    duplicate: () => duplicate(context, member.id, holder, 'renewed'),
+  });
 }
 
 function duplicate(

@@ -1,4 +1,5 @@
-import { type KeyLayout, type Member, validateMember } from '@election/core/adapter';
+import { type KeyLayout, type Member, memberCodec } from '@election/core/adapter';
+import { SOURCE } from './source.js';
 
 /**
  * The key layout (the kit's keyLayout, ids verbatim), one election per `<prefix>/<election>/`:
@@ -27,35 +28,23 @@ export type ParsedEntry =
   | { readonly kind: 'leader'; readonly id: string }
   | { readonly kind: 'malformed'; readonly reason: string };
 
-const KNOWN_FIELDS = new Set(['id', 'priority', 'observer', 'meta']);
+/** The JSON a member key holds: always all four fields, so `etcdctl get` shows the whole registration. */
+const members = memberCodec({
+  source: SOURCE,
+  form: 'full',
+  nulls: 'absent',
+  reasons: {
+    notJson: 'the value is not JSON',
+    notObject: 'the value is not a JSON object',
+    idMismatch: (stored) => `the id in the value (${JSON.stringify(stored)}) does not match the key`,
+  },
+});
+
+export const encodeMember = members.encode;
 
 function parseMember(id: string, value: string): ParsedEntry {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(value);
-  } catch {
-    return { kind: 'malformed', reason: 'the value is not JSON' };
-  }
-  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) {
-    return { kind: 'malformed', reason: 'the value is not a JSON object' };
-  }
-  const record = decoded as Record<string, unknown>;
-  if (record.id !== id) {
-    return {
-      kind: 'malformed',
-      reason: `the id in the value (${JSON.stringify(record.id)}) does not match the key`,
-    };
-  }
-  // Unknown fields are tolerated (a newer version may add some); known ones must be valid.
-  const member: Record<string, unknown> = {};
-  for (const field of KNOWN_FIELDS) {
-    if (record[field] !== undefined && record[field] !== null) member[field] = record[field];
-  }
-  try {
-    return { kind: 'member', member: validateMember(member as unknown as Member) };
-  } catch (error) {
-    return { kind: 'malformed', reason: error instanceof Error ? error.message : String(error) };
-  }
+  const decoded = members.decode(value, id);
+  return 'member' in decoded ? { kind: 'member', ...decoded } : { kind: 'malformed', reason: decoded.reason };
 }
 
 /** Classifies a key under `layout.root` and decodes its value; never throws. */
@@ -73,14 +62,4 @@ export function parseEntry(layout: KeyLayout, key: string, value: string): Parse
     return parseMember(id, value);
   }
   return { kind: 'malformed', reason: 'unexpected key under the election prefix' };
-}
-
-/** The JSON a member key holds: always all four fields, so `etcdctl get` shows the whole registration. */
-export function encodeMember(member: Member): string {
-  return JSON.stringify({
-    id: member.id,
-    priority: member.priority ?? 0,
-    observer: member.observer ?? false,
-    meta: member.meta ?? {},
-  });
 }

@@ -1,10 +1,16 @@
 import {
   type BackendCapabilities,
-  ConfigurationError,
-  hasControlCharacter,
-  optionChecks,
+  checkOption,
+  custom,
+  defineOptions,
+  excluding,
+  keySegment,
+  positiveMs,
+  type TtlRange,
+  ttl,
 } from '@election/core/adapter';
-import type { Etcd3 } from 'etcd3';
+import { Etcd3 } from 'etcd3';
+import { endpointsProblem } from './client.js';
 import { SOURCE } from './source.js';
 
 /** TLS material for `https://` endpoints. PEM text or buffers. */
@@ -48,40 +54,26 @@ export interface EtcdMembershipOptions {
   readonly leaveTimeoutMs?: number;
 }
 
-export interface ResolvedOptions {
-  readonly election: string;
-  readonly prefix: string;
-  readonly defaultTtlMs: number;
-  readonly requestTimeoutMs: number;
-  readonly leaveTimeoutMs: number;
-}
-
 export const MIN_TTL_MS = 2000;
 /** etcd would take far longer leases, but a leader that takes a day to fail over helps nobody. */
 export const MAX_TTL_MS = 86_400_000;
 export const DEFAULT_TTL_MS = 10_000;
 
 /**
- * Throws ConfigurationError unless `ttlMs` is a lease TTL etcd honours: whole seconds (etcd grants
- * leases in seconds) and at least 2 s (etcd raises shorter TTLs to about 1.5 election timeouts,
- * so a shorter local deadline would be a lie).
+ * A lease TTL etcd honours: whole seconds (etcd grants leases in seconds) and at least 2 s (etcd
+ * raises shorter TTLs to about 1.5 election timeouts, so a shorter local deadline would be a lie).
  */
+const LEASE_TTL: TtlRange = {
+  min: MIN_TTL_MS,
+  max: MAX_TTL_MS,
+  wholeSeconds: true,
+  what: 'etcd lease TTL',
+  why: 'etcd leases count whole seconds, at least 2',
+};
+
+/** Throws ConfigurationError unless `ttlMs` is a lease TTL etcd honours (see LEASE_TTL). */
 export function checkEtcdTtl(ttlMs: unknown, name = 'ttlMs'): number {
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs)) {
-    throw new ConfigurationError(`${name} must be a number of milliseconds, got ${String(ttlMs)}.`, {
-      source: SOURCE,
-    });
-  }
-  if (ttlMs % 1000 !== 0 || ttlMs < MIN_TTL_MS || ttlMs > MAX_TTL_MS) {
-    const lower = Math.max(MIN_TTL_MS, Math.floor(ttlMs / 1000) * 1000);
-    throw new ConfigurationError(
-      `${name} ${ttlMs} is not a valid etcd lease TTL: it must be a whole number of seconds between ` +
-        `${MIN_TTL_MS} and ${MAX_TTL_MS} ms (etcd leases count whole seconds, at least 2). ` +
-        `Use ${Math.min(lower, MAX_TTL_MS)}, for example.`,
-      { source: SOURCE },
-    );
-  }
-  return ttlMs;
+  return checkOption(SOURCE, ttl(undefined, LEASE_TTL), name, ttlMs);
 }
 
 export function capabilitiesFor(defaultTtlMs: number): BackendCapabilities {
@@ -94,55 +86,52 @@ export function capabilitiesFor(defaultTtlMs: number): BackendCapabilities {
   };
 }
 
-const checks = optionChecks(SOURCE);
+const etcdOptions = defineOptions(SOURCE, {
+  notAnObject: 'createEtcdMembership needs an options object, e.g. { endpoints: [...] }.',
+  fields: {
+    client: excluding(
+      custom<Etcd3 | undefined>((client) =>
+        client === undefined || client instanceof Etcd3
+          ? undefined
+          : 'client must be an Etcd3 instance from the etcd3 package.',
+      ),
+      ['endpoints', 'tls', 'auth'],
+      (clashing) =>
+        `Pass either client or connection options, not both: remove ${clashing.join(', ')} or client.`,
+    ),
+    // A name segment sits between slashes in every key, so it must not contain one.
+    election: keySegment('default', {
+      message: (name, value) =>
+        `${name} must be a non-empty string without "/" or control characters, got ${JSON.stringify(value)}.`,
+    }),
+    prefix: keySegment('election', {
+      slashes: 'trim',
+      message: (_, value) =>
+        `prefix must be a non-empty key path such as "election" or "myapp/election", got ${JSON.stringify(value)}.`,
+    }),
+    defaultTtlMs: ttl(DEFAULT_TTL_MS, LEASE_TTL),
+    requestTimeoutMs: positiveMs(2000),
+    leaveTimeoutMs: positiveMs(1000),
+    endpoints: custom<EtcdMembershipOptions['endpoints']>(endpointsProblem),
+    tls: custom<EtcdTlsOptions | undefined>((tls) =>
+      tls !== undefined &&
+      ((tls as EtcdTlsOptions).ca === undefined ||
+        ((tls as EtcdTlsOptions).cert === undefined) !== ((tls as EtcdTlsOptions).key === undefined))
+        ? 'tls needs ca, and cert and key together (or neither).'
+        : undefined,
+    ),
+    auth: custom<EtcdAuthOptions | undefined>((auth) =>
+      auth !== undefined &&
+      (typeof (auth as EtcdAuthOptions).username !== 'string' ||
+        typeof (auth as EtcdAuthOptions).password !== 'string')
+        ? 'auth needs a username and a password, both strings.'
+        : undefined,
+    ),
+  },
+});
 
-// A name segment sits between slashes in every key, so it must not contain one.
-function checkSegment(name: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value.length === 0 || value.includes('/') || hasControlCharacter(value)) {
-    throw new ConfigurationError(
-      `${name} must be a non-empty string without "/" or control characters, got ${JSON.stringify(value)}.`,
-      { source: SOURCE },
-    );
-  }
-  return value;
-}
-
-function checkPrefix(value: unknown): string {
-  if (value === undefined) return 'election';
-  const trimmed = typeof value === 'string' ? value.replace(/^\/+|\/+$/g, '') : '';
-  if (trimmed.length === 0 || hasControlCharacter(trimmed) || trimmed.includes('//')) {
-    throw new ConfigurationError(
-      `prefix must be a non-empty key path such as "election" or "myapp/election", got ${JSON.stringify(value)}.`,
-      { source: SOURCE },
-    );
-  }
-  return trimmed;
-}
+export type ResolvedOptions = ReturnType<typeof etcdOptions>;
 
 export function resolveOptions(options: EtcdMembershipOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError('createEtcdMembership needs an options object, e.g. { endpoints: [...] }.', {
-      source: SOURCE,
-    });
-  }
-  if (options.client !== undefined) {
-    const clashing = (['endpoints', 'tls', 'auth'] as const).filter((key) => options[key] !== undefined);
-    if (clashing.length > 0) {
-      throw new ConfigurationError(
-        `Pass either client or connection options, not both: remove ${clashing.join(', ')} or client.`,
-        { source: SOURCE },
-      );
-    }
-  }
-  return {
-    election: checkSegment('election', options.election, 'default'),
-    prefix: checkPrefix(options.prefix),
-    defaultTtlMs:
-      options.defaultTtlMs === undefined
-        ? DEFAULT_TTL_MS
-        : checkEtcdTtl(options.defaultTtlMs, 'defaultTtlMs'),
-    requestTimeoutMs: checks.positiveMs('requestTimeoutMs', options.requestTimeoutMs, 2000),
-    leaveTimeoutMs: checks.positiveMs('leaveTimeoutMs', options.leaveTimeoutMs, 1000),
-  };
+  return etcdOptions(options);
 }

@@ -121,12 +121,14 @@ class StaticBackend implements MembershipBackend {
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    this.#lifecycle.assertOpen();
-    const self = findSelf(this.#options, request);
-    if (this.#options.checkDuplicates) await rejectDuplicate(this.#options, self, request);
-    let ended = () => {};
-    const session = new StaticSession(this.#options, self, request, () => ended());
-    ended = this.#lifecycle.adopt(session);
+    const session = await this.#lifecycle.join({
+      register: async () => {
+        const self = findSelf(this.#options, request);
+        if (this.#options.checkDuplicates) await rejectDuplicate(this.#options, self, request);
+        return self;
+      },
+      open: (self, _, ended) => new StaticSession(this.#options, self, request, ended),
+    });
     // Wait for the first probe round so the first snapshot already holds the live peers; otherwise
     // every starting node would see itself alone and lead for an interval.
     try {

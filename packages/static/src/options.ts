@@ -1,4 +1,14 @@
-import { ConfigurationError, type Member, validateMember } from '@election/core/adapter';
+import {
+  ConfigurationError,
+  custom,
+  defineOptions,
+  flag,
+  fn,
+  integerAtLeast,
+  type Member,
+  optionRule,
+  validateMember,
+} from '@election/core/adapter';
 import { SOURCE } from './source.js';
 
 /** One entry of the fixed member list. */
@@ -63,14 +73,6 @@ function fail(message: string): never {
   throw new ConfigurationError(message, { source: SOURCE });
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    fail(`probe.${name} must be an integer >= ${min}, got ${String(value)}.`);
-  }
-  return value;
-}
-
 function checkUrl(member: StaticMemberConfig): void {
   if (member.url === undefined) return;
   let parsed: URL;
@@ -89,30 +91,7 @@ function checkUrl(member: StaticMemberConfig): void {
   }
 }
 
-function resolveProbe(probe: StaticMembershipOptions['probe']): ResolvedProbe {
-  const options: ProbeOptions = typeof probe === 'function' ? { check: probe } : (probe ?? {});
-  if (typeof options !== 'object') fail('probe must be an options object or a function.');
-  if (options.check !== undefined && typeof options.check !== 'function')
-    fail('probe.check must be a function.');
-  const path = options.path ?? '/healthz';
-  if (typeof path !== 'string' || !path.startsWith('/')) {
-    fail(`probe.path must start with "/", got ${JSON.stringify(path)}.`);
-  }
-  return {
-    intervalMs: positiveInteger('intervalMs', options.intervalMs, 1000, 1),
-    timeoutMs: positiveInteger('timeoutMs', options.timeoutMs, 500, 1),
-    failureThreshold: positiveInteger('failureThreshold', options.failureThreshold, 3, 1),
-    successThreshold: positiveInteger('successThreshold', options.successThreshold, 1, 1),
-    path,
-    check: options.check,
-  };
-}
-
-/** Validates everything that can be checked before the local node is known; throws ConfigurationError. */
-export function resolveOptions(options: StaticMembershipOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null)
-    fail('createStaticMembership needs an options object.');
-  const { members } = options;
+function checkMembers(members: unknown): undefined {
   if (!Array.isArray(members) || members.length === 0) {
     fail('members must be a non-empty array of { id, url?, priority?, observer?, meta? }.');
   }
@@ -123,25 +102,54 @@ export function resolveOptions(options: StaticMembershipOptions): ResolvedOption
     seen.add(member.id);
     checkUrl(member);
   }
-  const probe = resolveProbe(options.probe);
-  if (probe.check === undefined) {
-    // Only the local node may go without a url, so more than one url-less member can never work.
-    const withoutUrl = members.filter((member) => member.url === undefined).map((member) => member.id);
-    if (withoutUrl.length > 1) {
-      fail(
-        `members ${withoutUrl.map((id) => `"${id}"`).join(', ')} have no url, so they cannot be probed. ` +
-          'Give every member a url (only the local node may omit it), or pass a probe function.',
-      );
-    }
+  return undefined;
+}
+
+/** With the default HTTP probe: only the local node may go without a url, so at most one may. */
+function checkProbeable(members: readonly StaticMemberConfig[]): void {
+  const withoutUrl = members.filter((member) => member.url === undefined).map((member) => member.id);
+  if (withoutUrl.length > 1) {
+    fail(
+      `members ${withoutUrl.map((id) => `"${id}"`).join(', ')} have no url, so they cannot be probed. ` +
+        'Give every member a url (only the local node may omit it), or pass a probe function.',
+    );
   }
-  if (options.checkDuplicates !== undefined && typeof options.checkDuplicates !== 'boolean') {
-    fail('checkDuplicates must be true or false.');
-  }
-  return {
-    members: members.map((member) => ({ ...member })),
-    probe,
-    checkDuplicates: options.checkDuplicates ?? false,
-  };
+}
+
+const probeOptions = defineOptions(SOURCE, {
+  notAnObject: 'probe must be an options object or a function.',
+  namePrefix: 'probe.',
+  fields: {
+    check: fn<ProbeFunction>(),
+    path: custom<string | undefined>((path) =>
+      path === undefined || (typeof path === 'string' && path.startsWith('/'))
+        ? undefined
+        : `probe.path must start with "/", got ${JSON.stringify(path)}.`,
+    ),
+    intervalMs: integerAtLeast(1000, 1),
+    timeoutMs: integerAtLeast(500, 1),
+    failureThreshold: integerAtLeast(3, 1),
+    successThreshold: integerAtLeast(1, 1),
+  },
+});
+
+const staticOptions = defineOptions(SOURCE, {
+  notAnObject: 'createStaticMembership needs an options object.',
+  fields: {
+    members: custom<readonly StaticMemberConfig[]>(checkMembers),
+    probe: optionRule<ResolvedProbe>((_, probe, { options }) => {
+      const resolved = probeOptions(typeof probe === 'function' ? { check: probe } : (probe ?? {}));
+      if (resolved.check === undefined) checkProbeable(options.members as readonly StaticMemberConfig[]);
+      return { ...resolved, path: resolved.path ?? '/healthz' };
+    }),
+    checkDuplicates: flag(false),
+  },
+});
+
+/** Validates everything that can be checked before the local node is known; throws ConfigurationError. */
+export function resolveOptions(options: StaticMembershipOptions): ResolvedOptions {
+  const { members, probe, checkDuplicates } = staticOptions(options);
+  return { members: members.map((member) => ({ ...member })), probe, checkDuplicates };
 }
 
 /** The member as core sees it: the probe url is this adapter's business, not part of the registration. */

@@ -11,9 +11,8 @@ import {
   SessionLostError,
   type Unsubscribe,
 } from '@election/core';
-import { type Renewer, startRenewals } from '@election/core/adapter';
+import { type Renewer, startRenewals, waitOutHolder } from '@election/core/adapter';
 import type { HolderState, MemoryServer } from '../src/memory/server.js';
-import { waitOutHolder } from '../src/memory/wait-out.js';
 import type { Watch } from '../src/memory/watch.js';
 import type { SimLink, SimNetwork, SimStream } from './network.js';
 import type { TransferFaults } from './transfer-faults.js';
@@ -90,11 +89,14 @@ export function createSimBackend(context: SimBackendContext): MembershipBackend 
           );
           continue;
         }
-        await waitOutHolder({
+        await waitOutHolder<number>({
           clock: request.clock,
           signal: request.signal,
-          pollMs: Math.max(50, Math.min(500, ttlMs / 4)),
+          logger: request.logger,
+          id: member.id,
+          pollMs: () => Math.max(50, Math.min(500, ttlMs / 4)),
           read: () => network.call(link, 'read lease', () => server.leaseRenewals(answer.holderLease)),
+          judge: (renewals, first) => (renewals !== first ? 'renewed' : 'waiting'),
           duplicate: () =>
             new DuplicateMemberError(
               member.id,

@@ -54,7 +54,7 @@ for (const block of runnable) modules.set(block, await import(block.file));
 
 describe('the code blocks of docs/writing-an-adapter.md and packages/testing/README.md', () => {
   it('each runs here, copies a file verbatim, or is marked as an excerpt of a file that exists', () => {
-    expect(runnable.map(where)).toHaveLength(6);
+    expect(runnable.map(where)).toHaveLength(7);
     for (const block of blocks) {
       const { verbatim, excerpt, 'ts-context': context } = block.notes;
       if (verbatim) {

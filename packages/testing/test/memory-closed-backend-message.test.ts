@@ -16,3 +16,25 @@ describe('memory backend: join() once closed', () => {
     );
   });
 });
+
+describe('memory backend: close() while a join is in flight', () => {
+  it('the join fails with LifecycleError, what it registered is revoked, and no session is left behind', async () => {
+    const clock = createManualClock();
+    const cluster = createMemoryCluster({ clock });
+    const crashed = await join(cluster.backend(), clock, { id: 'a', meta: { run: '1' } }, 3000);
+    crashed.close(); // walks away: the next join of "a" waits its lease out
+    const backend = cluster.backend();
+    const joining = join(backend, clock, { id: 'a', meta: { run: '2' } }, 3000).catch((e: unknown) => e);
+    await clock.advance(100);
+    await backend.close();
+    await clock.advance(3500); // the crashed lease expires; the join registers, then sees the close
+    const error = await joining;
+    expect(error).toBeInstanceOf(LifecycleError);
+    expect((error as Error).message).toBe(
+      '[@election/testing] This memory backend was closed while joining.',
+    );
+    expect(cluster.members()).toEqual([]);
+    expect(cluster.liveLeases()).toBe(0);
+    cluster.dispose();
+  });
+});

@@ -29,6 +29,28 @@ export interface BackendLifecycleOptions<C> {
   readonly client?: ClientLifecycle<C>;
 }
 
+/**
+ * The usual ClientLifecycle: a client the caller passed in (`given`: a client, a pool) is used as
+ * it is and never closed, whatever the backend does; else `create` makes a new one on each open
+ * and `close` closes it once nothing uses it.
+ */
+export function clientLifecycle<C>(
+  source: { readonly given: C } | { create(): C; close(client: C): void },
+): ClientLifecycle<C> {
+  if ('given' in source) return { open: () => source.given, release: () => {} };
+  return { open: () => source.create(), release: (client) => client !== undefined && source.close(client) };
+}
+
+/** The steps of `BackendLifecycle.join`: what differs from one backend to the next. */
+export interface JoinSteps<C, R, S extends { close(): void }> {
+  /** Registers the member on `client` (joinRounds, usually): the registration. */
+  register(client: C): Promise<R>;
+  /** Gives up `registration` when close() came during the join (revoke it, else it expires by TTL). */
+  discard?(registration: R, client: C): Promise<unknown>;
+  /** The session of `registration`; it calls `ended` once it has ended (left, lost, closed). */
+  open(registration: R, client: C, ended: () => void): S;
+}
+
 const NO_CLIENT: ClientLifecycle<undefined> = { open: () => undefined, release: () => {} };
 
 /**
@@ -92,6 +114,28 @@ export class BackendLifecycle<C = undefined> {
   /** Runs `work` on the client, which stays open until it settles. */
   using<T>(work: (client: C) => Promise<T>): Promise<T> {
     return this.#uses.during(work(this.client()));
+  }
+
+  /**
+   * A join, the same in every adapter: refused once the backend was closed; `register` runs while
+   * the client is held; when close() came meanwhile, what it registered must not outlive the
+   * backend: `discard` gives it up (a failure ignored: it then expires by TTL, never renewed) and
+   * the join fails with LifecycleError. Else the session `open` makes is adopted (see `adopt`).
+   */
+  async join<R, S extends { close(): void }>(steps: JoinSteps<C, R, S>): Promise<S> {
+    this.assertOpen();
+    return this.using(async (client) => {
+      const registration = await steps.register(client);
+      if (this.#closed) {
+        await steps.discard?.(registration, client).catch(() => {});
+        const { what, source } = this.#options;
+        throw new LifecycleError(`This ${what} was closed while joining.`, { source });
+      }
+      let ended = () => {};
+      const session = steps.open(registration, client, () => ended());
+      ended = this.adopt(session);
+      return session;
+    });
   }
 
   /**

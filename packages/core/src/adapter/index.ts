@@ -26,15 +26,22 @@ export {
 } from '../time/clock.js';
 export { acquireUnlessBlockerEnded, LOCK_ATTEMPTS, type LockAttempt } from './acquire-attempts.js';
 export {
+  classifyBy,
   createErrorMapper,
   describeFailure,
   type ErrorClassifier,
   type ErrorMapper,
+  type ErrorMapperOptions,
+  type FailureRule,
+  RequestFailure,
+  summarizeRequestFailure,
 } from './adapter-error.js';
 export {
   BackendLifecycle,
   type BackendLifecycleOptions,
   type ClientLifecycle,
+  clientLifecycle,
+  type JoinSteps,
 } from './backend-lifecycle.js';
 export { ClientUses } from './client-uses.js';
 export { type JoinRounds, joinRounds } from './join-rounds.js';
@@ -42,12 +49,46 @@ export { type KeyLayout, type KeySegmentCodec, keyLayout } from './key-layout.js
 export { Listeners, type ListenersOptions } from './listeners.js';
 export { MalformedReporter } from './malformed-reporter.js';
 export {
-  hasControlCharacter,
+  type DecodedMember,
+  type MemberCodec,
+  type MemberCodecOptions,
+  type MemberCodecReasons,
+  memberCodec,
+} from './member-codec.js';
+export {
   type OptionChecks,
   optionChecks,
   type WholeNumberRange,
 } from './option-checks.js';
+export {
+  checkOption,
+  custom,
+  defineOptions,
+  excluding,
+  flag,
+  fn,
+  hasControlCharacter,
+  integerAtLeast,
+  type KeyRule,
+  type KeySegmentOptions,
+  keySegment,
+  type OptionContext,
+  type OptionRule,
+  type OptionSchema,
+  oneOf,
+  optional,
+  optionRule,
+  positiveMs,
+  type ResolvedOptionsOf,
+  type TtlRange,
+  text,
+  ttl,
+  wholeNumber,
+} from './option-schema.js';
+export { OwnRegistrations, type OwnRegistrationsOptions } from './own-registrations.js';
 export { type RenewalOptions, type RenewalOutcome, type Renewer, startRenewals } from './renewals.js';
+export { RequestsInFlight, type RequestsInFlightOptions } from './requests-in-flight.js';
 export { SessionLifecycle, type SessionLifecycleOptions, type SessionState } from './session-lifecycle.js';
 export { sameHolder, sameMembers } from './snapshots.js';
+export { type WaitOut, waitOutHolder } from './wait-out.js';
 export { withTimeout } from './with-timeout.js';

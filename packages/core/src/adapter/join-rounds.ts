@@ -5,7 +5,7 @@
  * never expires, makes a DuplicateMemberError at once; any other is waited out (a crashed process
  * restarted under its own id), and only a holder seen renewed meanwhile is a duplicate.
  */
-export interface JoinRounds<R, H> {
+export interface JoinRounds<R, H, O = undefined> {
   readonly signal: AbortSignal;
   readonly takeover: boolean;
   /** Rounds (one registration attempt each) before `tooManyRounds`. Default unbounded. */
@@ -13,10 +13,17 @@ export interface JoinRounds<R, H> {
   /** The error past `maxRounds`: the id kept changing hands under concurrent writes. */
   readonly tooManyRounds?: () => Error;
   /**
-   * One attempt to register the id: the registration, or the one that holds the id (undefined
-   * when it was gone by the time it was read: the next round tries again).
+   * This join's own registration without the id yet (an etcd lease, a Consul session), when the
+   * backend needs one first: made before a round that has none, given up (`discard`) before a
+   * wait (it would not be renewed meanwhile) and when the join fails; kept when it succeeds.
    */
-  register(): Promise<{ readonly registered: R } | { readonly holder: H | undefined }>;
+  readonly own?: { create(): Promise<O>; discard(own: O): void | Promise<void> };
+  /**
+   * One attempt to register the id (on `own`, when there is one): the registration, or the one
+   * that holds the id (undefined when it was gone by the time it was read: the next round tries
+   * again).
+   */
+  register(own: O): Promise<{ readonly registered: R } | { readonly holder: H | undefined }>;
   /** The error that ends the join now, when `holder` is a live duplicate by itself; else undefined. */
   duplicate?(holder: H): Error | undefined;
   /** Whether this backend walked away from `holder` (so it may revoke it). Default never. */
@@ -25,31 +32,44 @@ export interface JoinRounds<R, H> {
   revoke(holder: H, why: 'abandoned' | 'takeover'): Promise<void>;
   /**
    * Waits until `holder` is gone; throws DuplicateMemberError once it is seen renewed. Runs after
-   * `beforeWait` (give up this join's own registration: it would not be renewed during the wait).
+   * `own` was discarded and `beforeWait`.
    */
   waitOut(holder: H): Promise<void>;
   beforeWait?(): void | Promise<void>;
 }
 
 /** Runs the rounds of a join: register, else clear the holder (revoke or wait it out), and again. */
-export async function joinRounds<R, H>(rounds: JoinRounds<R, H>): Promise<R> {
+export async function joinRounds<R, H, O = undefined>(rounds: JoinRounds<R, H, O>): Promise<R> {
   const maxRounds = rounds.maxRounds ?? Number.POSITIVE_INFINITY;
-  for (let round = 1; ; round++) {
-    if (round > maxRounds)
-      throw rounds.tooManyRounds?.() ?? new Error(`no registration after ${maxRounds} rounds`);
-    rounds.signal.throwIfAborted();
-    const attempt = await rounds.register();
-    if ('registered' in attempt) return attempt.registered;
-    const holder = attempt.holder;
-    if (holder === undefined) continue;
-    const duplicate = rounds.duplicate?.(holder);
-    if (duplicate !== undefined) throw duplicate;
-    const abandoned = rounds.abandoned?.(holder) ?? false;
-    if (abandoned || rounds.takeover) {
-      await rounds.revoke(holder, abandoned ? 'abandoned' : 'takeover');
-      continue;
+  let own: { readonly value: O } | undefined;
+  const giveUpOwn = async () => {
+    const given = own;
+    own = undefined;
+    if (given !== undefined) await rounds.own?.discard(given.value);
+  };
+  try {
+    for (let round = 1; ; round++) {
+      if (round > maxRounds)
+        throw rounds.tooManyRounds?.() ?? new Error(`no registration after ${maxRounds} rounds`);
+      rounds.signal.throwIfAborted();
+      if (rounds.own !== undefined && own === undefined) own = { value: await rounds.own.create() };
+      const attempt = await rounds.register(own?.value as O);
+      if ('registered' in attempt) return attempt.registered;
+      const holder = attempt.holder;
+      if (holder === undefined) continue;
+      const duplicate = rounds.duplicate?.(holder);
+      if (duplicate !== undefined) throw duplicate;
+      const abandoned = rounds.abandoned?.(holder) ?? false;
+      if (abandoned || rounds.takeover) {
+        await rounds.revoke(holder, abandoned ? 'abandoned' : 'takeover');
+        continue;
+      }
+      await giveUpOwn();
+      await rounds.beforeWait?.();
+      await rounds.waitOut(holder);
     }
-    await rounds.beforeWait?.();
-    await rounds.waitOut(holder);
+  } catch (error) {
+    await giveUpOwn();
+    throw error;
   }
 }

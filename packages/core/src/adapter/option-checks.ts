@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { checkOption, positiveMs, wholeNumber } from './option-schema.js';
 
 /**
  * The option checks every adapter's `resolveOptions` re-derived. Each throws a ConfigurationError
@@ -21,35 +22,15 @@ export interface WholeNumberRange {
   readonly unit: string;
 }
 
+/** The single checks of the option schema (option-schema.ts), for an adapter that checks by hand. */
 export function optionChecks(source: string): OptionChecks {
   const fail = (message: string): never => {
     throw new ConfigurationError(message, { source });
   };
   return {
     fail,
-    positiveMs(name, value, fallback) {
-      if (value === undefined) return fallback;
-      if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
-        fail(`${name} must be a positive number of milliseconds, got ${String(value)}.`);
-      return value as number;
-    },
-    wholeNumber(name, value, fallback, { min, max, unit }) {
-      if (value === undefined) return fallback;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-        fail(`${name} must be a whole number of ${unit} from ${min} to ${max}, got ${String(value)}.`);
-      return value as number;
-    },
+    positiveMs: (name, value, fallback) => checkOption(source, positiveMs(fallback), name, value),
+    wholeNumber: (name, value, fallback, range) =>
+      checkOption(source, wholeNumber(fallback, range), name, value),
   };
-}
-
-/**
- * True when `text` holds a C0 control character (invisible in logs, a hazard in key paths), or,
- * with `c1`, also DEL or a C1 control character.
- */
-export function hasControlCharacter(text: string, { c1 = false }: { readonly c1?: boolean } = {}): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x20 || (c1 && unit >= 0x7f && unit <= 0x9f)) return true;
-  }
-  return false;
 }

@@ -8,12 +8,12 @@ import {
   joinRounds,
   type MembershipBackend,
   type MembershipSession,
+  waitOutHolder,
 } from '@election/core/adapter';
 import { SOURCE } from '../source.js';
 import type { Network } from './network.js';
 import type { MemoryServer } from './server.js';
 import { MemorySession } from './session.js';
-import { waitOutHolder } from './wait-out.js';
 
 export interface BackendContext {
   readonly server: MemoryServer;
@@ -35,6 +35,8 @@ export class MemoryBackend implements MembershipBackend {
   });
 
   readonly #context: BackendContext;
+  /** What each adopted session calls when it ends (BackendLifecycle.join's `ended`). */
+  readonly #ends = new WeakMap<MemorySession, () => void>();
 
   constructor(context: BackendContext) {
     this.#context = context;
@@ -42,7 +44,22 @@ export class MemoryBackend implements MembershipBackend {
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    this.#lifecycle.assertOpen();
+    const session = await this.#lifecycle.join({
+      register: () => this.#register(request),
+      // close() came during the join: the registration goes, as a leave would take it.
+      discard: async ({ leaseId }) => this.#context.server.revoke(leaseId),
+      open: ({ session, leaseId }, _, ended) => {
+        this.#ends.set(session, ended);
+        session.attach(leaseId);
+        return session;
+      },
+    });
+    this.#context.track(session);
+    return session.reply(session);
+  }
+
+  /** A joining node's session and the lease it registered. */
+  async #register(request: JoinRequest) {
     request.signal.throwIfAborted();
     if (request.clock !== this.#context.clock) {
       // Deadlines from one clock compared against another would be meaningless (and fake time would
@@ -55,8 +72,7 @@ export class MemoryBackend implements MembershipBackend {
     }
     // core has checked request.ttlMs against this.capabilities; no second check here.
     const { server, network } = this.#context;
-    let ended = () => {};
-    const session = new MemorySession({
+    const session: MemorySession = new MemorySession({
       server,
       network,
       clock: this.#context.clock,
@@ -65,7 +81,7 @@ export class MemoryBackend implements MembershipBackend {
       ttlMs: request.ttlMs,
       withLock: this.capabilities.lock,
       onClosed: (closed) => {
-        ended();
+        this.#ends.get(closed)?.();
         this.#context.untrack(closed);
       },
     });
@@ -84,24 +100,24 @@ export class MemoryBackend implements MembershipBackend {
         request.logger.info({ memberId: id }, 'takeover: revoking the previous registration of this id');
         server.revoke(holder);
       },
-      waitOut: async (holder) => {
-        request.logger.info({ memberId: id }, 'waiting for the previous registration of this id to expire');
-        await waitOutHolder({
+      // Only a holder seen renewed (its keepalive count moved) is a duplicate.
+      waitOut: (holder) =>
+        waitOutHolder<number>({
           clock: this.#context.clock,
           signal: request.signal,
-          pollMs: Math.max(50, Math.min(500, request.ttlMs / 4)),
+          logger: request.logger,
+          id,
+          fields: { memberId: id },
+          pollMs: () => Math.max(50, Math.min(500, request.ttlMs / 4)),
           read: async () => {
             if (!session.reachable()) throw session.unreachableError('join()');
             return server.leaseRenewals(holder);
           },
+          judge: (renewals, first) => (renewals !== first ? 'renewed' : 'waiting'),
           duplicate: () => duplicateError(id),
-        });
-      },
+        }),
     });
-    session.attach(leaseId);
-    ended = this.#lifecycle.adopt(session);
-    this.#context.track(session);
-    return session.reply(session);
+    return { session, leaseId };
   }
 
   /** Closes every session this backend opened (they stop renewing and expire by TTL). Idempotent. */

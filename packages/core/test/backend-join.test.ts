@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { BackendLifecycle, clientLifecycle, LifecycleError, OwnRegistrations } from '../src/adapter/index.js';
+
+/** A backend whose own client is made on first use and closed (`close client N`) when released. */
+function backend() {
+  const events: string[] = [];
+  let opened = 0;
+  const client = clientLifecycle({
+    create: () => `client ${++opened}`,
+    close: (c) => events.push(`close ${c}`),
+  });
+  return {
+    lifecycle: new BackendLifecycle<string>({ source: 'test', what: 'test membership backend', client }),
+    events,
+  };
+}
+
+/** A promise and the functions that settle it. */
+function deferred<T>() {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+describe('BackendLifecycle.join', () => {
+  it('registers on the held client, then adopts the session until it ends: close() closes the ones still open', async () => {
+    const { lifecycle, events } = backend();
+    const ends: Array<() => void> = [];
+    const join = (name: string) =>
+      lifecycle.join({
+        register: async (client) => `${name} on ${client}`,
+        open: (registration, _, ended) => {
+          ends.push(ended);
+          events.push(`open ${registration}`);
+          return { close: () => events.push(`close ${name}`) };
+        },
+      });
+    await join('a');
+    await join('b');
+    ends[0]?.(); // a ended by itself: b still holds the client
+    expect(events).toEqual(['open a on client 1', 'open b on client 1']);
+    lifecycle.close();
+    expect(events).toEqual(['open a on client 1', 'open b on client 1', 'close b', 'close client 1']);
+  });
+
+  it('close() while the join is in flight: the registration is discarded and the join fails, no session is left', async () => {
+    const { lifecycle, events } = backend();
+    const registered = deferred<string>();
+    const joining = lifecycle.join({
+      register: () => registered.promise,
+      discard: async (registration) => {
+        events.push(`discard ${registration}`);
+        throw new Error('client closed'); // a failed discard is ignored: the registration expires by TTL
+      },
+      open: () => {
+        events.push('opened');
+        return { close: () => {} };
+      },
+    });
+    lifecycle.close();
+    registered.resolve('lease 7');
+    await expect(joining).rejects.toThrow(LifecycleError);
+    await expect(joining).rejects.toThrow('[test] This test membership backend was closed while joining.');
+    expect(events).toEqual(['close client 1', 'discard lease 7']);
+  });
+
+  it('a closed backend refuses the join before anything is registered', async () => {
+    const { lifecycle } = backend();
+    lifecycle.close();
+    let registered = false;
+    await expect(
+      lifecycle.join({
+        register: async () => {
+          registered = true;
+        },
+        open: () => ({ close: () => {} }),
+      }),
+    ).rejects.toThrow(/was closed; create a new one/);
+    expect(registered).toBe(false);
+  });
+});
+
+describe('OwnRegistrations', () => {
+  it('granted, abandoned, gone; an unknown registration is not marked unless asked', () => {
+    const own = new OwnRegistrations({ limit: 10 });
+    own.granted('a');
+    expect(own.isActive('a')).toBe(true);
+    own.abandoned('a');
+    own.abandoned('never granted');
+    expect(own.isActive('a')).toBe(false);
+    expect(own.isAbandoned('a')).toBe(true);
+    expect(own.listAbandoned()).toEqual(['a']);
+    own.gone('a');
+    expect(own.isAbandoned('a')).toBe(false);
+    const walkedAway = new OwnRegistrations({ limit: 10, abandonUnknown: true });
+    walkedAway.abandoned('s');
+    expect(walkedAway.isAbandoned('s')).toBe(true);
+  });
+
+  it('forgets the oldest abandoned ones past the limit, never an active one', () => {
+    const own = new OwnRegistrations({ limit: 2 });
+    own.granted('live');
+    for (const id of ['a', 'b', 'c']) {
+      own.granted(id);
+      own.abandoned(id);
+    }
+    expect(own.isActive('live')).toBe(true);
+    expect(own.listAbandoned()).toEqual(['c']);
+    own.abandoned('live');
+    own.granted('d');
+    own.abandoned('d');
+    // Abandoned too now, so 'c', the oldest abandoned, goes first.
+    expect(own.listAbandoned()).toEqual(['live', 'd']);
+  });
+
+  it('revoke: success or "already gone" forgets it; any other failure is thrown and it stays', async () => {
+    const own = new OwnRegistrations({ limit: 10 });
+    const goneError = new Error('not found');
+    own.granted('a');
+    own.abandoned('a');
+    await expect(
+      own.revoke(
+        'a',
+        () => Promise.reject(new Error('timeout')),
+        (e) => e === goneError,
+      ),
+    ).rejects.toThrow('timeout');
+    expect(own.isAbandoned('a')).toBe(true);
+    await own.revoke(
+      'a',
+      () => Promise.reject(goneError),
+      (e) => e === goneError,
+    );
+    expect(own.isAbandoned('a')).toBe(false);
+    own.granted('b');
+    await own.revoke(
+      'b',
+      async () => {},
+      () => false,
+    );
+    expect(own.isActive('b')).toBe(false);
+  });
+
+  it('revokeInBackground: each failure goes to onError, nothing waits', async () => {
+    const own = new OwnRegistrations({ limit: 10 });
+    const failures: string[] = [];
+    const revoked: string[] = [];
+    own.revokeInBackground(
+      ['a', 'b'],
+      async (id) => {
+        if (id === 'b') throw new Error(`no ${id}`);
+        revoked.push(id);
+      },
+      (error, id) => failures.push(`${id}: ${(error as Error).message}`),
+    );
+    expect(failures).toEqual([]);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(revoked).toEqual(['a']);
+    expect(failures).toEqual(['b: no b']);
+  });
+});
+
+describe('clientLifecycle', () => {
+  it("a caller's client is used as it is and never closed; an own client is made per open and closed on release", () => {
+    const closed: string[] = [];
+    const given = clientLifecycle({ given: 'theirs' });
+    expect(given.open()).toBe('theirs');
+    given.release('theirs');
+    let made = 0;
+    const own = clientLifecycle({
+      create: () => `ours ${++made}`,
+      close: (client: string) => closed.push(client),
+    });
+    expect(own.open()).toBe('ours 1');
+    own.release('ours 1');
+    own.release(undefined);
+    expect(own.open()).toBe('ours 2');
+    expect(closed).toEqual(['ours 1']);
+
+    // Through the lifecycle: close() of the backend leaves the caller's client open too.
+    const lifecycle = new BackendLifecycle({ source: 'test', what: 'x', client: given });
+    expect(lifecycle.client()).toBe('theirs');
+    lifecycle.close();
+    expect(closed).toEqual(['ours 1']);
+  });
+});
