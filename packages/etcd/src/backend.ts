@@ -14,7 +14,7 @@ import { type JoinContext, joinElection, revokeLease } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
 import { capabilitiesFor, checkEtcdTtl, type EtcdMembershipOptions, resolveOptions } from './options.js';
 import { OwnLeases } from './own-leases.js';
-import { EtcdSession } from './session.js';
+import { type EtcdSession, openEtcdSession } from './session.js';
 import { SOURCE } from './source.js';
 
 export interface EtcdMembershipBackend extends MembershipBackend {
@@ -111,7 +111,7 @@ class EtcdBackend implements EtcdMembershipBackend {
         });
       }
       let released = () => {}; // the session keeps the client open until it retires
-      const session: EtcdSession = new EtcdSession({
+      const session: EtcdSession = openEtcdSession({
         client,
         layout: this.#layout,
         member: request.member,

@@ -1,10 +1,11 @@
 import {
+  type FeedChange,
+  type FeedSnapshot,
   type LockHolder,
   type Logger,
   MalformedEntryError,
   type MalformedReporter,
   type Member,
-  type MembershipEvent,
   sameHolder,
 } from '@election/core/adapter';
 import type { IKeyValue } from 'etcd3';
@@ -21,23 +22,17 @@ interface Registration {
   readonly lease: string;
 }
 
-export interface ViewChange {
-  readonly memberEvent?: MembershipEvent;
-  readonly holderChanged: boolean;
-}
-
 /**
- * The decoded contents of one election's keys: members and the leader lock holder. Pure
- * bookkeeping, no I/O: the watcher feeds it ranges and watch events, it says what changed.
- * Malformed entries are reported once and otherwise treated as absent.
+ * The decoded contents of one election's keys: members, the lease each is bound to, and the leader
+ * lock holder. Pure bookkeeping, no I/O: the feed's read hands it ranges and its follow watch
+ * events; it says what changed, in the feed's terms. Malformed entries are reported once and
+ * otherwise treated as absent.
  */
 export class ElectionView {
   readonly #registrations = new Map<string, Registration>();
   #currentHolder: LockHolder = null;
   /** The lease the leader key is bound to ('0' when free). */
   #holderLease = '0';
-  /** Every change up to this revision is reflected here (from a range, or the last event applied). */
-  #revision = 0n;
 
   readonly #layout: KeyLayout;
   readonly #reporter: MalformedReporter;
@@ -56,22 +51,9 @@ export class ElectionView {
     this.#onMalformed = onMalformed;
   }
 
-  get holder(): LockHolder {
-    return this.#currentHolder;
-  }
-
   /** The lease the leader key is bound to now ('0' when the lock is free). */
   get holderLease(): string {
     return this.#currentHolder === null ? '0' : this.#holderLease;
-  }
-
-  /** The revision up to which this view is known to be complete. */
-  get upToRevision(): bigint {
-    return this.#revision;
-  }
-
-  members(): Member[] {
-    return [...this.#registrations.values()].map((registration) => registration.member);
   }
 
   /** The lease bound to `id`'s member key, or undefined when it is not registered. */
@@ -79,35 +61,34 @@ export class ElectionView {
     return this.#registrations.get(id)?.lease;
   }
 
-  /** Replaces everything with a range's result as of `revision`. Returns whether the holder changed. */
-  replace(kvs: readonly Kv[], revision: bigint): boolean {
-    this.#revision = revision;
+  /** Replaces everything with a range's result as of `revision`: the feed's snapshot. */
+  replace(kvs: readonly Kv[], revision: bigint): FeedSnapshot {
     this.#registrations.clear();
-    const previousHolder = this.#currentHolder;
     this.#currentHolder = null;
     for (const kv of kvs) this.#put(kv);
-    return !sameHolder(previousHolder, this.#currentHolder);
+    const members: Member[] = [...this.#registrations.values()].map((registration) => registration.member);
+    return { members, holder: this.#currentHolder, revision };
   }
 
-  apply(type: 'Put' | 'Delete', kv: Kv): ViewChange {
+  /** One watch event: the feed's change (the holder is in it only when it moved). */
+  apply(type: 'Put' | 'Delete', kv: Kv): FeedChange {
     const key = kv.key.toString('utf8');
     const revision = BigInt(kv.mod_revision);
-    if (revision > this.#revision) this.#revision = revision;
     if (type === 'Delete') {
       this.#reporter.forget(key);
-      return this.#remove(key);
+      return { ...this.#remove(key), revision };
     }
     const previousHolder = this.#currentHolder;
     const before = this.#registrationAt(key);
     const after = this.#put(kv);
-    const holderChanged = !sameHolder(previousHolder, this.#currentHolder);
+    const holder = sameHolder(previousHolder, this.#currentHolder) ? {} : { holder: this.#currentHolder };
     if (after !== undefined && after.json !== before?.json) {
-      return { memberEvent: { type: 'put', member: after.member }, holderChanged };
+      return { member: { type: 'put', member: after.member }, ...holder, revision };
     }
     if (after === undefined && before !== undefined) {
-      return { memberEvent: { type: 'delete', id: before.member.id }, holderChanged };
+      return { member: { type: 'delete', id: before.member.id }, ...holder, revision };
     }
-    return { holderChanged };
+    return { ...holder, revision };
   }
 
   #registrationAt(key: string): Registration | undefined {
@@ -117,16 +98,16 @@ export class ElectionView {
     return id === undefined ? undefined : this.#registrations.get(id);
   }
 
-  #remove(key: string): ViewChange {
+  #remove(key: string): FeedChange {
     if (key === this.#layout.leaderKey) {
-      const holderChanged = this.#currentHolder !== null;
+      const held = this.#currentHolder !== null;
       this.#currentHolder = null;
-      return { holderChanged };
+      return held ? { holder: null } : {};
     }
     const before = this.#registrationAt(key);
-    if (before === undefined) return { holderChanged: false };
+    if (before === undefined) return {};
     this.#registrations.delete(before.member.id);
-    return { memberEvent: { type: 'delete', id: before.member.id }, holderChanged: false };
+    return { member: { type: 'delete', id: before.member.id } };
   }
 
   /** Records one key; returns the registration it now holds, if it is a valid member key. */

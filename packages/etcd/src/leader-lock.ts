@@ -1,5 +1,6 @@
 import {
   acquireUnlessBlockerEnded,
+  type ElectionFeed,
   type HolderListener,
   type LeaderLock,
   type LockAttempt,
@@ -7,7 +8,6 @@ import {
 } from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
 import type { ElectionView } from './election-view.js';
-import type { ElectionWatcher } from './election-watcher.js';
 import { toElectionError, within } from './errors.js';
 import type { KeyLayout } from './keys.js';
 
@@ -16,8 +16,9 @@ export interface EtcdLeaderLockOptions {
   readonly layout: KeyLayout;
   readonly memberId: string;
   readonly leaseId: string;
-  readonly watcher: ElectionWatcher;
-  /** The watched view: tells whether a holder that blocked an attempt is already known gone. */
+  /** The election as watched: tells whether a holder that blocked an attempt is already known gone. */
+  readonly feed: ElectionFeed;
+  /** The leases of the members and of the leader key, as watched. */
   readonly view: ElectionView;
   readonly requestTimeoutMs: number;
   /** Throws when the session can no longer take the lock (lost, left, closed). */
@@ -45,8 +46,8 @@ export class EtcdLeaderLock implements LeaderLock {
    * wait for nothing, so the attempt is repeated instead.
    */
   tryAcquire(): Promise<bigint | null> {
-    const { view } = this.#options;
-    // The blocker is the holding's token (its mod revision): gone once the view is past it without it.
+    const { feed } = this.#options;
+    // The blocker is the holding's token (its mod revision): gone once the feed is past it without it.
     return acquireUnlessBlockerEnded(
       async (): Promise<LockAttempt<bigint>> => {
         const outcome = await this.#attempt();
@@ -54,7 +55,7 @@ export class EtcdLeaderLock implements LeaderLock {
           ? { token: outcome.token }
           : { token: null, blocker: outcome.token };
       },
-      (token) => view.upToRevision >= token && view.holder?.token !== token,
+      (token) => feed.showedEnd(token),
     );
   }
 
@@ -152,7 +153,7 @@ export class EtcdLeaderLock implements LeaderLock {
    */
   watchHolder(listener: HolderListener): Unsubscribe {
     const { view, leaseId } = this.#options;
-    return this.#options.watcher.watchHolder((holder, revision) =>
+    return this.#options.feed.watchHolder((holder, revision) =>
       listener(
         holder?.handed === true && view.holderLease !== leaseId
           ? { id: holder.id, token: holder.token }

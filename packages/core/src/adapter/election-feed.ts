@@ -46,6 +46,11 @@ export interface ElectionFeedOptions<S extends FeedSnapshot> {
   readonly clock: Clock;
   readonly logger: Logger;
   /**
+   * A read the adapter already made (etcd's join transaction): the feed's view from the start,
+   * published without `beforePublish` (the join just saw its own registration) and followed from.
+   */
+  readonly initial?: S;
+  /**
    * One read of the whole election. Resolves undefined when there is nothing new to publish (a
    * blocking query whose wait ran out). Rejects on failure: retried after a backoff. `signal`
    * aborts on stop().
@@ -111,6 +116,7 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   #holder: HolderAt | undefined;
   #revision: bigint | undefined;
   #closeFollow: () => void = () => {};
+  #started = false;
 
   constructor(options: ElectionFeedOptions<S>) {
     this.#options = options;
@@ -119,6 +125,7 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
     if (pace !== undefined) this.#limiter = new RateLimiter(options.clock, pace.burst ?? 1, pace.intervalMs);
     this.#memberListeners = new Listeners(options.logger, 'membership');
     this.#holderListeners = new Listeners(options.logger, 'lock holder');
+    if (options.initial !== undefined) this.#publish(options.initial, false);
   }
 
   get stopped(): boolean {
@@ -141,12 +148,20 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   }
 
   /**
-   * Starts the loop. `initial`: a read the adapter already made (etcd's join transaction), published
-   * at once (without `beforePublish`: the join just saw its own registration) and followed from.
+   * Whether the feed already showed the holding with fencing token `token` end: it is at or past
+   * the revision that wrote it, and the holder it shows is another (see HolderListener). The rule
+   * `acquireUnlessBlockerEnded` asks of a lock whose refusal names the blocking holding's token.
    */
-  start(initial?: S): void {
-    if (initial !== undefined) this.#publish(initial, false);
-    this.#run(initial).catch((error: unknown) => {
+  showedEnd(token: bigint): boolean {
+    const revision = this.#revision;
+    return revision !== undefined && revision >= token && this.#holder?.holder?.token !== token;
+  }
+
+  /** Starts the loop: a follow from `initial` when given, else a read. Once. */
+  start(): void {
+    if (this.#started || this.stopped) return;
+    this.#started = true;
+    this.#run(this.#options.initial).catch((error: unknown) => {
       // #run() handles its own failures; reaching here is a bug, reported rather than left unhandled.
       this.#options.logger.error({ err: error }, 'the election feed failed unexpectedly');
     });

@@ -17,8 +17,12 @@ export interface SessionSkeletonOptions extends Omit<SessionLifecycleOptions, 's
   readonly clock: Clock;
   /** The adapter's error mapper (createErrorMapper): a failed renewal is reported through it. */
   readonly mapError: ErrorMapper;
-  /** The session's view of the election: its `watchMembers` is the session's; it stops with it. */
-  readonly feed: { watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe; stop(): void };
+  /** The session's view of the election (an ElectionFeed): its `watchMembers` is the session's. */
+  readonly feed: {
+    watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe;
+    start(): void;
+    stop(): void;
+  };
   readonly lock?: LeaderLock;
   /** The registration's renewals, started by `start()`. Absent for a backend without a TTL (static). */
   readonly renewals?: SkeletonRenewals;
@@ -71,6 +75,7 @@ export class SessionSkeleton implements MembershipSession {
   readonly #options: SessionSkeletonOptions;
   readonly #stopped = new AbortController();
   #renewer: Renewer | undefined;
+  #started = false;
 
   constructor(options: SessionSkeletonOptions) {
     this.#options = options;
@@ -88,10 +93,13 @@ export class SessionSkeleton implements MembershipSession {
     });
   }
 
-  /** Starts the renewals (once). */
+  /** Starts the renewals and the feed (once). */
   start(): void {
+    if (this.#started || !this.lifecycle.active) return;
+    this.#started = true;
+    this.#options.feed.start();
     const renewals = this.#options.renewals;
-    if (renewals === undefined || this.#renewer !== undefined || !this.lifecycle.active) return;
+    if (renewals === undefined) return;
     const { mapError, logger, gone } = this.#options;
     this.#renewer = startRenewals({
       ...renewals,
