@@ -10,7 +10,7 @@ import { type ConsulApi, ConsulClient, endpointOf } from './consul-api.js';
 import { joinElection, MAX_TTL_MS, MIN_TTL_MS } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
 import { type ConsulMembershipOptions, type ResolvedConsulOptions, resolveOptions } from './options.js';
-import { ConsulSession } from './session.js';
+import { openConsulSession } from './session.js';
 import { SOURCE } from './source.js';
 
 /**
@@ -87,7 +87,7 @@ class ConsulBackend implements MembershipBackend {
     // The session keeps the client open until it ends; close() closes it.
     let session: MembershipSession | undefined;
     const ended = this.#lifecycle.adopt({ close: () => session?.close() });
-    session = new ConsulSession({
+    session = openConsulSession({
       api,
       layout,
       options,

@@ -21,7 +21,8 @@ export interface ElectionSnapshot {
   readonly members: readonly Member[];
   /** Session holding each member key, by member id. */
   readonly sessions: ReadonlyMap<string, string>;
-  readonly holder: LeaderHolding | null;
+  /** The leader key's holding (named apart from a feed snapshot's holder: it goes through lock-delay.ts). */
+  readonly holding: LeaderHolding | null;
   /** Entries that were skipped, with the reason. */
   readonly malformed: ReadonlyArray<{ readonly entry: KvEntry; readonly error: MalformedEntryError }>;
 }
@@ -30,14 +31,14 @@ export function readSnapshot(layout: KeyLayout, entries: readonly KvEntry[]): El
   const members: Member[] = [];
   const sessions = new Map<string, string>();
   const malformed: Array<{ entry: KvEntry; error: MalformedEntryError }> = [];
-  let holder: LeaderHolding | null = null;
+  let holding: LeaderHolding | null = null;
   for (const entry of [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
     if (entry.key === layout.leaderKey) {
       // An unlocked leader key (released, or written by hand) means nobody leads.
       if (entry.session === undefined) continue;
       const decoded = decodeHolder(entry.key, entry.value);
       if (decoded instanceof MalformedEntryError) malformed.push({ entry, error: decoded });
-      else holder = { ...decoded, token: entry.modifyIndex, session: entry.session };
+      else holding = { ...decoded, token: entry.modifyIndex, session: entry.session };
       continue;
     }
     if (!entry.key.startsWith(layout.membersPrefix)) continue;
@@ -61,5 +62,5 @@ export function readSnapshot(layout: KeyLayout, entries: readonly KvEntry[]): El
     members.push(member);
     sessions.set(member.id, entry.session);
   }
-  return { members, sessions, holder, malformed };
+  return { members, sessions, holding, malformed };
 }

@@ -1,13 +1,7 @@
-import type { HolderListener, LeaderLock, Listeners, LockHolder } from '@election/core/adapter';
+import type { ElectionFeed, HolderListener, LeaderLock } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { summarize } from './errors.js';
 import { encodeHolder } from './member-codec.js';
-
-/** One holder watch event: the holder and the X-Consul-Index of the snapshot it was read in. */
-export interface HolderAt {
-  readonly holder: LockHolder;
-  readonly index: bigint | undefined;
-}
 
 export interface LeaderLockOptions {
   readonly api: ConsulApi;
@@ -16,8 +10,8 @@ export interface LeaderLockOptions {
   readonly memberId: string;
   /** This session's lock-delay (ms), written into the leader key's value for followers. */
   readonly lockDelayMs: number;
-  /** The session's holder events (holder and X-Consul-Index), replayed to a new listener. */
-  readonly holders: Listeners<HolderAt>;
+  /** The session's election feed: holder events (holder and X-Consul-Index), replayed to a new listener. */
+  readonly feed: Pick<ElectionFeed, 'watchHolder'>;
   /** Consul refused the key while no session held it: a lock-delay runs (lock-delay.ts). */
   readonly lockDelayed: () => void;
   /** Aborted when the session is lost, closed or left: pending lock requests stop with it. */
@@ -169,6 +163,6 @@ export class ConsulLeaderLock implements LeaderLock {
    * (api-docs/features/blocking: the index identifies the state of the resource it answers with).
    */
   watchHolder(listener: HolderListener) {
-    return this.#options.holders.add(({ holder, index }) => listener(holder, index));
+    return this.#options.feed.watchHolder(listener);
   }
 }

@@ -1,7 +1,7 @@
 import {
   type Clock,
-  ElectionFeed,
   type ElectionError,
+  ElectionFeed,
   type FeedSnapshot,
   type Logger,
 } from '@election/core/adapter';

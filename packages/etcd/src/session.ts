@@ -150,7 +150,7 @@ export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
     updateLost: (next) => `the member key of "${next.id}" is no longer this session's; join again.`,
   }) as EtcdSession;
 
-  reportMalformed = (error) => session.reportError(error);
+  reportMalformed = (error) => session.lifecycle.reportError(error);
 
   /** Our member key must exist and stay bound to our lease; otherwise we are not registered. */
   function checkOwnRegistration(): void {

@@ -300,7 +300,9 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
     if (this.stopped) return;
     const { dedupe } = this.#options;
     this.#revision = snapshot.revision;
-    if (!(dedupe && this.#members !== undefined && sameMembers([...this.#members.values()], snapshot.members))) {
+    if (
+      !(dedupe && this.#members !== undefined && sameMembers([...this.#members.values()], snapshot.members))
+    ) {
       this.#members = new Map(snapshot.members.map((member) => [member.id, member]));
       this.#memberListeners.emit({ type: 'snapshot', members: [...snapshot.members] });
     }
@@ -310,7 +312,8 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
 
   #applyChanges(changes: readonly FeedChange[]): void {
     this.#options.beforePublish?.(undefined);
-    const members = (this.#members ??= new Map());
+    this.#members ??= new Map();
+    const members = this.#members;
     for (const change of changes) {
       if (this.stopped) return;
       const { member, holder, revision } = change;

@@ -1,9 +1,14 @@
-import type { AcknowledgedRenewal, LeaderLock, MembershipEvent, MembershipSession } from '../contracts/backend.js';
+import type {
+  AcknowledgedRenewal,
+  LeaderLock,
+  MembershipEvent,
+  MembershipSession,
+} from '../contracts/backend.js';
 import type { Member, Unsubscribe } from '../contracts/member.js';
 import { BackendUnavailableError, type ElectionError, SessionLostError } from '../errors.js';
+import type { Clock } from '../time/clock.js';
 import type { ErrorMapper } from './adapter-error.js';
 import { type RenewalOptions, type Renewer, startRenewals } from './renewals.js';
-import type { Clock } from '../time/clock.js';
 import { SessionLifecycle, type SessionLifecycleOptions } from './session-lifecycle.js';
 
 /** The renewal loop's options, less what the skeleton wires itself. */
@@ -70,21 +75,16 @@ export interface SessionSkeletonOptions extends Omit<SessionLifecycleOptions, 's
 export class SessionSkeleton implements MembershipSession {
   readonly lock?: LeaderLock;
   readonly lifecycle: SessionLifecycle;
-  /** Aborted when the session stops being active: pending requests of the session stop with it. */
-  readonly signal: AbortSignal;
   readonly #options: SessionSkeletonOptions;
-  readonly #stopped = new AbortController();
   #renewer: Renewer | undefined;
   #started = false;
 
   constructor(options: SessionSkeletonOptions) {
     this.#options = options;
-    this.signal = this.#stopped.signal;
     if (options.lock !== undefined) this.lock = options.lock;
     this.lifecycle = new SessionLifecycle({
       ...options,
       stop: () => {
-        this.#stopped.abort();
         this.#renewer?.stop();
         options.feed.stop();
         options.stop?.();
@@ -170,7 +170,8 @@ export class SessionSkeleton implements MembershipSession {
     if (assertUpdatable !== undefined) assertUpdatable(this.lifecycle);
     else this.lifecycle.assertActive('update()');
     if (update !== undefined && !(await update(member))) {
-      const message = updateLost?.(member) ?? `the registration of "${member.id}" is no longer this session's.`;
+      const message =
+        updateLost?.(member) ?? `the registration of "${member.id}" is no longer this session's.`;
       throw new SessionLostError(message, { source });
     }
   }
