@@ -19,8 +19,8 @@ export interface LeaderHolding {
 export interface ElectionSnapshot {
   /** Members whose key is held by a live session, in key order. */
   readonly members: readonly Member[];
-  /** Session holding each member key, by member id. */
-  readonly sessions: ReadonlyMap<string, string>;
+  /** Session holding each member key, by member id (the feed's owners). */
+  readonly owners: ReadonlyMap<string, string>;
   /** The leader key's holding (named apart from a feed snapshot's holder: it goes through lock-delay.ts). */
   readonly holding: LeaderHolding | null;
   /** Entries that were skipped, with the reason. */
@@ -29,7 +29,7 @@ export interface ElectionSnapshot {
 
 export function readSnapshot(layout: KeyLayout, entries: readonly KvEntry[]): ElectionSnapshot {
   const members: Member[] = [];
-  const sessions = new Map<string, string>();
+  const owners = new Map<string, string>();
   const malformed: Array<{ entry: KvEntry; error: MalformedEntryError }> = [];
   let holding: LeaderHolding | null = null;
   for (const entry of [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
@@ -60,7 +60,7 @@ export function readSnapshot(layout: KeyLayout, entries: readonly KvEntry[]): El
       continue;
     }
     members.push(member);
-    sessions.set(member.id, entry.session);
+    owners.set(member.id, entry.session);
   }
-  return { members, sessions, holding, malformed };
+  return { members, owners, holding, malformed };
 }

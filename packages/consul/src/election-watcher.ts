@@ -1,4 +1,10 @@
-import { type Clock, type ElectionError, ElectionFeed, type Logger } from '@election/core/adapter';
+import {
+  type Clock,
+  type ElectionError,
+  ElectionFeed,
+  type ElectionFeedOptions,
+  type Logger,
+} from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { type ElectionSnapshot, readSnapshot } from './election-snapshot.js';
 import { toElectionError } from './errors.js';
@@ -20,8 +26,10 @@ export interface ElectionWatcherOptions {
   readonly minIntervalMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Each answer, before it is published: the session checks its own registration here. */
-  readonly beforePublish: (read: ConsulRead) => void;
+  /** This node's member id and session, and what runs when its member key is no longer held by it. */
+  readonly self: ElectionFeedOptions<ConsulRead>['self'];
+  /** Each answer's malformed entries, as it arrives. */
+  readonly malformed: (read: ConsulRead) => void;
   /** Each answer, once its members are published: the session hands its holder on. */
   readonly published: (read: ConsulRead) => void;
   readonly onError: (error: ElectionError) => void;
@@ -40,10 +48,11 @@ export function watchElection(options: ElectionWatcherOptions): ElectionFeed<Con
   const prefix = layout.root;
   let index = 0n;
   let warnedNoIndex = false;
-  const answer = (entries: Parameters<typeof readSnapshot>[1], revision: bigint | undefined) => ({
-    ...readSnapshot(layout, entries),
-    revision,
-  });
+  const answer = (entries: Parameters<typeof readSnapshot>[1], revision: bigint | undefined) => {
+    const read = { ...readSnapshot(layout, entries), revision };
+    options.malformed(read);
+    return read;
+  };
   return new ElectionFeed<ConsulRead>({
     clock: options.clock,
     logger,
@@ -79,7 +88,7 @@ export function watchElection(options: ElectionWatcherOptions): ElectionFeed<Con
     // A repeat of the holder at a newer index is news: it may be a deletion core has not seen shown
     // (the key was taken and deleted between two snapshots), which only the index tells apart.
     dedupe: true,
-    beforePublish: (read) => read !== undefined && options.beforePublish(read),
+    self: options.self,
     published: options.published,
     onError: (error, retryInMs) => options.onError(toElectionError(error, `watch ${prefix}`, retryInMs)),
   });

@@ -10,8 +10,11 @@ export interface LeaderLockOptions {
   readonly memberId: string;
   /** This session's lock-delay (ms), written into the leader key's value for followers. */
   readonly lockDelayMs: number;
-  /** The session's election feed: holder events (holder and X-Consul-Index), replayed to a new listener. */
-  readonly feed: Pick<ElectionFeed, 'watchHolder'>;
+  /**
+   * The session's election feed: holder events (holder and X-Consul-Index), replayed to a new
+   * listener, and the session holding each member key in the watch's last snapshot.
+   */
+  readonly feed: Pick<ElectionFeed, 'watchHolder' | 'ownerOf'>;
   /** Consul refused the key while no session held it: a lock-delay runs (lock-delay.ts). */
   readonly lockDelayed: () => void;
   /** Aborted when the session is lost, closed or left: pending lock requests stop with it. */
@@ -20,8 +23,6 @@ export interface LeaderLockOptions {
   readonly ensureActive: () => void;
   /** Consul said the session is invalid: the session reports itself lost and this throws it. */
   readonly sessionInvalid: (cause: unknown) => Error;
-  /** The session holding `id`'s member key in the watch's last snapshot, if registered. */
-  readonly sessionOf: (id: string) => string | undefined;
   /** `id`'s member key. */
   readonly memberKey: (id: string) => string;
 }
@@ -138,7 +139,7 @@ export class ConsulLeaderLock implements LeaderLock {
   async transfer(token: bigint, to: string): Promise<bigint | null> {
     const { api, leaderKey, sessionId, signal } = this.#options;
     this.#options.ensureActive();
-    const successor = this.#options.sessionOf(to);
+    const successor = this.#options.feed.ownerOf(to);
     if (successor === undefined) return null;
     const value = encodeHolder(to, undefined, true);
     const results = await api.txn(

@@ -44,8 +44,6 @@ export type ConsulSession = SessionSkeleton & { readonly lock: ConsulLeaderLock 
 export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
   const { api, layout, sessionId, logger, clock, member } = deps;
   const abandon = () => deps.abandon(sessionId);
-  /** The session holding each member key, as of the watch's last snapshot (for transfers). */
-  let sessions: ReadonlyMap<string, string> = new Map();
   /** Aborted when the session stops being active: pending lock and update requests stop with it. */
   const stopped = new AbortController();
   const malformed = new MalformedReporter(logger, (error) => session.lifecycle.reportError(error));
@@ -56,21 +54,19 @@ export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
     minIntervalMs: deps.options.watchMinIntervalMs,
     clock,
     logger,
-    beforePublish: (read) => {
+    malformed: (read) => {
       for (const { entry, error } of read.malformed) malformed.report(error, entry.modifyIndex);
       malformed.retain(read.malformed.map(({ entry }) => entry.key));
-      if (read.sessions.get(member.id) === sessionId) sessions = read.sessions;
-      else lostRegistration();
     },
+    self: { id: member.id, owner: sessionId, gone: () => lostRegistration() },
     published: (read) => lockDelay.observe(read.holding, read.revision),
     onError: (error) => session.reportError(error),
   });
   const lockDelay = new LockDelayTracker({
     clock,
     selfId: member.id,
-    sessionId,
     defaultLockDelayMs: deps.lockDelayMs,
-    emit: (holder, index) => feed.publishHolder(holder, index),
+    emit: (holder, index, owner) => feed.publishHolder(holder, index, owner),
   });
   const lock = new ConsulLeaderLock({
     api,
@@ -79,7 +75,6 @@ export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
     memberId: member.id,
     lockDelayMs: deps.lockDelayMs,
     feed,
-    sessionOf: (id) => sessions.get(id),
     memberKey: (id) => layout.memberKey(id),
     lockDelayed: () => lockDelay.refused(),
     signal: stopped.signal,

@@ -2,6 +2,7 @@ import {
   type Clock,
   type ElectionError,
   ElectionFeed,
+  type ElectionFeedOptions,
   type FeedSnapshot,
   type Logger,
 } from '@election/core/adapter';
@@ -20,8 +21,8 @@ export interface ElectionWatcherOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly requestTimeoutMs: number;
-  /** The view was rebuilt or changed, not yet published; the session checks its own registration here. */
-  readonly onChange: () => void;
+  /** This session's member id and lease, and what runs when its member key is no longer bound to it. */
+  readonly self?: ElectionFeedOptions<FeedSnapshot>['self'];
   readonly onError: (error: ElectionError) => void;
 }
 
@@ -55,7 +56,7 @@ export function watchElection(options: ElectionWatcherOptions): ElectionFeed {
     },
     confirmWithinMs: requestTimeoutMs,
     backoff: { initialMs: 100, maxMs: 1000 },
-    beforePublish: options.onChange,
+    self: options.self,
     // Even an unchanged holder is published after a resync: at the range's revision it tells core
     // that a holding of its own the watch never showed (taken and deleted while it was down) is gone.
     dedupe: false,

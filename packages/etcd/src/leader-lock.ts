@@ -7,7 +7,6 @@ import {
   type Unsubscribe,
 } from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
-import type { ElectionView } from './election-view.js';
 import { toElectionError, within } from './errors.js';
 import type { KeyLayout } from './keys.js';
 
@@ -16,10 +15,11 @@ export interface EtcdLeaderLockOptions {
   readonly layout: KeyLayout;
   readonly memberId: string;
   readonly leaseId: string;
-  /** The election as watched: tells whether a holder that blocked an attempt is already known gone. */
+  /**
+   * The election as watched: whether a holder that blocked an attempt is already known gone, and
+   * the lease each member key is bound to.
+   */
   readonly feed: ElectionFeed;
-  /** The leases of the members and of the leader key, as watched. */
-  readonly view: ElectionView;
   readonly requestTimeoutMs: number;
   /** Throws when the session can no longer take the lock (lost, left, closed). */
   readonly assertUsable: () => void;
@@ -121,9 +121,9 @@ export class EtcdLeaderLock implements LeaderLock {
    * written, the key ends with `to`'s lease.
    */
   async transfer(token: bigint, to: string): Promise<bigint | null> {
-    const { client, layout, memberId, leaseId, requestTimeoutMs, view, assertUsable } = this.#options;
+    const { client, layout, memberId, leaseId, requestTimeoutMs, feed, assertUsable } = this.#options;
     assertUsable();
-    const toLease = view.leaseOf(to);
+    const toLease = feed.ownerOf(to);
     if (toLease === undefined || toLease === '0') return null;
     const key = Buffer.from(layout.leaderKey);
     const memberKey = Buffer.from(layout.memberKey(to));
@@ -149,17 +149,9 @@ export class EtcdLeaderLock implements LeaderLock {
 
   /**
    * Each holder with the revision of the event (or resync range) it comes from: see HolderListener.
-   * Only a holding bound to this session's own lease is reported as handed to it (see LockHolder).
+   * Only a holding bound to this session's own lease is reported as handed to it (the feed's `self`).
    */
   watchHolder(listener: HolderListener): Unsubscribe {
-    const { view, leaseId } = this.#options;
-    return this.#options.feed.watchHolder((holder, revision) =>
-      listener(
-        holder?.handed === true && view.holderLease !== leaseId
-          ? { id: holder.id, token: holder.token }
-          : holder,
-        revision,
-      ),
-    );
+    return this.#options.feed.watchHolder(listener);
   }
 }

@@ -58,7 +58,8 @@ export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
     clock,
     logger,
     requestTimeoutMs,
-    onChange: () => checkOwnRegistration(),
+    // Our member key must exist and stay bound to our lease; otherwise we are not registered.
+    self: { id: member.id, owner: leaseId, gone: (lease) => lostRegistration(lease) },
     onError: (error) => session.reportError(error),
   });
   const lock = new EtcdLeaderLock({
@@ -67,7 +68,6 @@ export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
     memberId: member.id,
     leaseId,
     feed,
-    view,
     requestTimeoutMs,
     assertUsable: () => session.assertActive('taking the lock'),
   });
@@ -152,11 +152,7 @@ export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
 
   reportMalformed = (error) => session.lifecycle.reportError(error);
 
-  /** Our member key must exist and stay bound to our lease; otherwise we are not registered. */
-  function checkOwnRegistration(): void {
-    if (!session.lifecycle.active) return;
-    const lease = view.leaseOf(member.id);
-    if (lease === leaseId) return;
+  function lostRegistration(lease: string | undefined): void {
     const what = lease === undefined ? 'was deleted' : `is now bound to lease ${lease}`;
     const cause = new SessionLostError(`The member key of "${member.id}" ${what}.`, { source: SOURCE });
     // The lease still lives and may hold the leader key: revoke it so the lock frees at once.

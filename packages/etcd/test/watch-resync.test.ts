@@ -41,7 +41,6 @@ describe('watch resynchronisation', () => {
       clock: systemClock,
       logger: recordingLogger(),
       requestTimeoutMs: 2000,
-      onChange: () => {},
       onError: (error) => errors.push(error),
     });
     cleanups.push(() => watcher.stop());

@@ -17,14 +17,25 @@ export interface FeedSnapshot {
   readonly holder?: LockHolder;
   /** etcd's revision, Consul's X-Consul-Index, a sequence: where this read is (see HolderListener). */
   readonly revision?: bigint;
+  /**
+   * The registration each member's record is bound to, by member id: etcd's lease, Consul's
+   * session, a row's session id. What tells a session its own record is still its own.
+   */
+  readonly owners?: ReadonlyMap<string, string>;
+  /** The registration the holding is bound to (see `self`: only a holding of ours may say handed). */
+  readonly holderOwner?: string;
 }
 
 /** One change a push follow saw (etcd: one watch event, applied to the adapter's own view). */
 export interface FeedChange {
   /** A member registered, rewritten or gone. */
   readonly member?: Extract<MembershipEvent, { type: 'put' | 'delete' }>;
-  /** The holder after this change, present only when the change moved it (null: the lock is free). */
+  /** The registration a put member record is bound to. */
+  readonly owner?: string;
+  /** The holder after this change, when the change touched the lock (null: the lock is free). */
   readonly holder?: LockHolder;
+  /** The registration the holding is bound to. */
+  readonly holderOwner?: string;
   /** The change's revision: the feed's revision moves up to it (never down). */
   readonly revision?: bigint;
 }
@@ -47,7 +58,7 @@ export interface ElectionFeedOptions<S extends FeedSnapshot> {
   readonly logger: Logger;
   /**
    * A read the adapter already made (etcd's join transaction): the feed's view from the start,
-   * published without `beforePublish` (the join just saw its own registration) and followed from.
+   * published without the `self` check (the join just saw its own registration) and followed from.
    */
   readonly initial?: S;
   /**
@@ -79,11 +90,17 @@ export interface ElectionFeedOptions<S extends FeedSnapshot> {
    */
   readonly dedupe?: boolean;
   /**
-   * Runs on each new read (the snapshot) or batch of changes (undefined) before anything of it is
-   * published: the session checks that its own registration is still there. Stopping the feed
-   * in it (the session is lost) withholds the update.
+   * This session's own registration: member `id`, bound to `owner`. Before a read or a batch of
+   * changes is published, the feed checks that `id`'s record is still bound to `owner`; when it is
+   * not, `gone` runs with the owner it is bound to now (undefined: no record), before anything of
+   * the update is published (the session is lost, and stops the feed: the update is withheld),
+   * so core demotes for the real reason. And a holding says `handed` only when bound to `owner`.
    */
-  readonly beforePublish?: (snapshot: S | undefined) => void;
+  readonly self?: {
+    readonly id: string;
+    readonly owner: string;
+    readonly gone: (owner: string | undefined) => void;
+  };
   /** Runs after a read was published (Consul: hands its holder to the lock-delay tracker). */
   readonly published?: (snapshot: S) => void;
   /** A read or a follow failed; the next read comes in `retryInMs`. */
@@ -113,6 +130,7 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   readonly #memberListeners: Listeners<MembershipEvent>;
   readonly #holderListeners: Listeners<HolderAt>;
   #members: Map<string, Member> | undefined;
+  readonly #owners = new Map<string, string>();
   #holder: HolderAt | undefined;
   #revision: bigint | undefined;
   #closeFollow: () => void = () => {};
@@ -193,12 +211,30 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
     );
   }
 
-  /** Publishes a holder (at `revision`, default the feed's): for an adapter that derives it itself. */
-  publishHolder(holder: LockHolder, revision = this.#revision): void {
+  /** The registration `id`'s record is bound to, as last read (a transfer's successor). */
+  ownerOf(id: string): string | undefined {
+    return this.#owners.get(id);
+  }
+
+  /**
+   * Publishes a holder bound to `owner` (at `revision`, default the feed's): for an adapter that
+   * derives it itself (Consul's lock-delay tracker).
+   */
+  publishHolder(holder: LockHolder, revision = this.#revision, owner?: string): void {
+    this.#setHolder(holder, revision, owner, this.#options.dedupe === true);
+  }
+
+  #setHolder(holder: LockHolder, revision: bigint | undefined, owner: string | undefined, dedupe: boolean) {
     if (this.stopped) return;
+    const self = this.#options.self;
+    // A holding handed to another registration is, to this session, only a holding.
+    const shown =
+      holder?.handed === true && self !== undefined && owner !== self.owner
+        ? { id: holder.id, token: holder.token }
+        : holder;
     const last = this.#holder;
-    const next = { holder, revision };
-    if (this.#options.dedupe && last !== undefined && sameHolderAt(last, next)) return;
+    const next = { holder: shown, revision };
+    if (dedupe && last !== undefined && sameHolder(last.holder, shown) && last.revision === revision) return;
     this.#holder = next;
     this.#holderListeners.emit(next);
   }
@@ -296,7 +332,11 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   }
 
   #publish(snapshot: S, check: boolean): void {
-    if (check) this.#options.beforePublish?.(snapshot);
+    if (snapshot.owners !== undefined) {
+      this.#owners.clear();
+      for (const [id, owner] of snapshot.owners) this.#owners.set(id, owner);
+    }
+    if (check) this.#checkSelf();
     if (this.stopped) return;
     const { dedupe } = this.#options;
     this.#revision = snapshot.revision;
@@ -306,29 +346,38 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
       this.#members = new Map(snapshot.members.map((member) => [member.id, member]));
       this.#memberListeners.emit({ type: 'snapshot', members: [...snapshot.members] });
     }
-    if (snapshot.holder !== undefined) this.publishHolder(snapshot.holder);
+    if (snapshot.holder !== undefined)
+      this.#setHolder(snapshot.holder, this.#revision, snapshot.holderOwner, dedupe === true);
     this.#options.published?.(snapshot);
   }
 
+  #checkSelf(): void {
+    const self = this.#options.self;
+    const owner = self === undefined ? undefined : this.#owners.get(self.id);
+    if (self !== undefined && owner !== self.owner) self.gone(owner);
+  }
+
+  /** Applies a push follow's changes: a put that changes nothing and a delete of nobody are dropped. */
   #applyChanges(changes: readonly FeedChange[]): void {
-    this.#options.beforePublish?.(undefined);
+    for (const { member, owner } of changes) {
+      if (member?.type === 'put' && owner !== undefined) this.#owners.set(member.member.id, owner);
+      else if (member?.type === 'delete') this.#owners.delete(member.id);
+    }
+    this.#checkSelf();
     this.#members ??= new Map();
     const members = this.#members;
-    for (const change of changes) {
+    for (const { member, holder, holderOwner, revision } of changes) {
       if (this.stopped) return;
-      const { member, holder, revision } = change;
       if (revision !== undefined && (this.#revision === undefined || revision > this.#revision))
         this.#revision = revision;
-      if (member !== undefined) {
-        if (member.type === 'put') members.set(member.member.id, member.member);
-        else members.delete(member.id);
+      const before = member?.type === 'put' ? members.get(member.member.id) : undefined;
+      if (member?.type === 'put' && (before === undefined || !sameMembers([before], [member.member]))) {
+        members.set(member.member.id, member.member);
         this.#memberListeners.emit(member);
-      }
-      if (holder !== undefined) this.publishHolder(holder);
+      } else if (member?.type === 'delete' && members.delete(member.id)) this.#memberListeners.emit(member);
+      // A change moves the holder only when it differs (whatever `dedupe` says of reads).
+      if (holder !== undefined && !sameHolder(this.#holder?.holder ?? null, holder))
+        this.#setHolder(holder, this.#revision, holderOwner, false);
     }
   }
-}
-
-function sameHolderAt(a: HolderAt, b: HolderAt): boolean {
-  return sameHolder(a.holder, b.holder) && a.revision === b.revision;
 }
