@@ -37,52 +37,26 @@ export interface ElectionWatcherOptions {
 
 /**
  * The election's keys on the kit's feed: each read is a blocking query on the prefix
- * (`?recurse&index=&wait=`), following Consul's rules: reset the index to 0 when it goes backwards
- * (snapshot restore, reaped tombstones), never block on an index below 1, and publish nothing
- * when the index did not move. The feed rate-limits the reads (WATCH_BURST, then one per
+ * (`?recurse&index=&wait=`), on the feed's blocking-query rules: reset the index to 0 when it goes
+ * backwards (snapshot restore, reaped tombstones), never block on an index below 1, and publish
+ * nothing when the index did not move. The feed rate-limits the reads (WATCH_BURST, then one per
  * `minIntervalMs`) so the loop cannot spin, backs off (capped, jittered) on errors, and publishes
  * an answer only when its members, or its holder at its index, changed.
  */
 export function watchElection(options: ElectionWatcherOptions): ElectionFeed<ConsulRead> {
   const { api, layout, waitSeconds, logger } = options;
   const prefix = layout.root;
-  let index = 0n;
-  let warnedNoIndex = false;
-  const answer = (entries: Parameters<typeof readSnapshot>[1], revision: bigint | undefined) => {
-    const read = { ...readSnapshot(layout, entries), revision };
-    options.malformed(read);
-    return read;
-  };
   return new ElectionFeed<ConsulRead>({
     clock: options.clock,
-    logger,
-    async read(signal) {
+    logger: logger.child({ prefix }),
+    async read(signal, index) {
       const result = await api.list(prefix, index, waitSeconds, signal);
-      let next = result.index;
-      if (next === undefined) {
-        // Without X-Consul-Index there is nothing to block on; the rate limiter bounds the polling.
-        // Said once as a warning (it is how this agent behaves), then at debug per answer.
-        const message = 'Consul answered without X-Consul-Index; polling instead of blocking';
-        if (warnedNoIndex) logger.debug({ prefix }, message);
-        else logger.warn({ prefix }, message);
-        warnedNoIndex = true;
-        index = 0n;
-        return answer(result.entries, undefined);
-      }
-      // An index of 0 would make the next query return at once; 1 is always safe to block on.
-      if (next < 1n) next = 1n;
-      if (next < index) {
-        logger.info(
-          { prefix, from: index.toString(), to: next.toString() },
-          'Consul index went backwards; resetting',
-        );
-        index = 0n;
-        return answer(result.entries, next);
-      }
-      if (next === index) return undefined; // The wait ran out, or an idempotent write: nothing changed.
-      index = next;
-      return answer(result.entries, next);
+      const read = { ...readSnapshot(layout, result.entries), revision: result.index };
+      options.malformed(read);
+      return read;
     },
+    // Without X-Consul-Index there is nothing to block on; the rate limiter bounds the polling.
+    noRevision: 'Consul answered without X-Consul-Index; polling instead of blocking',
     pace: { burst: WATCH_BURST, intervalMs: options.minIntervalMs },
     backoff: { initialMs: 100, maxMs: 2000 },
     // A repeat of the holder at a newer index is news: it may be a deletion core has not seen shown

@@ -46,11 +46,9 @@ export function watchElection(options: ElectionWatcherOptions): ElectionFeed {
       return view.replace(response.kvs, BigInt(response.header.revision));
     },
     follow(from, sink) {
-      const watch = new WatchStream(client, layout.root, (from.revision ?? 0n) + 1n, {
-        onCreated: () => sink.confirmed(),
-        onEvents: (events) => sink.changes(() => events.map((event) => view.apply(event.type, event.kv))),
-        onFailure: (error) => sink.fail(error),
-      });
+      const watch = new WatchStream(client, layout.root, (from.revision ?? 0n) + 1n, sink, (events) =>
+        events.map((event) => view.apply(event.type, event.kv)),
+      );
       void watch.open();
       return () => watch.close();
     },

@@ -62,17 +62,23 @@ export interface ElectionFeedOptions<S extends FeedSnapshot> {
    */
   readonly initial?: S;
   /**
-   * One read of the whole election. Resolves undefined when there is nothing new to publish (a
-   * blocking query whose wait ran out). Rejects on failure: retried after a backoff. `signal`
-   * aborts on stop().
+   * One read of the whole election. Rejects on failure: retried after a backoff. `signal` aborts
+   * on stop(). Without a follow, `after` is the revision of the last read (0 before the first and
+   * after a reset): a blocking read waits for a newer one (Consul's `?index=`). The feed keeps the
+   * blocking-query rules (Consul's api-docs/features/blocking.mdx): a read at the same revision
+   * changed nothing and is not published; a revision that went backwards (a snapshot restore)
+   * resets `after` to 0; a revision below 1 is taken as 1 (never block on 0); a read without a
+   * revision resets `after` to 0 (see `noRevision`).
    */
-  read(signal: AbortSignal): Promise<S | undefined>;
+  read(signal: AbortSignal, after: bigint): Promise<S>;
   /**
    * Optional push follow (etcd's watch) from the state `from` was read at: reports changes to
    * `sink` until it fails; returns what closes it. Without it the feed reads again and again,
    * paced by `pace` (Consul's blocking queries, a poll).
    */
   follow?(from: S, sink: FeedSink): () => void;
+  /** Said once as a warning, then at debug, when a read has no revision (nothing to block on). */
+  readonly noRevision?: string;
   /** A follow not confirmed within this many ms counts as failed. Default: no bound. */
   readonly confirmWithinMs?: number;
   /**
@@ -135,6 +141,9 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   #revision: bigint | undefined;
   #closeFollow: () => void = () => {};
   #started = false;
+  /** The revision the next read waits past (reads without a follow). */
+  #after = 0n;
+  #warnedNoRevision = false;
 
   constructor(options: ElectionFeedOptions<S>) {
     this.#options = options;
@@ -249,7 +258,7 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
         if (wait > 0) await this.#pause(wait);
         if (signal.aborted) return;
         try {
-          from = await read(signal);
+          from = this.#cursor(await read(signal, this.#after));
         } catch (error) {
           // An answer that raced stop() is dropped: nobody may hear from a stopped feed.
           if (signal.aborted) return;
@@ -271,6 +280,32 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
       if (failure === undefined) return;
       await this.#retry(failure.error, 'follow');
     }
+  }
+
+  /**
+   * The blocking-query rules (see `read`) for a feed without a follow: returns the read to
+   * publish, or undefined when nothing changed.
+   */
+  #cursor(read: S): S | undefined {
+    if (this.#options.follow !== undefined) return read;
+    const { logger, noRevision } = this.#options;
+    let next = read.revision;
+    if (next === undefined) {
+      if (noRevision !== undefined) logger[this.#warnedNoRevision ? 'debug' : 'warn']({}, noRevision);
+      this.#warnedNoRevision = true;
+      this.#after = 0n;
+      return read;
+    }
+    if (next < 1n) next = 1n;
+    if (next < this.#after) {
+      logger.info(
+        { from: this.#after.toString(), to: next.toString() },
+        'the revision went backwards; resetting',
+      );
+      this.#after = 0n;
+    } else if (next === this.#after) return undefined;
+    else this.#after = next;
+    return next === read.revision ? read : { ...read, revision: next };
   }
 
   /** Follows from `from` until the follow fails (its error) or the feed stops (undefined). */
