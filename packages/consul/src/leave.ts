@@ -5,11 +5,12 @@ import { deleteHeldKeys } from './held-keys.js';
 import { SOURCE } from './source.js';
 
 /**
- * Graceful leave: delete the leader key, then the member key, each while this session still holds
+ * The end of a session (a graceful leave, or the clean-up after a loss that may have left the
+ * session alive): delete the leader key, then the member key, each while this session still holds
  * it (held-keys.ts), then destroy the session. Keys deleted before the session ends carry no
  * lock-delay, so the next leader takes over at once and this id can join again at once (a key the
  * destroyed session still held would be refused for the whole lock-delay, the TTL by default).
- * The session skeleton bounds it: `signal` aborts when the leave timeout runs out.
+ * The session skeleton bounds a leave: `signal` aborts when the leave timeout runs out.
  *
  * Five requests (two reads, two `DELETE ?cas=`, the destroy), not one `/v1/txn`: the HTTP txn
  * endpoint converts only KV, node, service and check operations (agent/txn_endpoint.go,
@@ -17,11 +18,11 @@ import { SOURCE } from './source.js';
  * "whichever of the two keys this session holds" would need a read first anyway. The handover
  * needs only the leader key's delete, the second request; the rest follows it.
  */
-export async function leaveRequests(
+export async function endSession(
   api: ConsulApi,
   keys: readonly [leaderKey: string, memberKey: string],
   sessionId: string,
-  signal: AbortSignal,
+  signal?: AbortSignal,
 ): Promise<void> {
   let firstError: unknown;
   try {
@@ -31,7 +32,7 @@ export async function leaveRequests(
   }
   // Destroy even when a delete failed: it frees the keys too (after the lock-delay), and ends
   // the registration.
-  if (!signal.aborted) {
+  if (signal?.aborted !== true) {
     try {
       await api.destroySession(sessionId, signal);
       return;
@@ -39,7 +40,7 @@ export async function leaveRequests(
       firstError ??= error;
     }
   }
-  throw firstError ?? signal.reason;
+  throw firstError ?? signal?.reason;
 }
 
 /** What a failed leave rejects with: the registration was left to expire. */

@@ -3,10 +3,9 @@ import { LifecycleError, MalformedReporter, SessionLostError, SessionSkeleton } 
 import type { ConsulApi } from './consul-api.js';
 import { watchElection } from './election-watcher.js';
 import { toElectionError } from './errors.js';
-import { deleteHeldKeys } from './held-keys.js';
 import type { KeyLayout } from './keys.js';
 import { ConsulLeaderLock } from './leader-lock.js';
-import { leaveFailure, leaveRequests } from './leave.js';
+import { endSession, leaveFailure } from './leave.js';
 import { LockDelayTracker } from './lock-delay.js';
 import { encodeMember } from './member-codec.js';
 import type { ResolvedConsulOptions } from './options.js';
@@ -58,7 +57,7 @@ export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
       for (const { entry, error } of read.malformed) malformed.report(error, entry.modifyIndex);
       malformed.retain(read.malformed.map(({ entry }) => entry.key));
     },
-    self: { id: member.id, owner: sessionId, gone: () => lostRegistration() },
+    self: { id: member.id, owner: sessionId, gone: lostRegistration },
     published: (read) => lockDelay.observe(read.holding, read.revision),
     onError: (error) => session.reportError(error),
   });
@@ -110,11 +109,9 @@ export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
     },
     ended: deps.ended,
     abandon,
-    // Lost: Consul already dropped the keys (or the loss destroys the session).
-    leave: async (from, signal) => {
-      if (from === 'active')
-        await leaveRequests(api, [layout.leaderKey, layout.memberKey(member.id)], sessionId, signal);
-    },
+    // Not after a loss: Consul already dropped the keys (or loseAlive destroys the session).
+    revoke: (signal) => endSession(api, [layout.leaderKey, layout.memberKey(member.id)], sessionId, signal),
+    revokeAction: 'destroy the session',
     leaveTimeoutMs: deps.options.leaveTimeoutMs,
     leaveError: leaveFailure,
     // A LifecycleError even once lost, as before the port (etcd says SessionLostError then).
@@ -147,28 +144,15 @@ export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
 
   /**
    * Our key is gone (Consul invalidated the session, behavior "delete") or someone else holds it.
-   * Either way the registration is over: say so before publishing a view without us, so core
-   * demotes for the real reason. Destroy the session too, in case it is still alive.
+   * Either way the registration is over: the feed says so before publishing a view without us, so
+   * core demotes for the real reason. loseAlive destroys the session too, in case it is still
+   * alive, after deleting the keys it still holds, so no lock-delay is armed on them: this id can
+   * join again at once. Safe for the leader key: core hears onLost and stops leading before any of
+   * these requests can land.
    */
   function lostRegistration(): void {
     const message = `the member key ${layout.memberKey(member.id)} is no longer held by this node's session (session expired or destroyed, or key deleted); joining again.`;
-    session.lose(new SessionLostError(message, { source: SOURCE }), () => {
-      // Remembered first: a rejoin racing this destroy then clears the old holder itself.
-      abandon();
-      // The keys it still holds go first, so no lock-delay is armed on them: this id can join again
-      // at once. Safe for the leader key: core hears onLost and stops leading before any of these
-      // requests can land.
-      return deleteHeldKeys(api, [layout.memberKey(member.id), layout.leaderKey], sessionId)
-        .catch(() => undefined) // the destroy below frees them anyway, after the lock-delay
-        .then(() => api.destroySession(sessionId))
-        .catch((error: unknown) => {
-          const failure = toElectionError(error, 'destroy the lost session');
-          logger.warn(
-            { code: failure.code },
-            `${failure.message} It expires by its TTL, unless a rejoin through this backend destroys it sooner.`,
-          );
-        });
-    });
+    session.loseAlive(new SessionLostError(message, { source: SOURCE }));
   }
 
   session.start();

@@ -9,7 +9,7 @@ import {
 import { CompareResult, CompareTarget, type Etcd3, type IKeyValue } from 'etcd3';
 import { ElectionView } from './election-view.js';
 import { watchElection } from './election-watcher.js';
-import { isLeaseGone, toElectionError, within, withTimeout } from './errors.js';
+import { isLeaseGone, toElectionError, within } from './errors.js';
 import { encodeMember, type KeyLayout } from './keys.js';
 import { EtcdLeaderLock } from './leader-lock.js';
 import { leaseRenewals } from './renewal.js';
@@ -71,10 +71,6 @@ export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
     requestTimeoutMs,
     assertUsable: () => session.assertActive('taking the lock'),
   });
-  /** Revokes the lease: etcd then deletes every key bound to it (the member key, the leader key). */
-  const revoke = (timeoutMs: number) =>
-    options.track(client.leaseClient.leaseRevoke({ ID: leaseId }, within(timeoutMs)));
-
   const session = new SessionSkeleton({
     logger,
     clock,
@@ -105,27 +101,26 @@ export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
     abandon: () => retired(false),
     /**
      * Revokes the lease, also of a lost session (its lease may live on: its member key was taken
-     * from it). That is the release, the deregistration and the revocation in a single round trip:
-     * the next node can take over at once.
+     * from it). etcd then deletes every key bound to it in one revision: the member key and, if this
+     * node holds it, the leader key. That is the release, the deregistration and the revocation in
+     * a single round trip: the next node can take over at once.
      */
-    leave: async () => {
-      const timeoutMs = options.leaveTimeoutMs;
-      const revoking = withTimeout(revoke(timeoutMs), timeoutMs, 'revoke the lease');
-      // Counted as abandoned until etcd confirms: a join racing this leave may then revoke it too.
-      retired(false);
-      try {
-        await revoking;
-        retired(true);
-      } catch (error) {
-        if (isLeaseGone(error)) {
-          retired(true);
-          return;
-        }
-        const failure = toElectionError(error, `revoke etcd lease ${leaseId} on leave`);
-        logger.warn({ code: failure.code, leaseId }, `${failure.message}; it expires by its TTL`);
-        logger.debug({ err: error, leaseId }, 'the failed revocation on leave');
-      }
-    },
+    revoke: (signal) =>
+      options
+        .track(
+          client.leaseClient.leaseRevoke(
+            { ID: leaseId },
+            within(signal === undefined ? requestTimeoutMs : options.leaveTimeoutMs),
+          ),
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            if (!isLeaseGone(error)) throw error;
+          },
+        ),
+    revokeAction: `revoke etcd lease ${leaseId}`,
+    revokeLost: true,
     leaveTimeoutMs: options.leaveTimeoutMs,
     /**
      * Rewrites the member key in place (a new priority, say): one txn that puts the new record only
@@ -154,17 +149,8 @@ export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
 
   function lostRegistration(lease: string | undefined): void {
     const what = lease === undefined ? 'was deleted' : `is now bound to lease ${lease}`;
-    const cause = new SessionLostError(`The member key of "${member.id}" ${what}.`, { source: SOURCE });
-    // The lease still lives and may hold the leader key: revoke it so the lock frees at once.
-    session.lose(cause, () =>
-      revoke(requestTimeoutMs).then(
-        () => retired(true),
-        (error: unknown) => {
-          retired(isLeaseGone(error));
-          logger.debug({ err: error }, 'could not revoke the lease of a lost registration');
-        },
-      ),
-    );
+    // The lease still lives and may hold the leader key: loseAlive revokes it so the lock frees at once.
+    session.loseAlive(new SessionLostError(`The member key of "${member.id}" ${what}.`, { source: SOURCE }));
   }
 
   return session;

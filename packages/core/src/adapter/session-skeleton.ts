@@ -47,13 +47,23 @@ export interface SessionSkeletonOptions extends Omit<SessionLifecycleOptions, 's
   /** A renewal answered that the registration is gone: the backend need not clear it. */
   readonly gone?: () => void;
   /**
-   * What a graceful leave sends (release, deregister, revoke), from the state it ends
-   * (`lost`: a keepLost session sends nothing then, etcd still revokes). Bounded: `signal` aborts
-   * after `leaveTimeoutMs` with a BackendUnavailableError. A rejection abandons the registration
-   * (see `abandon`) and reaches the caller of leave(), through `leaveError` when given.
+   * Ends the registration at the backend, releasing what it holds (etcd: revoke the lease, which
+   * deletes its keys; Consul: delete the keys it holds, then destroy the session). A graceful
+   * leave sends it, bounded by `leaveTimeoutMs` (`signal` aborts then, and leave() settles
+   * whether or not the request does); after a loss that may have left the registration alive
+   * (`loseAlive`), it frees a lock that registration still holds. Resolves once the backend says
+   * the registration is gone (an answer that it was already gone included).
    */
-  readonly leave: (from: 'active' | 'lost', signal: AbortSignal) => Promise<void>;
+  readonly revoke: (signal?: AbortSignal) => Promise<void>;
+  /** What `revoke` could not do, for its error ("revoke etcd lease 1f"), after "Could not". */
+  readonly revokeAction: string;
+  /** A leave of a lost session revokes too (etcd: its lease may live on). Default: it sends nothing. */
+  readonly revokeLost?: boolean;
   readonly leaveTimeoutMs: number;
+  /**
+   * A failed leave rejects with this (the registration expires by its TTL). Without it, a failed
+   * leave is one warning, and leave() resolves.
+   */
   readonly leaveError?: (error: unknown) => Error;
   /** Rewrites the member record if the registration is still this session's; false when it is not. */
   readonly update?: (member: Member) => Promise<boolean>;
@@ -66,10 +76,9 @@ export interface SessionSkeletonOptions extends Omit<SessionLifecycleOptions, 's
 /**
  * The session every adapter re-derived around SessionLifecycle: the deadline and `onRenewal` from
  * the kit's renewal loop, `watchMembers` from the election feed, `onLost`/`onError`, one debug
- * line per error ridden out, the loss (the lifecycle first, then the adapter's clean-up, which
- * holds the backend's client until it settles), a leave bounded in time that abandons the
- * registration when it fails, a close that abandons an active one, and update() guarded by the
- * lifecycle. The adapter composes it from its primitives: it is the MembershipSession the backend
+ * line per error ridden out, the loss (the lifecycle first, then the revocation of a registration
+ * that may live on, holding the backend's client until it settles), a leave that revokes, bounded
+ * in time, a close that abandons an active registration, and update() guarded by the lifecycle. The adapter composes it from its primitives: it is the MembershipSession the backend
  * hands to core.
  */
 export class SessionSkeleton implements MembershipSession {
@@ -165,6 +174,19 @@ export class SessionSkeleton implements MembershipSession {
     return lost;
   }
 
+  /**
+   * Lost while the registration may still be alive at the backend (its record was taken from it):
+   * revoked too, so a lock it still holds frees at once, and remembered as abandoned meanwhile: a
+   * rejoin racing the revocation then clears the old registration itself.
+   */
+  loseAlive(cause: Error): boolean {
+    return this.lose(cause, async () => {
+      const revoking = this.#options.revoke();
+      this.#options.abandon?.();
+      await this.#revoke(revoking);
+    });
+  }
+
   async update(member: Member): Promise<void> {
     const { update, assertUpdatable, updateLost, source } = this.#options;
     if (assertUpdatable !== undefined) assertUpdatable(this.lifecycle);
@@ -188,23 +210,39 @@ export class SessionSkeleton implements MembershipSession {
   async #leave(): Promise<void> {
     const done = this.#hold(); // taken before ended(): the client stays open for the leave
     const from = this.lifecycle.end('left');
-    if (from === undefined) {
+    const { leaveTimeoutMs, source, revokeLost, leaveError } = this.#options;
+    if (from === undefined || (from === 'lost' && revokeLost !== true)) {
       done();
       return;
     }
-    const { leaveTimeoutMs, source } = this.#options;
     const bound = new AbortController();
+    const expired = new Promise<never>((_, reject) => bound.signal.addEventListener('abort', reject));
     const cancel = this.#options.clock.setTimer(() => {
       bound.abort(new BackendUnavailableError(`leaving took longer than ${leaveTimeoutMs} ms`, { source }));
     }, leaveTimeoutMs);
+    // Sent first, so the client is held for it (etcd: the revocation itself holds it), then counted
+    // as abandoned until the backend confirms: a join racing this leave may then revoke it too.
+    const revoking = Promise.race([this.#options.revoke(bound.signal), expired]);
+    this.#options.abandon?.();
     try {
-      await this.#options.leave(from, bound.signal);
-    } catch (error) {
-      this.#options.abandon?.();
-      throw this.#options.leaveError?.(error) ?? error;
+      await this.#revoke(revoking, leaveError);
     } finally {
       cancel();
       done();
+    }
+  }
+
+  /** Waits for a revocation: `gone` on success, else `fail`'s error, or one warning. */
+  async #revoke(revoking: Promise<void>, fail?: (error: unknown) => Error): Promise<void> {
+    const { mapError, logger, revokeAction, gone } = this.#options;
+    try {
+      await revoking;
+      gone?.();
+    } catch (error) {
+      if (fail !== undefined) throw fail(error);
+      const failure = mapError(error, revokeAction);
+      logger.warn({ code: failure.code }, `${failure.message}; it expires by its TTL.`);
+      logger.debug({ err: error }, 'the failed revocation');
     }
   }
 
