@@ -216,7 +216,9 @@ export class SessionSkeleton implements MembershipSession {
       return;
     }
     const bound = new AbortController();
-    const expired = new Promise<never>((_, reject) => bound.signal.addEventListener('abort', reject));
+    const expired = new Promise<never>((_, reject) =>
+      bound.signal.addEventListener('abort', () => reject(bound.signal.reason)),
+    );
     const cancel = this.#options.clock.setTimer(() => {
       bound.abort(new BackendUnavailableError(`leaving took longer than ${leaveTimeoutMs} ms`, { source }));
     }, leaveTimeoutMs);
