@@ -33,7 +33,7 @@ export interface ConsulSessionOptions {
 }
 
 /** One node's live registration: its session, renewals, the watch on the election, and the lock. */
-export type ConsulSession = SessionSkeleton & { readonly lock: ConsulLeaderLock };
+export type ConsulSession = SessionSkeleton & { readonly lock: kit.LeaderLock };
 
 /**
  * The kit's session skeleton on Consul's primitives: renew the session (renewal.ts), the election
@@ -77,7 +77,6 @@ export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
     memberKey: (id) => layout.memberKey(id),
     lockDelayed: () => lockDelay.refused(),
     signal: stopped.signal,
-    ensureActive: () => session.assertActive('taking the lock'),
     sessionInvalid: (cause) => {
       const error = new SessionLostError("Consul says this node's session is invalid; joining again.", {
         source: SOURCE,

@@ -22,6 +22,7 @@ function skeleton(extra: Partial<SessionSkeletonOptions> = {}) {
   const log = recordingLogger();
   const calls: string[] = [];
   let holds = 0;
+  const ended = new Set<bigint>();
   let revoke: () => Promise<void> = async () => {};
   const session = new SessionSkeleton({
     logger: log.logger,
@@ -34,6 +35,11 @@ function skeleton(extra: Partial<SessionSkeletonOptions> = {}) {
         listener({ type: 'snapshot', members: [] });
         return () => {};
       },
+      watchHolder: (listener) => {
+        listener(null, 1n);
+        return () => {};
+      },
+      showedEnd: (token) => ended.has(token),
       start: () => calls.push('feed start'),
       stop: () => calls.push('feed stop'),
     },
@@ -60,6 +66,7 @@ function skeleton(extra: Partial<SessionSkeletonOptions> = {}) {
     clock,
     log,
     calls,
+    ended,
     session,
     holds: () => holds,
     setRevoke: (fn: () => Promise<void>) => {
@@ -202,5 +209,35 @@ describe('SessionSkeleton', () => {
     await t.clock.advance(1000);
     expect(lost.map((e) => e.message)).toEqual(['[test] expired']);
     expect(t.calls).toContain('gone');
+  });
+
+  it("lock: the backend's calls, with the active-session check, a retry while the feed already showed the blocker end, and the feed's holder watch", async () => {
+    const answers: Array<{ token: bigint } | { token: null; blocker: bigint | undefined }> = [
+      { token: null, blocker: 7n },
+      { token: null, blocker: 8n },
+      { token: null, blocker: undefined },
+    ];
+    let attempts = 0;
+    const t = skeleton({
+      lock: {
+        attempt: async () => answers[attempts++] ?? { token: 9n },
+        release: async () => {},
+        transfer: async () => 10n,
+      },
+    });
+    const lock = t.session.lock;
+    t.ended.add(7n); // the holding with token 7 was already shown gone: try again
+    expect(await lock?.tryAcquire()).toBeNull();
+    expect(attempts).toBe(2); // 8 is not shown gone: null, the watch will show its end
+    expect(await lock?.tryAcquire()).toBeNull(); // no blocker named: null at once
+    expect(attempts).toBe(3);
+    expect(await lock?.transfer?.(9n, 'b')).toBe(10n);
+    const seen: unknown[] = [];
+    lock?.watchHolder((holder, revision) => seen.push([holder, revision]));
+    expect(seen).toEqual([[null, 1n]]);
+    t.session.close();
+    await expect(lock?.tryAcquire()).rejects.toThrow(LifecycleError);
+    await expect(lock?.transfer?.(9n, 'b')).rejects.toThrow('taking the lock');
+    expect(attempts).toBe(3);
   });
 });

@@ -1,5 +1,6 @@
 import {
   type Clock,
+  type LeaderLock,
   type Logger,
   type MalformedReporter,
   type Member,
@@ -37,7 +38,7 @@ export interface EtcdSessionOptions {
 }
 
 /** One node's registration: its lease, its member key, the watch on the election, the lock. */
-export type EtcdSession = SessionSkeleton & { readonly lock: EtcdLeaderLock };
+export type EtcdSession = SessionSkeleton & { readonly lock: LeaderLock };
 
 /**
  * The kit's session skeleton on etcd's primitives: renew the lease (renewal.ts), the election feed
@@ -69,7 +70,6 @@ export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
     leaseId,
     feed,
     requestTimeoutMs,
-    assertUsable: () => session.assertActive('taking the lock'),
   });
   const session = new SessionSkeleton({
     logger,

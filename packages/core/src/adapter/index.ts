@@ -58,6 +58,11 @@ export {
 export { RateLimiter } from './rate-limiter.js';
 export { type RenewalOptions, type RenewalOutcome, type Renewer, startRenewals } from './renewals.js';
 export { SessionLifecycle, type SessionLifecycleOptions, type SessionState } from './session-lifecycle.js';
-export { SessionSkeleton, type SessionSkeletonOptions, type SkeletonRenewals } from './session-skeleton.js';
+export {
+  type LockCalls,
+  SessionSkeleton,
+  type SessionSkeletonOptions,
+  type SkeletonRenewals,
+} from './session-skeleton.js';
 export { sameHolder, sameMembers } from './snapshots.js';
 export { withTimeout } from './with-timeout.js';

@@ -7,9 +7,26 @@ import type {
 import type { Member, Unsubscribe } from '../contracts/member.js';
 import { BackendUnavailableError, type ElectionError, SessionLostError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
+import { acquireUnlessBlockerEnded, type LockAttempt } from './acquire-attempts.js';
 import type { ErrorMapper } from './adapter-error.js';
+import type { ElectionFeed } from './election-feed.js';
 import { type RenewalOptions, type Renewer, startRenewals } from './renewals.js';
 import { SessionLifecycle, type SessionLifecycleOptions } from './session-lifecycle.js';
+
+/**
+ * The compare-and-set calls of a backend's leader lock; the skeleton makes the LeaderLock of them.
+ * Each maps its own failures to the adapter's errors.
+ */
+export interface LockCalls {
+  /**
+   * One try at the lock: its token, or, refused, the fencing token of the holding that blocked it.
+   * The attempt is made again while the feed already showed that holding end (the contract's rule
+   * for a null answer, acquireUnlessBlockerEnded); `undefined`: the feed will show what blocked it.
+   */
+  attempt(): Promise<LockAttempt<bigint | undefined>>;
+  release(token: bigint): Promise<void>;
+  transfer?(token: bigint, to: string): Promise<bigint | null>;
+}
 
 /** The renewal loop's options, less what the skeleton wires itself. */
 export interface SkeletonRenewals extends Omit<RenewalOptions, 'onLost' | 'onError' | 'logger' | 'clock'> {
@@ -22,13 +39,10 @@ export interface SessionSkeletonOptions extends Omit<SessionLifecycleOptions, 's
   readonly clock: Clock;
   /** The adapter's error mapper (createErrorMapper): a failed renewal is reported through it. */
   readonly mapError: ErrorMapper;
-  /** The session's view of the election (an ElectionFeed): its `watchMembers` is the session's. */
-  readonly feed: {
-    watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe;
-    start(): void;
-    stop(): void;
-  };
-  readonly lock?: LeaderLock;
+  /** The session's view of the election: its `watchMembers` is the session's, its holder the lock's. */
+  readonly feed: Pick<ElectionFeed<never>, 'watchMembers' | 'watchHolder' | 'showedEnd' | 'start' | 'stop'>;
+  /** The leader lock's backend calls, when the backend has a lock: see LockCalls. */
+  readonly lock?: LockCalls;
   /** The registration's renewals, started by `start()`. Absent for a backend without a TTL (static). */
   readonly renewals?: SkeletonRenewals;
   /** The deadline before the renewals start (and without them). Default: none (+∞). */
@@ -90,7 +104,7 @@ export class SessionSkeleton implements MembershipSession {
 
   constructor(options: SessionSkeletonOptions) {
     this.#options = options;
-    if (options.lock !== undefined) this.lock = options.lock;
+    if (options.lock !== undefined) this.lock = this.#leaderLock(options.lock);
     this.lifecycle = new SessionLifecycle({
       ...options,
       stop: () => {
@@ -246,6 +260,37 @@ export class SessionSkeleton implements MembershipSession {
       logger.warn({ code: failure.code }, `${failure.message}; it expires by its TTL.`);
       logger.debug({ err: error }, 'the failed revocation');
     }
+  }
+
+  /**
+   * The LeaderLock on the backend's calls: taking or handing over the lock needs an active session
+   * ('taking the lock' in its error), a refusal whose blocker the feed showed end is tried again,
+   * and the holder watch is the feed's.
+   */
+  #leaderLock(calls: LockCalls): LeaderLock {
+    const { feed } = this.#options;
+    const assertActive = () => this.lifecycle.assertActive('taking the lock');
+    const transfer = calls.transfer;
+    return {
+      tryAcquire: () =>
+        acquireUnlessBlockerEnded(
+          () => {
+            assertActive();
+            return calls.attempt();
+          },
+          (blocker) => blocker !== undefined && feed.showedEnd(blocker),
+        ),
+      release: (token) => calls.release(token),
+      watchHolder: (listener) => feed.watchHolder(listener),
+      ...(transfer === undefined
+        ? {}
+        : {
+            transfer: async (token: bigint, to: string) => {
+              assertActive();
+              return transfer.call(calls, token, to);
+            },
+          }),
+    };
   }
 
   #hold(): () => void {
