@@ -94,13 +94,12 @@ export function leaseRenewals(options: RenewerOptions): SkeletonRenewals {
     );
   }
 
+  // The kit's defaults: every TTL/3, and failed renewals retry quickly (a blip must not cost the
+  // lease) but never slower than the interval.
   return {
     ttlMs,
     startedAt: options.grantSentAt,
-    intervalMs,
     timeoutMs,
-    // Failed renewals retry quickly (a blip must not cost the lease) but never slower than the interval.
-    retry: { initialMs: 100, maxMs: intervalMs },
     action: `renew etcd lease ${leaseId}`,
     async renew(signal) {
       try {
