@@ -6,8 +6,8 @@ import { SOURCE } from './source.js';
 
 /**
  * The end of a session (a graceful leave, or the clean-up after a loss that may have left the
- * session alive): delete the leader key, then the member key, each while this session still holds
- * it (held-keys.ts), then destroy the session. Keys deleted before the session ends carry no
+ * session alive): delete its keys in the order given (a leave: the leader key first), each while
+ * this session still holds it (held-keys.ts), then destroy the session. Keys deleted before the session ends carry no
  * lock-delay, so the next leader takes over at once and this id can join again at once (a key the
  * destroyed session still held would be refused for the whole lock-delay, the TTL by default).
  * The session skeleton bounds a leave: `signal` aborts when the leave timeout runs out.
@@ -20,7 +20,7 @@ import { SOURCE } from './source.js';
  */
 export async function endSession(
   api: ConsulApi,
-  keys: readonly [leaderKey: string, memberKey: string],
+  keys: readonly string[],
   sessionId: string,
   signal?: AbortSignal,
 ): Promise<void> {

@@ -108,8 +108,13 @@ export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
     },
     ended: deps.ended,
     abandon,
-    // Not after a loss: Consul already dropped the keys (or loseAlive destroys the session).
-    revoke: (signal) => endSession(api, [layout.leaderKey, layout.memberKey(member.id)], sessionId, signal),
+    // A leave frees the leader key first: the handover needs only that. After a loss the member
+    // key goes first: this id can join again at once. (A leave after a loss sends nothing: Consul
+    // already dropped the keys, or loseAlive destroys the session.)
+    revoke: (why, signal) => {
+      const keys = [layout.leaderKey, layout.memberKey(member.id)] as const;
+      return endSession(api, why === 'leave' ? keys : [keys[1], keys[0]], sessionId, signal);
+    },
     revokeAction: 'destroy the session',
     leaveTimeoutMs: deps.options.leaveTimeoutMs,
     leaveError: leaveFailure,

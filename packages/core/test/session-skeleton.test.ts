@@ -54,8 +54,8 @@ function skeleton(extra: Partial<SessionSkeletonOptions> = {}) {
     ended: () => calls.push('ended'),
     abandon: () => calls.push('abandon'),
     gone: () => calls.push('gone'),
-    revoke: (signal) => {
-      calls.push(signal === undefined ? 'revoke' : 'revoke bounded');
+    revoke: (why, signal) => {
+      calls.push(why === 'loss' && signal === undefined ? 'revoke' : 'revoke bounded');
       return revoke();
     },
     revokeAction: 'revoke the registration',

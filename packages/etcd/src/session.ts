@@ -105,12 +105,12 @@ export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
      * node holds it, the leader key. That is the release, the deregistration and the revocation in
      * a single round trip: the next node can take over at once.
      */
-    revoke: (signal) =>
+    revoke: (why) =>
       options
         .track(
           client.leaseClient.leaseRevoke(
             { ID: leaseId },
-            within(signal === undefined ? requestTimeoutMs : options.leaveTimeoutMs),
+            within(why === 'leave' ? options.leaveTimeoutMs : requestTimeoutMs),
           ),
         )
         .then(

@@ -58,17 +58,17 @@ export interface SessionSkeletonOptions extends Omit<SessionLifecycleOptions, 's
    * The backend remembers it, so a later join can clear it at once.
    */
   readonly abandon?: () => void;
-  /** A renewal answered that the registration is gone: the backend need not clear it. */
+  /** The backend said the registration is gone (a renewal, or a revocation, answered so). */
   readonly gone?: () => void;
   /**
    * Ends the registration at the backend, releasing what it holds (etcd: revoke the lease, which
    * deletes its keys; Consul: delete the keys it holds, then destroy the session). A graceful
-   * leave sends it, bounded by `leaveTimeoutMs` (`signal` aborts then, and leave() settles
+   * leave sends it (`why`: 'leave'), bounded by `leaveTimeoutMs` (`signal` aborts then, and leave() settles
    * whether or not the request does); after a loss that may have left the registration alive
    * (`loseAlive`), it frees a lock that registration still holds. Resolves once the backend says
    * the registration is gone (an answer that it was already gone included).
    */
-  readonly revoke: (signal?: AbortSignal) => Promise<void>;
+  readonly revoke: (why: 'leave' | 'loss', signal?: AbortSignal) => Promise<void>;
   /** What `revoke` could not do, for its error ("revoke etcd lease 1f"), after "Could not". */
   readonly revokeAction: string;
   /** A leave of a lost session revokes too (etcd: its lease may live on). Default: it sends nothing. */
@@ -92,8 +92,9 @@ export interface SessionSkeletonOptions extends Omit<SessionLifecycleOptions, 's
  * the kit's renewal loop, `watchMembers` from the election feed, `onLost`/`onError`, one debug
  * line per error ridden out, the loss (the lifecycle first, then the revocation of a registration
  * that may live on, holding the backend's client until it settles), a leave that revokes, bounded
- * in time, a close that abandons an active registration, and update() guarded by the lifecycle. The adapter composes it from its primitives: it is the MembershipSession the backend
- * hands to core.
+ * in time, a close that abandons an active registration, update() guarded by the lifecycle, and
+ * the LeaderLock around the backend's compare-and-set calls. The adapter composes it from its
+ * primitives: it is the MembershipSession the backend hands to core.
  */
 export class SessionSkeleton implements MembershipSession {
   readonly lock?: LeaderLock;
@@ -195,7 +196,7 @@ export class SessionSkeleton implements MembershipSession {
    */
   loseAlive(cause: Error): boolean {
     return this.lose(cause, async () => {
-      const revoking = this.#options.revoke();
+      const revoking = this.#options.revoke('loss');
       this.#options.abandon?.();
       await this.#revoke(revoking);
     });
@@ -238,7 +239,7 @@ export class SessionSkeleton implements MembershipSession {
     }, leaveTimeoutMs);
     // Sent first, so the client is held for it (etcd: the revocation itself holds it), then counted
     // as abandoned until the backend confirms: a join racing this leave may then revoke it too.
-    const revoking = Promise.race([this.#options.revoke(bound.signal), expired]);
+    const revoking = Promise.race([this.#options.revoke('leave', bound.signal), expired]);
     this.#options.abandon?.();
     try {
       await this.#revoke(revoking, leaveError);
