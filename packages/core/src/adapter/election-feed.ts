@@ -3,9 +3,8 @@ import type { Member, Unsubscribe } from '../contracts/member.js';
 import type { Logger } from '../logger.js';
 import { type BackoffOptions, createBackoff } from '../time/backoff.js';
 import { type Clock, sleep } from '../time/clock.js';
-import { Listeners } from './listeners.js';
+import { FeedView } from './feed-view.js';
 import { RateLimiter } from './rate-limiter.js';
-import { sameHolder, sameMembers } from './snapshots.js';
 
 /** One full read of the election: every member, the holder, and where in the backend's history it is. */
 export interface FeedSnapshot {
@@ -113,11 +112,6 @@ export interface ElectionFeedOptions<S extends FeedSnapshot> {
   readonly onError: (error: unknown, retryInMs: number, during: 'read' | 'follow') => void;
 }
 
-interface HolderAt {
-  readonly holder: LockHolder;
-  readonly revision: bigint | undefined;
-}
-
 /**
  * The watcher loop every adapter re-derived: read the whole election, then follow its changes
  * until that fails, then a capped, jittered backoff and a fresh read, whose snapshot replaces the
@@ -133,12 +127,7 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   readonly #controller = new AbortController();
   readonly #backoff;
   readonly #limiter: RateLimiter | undefined;
-  readonly #memberListeners: Listeners<MembershipEvent>;
-  readonly #holderListeners: Listeners<HolderAt>;
-  #members: Map<string, Member> | undefined;
-  readonly #owners = new Map<string, string>();
-  #holder: HolderAt | undefined;
-  #revision: bigint | undefined;
+  readonly #view: FeedView;
   #closeFollow: () => void = () => {};
   #started = false;
   /** The revision the next read waits past (reads without a follow). */
@@ -150,8 +139,7 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
     this.#backoff = createBackoff({ initialMs: 100, maxMs: 1000, ...options.backoff });
     const { pace } = options;
     if (pace !== undefined) this.#limiter = new RateLimiter(options.clock, pace.burst ?? 1, pace.intervalMs);
-    this.#memberListeners = new Listeners(options.logger, 'membership');
-    this.#holderListeners = new Listeners(options.logger, 'lock holder');
+    this.#view = new FeedView(options);
     if (options.initial !== undefined) this.#publish(options.initial, false);
   }
 
@@ -161,27 +149,22 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
 
   /** The members as last published; undefined before the first read. */
   get members(): readonly Member[] | undefined {
-    return this.#members === undefined ? undefined : [...this.#members.values()];
+    return this.#view.members;
   }
 
   /** The holder as last published; undefined before it was first known. */
   get holder(): LockHolder | undefined {
-    return this.#holder?.holder;
+    return this.#view.holder;
   }
 
   /** The revision the view is complete up to (the last read's, or the newest change's). */
   get revision(): bigint | undefined {
-    return this.#revision;
+    return this.#view.revision;
   }
 
-  /**
-   * Whether the feed already showed the holding with fencing token `token` end: it is at or past
-   * the revision that wrote it, and the holder it shows is another (see HolderListener). The rule
-   * `acquireUnlessBlockerEnded` asks of a lock whose refusal names the blocking holding's token.
-   */
+  /** See FeedView.showedEnd. */
   showedEnd(token: bigint): boolean {
-    const revision = this.#revision;
-    return revision !== undefined && revision >= token && this.#holder?.holder?.token !== token;
+    return this.#view.showedEnd(token);
   }
 
   /** Starts the loop: a follow from `initial` when given, else a read. Once. */
@@ -198,54 +181,30 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
     if (this.stopped) return;
     this.#controller.abort();
     this.#closeFollow();
-    this.#memberListeners.clear();
-    this.#holderListeners.clear();
+    this.#view.close();
   }
 
   /** A snapshot of the members now (if known), to this listener alone; then every change. */
   watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
-    const members = this.members;
-    return this.#memberListeners.add(
-      listener,
-      members === undefined ? undefined : { value: { type: 'snapshot', members } },
-    );
+    return this.#view.watchMembers(listener);
   }
 
   /** The holder now (if known), with its revision, to this listener alone; then every change. */
   watchHolder(listener: HolderListener): Unsubscribe {
-    const current = this.#holder;
-    return this.#holderListeners.add(
-      ({ holder, revision }) => listener(holder, revision),
-      current === undefined ? undefined : { value: current },
-    );
+    return this.#view.watchHolder(listener);
   }
 
   /** The registration `id`'s record is bound to, as last read (a transfer's successor). */
   ownerOf(id: string): string | undefined {
-    return this.#owners.get(id);
+    return this.#view.ownerOf(id);
   }
 
   /**
    * Publishes a holder bound to `owner` (at `revision`, default the feed's): for an adapter that
    * derives it itself (Consul's lock-delay tracker).
    */
-  publishHolder(holder: LockHolder, revision = this.#revision, owner?: string): void {
-    this.#setHolder(holder, revision, owner, this.#options.dedupe === true);
-  }
-
-  #setHolder(holder: LockHolder, revision: bigint | undefined, owner: string | undefined, dedupe: boolean) {
-    if (this.stopped) return;
-    const self = this.#options.self;
-    // A holding handed to another registration is, to this session, only a holding.
-    const shown =
-      holder?.handed === true && self !== undefined && owner !== self.owner
-        ? { id: holder.id, token: holder.token }
-        : holder;
-    const last = this.#holder;
-    const next = { holder: shown, revision };
-    if (dedupe && last !== undefined && sameHolder(last.holder, shown) && last.revision === revision) return;
-    this.#holder = next;
-    this.#holderListeners.emit(next);
+  publishHolder(holder: LockHolder, revision = this.#view.revision, owner?: string): void {
+    this.#view.publishHolder(holder, revision, owner);
   }
 
   async #run(initial: S | undefined): Promise<void> {
@@ -333,7 +292,7 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
         changes: (apply) => {
           if (!live()) return;
           try {
-            this.#applyChanges(apply());
+            this.#view.applyChanges(apply());
           } catch (error) {
             finish({ error });
           }
@@ -367,52 +326,7 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   }
 
   #publish(snapshot: S, check: boolean): void {
-    if (snapshot.owners !== undefined) {
-      this.#owners.clear();
-      for (const [id, owner] of snapshot.owners) this.#owners.set(id, owner);
-    }
-    if (check) this.#checkSelf();
-    if (this.stopped) return;
-    const { dedupe } = this.#options;
-    this.#revision = snapshot.revision;
-    if (
-      !(dedupe && this.#members !== undefined && sameMembers([...this.#members.values()], snapshot.members))
-    ) {
-      this.#members = new Map(snapshot.members.map((member) => [member.id, member]));
-      this.#memberListeners.emit({ type: 'snapshot', members: [...snapshot.members] });
-    }
-    if (snapshot.holder !== undefined)
-      this.#setHolder(snapshot.holder, this.#revision, snapshot.holderOwner, dedupe === true);
-    this.#options.published?.(snapshot);
-  }
-
-  #checkSelf(): void {
-    const self = this.#options.self;
-    const owner = self === undefined ? undefined : this.#owners.get(self.id);
-    if (self !== undefined && owner !== self.owner) self.gone(owner);
-  }
-
-  /** Applies a push follow's changes: a put that changes nothing and a delete of nobody are dropped. */
-  #applyChanges(changes: readonly FeedChange[]): void {
-    for (const { member, owner } of changes) {
-      if (member?.type === 'put' && owner !== undefined) this.#owners.set(member.member.id, owner);
-      else if (member?.type === 'delete') this.#owners.delete(member.id);
-    }
-    this.#checkSelf();
-    this.#members ??= new Map();
-    const members = this.#members;
-    for (const { member, holder, holderOwner, revision } of changes) {
-      if (this.stopped) return;
-      if (revision !== undefined && (this.#revision === undefined || revision > this.#revision))
-        this.#revision = revision;
-      const before = member?.type === 'put' ? members.get(member.member.id) : undefined;
-      if (member?.type === 'put' && (before === undefined || !sameMembers([before], [member.member]))) {
-        members.set(member.member.id, member.member);
-        this.#memberListeners.emit(member);
-      } else if (member?.type === 'delete' && members.delete(member.id)) this.#memberListeners.emit(member);
-      // A change moves the holder only when it differs (whatever `dedupe` says of reads).
-      if (holder !== undefined && !sameHolder(this.#holder?.holder ?? null, holder))
-        this.#setHolder(holder, this.#revision, holderOwner, false);
-    }
+    this.#view.publish(snapshot, check);
+    if (!this.#view.closed) this.#options.published?.(snapshot);
   }
 }
