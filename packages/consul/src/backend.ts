@@ -10,7 +10,7 @@ import { type ConsulApi, ConsulClient, endpointOf } from './consul-api.js';
 import { joinElection, MAX_TTL_MS, MIN_TTL_MS } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
 import { type ConsulMembershipOptions, type ResolvedConsulOptions, resolveOptions } from './options.js';
-import { ConsulSession } from './session.js';
+import { openConsulSession } from './session.js';
 import { SOURCE } from './source.js';
 
 /**
@@ -83,7 +83,7 @@ class ConsulBackend implements MembershipBackend {
     return this.#lifecycle.join({
       register: (api) => joinElection({ api, layout, options, abandoned: this.#abandoned }, request, logger),
       open: (joined, api, ended) =>
-        new ConsulSession({
+        openConsulSession({
           api,
           layout,
           options,

@@ -19,25 +19,26 @@ export interface LeaderHolding {
 export interface ElectionSnapshot {
   /** Members whose key is held by a live session, in key order. */
   readonly members: readonly Member[];
-  /** Session holding each member key, by member id. */
-  readonly sessions: ReadonlyMap<string, string>;
-  readonly holder: LeaderHolding | null;
+  /** Session holding each member key, by member id (the feed's owners). */
+  readonly owners: ReadonlyMap<string, string>;
+  /** The leader key's holding (named apart from a feed snapshot's holder: it goes through lock-delay.ts). */
+  readonly holding: LeaderHolding | null;
   /** Entries that were skipped, with the reason. */
   readonly malformed: ReadonlyArray<{ readonly entry: KvEntry; readonly error: MalformedEntryError }>;
 }
 
 export function readSnapshot(layout: KeyLayout, entries: readonly KvEntry[]): ElectionSnapshot {
   const members: Member[] = [];
-  const sessions = new Map<string, string>();
+  const owners = new Map<string, string>();
   const malformed: Array<{ entry: KvEntry; error: MalformedEntryError }> = [];
-  let holder: LeaderHolding | null = null;
+  let holding: LeaderHolding | null = null;
   for (const entry of [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
     if (entry.key === layout.leaderKey) {
       // An unlocked leader key (released, or written by hand) means nobody leads.
       if (entry.session === undefined) continue;
       const decoded = decodeHolder(entry.key, entry.value);
       if (decoded instanceof MalformedEntryError) malformed.push({ entry, error: decoded });
-      else holder = { ...decoded, token: entry.modifyIndex, session: entry.session };
+      else holding = { ...decoded, token: entry.modifyIndex, session: entry.session };
       continue;
     }
     if (!entry.key.startsWith(layout.membersPrefix)) continue;
@@ -59,7 +60,7 @@ export function readSnapshot(layout: KeyLayout, entries: readonly KvEntry[]): El
       continue;
     }
     members.push(member);
-    sessions.set(member.id, entry.session);
+    owners.set(member.id, entry.session);
   }
-  return { members, sessions, holder, malformed };
+  return { members, owners, holding, malformed };
 }

@@ -1,8 +1,14 @@
-import { type Clock, createBackoff, type ElectionError, type Logger, sleep } from '@election/core/adapter';
+import {
+  type Clock,
+  type ElectionError,
+  ElectionFeed,
+  type ElectionFeedOptions,
+  type Logger,
+} from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
+import { type ElectionSnapshot, readSnapshot } from './election-snapshot.js';
 import { toElectionError } from './errors.js';
-import type { KvEntry } from './kv-entry.js';
-import { RateLimiter } from './rate-limiter.js';
+import type { KeyLayout } from './keys.js';
 
 /**
  * Quick successive queries allowed before the rate limit applies: 2, as Consul's blocking-query
@@ -10,101 +16,54 @@ import { RateLimiter } from './rate-limiter.js';
  */
 export const WATCH_BURST = 2;
 
+/** One answer of the watch: the election as read, at that X-Consul-Index (undefined when Consul sent none). */
+export type ConsulRead = ElectionSnapshot & { readonly revision: bigint | undefined };
+
 export interface ElectionWatcherOptions {
   readonly api: ConsulApi;
-  readonly prefix: string;
+  readonly layout: KeyLayout;
   readonly waitSeconds: number;
   readonly minIntervalMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
-  /**
-   * Every entry under the prefix, each time Consul's index for it moves (and after a reset), with
-   * that X-Consul-Index (undefined when Consul sent none).
-   */
-  readonly onData: (entries: KvEntry[], index: bigint | undefined) => void;
+  /** This node's member id and session, and what runs when its member key is no longer held by it. */
+  readonly self: ElectionFeedOptions<ConsulRead>['self'];
+  /** Each answer's malformed entries, as it arrives. */
+  readonly malformed: (read: ConsulRead) => void;
+  /** Each answer, once its members are published: the session hands its holder on. */
+  readonly published: (read: ConsulRead) => void;
   readonly onError: (error: ElectionError) => void;
 }
 
-/** Resolves after `ms`, or early when `signal` aborts (stop() is the only thing that aborts it). */
-function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return sleep(clock, ms, signal).catch(() => undefined);
-}
-
 /**
- * A blocking-query loop on one prefix (`?recurse&index=&wait=`), following Consul's rules: reset the
- * index to 0 when it goes backwards (snapshot restore, reaped tombstones), never block on an index
- * below 1, rate-limit the loop so it cannot spin, and back off (capped, jittered) on errors.
+ * The election's keys on the kit's feed: each read is a blocking query on the prefix
+ * (`?recurse&index=&wait=`), on the feed's blocking-query rules: reset the index to 0 when it goes
+ * backwards (snapshot restore, reaped tombstones), never block on an index below 1, and publish
+ * nothing when the index did not move. The feed rate-limits the reads (WATCH_BURST, then one per
+ * `minIntervalMs`) so the loop cannot spin, backs off (capped, jittered) on errors, and publishes
+ * an answer only when its members, or its holder at its index, changed.
  */
-export class ElectionWatcher {
-  readonly #options: ElectionWatcherOptions;
-  readonly #controller = new AbortController();
-  readonly #errorBackoff = createBackoff({ initialMs: 100, maxMs: 2000 });
-  readonly #limiter: RateLimiter;
-  #index = 0n;
-  #warnedNoIndex = false;
-
-  constructor(options: ElectionWatcherOptions) {
-    this.#options = options;
-    this.#limiter = new RateLimiter(options.clock, WATCH_BURST, options.minIntervalMs);
-  }
-
-  start(): void {
-    this.#loop().catch((error: unknown) => {
-      // #loop() handles its own failures; reaching here is a bug, reported rather than left unhandled.
-      this.#options.logger.error({ err: error }, 'the Consul watch loop failed unexpectedly');
-    });
-  }
-
-  stop(): void {
-    this.#controller.abort();
-  }
-
-  async #loop(): Promise<void> {
-    const { api, prefix, waitSeconds, clock, logger } = this.#options;
-    const signal = this.#controller.signal;
-    while (!signal.aborted) {
-      const wait = this.#limiter.take();
-      if (wait > 0) await pause(clock, wait, signal);
-      if (signal.aborted) return;
-      let result: Awaited<ReturnType<ConsulApi['list']>>;
-      try {
-        result = await api.list(prefix, this.#index, waitSeconds, signal);
-      } catch (error) {
-        if (signal.aborted) return;
-        const delay = this.#errorBackoff.next();
-        this.#options.onError(toElectionError(error, `watch ${prefix}`, delay));
-        await pause(clock, delay, signal);
-        continue;
-      }
-      // An answer that raced stop() is dropped: nobody may hear from a stopped watch.
-      if (signal.aborted) return;
-      this.#errorBackoff.reset();
-      let next = result.index;
-      if (next === undefined) {
-        // Without X-Consul-Index there is nothing to block on; the rate limiter bounds the polling.
-        // Said once as a warning (it is how this agent behaves), then at debug per answer.
-        const message = 'Consul answered without X-Consul-Index; polling instead of blocking';
-        if (this.#warnedNoIndex) logger.debug({ prefix }, message);
-        else logger.warn({ prefix }, message);
-        this.#warnedNoIndex = true;
-        this.#index = 0n;
-        this.#options.onData(result.entries, undefined);
-        continue;
-      }
-      // An index of 0 would make the next query return at once; 1 is always safe to block on.
-      if (next < 1n) next = 1n;
-      if (next < this.#index) {
-        logger.info(
-          { prefix, from: this.#index.toString(), to: next.toString() },
-          'Consul index went backwards; resetting',
-        );
-        this.#index = 0n;
-        this.#options.onData(result.entries, next);
-        continue;
-      }
-      if (next === this.#index) continue; // The wait ran out, or an idempotent write: nothing changed.
-      this.#index = next;
-      this.#options.onData(result.entries, next);
-    }
-  }
+export function watchElection(options: ElectionWatcherOptions): ElectionFeed<ConsulRead> {
+  const { api, layout, waitSeconds, logger } = options;
+  const prefix = layout.root;
+  return new ElectionFeed<ConsulRead>({
+    clock: options.clock,
+    logger: logger.child({ prefix }),
+    async read(signal, index) {
+      const result = await api.list(prefix, index, waitSeconds, signal);
+      const read = { ...readSnapshot(layout, result.entries), revision: result.index };
+      options.malformed(read);
+      return read;
+    },
+    // Without X-Consul-Index there is nothing to block on; the rate limiter bounds the polling.
+    noRevision: 'Consul answered without X-Consul-Index; polling instead of blocking',
+    pace: { burst: WATCH_BURST, intervalMs: options.minIntervalMs },
+    backoff: { initialMs: 100, maxMs: 2000 },
+    // A repeat of the holder at a newer index is news: it may be a deletion core has not seen shown
+    // (the key was taken and deleted between two snapshots), which only the index tells apart.
+    dedupe: true,
+    self: options.self,
+    published: options.published,
+    onError: (error, retryInMs) => options.onError(toElectionError(error, `watch ${prefix}`, retryInMs)),
+  });
 }

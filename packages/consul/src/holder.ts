@@ -1,9 +1,8 @@
-import { type Clock, DuplicateMemberError, type Logger, sleep } from '@election/core/adapter';
+import { type Clock, DuplicateMemberError, type Logger, RateLimiter, sleep } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { deleteHeldKeys } from './held-keys.js';
 import type { KeyLayout } from './keys.js';
 import { enforcedLockDelayMs } from './lock-delay.js';
-import { RateLimiter } from './rate-limiter.js';
 import { SOURCE } from './source.js';
 
 /**

@@ -1,13 +1,7 @@
-import type { HolderListener, LeaderLock, Listeners, LockHolder } from '@election/core/adapter';
+import type { ElectionFeed, LockAttempt, LockCalls } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { summarize } from './errors.js';
 import { encodeHolder } from './member-codec.js';
-
-/** One holder watch event: the holder and the X-Consul-Index of the snapshot it was read in. */
-export interface HolderAt {
-  readonly holder: LockHolder;
-  readonly index: bigint | undefined;
-}
 
 export interface LeaderLockOptions {
   readonly api: ConsulApi;
@@ -16,28 +10,28 @@ export interface LeaderLockOptions {
   readonly memberId: string;
   /** This session's lock-delay (ms), written into the leader key's value for followers. */
   readonly lockDelayMs: number;
-  /** The session's holder events (holder and X-Consul-Index), replayed to a new listener. */
-  readonly holders: Listeners<HolderAt>;
+  /** The session's election feed: the session holding each member key in the watch's last snapshot. */
+  readonly feed: Pick<ElectionFeed, 'ownerOf'>;
   /** Consul refused the key while no session held it: a lock-delay runs (lock-delay.ts). */
   readonly lockDelayed: () => void;
   /** Aborted when the session is lost, closed or left: pending lock requests stop with it. */
   readonly signal: AbortSignal;
-  /** Throws SessionLostError (or LifecycleError) unless the session is still active. */
-  readonly ensureActive: () => void;
   /** Consul said the session is invalid: the session reports itself lost and this throws it. */
   readonly sessionInvalid: (cause: unknown) => Error;
-  /** The session holding `id`'s member key in the watch's last snapshot, if registered. */
-  readonly sessionOf: (id: string) => string | undefined;
   /** `id`'s member key. */
   readonly memberKey: (id: string) => string;
 }
 
 /**
+ * The leader lock's calls (the session skeleton makes the LeaderLock of them: the active-session
+ * check; the holder watch is the feed's, each holder with the X-Consul-Index of its snapshot: a
+ * holding's token is the ModifyIndex of its acquisition, so a snapshot at an index at or above it
+ * was read after the holding was written, api-docs/features/blocking).
  * The leader lock: `<prefix>/<election>/leader` acquired with the node's session. The fencing token
  * is the key's ModifyIndex right after acquisition. Consul's index is global and only grows, so a
  * later holding (even of a deleted and re-created key) always has a larger token.
  */
-export class ConsulLeaderLock implements LeaderLock {
+export class ConsulLeaderLock implements LockCalls {
   readonly #options: LeaderLockOptions;
   /** The holding this session took: its token (ModifyIndex) and LockIndex. */
   #holding: { readonly token: bigint; readonly lockIndex: bigint } | undefined;
@@ -59,19 +53,20 @@ export class ConsulLeaderLock implements LeaderLock {
    * - held by another session: null, without a write that could only fail.
    * - free: `PUT ?acquire=<session>`, then the token is the ModifyIndex read right after. Refused
    *   with the key still free means a lock-delay runs: the holder watch is told (lock-delay.ts).
+   * A refusal names no blocker: the holder watch shows (or, under lock-delay, keeps showing) it.
    */
-  async tryAcquire(): Promise<bigint | null> {
+  async attempt(): Promise<LockAttempt<undefined>> {
+    const refused = { token: null, blocker: undefined };
     const { api, leaderKey, sessionId, memberId, signal } = this.#options;
-    this.#options.ensureActive();
     const entry = await api.get(leaderKey, signal);
     if (entry?.session === sessionId) {
       if (this.#holding?.lockIndex !== entry.lockIndex) {
         this.#holding = { token: entry.modifyIndex, lockIndex: entry.lockIndex };
       }
-      return this.#holding.token;
+      return { token: this.#holding.token };
     }
     this.#holding = undefined;
-    if (entry?.session !== undefined) return null;
+    if (entry?.session !== undefined) return refused;
     let acquired: boolean;
     try {
       acquired = await api.acquire(
@@ -89,11 +84,11 @@ export class ConsulLeaderLock implements LeaderLock {
     const now = await api.get(leaderKey, signal);
     if (!acquired) {
       if (now?.session === undefined) this.#options.lockDelayed();
-      return null;
+      return refused;
     }
-    if (now === undefined || now.session !== sessionId) return null;
+    if (now === undefined || now.session !== sessionId) return refused;
     this.#holding = { token: now.modifyIndex, lockIndex: now.lockIndex };
-    return this.#holding.token;
+    return { token: this.#holding.token };
   }
 
   /**
@@ -143,8 +138,7 @@ export class ConsulLeaderLock implements LeaderLock {
    */
   async transfer(token: bigint, to: string): Promise<bigint | null> {
     const { api, leaderKey, sessionId, signal } = this.#options;
-    this.#options.ensureActive();
-    const successor = this.#options.sessionOf(to);
+    const successor = this.#options.feed.ownerOf(to);
     if (successor === undefined) return null;
     const value = encodeHolder(to, undefined, true);
     const results = await api.txn(
@@ -160,15 +154,5 @@ export class ConsulLeaderLock implements LeaderLock {
     if (this.#holding?.token === token) this.#holding = undefined;
     const locked = results?.at(-1);
     return locked === undefined || locked.session !== successor ? null : locked.modifyIndex;
-  }
-
-  /**
-   * The revision is the X-Consul-Index of the snapshot: every index a read answers with was
-   * applied when it was served, and a holding's token is the ModifyIndex of its acquisition, so a
-   * snapshot at an index at or above the token was read after the holding was written
-   * (api-docs/features/blocking: the index identifies the state of the resource it answers with).
-   */
-  watchHolder(listener: HolderListener) {
-    return this.#options.holders.add(({ holder, index }) => listener(holder, index));
   }
 }

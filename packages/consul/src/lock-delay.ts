@@ -19,12 +19,13 @@ export function enforcedLockDelayMs(lockDelayMs: number): number {
 export interface LockDelayTrackerOptions {
   readonly clock: Clock;
   readonly selfId: string;
-  /** This node's session: only a handed holding locked by it is reported as handed to this node. */
-  readonly sessionId?: string;
   /** Assumed for a holding whose value does not say its lock-delay (written by an older version). */
   readonly defaultLockDelayMs: number;
-  /** Delivers the holder core should see, with the index of the snapshot it comes from. */
-  readonly emit: (holder: LockHolder, index: bigint | undefined) => void;
+  /**
+   * Delivers the holder core should see, with the index of the snapshot it comes from and the
+   * session it is locked by (the feed reports `handed` only for a holding of this node's session).
+   */
+  readonly emit: (holder: LockHolder, index: bigint | undefined, session?: string) => void;
 }
 
 /**
@@ -106,12 +107,12 @@ export class LockDelayTracker {
 
   #emit(): void {
     const current = this.#current;
-    const handed = current?.handed === true && current.session === this.#options.sessionId;
     this.#options.emit(
       current
-        ? { id: current.id, token: current.token, ...(handed ? { handed } : {}) }
+        ? { id: current.id, token: current.token, ...(current.handed === true ? { handed: true } : {}) }
         : (this.#delay?.holder ?? null),
       this.#index,
+      current?.session,
     );
   }
 }

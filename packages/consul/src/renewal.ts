@@ -1,29 +1,13 @@
-import {
-  type ElectionError,
-  type RenewalOptions,
-  type Renewer,
-  SessionLostError,
-  startRenewals,
-} from '@election/core/adapter';
+import { SessionLostError, type SkeletonRenewals } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
-import { toElectionError } from './errors.js';
 import { SOURCE } from './source.js';
-
-/** The kit's `ttlMs`, `clock` and `onLost`, plus what renews a Consul session. */
-export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' | 'onLost' | 'logger'> {
-  readonly api: ConsulApi;
-  readonly sessionId: string;
-  /** Send time of the request that created the session: its first acknowledged "renewal". */
-  readonly createdAt: number;
-  /** A renewal failed and will be retried (already an ElectionError of this adapter). */
-  readonly onError: (error: ElectionError) => void;
-}
 
 /**
  * Renews the session at TTL/2 on the kit's renewal loop (Consul invalidates a session between one
  * and two TTLs after its last renewal). A renewal stuck longer than a quarter TTL is abandoned so
  * the retry still lands in time; failures retry with capped, jittered backoff (at most a second
- * apart, at most TTL/10).
+ * apart, at most TTL/10). `createdAt`: send time of the request that created the session, its
+ * first acknowledged "renewal".
  *
  * The loop does not stop at the deadline. Consul keeps an unrenewed session until 2×TTL after its
  * last renewal, and keeps every session through a leader election (a new leader re-arms each timer
@@ -32,16 +16,19 @@ export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' |
  * session survived: the deadline moves on and the node resumes with it) or answers 404 "Session id
  * not found" (agent/session_endpoint.go, SessionRenew: the session is gone, `onLost`).
  */
-export function startRenewer(options: RenewerOptions): Renewer {
-  const { api, sessionId, ttlMs } = options;
-  return startRenewals({
+export function sessionRenewals(
+  api: ConsulApi,
+  sessionId: string,
+  ttlMs: number,
+  createdAt: number,
+): SkeletonRenewals {
+  return {
     ttlMs,
-    clock: options.clock,
-    startedAt: options.createdAt,
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    startedAt: createdAt,
     intervalMs: ttlMs / 2,
     timeoutMs: Math.max(500, Math.floor(ttlMs / 4)),
     retry: { initialMs: 100, maxMs: Math.min(1000, ttlMs / 10) },
+    action: 'renew the session',
     async renew(signal, timeoutMs) {
       const outcome = await api.renewSession(sessionId, signal, timeoutMs);
       if (outcome === 'renewed') return { alive: true };
@@ -53,7 +40,5 @@ export function startRenewer(options: RenewerOptions): Renewer {
         ),
       };
     },
-    onLost: options.onLost,
-    onError: (error, retryInMs) => options.onError(toElectionError(error, 'renew the session', retryInMs)),
-  });
+  };
 }

@@ -13,7 +13,7 @@ import { type ClientSource, clientSource } from './client.js';
 import { type JoinContext, type Joined, joinElection, revokeLease } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
 import { capabilitiesFor, checkEtcdTtl, type EtcdMembershipOptions, resolveOptions } from './options.js';
-import { EtcdSession } from './session.js';
+import { openEtcdSession } from './session.js';
 import { SOURCE } from './source.js';
 
 export interface EtcdMembershipBackend extends MembershipBackend {
@@ -111,7 +111,7 @@ class EtcdBackend implements EtcdMembershipBackend {
       },
       open: (joined, client, ended) => {
         registered = joined;
-        return new EtcdSession({
+        return openEtcdSession({
           client,
           layout: this.#layout,
           member: request.member,

@@ -1,13 +1,5 @@
-import {
-  acquireUnlessBlockerEnded,
-  type HolderListener,
-  type LeaderLock,
-  type LockAttempt,
-  type Unsubscribe,
-} from '@election/core/adapter';
+import type { ElectionFeed, LockAttempt, LockCalls } from '@election/core/adapter';
 import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
-import type { ElectionView } from './election-view.js';
-import type { ElectionWatcher } from './election-watcher.js';
 import { toElectionError, within } from './errors.js';
 import type { KeyLayout } from './keys.js';
 
@@ -16,22 +8,20 @@ export interface EtcdLeaderLockOptions {
   readonly layout: KeyLayout;
   readonly memberId: string;
   readonly leaseId: string;
-  readonly watcher: ElectionWatcher;
-  /** The watched view: tells whether a holder that blocked an attempt is already known gone. */
-  readonly view: ElectionView;
+  /** The election as watched: the lease each member key is bound to. */
+  readonly feed: Pick<ElectionFeed, 'ownerOf'>;
   readonly requestTimeoutMs: number;
-  /** Throws when the session can no longer take the lock (lost, left, closed). */
-  readonly assertUsable: () => void;
 }
 
 /**
- * The leader key `<prefix>/<election>/leader`, bound to the holder's lease, so it disappears with
- * the holder's registration. The fencing token is the key's mod revision: the revision of the
+ * The leader lock's calls (the session skeleton makes the LeaderLock of them: the active-session
+ * check, the holder watch). The leader key `<prefix>/<election>/leader`, bound to the holder's
+ * lease, so it disappears with the holder's registration. The fencing token is the key's mod revision: the revision of the
  * transaction that gave it to its holder (created it, or handed it over by `transfer`), which etcd
  * only ever increases. A key only ever created has mod revision = create revision, so nodes that
  * read the create revision agree on every holding that was not handed over.
  */
-export class EtcdLeaderLock implements LeaderLock {
+export class EtcdLeaderLock implements LockCalls {
   readonly #options: EtcdLeaderLockOptions;
 
   constructor(options: EtcdLeaderLockOptions) {
@@ -39,28 +29,12 @@ export class EtcdLeaderLock implements LeaderLock {
   }
 
   /**
-   * Creates the leader key if absent. A null answer is only given while the holder watch shows, or
-   * has yet to show, the holding that blocked the attempt: if the watch had already reported that
-   * holding gone before this answer came back, a caller waiting for the next holder change would
-   * wait for nothing, so the attempt is repeated instead.
+   * Creates the leader key if absent. Refused, it names the blocking holding's token (its mod
+   * revision): the skeleton tries again when the feed is already past it without it, so a null
+   * answer is only given while the holder watch shows, or has yet to show, that holding.
    */
-  tryAcquire(): Promise<bigint | null> {
-    const { view } = this.#options;
-    // The blocker is the holding's token (its mod revision): gone once the view is past it without it.
-    return acquireUnlessBlockerEnded(
-      async (): Promise<LockAttempt<bigint>> => {
-        const outcome = await this.#attempt();
-        return outcome.kind === 'acquired'
-          ? { token: outcome.token }
-          : { token: null, blocker: outcome.token };
-      },
-      (token) => view.upToRevision >= token && view.holder?.token !== token,
-    );
-  }
-
-  async #attempt(): Promise<{ kind: 'acquired' | 'held'; token: bigint }> {
-    const { client, layout, memberId, leaseId, requestTimeoutMs, assertUsable } = this.#options;
-    assertUsable();
+  async attempt(): Promise<LockAttempt<bigint>> {
+    const { client, layout, memberId, leaseId, requestTimeoutMs } = this.#options;
     const key = Buffer.from(layout.leaderKey);
     let response: Awaited<ReturnType<Etcd3['kv']['txn']>>;
     try {
@@ -76,15 +50,14 @@ export class EtcdLeaderLock implements LeaderLock {
     } catch (error) {
       throw toElectionError(error, 'take the leader lock');
     }
-    if (response.succeeded) return { kind: 'acquired', token: BigInt(response.header.revision) };
+    if (response.succeeded) return { token: BigInt(response.header.revision) };
     const holder = response.responses[0]?.response_range?.kvs[0];
     // Deleted between the compare and the read: as good as "gone", try again.
-    if (holder === undefined) return { kind: 'held', token: 0n };
+    if (holder === undefined) return { token: null, blocker: 0n };
     const token = BigInt(holder.mod_revision);
     // Already ours (an earlier attempt whose answer was lost): hand back that holding's token.
-    if (holder.lease === leaseId && holder.value.toString('utf8') === memberId)
-      return { kind: 'acquired', token };
-    return { kind: 'held', token };
+    if (holder.lease === leaseId && holder.value.toString('utf8') === memberId) return { token };
+    return { token: null, blocker: token };
   }
 
   async release(token: bigint): Promise<void> {
@@ -120,9 +93,8 @@ export class EtcdLeaderLock implements LeaderLock {
    * written, the key ends with `to`'s lease.
    */
   async transfer(token: bigint, to: string): Promise<bigint | null> {
-    const { client, layout, memberId, leaseId, requestTimeoutMs, view, assertUsable } = this.#options;
-    assertUsable();
-    const toLease = view.leaseOf(to);
+    const { client, layout, memberId, leaseId, requestTimeoutMs, feed } = this.#options;
+    const toLease = feed.ownerOf(to);
     if (toLease === undefined || toLease === '0') return null;
     const key = Buffer.from(layout.leaderKey);
     const memberKey = Buffer.from(layout.memberKey(to));
@@ -144,21 +116,5 @@ export class EtcdLeaderLock implements LeaderLock {
       throw toElectionError(error, 'hand the leader lock over');
     }
     return response.succeeded ? BigInt(response.header.revision) : null;
-  }
-
-  /**
-   * Each holder with the revision of the event (or resync range) it comes from: see HolderListener.
-   * Only a holding bound to this session's own lease is reported as handed to it (see LockHolder).
-   */
-  watchHolder(listener: HolderListener): Unsubscribe {
-    const { view, leaseId } = this.#options;
-    return this.#options.watcher.watchHolder((holder, revision) =>
-      listener(
-        holder?.handed === true && view.holderLease !== leaseId
-          ? { id: holder.id, token: holder.token }
-          : holder,
-        revision,
-      ),
-    );
   }
 }

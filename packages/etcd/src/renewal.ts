@@ -1,25 +1,20 @@
-import {
-  type Logger,
-  type RenewalOptions,
-  type Renewer,
-  SessionLostError,
-  startRenewals,
-} from '@election/core/adapter';
+import { type Logger, SessionLostError, type SkeletonRenewals } from '@election/core/adapter';
 import { castGrpcError, type Etcd3, EtcdInvalidAuthTokenError } from 'etcd3';
 import { endStream } from './client.js';
-import { isLeaseGone, toElectionError, within, withTimeout } from './errors.js';
+import { isLeaseGone, within, withTimeout } from './errors.js';
 import { SOURCE } from './source.js';
 
-/** The kit's `ttlMs`, `clock` and `onLost`, plus what renews an etcd lease. */
-export interface RenewerOptions extends Pick<RenewalOptions, 'ttlMs' | 'clock' | 'onLost'> {
+/** What renews an etcd lease. */
+export interface RenewerOptions {
   readonly client: Etcd3;
   readonly leaseId: string;
+  readonly ttlMs: number;
   /** Clock time just before the grant was sent: the lease is known alive until this + TTL. */
   readonly grantSentAt: number;
   readonly requestTimeoutMs: number;
   readonly logger: Logger;
-  /** A renewal failed and will be retried (already an ElectionError of this adapter). */
-  readonly onError: (error: Error) => void;
+  /** A unary call found the lease gone (the renewals' own answers say so through `renew`). */
+  readonly onLost: (cause: Error) => void;
 }
 
 /**
@@ -69,17 +64,17 @@ async function keepAliveOnce(
 }
 
 /**
- * Renews one lease every TTL/3 on the kit's renewal loop, which keeps the local deadline: the send
- * time of the last acknowledged renewal plus the TTL. etcd3's built-in keepalive cannot serve here:
- * it does not say when an acknowledged request was sent, and it reports a lost lease only after
- * 2×TTL without contact (etcd3 issue #155). Each renewal is its own short stream, so an answer
- * belongs to exactly one send time and a hung renewal is cut off by its grpc deadline.
+ * Renews one lease every TTL/3 on the kit's renewal loop (the session skeleton runs it), which
+ * keeps the local deadline: the send time of the last acknowledged renewal plus the TTL. etcd3's
+ * built-in keepalive cannot serve here: it does not say when an acknowledged request was sent, and
+ * it reports a lost lease only after 2×TTL without contact (etcd3 issue #155). Each renewal is its
+ * own short stream, so an answer belongs to exactly one send time and a hung renewal is cut off by
+ * its grpc deadline.
  */
-export function startRenewer(options: RenewerOptions): Renewer {
+export function leaseRenewals(options: RenewerOptions): SkeletonRenewals {
   const { client, leaseId, ttlMs, requestTimeoutMs } = options;
   const intervalMs = ttlMs / 3;
   const timeoutMs = Math.min(requestTimeoutMs, intervalMs);
-  let stopped = false;
   const gone = (cause?: unknown) =>
     new SessionLostError(`etcd lease ${leaseId} has expired, was revoked, or no longer exists.`, {
       source: SOURCE,
@@ -90,27 +85,22 @@ export function startRenewer(options: RenewerOptions): Renewer {
    * etcd forgets auth tokens when it restarts. etcd3 fetches a new one when a unary call is
    * refused, but not for streams, so make one unary call (which also says if the lease survived).
    */
-  function refreshToken(): void {
+  function refreshToken(signal: AbortSignal): void {
     client.leaseClient.leaseTimeToLive({ ID: leaseId }, within(requestTimeoutMs)).then(
       (response) => {
-        if (!stopped && Number(response.TTL) < 0) {
-          renewer.stop();
-          options.onLost(gone());
-        }
+        if (!signal.aborted && Number(response.TTL) < 0) options.onLost(gone());
       },
       (error: unknown) => options.logger.debug({ err: error }, 'could not refresh the auth token yet'),
     );
   }
 
-  const renewer = startRenewals({
+  // The kit's defaults: every TTL/3, and failed renewals retry quickly (a blip must not cost the
+  // lease) but never slower than the interval.
+  return {
     ttlMs,
-    clock: options.clock,
     startedAt: options.grantSentAt,
-    logger: options.logger,
-    intervalMs,
     timeoutMs,
-    // Failed renewals retry quickly (a blip must not cost the lease) but never slower than the interval.
-    retry: { initialMs: 100, maxMs: intervalMs },
+    action: `renew etcd lease ${leaseId}`,
     async renew(signal) {
       try {
         // The outer timeout also covers what precedes the stream (an auth token fetch, a busy pool).
@@ -123,23 +113,9 @@ export function startRenewer(options: RenewerOptions): Renewer {
         return { alive: true, ttlMs: ttlSeconds * 1000 };
       } catch (error) {
         if (isLeaseGone(error)) return { alive: false, cause: gone(error) };
-        if (error instanceof EtcdInvalidAuthTokenError) refreshToken();
+        if (error instanceof EtcdInvalidAuthTokenError) refreshToken(signal);
         throw error;
       }
-    },
-    onLost: options.onLost,
-    onError(error, retryInMs) {
-      const failure = toElectionError(error, `renew etcd lease ${leaseId}`, retryInMs);
-      options.logger.debug({ err: failure }, 'lease renewal failed; retrying');
-      options.onError(failure);
-    },
-  });
-  return {
-    deadline: () => renewer.deadline(),
-    onRenewal: (listener) => renewer.onRenewal(listener),
-    stop() {
-      stopped = true;
-      renewer.stop();
     },
   };
 }

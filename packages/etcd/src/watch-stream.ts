@@ -1,22 +1,16 @@
+import type { FeedChange, FeedSink } from '@election/core/adapter';
 import { castGrpcError, type Etcd3, type IEvent, type IWatchRequest, type IWatchResponse } from 'etcd3';
 import { endStream } from './client.js';
 import { prefixRange } from './keys.js';
-
-export interface WatchStreamHandlers {
-  /** etcd confirmed the watch. */
-  readonly onCreated: () => void;
-  /** One watch response's events, in revision order. */
-  readonly onEvents: (events: readonly IEvent[]) => void;
-  /** The watch ended for good (stream error or end, or etcd cancelled it). Called at most once. */
-  readonly onFailure: (error: Error) => void;
-}
 
 /**
  * One watch on its own etcd Watch stream, driven directly rather than through etcd3's
  * WatchManager. The manager resumes a dropped watch without saying what it missed, cannot resume
  * one etcd cancelled after a compaction, and cancelling its last watcher cancels the grpc stream,
  * which etcd3 counts as a host failure (it resets the host's channels and feeds the circuit
- * breaker). Here closing ends the stream (see `endStream`) without that.
+ * breaker). Here closing ends the stream (see `endStream`) without that. It reports to the
+ * election feed: confirmed once etcd created the watch, each response's events (in revision order)
+ * as changes `decode` makes of them, and its end (stream error or end, or etcd cancelled it) once.
  */
 export class WatchStream {
   #stream: Awaited<ReturnType<Etcd3['watchClient']['watch']>> | undefined;
@@ -25,13 +19,21 @@ export class WatchStream {
   readonly #client: Etcd3;
   readonly #prefix: string;
   readonly #startRevision: bigint;
-  readonly #handlers: WatchStreamHandlers;
+  readonly #sink: FeedSink;
+  readonly #decode: (events: readonly IEvent[]) => readonly FeedChange[];
 
-  constructor(client: Etcd3, prefix: string, startRevision: bigint, handlers: WatchStreamHandlers) {
+  constructor(
+    client: Etcd3,
+    prefix: string,
+    startRevision: bigint,
+    sink: FeedSink,
+    decode: (events: readonly IEvent[]) => readonly FeedChange[],
+  ) {
     this.#client = client;
     this.#prefix = prefix;
     this.#startRevision = startRevision;
-    this.#handlers = handlers;
+    this.#sink = sink;
+    this.#decode = decode;
   }
 
   async open(): Promise<void> {
@@ -80,13 +82,14 @@ export class WatchStream {
       this.#fail(new Error(`etcd cancelled the watch: ${reason}`));
       return;
     }
-    if (response.created) this.#handlers.onCreated();
-    if (response.events.length > 0) this.#handlers.onEvents(response.events);
+    if (response.created) this.#sink.confirmed();
+    const { events } = response;
+    if (events.length > 0) this.#sink.changes(() => this.#decode(events));
   }
 
   #fail(error: Error): void {
     if (this.#done) return;
     this.close();
-    this.#handlers.onFailure(error);
+    this.#sink.fail(error);
   }
 }

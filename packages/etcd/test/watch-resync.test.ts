@@ -4,7 +4,7 @@ import type { EtcdServer } from '@election/tools';
 import type { Etcd3 } from 'etcd3';
 import { describe, expect, it } from 'vitest';
 import { ElectionView } from '../src/election-view.js';
-import { ElectionWatcher } from '../src/election-watcher.js';
+import { watchElection } from '../src/election-watcher.js';
 import { createEtcdMembership } from '../src/index.js';
 import { keyLayout } from '../src/keys.js';
 import { useEtcd } from './support/etcd-suite.js';
@@ -32,21 +32,21 @@ describe('watch resynchronisation', () => {
 
     const errors: Error[] = [];
     const view = new ElectionView(layout, new MalformedReporter(silentLogger), recordingLogger(), () => {});
-    const watcher = new ElectionWatcher({
+    // Watching from a revision etcd has compacted away: etcd cancels the watch.
+    const watcher = watchElection({
+      initial: { members: [], holder: null, revision: stale },
       client: admin,
       layout,
       view,
       clock: systemClock,
       logger: recordingLogger(),
       requestTimeoutMs: 2000,
-      onChange: () => {},
       onError: (error) => errors.push(error),
     });
     cleanups.push(() => watcher.stop());
     const events: MembershipEvent[] = [];
     watcher.watchMembers((event) => events.push(event));
-    // Watching from a revision etcd has compacted away: etcd cancels the watch.
-    watcher.start(stale);
+    watcher.start();
     await waitFor(() => events.length >= 2, {
       timeoutMs: 3000,
       message: 'a snapshot after the cancellation',

@@ -1,7 +1,6 @@
 import {
+  ElectionFeed,
   type JoinRequest,
-  Listeners,
-  type Member,
   type MembershipEvent,
   type MembershipSession,
   SessionLifecycle,
@@ -21,9 +20,8 @@ const NO_DEADLINE = Number.POSITIVE_INFINITY;
 export class StaticSession implements MembershipSession {
   /** Resolves once the first probe of every peer has answered or timed out. */
   readonly ready: Promise<void>;
-  readonly #view: Map<string, Member>;
-  readonly #watchers: Listeners<MembershipEvent>;
-  readonly #prober: Prober;
+  readonly #feed: ElectionFeed;
+  #prober: Prober | undefined;
   readonly #lifecycle: SessionLifecycle;
 
   constructor(
@@ -37,21 +35,38 @@ export class StaticSession implements MembershipSession {
       source: SOURCE,
       what: 'static session',
       stop: () => {
-        this.#prober.stop();
-        this.#watchers.clear();
+        this.#feed.stop();
         onClosed();
       },
     });
-    this.#view = new Map([[self.id, { ...toMember(self), meta: self.meta ?? request.member.meta }]]);
-    this.#watchers = new Listeners(request.logger, 'watchMembers');
-    this.#prober = startProber({
-      targets: options.members.filter((member) => member.id !== self.id),
-      probe: options.probe,
+    const members = [{ ...toMember(self), meta: self.meta ?? request.member.meta }];
+    // The kit's feed with the probes as its follow: each liveness flip is a put or a delete (a put
+    // of a member already shown, or a delete of one not shown, changes nothing). No probe loop
+    // fails as a whole, so the feed never has to read the view again.
+    this.#feed = new ElectionFeed({
       clock: request.clock,
       logger: request.logger,
-      onChange: (member, alive) => this.#onProbe(member, alive),
+      initial: { members },
+      read: async () => ({ members }),
+      follow: (_from, sink) => {
+        this.#prober = startProber({
+          targets: options.members.filter((member) => member.id !== self.id),
+          probe: options.probe,
+          clock: request.clock,
+          logger: request.logger,
+          onChange: (member, alive) =>
+            sink.changes(() => [
+              {
+                member: alive ? { type: 'put', member: toMember(member) } : { type: 'delete', id: member.id },
+              },
+            ]),
+        });
+        return () => this.#prober?.stop();
+      },
+      onError: () => {},
     });
-    this.ready = this.#prober.ready;
+    this.#feed.start();
+    this.ready = this.#prober?.ready ?? Promise.resolve();
   }
 
   deadline(): number {
@@ -61,7 +76,7 @@ export class StaticSession implements MembershipSession {
   watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
     if (!this.#lifecycle.active) return () => {};
     // A snapshot first, to this listener alone; then every change, to every listener.
-    return this.#watchers.add(listener, { value: { type: 'snapshot', members: [...this.#view.values()] } });
+    return this.#feed.watchMembers(listener);
   }
 
   /** Never fires: see NO_DEADLINE. */
@@ -81,16 +96,5 @@ export class StaticSession implements MembershipSession {
 
   close(): void {
     this.#lifecycle.end('closed');
-  }
-
-  #onProbe(member: StaticMemberConfig, alive: boolean): void {
-    if (!this.#lifecycle.active) return;
-    if (alive && !this.#view.has(member.id)) {
-      const entry = toMember(member);
-      this.#view.set(member.id, entry);
-      this.#watchers.emit({ type: 'put', member: entry });
-    } else if (!alive && this.#view.delete(member.id)) {
-      this.#watchers.emit({ type: 'delete', id: member.id });
-    }
   }
 }

@@ -131,9 +131,15 @@ export class BackendLifecycle<C = undefined> {
         const { what, source } = this.#options;
         throw new LifecycleError(`This ${what} was closed while joining.`, { source });
       }
-      let ended = () => {};
-      const session = steps.open(registration, client, () => ended());
-      ended = this.adopt(session);
+      // Adopted before it exists: a session that ends while it is being made is let go all the same.
+      let session: S | undefined;
+      const ended = this.adopt({ close: () => session?.close() });
+      try {
+        session = steps.open(registration, client, ended);
+      } catch (error) {
+        ended();
+        throw error;
+      }
       return session;
     });
   }

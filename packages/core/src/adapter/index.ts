@@ -1,7 +1,8 @@
 /**
  * `@election/core/adapter`: what an adapter author needs and an app author does not. The backend
  * contract types, one listener set, the malformed-entry reporter, the adapter-error helper, the
- * renewal loop, the session and backend lifecycles, the option checks and the small timing helpers. See docs/writing-an-adapter.md.
+ * renewal loop, the session and backend lifecycles, the session skeleton, the election feed (the
+ * watcher loop), the option checks and the small timing helpers. See docs/writing-an-adapter.md.
  */
 export type * from '../contracts/backend.js';
 export type * from '../contracts/member.js';
@@ -44,6 +45,13 @@ export {
   type JoinSteps,
 } from './backend-lifecycle.js';
 export { ClientUses } from './client-uses.js';
+export {
+  ElectionFeed,
+  type ElectionFeedOptions,
+  type FeedChange,
+  type FeedSink,
+  type FeedSnapshot,
+} from './election-feed.js';
 export { type JoinRounds, joinRounds } from './join-rounds.js';
 export { type KeyLayout, type KeySegmentCodec, keyLayout } from './key-layout.js';
 export { Listeners, type ListenersOptions } from './listeners.js';
@@ -86,9 +94,16 @@ export {
   wholeNumber,
 } from './option-schema.js';
 export { OwnRegistrations, type OwnRegistrationsOptions } from './own-registrations.js';
+export { RateLimiter } from './rate-limiter.js';
 export { type RenewalOptions, type RenewalOutcome, type Renewer, startRenewals } from './renewals.js';
 export { RequestsInFlight, type RequestsInFlightOptions } from './requests-in-flight.js';
 export { SessionLifecycle, type SessionLifecycleOptions, type SessionState } from './session-lifecycle.js';
+export {
+  type LockCalls,
+  SessionSkeleton,
+  type SessionSkeletonOptions,
+  type SkeletonRenewals,
+} from './session-skeleton.js';
 export { sameHolder, sameMembers } from './snapshots.js';
 export { type WaitOut, waitOutHolder } from './wait-out.js';
 export { withTimeout } from './with-timeout.js';

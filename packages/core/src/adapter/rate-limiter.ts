@@ -1,4 +1,4 @@
-import type { Clock } from '@election/core/adapter';
+import type { Clock } from '../time/clock.js';
 
 /**
  * A token bucket: `burst` queries go out at once, then one per `refillMs`. This is what Consul's
