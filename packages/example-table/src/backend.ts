@@ -6,10 +6,11 @@ import {
   joinRounds,
   type MembershipBackend,
   type MembershipSession,
-  sleep,
+  OwnRegistrations,
+  waitOutHolder,
 } from '@election/core/adapter';
 import { resolveOptions, TABLE_CAPABILITIES, type TableMembershipOptions } from './options.js';
-import { TableSession } from './session.js';
+import { openTableSession } from './session.js';
 import { SOURCE } from './source.js';
 import { statement } from './statement.js';
 
@@ -27,63 +28,67 @@ export class TableBackend implements MembershipBackend {
     what: 'table membership backend',
     closedMessage: 'join() on a closed table membership; create a new one with createTableMembership().',
   });
-  /** Registrations this backend walked away from (close()): a rejoin may delete them at once. */
-  readonly #abandoned = new Set<number>();
+  /** Registrations this backend walked away from: a rejoin deletes them at once. */
+  readonly #abandoned = new OwnRegistrations({ limit: 64, abandonUnknown: true });
 
   constructor(options: TableMembershipOptions) {
     this.#options = resolveOptions(options);
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    this.#lifecycle.assertOpen();
-    const { member, ttlMs, clock, signal } = request;
+    const { member, ttlMs, clock, signal, logger } = request;
     const { client, requestTimeoutMs } = this.#options;
     const run = <T>(work: Promise<T>, action: string) => statement(work, action, requestTimeoutMs, clock);
-    let startedAt = clock.now();
-    const registration = await joinRounds<number, number>({
-      signal,
-      takeover: request.takeover,
-      async register() {
-        startedAt = clock.now(); // the registration's first "renewal" is sent now
-        const answer = await run(client.register(member, ttlMs), 'insert the member row');
-        return 'registration' in answer ? { registered: answer.registration } : { holder: answer.heldBy };
-      },
-      abandoned: (holder) => this.#abandoned.has(holder),
-      revoke: (holder) => run(client.deregister(holder), 'delete the previous row of this id'),
-      async waitOut(holder) {
-        // This id's previous process crashed: its row expires unless someone renews it.
-        request.logger.info(
-          { memberId: member.id },
-          'waiting for the previous registration of this id to expire',
-        );
-        const renewals = () => run(client.renewals(holder), 'read the previous row of this id');
-        const first = await renewals();
-        for (let now = first; now !== undefined; now = await renewals()) {
-          if (now !== first) throw duplicate(member.id);
-          await sleep(clock, Math.min(500, ttlMs / 4), signal);
+    const session = await this.#lifecycle.join({
+      register: async () => {
+        let startedAt = clock.now();
+        const registration = await joinRounds<number, number>({
+          signal,
+          takeover: request.takeover,
+          async register() {
+            startedAt = clock.now(); // the registration's first "renewal" is sent now
+            const answer = await run(client.register(member, ttlMs), 'insert the member row');
+            return 'registration' in answer ? { registered: answer.registration } : { holder: answer.heldBy };
+          },
+          abandoned: (holder) => this.#abandoned.isAbandoned(String(holder)),
+          revoke: (holder) => run(client.deregister(holder), 'delete the previous row of this id'),
+          // This id's previous process crashed: its row expires unless someone renews it.
+          waitOut: (holder) =>
+            waitOutHolder({
+              clock,
+              signal,
+              logger,
+              id: member.id,
+              read: () => run(client.renewals(holder), 'read the previous row of this id'),
+              pollMs: () => Math.min(500, ttlMs / 4),
+              judge: (renewals, base) => (renewals === base ? 'waiting' : 'renewed'),
+              duplicate: () => duplicate(member.id),
+            }),
+        });
+        if (signal.aborted) {
+          // Given up meanwhile: the caller never hears of this registration, so it goes now.
+          run(client.deregister(registration), 'delete the row of a join given up').catch(() => undefined);
+          signal.throwIfAborted();
         }
+        return { registration, startedAt };
       },
+      discard: ({ registration }) =>
+        run(client.deregister(registration), 'delete the row of a join given up'),
+      open: ({ registration, startedAt }, _client, ended) =>
+        openTableSession({
+          ...this.#options,
+          member,
+          registration,
+          ttlMs,
+          startedAt,
+          clock,
+          logger,
+          ended,
+          abandon: () => this.#abandoned.abandoned(String(registration)),
+        }),
     });
-    try {
-      signal.throwIfAborted(); // given up meanwhile: the caller never hears of this registration
-      const session = await TableSession.start({
-        ...this.#options,
-        member,
-        registration,
-        ttlMs,
-        startedAt,
-        clock,
-        logger: request.logger,
-        abandon: () => this.#abandoned.add(registration),
-      });
-      if (this.#lifecycle.closed) session.close(); // closed during the join: walk away at once
-      this.#lifecycle.assertOpen();
-      session.onEnded(this.#lifecycle.adopt(session));
-      return session;
-    } catch (error) {
-      run(client.deregister(registration), 'delete the row of a join given up').catch(() => undefined);
-      throw error;
-    }
+    session.start();
+    return session;
   }
 
   async close(): Promise<void> {

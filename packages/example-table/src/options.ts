@@ -1,4 +1,4 @@
-import { type BackendCapabilities, optionChecks } from '@election/core/adapter';
+import { type BackendCapabilities, custom, defineOptions, positiveMs } from '@election/core/adapter';
 import { SOURCE } from './source.js';
 import type { TableClient } from './table-client.js';
 
@@ -13,8 +13,6 @@ export interface TableMembershipOptions {
   readonly leaveTimeoutMs?: number;
 }
 
-export type ResolvedTableOptions = Required<TableMembershipOptions>;
-
 export const TABLE_CAPABILITIES: BackendCapabilities = {
   lock: true,
   minTtlMs: 1000,
@@ -23,15 +21,19 @@ export const TABLE_CAPABILITIES: BackendCapabilities = {
   defaultTtlMs: 5000,
 };
 
-/** Checks the options once, with messages in the user's units (ConfigurationError). */
-export function resolveOptions(options: TableMembershipOptions): ResolvedTableOptions {
-  const check = optionChecks(SOURCE);
-  if (typeof options?.client?.read !== 'function')
-    check.fail('client must be a TableClient (an object with register, renew, read… methods).');
-  return {
-    client: options.client,
-    pollMs: check.positiveMs('pollMs', options.pollMs, 250),
-    requestTimeoutMs: check.positiveMs('requestTimeoutMs', options.requestTimeoutMs, 2000),
-    leaveTimeoutMs: check.positiveMs('leaveTimeoutMs', options.leaveTimeoutMs, 1000),
-  };
-}
+/** Checks the options once, in order, with messages in the user's units (ConfigurationError). */
+export const resolveOptions = defineOptions(SOURCE, {
+  notAnObject: 'createTableMembership() takes an options object: createTableMembership({ client }).',
+  fields: {
+    client: custom<TableClient>((value, name) =>
+      typeof (value as Partial<TableClient> | undefined)?.read === 'function'
+        ? undefined
+        : `${name} must be a TableClient (an object with register, renew, read… methods).`,
+    ),
+    pollMs: positiveMs(250),
+    requestTimeoutMs: positiveMs(2000),
+    leaveTimeoutMs: positiveMs(1000),
+  },
+});
+
+export type ResolvedTableOptions = ReturnType<typeof resolveOptions>;

@@ -34,6 +34,8 @@ export interface TableClient {
 
 export interface TableState {
   readonly members: readonly Member[];
+  /** The registration each member's row belongs to, by member id. */
+  readonly registrations: ReadonlyMap<string, number>;
   /** The leader row: who holds it, with which registration and token. */
   readonly leader: (NonNullable<LockHolder> & { readonly registration: number }) | null;
   readonly version: bigint;

@@ -12,7 +12,7 @@ runContractSuite(
     const table = new Table(clock);
     return {
       createBackend: ({ id }) => createTableMembership({ client: table.connect(id) }),
-      teardown: async () => {},
+      teardown: async () => table.close(),
     };
   },
   { name: 'table', lock: true, ttlMs: 3000, clock, timeoutMs: 2000 },
@@ -45,7 +45,7 @@ runSessionContract(
           close: async () => client.close(),
         };
       },
-      teardown: async () => {},
+      teardown: async () => table.close(),
     };
   },
   {

@@ -21,6 +21,8 @@ export class Table {
   #registrations = 0;
   readonly #paused = new Set<string>();
   readonly #latency = new Map<string, number>();
+  /** Answers on their way back (delayed by `delay`): dropped by `close()`. */
+  readonly #inFlight = new Set<() => void>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -34,7 +36,7 @@ export class Table {
       if (this.#paused.has(node)) throw new Error(`node ${node} cannot reach the table`);
       const answer = statement();
       const ms = this.#latency.get(node) ?? 0;
-      if (ms > 0) await new Promise((resolve) => this.#clock.setTimer(() => resolve(undefined), ms));
+      if (ms > 0) await this.#late(ms);
       return answer;
     };
     return {
@@ -53,6 +55,26 @@ export class Table {
         return closed;
       },
     };
+  }
+
+  /** The end of a test: answers still on their way are dropped (they reject), so no timer is left. */
+  close(): void {
+    for (const drop of [...this.#inFlight]) drop();
+  }
+
+  /** Resolves `ms` later on the clock, or rejects when the table closes first. */
+  #late(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const settle = (error?: Error) => {
+        this.#inFlight.delete(drop);
+        cancel();
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const drop = () => settle(new Error('the table closed'));
+      const cancel = this.#clock.setTimer(() => settle(), ms);
+      this.#inFlight.add(drop);
+    });
   }
 
   pause(node: string): void {
@@ -108,8 +130,14 @@ export class Table {
 
   #read(): TableState {
     this.#reap();
-    const members = [...this.#rows.values()].map((row) => row.member);
-    return { members, leader: this.#leader, version: this.#version };
+    const rows = [...this.#rows.values()];
+    const registrations = new Map(rows.map((row) => [row.member.id, row.registration]));
+    return {
+      members: rows.map((row) => row.member),
+      registrations,
+      leader: this.#leader,
+      version: this.#version,
+    };
   }
 
   #acquire(registration: number): { token: bigint } | { heldBy: bigint } {
