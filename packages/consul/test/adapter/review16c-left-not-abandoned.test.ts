@@ -33,17 +33,18 @@ describe('review16c: clean Consul leaves do not crowd out an abandoned session',
     const controller = new AbortController();
     const rejoining = fx.join(backend, joinRequest('node-x', { ...ttl, signal: controller.signal }));
     // The rejoin either destroys the abandoned session (and joins) or starts waiting it out.
+    let poll: ReturnType<typeof setInterval> | undefined;
     const outcome = await Promise.race([
       rejoining.then(() => 'joined'),
       new Promise<string>((resolve) => {
-        const poll = setInterval(() => {
+        poll = setInterval(() => {
           if (fx.sim.requests.slice(before).some((r) => r.path.includes('/v1/session/info/'))) {
-            clearInterval(poll);
             resolve('waiting it out');
           }
         }, 5);
       }),
     ]);
+    clearInterval(poll);
     controller.abort();
     await rejoining.catch(() => undefined);
     expect(outcome).toBe('joined');
