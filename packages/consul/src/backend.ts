@@ -95,6 +95,7 @@ class ConsulBackend implements MembershipBackend {
           clock: request.clock,
           logger,
           abandon: (sessionId) => this.#abandoned.abandoned(sessionId),
+          gone: (sessionId) => this.#abandoned.gone(sessionId),
           ended,
           hold: () => this.#lifecycle.hold(),
         }),

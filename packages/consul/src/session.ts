@@ -26,6 +26,8 @@ export interface ConsulSessionOptions {
   readonly logger: kit.Logger;
   /** Remember a session this node walked away from, so a rejoin can clear it instead of waiting. */
   readonly abandon: (sessionId: string) => void;
+  /** Consul said the session is gone (destroyed, expired): the backend forgets it was abandoned. */
+  readonly gone: (sessionId: string) => void;
   /** The session ended (lost, left, closed): the backend stops tracking it. */
   readonly ended: () => void;
   /** Keeps the backend's client open until the returned function is called (a leave's requests). */
@@ -108,6 +110,8 @@ export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
     },
     ended: deps.ended,
     abandon,
+    // A leave counts the session abandoned while its destroy is in flight; once done, it is gone.
+    gone: () => deps.gone(sessionId),
     // A leave frees the leader key first: the handover needs only that. After a loss the member
     // key goes first: this id can join again at once. (A leave after a loss sends nothing: Consul
     // already dropped the keys, or loseAlive destroys the session.)

@@ -62,6 +62,27 @@ const pgOptions = defineOptions(SOURCE, {
 });
 
 describe('defineOptions', () => {
+  it("excluding says the clash before or after the option's own check, as the adapter orders it", () => {
+    const notAPool = { nope: true };
+    const fields = (clashFirst: boolean) => ({
+      pool: excluding(
+        custom<unknown>((pool) =>
+          pool === undefined || pool === notAPool ? 'pool must be a pg Pool.' : undefined,
+        ),
+        ['connectionString'],
+        () => 'Pass either pool or connectionString, not both.',
+        { clashFirst },
+      ),
+      connectionString: text('postgres://localhost/postgres'),
+    });
+    const both = { pool: notAPool, connectionString: 'postgres://h/db' };
+    expect(() => defineOptions(SOURCE, { notAnObject: 'x', fields: fields(false) })(both)).toThrow(
+      'pool must be a pg Pool.',
+    );
+    expect(() => defineOptions(SOURCE, { notAnObject: 'x', fields: fields(true) })(both)).toThrow(
+      'Pass either pool or connectionString, not both.',
+    );
+  });
   it('applies every default and fits a row-based backend (pool or connection string, schema name)', () => {
     expect(pgOptions({})).toEqual({
       pool: undefined,

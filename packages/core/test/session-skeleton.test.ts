@@ -113,6 +113,18 @@ describe('SessionSkeleton', () => {
     ]);
   });
 
+  it('quietLoss: the loss and a failed revocation after it are debug lines only (core warns once itself)', async () => {
+    const t = skeleton({ quietLoss: true });
+    t.setRevoke(() => Promise.reject(new Error('unreachable')));
+    t.session.loseAlive(new SessionLostError('taken', { source: 'test' }));
+    await flush();
+    expect(t.log.lines.filter((l) => l.level !== 'debug')).toEqual([]);
+    expect(t.log.lines.map((l) => l.msg)).toContain('[test] taken');
+    expect(t.log.lines.map((l) => l.msg)).toContain(
+      '[test] Could not revoke the registration: unreachable; it expires by its TTL.',
+    );
+  });
+
   it('leave: revokes once however often called, and settles within its bound when the backend hangs', async () => {
     const t = skeleton();
     t.setRevoke(() => new Promise<void>(() => {}));

@@ -98,6 +98,7 @@ const etcdOptions = defineOptions(SOURCE, {
       ['endpoints', 'tls', 'auth'],
       (clashing) =>
         `Pass either client or connection options, not both: remove ${clashing.join(', ')} or client.`,
+      { clashFirst: true },
     ),
     // A name segment sits between slashes in every key, so it must not contain one.
     election: keySegment('default', {

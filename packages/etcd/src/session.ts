@@ -82,6 +82,8 @@ export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
         ? 'This etcd session was lost; join again.'
         : `This etcd session is ${state}; join again to take the lock.`,
     mapError: toElectionError,
+    // Core says a loss (one warning when it hears onLost); etcd's own lines about it are debug.
+    quietLoss: true,
     feed,
     lock,
     initialDeadline: options.grantSentAt + options.ttlMs,

@@ -85,6 +85,7 @@ export class TableBackend implements MembershipBackend {
           logger,
           ended,
           abandon: () => this.#abandoned.abandoned(String(registration)),
+          gone: () => this.#abandoned.gone(String(registration)),
         }),
     });
     session.start();

@@ -25,6 +25,8 @@ export interface TableSessionOptions extends ResolvedTableOptions {
   readonly ended: () => void;
   /** This session walked away from its registration: a rejoin may delete it at once. */
   readonly abandon: () => void;
+  /** The registration is gone from the table (deleted or expired): no longer abandoned. */
+  readonly gone: () => void;
 }
 
 export type TableSession = SessionSkeleton & { readonly lock: LeaderLock };
@@ -89,6 +91,7 @@ export function openTableSession(options: TableSessionOptions): TableSession {
     update: (next) => run(client.update(registration, next), 'rewrite the member row'),
     updateLost: (next) => `The row of "${next.id}" is gone; join again.`,
     abandon: options.abandon,
+    gone: options.gone,
     ended: options.ended,
   }) as TableSession;
   return session;

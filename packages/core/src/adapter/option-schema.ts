@@ -155,18 +155,24 @@ export function custom<T>(check: (value: unknown, name: string) => string | unde
 
 /**
  * An option that excludes others (`client` vs `endpoints`/`tls`/`auth`): `inner` checks it, then,
- * when it is given, `clash(names)` is the message if any of `others` is given too.
+ * when it is given, `clash(names)` is the message if any of `others` is given too. With
+ * `clashFirst`, the clash is said before `inner`'s own check (the order is part of an adapter's
+ * messages: etcd says the clash first, Consul the client's shape).
  */
 export function excluding<T>(
   inner: OptionRule<T>,
   others: readonly string[],
   clash: (given: readonly string[]) => string,
+  { clashFirst = false }: { readonly clashFirst?: boolean } = {},
 ): OptionRule<T> {
   return rule((name, value, context) => {
+    const checkClash = () => {
+      const given = others.filter((other) => context.options[other] !== undefined);
+      if (value !== undefined && given.length > 0) context.fail(clash(given));
+    };
+    if (clashFirst) checkClash();
     const resolved = inner.resolve(name, value, context);
-    if (value === undefined) return resolved;
-    const given = others.filter((other) => context.options[other] !== undefined);
-    if (given.length > 0) context.fail(clash(given));
+    if (!clashFirst) checkClash();
     return resolved;
   });
 }

@@ -79,6 +79,12 @@ export interface SessionSkeletonOptions extends Omit<SessionLifecycleOptions, 's
    * leave is one warning, and leave() resolves.
    */
   readonly leaveError?: (error: unknown) => Error;
+  /**
+   * The adapter logs a loss (and a failed revocation after it) at debug only: core already says
+   * it, one warning when it hears onLost (etcd). Default: the loss is one info line, a failed
+   * revocation after it a warning (Consul).
+   */
+  readonly quietLoss?: boolean;
   /** Rewrites the member record if the registration is still this session's; false when it is not. */
   readonly update?: (member: Member) => Promise<boolean>;
   /** update()'s guard. Default: `assertActive('update()')`. */
@@ -182,7 +188,8 @@ export class SessionSkeleton implements MembershipSession {
     const lost = this.lifecycle.lose(cause, () => {
       // Info, not a warning: core reports the loss itself (one warning) when it hears onLost.
       const code = (cause as Partial<ElectionError>).code;
-      this.#options.logger.info({ code }, cause.message);
+      if (this.#options.quietLoss === true) this.#options.logger.debug({ code, err: cause }, cause.message);
+      else this.#options.logger.info({ code }, cause.message);
       void (cleanUp?.() ?? Promise.resolve()).catch(() => undefined).finally(done);
     });
     if (!lost) done();
@@ -198,7 +205,7 @@ export class SessionSkeleton implements MembershipSession {
     return this.lose(cause, async () => {
       const revoking = this.#options.revoke('loss');
       this.#options.abandon?.();
-      await this.#revoke(revoking);
+      await this.#revoke(revoking, undefined, this.#options.quietLoss === true ? 'debug' : 'warn');
     });
   }
 
@@ -250,7 +257,11 @@ export class SessionSkeleton implements MembershipSession {
   }
 
   /** Waits for a revocation: `gone` on success, else `fail`'s error, or one warning. */
-  async #revoke(revoking: Promise<void>, fail?: (error: unknown) => Error): Promise<void> {
+  async #revoke(
+    revoking: Promise<void>,
+    fail?: (error: unknown) => Error,
+    level: 'warn' | 'debug' = 'warn',
+  ): Promise<void> {
     const { mapError, logger, revokeAction, gone } = this.#options;
     try {
       await revoking;
@@ -258,7 +269,7 @@ export class SessionSkeleton implements MembershipSession {
     } catch (error) {
       if (fail !== undefined) throw fail(error);
       const failure = mapError(error, revokeAction);
-      logger.warn({ code: failure.code }, `${failure.message}; it expires by its TTL.`);
+      logger[level]({ code: failure.code }, `${failure.message}; it expires by its TTL.`);
       logger.debug({ err: error }, 'the failed revocation');
     }
   }
