@@ -134,7 +134,7 @@ export class PostgresMembershipBackend implements MembershipBackend {
     const ready = (async () => {
       const found = await statements.schemaVersion().catch((error: { code?: string }) => {
         if (createSchema && MISSING.has(error?.code ?? '')) return 0;
-        throw toElectionError(error, `use the schema "${schema}"`);
+        throw toElectionError(error, `connect and check the schema "${schema}"`);
       });
       if (found === SCHEMA_VERSION) return statements;
       if (!createSchema)

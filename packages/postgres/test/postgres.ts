@@ -1,3 +1,4 @@
+import { type MembershipBackend, type MembershipSession, silentLogger, systemClock } from '@election/core/adapter';
 import { type PostgresServer, startPostgres } from '@election/tools';
 import pg from 'pg';
 import * as vitest from 'vitest';
@@ -37,4 +38,13 @@ export function viaPort(url: string, port: number): string {
   const next = new URL(url);
   next.port = String(port);
   return next.toString();
+}
+
+/** Joins `backend` as `id` in real time, as core would (`takeover` when asked). */
+export function joinAs(
+  backend: MembershipBackend,
+  id: string,
+  { takeover = false, signal = new AbortController().signal, ttlMs = 2000 } = {},
+): Promise<MembershipSession> {
+  return backend.join({ member: { id }, ttlMs, clock: systemClock, logger: silentLogger, signal, takeover });
 }
