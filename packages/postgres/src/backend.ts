@@ -50,7 +50,8 @@ export class PostgresMembershipBackend implements MembershipBackend {
     this.#lifecycle = new BackendLifecycle<pg.Pool>({
       source: SOURCE,
       what: 'postgres membership backend',
-      closedMessage: 'join() on a closed postgres membership; create a new one with createPostgresMembership().',
+      closedMessage:
+        'join() on a closed postgres membership; create a new one with createPostgresMembership().',
       client: {
         open: () => {
           if (connection.pool !== undefined) return connection.pool;
@@ -92,7 +93,10 @@ export class PostgresMembershipBackend implements MembershipBackend {
       revoke: (holder) => run(statements.deregister(holder), 'delete the previous row of this id'),
       async waitOut(holder) {
         // This id's previous process stopped renewing: its row expires by the server's clock.
-        request.logger.info({ memberId: member.id }, 'waiting for the previous registration of this id to expire');
+        request.logger.info(
+          { memberId: member.id },
+          'waiting for the previous registration of this id to expire',
+        );
         const renewals = () => run(statements.renewals(holder), 'read the previous row of this id');
         const first = await renewals();
         for (let now = first; now !== undefined; now = await renewals()) {
@@ -144,7 +148,12 @@ export class PostgresMembershipBackend implements MembershipBackend {
         );
       // One creator at a time (concurrent CREATE IF NOT EXISTS can collide): a transaction lock.
       const text = `begin; select pg_advisory_xact_lock(hashtext('election schema ${schema}'));\n${migrationSql(schema)}\ncommit;`;
-      await bounded(pool.query({ text, query_timeout: requestTimeoutMs } as pg.QueryConfig), `create the schema "${schema}"`, requestTimeoutMs, clock);
+      await bounded(
+        pool.query({ text, query_timeout: requestTimeoutMs } as pg.QueryConfig),
+        `create the schema "${schema}"`,
+        requestTimeoutMs,
+        clock,
+      );
       return statements;
     })();
     this.#ready = { pool, statements: ready };

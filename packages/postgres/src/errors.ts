@@ -9,8 +9,10 @@ const FIXES: Readonly<Record<string, string>> = {
   '42501':
     'Grant the user what the adapter needs on its schema (README: "Migration and grants"), or use a user that owns it.',
   '3F000': 'Create the schema: run the migration of the README, or set createSchema: true.',
-  '42883': 'The schema lacks the election functions: run the migration of the README, or set createSchema: true.',
-  '42P01': 'The schema lacks the election tables: run the migration of the README, or set createSchema: true.',
+  '42883':
+    'The schema lacks the election functions: run the migration of the README, or set createSchema: true.',
+  '42P01':
+    'The schema lacks the election tables: run the migration of the README, or set createSchema: true.',
   ENOTFOUND: 'Check the host of the connection (it does not resolve).',
 };
 

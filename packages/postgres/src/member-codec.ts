@@ -23,6 +23,9 @@ export function decodeMember(key: string, raw: unknown): Member | MalformedEntry
     );
   } catch (error) {
     const reason = error instanceof ElectionError ? error.message : String((error as Error).message);
-    return new MalformedEntryError(key, `skipping the member row ${key}: ${reason}`, { source: SOURCE, cause: error });
+    return new MalformedEntryError(key, `skipping the member row ${key}: ${reason}`, {
+      source: SOURCE,
+      cause: error,
+    });
   }
 }

@@ -30,7 +30,8 @@ class SharedListener {
     this.#wakes.set(key, wakes);
     wakes.add(wake);
     if (this.#client === undefined && this.#timer === undefined) this.#connect();
-    else if (first && this.#client !== undefined) void this.#client.query(`listen "${channel}"`).catch(() => {});
+    else if (first && this.#client !== undefined)
+      void this.#client.query(`listen "${channel}"`).catch(() => {});
     return () => {
       wakes.delete(wake);
       if (wakes.size === 0) this.#wakes.delete(key);
@@ -85,7 +86,12 @@ function serverKey(config: pg.ClientConfig): string {
 }
 
 /** Calls `wake` on each NOTIFY of `election` on `channel`, and after each (re)connect. */
-export function listen(config: pg.ClientConfig, channel: string, election: string, wake: () => void): Unsubscribe {
+export function listen(
+  config: pg.ClientConfig,
+  channel: string,
+  election: string,
+  wake: () => void,
+): Unsubscribe {
   const key = serverKey(config);
   let listener = listeners.get(key);
   if (listener === undefined) {

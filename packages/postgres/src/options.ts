@@ -78,7 +78,9 @@ function connectionOf(options: PostgresMembershipOptions, timeoutMs: number): Co
   const { connectionString, pool, poolConfig } = options;
   const given = [connectionString, pool, poolConfig].filter((value) => value !== undefined).length;
   if (given !== 1)
-    check.fail('Pass exactly one of connectionString (a postgres:// URL), pool (your pg.Pool) or poolConfig.');
+    check.fail(
+      'Pass exactly one of connectionString (a postgres:// URL), pool (your pg.Pool) or poolConfig.',
+    );
   // A hung connection must not hold a renewal past the deadline: TCP keepalive finds a dead peer,
   // and the server ends a statement that runs too long (the client gives up on it earlier).
   const bounded = { keepAlive: true, statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs };
@@ -88,7 +90,8 @@ function connectionOf(options: PostgresMembershipOptions, timeoutMs: number): Co
     return { pool, config: { ...(pool as { options?: pg.PoolConfig }).options, keepAlive: true } };
   }
   if (poolConfig !== undefined) {
-    if (typeof poolConfig !== 'object' || poolConfig === null) check.fail('poolConfig must be a pg.PoolConfig object.');
+    if (typeof poolConfig !== 'object' || poolConfig === null)
+      check.fail('poolConfig must be a pg.PoolConfig object.');
     return { pool: undefined, config: { ...bounded, ...poolConfig } };
   }
   if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\/[^/]/.test(connectionString))
@@ -98,7 +101,9 @@ function connectionOf(options: PostgresMembershipOptions, timeoutMs: number): Co
   try {
     new URL(connectionString as string);
   } catch {
-    check.fail('connectionString is not a valid URL: write it as postgres://user:password@host:5432/database (percent-encode special characters of the password).');
+    check.fail(
+      'connectionString is not a valid URL: write it as postgres://user:password@host:5432/database (percent-encode special characters of the password).',
+    );
   }
   return { pool: undefined, config: { ...bounded, connectionString } };
 }
@@ -114,8 +119,15 @@ function schemaOf(schema: unknown): string {
 
 function electionOf(election: unknown): string {
   if (election === undefined) return 'default';
-  if (typeof election !== 'string' || election.length === 0 || election.length > 200 || hasControlCharacter(election))
-    check.fail(`election must be a name of 1 to 200 characters without control characters, got ${JSON.stringify(election)}.`);
+  if (
+    typeof election !== 'string' ||
+    election.length === 0 ||
+    election.length > 200 ||
+    hasControlCharacter(election)
+  )
+    check.fail(
+      `election must be a name of 1 to 200 characters without control characters, got ${JSON.stringify(election)}.`,
+    );
   return election as string;
 }
 

@@ -64,7 +64,12 @@ export class PostgresSession implements MembershipSession {
 
   /** Reads the election once, so the first snapshot is there for the first listener. */
   static async start(options: PostgresSessionOptions): Promise<PostgresSession> {
-    const first = await bounded(options.statements.read(), 'read the election', options.requestTimeoutMs, options.clock);
+    const first = await bounded(
+      options.statements.read(),
+      'read the election',
+      options.requestTimeoutMs,
+      options.clock,
+    );
     return new PostgresSession(options, first);
   }
 
@@ -114,13 +119,19 @@ export class PostgresSession implements MembershipSession {
     this.lock = {
       tryAcquire: () => this.#tryAcquire(),
       release: async (token) => {
-        const version = await this.#statement(statements.release(registration, token), 'release the leader row');
+        const version = await this.#statement(
+          statements.release(registration, token),
+          'release the leader row',
+        );
         if (version !== null) this.#showHolder(null, version);
       },
       transfer: (token, to) => this.#transfer(token, to),
       watchHolder: (listener: HolderListener) =>
         this.#holders.add(({ holder, version }) =>
-          listener(holder && { id: holder.id, token: holder.token, ...(holder.handed ? { handed: true } : {}) }, version),
+          listener(
+            holder && { id: holder.id, token: holder.token, ...(holder.handed ? { handed: true } : {}) },
+            version,
+          ),
         ),
     };
   }
@@ -153,7 +164,12 @@ export class PostgresSession implements MembershipSession {
   async update(member: Member): Promise<void> {
     this.#lifecycle.assertActive('update()');
     const { statements, registration } = this.#options;
-    if (!(await this.#statement(statements.update(registration, encodeMember(member)), 'rewrite the member row')))
+    if (
+      !(await this.#statement(
+        statements.update(registration, encodeMember(member)),
+        'rewrite the member row',
+      ))
+    )
       throw new SessionLostError(`The row of "${member.id}" is gone; join again.`, { source: SOURCE });
     this.#refresh();
   }
@@ -163,8 +179,13 @@ export class PostgresSession implements MembershipSession {
       const done = this.#options.hold(); // the pool stays open for the delete
       try {
         if (this.#lifecycle.end('left') === undefined) return;
-        const { statements, registration, leaveTimeoutMs, logger, clock } = this.#options;
-        await bounded(statements.deregister(registration), 'delete the registration row', leaveTimeoutMs, clock);
+        const { statements, registration, leaveTimeoutMs, clock } = this.#options;
+        await bounded(
+          statements.deregister(registration),
+          'delete the registration row',
+          leaveTimeoutMs,
+          clock,
+        );
       } catch (error) {
         this.#options.abandon();
         this.#options.logger.warn(
@@ -207,7 +228,10 @@ export class PostgresSession implements MembershipSession {
   async #transfer(token: bigint, to: string): Promise<bigint | null> {
     this.#lifecycle.assertActive('handing over the lock');
     const { statements, registration } = this.#options;
-    const handed = await this.#statement(statements.transfer(registration, token, to), 'hand over the leader row');
+    const handed = await this.#statement(
+      statements.transfer(registration, token, to),
+      'hand over the leader row',
+    );
     if (handed !== null) this.#refresh();
     return handed;
   }

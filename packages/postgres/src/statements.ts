@@ -43,7 +43,11 @@ export class Statements {
 
   async #callOn<R>(fn: string, ...values: unknown[]): Promise<R> {
     const args = values.map((_, i) => `$${i + 1}`).join(', ');
-    const config = { text: `select * from ${this.#schema}.${fn}(${args}) as v`, values, query_timeout: this.#timeoutMs };
+    const config = {
+      text: `select * from ${this.#schema}.${fn}(${args}) as v`,
+      values,
+      query_timeout: this.#timeoutMs,
+    };
     return (await this.#pool.query(config)).rows[0] as R;
   }
 
@@ -53,8 +57,17 @@ export class Statements {
   }
 
   /** Inserts the member's row unless its id has a live one (expired ones are reaped first). */
-  async register(id: string, member: string, ttlMs: number): Promise<{ registration: string } | { heldBy: string }> {
-    const row = await this.#call<{ registration: string | null; held_by: string }>('election_register', id, member, ttlMs);
+  async register(
+    id: string,
+    member: string,
+    ttlMs: number,
+  ): Promise<{ registration: string } | { heldBy: string }> {
+    const row = await this.#call<{ registration: string | null; held_by: string }>(
+      'election_register',
+      id,
+      member,
+      ttlMs,
+    );
     return row.registration === null ? { heldBy: row.held_by } : { registration: row.registration };
   }
 
@@ -96,12 +109,7 @@ export class Statements {
 
   /** Hands the holding `token` to member `to`'s live registration: the new token, or null. */
   async transfer(registration: string, token: bigint, to: string): Promise<bigint | null> {
-    const row = await this.#call<{ v: string | null }>(
-      'election_transfer',
-      registration,
-      String(token),
-      to,
-    );
+    const row = await this.#call<{ v: string | null }>('election_transfer', registration, String(token), to);
     return row.v === null ? null : BigInt(row.v);
   }
 

@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
 import { BackendUnavailableError, ConfigurationError } from '@election/core';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresMembership, grantsSql, migrationSql } from '../src/index.js';
 import { freshSchema, joinAs, usePostgres } from './postgres.js';
@@ -56,11 +55,17 @@ describe('errors that say what to change', () => {
 
   it('a database that does not exist, and a port where nothing listens', async () => {
     const { password } = postgres.server().clientOptions as { password: string };
-    const missing = await joinError({ connectionString: urlAs('postgres', password, 'nope'), schema: freshSchema() });
+    const missing = await joinError({
+      connectionString: urlAs('postgres', password, 'nope'),
+      schema: freshSchema(),
+    });
     expect(missing).toBeInstanceOf(ConfigurationError);
     expect(missing.message).toMatch(/database "nope" does not exist.*Check the database name/);
     expectMasked(missing, password);
-    const closed = await joinError({ connectionString: 'postgres://u:hidden-pw@127.0.0.1:1/db', schema: freshSchema() });
+    const closed = await joinError({
+      connectionString: 'postgres://u:hidden-pw@127.0.0.1:1/db',
+      schema: freshSchema(),
+    });
     expect(closed).toBeInstanceOf(BackendUnavailableError);
     expect(closed.message).toMatch(/ECONNREFUSED/);
     expectMasked(closed, 'hidden-pw');
@@ -68,7 +73,10 @@ describe('errors that say what to change', () => {
 
   it('a user that may not create the schema: a ConfigurationError pointing at the grants', async () => {
     await createAppRole('app_nocreate');
-    const error = await joinError({ connectionString: urlAs('app_nocreate', APP_PASSWORD), schema: freshSchema() });
+    const error = await joinError({
+      connectionString: urlAs('app_nocreate', APP_PASSWORD),
+      schema: freshSchema(),
+    });
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toMatch(/permission denied.*Grant the user what the adapter needs/);
     expectMasked(error, APP_PASSWORD);
@@ -114,4 +122,3 @@ describe('errors that say what to change', () => {
   }, 30_000);
 });
 
-void pg;

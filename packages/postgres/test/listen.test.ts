@@ -25,7 +25,9 @@ function backendOf(options: Partial<PostgresMembershipOptions>): PostgresMembers
 async function listening(): Promise<number> {
   const { rows } = await postgres
     .admin()
-    .query(`select count(*)::int as n from pg_stat_activity where query ilike 'listen %' and pid <> pg_backend_pid()`);
+    .query(
+      `select count(*)::int as n from pg_stat_activity where query ilike 'listen %' and pid <> pg_backend_pid()`,
+    );
   return rows[0].n;
 }
 
@@ -42,7 +44,8 @@ describe('change notification', () => {
   it('one LISTEN connection per process, shared by every session, gone once the last one leaves', async () => {
     const schema = freshSchema();
     const sessions = [];
-    for (const id of ['a', 'b', 'c']) sessions.push(await joinAs(backendOf({ schema }), id, { ttlMs: TTL_MS }));
+    for (const id of ['a', 'b', 'c'])
+      sessions.push(await joinAs(backendOf({ schema }), id, { ttlMs: TTL_MS }));
     await expect.poll(listening, { timeout: 5000 }).toBe(1);
     for (const session of sessions) await session.leave();
     await expect.poll(listening, { timeout: 5000 }).toBe(0);

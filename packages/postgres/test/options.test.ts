@@ -30,7 +30,10 @@ describe('createPostgresMembership options', () => {
   });
 
   it('refuses a schema name with quotes or other punctuation, saying what a name may hold', () => {
-    rejects({ connectionString: url, schema: 'bad"name' }, /schema must be a plain PostgreSQL identifier.*"bad\\"name"/);
+    rejects(
+      { connectionString: url, schema: 'bad"name' },
+      /schema must be a plain PostgreSQL identifier.*"bad\\"name"/,
+    );
     rejects({ connectionString: url, schema: 'x; drop table t' }, /Choose a name without quotes, spaces/);
     rejects({ connectionString: url, schema: '1abc' }, /not starting with a digit/);
     rejects({ connectionString: url, schema: 'a'.repeat(64) }, /at most 63 characters/);
@@ -49,7 +52,13 @@ describe('createPostgresMembership options', () => {
     expect(backend.endpoint).toBe('postgres://127.0.0.1:5432/app');
     expect(backend.capabilities).toMatchObject({ lock: true, wholeSecondTtl: false });
     await backend.close();
-    const pool = new pg.Pool({ host: 'db.internal', port: 6432, database: 'jobs', user: 'u', password: 's3cret' });
+    const pool = new pg.Pool({
+      host: 'db.internal',
+      port: 6432,
+      database: 'jobs',
+      user: 'u',
+      password: 's3cret',
+    });
     const onPool = createPostgresMembership({ pool });
     expect(onPool.endpoint).toBe('postgres://db.internal:6432/jobs');
     await onPool.close();

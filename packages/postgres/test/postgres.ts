@@ -1,4 +1,9 @@
-import { type MembershipBackend, type MembershipSession, silentLogger, systemClock } from '@election/core/adapter';
+import {
+  type MembershipBackend,
+  type MembershipSession,
+  silentLogger,
+  systemClock,
+} from '@election/core/adapter';
 import { type PostgresServer, startPostgres } from '@election/tools';
 import pg from 'pg';
 import * as vitest from 'vitest';
@@ -44,7 +49,8 @@ export function viaPort(url: string, port: number): string {
 export function joinAs(
   backend: MembershipBackend,
   id: string,
-  { takeover = false, signal = new AbortController().signal, ttlMs = 2000 } = {},
+  options: { readonly takeover?: boolean; readonly signal?: AbortSignal; readonly ttlMs?: number } = {},
 ): Promise<MembershipSession> {
+  const { takeover = false, signal = new AbortController().signal, ttlMs = 2000 } = options;
   return backend.join({ member: { id }, ttlMs, clock: systemClock, logger: silentLogger, signal, takeover });
 }

@@ -28,15 +28,17 @@ runSessionContract(
     const urlOf = (id: string) => viaPort(postgres.server().url, (relays.get(id) as TcpRelay).port);
     return {
       backend: ({ id }) => {
-        const backend = createPostgresMembership({ connectionString: urlOf(id), schema, leaveTimeoutMs: 500 });
+        const backend = createPostgresMembership({
+          connectionString: urlOf(id),
+          schema,
+          leaveTimeoutMs: 500,
+        });
         backends.push(backend);
         return backend;
       },
       async invalidate(id) {
         // Delete the member's row behind its back, as its expiry would end it.
-        await postgres
-          .admin()
-          .query(`delete from "${schema}".election_members where id = $1`, [id]);
+        await postgres.admin().query(`delete from "${schema}".election_members where id = $1`, [id]);
       },
       async outage(ids) {
         for (const id of ids) await relays.get(id)?.cut();

@@ -32,7 +32,12 @@ describe('a process that follows the README', () => {
     const child = spawnScript({
       script: script.path,
       cwd: repoRoot,
-      env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig, DATABASE_URL: postgres.server().url, NODE_ID: 'node-1' },
+      env: {
+        ...process.env,
+        TSX_TSCONFIG_PATH: tsconfig,
+        DATABASE_URL: postgres.server().url,
+        NODE_ID: 'node-1',
+      },
       onText: (line) => lines.push(line),
       onJson: (record) => {
         if (typeof record.stoppedAt === 'number') stoppedAt = record.stoppedAt;
@@ -61,7 +66,9 @@ describe('a process that follows the README', () => {
       expect(child.child.signalCode).toBeNull();
       expect(child.child.exitCode).toBe(0);
       // It resigned: its row is gone.
-      const { rows } = await postgres.admin().query('select count(*)::int as n from election.election_members');
+      const { rows } = await postgres
+        .admin()
+        .query('select count(*)::int as n from election.election_members');
       expect(rows[0].n).toBe(0);
     } finally {
       await child.dispose();
