@@ -2,16 +2,13 @@ import {
   type BackendCapabilities,
   BackendLifecycle,
   ConfigurationError,
-  DuplicateMemberError,
   type JoinRequest,
-  joinRounds,
   type MembershipBackend,
   type MembershipSession,
-  sleep,
 } from '@election/core/adapter';
 import pg from 'pg';
 import { bounded, toElectionError } from './errors.js';
-import { encodeMember } from './member-codec.js';
+import { joinRows } from './join.js';
 import {
   endpointOf,
   POSTGRES_CAPABILITIES,
@@ -79,32 +76,8 @@ export class PostgresMembershipBackend implements MembershipBackend {
     const { member, ttlMs, clock, signal } = request;
     const run = <T>(work: Promise<T>, action: string) =>
       bounded(work, action, this.#options.requestTimeoutMs, clock);
-    const record = encodeMember(member);
-    let startedAt = clock.now();
-    const registration = await joinRounds<string, string>({
-      signal,
-      takeover: request.takeover,
-      async register() {
-        startedAt = clock.now(); // the registration's first "renewal" is sent now
-        const answer = await run(statements.register(member.id, record, ttlMs), 'insert the member row');
-        return 'registration' in answer ? { registered: answer.registration } : { holder: answer.heldBy };
-      },
-      abandoned: (holder) => this.#abandoned.has(holder),
-      revoke: (holder) => run(statements.deregister(holder), 'delete the previous row of this id'),
-      async waitOut(holder) {
-        // This id's previous process stopped renewing: its row expires by the server's clock.
-        request.logger.info(
-          { memberId: member.id },
-          'waiting for the previous registration of this id to expire',
-        );
-        const renewals = () => run(statements.renewals(holder), 'read the previous row of this id');
-        const first = await renewals();
-        for (let now = first; now !== undefined; now = await renewals()) {
-          if (now !== first) throw duplicate(member.id);
-          await sleep(clock, Math.min(500, ttlMs / 4), signal);
-        }
-      },
-    });
+    const abandoned = (registration: string) => this.#abandoned.has(registration);
+    const { registration, startedAt } = await joinRows(request, statements, run, abandoned);
     try {
       signal.throwIfAborted(); // given up meanwhile: the caller never hears of this registration
       const session = await PostgresSession.start({
@@ -166,12 +139,4 @@ export class PostgresMembershipBackend implements MembershipBackend {
   async close(): Promise<void> {
     this.#lifecycle.close();
   }
-}
-
-function duplicate(id: string): DuplicateMemberError {
-  return new DuplicateMemberError(
-    id,
-    `Member id "${id}" is registered by another live node (its row was renewed while this node waited). Give this node another id.`,
-    { source: SOURCE },
-  );
 }

@@ -2,7 +2,6 @@ import {
   type AcknowledgedRenewal,
   acquireUnlessBlockerEnded,
   type Clock,
-  createBackoff,
   type HolderListener,
   type LeaderLock,
   Listeners,
@@ -23,6 +22,7 @@ import { bounded, toElectionError } from './errors.js';
 import { decodeMember, encodeMember } from './member-codec.js';
 import { listen } from './notifications.js';
 import type { ResolvedPostgresOptions } from './options.js';
+import { ReadLoop } from './read-loop.js';
 import { SOURCE } from './source.js';
 import { channelOf } from './sql.js';
 import type { ElectionState, Holder, Statements } from './statements.js';
@@ -53,12 +53,9 @@ export class PostgresSession implements MembershipSession {
   readonly #members: Listeners<readonly Member[]>;
   readonly #holders: Listeners<HolderAt>;
   readonly #malformed: MalformedReporter;
-  readonly #backoff = createBackoff({ initialMs: 100, maxMs: 2000 });
   /** The leader row as last seen, and the version it is as of. */
   #holder: HolderAt;
-  #reading = false;
-  #readAgain = false;
-  #cancelPoll = () => {};
+  readonly #reads: ReadLoop<ElectionState>;
   #unlisten: Unsubscribe = () => {};
   #ended: () => void = () => {};
 
@@ -83,7 +80,7 @@ export class PostgresSession implements MembershipSession {
       what: 'postgres session',
       stop: () => {
         this.#renewer.stop();
-        this.#cancelPoll();
+        this.#reads.stop();
         this.#unlisten();
         this.#ended();
       },
@@ -111,11 +108,23 @@ export class PostgresSession implements MembershipSession {
       onError: (error, retryInMs) =>
         this.#lifecycle.reportError(toElectionError(error, 'renew the registration', retryInMs)),
     });
+    this.#reads = new ReadLoop<ElectionState>(
+      {
+        clock,
+        read: () => this.#statement(statements.read(), 'read the election'),
+        publish: (state) => this.#publish(state),
+        // After the poll interval, or just after the first live row expires if sooner.
+        nextIn: ({ nextExpiryMs = Number.POSITIVE_INFINITY }) =>
+          Math.max(5, Math.min(options.pollMs, nextExpiryMs + 5)),
+        onError: (error, retryInMs) =>
+          this.#lifecycle.reportError(toElectionError(error, 'read the election', retryInMs)),
+      },
+      first,
+    );
     if (options.listen)
       this.#unlisten = listen(options.connection.config, channelOf(options.schema), options.election, () =>
-        this.#refresh(),
+        this.#reads.refresh(),
       );
-    this.#schedule(first);
     this.lock = {
       tryAcquire: () => this.#tryAcquire(),
       release: async (token) => {
@@ -171,7 +180,7 @@ export class PostgresSession implements MembershipSession {
       ))
     )
       throw new SessionLostError(`The row of "${member.id}" is gone; join again.`, { source: SOURCE });
-    this.#refresh();
+    this.#reads.refresh();
   }
 
   leave(): Promise<void> {
@@ -212,7 +221,7 @@ export class PostgresSession implements MembershipSession {
         if ('gone' in answer)
           throw new SessionLostError('The registration row expired; join again.', { source: SOURCE });
         if ('heldBy' in answer) {
-          if (this.#holder.version < answer.heldBy) this.#refresh();
+          if (this.#holder.version < answer.heldBy) this.#reads.refresh();
           return { token: null, blocker: answer.heldBy };
         }
         // The token is the version of the write: the leader row is ours as of it. Shown now, so a
@@ -232,52 +241,12 @@ export class PostgresSession implements MembershipSession {
       statements.transfer(registration, token, to),
       'hand over the leader row',
     );
-    if (handed !== null) this.#refresh();
+    if (handed !== null) this.#reads.refresh();
     return handed;
   }
 
   #statement<T>(work: Promise<T>, action: string): Promise<T> {
     return bounded(work, action, this.#options.requestTimeoutMs, this.#options.clock);
-  }
-
-  /** Reads the election now (a NOTIFY, a write of ours), one read at a time. */
-  #refresh(): void {
-    if (!this.#lifecycle.active) return;
-    if (this.#reading) {
-      this.#readAgain = true;
-      return;
-    }
-    this.#reading = true;
-    this.#cancelPoll();
-    void this.#read().finally(() => {
-      this.#reading = false;
-      if (this.#readAgain) {
-        this.#readAgain = false;
-        this.#refresh();
-      }
-    });
-  }
-
-  async #read(): Promise<void> {
-    try {
-      const state = await this.#statement(this.#options.statements.read(), 'read the election');
-      if (!this.#lifecycle.active) return;
-      this.#backoff.reset();
-      this.#publish(state);
-      this.#schedule(state);
-    } catch (error) {
-      if (!this.#lifecycle.active) return;
-      const delay = this.#backoff.next();
-      this.#lifecycle.reportError(toElectionError(error, 'read the election', delay));
-      this.#cancelPoll = this.#options.clock.setTimer(() => this.#refresh(), delay);
-    }
-  }
-
-  /** The next read: after the poll interval, or just after the first live row expires if sooner. */
-  #schedule(state: ElectionState): void {
-    const expiry = state.nextExpiryMs === undefined ? Number.POSITIVE_INFINITY : state.nextExpiryMs + 5;
-    const delay = Math.max(5, Math.min(this.#options.pollMs, expiry));
-    this.#cancelPoll = this.#options.clock.setTimer(() => this.#refresh(), delay);
   }
 
   #publish(state: ElectionState): void {
