@@ -121,4 +121,3 @@ describe('errors that say what to change', () => {
     expect(rows.rows[0].n).toBe(0);
   }, 30_000);
 });
-
