@@ -34,21 +34,16 @@ export class Statements {
     this.#timeoutMs = timeoutMs;
   }
 
-  async #call<R>(fn: string, ...values: unknown[]): Promise<R> {
-    const args = values.map((_, i) => `$${i + 2}`);
-    const text = `select * from ${this.#schema}.${fn}(${['$1', ...args].join(', ')}) as v`;
-    const config = { text, values: [this.#election, ...values], query_timeout: this.#timeoutMs };
-    return (await this.#pool.query(config)).rows[0] as R;
+  /** `fn` of this election (its first argument). */
+  #call<R>(fn: string, ...values: unknown[]): Promise<R> {
+    return this.#callOn(fn, this.#election, ...values);
   }
 
   async #callOn<R>(fn: string, ...values: unknown[]): Promise<R> {
     const args = values.map((_, i) => `$${i + 1}`).join(', ');
-    const config = {
-      text: `select * from ${this.#schema}.${fn}(${args}) as v`,
-      values,
-      query_timeout: this.#timeoutMs,
-    };
-    return (await this.#pool.query(config)).rows[0] as R;
+    const text = `select * from ${this.#schema}.${fn}(${args}) as v`;
+    const query = { text, values, query_timeout: this.#timeoutMs }; // pg takes it; its types do not say
+    return (await this.#pool.query(query)).rows[0] as R;
   }
 
   /** The version of the schema's functions (sql.ts SCHEMA_VERSION); fails when they are missing. */
