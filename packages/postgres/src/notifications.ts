@@ -103,8 +103,3 @@ export function listen(
   }
   return listener.subscribe(channel, election, wake);
 }
-
-/** How many listening connections this process holds (tests). */
-export function listeningConnections(): number {
-  return listeners.size;
-}
