@@ -53,6 +53,8 @@ export const POSTGRES_CAPABILITIES: BackendCapabilities = {
 };
 
 const check = optionChecks(SOURCE);
+/** Idle time before TCP keepalive probes start (the OS default is two hours). */
+const KEEPALIVE_IDLE_MS = 10_000;
 /** An unquoted-style identifier: what needs no escaping inside double quotes or a regclass literal. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -83,11 +85,12 @@ function connectionOf(options: PostgresMembershipOptions, timeoutMs: number): Co
     );
   // A hung connection must not hold a renewal past the deadline: TCP keepalive finds a dead peer,
   // and the server ends a statement that runs too long (the client gives up on it earlier).
-  const bounded = { keepAlive: true, statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs };
+  const keepAlive = { keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS };
+  const bounded = { ...keepAlive, statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs };
   if (pool !== undefined) {
     if (!(pool instanceof pg.Pool) && typeof (pool as { query?: unknown }).query !== 'function')
       check.fail('pool must be a pg.Pool (new pg.Pool({ connectionString })).');
-    return { pool, config: { ...(pool as { options?: pg.PoolConfig }).options, keepAlive: true } };
+    return { pool, config: { ...(pool as { options?: pg.PoolConfig }).options, ...keepAlive } };
   }
   if (poolConfig !== undefined) {
     if (typeof poolConfig !== 'object' || poolConfig === null)
