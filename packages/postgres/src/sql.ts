@@ -23,6 +23,13 @@ export function migrationSql(schema: string): string {
   const lock = `select * into st from ${s}.election_state where name = e for update;`;
   const next = `nextval('${s}.election_version')`;
   const notify = `perform pg_notify('${channelOf(schema)}', e);`;
+  /** The leader row of `r` with token `t` is not the stored one. */
+  const notHolding = 'st.leader is distinct from r or st.token is distinct from t';
+  /** Writes the leader row at the next version, tells the listeners, answers the version. */
+  const writeLeader = (leader: string, token: string, handed: boolean) => `v := ${next};
+  update ${s}.election_state set version = v, leader = ${leader}, token = ${token}, handed = ${handed} where name = e;
+  ${notify}
+  return v;`;
   const fn = (signature: string, returns: string, body: string, language = 'plpgsql') =>
     `create or replace function ${s}.${signature} returns ${returns} language ${language} as $fn$\n${body}\n$fn$;`;
   return `create schema if not exists ${s};
@@ -128,11 +135,8 @@ ${fn(
   `declare st ${s}.election_state; v bigint;
 begin
   ${lock}
-  if st.leader is distinct from r or st.token is distinct from t then return null; end if;
-  v := ${next};
-  update ${s}.election_state set version = v, leader = null, token = null, handed = false where name = e;
-  ${notify}
-  return v;
+  if ${notHolding} then return null; end if;
+  ${writeLeader('null', 'null', false)}
 end;`,
 )}
 ${fn(
@@ -141,14 +145,11 @@ ${fn(
   `declare st ${s}.election_state; successor bigint; v bigint;
 begin
   ${lock}
-  if st.leader is distinct from r or st.token is distinct from t or not ${live('r')} then return null; end if;
+  if ${notHolding} or not ${live('r')} then return null; end if;
   select m.registration into successor from ${s}.election_members m
     where m.election = e and m.id = to_id and m.expires_at > clock_timestamp();
   if successor is null then return null; end if;
-  v := ${next};
-  update ${s}.election_state set version = v, leader = successor, token = v, handed = true where name = e;
-  ${notify}
-  return v;
+  ${writeLeader('successor', 'v', true)}
 end;`,
 )}
 ${fn(
