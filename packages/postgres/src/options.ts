@@ -55,8 +55,11 @@ export const POSTGRES_CAPABILITIES: BackendCapabilities = {
 const check = optionChecks(SOURCE);
 /** Idle time before TCP keepalive probes start (the OS default is two hours). */
 const KEEPALIVE_IDLE_MS = 10_000;
-/** An unquoted-style identifier: what needs no escaping inside double quotes or a regclass literal. */
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/**
+ * An unquoted-style identifier: what needs no escaping inside double quotes or a regclass literal.
+ * At most 54 characters: the NOTIFY channel `<schema>_election` must stay within PostgreSQL's 63.
+ */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,53}$/;
 
 /** Checks the options once, with messages that say what to change (ConfigurationError). */
 export function resolveOptions(options: PostgresMembershipOptions): ResolvedPostgresOptions {
@@ -115,7 +118,7 @@ function schemaOf(schema: unknown): string {
   if (schema === undefined) return 'election';
   if (typeof schema !== 'string' || !IDENTIFIER.test(schema))
     check.fail(
-      `schema must be a plain PostgreSQL identifier (letters, digits and _, not starting with a digit, at most 63 characters), got ${JSON.stringify(schema)}. Choose a name without quotes, spaces or other punctuation.`,
+      `schema must be a plain PostgreSQL identifier (letters, digits and _, not starting with a digit, at most 54 characters), got ${JSON.stringify(schema)}. Choose a name without quotes, spaces or other punctuation.`,
     );
   return schema as string;
 }

@@ -68,6 +68,18 @@ describe('change notification', () => {
     await a.leave();
   }, 30_000);
 
+  it('works with the longest schema name allowed (its channel name stays within 63 bytes)', async () => {
+    const schema = `l${freshSchema().replaceAll('_', '')}`.padEnd(54, 'x');
+    expect(schema).toHaveLength(54);
+    const a = await joinAs(backendOf({ schema, pollMs: 60_000 }), 'a', { ttlMs: TTL_MS });
+    const seen = viewOf(a);
+    await expect.poll(listening, { timeout: 5000 }).toBe(1);
+    const b = await joinAs(backendOf({ schema, pollMs: 60_000 }), 'b', { ttlMs: TTL_MS });
+    await expect.poll(seen, { timeout: 1500, interval: 20 }).toEqual(['a', 'b']);
+    await b.leave();
+    await a.leave();
+  }, 30_000);
+
   it('listen: false (pgbouncer in transaction mode): no LISTEN, and the poll alone keeps members and holder current', async () => {
     const schema = freshSchema();
     const a = await joinAs(backendOf({ schema, listen: false, pollMs: 200 }), 'a', { ttlMs: TTL_MS });

@@ -36,7 +36,8 @@ describe('createPostgresMembership options', () => {
     );
     rejects({ connectionString: url, schema: 'x; drop table t' }, /Choose a name without quotes, spaces/);
     rejects({ connectionString: url, schema: '1abc' }, /not starting with a digit/);
-    rejects({ connectionString: url, schema: 'a'.repeat(64) }, /at most 63 characters/);
+    rejects({ connectionString: url, schema: 'a'.repeat(55) }, /at most 54 characters/);
+    expect(() => createPostgresMembership({ connectionString: url, schema: 'a'.repeat(54) })).not.toThrow();
   });
 
   it('checks the election name, the flags and the times, in their units', () => {
