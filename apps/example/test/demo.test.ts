@@ -52,6 +52,32 @@ describe('pnpm demo', () => {
     70_000,
   );
 
+  it.skipIf(!findOnPath('pg_config'))(
+    'does the same with --backend postgres on a throwaway PostgreSQL',
+    async () => {
+      const { exit, seconds, output, errors } = await runDemo(['--backend', 'postgres']);
+      expect(errors).toBe('');
+      expect(exit.code).toBe(0);
+      expect(seconds).toBeLessThan(60);
+      expect(output).toContain('3 nodes on the postgres backend');
+      expect(output).toMatch(/throwaway PostgreSQL \(.+\) on 127\.0\.0\.1:\d+/);
+      expect(output).toMatch(/term \d+/);
+      expectFailoverAndHandBack(output);
+    },
+    70_000,
+  );
+
+  it('with --backend postgres and no PostgreSQL installed, says what to install and exits 1', async () => {
+    requireBuilt(CLI);
+    const demo = spawnScript(DEMO, ['--backend', 'postgres'], { POSTGRES_BINDIR: '/nonexistent/bin' });
+    const exit = await demo.exited;
+    expect(exit.code).toBe(1);
+    expect(demo.stderr()).toContain(
+      'demo: PostgreSQL is not installed (initdb, postgres, pg_isready not in /nonexistent/bin). Install PostgreSQL 12+',
+    );
+    expect(demo.stdout()).not.toMatch(/starting node-1/);
+  });
+
   it('with --keep, keeps the cluster and its live pages up after the hand-back until Ctrl-C', async () => {
     requireBuilt(CLI);
     const demo = spawnScript(DEMO, ['--keep']);
@@ -73,7 +99,7 @@ describe('pnpm demo', () => {
   it('rejects an unknown backend or argument with exit code 2', async () => {
     const { exit, errors } = await runDemo(['--backend', 'zookeeper']);
     expect(exit.code).toBe(2);
-    expect(errors).toMatch(/Usage: pnpm demo \[--backend static\|etcd\] \[--keep\]/);
+    expect(errors).toMatch(/Usage: pnpm demo \[--backend static\|etcd\|postgres\] \[--keep\]/);
     expect((await runDemo(['--nope'])).exit.code).toBe(2);
   });
 });
