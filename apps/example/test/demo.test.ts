@@ -38,34 +38,30 @@ describe('pnpm demo', () => {
     expectFailoverAndHandBack(output);
   }, 70_000);
 
-  it.skipIf(!findOnPath('etcd'))(
-    'does the same with --backend etcd on a throwaway etcd',
-    async () => {
-      const { exit, seconds, output, errors } = await runDemo(['--backend', 'etcd']);
-      expect(errors).toBe('');
-      expect(exit.code).toBe(0);
-      expect(seconds).toBeLessThan(60);
-      expect(output).toContain('3 nodes on the etcd backend');
-      expect(output).toMatch(/term \d+/);
-      expectFailoverAndHandBack(output);
+  const servers = [
+    { backend: 'etcd', binary: 'etcd', announced: /throwaway etcd \(.+\) on http:\/\/127\.0\.0\.1:\d+/ },
+    {
+      backend: 'postgres',
+      binary: 'pg_config',
+      announced: /throwaway PostgreSQL \(.+\) on 127\.0\.0\.1:\d+/,
     },
-    70_000,
-  );
-
-  it.skipIf(!findOnPath('pg_config'))(
-    'does the same with --backend postgres on a throwaway PostgreSQL',
-    async () => {
-      const { exit, seconds, output, errors } = await runDemo(['--backend', 'postgres']);
-      expect(errors).toBe('');
-      expect(exit.code).toBe(0);
-      expect(seconds).toBeLessThan(60);
-      expect(output).toContain('3 nodes on the postgres backend');
-      expect(output).toMatch(/throwaway PostgreSQL \(.+\) on 127\.0\.0\.1:\d+/);
-      expect(output).toMatch(/term \d+/);
-      expectFailoverAndHandBack(output);
-    },
-    70_000,
-  );
+  ];
+  for (const { backend, binary, announced } of servers) {
+    it.skipIf(!findOnPath(binary))(
+      `does the same with --backend ${backend} on a throwaway ${backend} server`,
+      async () => {
+        const { exit, seconds, output, errors } = await runDemo(['--backend', backend]);
+        expect(errors).toBe('');
+        expect(exit.code).toBe(0);
+        expect(seconds).toBeLessThan(60);
+        expect(output).toContain(`3 nodes on the ${backend} backend`);
+        expect(output).toMatch(announced);
+        expect(output).toMatch(/term \d+/);
+        expectFailoverAndHandBack(output);
+      },
+      70_000,
+    );
+  }
 
   it('with --backend postgres and no PostgreSQL installed, says what to install and exits 1', async () => {
     requireBuilt(CLI);

@@ -1,6 +1,5 @@
 import type { NodeProcess } from '../util/node-process.js';
-import { delay } from '../util/wait-for.js';
-import type { LoadRow } from './measure-load.js';
+import { type LoadRow, measureWindow } from './measure-load.js';
 
 /** Asks every node for its statement counts (statement-counter.ts); resolves with their sum by name. */
 async function totals(nodes: readonly NodeProcess[]): Promise<Map<string, number>> {
@@ -24,20 +23,10 @@ async function totals(nodes: readonly NodeProcess[]): Promise<Map<string, number
  * (every `pg.Client` query, by the schema function it calls) over a quiet window, scaled to one
  * node and one minute. Same window and shape as etcd's server-side count.
  */
-export async function measureStatements(
+export function measureStatements(
   label: string,
   nodes: readonly NodeProcess[],
   windowMs: number,
 ): Promise<LoadRow> {
-  const before = await totals(nodes);
-  const started = performance.now();
-  await delay(windowMs);
-  const after = await totals(nodes);
-  const elapsed = performance.now() - started;
-  const perNodePerMinute = new Map<string, number>();
-  for (const [name, count] of after) {
-    const delta = count - (before.get(name) ?? 0);
-    if (delta > 0) perNodePerMinute.set(name, (delta / nodes.length) * (60_000 / elapsed));
-  }
-  return { label, nodes: nodes.length, windowMs: elapsed, perNodePerMinute };
+  return measureWindow(label, nodes.length, windowMs, () => totals(nodes));
 }
