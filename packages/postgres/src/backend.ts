@@ -2,13 +2,17 @@ import {
   type BackendCapabilities,
   BackendLifecycle,
   ConfigurationError,
+  clientLifecycle,
+  DuplicateMemberError,
   type JoinRequest,
+  joinRounds,
   type MembershipBackend,
   type MembershipSession,
+  OwnRegistrations,
+  waitOutHolder,
 } from '@election/core/adapter';
 import pg from 'pg';
 import { bounded, toElectionError } from './errors.js';
-import { joinRows } from './join.js';
 import {
   endpointOf,
   POSTGRES_CAPABILITIES,
@@ -16,7 +20,7 @@ import {
   type ResolvedPostgresOptions,
   resolveOptions,
 } from './options.js';
-import { PostgresSession } from './session.js';
+import { encodeMember, openPostgresSession } from './session.js';
 import { SOURCE } from './source.js';
 import { migrationSql, SCHEMA_VERSION } from './sql.js';
 import { Statements } from './statements.js';
@@ -35,8 +39,8 @@ export class PostgresMembershipBackend implements MembershipBackend {
   readonly endpoint: string;
   readonly #options: ResolvedPostgresOptions;
   readonly #lifecycle: BackendLifecycle<pg.Pool>;
-  /** Registrations this backend walked away from (close()): a rejoin may delete them at once. */
-  readonly #abandoned = new Set<string>();
+  /** The registrations this backend made and has not seen end: a rejoin may delete an abandoned one. */
+  readonly #own = new OwnRegistrations({ limit: 1000 });
   /** The statements on the open pool, once its schema was found (or made) ready. */
   #ready: { readonly pool: pg.Pool; readonly statements: Promise<Statements> } | undefined;
 
@@ -49,17 +53,18 @@ export class PostgresMembershipBackend implements MembershipBackend {
       what: 'postgres membership backend',
       closedMessage:
         'join() on a closed postgres membership; create a new one with createPostgresMembership().',
-      client: {
-        open: () => {
-          if (connection.pool !== undefined) return connection.pool;
-          const pool = new pg.Pool(connection.config);
-          pool.on('error', () => {}); // an idle connection dropped: the next statement opens another
-          return pool;
-        },
-        release: (pool) => {
-          if (pool !== undefined && pool !== connection.pool) void pool.end().catch(() => {});
-        },
-      },
+      client: clientLifecycle<pg.Pool>(
+        connection.pool !== undefined
+          ? { given: connection.pool }
+          : {
+              create: () => {
+                const pool = new pg.Pool(connection.config);
+                pool.on('error', () => {}); // an idle connection dropped: the next statement opens another
+                return pool;
+              },
+              close: (pool) => void pool.end().catch(() => {}),
+            },
+      ),
     });
   }
 
@@ -68,39 +73,83 @@ export class PostgresMembershipBackend implements MembershipBackend {
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    this.#lifecycle.assertOpen();
-    return this.#lifecycle.using(async (pool) => this.#join(request, await this.#statements(pool, request)));
+    const { requestTimeoutMs } = this.#options;
+    const run = <T>(work: Promise<T>, action: string) =>
+      bounded(work, action, requestTimeoutMs, request.clock);
+    const session = await this.#lifecycle.join({
+      register: async (pool) => {
+        const statements = await this.#statements(pool, request);
+        const joined = await this.#register(request, statements, run);
+        try {
+          request.signal.throwIfAborted(); // given up meanwhile: the caller never hears of this registration
+          return { ...joined, statements, first: await run(statements.read(), 'read the election') };
+        } catch (error) {
+          const forget = run(statements.deregister(joined.registration), 'delete the row of a join given up');
+          void this.#lifecycle.during(forget).catch(() => undefined);
+          throw error;
+        }
+      },
+      // close() came during the join: the row is deleted now (else it expires, never renewed).
+      discard: ({ registration, statements }) =>
+        run(statements.deregister(registration), 'delete the row of a join given up'),
+      open: (joined, _pool, ended) =>
+        openPostgresSession({
+          ...joined,
+          options: this.#options,
+          request,
+          own: this.#own,
+          hold: () => this.#lifecycle.hold(),
+          ended,
+        }),
+    });
+    session.start();
+    return session;
   }
 
-  async #join(request: JoinRequest, statements: Statements): Promise<MembershipSession> {
-    const { member, ttlMs, clock, signal } = request;
-    const run = <T>(work: Promise<T>, action: string) =>
-      bounded(work, action, this.#options.requestTimeoutMs, clock);
-    const abandoned = (registration: string) => this.#abandoned.has(registration);
-    const { registration, startedAt } = await joinRows(request, statements, run, abandoned);
-    try {
-      signal.throwIfAborted(); // given up meanwhile: the caller never hears of this registration
-      const session = await PostgresSession.start({
-        ...this.#options,
-        statements,
-        member,
-        registration,
-        ttlMs,
-        startedAt,
-        clock,
-        logger: request.logger,
-        hold: () => this.#lifecycle.hold(),
-        abandon: () => this.#abandoned.add(registration),
-      });
-      if (this.#lifecycle.closed) session.close(); // closed during the join: walk away at once
-      this.#lifecycle.assertOpen();
-      session.onEnded(this.#lifecycle.adopt(session));
-      return session;
-    } catch (error) {
-      const forget = run(statements.deregister(registration), 'delete the row of a join given up');
-      void this.#lifecycle.during(forget).catch(() => undefined);
-      throw error;
-    }
+  /**
+   * The join's rounds on the member rows: insert the row; a row of this id left by this backend
+   * (close(), a failed leave) or, under `takeover`, any such row is deleted at once; any other is
+   * waited out (it expires unless someone renews it), and one seen renewed meanwhile is a live
+   * duplicate. Resolves with the registration and the send time of the insert that created it.
+   */
+  async #register(
+    request: JoinRequest,
+    statements: Statements,
+    run: <T>(work: Promise<T>, action: string) => Promise<T>,
+  ): Promise<{ readonly registration: string; readonly startedAt: number }> {
+    const { member, ttlMs, clock, signal, logger } = request;
+    const record = encodeMember(member);
+    let startedAt = clock.now();
+    const registration = await joinRounds<string, string>({
+      signal,
+      takeover: request.takeover,
+      async register() {
+        startedAt = clock.now();
+        const answer = await run(statements.register(member.id, record, ttlMs), 'insert the member row');
+        return 'registration' in answer ? { registered: answer.registration } : { holder: answer.heldBy };
+      },
+      abandoned: (holder) => this.#own.isAbandoned(holder),
+      revoke: (holder) => run(statements.deregister(holder), 'delete the previous row of this id'),
+      waitOut: (holder) =>
+        waitOutHolder({
+          clock,
+          signal,
+          logger,
+          id: member.id,
+          fields: { memberId: member.id },
+          read: () => run(statements.renewals(holder), 'read the previous row of this id'),
+          pollMs: () => Math.min(500, ttlMs / 4),
+          judge: (renewals, first) => (renewals !== first ? 'renewed' : 'waiting'),
+          duplicate: () =>
+            new DuplicateMemberError(
+              member.id,
+              `Member id "${member.id}" is registered by another live node (its row was renewed while this node waited). Give this node another id.`,
+              { source: SOURCE },
+            ),
+        }),
+    });
+    this.#own.granted(registration);
+    return { registration, startedAt };
   }
 
   /** The statements on `pool`, its schema checked (and created or upgraded when allowed) once. */

@@ -1,4 +1,12 @@
-import { type BackendCapabilities, hasControlCharacter, optionChecks } from '@election/core/adapter';
+import {
+  type BackendCapabilities,
+  custom,
+  defineOptions,
+  hasControlCharacter,
+  optional,
+  optionRule,
+  positiveMs,
+} from '@election/core/adapter';
 import pg from 'pg';
 import { SOURCE } from './source.js';
 
@@ -52,7 +60,6 @@ export const POSTGRES_CAPABILITIES: BackendCapabilities = {
   defaultTtlMs: 10_000,
 };
 
-const check = optionChecks(SOURCE);
 /** Idle time before TCP keepalive probes start (the OS default is two hours). */
 const KEEPALIVE_IDLE_MS = 10_000;
 /**
@@ -61,86 +68,81 @@ const KEEPALIVE_IDLE_MS = 10_000;
  */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,53}$/;
 
+/** true or false; the message shows what was given. */
+const bool = (fallback: boolean) =>
+  optionRule((name, value, { fail }) => {
+    if (value !== undefined && typeof value !== 'boolean')
+      fail(`${name} must be true or false, got ${JSON.stringify(value)}.`);
+    return (value as boolean | undefined) ?? fallback;
+  });
+
+/** The option schema, in the order the checks run; the connection is made of the first three. */
+const postgresOptions = defineOptions(SOURCE, {
+  notAnObject: 'createPostgresMembership() needs an options object: { connectionString } or { pool }.',
+  fields: {
+    requestTimeoutMs: positiveMs(2000),
+    listen: bool(true),
+    connectionString: optionRule((_, value, { fail, options }) => {
+      const given = [value, options.pool, options.poolConfig].filter((v) => v !== undefined).length;
+      if (given !== 1)
+        fail('Pass exactly one of connectionString (a postgres:// URL), pool (your pg.Pool) or poolConfig.');
+      if (value === undefined) return undefined;
+      if (typeof value !== 'string' || !/^postgres(ql)?:\/\/[^/]/.test(value))
+        fail(
+          'connectionString must be a URL like postgres://user:password@host:5432/database (it does not start with postgres:// or postgresql://).',
+        );
+      if (!URL.canParse(value as string))
+        fail(
+          'connectionString is not a valid URL: write it as postgres://user:password@host:5432/database (percent-encode special characters of the password).',
+        );
+      return value as string;
+    }),
+    pool: custom<pg.Pool | undefined>((pool) =>
+      pool === undefined || pool instanceof pg.Pool || typeof (pool as { query?: unknown }).query === 'function'
+        ? undefined
+        : 'pool must be a pg.Pool (new pg.Pool({ connectionString })).',
+    ),
+    poolConfig: custom<pg.PoolConfig | undefined>((config) =>
+      config === undefined || (typeof config === 'object' && config !== null)
+        ? undefined
+        : 'poolConfig must be a pg.PoolConfig object.',
+    ),
+    schema: optionRule((_, value, { fail }) => {
+      if (value !== undefined && (typeof value !== 'string' || !IDENTIFIER.test(value)))
+        fail(
+          `schema must be a plain PostgreSQL identifier (letters, digits and _, not starting with a digit, at most 54 characters), got ${JSON.stringify(value)}. Choose a name without quotes, spaces or other punctuation.`,
+        );
+      return (value as string | undefined) ?? 'election';
+    }),
+    election: optionRule((_, value, { fail }) => {
+      if (
+        value !== undefined &&
+        (typeof value !== 'string' || value.length === 0 || value.length > 200 || hasControlCharacter(value))
+      )
+        fail(
+          `election must be a name of 1 to 200 characters without control characters, got ${JSON.stringify(value)}.`,
+        );
+      return (value as string | undefined) ?? 'default';
+    }),
+    createSchema: bool(true),
+    pollMs: optional(positiveMs(1)),
+    leaveTimeoutMs: positiveMs(1000),
+  },
+});
+
 /** Checks the options once, with messages that say what to change (ConfigurationError). */
 export function resolveOptions(options: PostgresMembershipOptions): ResolvedPostgresOptions {
-  if (typeof options !== 'object' || options === null)
-    check.fail('createPostgresMembership() needs an options object: { connectionString } or { pool }.');
-  const requestTimeoutMs = check.positiveMs('requestTimeoutMs', options.requestTimeoutMs, 2000);
-  const listen = flag('listen', options.listen, true);
-  return {
-    connection: connectionOf(options, requestTimeoutMs),
-    schema: schemaOf(options.schema),
-    election: electionOf(options.election),
-    createSchema: flag('createSchema', options.createSchema, true),
-    listen,
-    pollMs: check.positiveMs('pollMs', options.pollMs, listen ? 2000 : 500),
-    requestTimeoutMs,
-    leaveTimeoutMs: check.positiveMs('leaveTimeoutMs', options.leaveTimeoutMs, 1000),
-  };
-}
-
-function connectionOf(options: PostgresMembershipOptions, timeoutMs: number): Connection {
-  const { connectionString, pool, poolConfig } = options;
-  const given = [connectionString, pool, poolConfig].filter((value) => value !== undefined).length;
-  if (given !== 1)
-    check.fail(
-      'Pass exactly one of connectionString (a postgres:// URL), pool (your pg.Pool) or poolConfig.',
-    );
+  const { connectionString, pool, poolConfig, pollMs, ...resolved } = postgresOptions(options);
   // A hung connection must not hold a renewal past the deadline: TCP keepalive finds a dead peer,
   // and the server ends a statement that runs too long (the client gives up on it earlier).
   const keepAlive = { keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS };
+  const timeoutMs = resolved.requestTimeoutMs;
   const bounded = { ...keepAlive, statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs };
-  if (pool !== undefined) {
-    if (!(pool instanceof pg.Pool) && typeof (pool as { query?: unknown }).query !== 'function')
-      check.fail('pool must be a pg.Pool (new pg.Pool({ connectionString })).');
-    return { pool, config: { ...(pool as { options?: pg.PoolConfig }).options, ...keepAlive } };
-  }
-  if (poolConfig !== undefined) {
-    if (typeof poolConfig !== 'object' || poolConfig === null)
-      check.fail('poolConfig must be a pg.PoolConfig object.');
-    return { pool: undefined, config: { ...bounded, ...poolConfig } };
-  }
-  if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\/[^/]/.test(connectionString))
-    check.fail(
-      'connectionString must be a URL like postgres://user:password@host:5432/database (it does not start with postgres:// or postgresql://).',
-    );
-  try {
-    new URL(connectionString as string);
-  } catch {
-    check.fail(
-      'connectionString is not a valid URL: write it as postgres://user:password@host:5432/database (percent-encode special characters of the password).',
-    );
-  }
-  return { pool: undefined, config: { ...bounded, connectionString } };
-}
-
-function schemaOf(schema: unknown): string {
-  if (schema === undefined) return 'election';
-  if (typeof schema !== 'string' || !IDENTIFIER.test(schema))
-    check.fail(
-      `schema must be a plain PostgreSQL identifier (letters, digits and _, not starting with a digit, at most 54 characters), got ${JSON.stringify(schema)}. Choose a name without quotes, spaces or other punctuation.`,
-    );
-  return schema as string;
-}
-
-function electionOf(election: unknown): string {
-  if (election === undefined) return 'default';
-  if (
-    typeof election !== 'string' ||
-    election.length === 0 ||
-    election.length > 200 ||
-    hasControlCharacter(election)
-  )
-    check.fail(
-      `election must be a name of 1 to 200 characters without control characters, got ${JSON.stringify(election)}.`,
-    );
-  return election as string;
-}
-
-function flag(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') check.fail(`${name} must be true or false, got ${JSON.stringify(value)}.`);
-  return value as boolean;
+  const connection: Connection =
+    pool !== undefined
+      ? { pool, config: { ...(pool as { options?: pg.PoolConfig }).options, ...keepAlive } }
+      : { pool: undefined, config: { ...bounded, ...(poolConfig ?? { connectionString }) } };
+  return { ...resolved, connection, pollMs: pollMs ?? (resolved.listen ? 2000 : 500) };
 }
 
 /** Where the database is, for logs: `postgres://host:port/database`, never a user or password. */

@@ -1,102 +1,163 @@
 import {
-  type AcknowledgedRenewal,
-  acquireUnlessBlockerEnded,
-  type Clock,
-  type HolderListener,
+  ElectionFeed,
+  type FeedSnapshot,
+  type JoinRequest,
   type LeaderLock,
-  Listeners,
-  type Logger,
+  type LockCalls,
+  type LockHolder,
   MalformedReporter,
   type Member,
-  type MembershipEvent,
-  type MembershipSession,
-  type Renewer,
-  SessionLifecycle,
+  memberCodec,
+  type OwnRegistrations,
   SessionLostError,
-  sameHolder,
-  sameMembers,
-  startRenewals,
-  type Unsubscribe,
+  SessionSkeleton,
 } from '@election/core/adapter';
 import { bounded, toElectionError } from './errors.js';
-import { decodeMember, encodeMember } from './member-codec.js';
 import { listen } from './notifications.js';
 import type { ResolvedPostgresOptions } from './options.js';
-import { ReadLoop } from './read-loop.js';
 import { SOURCE } from './source.js';
 import { channelOf } from './sql.js';
-import type { ElectionState, Holder, Statements } from './statements.js';
+import type { ElectionState, Statements } from './statements.js';
 
-export interface PostgresSessionOptions extends ResolvedPostgresOptions {
+/** A member as its row stores it (jsonb): only what differs from the defaults. */
+const members = memberCodec({
+  source: SOURCE,
+  form: 'compact',
+  nulls: 'invalid',
+  sourceInReason: true,
+  reasons: {
+    notJson: 'not JSON',
+    notObject: 'not a JSON object',
+    idMismatch: (stored) => `its id ${JSON.stringify(stored)} is not a member id`,
+  },
+  message: (key, reason) => `skipping the member row ${key}: ${reason}`,
+});
+export const encodeMember = members.encode;
+
+export interface PostgresSessionOptions {
+  readonly options: ResolvedPostgresOptions;
   readonly statements: Statements;
-  readonly member: Member;
+  readonly request: JoinRequest;
   readonly registration: string;
-  readonly ttlMs: number;
-  /** Send time of the statement that created the registration. */
+  /** Send time of the statement that created the registration (its first "renewal"). */
   readonly startedAt: number;
-  readonly clock: Clock;
-  readonly logger: Logger;
+  /** The election as read right after the join. */
+  readonly first: ElectionState;
+  /** This backend's registrations: a session left or walked away from is said here. */
+  readonly own: OwnRegistrations;
   /** Keeps the pool open until the returned function is called (a leave's statement). */
   readonly hold: () => () => void;
-  /** This session walked away from its registration (close()): a rejoin may delete it at once. */
-  readonly abandon: () => void;
+  readonly ended: () => void;
 }
 
-type HolderAt = { readonly holder: Holder; readonly version: bigint };
+type PostgresRead = FeedSnapshot & { readonly nextExpiryMs: number | undefined };
 
-/** One node's registration row: its renewals, the reads of the election, the leader row. */
-export class PostgresSession implements MembershipSession {
-  readonly lock: LeaderLock;
-  readonly #options: PostgresSessionOptions;
-  readonly #lifecycle: SessionLifecycle;
-  readonly #renewer: Renewer;
-  readonly #members: Listeners<readonly Member[]>;
-  readonly #holders: Listeners<HolderAt>;
-  readonly #malformed: MalformedReporter;
-  /** The leader row as last seen, and the version it is as of. */
-  #holder: HolderAt;
-  readonly #reads: ReadLoop<ElectionState>;
-  #unlisten: Unsubscribe = () => {};
-  #ended: () => void = () => {};
+/**
+ * One node's registration row on the kit's session skeleton: renewals of the row, the election
+ * read again and again (a poll, woken by NOTIFY and by this session's own writes), the leader
+ * row's statements as the lock. `start()` starts the renewals and the reads.
+ */
+export function openPostgresSession(o: PostgresSessionOptions): SessionSkeleton & { readonly lock: LeaderLock } {
+  const { options, statements, registration, request } = o;
+  const { clock, logger, member, ttlMs } = request;
+  const { requestTimeoutMs, leaveTimeoutMs, schema } = options;
+  const run = <T>(work: Promise<T>, action: string) => bounded(work, action, requestTimeoutMs, clock);
+  // The join's read is decoded before the session exists: what it finds malformed reaches no listener yet.
+  let reportMalformed = (_error: Error) => {};
+  const malformed = new MalformedReporter(logger, (error) => reportMalformed(error));
+  /** The newest leader row this session showed itself (a write of its own). */
+  let shown = 0n;
 
-  /** Reads the election once, so the first snapshot is there for the first listener. */
-  static async start(options: PostgresSessionOptions): Promise<PostgresSession> {
-    const first = await bounded(
-      options.statements.read(),
-      'read the election',
-      options.requestTimeoutMs,
-      options.clock,
-    );
-    return new PostgresSession(options, first);
+  function snapshotOf(state: ElectionState): PostgresRead {
+    const decoded: Member[] = [];
+    const bad: string[] = [];
+    for (const row of state.rows) {
+      const id = (row as { id?: unknown } | null)?.id;
+      const key = `${schema}.election_members/${typeof id === 'string' ? id : '?'}`;
+      const read = members.decode(JSON.stringify(row), typeof id === 'string' ? id : '?');
+      if ('member' in read) decoded.push(read.member);
+      else {
+        bad.push(key);
+        malformed.report(members.malformed(key, read.reason, read.cause));
+      }
+    }
+    malformed.retain(bad);
+    const { leader, version, nextExpiryMs } = state;
+    const holder: LockHolder = leader && {
+      id: leader.id,
+      token: leader.token,
+      ...(leader.handed ? { handed: true } : {}),
+    };
+    // A read older than a leader row this session showed itself raced that write: it keeps it.
+    const current = version < shown ? {} : { holder, holderOwner: leader?.registration };
+    return { members: decoded, revision: version, nextExpiryMs, ...current };
   }
 
-  private constructor(options: PostgresSessionOptions, first: ElectionState) {
-    this.#options = options;
-    const { clock, logger, statements, registration, ttlMs } = options;
-    this.#holder = { holder: first.leader, version: first.version };
-    this.#lifecycle = new SessionLifecycle({
-      logger,
-      source: SOURCE,
-      what: 'postgres session',
-      stop: () => {
-        this.#renewer.stop();
-        this.#reads.stop();
-        this.#unlisten();
-        this.#ended();
-      },
-    });
-    this.#members = new Listeners(logger, 'watchMembers', { replay: sameMembers });
-    this.#holders = new Listeners(logger, 'watchHolder', {
-      replay: (a, b) => sameHolder(a.holder, b.holder) && a.version === b.version,
-    });
-    this.#malformed = new MalformedReporter(logger, (error) => this.#lifecycle.reportError(error));
-    this.#publish(first);
-    this.#renewer = startRenewals({
+  const feed = new ElectionFeed<PostgresRead>({
+    clock,
+    logger,
+    initial: snapshotOf(o.first),
+    read: async () => snapshotOf(await run(statements.read(), 'read the election')),
+    // After the poll interval, or just after the first live row expires if sooner.
+    poll: {
+      intervalMs: options.pollMs,
+      soonerMs: ({ nextExpiryMs }) => (nextExpiryMs === undefined ? undefined : Math.max(5, nextExpiryMs + 5)),
+    },
+    backoff: { initialMs: 100, maxMs: 2000 },
+    dedupe: true,
+    onError: (error, retryInMs) =>
+      session.lifecycle.reportError(toElectionError(error, 'read the election', retryInMs)),
+  });
+
+  /** A holder as of `version`; never one older than what was shown (a read that raced our write). */
+  function show(holder: LockHolder, version: bigint): void {
+    if (version < shown || version < (feed.revision ?? 0n)) return;
+    shown = version;
+    feed.publishHolder(holder, version, holder === null ? undefined : registration);
+  }
+
+  const lock: LockCalls = {
+    async attempt() {
+      const answer = await run(statements.acquire(registration), 'take the leader row');
+      if ('gone' in answer)
+        throw new SessionLostError('The registration row expired; join again.', { source: SOURCE });
+      if ('heldBy' in answer) {
+        if ((feed.revision ?? 0n) < answer.heldBy) feed.wake();
+        return { token: null, blocker: answer.heldBy };
+      }
+      // The token is the version of the write: the leader row is ours as of it. Shown now, so a
+      // release before the next read is not the only thing the holder watch reports.
+      if (feed.holder?.token !== answer.token) show({ id: member.id, token: answer.token }, answer.token);
+      return answer;
+    },
+    async release(token) {
+      const version = await run(statements.release(registration, token), 'release the leader row');
+      if (version !== null) show(null, version);
+    },
+    async transfer(token, to) {
+      const handed = await run(statements.transfer(registration, token, to), 'hand over the leader row');
+      if (handed !== null) feed.wake();
+      return handed;
+    },
+  };
+
+  const unlisten = options.listen
+    ? listen(options.connection.config, channelOf(schema), options.election, () => feed.wake())
+    : undefined;
+  const session = new SessionSkeleton({
+    logger,
+    clock,
+    source: SOURCE,
+    what: 'postgres session',
+    mapError: toElectionError,
+    feed,
+    lock,
+    initialDeadline: o.startedAt + ttlMs,
+    renewals: {
       ttlMs,
-      clock,
-      startedAt: options.startedAt,
-      timeoutMs: options.requestTimeoutMs,
-      logger,
+      startedAt: o.startedAt,
+      timeoutMs: requestTimeoutMs,
+      action: 'renew the registration',
       async renew() {
         if (await statements.renew(registration, ttlMs)) return { alive: true };
         const cause = new SessionLostError('The registration row expired or was deleted; join again.', {
@@ -104,172 +165,30 @@ export class PostgresSession implements MembershipSession {
         });
         return { alive: false, cause };
       },
-      onLost: (cause) => this.#lifecycle.lose(cause),
-      onError: (error, retryInMs) =>
-        this.#lifecycle.reportError(toElectionError(error, 'renew the registration', retryInMs)),
-    });
-    this.#reads = new ReadLoop<ElectionState>(
-      {
+    },
+    hold: o.hold,
+    ...(unlisten === undefined ? {} : { stop: unlisten }),
+    ended: o.ended,
+    abandon: () => o.own.abandoned(registration),
+    gone: () => o.own.gone(registration),
+    // Deletes the row and the leader row it holds, in one statement: the next node can take over at once.
+    revoke: (why) =>
+      bounded(
+        statements.deregister(registration),
+        'delete the registration row',
+        why === 'leave' ? leaveTimeoutMs : requestTimeoutMs,
         clock,
-        read: () => this.#statement(statements.read(), 'read the election'),
-        publish: (state) => this.#publish(state),
-        // After the poll interval, or just after the first live row expires if sooner.
-        nextIn: ({ nextExpiryMs = Number.POSITIVE_INFINITY }) =>
-          Math.max(5, Math.min(options.pollMs, nextExpiryMs + 5)),
-        onError: (error, retryInMs) =>
-          this.#lifecycle.reportError(toElectionError(error, 'read the election', retryInMs)),
-      },
-      first,
-    );
-    if (options.listen)
-      this.#unlisten = listen(options.connection.config, channelOf(options.schema), options.election, () =>
-        this.#reads.refresh(),
-      );
-    this.lock = {
-      tryAcquire: () => this.#tryAcquire(),
-      release: async (token) => {
-        const version = await this.#statement(
-          statements.release(registration, token),
-          'release the leader row',
-        );
-        if (version !== null) this.#showHolder(null, version);
-      },
-      transfer: (token, to) => this.#transfer(token, to),
-      watchHolder: (listener: HolderListener) =>
-        this.#holders.add(({ holder, version }) =>
-          listener(
-            holder && { id: holder.id, token: holder.token, ...(holder.handed ? { handed: true } : {}) },
-            version,
-          ),
-        ),
-    };
-  }
-
-  /** The backend's lifecycle hears here when the session ends. */
-  onEnded(ended: () => void): void {
-    this.#ended = ended;
-  }
-
-  deadline(): number {
-    return this.#renewer.deadline();
-  }
-
-  watchMembers(listener: (event: MembershipEvent) => void): Unsubscribe {
-    return this.#members.add((members) => listener({ type: 'snapshot', members }));
-  }
-
-  onLost(listener: (cause: Error) => void): Unsubscribe {
-    return this.#lifecycle.onLost(listener);
-  }
-
-  onError(listener: (error: Error) => void): Unsubscribe {
-    return this.#lifecycle.onError(listener);
-  }
-
-  onRenewal(listener: (renewal: AcknowledgedRenewal) => void): Unsubscribe {
-    return this.#renewer.onRenewal(listener);
-  }
-
-  async update(member: Member): Promise<void> {
-    this.#lifecycle.assertActive('update()');
-    const { statements, registration } = this.#options;
-    if (
-      !(await this.#statement(
-        statements.update(registration, encodeMember(member)),
-        'rewrite the member row',
-      ))
-    )
-      throw new SessionLostError(`The row of "${member.id}" is gone; join again.`, { source: SOURCE });
-    this.#reads.refresh();
-  }
-
-  leave(): Promise<void> {
-    return this.#lifecycle.leave(async () => {
-      const done = this.#options.hold(); // the pool stays open for the delete
-      try {
-        if (this.#lifecycle.end('left') === undefined) return;
-        const { statements, registration, leaveTimeoutMs, clock } = this.#options;
-        await bounded(
-          statements.deregister(registration),
-          'delete the registration row',
-          leaveTimeoutMs,
-          clock,
-        );
-      } catch (error) {
-        this.#options.abandon();
-        this.#options.logger.warn(
-          { code: toElectionError(error, 'leave').code },
-          'could not delete the registration row on leave; it expires by its TTL',
-        );
-      } finally {
-        done();
-      }
-    });
-  }
-
-  close(): void {
-    if (this.#lifecycle.end('closed') === 'active') this.#options.abandon();
-  }
-
-  #tryAcquire(): Promise<bigint | null> {
-    this.#lifecycle.assertActive('taking the lock');
-    const { statements, registration, member } = this.#options;
-    // A null answer only while the reads show, or will show, the holding that blocked it.
-    return acquireUnlessBlockerEnded(
-      async () => {
-        const answer = await this.#statement(statements.acquire(registration), 'take the leader row');
-        if ('gone' in answer)
-          throw new SessionLostError('The registration row expired; join again.', { source: SOURCE });
-        if ('heldBy' in answer) {
-          if (this.#holder.version < answer.heldBy) this.#reads.refresh();
-          return { token: null, blocker: answer.heldBy };
-        }
-        // The token is the version of the write: the leader row is ours as of it. Shown now, so a
-        // release before the next read is not the only thing the holder watch reports.
-        if (this.#holder.holder?.token !== answer.token)
-          this.#showHolder({ id: member.id, registration, token: answer.token }, answer.token);
-        return answer;
-      },
-      (token) => this.#holder.version >= token && this.#holder.holder?.token !== token,
-    );
-  }
-
-  async #transfer(token: bigint, to: string): Promise<bigint | null> {
-    this.#lifecycle.assertActive('handing over the lock');
-    const { statements, registration } = this.#options;
-    const handed = await this.#statement(
-      statements.transfer(registration, token, to),
-      'hand over the leader row',
-    );
-    if (handed !== null) this.#reads.refresh();
-    return handed;
-  }
-
-  #statement<T>(work: Promise<T>, action: string): Promise<T> {
-    return bounded(work, action, this.#options.requestTimeoutMs, this.#options.clock);
-  }
-
-  #publish(state: ElectionState): void {
-    const members: Member[] = [];
-    const bad: string[] = [];
-    for (const row of state.rows) {
-      const id = (row as { id?: unknown } | null)?.id;
-      const key = `${this.#options.schema}.election_members/${typeof id === 'string' ? id : '?'}`;
-      const member = decodeMember(key, row);
-      if (member instanceof Error) {
-        bad.push(key);
-        this.#malformed.report(member);
-      } else members.push(member);
-    }
-    this.#malformed.retain(bad);
-    this.#members.emit(members);
-    this.#showHolder(state.leader, state.version);
-  }
-
-  /** A holder as of `version`; never one older than what was shown (a read that raced our write). */
-  #showHolder(holder: Holder, version: bigint): void {
-    if (version < this.#holder.version) return;
-    this.#holder = { holder, version };
-    this.#holders.emit(this.#holder);
-  }
+      ),
+    revokeAction: 'delete the registration row',
+    revokeLost: true,
+    leaveTimeoutMs,
+    update: async (next) => {
+      const updated = await run(statements.update(registration, encodeMember(next)), 'rewrite the member row');
+      if (updated) feed.wake();
+      return updated;
+    },
+    updateLost: (next) => `The row of "${next.id}" is gone; join again.`,
+  }) as SessionSkeleton & { readonly lock: LeaderLock };
+  reportMalformed = (error) => session.lifecycle.reportError(error);
+  return session;
 }
