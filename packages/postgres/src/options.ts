@@ -98,7 +98,9 @@ const postgresOptions = defineOptions(SOURCE, {
       return value as string;
     }),
     pool: custom<pg.Pool | undefined>((pool) =>
-      pool === undefined || pool instanceof pg.Pool || typeof (pool as { query?: unknown }).query === 'function'
+      pool === undefined ||
+      pool instanceof pg.Pool ||
+      typeof (pool as { query?: unknown }).query === 'function'
         ? undefined
         : 'pool must be a pg.Pool (new pg.Pool({ connectionString })).',
     ),

@@ -57,7 +57,9 @@ type PostgresRead = FeedSnapshot & { readonly nextExpiryMs: number | undefined }
  * read again and again (a poll, woken by NOTIFY and by this session's own writes), the leader
  * row's statements as the lock. `start()` starts the renewals and the reads.
  */
-export function openPostgresSession(o: PostgresSessionOptions): SessionSkeleton & { readonly lock: LeaderLock } {
+export function openPostgresSession(
+  o: PostgresSessionOptions,
+): SessionSkeleton & { readonly lock: LeaderLock } {
   const { options, statements, registration, request } = o;
   const { clock, logger, member, ttlMs } = request;
   const { requestTimeoutMs, leaveTimeoutMs, schema } = options;
@@ -101,7 +103,8 @@ export function openPostgresSession(o: PostgresSessionOptions): SessionSkeleton 
     // After the poll interval, or just after the first live row expires if sooner.
     poll: {
       intervalMs: options.pollMs,
-      soonerMs: ({ nextExpiryMs }) => (nextExpiryMs === undefined ? undefined : Math.max(5, nextExpiryMs + 5)),
+      soonerMs: ({ nextExpiryMs }) =>
+        nextExpiryMs === undefined ? undefined : Math.max(5, nextExpiryMs + 5),
     },
     backoff: { initialMs: 100, maxMs: 2000 },
     dedupe: true,
@@ -183,7 +186,10 @@ export function openPostgresSession(o: PostgresSessionOptions): SessionSkeleton 
     revokeLost: true,
     leaveTimeoutMs,
     update: async (next) => {
-      const updated = await run(statements.update(registration, encodeMember(next)), 'rewrite the member row');
+      const updated = await run(
+        statements.update(registration, encodeMember(next)),
+        'rewrite the member row',
+      );
       if (updated) feed.wake();
       return updated;
     },
