@@ -22,8 +22,6 @@ import type { ElectionState, Statements } from './statements.js';
 /** A member as its row stores it (jsonb): only what differs from the defaults. */
 const members = memberCodec({
   source: SOURCE,
-  form: 'compact',
-  nulls: 'invalid',
   sourceInReason: true,
   reasons: {
     notJson: 'not JSON',
