@@ -399,3 +399,32 @@ describe('ElectionFeed: a poll (a row-based backend: reads that do not block)', 
     feed.stop();
   });
 });
+
+describe('ElectionFeed: a poll after a failed read', () => {
+  it('a wake() during the backoff reads at once; one during the failed read does not skip the backoff', async () => {
+    let fail: (error: Error) => void = () => {};
+    const t = feedOf([], {
+      poll: { intervalMs: 1000 },
+      read: () =>
+        new Promise<FeedSnapshot>((_, reject) => {
+          fail = reject;
+        }),
+    });
+    t.feed.start();
+    await flush();
+    t.feed.wake(); // during the read that fails
+    fail(new Error('down'));
+    await flush();
+    expect(t.errors).toHaveLength(1);
+    await t.clock.advance(50); // within the 100 ms backoff: no new read, so nothing more fails
+    fail(new Error('late'));
+    await flush();
+    expect(t.errors).toHaveLength(1);
+    t.feed.wake(); // during the backoff: a read at once
+    await flush();
+    fail(new Error('down again'));
+    await flush();
+    expect(t.errors).toHaveLength(2);
+    t.feed.stop();
+  });
+});

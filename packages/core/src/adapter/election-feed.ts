@@ -352,7 +352,9 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   async #retry(error: unknown, during: 'read' | 'follow'): Promise<void> {
     const delay = this.#backoff.next();
     this.#options.onError(error, delay, during);
-    await this.#pause(delay);
+    // A poll's backoff ends on a wake() that comes during it (a NOTIFY after a reconnect), not before.
+    if (this.#options.poll !== undefined) await this.#pollPause(delay, false);
+    else await this.#pause(delay);
   }
 
   /** The pause a poll makes after `read`: `intervalMs`, or `soonerMs` when shorter. */
@@ -361,12 +363,15 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
     return Math.max(0, Math.min(intervalMs, soonerMs?.(read) ?? Number.POSITIVE_INFINITY));
   }
 
-  /** A poll's pause: `ms`, cut short by wake() or stop(); none when wake() came before it. */
-  async #pollPause(ms: number): Promise<void> {
+  /**
+   * A poll's pause: `ms`, cut short by wake() or stop(); none when wake() came before it (unless
+   * `early` is false: a backoff is not skipped for a wake during the read that failed).
+   */
+  async #pollPause(ms: number, early = true): Promise<void> {
     this.#pollInMs = undefined;
     const cut = new AbortController();
     this.#wakeUp = () => cut.abort();
-    if (!this.#woken && !this.stopped)
+    if (!(early && this.#woken) && !this.stopped)
       await sleep(this.#options.clock, ms, cut.signal).catch(() => undefined);
     this.#wakeUp = undefined;
     this.#woken = false;
