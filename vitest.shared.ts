@@ -14,6 +14,7 @@ export const workspaceAliases = {
   '@election/etcd': src('etcd'),
   '@election/consul': src('consul'),
   '@election/static': src('static'),
+  '@election/postgres': src('postgres'),
   '@election/prometheus': src('prometheus'),
   '@election/http': src('http'),
 };

@@ -1,6 +1,6 @@
 /**
- * `pnpm bench`: the core micro-benchmarks, failover and load against two baselines on local etcd,
- * and the 1,000-member scale run; prints one table and writes docs/benchmarks.md.
+ * `pnpm bench`: the core micro-benchmarks, failover and load against two baselines on local etcd
+ * (and @election/postgres on a local PostgreSQL beside them), and the 1,000-member scale run; prints one table and writes docs/benchmarks.md.
  * Flags: see config.ts. Progress goes to stderr, the table to stdout.
  */
 import { loadavg } from 'node:os';
@@ -21,7 +21,7 @@ const log = (line: string) =>
 const machine = describeMachine();
 const startedAt = new Date();
 log(
-  `bench: ${machine.nproc} CPUs, Node ${machine.node}, etcd ${machine.etcd}, load ${machine.loadAtStart.toFixed(1)}`,
+  `bench: ${machine.nproc} CPUs, Node ${machine.node}, etcd ${machine.etcd}, PostgreSQL ${machine.postgres}, load ${machine.loadAtStart.toFixed(1)}`,
 );
 
 const errors: string[] = [];

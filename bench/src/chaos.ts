@@ -1,6 +1,6 @@
 /**
- * `pnpm chaos [--faults 200] [--seed 1] [--nodes 5] [--history-out file.json] [--logs-out file.json] [--mode view]`: five nodes of this
- * library on a local etcd under a seeded fault schedule, fenced writes throughout, then a checker
+ * `pnpm chaos [--backend etcd|postgres] [--faults 200] [--seed 1] [--nodes 5] [--history-out file.json] [--logs-out file.json] [--mode view]`: five nodes of this
+ * library on a local etcd (or PostgreSQL) under a seeded fault schedule, fenced writes throughout, then a checker
  * judges the history. Prints every fault and the verdict; exits 1 on any violation.
  */
 import { writeFile } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { summarizeChaos } from './chaos/summary.js';
 
 const { values } = parseArgs({
   options: {
+    backend: { type: 'string', default: 'etcd' },
     faults: { type: 'string', default: '200' },
     seed: { type: 'string', default: '1' },
     nodes: { type: 'string', default: '5' },
@@ -27,17 +28,21 @@ if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${v
 if (!Number.isInteger(nodes) || nodes < 2)
   throw new Error(`--nodes must be an integer ≥ 2, got ${values.nodes}`);
 
+const backend = values.backend;
+if (backend !== 'etcd' && backend !== 'postgres')
+  throw new Error(`--backend must be etcd or postgres, got ${backend}`);
 const mode = values.mode;
 if (mode !== 'confirmed' && mode !== 'view') throw new Error(`--mode must be confirmed or view, got ${mode}`);
 
 console.log(
-  `chaos: ${nodes} nodes, ${faults} faults, seed ${seed}${mode === 'view' ? ', VIEW mode (expected to fail)' : ''}`,
+  `chaos: ${nodes} nodes on ${backend}, ${faults} faults, seed ${seed}${mode === 'view' ? ', VIEW mode (expected to fail)' : ''}`,
 );
-// Ctrl-C ends the schedule early but still stops the nodes and etcd and judges what ran.
+// Ctrl-C ends the schedule early but still stops the nodes and the database and judges what ran.
 const interrupted = new AbortController();
 process.once('SIGINT', () => interrupted.abort());
 process.once('SIGTERM', () => interrupted.abort());
 const result = await runChaos({
+  backend,
   faults,
   seed,
   nodes,

@@ -12,7 +12,7 @@ describe('pnpm chaos', () => {
     const missing = builtDist.filter((file) => !existsSync(file));
     expect(missing, 'build first: pnpm exec turbo run build --filter @election/etcd...').toEqual([]);
     const { code, output } = await runChaos(['--faults', '20', '--seed', '20']);
-    expect(output).toContain('chaos: 5 nodes, 20 faults, seed 20');
+    expect(output).toContain('chaos: 5 nodes on etcd, 20 faults, seed 20');
     expect(output.match(/^#\s*\d+ /gm) ?? []).toHaveLength(20);
     for (const kind of ['kill', 'restart', 'pause', 'etcd-kill']) {
       expect(output).toMatch(new RegExp(`^#\\s*\\d+ +\\+[\\d.]+s ${kind} `, 'm'));

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { planFaults } from '../src/chaos/schedule.js';
 import { diffCounters, parseGrpcMetrics } from '../src/etcd/metrics.js';
+import { statementName } from '../src/nodes/statement-counter.js';
+import { postgresLoadRow } from '../src/report/rows-postgres.js';
 import { AgreementTracker } from '../src/scale/agreement.js';
 import { median, percentile } from '../src/util/stats.js';
 
@@ -48,6 +50,48 @@ describe('planFaults', () => {
       new Set(['kill', 'pause', 'restart', 'etcd-kill']),
     );
     for (const fault of plan.filter((f) => f.kind === 'pause')) expect(fault.downMs).toBeGreaterThan(2000);
+  });
+
+  it("on PostgreSQL, gives the database etcd-kill's share as kill, pause (shorter and longer than the TTL) and restart; node faults stay where they were", () => {
+    const etcd = planFaults(200, 1, 2000);
+    const postgres = planFaults(200, 1, 2000, 'postgres');
+    expect(new Set(postgres.map((fault) => fault.kind))).toEqual(
+      new Set(['kill', 'pause', 'restart', 'db-kill', 'db-pause', 'db-restart']),
+    );
+    const pauses = postgres.filter((f) => f.kind === 'db-pause').map((f) => f.downMs);
+    expect(Math.min(...pauses)).toBeLessThan(2000);
+    expect(Math.max(...pauses)).toBeGreaterThan(2000);
+    postgres.forEach((fault, i) => {
+      const before = etcd[i];
+      if (before?.kind === 'etcd-kill') expect(fault.kind).toMatch(/^db-/);
+      else expect(fault).toEqual(before);
+    });
+  });
+});
+
+describe('statementName', () => {
+  it('names a statement by the schema function it calls, else by its first word', () => {
+    expect(statementName('select * from "election".election_renew($1, $2) as v')).toBe('election_renew');
+    expect(statementName('select * from "t_1".election_read($1) as v')).toBe('election_read');
+    expect(statementName('listen "election_election";')).toBe('listen');
+    expect(statementName('  BEGIN')).toBe('begin');
+  });
+});
+
+describe('postgresLoadRow', () => {
+  const row = (counts: [string, number][]) =>
+    postgresLoadRow({ label: 'pg', nodes: 3, windowMs: 20_000, perNodePerMinute: new Map(counts) });
+
+  it('passes when a node sent only renewals and polls, and fails on any other statement', () => {
+    const steady = row([
+      ['election_read', 30],
+      ['election_renew', 90],
+    ]);
+    expect(steady.verdict).toBe('PASS');
+    expect(steady.result).toBe('120.0 total: election_renew 90.0 · election_read 30.0');
+    expect(row([...[['election_renew', 90] as [string, number]], ['election_acquire', 1]]).verdict).toBe(
+      'FAIL',
+    );
   });
 });
 

@@ -38,6 +38,12 @@ export interface StartPostgresOptions {
   readonly binDir?: string;
   /** Use the server named by POSTGRES_URL when that is set; false always starts one. Default true. */
   readonly external?: boolean;
+  /**
+   * Flush the WAL at each commit (PostgreSQL's defaults), as a production server does, for
+   * benchmarks that compare commit latency with etcd's (which fsyncs its WAL). Default false: a
+   * throwaway cluster runs with `fsync=off`.
+   */
+  readonly durable?: boolean;
 }
 
 /** Connection options in the shape `pg`'s Client and Pool take. */
@@ -127,7 +133,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     // -h: TCP on 127.0.0.1 only; -k: the Unix socket in the temp dir, not /var/run/postgresql.
     const args = ['-D', dataDir, '-h', '127.0.0.1', '-p', String(port), '-k', socketDir];
     // A throwaway cluster: nothing to keep through a machine crash (a process crash loses nothing).
-    args.push('-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'log_min_messages=warning');
+    if (!options.durable) args.push('-c', 'fsync=off', '-c', 'full_page_writes=off');
+    args.push('-c', 'log_min_messages=warning');
     server = spawnServer(join(binDir, 'postgres'), args, { env, group: true, ...asServer });
     const ready = async () => {
       await run(join(binDir, 'pg_isready'), [...connection(), '-t', '1'], { env: clientEnv() });

@@ -4,6 +4,7 @@
  * leaves a server behind.
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { freePorts } from './free-port.js';
 
 /** A server a test started (or was pointed at): where it is, and how to break and end it. */
@@ -38,9 +39,11 @@ export interface ServerProcess {
 export interface SpawnServerOptions extends Omit<SpawnOptions, 'stdio' | 'detached'> {
   /**
    * The server forks workers of its own (PostgreSQL's backends): run it as the leader of its own
-   * process group, and send SIGKILL, SIGSTOP and SIGCONT to the whole group, so a crash or a pause
-   * takes every worker with it, as it would on a machine. Other signals (a graceful shutdown) go
-   * to the server's own pid only.
+   * process group, and send SIGKILL, SIGSTOP and SIGCONT to the whole group and to each of the
+   * server's children, so a crash or a pause takes every worker with it, as it would on a machine.
+   * (PostgreSQL's children leave the group: each calls setsid() at its start, in
+   * InitPostmasterChild, so the group alone would freeze the postmaster and leave the backends
+   * serving their connections.) Other signals (a graceful shutdown) go to the server's own pid only.
    */
   readonly group?: boolean;
 }
@@ -56,13 +59,47 @@ process.once('exit', () => {
 });
 
 function signal(child: ChildProcess, group: boolean, name: NodeJS.Signals): void {
-  if (group && child.pid !== undefined && GROUP_SIGNALS.has(name)) {
+  const pid = child.pid;
+  if (!group || pid === undefined || !GROUP_SIGNALS.has(name)) {
+    child.kill(name);
+    return;
+  }
+  const send = (target: number) => {
     try {
-      process.kill(-child.pid, name);
+      process.kill(target, name);
     } catch {
-      // The group is gone already.
+      // Gone already.
     }
-  } else child.kill(name);
+  };
+  // The children are found while the server lives (killed, they would be reparented); a stopped
+  // server forks no new one, so for SIGSTOP it goes first.
+  if (name === 'SIGSTOP') send(-pid);
+  const children = childrenOf(pid);
+  if (name !== 'SIGSTOP') send(-pid);
+  for (const worker of children) send(worker);
+}
+
+/** The pids whose parent is `pid`, from /proc (Linux); none where there is no /proc. */
+function childrenOf(pid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return children;
 }
 
 /** Spawns a server process (stdout ignored, stderr kept) and tracks it until it exits. */

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,6 +20,16 @@ function groupAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The state letter of `pid` in /proc (`T` stopped, `S` sleeping, …), or undefined when it is gone. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0];
+  } catch {
+    return undefined;
   }
 }
 
@@ -85,10 +95,26 @@ describe('startPostgres', () => {
     expect(server.port).toBe(port);
     expect(server.pid).not.toBe(before);
     expect((await server.psql('select v from kept')).trim()).toBe('7');
+    // A connection opened before the pause: its backend is frozen too, not only the postmaster.
+    const open = new pg.Client(server.clientOptions);
+    open.on('error', () => {});
+    await open.connect();
+    const workers = (await open.query('select pid from pg_stat_activity')).rows.map(
+      (row) => row.pid as number,
+    );
+    expect(workers.length).toBeGreaterThan(1);
     await server.kill('SIGSTOP');
-    const frozen = new pg.Client({ ...server.clientOptions, connectionTimeoutMillis: 300 });
-    await expect(frozen.connect()).rejects.toThrow(/timeout/i);
-    await server.kill('SIGCONT');
+    try {
+      expect(workers.map(processState)).toEqual(workers.map(() => 'T'));
+      await expect(open.query({ text: 'select 1', query_timeout: 300 } as pg.QueryConfig)).rejects.toThrow(
+        /timeout/i,
+      );
+      const frozen = new pg.Client({ ...server.clientOptions, connectionTimeoutMillis: 300 });
+      await expect(frozen.connect()).rejects.toThrow(/timeout/i);
+    } finally {
+      await server.kill('SIGCONT');
+    }
     expect(await query(server, 'select 3 as three')).toEqual([{ three: 3 }]);
+    await open.end();
   }, 60_000);
 });

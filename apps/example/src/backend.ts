@@ -1,4 +1,4 @@
-import type { MembershipBackend } from '@election/core';
+import { type MembershipBackend, maskSecrets } from '@election/core';
 import { STATUS_URL_META } from '@election/http';
 import { createStaticMembership, type ProbeOptions, type StaticMemberConfig } from '@election/static';
 import type { NodeConfig } from './flags.js';
@@ -76,6 +76,15 @@ export async function loadBackend(config: NodeConfig): Promise<BackendFactory> {
           leaveTimeoutMs: LEAVE_BUDGET_MS,
         });
     }
+    case 'postgres': {
+      const { createPostgresMembership } = await import('@election/postgres');
+      return () =>
+        createPostgresMembership({
+          connectionString: config.postgres,
+          election: config.election,
+          leaveTimeoutMs: LEAVE_BUDGET_MS,
+        });
+    }
   }
 }
 
@@ -92,6 +101,8 @@ export function endpointOf(config: NodeConfig, backend: Pick<MembershipBackend, 
       return config.etcd.join(',');
     case 'consul':
       return config.consul;
+    case 'postgres':
+      return maskSecrets(config.postgres);
   }
 }
 

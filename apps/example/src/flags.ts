@@ -1,12 +1,12 @@
 import { parseArgs as parseCommandLine } from 'node:util';
-import { validateId } from '@election/core';
+import { maskSecrets, validateId } from '@election/core';
 
 /** Bad command-line input: the CLI prints the message and exits with code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export type BackendName = 'static' | 'etcd' | 'consul';
+export type BackendName = 'static' | 'etcd' | 'consul' | 'postgres';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 export interface Peer {
@@ -20,6 +20,8 @@ export interface NodeConfig {
   readonly peers: readonly Peer[];
   readonly etcd: readonly string[];
   readonly consul: string;
+  /** postgres: the connection string (may hold a password: never printed). */
+  readonly postgres: string;
   readonly election: string;
   /** undefined: the backend's default. */
   readonly ttlSeconds: number | undefined;
@@ -54,6 +56,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   peers: { backend: 'static' },
   etcd: { backend: 'etcd' },
   consul: { backend: 'consul' },
+  postgres: { backend: 'postgres' },
   election: {},
   ttl: {},
   'start-timeout': {},
@@ -70,6 +73,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
 const DEFAULT_ETCD_URL = 'http://127.0.0.1:2379';
 const DEFAULT_ETCD = [DEFAULT_ETCD_URL];
 const DEFAULT_CONSUL = 'http://127.0.0.1:8500';
+const DEFAULT_POSTGRES = 'postgres://127.0.0.1:5432/postgres';
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** `--log-level` ↔ `ELECTION_LOG_LEVEL`. */
@@ -148,6 +152,19 @@ function parseUrl(text: string, origin: string, example: string): string {
     throw new UsageError(`${origin}: "${text}" must start with http:// or https://.`);
   }
   return text.replace(/\/+$/, '');
+}
+
+/** A PostgreSQL connection string; messages show it with its password masked. */
+function parsePostgresUrl(raw: RawValue): string {
+  const shown = maskSecrets(raw.value);
+  if (!/^postgres(ql)?:\/\//.test(raw.value))
+    throw new UsageError(`${raw.origin}: "${shown}" must start with postgres:// (e.g. ${DEFAULT_POSTGRES}).`);
+  try {
+    new URL(raw.value);
+  } catch {
+    throw new UsageError(`${raw.origin}: "${shown}" is not a URL; write it like ${DEFAULT_POSTGRES}.`);
+  }
+  return raw.value;
 }
 
 function parsePeers(raw: RawValue): Peer[] {
@@ -236,7 +253,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   const get = (name: string) => values.get(name);
 
   const backendRaw = get('backend');
-  const backend = backendRaw ? oneOf<BackendName>(backendRaw, ['static', 'etcd', 'consul']) : 'static';
+  const backend = backendRaw
+    ? oneOf<BackendName>(backendRaw, ['static', 'etcd', 'consul', 'postgres'])
+    : 'static';
   for (const [name, raw] of values) {
     const only = FLAGS[name]?.backend;
     // A stray env var is ignored (one environment may serve several backends); a stray flag is a mistake.
@@ -268,6 +287,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       backend === 'consul'
         ? read('consul', (raw) => parseUrl(raw.value, raw.origin, DEFAULT_CONSUL), DEFAULT_CONSUL)
         : DEFAULT_CONSUL,
+    postgres:
+      backend === 'postgres' ? read('postgres', parsePostgresUrl, DEFAULT_POSTGRES) : DEFAULT_POSTGRES,
     election: read('election', (raw) => checkId(raw.value, raw.origin), 'default'),
     ttlSeconds: read('ttl', (raw) => parseNumber(raw, (n) => n > 0, 'a number of seconds > 0'), undefined),
     ttlGiven: read('ttl', given, undefined),

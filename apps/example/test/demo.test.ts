@@ -38,19 +38,41 @@ describe('pnpm demo', () => {
     expectFailoverAndHandBack(output);
   }, 70_000);
 
-  it.skipIf(!findOnPath('etcd'))(
-    'does the same with --backend etcd on a throwaway etcd',
-    async () => {
-      const { exit, seconds, output, errors } = await runDemo(['--backend', 'etcd']);
-      expect(errors).toBe('');
-      expect(exit.code).toBe(0);
-      expect(seconds).toBeLessThan(60);
-      expect(output).toContain('3 nodes on the etcd backend');
-      expect(output).toMatch(/term \d+/);
-      expectFailoverAndHandBack(output);
+  const servers = [
+    { backend: 'etcd', binary: 'etcd', announced: /throwaway etcd \(.+\) on http:\/\/127\.0\.0\.1:\d+/ },
+    {
+      backend: 'postgres',
+      binary: 'pg_config',
+      announced: /throwaway PostgreSQL \(.+\) on 127\.0\.0\.1:\d+/,
     },
-    70_000,
-  );
+  ];
+  for (const { backend, binary, announced } of servers) {
+    it.skipIf(!findOnPath(binary))(
+      `does the same with --backend ${backend} on a throwaway ${backend} server`,
+      async () => {
+        const { exit, seconds, output, errors } = await runDemo(['--backend', backend]);
+        expect(errors).toBe('');
+        expect(exit.code).toBe(0);
+        expect(seconds).toBeLessThan(60);
+        expect(output).toContain(`3 nodes on the ${backend} backend`);
+        expect(output).toMatch(announced);
+        expect(output).toMatch(/term \d+/);
+        expectFailoverAndHandBack(output);
+      },
+      70_000,
+    );
+  }
+
+  it('with --backend postgres and no PostgreSQL installed, says what to install and exits 1', async () => {
+    requireBuilt(CLI);
+    const demo = spawnScript(DEMO, ['--backend', 'postgres'], { POSTGRES_BINDIR: '/nonexistent/bin' });
+    const exit = await demo.exited;
+    expect(exit.code).toBe(1);
+    expect(demo.stderr()).toContain(
+      'demo: PostgreSQL is not installed (initdb, postgres, pg_isready not in /nonexistent/bin). Install PostgreSQL 12+',
+    );
+    expect(demo.stdout()).not.toMatch(/starting node-1/);
+  });
 
   it('with --keep, keeps the cluster and its live pages up after the hand-back until Ctrl-C', async () => {
     requireBuilt(CLI);
@@ -73,7 +95,7 @@ describe('pnpm demo', () => {
   it('rejects an unknown backend or argument with exit code 2', async () => {
     const { exit, errors } = await runDemo(['--backend', 'zookeeper']);
     expect(exit.code).toBe(2);
-    expect(errors).toMatch(/Usage: pnpm demo \[--backend static\|etcd\] \[--keep\]/);
+    expect(errors).toMatch(/Usage: pnpm demo \[--backend static\|etcd\|postgres\] \[--keep\]/);
     expect((await runDemo(['--nope'])).exit.code).toBe(2);
   });
 });

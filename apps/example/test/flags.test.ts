@@ -25,6 +25,7 @@ describe('parseArgs', () => {
       peers: [],
       etcd: ['http://127.0.0.1:2379'],
       consul: 'http://127.0.0.1:8500',
+      postgres: 'postgres://127.0.0.1:5432/postgres',
       election: 'default',
       ttlSeconds: undefined,
       ttlGiven: undefined,
@@ -122,6 +123,32 @@ describe('parseArgs', () => {
     expect(usage(['--id', 'a', '--peers', 'b=nope'])).toMatch(/like http:\/\/127\.0\.0\.1:7002/);
   });
 
+  it('reads --postgres (or ELECTION_POSTGRES) for --backend postgres; a bad one is named with its password masked', () => {
+    const url = 'postgres://app:pw-53cr3t@127.0.0.1:6543/jobs';
+    expect(config(['--id', 'a', '--backend', 'postgres', '--postgres', url])).toMatchObject({
+      backend: 'postgres',
+      postgres: url,
+    });
+    expect(
+      config([], { ELECTION_ID: 'a', ELECTION_BACKEND: 'postgres', ELECTION_POSTGRES: url }).postgres,
+    ).toBe(url);
+    const wrong = usage([
+      '--id',
+      'a',
+      '--backend',
+      'postgres',
+      '--postgres',
+      'mysql://app:pw-53cr3t@db/jobs',
+    ]);
+    expect(wrong).toMatch(
+      /--postgres: ".*" must start with postgres:\/\/ \(e\.g\. postgres:\/\/127\.0\.0\.1:5432\/postgres\)/,
+    );
+    expect(wrong).not.toContain('pw-53cr3t');
+    expect(usage(['--id', 'a', '--backend', 'etcd', '--postgres', url])).toMatch(
+      /--postgres only applies to --backend postgres/,
+    );
+  });
+
   it('returns help for --help, whatever else is given', () => {
     expect(parseArgs(['--help'])).toEqual({ help: true });
     expect(parseArgs(['--id', 'a', '--help'])).toEqual({ help: true });
@@ -136,7 +163,10 @@ describe('parseArgs', () => {
     [['--id', 'a', '--id', 'b'], /--id is given twice/],
     [[], /--id is required/],
     [['--id', 'a/b'], /--id: .*contains "\/"/],
-    [['--id', 'a', '--backend', 'zookeeper'], /--backend: "zookeeper" is not one of static, etcd, consul/],
+    [
+      ['--id', 'a', '--backend', 'zookeeper'],
+      /--backend: "zookeeper" is not one of static, etcd, consul, postgres/,
+    ],
     [['--id', 'a', '--ttl', 'abc'], /--ttl: "abc" is not a number of seconds > 0/],
     [['--id', 'a', '--ttl', '0'], /--ttl: "0"/],
     [

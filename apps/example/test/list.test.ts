@@ -1,4 +1,11 @@
-import { type EtcdServer, findOnPath, freePorts, startEtcd } from '@election/tools';
+import {
+  type EtcdServer,
+  findOnPath,
+  freePorts,
+  type PostgresServer,
+  startEtcd,
+  startPostgres,
+} from '@election/tools';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ConsulSimulator,
@@ -116,6 +123,31 @@ describe.skipIf(!etcdBinary)(
     }, 30_000);
   },
 );
+
+describe('election-node list on PostgreSQL (throwaway PostgreSQL with a password on loopback)', () => {
+  let postgres: PostgresServer | undefined;
+  beforeAll(async () => {
+    requireBuilt(CLI);
+    postgres = await startPostgres({ external: false, auth: true });
+  }, 60_000);
+  afterAll(async () => postgres?.stop());
+
+  it('prints every member with role, term, lease left and reason, never the password, and leaves no trace', async () => {
+    const url = postgres?.url ?? '';
+    const flags = ['--backend', 'postgres', '--postgres', url, '--election', 'listed'];
+    const urls = await twoNodes([...flags, '--ttl', '3']);
+    const out = await list(flags);
+    expectTable(
+      out,
+      new RegExp(
+        `^Election "listed" on postgres at postgres://127\\.0\\.0\\.1:${postgres?.port}/postgres: leader node-a, term \\d+$`,
+      ),
+      [/^node-a +\| leader +\| \d+ +\| \d\.\d s +\| Leading, term \d+\.$/, FOLLOWER_B],
+    );
+    expect(out).not.toContain(postgres?.clientOptions.password as string);
+    await expectListerGone(urls[0] ?? '');
+  }, 40_000);
+});
 
 describe('election-node list on Consul (the Consul HTTP API simulator on loopback)', () => {
   let consul: ConsulSimulator | undefined;

@@ -3,9 +3,13 @@ import {
   type EtcdServer,
   type ExampleProcess,
   findOnPath,
+  type PostgresServer,
+  readmeExample,
+  replaceOnce,
   rootReadmeExampleOn,
   startEtcd,
   startExample,
+  startPostgres,
 } from '@election/tools';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './helpers.js';
@@ -13,6 +17,7 @@ import { waitFor } from './helpers.js';
 const readme = fileURLToPath(new URL('../../../README.md', import.meta.url));
 const scratchDir = fileURLToPath(new URL('../.tmp/', import.meta.url));
 const etcdBinary = findOnPath('etcd');
+const postgresInstalled = findOnPath('pg_config') !== undefined;
 
 /** The root README's example, word for word except its membership line and that line's import. */
 const exampleOn = (importLine: string, membershipLine: string) =>
@@ -22,6 +27,13 @@ const running: ExampleProcess[] = [];
 afterEach(async () => {
   for (const example of running.splice(0)) await example.dispose();
 });
+
+/** The README's own line of `block` that starts with `prefix`. */
+function lineOf(block: string, prefix: string): string {
+  const line = block.split('\n').find((text) => text.startsWith(prefix));
+  if (line === undefined) throw new Error(`the root README no longer has a line starting ${prefix}`);
+  return line;
+}
 
 /** Runs the example until it leads, then SIGTERM: it must end by itself, soon after stop(). */
 async function leadsThenExits(code: string, term: RegExp): Promise<number | undefined> {
@@ -69,5 +81,28 @@ describe('the root README example, run as written in its own process', () => {
       const afterStopMs = await leadsThenExits(code, /^leading, fencing token [1-9]\d*$/);
       console.log(`root README on etcd: exited ${afterStopMs?.toFixed(1)} ms after stop() resolved`);
     }, 30_000);
+  });
+
+  describe.skipIf(!postgresInstalled)('on PostgreSQL', () => {
+    let postgres: PostgresServer | undefined;
+    beforeAll(async () => {
+      postgres = await startPostgres({ external: false });
+    }, 60_000);
+    afterAll(async () => postgres?.stop());
+
+    it("runs unchanged on a real PostgreSQL with the README's PostgreSQL lines (confirmed mode: a token from the sequence)", async () => {
+      const swap = readmeExample(readme, 'createPostgresMembership(');
+      const membershipLine = replaceOnce(
+        lineOf(swap, 'const membership = createPostgresMembership('),
+        'postgres://app@127.0.0.1:5432/app',
+        postgres?.url ?? '',
+      );
+      const code = exampleOn(
+        lineOf(swap, "import { createPostgresMembership } from '@election/postgres';"),
+        membershipLine,
+      );
+      const afterStopMs = await leadsThenExits(code, /^leading, fencing token [1-9]\d*$/);
+      console.log(`root README on PostgreSQL: exited ${afterStopMs?.toFixed(1)} ms after stop() resolved`);
+    }, 60_000);
   });
 });

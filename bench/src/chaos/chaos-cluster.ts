@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { NodeBackend } from '../nodes/node-args.js';
 import type { NodeEvent } from '../nodes/report.js';
 import { sharedNow } from '../util/clock.js';
 import { type NodeProcess, spawnNode } from '../util/node-process.js';
@@ -8,6 +9,8 @@ import type { Unavailability } from './history.js';
 const NODE_SCRIPT = fileURLToPath(new URL('../nodes/library-node.ts', import.meta.url));
 
 export interface ChaosClusterOptions {
+  readonly backend: NodeBackend;
+  /** etcd client URL or PostgreSQL connection string. */
   readonly endpoint: string;
   readonly resourceUrl: string;
   readonly ttlSeconds: number;
@@ -30,7 +33,7 @@ export class ChaosCluster {
   start(node: string): NodeProcess {
     const incarnation = this.logs.filter((log) => log.node === node).length + 1;
     const proc = `${node}#${incarnation}`;
-    const { endpoint, resourceUrl, ttlSeconds, election, writeEveryMs, mode } = this.options;
+    const { backend, endpoint, resourceUrl, ttlSeconds, election, writeEveryMs, mode } = this.options;
     const child = spawnNode({
       id: node,
       script: NODE_SCRIPT,
@@ -39,6 +42,8 @@ export class ChaosCluster {
         node,
         '--endpoint',
         endpoint,
+        '--backend',
+        backend,
         '--election',
         election,
         '--ttl',

@@ -30,16 +30,21 @@ export interface ResourceWrite {
   readonly accepted: boolean;
 }
 
-export type FaultKind = 'kill' | 'pause' | 'restart' | 'etcd-kill';
+/**
+ * Node faults, then the database's: etcd SIGKILLed and restarted; PostgreSQL SIGKILLed (every
+ * backend with it) and restarted, SIGSTOPped and resumed, or shut down (fast) and started again.
+ */
+export type FaultKind = 'kill' | 'pause' | 'restart' | ServerFaultKind;
+export type ServerFaultKind = 'etcd-kill' | 'db-kill' | 'db-pause' | 'db-restart';
 
 export interface FaultRecord {
   readonly kind: FaultKind;
-  /** Node id, or "etcd". */
+  /** Node id, or the database ("etcd", "postgres"). */
   readonly target: string;
   /** Whether the target led when the fault was injected. */
   readonly targetWasLeader: boolean;
   readonly at: number;
-  /** From here a single leader must appear within TTL + grace (etcd faults: once etcd is back). */
+  /** From here a single leader must appear within TTL + grace (database faults: once it is back). */
   readonly expectLeaderFrom: number;
 }
 

@@ -1,34 +1,30 @@
-import type { EtcdServer } from '@election/tools';
+import type { TestServer } from '@election/tools';
 import { sharedNow } from '../util/clock.js';
 import type { NodeProcess } from '../util/node-process.js';
 import { delay } from '../util/wait-for.js';
 import type { ChaosCluster } from './chaos-cluster.js';
-import type { FaultRecord } from './history.js';
+import type { FaultRecord, ServerFaultKind } from './history.js';
 import type { PlannedFault } from './schedule.js';
 
 export interface FaultContext {
   readonly cluster: ChaosCluster;
-  readonly etcd: EtcdServer;
+  /** The database the nodes use (etcd or PostgreSQL), and its name as a fault's target. */
+  readonly server: TestServer;
+  readonly serverName: string;
   readonly nodes: readonly string[];
 }
 
-/** Carries out one planned fault, including its recovery (restart, SIGCONT, etcd back up). */
+const SERVER_FAULTS: ReadonlySet<string> = new Set<ServerFaultKind>([
+  'etcd-kill',
+  'db-kill',
+  'db-pause',
+  'db-restart',
+]);
+
+/** Carries out one planned fault, including its recovery (restart, SIGCONT, the database back up). */
 export async function injectFault(planned: PlannedFault, context: FaultContext): Promise<FaultRecord> {
-  const { cluster, etcd, nodes } = context;
-  if (planned.kind === 'etcd-kill') {
-    const at = sharedNow();
-    const wasLeader = cluster.leaders(at).length > 0;
-    await etcd.kill('SIGKILL');
-    await delay(planned.downMs);
-    await etcd.restart();
-    return {
-      kind: 'etcd-kill',
-      target: 'etcd',
-      targetWasLeader: wasLeader,
-      at,
-      expectLeaderFrom: sharedNow(),
-    };
-  }
+  const { cluster, nodes } = context;
+  if (SERVER_FAULTS.has(planned.kind)) return injectServerFault(planned, context);
   const leaders = cluster.leaders();
   const target =
     planned.atLeader && leaders.length === 1
@@ -50,4 +46,31 @@ export async function injectFault(planned: PlannedFault, context: FaultContext):
   await delay(planned.downMs);
   cluster.start(target);
   return { kind: planned.kind, target, targetWasLeader, at, expectLeaderFrom: at };
+}
+
+/**
+ * SIGKILL (the server and every worker of its process group) and restart; SIGSTOP and SIGCONT;
+ * or a fast shutdown (SIGINT: sessions are ended, the server exits) and a start on the same data.
+ * A single leader is expected from when the database is back.
+ */
+async function injectServerFault(planned: PlannedFault, context: FaultContext): Promise<FaultRecord> {
+  const { cluster, server } = context;
+  const at = sharedNow();
+  const wasLeader = cluster.leaders(at).length > 0;
+  if (planned.kind === 'db-pause') {
+    await server.kill('SIGSTOP');
+    await delay(planned.downMs);
+    await server.kill('SIGCONT');
+  } else {
+    await server.kill(planned.kind === 'db-restart' ? 'SIGINT' : 'SIGKILL');
+    await delay(planned.downMs);
+    await server.restart();
+  }
+  return {
+    kind: planned.kind,
+    target: context.serverName,
+    targetWasLeader: wasLeader,
+    at,
+    expectLeaderFrom: sharedNow(),
+  };
 }

@@ -1,4 +1,5 @@
-import { startEtcd } from '@election/tools';
+import { startEtcd, startPostgres, type TestServer } from '@election/tools';
+import type { NodeBackend } from '../nodes/node-args.js';
 import { sharedNow } from '../util/clock.js';
 import { delay, waitFor } from '../util/wait-for.js';
 import { buildIntervals, type ProcessLog } from './build-intervals.js';
@@ -14,6 +15,8 @@ export const CHAOS_TTL_SECONDS = 2;
 export const GRACE_MS = 1000;
 
 export interface ChaosOptions {
+  /** What the nodes run on: a local etcd, or a local PostgreSQL (always one this run starts). */
+  readonly backend?: NodeBackend;
   readonly faults: number;
   readonly seed: number;
   readonly nodes: number;
@@ -28,21 +31,23 @@ export interface ChaosResult {
   /** Every event every node process printed, for digging into a violation. */
   readonly logs: readonly ProcessLog[];
   readonly verdict: Verdict;
-  /** Per fault: ms from the fault (or etcd's return) until the orchestrator saw one leader; null if it did not. */
+  /** Per fault: ms from the fault (or the database's return) until the orchestrator saw one leader; null if it did not. */
   readonly recoveries: readonly (number | null)[];
 }
 
 /**
- * Five nodes of this library on one etcd, a seeded schedule of faults, fenced writes throughout;
- * then the checker judges the recorded history.
+ * Five nodes of this library on one etcd (or PostgreSQL), a seeded schedule of faults, fenced
+ * writes throughout; then the checker judges the recorded history.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const ttlMs = CHAOS_TTL_SECONDS * 1000;
-  const etcd = await startEtcd();
+  const backend = options.backend ?? 'etcd';
+  const { server, endpoint } = await startServer(backend);
   const resource = await startFencedResource();
   const nodes = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
   const cluster = new ChaosCluster({
-    endpoint: etcd.endpoints[0] as string,
+    backend,
+    endpoint,
     resourceUrl: resource.url,
     ttlSeconds: CHAOS_TTL_SECONDS,
     election: 'chaos',
@@ -57,9 +62,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const first = nodes.map((node) => cluster.start(node));
     await Promise.all(first.map((child) => child.waitForEvent((e) => e.type === 'ready', 60_000)));
     await waitFor('a first leader', () => (cluster.leaders().length === 1 ? true : undefined), 60_000, 20);
-    for (const [index, planned] of planFaults(options.faults, options.seed, ttlMs).entries()) {
+    const context = { cluster, server, serverName: backend, nodes };
+    for (const [index, planned] of planFaults(options.faults, options.seed, ttlMs, backend).entries()) {
       if (options.signal?.aborted) break;
-      const record = await injectFault(planned, { cluster, etcd, nodes });
+      const record = await injectFault(planned, context);
       faults.push(record);
       const windowEnd = record.expectLeaderFrom + ttlMs + GRACE_MS;
       const recovered = await singleLeaderBy(sampler, record, windowEnd + 500);
@@ -71,7 +77,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     sampler.stop();
     await cluster.stopAll();
     await resource.close();
-    await etcd.stop();
+    await server.stop();
   }
   const history: ChaosHistory = {
     ttlMs,
@@ -82,6 +88,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     unavailable: cluster.unavailable,
   };
   return { history, logs: cluster.logs, verdict: checkHistory(history), recoveries };
+}
+
+/** The database of the run, on free loopback ports with a temp data dir; its URL for the nodes. */
+async function startServer(backend: NodeBackend): Promise<{ server: TestServer; endpoint: string }> {
+  if (backend === 'postgres') {
+    // Never POSTGRES_URL's server: the run kills, pauses and restarts it.
+    const server = await startPostgres({ external: false });
+    return { server, endpoint: server.url };
+  }
+  const server = await startEtcd();
+  return { server, endpoint: server.endpoints[0] as string };
 }
 
 /** Waits until the sampler saw a single leader at or after `from`; undefined once `deadline` passed. */
@@ -106,11 +123,12 @@ function describeFault(
   recovered: SingleLeader | undefined,
 ): string {
   const when = `+${((record.at - started) / 1000).toFixed(1)}s`.padStart(8);
-  const target = `${record.target}${record.targetWasLeader && record.target !== 'etcd' ? ' (leader)' : ''}`;
-  const since = record.kind === 'etcd-kill' ? 'etcd was back' : 'the fault';
+  const onServer = record.kind === 'etcd-kill' || record.kind.startsWith('db-');
+  const target = `${record.target}${record.targetWasLeader && !onServer ? ' (leader)' : ''}`;
+  const since = onServer ? `${record.target} was back` : 'the fault';
   const outcome =
     recovered === undefined
       ? `NO single leader within ${CHAOS_TTL_SECONDS * 1000 + GRACE_MS} ms`
       : `${recovered.leader} leads alone ${Math.round(recovered.t - record.expectLeaderFrom)} ms after ${since}`;
-  return `#${String(index + 1).padStart(3)} ${when} ${record.kind.padEnd(9)} ${target.padEnd(12)} → ${outcome}`;
+  return `#${String(index + 1).padStart(3)} ${when} ${record.kind.padEnd(10)} ${target.padEnd(12)} → ${outcome}`;
 }

@@ -1,14 +1,17 @@
+import type { NodeBackend } from '../nodes/node-args.js';
 import type { NodeEvent } from '../nodes/report.js';
 import { type NodeProcess, spawnNode } from '../util/node-process.js';
 import { waitFor } from '../util/wait-for.js';
 
-/** Which node implementation a cluster runs: one of the three compared in the failover table. */
+/** Which node implementation a cluster runs: one of those compared in the failover table. */
 export interface Subject {
   /** Row label, e.g. "@election/etcd (confirmed)". */
   readonly label: string;
   /** Absolute path of the node script. */
   readonly script: string;
   readonly extraArgs?: readonly string[];
+  /** The store its nodes run on (default etcd); passed to the node as `--backend` when set. */
+  readonly backend?: NodeBackend;
   /**
    * Wait a uniformly random 0..this ms before each fault. A polling subject's failover time depends
    * on where in its poll cycle the fault lands; without this, rounds would all land at one phase.
@@ -18,13 +21,14 @@ export interface Subject {
 
 export interface ClusterOptions {
   readonly subject: Subject;
+  /** etcd client URL or PostgreSQL connection string. */
   readonly endpoint: string;
   readonly election: string;
   readonly ttlSeconds: number;
 }
 
 /**
- * A set of node processes of one subject on one etcd. New nodes get ids that sort after every id
+ * A set of node processes of one subject on one store. New nodes get ids that sort after every id
  * used before, so a replacement never takes leadership back: each round faults the current leader
  * and hands to the next in line, the same for all three subjects.
  */
@@ -51,6 +55,7 @@ export class Cluster {
         election,
         '--ttl',
         String(ttlSeconds),
+        ...(subject.backend === undefined ? [] : ['--backend', subject.backend]),
         ...(subject.extraArgs ?? []),
         ...extraArgs,
       ],

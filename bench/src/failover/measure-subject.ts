@@ -1,8 +1,7 @@
-import { startEtcd } from '@election/tools';
-import { scrapeWalFsyncMeanMs } from '../etcd/metrics.js';
-import { measureWriteRoundTrip } from '../etcd/round-trip.js';
-import { type LoadRow, measureLoad } from '../load/measure-load.js';
+import type { LoadRow } from '../load/measure-load.js';
+import type { NodeBackend } from '../nodes/node-args.js';
 import { type Summary, summarize } from '../util/stats.js';
+import { startBenchServer } from './bench-server.js';
 import type { Subject } from './cluster.js';
 import { type Fault, runFailover } from './run-failover.js';
 
@@ -11,6 +10,8 @@ export const CLUSTER_SIZE = 3;
 
 export interface FailoverRow {
   readonly subject: string;
+  /** The store the subject ran on. */
+  readonly backend: NodeBackend;
   readonly fault: Fault;
   /** Fault → the new leader's own `elected`, ms. */
   readonly elected: Summary;
@@ -18,9 +19,9 @@ export interface FailoverRow {
   readonly allKnow: Summary;
   /** Graceful only: SIGTERM → the node's stop handler began, ms (part of "new leader"). */
   readonly toStopHandler: Summary;
-  /** Mean etcd WAL fsync over the run, ms: each write (revoke, lock txn) waits for one. */
+  /** Mean etcd WAL fsync over the run, ms: each write (revoke, lock txn) waits for one (NaN on PostgreSQL). */
   readonly walFsyncMeanMs: number;
-  /** Median plain put round trip on this etcd after the run, ms. */
+  /** Median plain write round trip on this store after the run (etcd put, PostgreSQL commit), ms. */
   readonly writeRoundTripMs: number;
 }
 
@@ -29,14 +30,14 @@ export interface SubjectResult {
   readonly load?: LoadRow;
 }
 
-/** One subject, one fault kind, on an etcd of its own; optionally the steady-state load after. */
+/** One subject, one fault kind, on a store of its own; optionally the steady-state load after. */
 export async function measureSubject(
   subject: Subject,
   fault: Fault,
   options: { readonly rounds: number; readonly loadWindowMs?: number },
 ): Promise<SubjectResult> {
-  const etcd = await startEtcd();
-  const endpoint = etcd.endpoints[0] as string;
+  const server = await startBenchServer(subject.backend ?? 'etcd');
+  const endpoint = server.endpoint;
   let load: LoadRow | undefined;
   try {
     const result = await runFailover({
@@ -51,19 +52,15 @@ export async function measureSubject(
         options.loadWindowMs === undefined
           ? undefined
           : async (cluster) => {
-              load = await measureLoad(
-                subject.label,
-                endpoint,
-                cluster.alive().length,
-                options.loadWindowMs as number,
-              );
+              load = await server.load(subject.label, cluster.alive(), options.loadWindowMs as number);
             },
     });
-    const walFsyncMeanMs = await scrapeWalFsyncMeanMs(endpoint).catch(() => Number.NaN);
-    const writeRoundTripMs = await measureWriteRoundTrip(endpoint).catch(() => Number.NaN);
+    const walFsyncMeanMs = await server.walFsyncMeanMs().catch(() => Number.NaN);
+    const writeRoundTripMs = await server.writeRoundTripMs().catch(() => Number.NaN);
     return {
       failover: {
         subject: subject.label,
+        backend: server.backend,
         fault,
         elected: summarize(result.elected),
         allKnow: summarize(result.allKnow),
@@ -74,6 +71,6 @@ export async function measureSubject(
       load,
     };
   } finally {
-    await etcd.stop();
+    await server.stop();
   }
 }

@@ -1,7 +1,7 @@
 import type { LoadRow } from '../load/measure-load.js';
 import { type FailoverRow, measureSubject } from './measure-subject.js';
 import { measureRanked, type RankedFault, type RankedRow } from './run-ranked.js';
-import { etcd3Subject, librarySubject, seedSubject } from './subjects.js';
+import { etcd3Subject, librarySubject, postgresSubject, seedSubject } from './subjects.js';
 
 export interface FailoverResults {
   readonly rows: readonly FailoverRow[];
@@ -13,7 +13,7 @@ export interface FailoverResults {
 }
 
 export interface FailoverSuite {
-  /** The millisecond-scale runs, done while nothing else runs: graceful handover and etcd3 resign. */
+  /** The millisecond-scale runs, done while nothing else runs: graceful handovers and etcd3 resign. */
   quiet(): Promise<void>;
   /** Crash runs (second-scale, after a TTL) in the foreground, the seed's runs in the background. */
   loud(): Promise<void>;
@@ -22,8 +22,8 @@ export interface FailoverSuite {
 }
 
 /**
- * The failover and load comparison. Each subject and fault gets its own etcd, so the load counters
- * of one never include another's traffic. The seed's rounds wait out its 5 s poll, so they run in the
+ * The failover and load comparison. Each subject and fault gets its own etcd (PostgreSQL for
+ * @election/postgres), so the load counters of one never include another's traffic. The seed's rounds wait out its 5 s poll, so they run in the
  * background while the crash runs and the scale run go on; their results are seconds, not ms.
  */
 export function createFailoverSuite(
@@ -71,6 +71,7 @@ export function createFailoverSuite(
     async quiet() {
       await run(librarySubject, 'graceful', false);
       await run(etcd3Subject, 'graceful', false);
+      await run(postgresSubject, 'graceful', false);
       await runRanked('handback');
       await runRanked('switchover');
     },
@@ -82,6 +83,7 @@ export function createFailoverSuite(
       seed.catch(() => {});
       await run(librarySubject, 'crash', true);
       await run(etcd3Subject, 'crash', true);
+      await run(postgresSubject, 'crash', true);
     },
     async results() {
       await seed;

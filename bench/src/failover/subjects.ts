@@ -7,6 +7,11 @@ export const librarySubject: Subject = {
   label: '@election/etcd (confirmed)',
   script: node('library-node.ts'),
 };
+export const postgresSubject: Subject = {
+  label: '@election/postgres (confirmed)',
+  script: node('library-node.ts'),
+  backend: 'postgres',
+};
 export const etcd3Subject: Subject = {
   label: 'etcd3 Election recipe',
   script: node('etcd3-election-node.ts'),

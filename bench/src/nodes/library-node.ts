@@ -1,20 +1,24 @@
 /**
- * This library's node: @election/etcd membership, confirmed mode. Prints its elections as JSON lines;
+ * This library's node: @election/etcd (or, with `--backend postgres`, @election/postgres)
+ * membership, confirmed mode. Prints its elections as JSON lines;
  * SIGTERM = graceful stop (resign), SIGKILL = crash. With `--resource` it also reports every lease
  * deadline move and performs fenced writes while leading (the chaos run).
  */
 import { createElector, DuplicateMemberError, type ElectionState, type Elector } from '@election/core';
-import { createEtcdMembership } from '@election/etcd';
 import { startFencedWrites } from './fenced-writer.js';
+import { createMembership } from './membership.js';
 import { type Emit, onGracefulStop, parseNodeArgs } from './node-args.js';
 import { describeError, report } from './report.js';
+import { countStatements } from './statement-counter.js';
 
 const args = parseNodeArgs();
 const emit: Emit = (type, fields) => report(args.id, type, fields);
 const chaos = args.extra.resource !== undefined;
 // `--mode view` exists to show the chaos checker failing on a real run (view mode has no lock).
 const mode = args.extra.mode === 'view' ? 'view' : 'confirmed';
-const membership = createEtcdMembership({ endpoints: [args.endpoint], election: args.election });
+// The steady-state load of a PostgreSQL node is counted here, on the client (see statement-counter).
+if (args.backend === 'postgres') countStatements(emit);
+const membership = await createMembership(args);
 let elector: Elector | undefined;
 let stopping = false;
 let reportedDeadline: number | null = null;

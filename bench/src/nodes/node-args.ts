@@ -1,10 +1,14 @@
 import { parseArgs } from 'node:util';
 import { describeError } from './report.js';
 
+/** What this library's node runs on; the baselines (etcd3 recipe, seed) are etcd only. */
+export type NodeBackend = 'etcd' | 'postgres';
+
 export interface NodeArgs {
   readonly id: string;
-  /** etcd client URL (loopback). */
+  /** etcd client URL or PostgreSQL connection string (loopback). */
   readonly endpoint: string;
+  readonly backend: NodeBackend;
   /** Election name / key prefix, so several runs can share one etcd without seeing each other. */
   readonly election: string;
   readonly ttlSeconds: number;
@@ -12,13 +16,14 @@ export interface NodeArgs {
   readonly extra: Readonly<Record<string, string | undefined>>;
 }
 
-/** `--id n1 --endpoint URL --election bench --ttl 2 [--resource URL --proc n1#2 --write-every-ms 50] [--poll-ms 5000]`. */
+/** `--id n1 --endpoint URL [--backend etcd|postgres] --election bench --ttl 2 [--resource URL --proc n1#2 --write-every-ms 50] [--poll-ms 5000]`. */
 export function parseNodeArgs(argv: readonly string[] = process.argv.slice(2)): NodeArgs {
   const { values } = parseArgs({
     args: [...argv],
     options: {
       id: { type: 'string' },
       endpoint: { type: 'string' },
+      backend: { type: 'string', default: 'etcd' },
       election: { type: 'string', default: 'bench' },
       ttl: { type: 'string', default: '2' },
       resource: { type: 'string' },
@@ -32,12 +37,16 @@ export function parseNodeArgs(argv: readonly string[] = process.argv.slice(2)): 
   if (values.id === undefined || values.endpoint === undefined) {
     throw new Error('usage: --id <id> --endpoint <http://127.0.0.1:port> [--election name] [--ttl seconds]');
   }
+  const backend = values.backend;
+  if (backend !== 'etcd' && backend !== 'postgres')
+    throw new Error(`--backend must be etcd or postgres, got ${backend}`);
   const ttlSeconds = Number(values.ttl);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1)
     throw new Error(`--ttl must be whole seconds, got ${values.ttl}`);
   return {
     id: values.id,
     endpoint: values.endpoint,
+    backend,
     election: values.election ?? 'bench',
     ttlSeconds,
     extra: {

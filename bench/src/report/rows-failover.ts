@@ -1,8 +1,9 @@
 import { FAILOVER_TTL_SECONDS, type FailoverRow } from '../failover/measure-subject.js';
 import type { FailoverResults } from '../failover/run-failover-suite.js';
-import { etcd3Subject, librarySubject } from '../failover/subjects.js';
+import { etcd3Subject, librarySubject, postgresSubject } from '../failover/subjects.js';
 import { fmt } from '../util/stats.js';
 import type { TableRow } from './results.js';
+import { judgePostgres, postgresComparisonRows, postgresLoadRow } from './rows-postgres.js';
 
 export const CRASH_CEILING_MS = FAILOVER_TTL_SECONDS * 1000 + 250;
 /** The graceful handover goal: this library's median under 15 ms and at least 4× etcd3's, same run. */
@@ -24,7 +25,15 @@ export function gracefulRatio(
 const FAULT_NAMES: Record<string, Record<string, string>> = {
   [librarySubject.label]: { graceful: 'graceful stop (resign)', crash: 'crash (SIGKILL)' },
   [etcd3Subject.label]: { graceful: 'resign()', crash: 'crash (SIGKILL)' },
+  [postgresSubject.label]: { graceful: 'graceful stop (resign)', crash: 'crash (SIGKILL)' },
 };
+
+/** The store's own write latency under a row: the floor under its handovers. */
+function storeFigures(row: FailoverRow): string {
+  return row.backend === 'postgres'
+    ? `PostgreSQL commit round trip ${fmt(row.writeRoundTripMs)} ms, WAL flushed at each commit`
+    : `etcd put round trip ${fmt(row.writeRoundTripMs)} ms, WAL fsync mean ${fmt(row.walFsyncMeanMs)} ms`;
+}
 
 export function failoverRows(failover: FailoverResults): TableRow[] {
   const find = (subject: string, fault: string) =>
@@ -40,11 +49,12 @@ export function failoverRows(failover: FailoverResults): TableRow[] {
     rows.push({
       part: 'failover',
       measure: `${row.subject}: ${fault}, 3 nodes, TTL ${FAILOVER_TTL_SECONDS} s, ${row.elected.count} rounds`,
-      result: `new leader: median **${fmt(row.elected.median)} ms** · p99 ${fmt(row.elected.p99)} ms; all know: median ${fmt(row.allKnow.median)} · p99 ${fmt(row.allKnow.p99)} ms (${row.fault === 'graceful' ? `SIGTERM → stop handler median ${fmt(row.toStopHandler.median)} ms; ` : ''}etcd put round trip ${fmt(row.writeRoundTripMs)} ms, WAL fsync mean ${fmt(row.walFsyncMeanMs)} ms)`,
+      result: `new leader: median **${fmt(row.elected.median)} ms** · p99 ${fmt(row.elected.p99)} ms; all know: median ${fmt(row.allKnow.median)} · p99 ${fmt(row.allKnow.p99)} ms (${row.fault === 'graceful' ? `SIGTERM → stop handler median ${fmt(row.toStopHandler.median)} ms; ` : ''}${storeFigures(row)})`,
       target,
       verdict,
     });
   }
+  rows.push(...postgresComparisonRows(failover));
   for (const row of failover.ranked) {
     const what =
       row.fault === 'handback'
@@ -59,6 +69,10 @@ export function failoverRows(failover: FailoverResults): TableRow[] {
     });
   }
   for (const load of failover.load) {
+    if (load.label === postgresSubject.label) {
+      rows.push(postgresLoadRow(load));
+      continue;
+    }
     const entries = [...load.perNodePerMinute].sort((a, b) => b[1] - a[1]);
     const total = entries.reduce((sum, [, count]) => sum + count, 0);
     const onlyKeepalives = entries.every(([method]) => method === 'Lease/LeaseKeepAlive');
@@ -79,6 +93,7 @@ function judge(
   etcd3Crash: FailoverRow | undefined,
   gracefulVsEtcd3: number | undefined,
 ): { target: string; verdict: string } {
+  if (row.subject === postgresSubject.label) return judgePostgres(row, GRACEFUL_GOAL_MS, CRASH_CEILING_MS);
   if (row.subject !== librarySubject.label) return { target: 'baseline', verdict: '' };
   if (row.fault === 'graceful') {
     const fast = row.elected.median < GRACEFUL_GOAL_MS;

@@ -22,16 +22,18 @@ pnpm bench                      # everything, ~6-10 min; writes this file
 pnpm bench --rounds 5           # quicker failover rounds (the table below used ${results.rounds})
 pnpm bench --only core          # one part: core, failover or scale (comma-separated)
 pnpm chaos                      # 200 seeded faults against 5 nodes; --faults N --seed S
+pnpm chaos --backend postgres   # the same on PostgreSQL, with its faults (kill, pause, restart)
 \`\`\`
 
-etcd must be installed (\`/usr/bin/etcd\`, or \`ETCD_BINARY=...\`); every etcd the benchmark uses is
-started by it on free 127.0.0.1 ports with a temp data dir.
+etcd must be installed (\`/usr/bin/etcd\`, or \`ETCD_BINARY=...\`), and PostgreSQL for its rows
+(Debian's \`postgresql-15\`; \`pg_config --bindir\` finds its binaries); every etcd and PostgreSQL
+the benchmark uses is started by it on free 127.0.0.1 ports with a temp data dir.
 
 ## Machine
 
-| nproc | CPU | memory | Node.js | etcd | load average (1 min) at start / end |
-| --- | --- | --- | --- | --- | --- |
-| ${machine.nproc} | ${machine.cpu} | ${machine.memoryGiB} GiB | ${machine.node} | ${machine.etcd} | ${machine.loadAtStart.toFixed(1)} / ${results.loadAtEnd.toFixed(1)} |
+| nproc | CPU | memory | Node.js | etcd | PostgreSQL | load average (1 min) at start / end |
+| --- | --- | --- | --- | --- | --- | --- |
+| ${machine.nproc} | ${machine.cpu} | ${machine.memoryGiB} GiB | ${machine.node} | ${machine.etcd} | ${machine.postgres} | ${machine.loadAtStart.toFixed(1)} / ${results.loadAtEnd.toFixed(1)} |
 
 A load average above nproc means other work shared the CPUs during the run; millisecond figures
 (graceful handover, resign) are the ones that suffer.
@@ -58,10 +60,17 @@ ${notes.length > 0 ? `\n### Targets missed, and why\n\n${notes.join('\n')}\n` : 
   it. The subjects: this library (\`@election/etcd\`, confirmed mode); the etcd3 client's
   \`client.election(name, ttl).campaign(id)\` recipe with \`observe()\`; the seed's behaviour (a
   lease-bound key per node, the member list read and sorted every 5 s, no watch; its faults land at a
-  random phase of its poll).
+  random phase of its poll); and \`@election/postgres\` (confirmed mode, default options: LISTEN/NOTIFY
+  and a 2 s poll) with the same node program on a PostgreSQL of its own, started durable (WAL flushed
+  at each commit, as etcd fsyncs its WAL), so that the two stores' writes cost alike. The
+  "side by side" rows put the three new-leader medians of each fault from the same run next to
+  each other, with their ratios.
 - **load**: etcd's own counters (\`grpc_server_msg_received_total\` from \`/metrics\`, by method) over a
   quiet window with three nodes up, divided by nodes and scaled to a minute. Nothing else talks to
-  that etcd during the window.
+  that etcd during the window. For \`@election/postgres\` the count is taken on the client: each node
+  wraps \`pg.Client\`'s \`query\` (its pool's statements and its listening connection's both go
+  through it) and counts statements by the schema function they call; the window and scaling are
+  the same.
 - **scale**: 1,000 electors on one etcd, each with its own lease, in a few processes (the members that
   lead in turn during the crash rounds run alone, so SIGKILL hits exactly the leader). Agreement =
   fault → the last member naming the new leader (each process reports when all its members agree).
@@ -81,7 +90,10 @@ deadline and demotion. A checker then fails the run on two leaderships overlappi
 clock (a leadership ends at its demotion or its deadline, whichever is first), a term that does not
 grow, a fenced write accepted out of order or decided outside its writer's leadership, or a fault
 after which no single running leader exists within TTL + 1 s. \`--mode view\` runs the nodes without
-the lock, to watch the checker fail.
+the lock, to watch the checker fail. \`pnpm chaos --backend postgres\` runs the same nodes on
+\`@election/postgres\` and a local PostgreSQL; the database's share of the faults is then SIGKILL of
+the server and every backend + restart, SIGSTOP of them all (sometimes shorter, sometimes longer
+than the TTL) + SIGCONT, and a fast shutdown + start on the same data directory.
 `;
   await writeFile(DOCS_PATH, text);
 }

@@ -336,3 +336,95 @@ describe('ElectionFeed: a push follow (etcd watch)', () => {
     t.feed.stop();
   });
 });
+
+describe('ElectionFeed: a poll (a row-based backend: reads that do not block)', () => {
+  const read = (ids: string[], revision: bigint, soonerMs?: number) =>
+    ({ members: ids.map((id) => m(id)), revision, soonerMs }) as FeedSnapshot & { soonerMs?: number };
+  const poll = {
+    intervalMs: 1000,
+    soonerMs: (snapshot: FeedSnapshot) => (snapshot as { soonerMs?: number }).soonerMs,
+  };
+
+  it('reads again after the interval from the initial read, and publishes a read at the same revision (a row expired)', async () => {
+    const t = feedOf([read(['a'], 7n), 'hang'], { poll, dedupe: true, initial: read(['a', 'b'], 7n) });
+    t.feed.start();
+    await flush();
+    expect(t.reads()).toBe(0);
+    await t.clock.advance(999);
+    expect(t.reads()).toBe(0);
+    await t.clock.advance(1);
+    expect(t.reads()).toBe(1);
+    expect(t.members.at(-1)).toEqual({ type: 'snapshot', members: [m('a')] });
+    t.feed.stop();
+  });
+
+  it('reads sooner when a read says so (its first row expires), and at once on wake()', async () => {
+    const t = feedOf([read(['a', 'b'], 1n, 300), read(['a'], 1n), read(['a'], 2n), 'hang'], { poll });
+    t.feed.start();
+    await flush();
+    expect(t.reads()).toBe(1);
+    await t.clock.advance(299);
+    expect(t.reads()).toBe(1);
+    await t.clock.advance(1);
+    expect(t.reads()).toBe(2);
+    t.feed.wake();
+    await flush();
+    expect(t.reads()).toBe(3);
+    expect(t.afters).toEqual([0n, 0n, 0n]);
+    t.feed.stop();
+  });
+
+  it('a wake() during a read makes the next read follow it without a pause', async () => {
+    let answer: (snapshot: FeedSnapshot) => void = () => {};
+    let reads = 0;
+    const feed = new ElectionFeed<FeedSnapshot>({
+      clock: createTestClock(0),
+      logger: recordingLogger().logger,
+      poll,
+      read: () => {
+        reads++;
+        return new Promise((resolve) => {
+          answer = resolve;
+        });
+      },
+      onError: () => {},
+    });
+    feed.start();
+    await flush();
+    expect(reads).toBe(1);
+    feed.wake();
+    answer(read(['a'], 1n));
+    await flush();
+    expect(reads).toBe(2);
+    feed.stop();
+  });
+});
+
+describe('ElectionFeed: a poll after a failed read', () => {
+  it('a wake() during the backoff reads at once; one during the failed read does not skip the backoff', async () => {
+    let fail: (error: Error) => void = () => {};
+    const t = feedOf([], {
+      poll: { intervalMs: 1000 },
+      read: () =>
+        new Promise<FeedSnapshot>((_, reject) => {
+          fail = reject;
+        }),
+    });
+    t.feed.start();
+    await flush();
+    t.feed.wake(); // during the read that fails
+    fail(new Error('down'));
+    await flush();
+    expect(t.errors).toHaveLength(1);
+    await t.clock.advance(50); // within the 100 ms backoff: no new read, so nothing more fails
+    fail(new Error('late'));
+    await flush();
+    expect(t.errors).toHaveLength(1);
+    t.feed.wake(); // during the backoff: a read at once
+    await flush();
+    fail(new Error('down again'));
+    await flush();
+    expect(t.errors).toHaveLength(2);
+    t.feed.stop();
+  });
+});

@@ -72,3 +72,11 @@ describe('memberCodec', () => {
     );
   });
 });
+
+describe('memberCodec defaults', () => {
+  it('without form and nulls: compact records, and a null field makes the record malformed', () => {
+    const codec = memberCodec({ source: '@election/x', reasons });
+    expect(codec.encode({ id: 'a', priority: 1 })).toBe('{"id":"a","priority":1}');
+    expect(codec.decode('{"id":"a","priority":null}', 'a')).toHaveProperty('reason');
+  });
+});

@@ -85,6 +85,18 @@ export interface ElectionFeedOptions<S extends FeedSnapshot> {
    * (Consul's blocking-query advice; a poll is burst 1). Default: no pause (reads that block).
    */
   readonly pace?: { readonly burst?: number; readonly intervalMs: number };
+  /**
+   * Without a follow: reads that do not block (a row-based backend's poll). The next read comes
+   * `intervalMs` after the last one, or after `soonerMs(read)` when that is shorter (PostgreSQL:
+   * just after its first live row expires by the database's clock), or at once on `wake()` (a
+   * NOTIFY, a write of this session). Every read is published (under `dedupe`), whatever its
+   * revision: rows expire without a write, so a read at the same revision may hold fewer members.
+   * With `initial`, the first read comes after that pause too.
+   */
+  readonly poll?: {
+    readonly intervalMs: number;
+    readonly soonerMs?: (read: S) => number | undefined;
+  };
   /** Delays after a failure, capped and jittered. Default 100 ms up to 1 s. */
   readonly backoff?: BackoffOptions;
   /**
@@ -133,6 +145,12 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   /** The revision the next read waits past (reads without a follow). */
   #after = 0n;
   #warnedNoRevision = false;
+  /** A poll's pause before the next read, set by a published read (undefined: read at once). */
+  #pollInMs: number | undefined;
+  /** wake() came while no pause ran: the next pause is skipped. */
+  #woken = false;
+  /** Cuts the poll's running pause short. */
+  #wakeUp: (() => void) | undefined;
 
   constructor(options: ElectionFeedOptions<S>) {
     this.#options = options;
@@ -141,6 +159,16 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
     if (pace !== undefined) this.#limiter = new RateLimiter(options.clock, pace.burst ?? 1, pace.intervalMs);
     this.#view = new FeedView(options);
     if (options.initial !== undefined) this.#publish(options.initial, false);
+  }
+
+  /**
+   * A poll reads now (a NOTIFY, a write of this session): the pause before the next read ends at
+   * once; during a read, the next one follows it without a pause. Does nothing without `poll`.
+   */
+  wake(): void {
+    if (this.#options.poll === undefined) return;
+    this.#woken = true;
+    this.#wakeUp?.();
   }
 
   get stopped(): boolean {
@@ -171,7 +199,10 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   start(): void {
     if (this.#started || this.stopped) return;
     this.#started = true;
-    this.#run(this.#options.initial).catch((error: unknown) => {
+    const { initial, follow, poll } = this.#options;
+    // A poll follows from `initial` by reading again after the pause it sets.
+    if (poll !== undefined && initial !== undefined) this.#pollInMs = this.#pollDelay(initial);
+    this.#run(follow === undefined ? undefined : initial).catch((error: unknown) => {
       // #run() handles its own failures; reaching here is a bug, reported rather than left unhandled.
       this.#options.logger.error({ err: error }, 'the election feed failed unexpectedly');
     });
@@ -180,6 +211,7 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   stop(): void {
     if (this.stopped) return;
     this.#controller.abort();
+    this.#wakeUp?.();
     this.#closeFollow();
     this.#view.close();
   }
@@ -215,7 +247,9 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
       if (from === undefined) {
         const wait = this.#limiter?.take() ?? 0;
         if (wait > 0) await this.#pause(wait);
+        if (this.#pollInMs !== undefined) await this.#pollPause(this.#pollInMs);
         if (signal.aborted) return;
+        this.#woken = false; // this read answers any wake() before it
         try {
           from = this.#cursor(await read(signal, this.#after));
         } catch (error) {
@@ -229,6 +263,7 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
         if (follow === undefined) {
           // Reads are the feed: a successful one ends a run of failures.
           this.#backoff.reset();
+          if (from !== undefined && this.#options.poll !== undefined) this.#pollInMs = this.#pollDelay(from);
           from = undefined;
           continue;
         }
@@ -246,7 +281,7 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
    * publish, or undefined when nothing changed.
    */
   #cursor(read: S): S | undefined {
-    if (this.#options.follow !== undefined) return read;
+    if (this.#options.follow !== undefined || this.#options.poll !== undefined) return read;
     const { logger, noRevision } = this.#options;
     let next = read.revision;
     if (next === undefined) {
@@ -317,7 +352,29 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
   async #retry(error: unknown, during: 'read' | 'follow'): Promise<void> {
     const delay = this.#backoff.next();
     this.#options.onError(error, delay, during);
-    await this.#pause(delay);
+    // A poll's backoff ends on a wake() that comes during it (a NOTIFY after a reconnect), not before.
+    if (this.#options.poll !== undefined) await this.#pollPause(delay, false);
+    else await this.#pause(delay);
+  }
+
+  /** The pause a poll makes after `read`: `intervalMs`, or `soonerMs` when shorter. */
+  #pollDelay(read: S): number {
+    const { intervalMs, soonerMs } = this.#options.poll ?? { intervalMs: 0 };
+    return Math.max(0, Math.min(intervalMs, soonerMs?.(read) ?? Number.POSITIVE_INFINITY));
+  }
+
+  /**
+   * A poll's pause: `ms`, cut short by wake() or stop(); none when wake() came before it (unless
+   * `early` is false: a backoff is not skipped for a wake during the read that failed).
+   */
+  async #pollPause(ms: number, early = true): Promise<void> {
+    this.#pollInMs = undefined;
+    const cut = new AbortController();
+    this.#wakeUp = () => cut.abort();
+    if (!(early && this.#woken) && !this.stopped)
+      await sleep(this.#options.clock, ms, cut.signal).catch(() => undefined);
+    this.#wakeUp = undefined;
+    this.#woken = false;
   }
 
   /** Resolves after `ms`, or early when the feed stops. */

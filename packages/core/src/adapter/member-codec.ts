@@ -36,11 +36,11 @@ export interface MemberCodecOptions {
   readonly source: string;
   /**
    * `full`: every field, defaults written out (`etcdctl get` shows the whole registration);
-   * `compact`: only what differs from the defaults.
+   * `compact`: only what differs from the defaults. Default `compact`.
    */
-  readonly form: 'full' | 'compact';
-  /** A field stored as null: `absent` (as if missing) or `invalid` (the record is malformed). */
-  readonly nulls: 'absent' | 'invalid';
+  readonly form?: 'full' | 'compact';
+  /** A field stored as null: `absent` (as if missing) or `invalid` (the record is malformed). Default `invalid`. */
+  readonly nulls?: 'absent' | 'invalid';
   readonly reasons: MemberCodecReasons;
   /** A field's validation message names the adapter's source (else core's). Default false. */
   readonly sourceInReason?: boolean;

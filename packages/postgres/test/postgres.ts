@@ -1,0 +1,56 @@
+import {
+  type MembershipBackend,
+  type MembershipSession,
+  silentLogger,
+  systemClock,
+} from '@election/core/adapter';
+import { type PostgresServer, startPostgres } from '@election/tools';
+import pg from 'pg';
+import * as vitest from 'vitest';
+
+/**
+ * This file's PostgreSQL: one real server per test file (started in beforeAll, stopped in
+ * afterAll), and an admin pool on it. `database()` is read inside tests and hooks only.
+ */
+export function usePostgres(options: Parameters<typeof startPostgres>[0] = {}): {
+  server(): PostgresServer;
+  admin(): pg.Pool;
+} {
+  let server: PostgresServer | undefined;
+  let admin: pg.Pool | undefined;
+  vitest.beforeAll(async () => {
+    server = await startPostgres({ external: false, ...options });
+    admin = new pg.Pool({ ...server.clientOptions, max: 2 });
+    admin.on('error', () => {});
+  }, 60_000);
+  vitest.afterAll(async () => {
+    await admin?.end();
+    await server?.stop();
+  });
+  return {
+    server: () => server as PostgresServer,
+    admin: () => admin as pg.Pool,
+  };
+}
+
+/** A schema of its own for one test: its elections share nothing with another test's. */
+export function freshSchema(): string {
+  return `t_${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`;
+}
+
+/** `url` with its port replaced (a relay in front of the server). */
+export function viaPort(url: string, port: number): string {
+  const next = new URL(url);
+  next.port = String(port);
+  return next.toString();
+}
+
+/** Joins `backend` as `id` in real time, as core would (`takeover` when asked). */
+export function joinAs(
+  backend: MembershipBackend,
+  id: string,
+  options: { readonly takeover?: boolean; readonly signal?: AbortSignal; readonly ttlMs?: number } = {},
+): Promise<MembershipSession> {
+  const { takeover = false, signal = new AbortController().signal, ttlMs = 2000 } = options;
+  return backend.join({ member: { id }, ttlMs, clock: systemClock, logger: silentLogger, signal, takeover });
+}
