@@ -46,7 +46,7 @@ export function openTableSession(options: TableSessionOptions): TableSession {
     clock,
     logger,
     read: async () => snapshotOf(await run(client.read(), 'read the table')),
-    pace: { intervalMs: options.pollMs }, // the change feed is a poll: one read per interval
+    poll: { intervalMs: options.pollMs }, // the change feed is a poll: one read per interval
     dedupe: true,
     // Our row must be there, bound to our registration; else we are not registered.
     self: {

@@ -131,7 +131,7 @@ export interface ElectionFeedOptions<S extends FeedSnapshot> {
  * revision they are as of), the listener sets, with the current view handed at once to a late
  * listener, and the checks around each update. The adapter supplies a `read` and, if it can push,
  * a `follow`: etcd reads a range and follows a watch; Consul reads with a blocking query, paced;
- * a polling backend reads every `pace.intervalMs`. `stop()` ends everything: a late answer is
+ * a polling backend reads every `poll.intervalMs`. `stop()` ends everything: a late answer is
  * dropped.
  */
 export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
