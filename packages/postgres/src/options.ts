@@ -28,7 +28,7 @@ export interface PostgresMembershipOptions {
   readonly listen?: boolean;
   /** Longest time between two reads of the election, ms. Default 2000 with `listen`, else 500. */
   readonly pollMs?: number;
-  /** Upper bound on each statement (client side, and the server's statement_timeout of an own pool), ms. Default 2000. */
+  /** Upper bound on each statement, on the client (pg's query_timeout), ms. Default 2000. */
   readonly requestTimeoutMs?: number;
   /** Upper bound on `leave()`, ms; past it the registration is left to expire. Default 1000. */
   readonly leaveTimeoutMs?: number;
@@ -141,10 +141,11 @@ const postgresOptions = defineOptions(SOURCE, {
 export function resolveOptions(options: PostgresMembershipOptions): ResolvedPostgresOptions {
   const { connectionString, pool, poolConfig, pollMs, ...resolved } = postgresOptions(options);
   // A hung connection must not hold a renewal past the deadline: TCP keepalive finds a dead peer,
-  // and the server ends a statement that runs too long (the client gives up on it earlier).
+  // and each statement has the client-side query_timeout (statements.ts). No statement_timeout:
+  // pg sends it as a startup parameter, which pgbouncer refuses (review17 F2); the functions bound
+  // their lock waits themselves (sql.ts, lock_timeout).
   const keepAlive = { keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS };
-  const timeoutMs = resolved.requestTimeoutMs;
-  const bounded = { ...keepAlive, statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs };
+  const bounded = { ...keepAlive, connectionTimeoutMillis: resolved.requestTimeoutMs };
   const connection: Connection =
     pool !== undefined
       ? { pool, config: { ...(pool as { options?: pg.PoolConfig }).options, ...keepAlive } }
