@@ -86,7 +86,10 @@ describe('review17: an own pool behind pgbouncer (default ignore_startup_paramet
   it('a startup parameter pgbouncer refuses is a ConfigurationError that says what to change, not retried for ever', async () => {
     startups.length = 0;
     const error = await joinError({
-      poolConfig: { connectionString: `postgres://app:s3cret@127.0.0.1:${port}/app`, statement_timeout: 2000 },
+      poolConfig: {
+        connectionString: `postgres://app:s3cret@127.0.0.1:${port}/app`,
+        statement_timeout: 2000,
+      },
       listen: false,
     });
     expect(startups.some((s) => s.includes('statement_timeout'))).toBe(true); // what pg sent
