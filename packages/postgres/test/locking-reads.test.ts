@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_TIMEOUT_MS, migrationSql } from '../src/sql.js';
 import { Statements } from '../src/statements.js';
-import { freshSchema, usePostgres } from './postgres.js';
+import { freshSchema, until, usePostgres } from './postgres.js';
 
 // fix17 (review17 F1, F2): the liveness of another registration is read with a row lock, so a
 // renewal still in flight is waited for (transfer's successor here; acquire is
@@ -20,14 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await other?.end();
 });
-
-async function until(condition: () => Promise<boolean>, what: string, withinMs = 10_000): Promise<void> {
-  const end = Date.now() + withinMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`not within ${withinMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Resolves when some session waits on a lock (true), or false when `settled` comes first. */
 async function waitsOnALock(pool: pg.Pool, settled: Promise<unknown>): Promise<boolean> {
