@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ElectionFeed, type FeedSnapshot, type Member } from '../src/adapter/index.js';
+import { ElectionFeed, type FeedSnapshot, type Member, MIN_POLL_PAUSE_MS } from '../src/adapter/index.js';
 import { createTestClock } from './support/manual-clock.js';
 import { recordingLogger } from './support/recording-logger.js';
 
@@ -33,6 +33,31 @@ describe('review17: ElectionFeed poll with a soonerMs that is not a number', () 
     expect(reads).toBe(1);
     await clock.advance(1);
     expect(reads).toBe(2); // 16f0ddf: 1 (the NaN pause never ends on this clock; 1 ms with setTimeout)
+    feed.stop();
+  });
+});
+
+describe('fix17: ElectionFeed poll with a soonerMs at or below zero', () => {
+  it('the pause is clamped to MIN_POLL_PAUSE_MS: no back-to-back reads', async () => {
+    const clock = createTestClock(0);
+    let reads = 0;
+    const feed = new ElectionFeed<FeedSnapshot>({
+      clock,
+      logger: recordingLogger().logger,
+      poll: { intervalMs: 1000, soonerMs: () => -3 },
+      read: () => {
+        reads++;
+        return reads <= 3 ? Promise.resolve({ members: [m('a')], revision: 1n }) : new Promise(() => {});
+      },
+      onError: () => {},
+    });
+    feed.start();
+    await flush();
+    expect(reads).toBe(1);
+    await clock.advance(MIN_POLL_PAUSE_MS - 1);
+    expect(reads).toBe(1); // before: 3 (a 0 ms pause after every read)
+    await clock.advance(1);
+    expect(reads).toBe(2);
     feed.stop();
   });
 });

@@ -17,14 +17,26 @@ const FIXES: Readonly<Record<string, string>> = {
 };
 
 /**
+ * pgbouncer refuses a startup parameter it does not track (08P01, "unsupported startup parameter";
+ * pgbouncer's docs, ignore_startup_parameters). The adapter sends none; one set in poolConfig is.
+ */
+const STARTUP_PARAMETER_FIX =
+  "A pooler (pgbouncer) refuses a startup parameter of the connection: remove it from poolConfig (statement_timeout, options...), or list it in pgbouncer's ignore_startup_parameters.";
+
+/**
  * Turns whatever `pg` threw into this adapter's ElectionError: a login, a database, a privilege or
  * a schema that is wrong is a ConfigurationError that says what to change; anything else (refused
  * or dropped connections, timeouts, a server restarting) a BackendUnavailableError core retries.
  * Messages are masked (no password of a connection string reaches one).
  */
 export const toElectionError = createErrorMapper(SOURCE, (error, action, reason) => {
-  const code = (error as { code?: unknown } | null)?.code;
-  const fix = typeof code === 'string' ? FIXES[code] : undefined;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const fix =
+    code === '08P01' && typeof message === 'string' && message.includes('unsupported startup parameter')
+      ? STARTUP_PARAMETER_FIX
+      : typeof code === 'string'
+        ? FIXES[code]
+        : undefined;
   if (fix === undefined) return undefined;
   return new ConfigurationError(`Could not ${action}: ${reason}. ${fix}`, { source: SOURCE, cause: error });
 });

@@ -1,5 +1,6 @@
 import {
   type BackendCapabilities,
+  ConfigurationError,
   custom,
   defineOptions,
   hasControlCharacter,
@@ -27,7 +28,7 @@ export interface PostgresMembershipOptions {
   readonly listen?: boolean;
   /** Longest time between two reads of the election, ms. Default 2000 with `listen`, else 500. */
   readonly pollMs?: number;
-  /** Upper bound on each statement (client side, and the server's statement_timeout of an own pool), ms. Default 2000. */
+  /** Upper bound on each statement, on the client (pg's query_timeout), ms. Default 2000. */
   readonly requestTimeoutMs?: number;
   /** Upper bound on `leave()`, ms; past it the registration is left to expire. Default 1000. */
   readonly leaveTimeoutMs?: number;
@@ -68,6 +69,15 @@ const KEEPALIVE_IDLE_MS = 10_000;
  */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,53}$/;
 
+/** What is wrong with `value` as a postgres:// URL (never showing it: it may hold a password), or undefined. */
+function urlProblem(name: string, value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^postgres(ql)?:\/\/[^/]/.test(value))
+    return `${name} must be a URL like postgres://user:password@host:5432/database (it does not start with postgres:// or postgresql://).`;
+  if (!URL.canParse(value))
+    return `${name} is not a valid URL: write it as postgres://user:password@host:5432/database (percent-encode special characters of the password).`;
+  return undefined;
+}
+
 /** true or false; the message shows what was given. */
 const bool = (fallback: boolean) =>
   optionRule((name, value, { fail }) => {
@@ -87,14 +97,8 @@ const postgresOptions = defineOptions(SOURCE, {
       if (given !== 1)
         fail('Pass exactly one of connectionString (a postgres:// URL), pool (your pg.Pool) or poolConfig.');
       if (value === undefined) return undefined;
-      if (typeof value !== 'string' || !/^postgres(ql)?:\/\/[^/]/.test(value))
-        fail(
-          'connectionString must be a URL like postgres://user:password@host:5432/database (it does not start with postgres:// or postgresql://).',
-        );
-      if (!URL.canParse(value as string))
-        fail(
-          'connectionString is not a valid URL: write it as postgres://user:password@host:5432/database (percent-encode special characters of the password).',
-        );
+      const problem = urlProblem('connectionString', value);
+      if (problem !== undefined) fail(problem);
       return value as string;
     }),
     pool: custom<pg.Pool | undefined>((pool) =>
@@ -104,11 +108,12 @@ const postgresOptions = defineOptions(SOURCE, {
         ? undefined
         : 'pool must be a pg.Pool (new pg.Pool({ connectionString })).',
     ),
-    poolConfig: custom<pg.PoolConfig | undefined>((config) =>
-      config === undefined || (typeof config === 'object' && config !== null)
-        ? undefined
-        : 'poolConfig must be a pg.PoolConfig object.',
-    ),
+    poolConfig: custom<pg.PoolConfig | undefined>((config) => {
+      if (config === undefined) return undefined;
+      if (typeof config !== 'object' || config === null) return 'poolConfig must be a pg.PoolConfig object.';
+      const url = (config as pg.PoolConfig).connectionString;
+      return url === undefined ? undefined : urlProblem('poolConfig.connectionString', url);
+    }),
     schema: optionRule((_, value, { fail }) => {
       if (value !== undefined && (typeof value !== 'string' || !IDENTIFIER.test(value)))
         fail(
@@ -136,10 +141,11 @@ const postgresOptions = defineOptions(SOURCE, {
 export function resolveOptions(options: PostgresMembershipOptions): ResolvedPostgresOptions {
   const { connectionString, pool, poolConfig, pollMs, ...resolved } = postgresOptions(options);
   // A hung connection must not hold a renewal past the deadline: TCP keepalive finds a dead peer,
-  // and the server ends a statement that runs too long (the client gives up on it earlier).
+  // and each statement has the client-side query_timeout (statements.ts). No statement_timeout:
+  // pg sends it as a startup parameter, which pgbouncer refuses (review17 F2); the functions bound
+  // their lock waits themselves (sql.ts, lock_timeout).
   const keepAlive = { keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS };
-  const timeoutMs = resolved.requestTimeoutMs;
-  const bounded = { ...keepAlive, statement_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs };
+  const bounded = { ...keepAlive, connectionTimeoutMillis: resolved.requestTimeoutMs };
   const connection: Connection =
     pool !== undefined
       ? { pool, config: { ...(pool as { options?: pg.PoolConfig }).options, ...keepAlive } }
@@ -149,10 +155,17 @@ export function resolveOptions(options: PostgresMembershipOptions): ResolvedPost
 
 /** Where the database is, for logs: `postgres://host:port/database`, never a user or password. */
 export function endpointOf(connection: Connection): string {
-  const { host, port, database } = new pg.Client(connection.config) as unknown as {
-    host: string;
-    port: number;
-    database: string;
-  };
+  let client: pg.Client;
+  try {
+    client = new pg.Client(connection.config);
+  } catch {
+    // pg parses the connection settings here; its error is untyped (and the cause is not kept: it
+    // may quote the settings).
+    throw new ConfigurationError(
+      'The connection settings could not be read: give connectionString as postgres://user:password@host:5432/database, or check the pool/poolConfig settings.',
+      { source: SOURCE },
+    );
+  }
+  const { host, port, database } = client as unknown as { host: string; port: number; database: string };
   return `postgres://${host}:${port}/${database}`;
 }

@@ -10,7 +10,10 @@
  */
 
 /** Bumped when the functions change: an older schema is replaced on first use (when allowed). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** The longest a function waits for a row lock before it fails (55P03, retried), ms. */
+export const LOCK_TIMEOUT_MS = 2000;
 
 /** The NOTIFY channel of a schema's elections; the payload is the election's name. */
 export const channelOf = (schema: string) => `${schema}_election`;
@@ -18,8 +21,14 @@ export const channelOf = (schema: string) => `${schema}_election`;
 /** Everything the adapter needs in `schema`, idempotent: the migration a DBA can run by hand. */
 export function migrationSql(schema: string): string {
   const s = `"${schema}"`;
+  // A locking read (`for share`): under READ COMMITTED it waits for a renewal of that row still in
+  // flight and returns the row the renewal committed (EvalPlanQual; PostgreSQL docs,
+  // "Transaction Isolation", Read Committed). A plain read would see the last committed expiry and
+  // could judge dead a registration whose renewal ran while it lived (review17 F1).
+  // The row is locked by its registration alone and its expiry compared outside: a locking read
+  // skips a row whose committed version fails its WHERE, so an expiry test inside would not wait.
   const live = (registration: string) =>
-    `exists (select 1 from ${s}.election_members m where m.registration = ${registration} and m.expires_at > clock_timestamp())`;
+    `coalesce((select m.expires_at from ${s}.election_members m where m.registration = ${registration} for share) > clock_timestamp(), false)`;
   const lock = `select * into st from ${s}.election_state where name = e for update;`;
   const next = `nextval('${s}.election_version')`;
   const notify = `perform pg_notify('${channelOf(schema)}', e);`;
@@ -30,8 +39,11 @@ export function migrationSql(schema: string): string {
   update ${s}.election_state set version = v, leader = ${leader}, token = ${token}, handed = ${handed} where name = e;
   ${notify}
   return v;`;
+  // Each function bounds its own lock waits (`set lock_timeout`, applied while it runs): a bound
+  // that needs no startup parameter, so it holds behind pgbouncer. A statement_timeout set there
+  // would not bound the statement already running, and a startup one pgbouncer refuses (review17 F2).
   const fn = (signature: string, returns: string, body: string, language = 'plpgsql') =>
-    `create or replace function ${s}.${signature} returns ${returns} language ${language} as $fn$\n${body}\n$fn$;`;
+    `create or replace function ${s}.${signature} returns ${returns} language ${language} set lock_timeout = '${LOCK_TIMEOUT_MS}ms' as $fn$\n${body}\n$fn$;`;
   return `create schema if not exists ${s};
 create sequence if not exists ${s}.election_version;
 create table if not exists ${s}.election_state (
@@ -147,8 +159,8 @@ begin
   ${lock}
   if ${notHolding} or not ${live('r')} then return null; end if;
   select m.registration into successor from ${s}.election_members m
-    where m.election = e and m.id = to_id and m.expires_at > clock_timestamp();
-  if successor is null then return null; end if;
+    where m.election = e and m.id = to_id for share;
+  if not ${live('successor')} then return null; end if;
   ${writeLeader('successor', 'v', true)}
 end;`,
 )}

@@ -54,3 +54,16 @@ export function joinAs(
   const { takeover = false, signal = new AbortController().signal, ttlMs = 2000 } = options;
   return backend.join({ member: { id }, ttlMs, clock: systemClock, logger: silentLogger, signal, takeover });
 }
+
+/** Polls `condition` every 20 ms until it holds; fails past `withinMs` naming `what`. */
+export async function until(
+  condition: () => Promise<boolean>,
+  what: string,
+  withinMs = 10_000,
+): Promise<void> {
+  const end = Date.now() + withinMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`not within ${withinMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -43,34 +43,60 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+/** join() on a membership made of `options`: what it rejected with (undefined if it joined). */
+async function joinError(options: Parameters<typeof createPostgresMembership>[0]): Promise<unknown> {
+  const backend = createPostgresMembership(options);
+  const release = backend.retain();
+  try {
+    return await backend
+      .join({
+        member: { id: 'a' },
+        ttlMs: 2000,
+        clock: systemClock,
+        logger: silentLogger,
+        signal: new AbortController().signal,
+        takeover: false,
+      })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+  } finally {
+    release();
+    await backend.close();
+  }
+}
+
 describe('review17: an own pool behind pgbouncer (default ignore_startup_parameters)', () => {
-  it('the join is refused with a ConfigurationError that says what to change, not retried for ever', async () => {
-    const backend = createPostgresMembership({
-      connectionString: `postgres://app:s3cret@127.0.0.1:${port}/app`,
+  // fix17: the original single test asserted that pg SENT statement_timeout ("what pg sent") and
+  // then expected the refusal to be mapped. With the fix the adapter sends no such parameter, so
+  // that line is inverted here, and the mapping of pgbouncer's refusal is checked with a
+  // statement_timeout the user put in poolConfig (the same assertions as before).
+  it('the default own pool sends no statement_timeout at startup: pgbouncer lets it through', async () => {
+    startups.length = 0;
+    const url = `postgres://app:s3cret@127.0.0.1:${port}/app`;
+    const error = await joinError({ connectionString: url, listen: false });
+    expect(startups.length).toBeGreaterThan(0);
+    expect(startups.some((s) => s.includes('statement_timeout'))).toBe(false); // what pg sent
+    // Past the startup parameters: the stand-in's next answer (a wrong password) is what comes back.
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(/user and password/);
+  });
+
+  it('a startup parameter pgbouncer refuses is a ConfigurationError that says what to change, not retried for ever', async () => {
+    startups.length = 0;
+    const error = await joinError({
+      poolConfig: {
+        connectionString: `postgres://app:s3cret@127.0.0.1:${port}/app`,
+        statement_timeout: 2000,
+      },
       listen: false,
     });
-    const release = backend.retain();
-    try {
-      const error = await backend
-        .join({
-          member: { id: 'a' },
-          ttlMs: 2000,
-          clock: systemClock,
-          logger: silentLogger,
-          signal: new AbortController().signal,
-          takeover: false,
-        })
-        .then(
-          () => undefined,
-          (caught: unknown) => caught,
-        );
-      expect(startups.some((s) => s.includes('statement_timeout'))).toBe(true); // what pg sent
-      // 16f0ddf: a BackendUnavailableError (retried by core for ever).
-      expect(error).toBeInstanceOf(ConfigurationError);
-      expect((error as Error).message).toMatch(/statement_timeout|pgbouncer/);
-    } finally {
-      release();
-      await backend.close();
-    }
+    expect(startups.some((s) => s.includes('statement_timeout'))).toBe(true); // what pg sent
+    // 16f0ddf: a BackendUnavailableError (retried by core for ever).
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(/statement_timeout|pgbouncer/);
+    expect((error as Error).message).toMatch(/ignore_startup_parameters/);
+    expect((error as Error).message).not.toContain('s3cret');
   });
 });

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationSql } from '../src/index.js';
 import { Statements } from '../src/statements.js';
-import { freshSchema, usePostgres } from './postgres.js';
+import { freshSchema, until, usePostgres } from './postgres.js';
 
 // review17: election_acquire decides that the holder's registration is dead with a plain read of
 // its row (`live(st.leader)`, sql.ts:22/125) under READ COMMITTED: it sees the last committed
@@ -26,14 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await holderTx?.end();
 });
-
-async function until(condition: () => Promise<boolean>, what: string, withinMs = 10_000): Promise<void> {
-  const end = Date.now() + withinMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`not within ${withinMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('review17: a renewal that ran before expiry, committed after a successor read the row', () => {
   it('the successor does not take the leader row from a registration whose renewal is acknowledged', async () => {

@@ -6,6 +6,9 @@ import { type Clock, sleep } from '../time/clock.js';
 import { FeedView } from './feed-view.js';
 import { RateLimiter } from './rate-limiter.js';
 
+/** The shortest pause a poll's `soonerMs` can ask for, ms: a value at or below 0 is no hot loop. */
+export const MIN_POLL_PAUSE_MS = 5;
+
 /** One full read of the election: every member, the holder, and where in the backend's history it is. */
 export interface FeedSnapshot {
   readonly members: readonly Member[];
@@ -91,7 +94,9 @@ export interface ElectionFeedOptions<S extends FeedSnapshot> {
    * just after its first live row expires by the database's clock), or at once on `wake()` (a
    * NOTIFY, a write of this session). Every read is published (under `dedupe`), whatever its
    * revision: rows expire without a write, so a read at the same revision may hold fewer members.
-   * With `initial`, the first read comes after that pause too.
+   * With `initial`, the first read comes after that pause too. A `soonerMs` that is not a finite
+   * number (NaN, undefined) counts as `intervalMs`; one below {@link MIN_POLL_PAUSE_MS} counts as
+   * that floor, so a wrong value neither stalls the feed nor makes back-to-back reads.
    */
   readonly poll?: {
     readonly intervalMs: number;
@@ -357,10 +362,12 @@ export class ElectionFeed<S extends FeedSnapshot = FeedSnapshot> {
     else await this.#pause(delay);
   }
 
-  /** The pause a poll makes after `read`: `intervalMs`, or `soonerMs` when shorter. */
+  /** The pause a poll makes after `read`: `intervalMs`, or `soonerMs` when shorter (not below the floor). */
   #pollDelay(read: S): number {
     const { intervalMs, soonerMs } = this.#options.poll ?? { intervalMs: 0 };
-    return Math.max(0, Math.min(intervalMs, soonerMs?.(read) ?? Number.POSITIVE_INFINITY));
+    const sooner = soonerMs?.(read);
+    if (sooner === undefined || !Number.isFinite(sooner)) return intervalMs;
+    return Math.min(intervalMs, Math.max(MIN_POLL_PAUSE_MS, sooner));
   }
 
   /**

@@ -51,6 +51,7 @@ export {
   type FeedChange,
   type FeedSink,
   type FeedSnapshot,
+  MIN_POLL_PAUSE_MS,
 } from './election-feed.js';
 export { type JoinRounds, joinRounds } from './join-rounds.js';
 export { type KeyLayout, type KeySegmentCodec, keyLayout } from './key-layout.js';
