@@ -66,6 +66,36 @@ describe('BackendLifecycle.join', () => {
     expect(events).toEqual(['close client 1', 'discard lease 7']);
   });
 
+  it('a session that ends while it is being made is let go: it holds no client, close() does not reach it', async () => {
+    const { lifecycle, events } = backend();
+    await lifecycle.join({
+      register: async (client) => `a on ${client}`,
+      open: (registration, _, ended) => {
+        events.push(`open ${registration}`);
+        ended(); // lost before open() returned (a first read that found its record gone, say)
+        return { close: () => events.push('close a') };
+      },
+    });
+    // Nothing holds the client any more: it was released as soon as the join's own use ended.
+    expect(events).toEqual(['open a on client 1', 'close client 1']);
+    lifecycle.close();
+    expect(events).toEqual(['open a on client 1', 'close client 1']);
+  });
+
+  it('a session whose open() throws is let go, and the join fails with that error', async () => {
+    const { lifecycle, events } = backend();
+    const failed = await lifecycle
+      .join({
+        register: async (client) => `a on ${client}`,
+        open: () => {
+          throw new Error('could not open');
+        },
+      })
+      .catch((error: Error) => error.message);
+    expect(failed).toBe('could not open');
+    expect(events).toEqual(['close client 1']);
+  });
+
   it('a closed backend refuses the join before anything is registered', async () => {
     const { lifecycle } = backend();
     lifecycle.close();
