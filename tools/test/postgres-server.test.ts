@@ -105,7 +105,11 @@ describe('startPostgres', () => {
     expect(workers.length).toBeGreaterThan(1);
     await server.kill('SIGSTOP');
     try {
-      expect(workers.map(processState)).toEqual(workers.map(() => 'T'));
+      // A stop signal takes effect when each process is next scheduled: one still running on the
+      // other CPU reads 'R' for a moment. Polled until every one is stopped, with a deadline.
+      await expect
+        .poll(() => workers.map(processState), { timeout: 2000, interval: 10 })
+        .toEqual(workers.map(() => 'T'));
       await expect(open.query({ text: 'select 1', query_timeout: 300 } as pg.QueryConfig)).rejects.toThrow(
         /timeout/i,
       );
