@@ -410,9 +410,15 @@ describe.skipIf(executablePath === undefined)(
       // Counted by arrival: a loaded machine can notice the window's end late, and the requests of
       // those extra seconds are not the window's. A late stamp (a stall of this process) only moves
       // a request later, out of the window, never in.
-      const within = asked.filter((at) => at - from <= DROPPING_MS).length;
+      // One attempt of the page's may still arrive twice: Chromium resends a request whose
+      // connection closed without an answer at once (RFC 9112 §9.3.1, above), and a cut connection
+      // can still be one it reuses (one CI run counted 3 arrivals here). The page's own attempts
+      // are at least a second apart (RECONNECT_STEPS_MS), so an arrival within 100 ms of the one
+      // before is that resend, not a reconnect of the page's.
+      const arrivals = asked.filter((at) => at - from <= DROPPING_MS);
+      const within = arrivals.filter((at, i) => i === 0 || at - (arrivals[i - 1] ?? 0) > 100).length;
       console.log(
-        `reconnect: ${within} /events requests in ${DROPPING_MS} ms of dropped streams (${asked.length} in all; at most ${MOST_RECONNECTS})`,
+        `reconnect: ${within} page reconnects in ${DROPPING_MS} ms of dropped streams (/events arrivals at ${arrivals.map((at) => Math.round(at - from)).join(', ')} ms; ${asked.length} in all; at most ${MOST_RECONNECTS})`,
       );
       expect(within).toBeGreaterThanOrEqual(1);
       expect(within).toBeLessThanOrEqual(MOST_RECONNECTS);
