@@ -45,13 +45,9 @@ export function memoryFeed(options: MemoryFeedOptions): MemoryFeed {
     logger,
     read: async (signal) => {
       await network.whenReachable(node, signal);
-      const stream = new NodeStream(server, network, clock, node);
+      signal.throwIfAborted();
+      const stream = new NodeStream(server, network, clock, node, signal);
       return new Promise<MemorySnapshot>((resolve, reject) => {
-        // Also closes a stream read but never followed: the feed stopped in between.
-        signal.addEventListener('abort', () => {
-          stream.close();
-          reject(signal.reason);
-        });
         stream.consume({
           item: (item) => {
             if (!('snapshot' in item)) return; // never: a stream opens with its snapshot

@@ -85,10 +85,12 @@ export function openMemorySession(context: SessionContext): MemorySession {
     mapError: toElectionError,
     feed,
     ...(context.withLock
-      ? { lock: memoryLockCalls({
-          ...{ server, network, node: id, lease: () => leaseId, assertCanCall },
-          active: () => session.lifecycle.active,
-        }), }
+      ? {
+          lock: memoryLockCalls({
+            ...{ server, network, node: id, lease: () => leaseId, assertCanCall },
+            active: () => session.lifecycle.active,
+          }),
+        }
       : {}),
     renewals: {
       ttlMs,

@@ -37,11 +37,20 @@ export class NodeStream {
   readonly #clock: Clock;
   readonly #network: Network;
   readonly #node: string;
+  readonly #signal: AbortSignal;
+  /** The feed stopped: the stream closes, and a read still waiting for its snapshot rejects. */
+  readonly #onAbort = () => {
+    const consumer = this.#consumer;
+    this.close();
+    consumer?.fail(this.#signal.reason);
+  };
 
-  constructor(server: MemoryServer, network: Network, clock: Clock, node: string) {
+  constructor(server: MemoryServer, network: Network, clock: Clock, node: string, signal: AbortSignal) {
     this.#clock = clock;
     this.#network = network;
     this.#node = node;
+    this.#signal = signal;
+    signal.addEventListener('abort', this.#onAbort, { once: true });
     const close = () => this.close();
     // The server's revision is each change's own: the server pushes right after the write.
     this.#unsubscribe = [
@@ -53,7 +62,9 @@ export class NodeStream {
       }),
       server.watchHolder({ start: () => undefined, push: (state) => this.#push({ change: state }), close }),
     ];
-    this.#push({ snapshot: { members: server.members(), holder: server.holder(), revision: server.revision() } });
+    this.#push({
+      snapshot: { members: server.members(), holder: server.holder(), revision: server.revision() },
+    });
   }
 
   /** Hands the items to `consumer` from now on (undefined: they wait). */
@@ -67,6 +78,7 @@ export class NodeStream {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#signal.removeEventListener('abort', this.#onAbort);
     this.#inFlight.length = 0;
     this.#scheduled?.();
     this.#scheduled = undefined;
