@@ -12,8 +12,7 @@ import {
   type Unsubscribe,
 } from '@election/core';
 import { type Renewer, startRenewals, waitOutHolder } from '@election/core/adapter';
-import type { HolderState, MemoryServer } from '../src/memory/server.js';
-import type { Watch } from '../src/memory/watch.js';
+import type { HolderState, MemoryServer, Watch } from '../src/memory/server.js';
 import type { SimLink, SimNetwork, SimStream } from './network.js';
 import type { TransferFaults } from './transfer-faults.js';
 

@@ -86,6 +86,37 @@ describe('memory backend: fault injection', () => {
     expect(view.ids()).toEqual(['b']);
   });
 
+  it('heal(): a node that watches nothing hears at once of a lease lost meanwhile, not at its next renewal', async () => {
+    const { clock, cluster } = setup();
+    const a = await join(cluster.backend(), clock, { id: 'a' }, 3000);
+    const lost = lostCauses(a);
+    cluster.partition('a');
+    await clock.advance(5000);
+    expect(lost).toEqual([]);
+    cluster.heal('a');
+    await clock.flush(); // no time passes: no renewal is due
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toBeInstanceOf(SessionLostError);
+  });
+
+  it('close() while its watch waits to resync (cut off) leaves nothing behind: no delivery after heal, no timer', async () => {
+    const { clock, cluster } = setup();
+    const a = await join(cluster.backend(), clock, { id: 'a' }, 3000);
+    const view = trackMembers(a);
+    await clock.flush();
+    cluster.partition('a');
+    const b = await join(cluster.backend(), clock, { id: 'b' }, 3000); // dropped on the way to a
+    await clock.advance(100);
+    a.close();
+    await b.leave();
+    cluster.heal('a');
+    await clock.flush();
+    expect(view.events).toEqual([{ type: 'snapshot', members: [{ id: 'a' }] }]);
+    await clock.advance(3000); // a's lease runs out by TTL
+    expect(cluster.members()).toEqual([]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   it('a partitioned node that leaves settles at once; its registration expires by TTL', async () => {
     const { clock, cluster } = setup();
     const a = await join(cluster.backend(), clock, { id: 'a' }, 3000);

@@ -13,7 +13,7 @@ import {
 import { SOURCE } from '../source.js';
 import type { Network } from './network.js';
 import type { MemoryServer } from './server.js';
-import { MemorySession } from './session.js';
+import { type MemorySession, openMemorySession } from './session.js';
 
 export interface BackendContext {
   readonly server: MemoryServer;
@@ -50,12 +50,12 @@ export class MemoryBackend implements MembershipBackend {
       discard: async ({ leaseId }) => this.#context.server.revoke(leaseId),
       open: ({ session, leaseId }, _, ended) => {
         this.#ends.set(session, ended);
+        this.#context.track(session);
         session.attach(leaseId);
-        return session;
+        return session.session;
       },
     });
-    this.#context.track(session);
-    return session.reply(session);
+    return this.#context.network.reply(request.member.id, session);
   }
 
   /** A joining node's session and the lease it registered. */
@@ -72,7 +72,8 @@ export class MemoryBackend implements MembershipBackend {
     }
     // core has checked request.ttlMs against this.capabilities; no second check here.
     const { server, network } = this.#context;
-    const session: MemorySession = new MemorySession({
+    const id = request.member.id;
+    const session: MemorySession = openMemorySession({
       server,
       network,
       clock: this.#context.clock,
@@ -80,13 +81,12 @@ export class MemoryBackend implements MembershipBackend {
       member: request.member,
       ttlMs: request.ttlMs,
       withLock: this.capabilities.lock,
-      onClosed: (closed) => {
-        this.#ends.get(closed)?.();
-        this.#context.untrack(closed);
+      ended: () => {
+        this.#ends.get(session)?.();
+        this.#context.untrack(session);
       },
     });
-    if (!session.reachable()) throw session.unreachableError('join()');
-    const id = request.member.id;
+    if (!network.reachable(id)) throw network.unreachable(id, 'join()');
     // Another lease holds the id (this id's previous process, crashed): revoke it under `takeover`,
     // else wait it out; only a holder that keeps renewing is a duplicate.
     const leaseId = await joinRounds<number, number>({
@@ -110,7 +110,7 @@ export class MemoryBackend implements MembershipBackend {
           fields: { memberId: id },
           pollMs: () => Math.max(50, Math.min(500, request.ttlMs / 4)),
           read: async () => {
-            if (!session.reachable()) throw session.unreachableError('join()');
+            if (!network.reachable(id)) throw network.unreachable(id, 'join()');
             return server.leaseRenewals(holder);
           },
           judge: (renewals, first) => (renewals !== first ? 'renewed' : 'waiting'),

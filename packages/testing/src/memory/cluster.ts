@@ -85,7 +85,7 @@ class InMemoryCluster implements MemoryCluster {
     this.#clock = options.clock ?? systemClock;
     this.capabilities = Object.freeze({ ...DEFAULT_MEMORY_CAPABILITIES, ...options.capabilities });
     this.#server = new MemoryServer(this.#clock);
-    this.#network = new Network(options.random ?? Math.random);
+    this.#network = new Network(this.#clock, options.random ?? Math.random);
   }
 
   backend(): MembershipBackend {

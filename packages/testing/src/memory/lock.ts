@@ -1,54 +1,43 @@
-import {
-  acquireUnlessBlockerEnded,
-  type HolderListener,
-  type LeaderLock,
-  type Unsubscribe,
-} from '@election/core/adapter';
+import type { LockCalls } from '@election/core/adapter';
+import type { Network } from './network.js';
 import type { MemoryServer } from './server.js';
-import type { MemorySession } from './session.js';
 
-/** The leader lock as one session sees it: bound to that session's lease, gone when the lease goes. */
-export class MemoryLock implements LeaderLock {
-  readonly #session: MemorySession;
-  readonly #server: MemoryServer;
+export interface MemoryLockContext {
+  readonly server: MemoryServer;
+  readonly network: Network;
+  readonly node: string;
+  /** The session's lease (set once the join registered it). */
+  readonly lease: () => number;
+  /** Whether the session is still active (not lost, left or closed). */
+  readonly active: () => boolean;
+  /** Rejects unless the session may talk to the server now (closed, cut off, lease gone). */
+  readonly assertCanCall: (operation: string) => void;
+}
 
-  constructor(session: MemorySession, server: MemoryServer) {
-    this.#session = session;
-    this.#server = server;
-  }
-
-  /**
-   * The server decides now; the answer may spend time in flight (cluster.latency()). A null answer
-   * is only given while the holder watch shows, or has yet to show, the holding that blocked it
-   * (the contract's rule): when that holding ended while the answer was in flight (its end may
-   * reach the watch first), the attempt is repeated instead, as etcd's adapter does.
-   */
-  tryAcquire(): Promise<bigint | null> {
-    return acquireUnlessBlockerEnded(
-      async () => {
-        this.#session.assertCanCall('lock.tryAcquire()');
-        const blocker = this.#server.holder()?.token;
-        const token = await this.#session.reply(this.#server.acquire(this.#session.lease));
-        return token === null ? { token, blocker } : { token };
-      },
-      (blocker) => this.#server.holder()?.token !== blocker,
-    );
-  }
-
-  async release(token: bigint): Promise<void> {
-    // Releasing is clean-up: on a closed or expired session there is nothing this session holds.
-    if (this.#session.isClosed() || !this.#server.hasLease(this.#session.lease)) return;
-    if (!this.#session.reachable()) throw this.#session.unreachableError('lock.release()');
-    this.#server.release(this.#session.lease, token);
-    await this.#session.reply(undefined);
-  }
-
-  async transfer(token: bigint, to: string): Promise<bigint | null> {
-    this.#session.assertCanCall('lock.transfer()');
-    return this.#session.reply(this.#server.transfer(this.#session.lease, token, to));
-  }
-
-  watchHolder(listener: HolderListener): Unsubscribe {
-    return this.#session.watchHolder(listener);
-  }
+/**
+ * The leader lock's calls on the server, bound to the session's lease; the kit's SessionSkeleton
+ * makes the LeaderLock of them. The server decides at once; its answer may spend time in flight
+ * (cluster.latency()).
+ */
+export function memoryLockCalls(context: MemoryLockContext): LockCalls {
+  const { server, network, node, lease, active, assertCanCall } = context;
+  return {
+    async attempt() {
+      assertCanCall('lock.tryAcquire()');
+      const blocker = server.holder()?.token;
+      const token = await network.reply(node, server.acquire(lease()));
+      return token === null ? { token, blocker } : { token };
+    },
+    async release(token) {
+      // Releasing is clean-up: on a closed or expired session there is nothing this session holds.
+      if (!active() || !server.hasLease(lease())) return;
+      if (!network.reachable(node)) throw network.unreachable(node, 'lock.release()');
+      server.release(lease(), token);
+      await network.reply(node, undefined);
+    },
+    async transfer(token, to) {
+      assertCanCall('lock.transfer()');
+      return network.reply(node, server.transfer(lease(), token, to));
+    },
+  };
 }

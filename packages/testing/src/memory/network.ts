@@ -1,3 +1,6 @@
+import { BackendUnavailableError, type Clock } from '@election/core/adapter';
+import { SOURCE } from '../source.js';
+
 /**
  * The simulated network between the in-memory server and its nodes: which nodes are cut off
  * (partition), how late watch events reach each node (delay) and how late answers to its calls
@@ -36,15 +39,57 @@ export class Network {
   readonly #cutOff = new Set<string>();
   readonly #delivery = new Lateness();
   readonly #replies = new Lateness();
+  /** Who waits for each cut-off node to come back. */
+  readonly #waiting = new Map<string, Set<() => void>>();
 
+  readonly #clock: Clock;
   readonly #random: () => number;
 
-  constructor(random: () => number) {
+  constructor(clock: Clock, random: () => number) {
+    this.#clock = clock;
     this.#random = random;
   }
 
   reachable(node: string): boolean {
     return !this.#cutOff.has(node);
+  }
+
+  /** The error of a call `node` cannot make now (`operation` names it). */
+  unreachable(node: string, operation: string): BackendUnavailableError {
+    return new BackendUnavailableError(
+      `${operation}: node "${node}" cannot reach the in-memory server (partitioned); heal() it to reconnect.`,
+      { source: SOURCE },
+    );
+  }
+
+  /** Hands `value` back to `node` after its reply latency on the clock (at once without one). */
+  reply<T>(node: string, value: T): Promise<T> {
+    const ms = this.replyDelay(node);
+    if (ms <= 0) return Promise.resolve(value);
+    return new Promise<T>((resolve) => this.#clock.setTimer(() => resolve(value), ms));
+  }
+
+  /**
+   * Resolves once `node` can reach the server (at once when it can), as a client that keeps
+   * reconnecting gets through on heal; rejects with the signal's reason when it aborts first.
+   */
+  whenReachable(node: string, signal: AbortSignal): Promise<void> {
+    if (this.reachable(node)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiting = this.#waiting.get(node) ?? new Set();
+      this.#waiting.set(node, waiting);
+      const onAbort = () => {
+        waiting.delete(back);
+        reject(signal.reason);
+      };
+      const back = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      waiting.add(back);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   partition(node: string): void {
@@ -53,7 +98,11 @@ export class Network {
 
   /** Returns whether the node was cut off. */
   heal(node: string): boolean {
-    return this.#cutOff.delete(node);
+    if (!this.#cutOff.delete(node)) return false;
+    const waiting = this.#waiting.get(node);
+    this.#waiting.delete(node);
+    for (const back of waiting ?? []) back();
+    return true;
   }
 
   setDelay(ms: number, options: DelayOptions = {}): void {

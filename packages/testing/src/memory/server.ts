@@ -1,6 +1,15 @@
 import type { Clock, LockHolder, Member, MembershipEvent, Unsubscribe } from '@election/core/adapter';
 import { compareIds } from '@election/core/adapter';
-import type { Watch } from './watch.js';
+
+/**
+ * A subscriber to the server's changes (one node's stream): `start` when it subscribes, each
+ * change `push`ed the moment the server makes it, `close` when it is dropped or the server goes.
+ */
+export interface Watch<E> {
+  start(): unknown;
+  push(event: E): void;
+  close(): void;
+}
 
 /** One acquisition of the leader lock, kept for assertions about fencing. */
 export interface LockGrant {
