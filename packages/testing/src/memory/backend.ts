@@ -121,8 +121,8 @@ export class MemoryBackend implements MembershipBackend {
   }
 
   /** Closes every session this backend opened (they stop renewing and expire by TTL). Idempotent. */
-  async close(): Promise<void> {
-    this.#lifecycle.close();
+  close(): Promise<void> {
+    return this.#lifecycle.close();
   }
 }
 
