@@ -9,6 +9,7 @@ import {
 import { type ConsulApi, ConsulClient, endpointOf } from './consul-api.js';
 import { joinElection, MAX_TTL_MS, MIN_TTL_MS } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
+import { endSession } from './leave.js';
 import { type ConsulMembershipOptions, type ResolvedConsulOptions, resolveOptions } from './options.js';
 import { openConsulSession } from './session.js';
 import { SOURCE } from './source.js';
@@ -81,7 +82,18 @@ class ConsulBackend implements MembershipBackend {
     const options = this.#options;
     // The join holds the client; the session keeps it open until it ends; close() closes it.
     return this.#lifecycle.join({
-      register: (api) => joinElection({ api, layout, options, abandoned: this.#abandoned }, request, logger),
+      signal: request.signal,
+      register: (api, signal) =>
+        joinElection({ api, layout, options, abandoned: this.#abandoned }, { ...request, signal }, logger),
+      // close() came during the join: the member key and the session go, as a leave would take them.
+      discard: (joined, api) =>
+        endSession(api, [layout.memberKey(request.member.id)], joined.sessionId).then(
+          () => this.#abandoned.gone(joined.sessionId),
+          (error: unknown) => {
+            this.#abandoned.abandoned(joined.sessionId);
+            throw error;
+          },
+        ),
       open: (joined, api, ended) =>
         openConsulSession({
           api,
@@ -103,7 +115,7 @@ class ConsulBackend implements MembershipBackend {
   }
 
   /** Stops timers and watches of sessions still open (their registrations expire by TTL), for good. */
-  async close(): Promise<void> {
-    this.#lifecycle.close();
+  close(): Promise<void> {
+    return this.#lifecycle.close();
   }
 }

@@ -45,25 +45,114 @@ describe('BackendLifecycle.join', () => {
     expect(events).toEqual(['open a on client 1', 'open b on client 1', 'close b', 'close client 1']);
   });
 
-  it('close() while the join is in flight: the registration is discarded and the join fails, no session is left', async () => {
+  it('close() while the join is in flight: the join is aborted, its registration discarded on the still open client, then the client closes', async () => {
     const { lifecycle, events } = backend();
     const registered = deferred<string>();
+    let registerSignal: AbortSignal | undefined;
     const joining = lifecycle.join({
-      register: () => registered.promise,
-      discard: async (registration) => {
-        events.push(`discard ${registration}`);
-        throw new Error('client closed'); // a failed discard is ignored: the registration expires by TTL
+      register: (_, signal) => {
+        registerSignal = signal;
+        return registered.promise;
+      },
+      discard: async (registration, client) => {
+        events.push(`discard ${registration} on ${client}`);
+        throw new Error('could not'); // a failed discard is ignored: the registration expires by TTL
       },
       open: () => {
         events.push('opened');
         return { close: () => {} };
       },
     });
-    lifecycle.close();
+    const closed = lifecycle.close();
+    expect(registerSignal?.aborted).toBe(true);
+    expect(registerSignal?.reason).toBeInstanceOf(LifecycleError);
+    // The join is still in flight (this register ignores its signal): the client stays open for it.
+    expect(events).toEqual([]);
     registered.resolve('lease 7');
     await expect(joining).rejects.toThrow(LifecycleError);
     await expect(joining).rejects.toThrow('[test] This test membership backend was closed while joining.');
-    expect(events).toEqual(['close client 1', 'discard lease 7']);
+    await closed;
+    expect(events).toEqual(['discard lease 7 on client 1', 'close client 1']);
+  });
+
+  it("close() aborts a join through its signal: the join fails with LifecycleError (the abort as its cause), and close() settles once the join's work has", async () => {
+    const { lifecycle, events } = backend();
+    const request = new AbortController();
+    let settled = false;
+    const joining = lifecycle.join({
+      signal: request.signal,
+      register: (client, signal) =>
+        new Promise<string>((_, reject) =>
+          signal.addEventListener('abort', () => {
+            events.push(`aborted on ${client}`);
+            reject(signal.reason);
+          }),
+        ),
+      open: () => ({ close: () => {} }),
+    });
+    const failed = joining.catch((error: Error) => error);
+    void lifecycle.close().then(() => {
+      settled = true;
+    });
+    const error = await failed;
+    expect(error).toBeInstanceOf(LifecycleError);
+    expect((error as Error).message).toBe('[test] This test membership backend was closed while joining.');
+    expect((error as Error).cause).toBeInstanceOf(LifecycleError);
+    await Promise.resolve();
+    expect(settled).toBe(true);
+    expect(events).toEqual(['aborted on client 1', 'close client 1']);
+  });
+
+  it("the request's own abort reaches register's signal, and the join fails with the request's reason", async () => {
+    const { lifecycle } = backend();
+    const request = new AbortController();
+    const joining = lifecycle.join({
+      signal: request.signal,
+      register: (_, signal) =>
+        new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      open: () => ({ close: () => {} }),
+    });
+    request.abort(new Error('gave up'));
+    await expect(joining).rejects.toThrow('gave up');
+    expect(lifecycle.closed).toBe(false);
+  });
+
+  it('close() closes the client after drainMs even when work in flight never ends, and settles then', async () => {
+    const events: string[] = [];
+    const lifecycle = new BackendLifecycle<string>({
+      source: 'test',
+      what: 'test membership backend',
+      drainMs: 20,
+      client: clientLifecycle({ create: () => 'client 1', close: (c) => events.push(`close ${c}`) }),
+    });
+    lifecycle.client();
+    lifecycle.hold(); // a revocation that never answers
+    const startedAt = performance.now();
+    await lifecycle.close();
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(15);
+    expect(events).toEqual(['close client 1']);
+    // close() again: the same settled promise, nothing closed twice.
+    await lifecycle.close();
+    expect(events).toEqual(['close client 1']);
+  });
+
+  it('close() with a leave in flight closes the client once the leave is done, not before', async () => {
+    const { lifecycle, events } = backend();
+    let ended = () => {};
+    await lifecycle.join({
+      register: async (client) => `a on ${client}`,
+      open: (_, __, end) => {
+        ended = end;
+        return { close: () => events.push('close a') };
+      },
+    });
+    const leaving = lifecycle.hold(); // a leave's requests
+    ended(); // the session left
+    const closed = lifecycle.close();
+    expect(events).toEqual([]);
+    leaving();
+    await closed;
+    expect(events).toEqual(['close client 1']);
   });
 
   it('a session that ends while it is being made is let go: it holds no client, close() does not reach it', async () => {

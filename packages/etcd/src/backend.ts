@@ -88,8 +88,9 @@ class EtcdBackend implements EtcdMembershipBackend {
     const { requestTimeoutMs, leaveTimeoutMs } = this.#resolved;
     let registered: Joined | undefined;
     const session = await this.#lifecycle.join({
-      register: (client) => {
-        request.signal.throwIfAborted();
+      signal: request.signal,
+      register: (client, signal) => {
+        signal.throwIfAborted();
         return joinElection(
           {
             client,
@@ -101,7 +102,7 @@ class EtcdBackend implements EtcdMembershipBackend {
             logger,
             discard: (leaseId) => this.#discard(leaseId, logger),
           },
-          request,
+          { ...request, signal },
         );
       },
       // Revoked if the client still works (one passed in); else it expires by TTL, never renewed.
@@ -146,14 +147,13 @@ class EtcdBackend implements EtcdMembershipBackend {
     return session;
   }
 
-  async close(): Promise<void> {
-    this.#lifecycle.close();
+  close(): Promise<void> {
+    return this.#lifecycle.close();
   }
 
-  /** A lease a join gave up: abandoned until etcd confirms its revocation. */
+  /** A lease a join gave up: abandoned until etcd confirms its revocation (after close() too: the client stays open for it). */
   #discard(leaseId: string, logger: JoinContext['logger']): void {
     this.#leases.abandoned(leaseId);
-    if (this.#lifecycle.closed) return;
     this.#leases.revokeInBackground(
       [leaseId],
       (id) => this.#revoke(id),

@@ -7,7 +7,8 @@ import {
 } from '@election/core';
 import { waitFor } from '@election/testing';
 import type { EtcdServer } from '@election/tools';
-import { describe, expect, it } from 'vitest';
+import { KVClient } from 'etcd3';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createEtcdMembership } from '../src/index.js';
 import { useEtcd } from './support/etcd-suite.js';
 import { uniquePrefix } from './support/session-helpers.js';
@@ -16,6 +17,10 @@ import { uniquePrefix } from './support/session-helpers.js';
 let etcd: EtcdServer;
 useEtcd((server) => {
   etcd = server;
+});
+const txn = KVClient.prototype.txn;
+afterEach(() => {
+  KVClient.prototype.txn = txn;
 });
 
 /** Records debug lines, so the test can wait for the adapter's own report instead of sleeping. */
@@ -41,24 +46,16 @@ describe('a join whose answer was lost', () => {
       requestTimeoutMs: 300,
     });
     const member = { id: 'a' };
-    // The join checks its signal before the lease, before the registration and after it. At the
-    // third check the registration has committed in etcd; "aborting" there, with etcd killed at the
-    // same moment, is a join whose answer never came back and whose lease cannot be revoked,
-    // which is what an etcd killed in the middle of a node's join does.
-    let checks = 0;
-    const signal = {
-      aborted: false,
-      reason: undefined,
-      throwIfAborted() {
-        checks += 1;
-        if (checks === 3) {
-          void etcd.kill('SIGKILL');
-          throw new Error('the answer to the registration was lost');
-        }
-      },
-      addEventListener() {},
-      removeEventListener() {},
-    } as unknown as AbortSignal;
+    // The join transaction commits in etcd, and etcd is killed before its answer comes back: a join
+    // whose answer never came and whose lease cannot be revoked, as when etcd dies in the middle
+    // of a node's join.
+    KVClient.prototype.txn = async function (this: KVClient, ...args: Parameters<typeof txn>) {
+      const answer = await txn.apply(this, args);
+      KVClient.prototype.txn = txn;
+      void etcd.kill('SIGKILL');
+      throw new Error(answer.succeeded ? 'the answer to the registration was lost' : 'not the join');
+    };
+    const signal = new AbortController().signal;
     await expect(
       backend.join({ member, ttlMs: 10_000, clock: systemClock, logger, signal, takeover: false }),
     ).rejects.toThrow(/answer to the registration was lost/);

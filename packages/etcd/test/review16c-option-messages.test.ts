@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { testOptionAnswers } from '@election/testing';
+import * as vitest from 'vitest';
 import { createEtcdMembership } from '../src/index.js';
 
 /**
@@ -43,18 +43,7 @@ const cases: Record<string, unknown> = {
   'unknown key': { electoin: 'x' },
 };
 
-function answer(options: unknown): string {
-  try {
-    const backend = createEtcdMembership(options as never);
-    void backend.close();
-    return 'ok';
-  } catch (error) {
-    const e = error as Error & { code?: string };
-    return `${e.constructor.name} ${e.code} ${e.message}`;
-  }
-}
-
-/** fbbff79's answers (captured by running this file on fbbff79's src with R16C_OUT set). */
+/** fbbff79's answers. */
 const expected: Record<string, string> = {
   null: 'ConfigurationError INVALID_OPTION [@election/etcd] createEtcdMembership needs an options object, e.g. { endpoints: [...] }.',
   string:
@@ -119,12 +108,10 @@ const expected: Record<string, string> = {
   'unknown key': 'ok',
 };
 
-describe('review16c: etcd option errors are those of fbbff79', () => {
-  const got = Object.fromEntries(Object.entries(cases).map(([name, value]) => [name, answer(value)]));
-  if (process.env.R16C_OUT) writeFileSync(`${process.env.R16C_OUT}/etcd.json`, JSON.stringify(got, null, 2));
-  for (const name of Object.keys(cases)) {
-    it(name, () => {
-      expect(got[name]).toBe(expected[name]);
-    });
-  }
-});
+testOptionAnswers(
+  vitest,
+  'review16c: etcd option errors are those of fbbff79',
+  createEtcdMembership,
+  cases,
+  expected,
+);

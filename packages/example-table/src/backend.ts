@@ -36,11 +36,13 @@ export class TableBackend implements MembershipBackend {
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    const { member, ttlMs, clock, signal, logger } = request;
+    const { member, ttlMs, clock, logger } = request;
     const { client, requestTimeoutMs } = this.#options;
     const run = <T>(work: Promise<T>, action: string) => statement(work, action, requestTimeoutMs, clock);
     const session = await this.#lifecycle.join({
-      register: async () => {
+      signal: request.signal,
+      // `signal` aborts on the request's signal or on close().
+      register: async (_client, signal) => {
         let startedAt = clock.now();
         const registration = await joinRounds<number, number>({
           signal,
@@ -92,8 +94,8 @@ export class TableBackend implements MembershipBackend {
     return session;
   }
 
-  async close(): Promise<void> {
-    this.#lifecycle.close();
+  close(): Promise<void> {
+    return this.#lifecycle.close();
   }
 }
 

@@ -185,7 +185,7 @@ export class PostgresMembershipBackend implements MembershipBackend {
     return ready;
   }
 
-  async close(): Promise<void> {
-    this.#lifecycle.close();
+  close(): Promise<void> {
+    return this.#lifecycle.close();
   }
 }

@@ -142,7 +142,7 @@ class StaticBackend implements MembershipBackend {
   }
 
   /** Ends every session's probes; later joins fail. Idempotent. */
-  async close(): Promise<void> {
-    this.#lifecycle.close();
+  close(): Promise<void> {
+    return this.#lifecycle.close();
   }
 }

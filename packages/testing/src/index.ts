@@ -8,6 +8,7 @@ export {
   waitFor,
 } from './clock/wait-for.js';
 export { contractMemberIds, contractMembers } from './contract/members.js';
+export { optionAnswer, testOptionAnswers } from './contract/option-answers.js';
 export {
   closeLeavesRegistrationTests,
   leaveBoundedTests,

@@ -27,6 +27,12 @@ export interface BackendLifecycleOptions<C> {
   readonly closedMessage?: string;
   /** Absent for a backend without a client of its own (static, memory): sessions and close() only. */
   readonly client?: ClientLifecycle<C>;
+  /**
+   * How long `close()` lets the work still in flight on the client finish before it closes the
+   * client all the same, ms: a join that close() overtook giving up its registration, a leave's
+   * revocation. Each of those is bounded by the adapter's own request timeouts. Default 5000.
+   */
+  readonly drainMs?: number;
 }
 
 /**
@@ -43,9 +49,19 @@ export function clientLifecycle<C>(
 
 /** The steps of `BackendLifecycle.join`: what differs from one backend to the next. */
 export interface JoinSteps<C, R, S extends { close(): void }> {
-  /** Registers the member on `client` (joinRounds, usually): the registration. */
-  register(client: C): Promise<R>;
-  /** Gives up `registration` when close() came during the join (revoke it, else it expires by TTL). */
+  /** The join request's signal (`JoinRequest.signal`). */
+  readonly signal?: AbortSignal;
+  /**
+   * Registers the member on `client` (joinRounds, usually): the registration. `signal` aborts when
+   * the request's signal does or when close() comes: pass it on (to joinRounds, to a wait), so a
+   * join that close() overtakes stops at once and gives up what it made.
+   */
+  register(client: C, signal: AbortSignal): Promise<R>;
+  /**
+   * Gives up `registration` when close() came during the join: revoke it. close() keeps the client
+   * open until this settles (within `drainMs`); a failure is ignored (it then expires by TTL, never
+   * renewed).
+   */
   discard?(registration: R, client: C): Promise<unknown>;
   /** The session of `registration`; it calls `ended` once it has ended (left, lost, closed). */
   open(registration: R, client: C, ended: () => void): S;
@@ -57,15 +73,25 @@ const NO_CLIENT: ClientLifecycle<undefined> = { open: () => undefined, release: 
  * A backend's lifecycle, the same in every adapter: the client is opened on first use (`retain()`,
  * a join) and released as soon as nothing uses it (no retain, no join or request in flight, no
  * session: see ClientUses), then opened again by the next use; `close()` closes every session still
- * open (they walk away: their registrations expire by TTL) and the client, for good.
+ * open (they walk away: their registrations expire by TTL), aborts the joins in flight (each gives
+ * up what it registered), and closes the client, for good, once that work has settled.
  */
 export class BackendLifecycle<C = undefined> {
   readonly #options: BackendLifecycleOptions<C>;
   readonly #client: ClientLifecycle<C>;
   readonly #uses = new ClientUses(() => this.#release());
-  readonly #sessions = new Set<{ close(): void }>();
+  /** Work in flight on the client (joins, leaves, revocations): what close() lets finish. */
+  readonly #work = new ClientUses(() => this.#drained?.());
+  /** Open sessions, each with the end of its hold on the client. */
+  readonly #sessions = new Map<{ close(): void }, () => void>();
+  /** The joins in flight: close() aborts each. */
+  readonly #joins = new Set<AbortController>();
   #opened: { readonly client: C } | undefined;
   #closed = false;
+  /** Set by close(): settles once the client is closed. */
+  #closing: Promise<void> | undefined;
+  /** Closes the client once nothing is in flight on it (the last use ended after close()). */
+  #drained: (() => void) | undefined;
 
   constructor(options: BackendLifecycleOptions<C>) {
     this.#options = options;
@@ -80,7 +106,7 @@ export class BackendLifecycle<C = undefined> {
   retain(): () => void {
     if (this.#closed) return () => {};
     this.client();
-    return this.hold();
+    return this.#uses.hold();
   }
 
   /** Throws LifecycleError once the backend was closed. */
@@ -91,8 +117,13 @@ export class BackendLifecycle<C = undefined> {
     }
   }
 
-  /** The client, opened if need be. Hold a use (`hold`, `using`) for as long as it is used. */
+  /**
+   * The client, opened if need be. Hold a use (`hold`, `using`) for as long as it is used. After
+   * close(), until the work in flight has settled, the client already open (and only it) is still
+   * given, for that work (a join giving up its registration, a revocation).
+   */
   client(): C {
+    if (this.#closed && this.#opened !== undefined && this.#drained !== undefined) return this.#opened.client;
     this.assertOpen();
     this.#opened ??= { client: this.#client.open() };
     return this.#opened.client;
@@ -103,7 +134,12 @@ export class BackendLifecycle<C = undefined> {
    * outlast the session's own hold. Opens nothing: the requests run on the client they started on.
    */
   hold(): () => void {
-    return this.#uses.hold();
+    const work = this.#work.hold();
+    const use = this.#uses.hold();
+    return () => {
+      work();
+      use();
+    };
   }
 
   /** Holds the client while `work` is in flight. */
@@ -113,7 +149,7 @@ export class BackendLifecycle<C = undefined> {
 
   /** Runs `work` on the client, which stays open until it settles. */
   using<T>(work: (client: C) => Promise<T>): Promise<T> {
-    return this.#uses.during(work(this.client()));
+    return this.during(work(this.client()));
   }
 
   /**
@@ -124,23 +160,52 @@ export class BackendLifecycle<C = undefined> {
    */
   async join<R, S extends { close(): void }>(steps: JoinSteps<C, R, S>): Promise<S> {
     this.assertOpen();
-    return this.using(async (client) => {
-      const registration = await steps.register(client);
-      if (this.#closed) {
-        await steps.discard?.(registration, client).catch(() => {});
-        const { what, source } = this.#options;
-        throw new LifecycleError(`This ${what} was closed while joining.`, { source });
-      }
-      // Adopted before it exists: a session that ends while it is being made is let go all the same.
-      let session: S | undefined;
-      const ended = this.adopt({ close: () => session?.close() });
-      try {
-        session = steps.open(registration, client, ended);
-      } catch (error) {
-        ended();
-        throw error;
-      }
-      return session;
+    const joining = new AbortController();
+    const request = steps.signal;
+    const onAbort = () => joining.abort(request?.reason);
+    if (request?.aborted) onAbort();
+    else request?.addEventListener('abort', onAbort, { once: true });
+    this.#joins.add(joining);
+    try {
+      return await this.using((client) => this.#join(steps, client, joining.signal));
+    } finally {
+      this.#joins.delete(joining);
+      request?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #join<R, S extends { close(): void }>(
+    steps: JoinSteps<C, R, S>,
+    client: C,
+    signal: AbortSignal,
+  ): Promise<S> {
+    let registration: R;
+    try {
+      registration = await steps.register(client, signal);
+    } catch (error) {
+      throw this.#closed ? this.#closedWhileJoining(error) : error;
+    }
+    if (this.#closed) {
+      await steps.discard?.(registration, client).catch(() => {});
+      throw this.#closedWhileJoining();
+    }
+    // Adopted before it exists: a session that ends while it is being made is let go all the same.
+    let session: S | undefined;
+    const ended = this.adopt({ close: () => session?.close() });
+    try {
+      session = steps.open(registration, client, ended);
+    } catch (error) {
+      ended();
+      throw error;
+    }
+    return session;
+  }
+
+  #closedWhileJoining(cause?: unknown): LifecycleError {
+    const { what, source } = this.#options;
+    return new LifecycleError(`This ${what} was closed while joining.`, {
+      source,
+      ...(cause === undefined ? {} : { cause }),
     });
   }
 
@@ -149,19 +214,49 @@ export class BackendLifecycle<C = undefined> {
    * called (the session ended). Calling that function again does nothing.
    */
   adopt(session: { close(): void }): () => void {
-    const released = this.hold();
-    this.#sessions.add(session);
+    const released = this.#uses.hold();
+    this.#sessions.set(session, released);
     return () => {
       if (this.#sessions.delete(session)) released();
     };
   }
 
-  /** `MembershipBackend.close`: for good, idempotent. */
-  close(): void {
-    if (this.#closed) return;
+  /**
+   * `MembershipBackend.close`: for good, idempotent. Sessions still open walk away; joins in flight
+   * are aborted and give up what they registered; the client is closed once the work still in
+   * flight on it has settled, or after `drainMs` all the same. Settles when the client is closed.
+   */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
-    for (const session of [...this.#sessions]) session.close();
-    this.#sessions.clear();
+    const reason = this.#closedWhileJoining();
+    for (const joining of [...this.#joins]) joining.abort(reason);
+    // Sessions walk away: nothing of theirs is in flight after close(), so their holds end here.
+    for (const [session, released] of [...this.#sessions]) {
+      this.#sessions.delete(session);
+      session.close();
+      released();
+    }
+    this.#closing = new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      this.#drained = () => {
+        this.#drained = undefined;
+        clearTimeout(timer);
+        this.#closeClient();
+        resolve();
+      };
+      if (this.#work.idle) {
+        this.#drained();
+        return;
+      }
+      timer = setTimeout(() => this.#drained?.(), this.#options.drainMs ?? 5000);
+      // A wait bound, not work: it must not keep the process alive by itself.
+      timer.unref?.();
+    });
+    return this.#closing;
+  }
+
+  #closeClient(): void {
     const opened = this.#opened;
     this.#opened = undefined;
     const { close, release } = this.#client;
@@ -170,6 +265,7 @@ export class BackendLifecycle<C = undefined> {
   }
 
   #release(): void {
+    if (this.#closed) return;
     const opened = this.#opened;
     this.#opened = undefined;
     this.#client.release(opened?.client);

@@ -86,7 +86,9 @@ export interface MembershipBackend {
   retain?(): () => void;
   /**
    * Release what the backend created itself (clients it opened, never ones passed in), for good:
-   * later joins fail. Idempotent.
+   * later joins fail. Idempotent. A join still in flight is cut short (a wait for a previous
+   * registration included): it fails with LifecycleError and gives up what it registered, on the
+   * client still open for it; the promise settles once the clients the backend opened are closed.
    * What a backend owns: the clients and connections it opened, and what it created on any client
    * (its registrations' renewals, its watches and timers, its sessions). What it does not own: a
    * client or pool the user passed in, which stays usable after `close()` (and after the last

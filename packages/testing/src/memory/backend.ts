@@ -45,7 +45,9 @@ export class MemoryBackend implements MembershipBackend {
 
   async join(request: JoinRequest): Promise<MembershipSession> {
     const session = await this.#lifecycle.join({
-      register: () => this.#register(request),
+      signal: request.signal,
+      // `signal` aborts on the request's signal or on close(): a wait for a previous registration ends.
+      register: (_, signal) => this.#register({ ...request, signal }),
       // close() came during the join: the registration goes, as a leave would take it.
       discard: async ({ leaseId }) => this.#context.server.revoke(leaseId),
       open: ({ session, leaseId }, _, ended) => {
@@ -121,8 +123,8 @@ export class MemoryBackend implements MembershipBackend {
   }
 
   /** Closes every session this backend opened (they stop renewing and expire by TTL). Idempotent. */
-  async close(): Promise<void> {
-    this.#lifecycle.close();
+  close(): Promise<void> {
+    return this.#lifecycle.close();
   }
 }
 
