@@ -81,7 +81,7 @@ export async function postgresBinDir(): Promise<string> {
 }
 
 /** The uid and gid to run the server as: the `postgres` user when this process is root. */
-async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
+export async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   const id = async (flag: string) => Number((await run('id', [flag, SUPERUSER])).stdout.trim());
   return { uid: await id('-u'), gid: await id('-g') };
