@@ -105,7 +105,7 @@ export async function startPgbouncer(options: StartPgbouncerOptions): Promise<Pg
       `auth_file = ${authFile}`,
       `pool_mode = ${options.poolMode ?? 'transaction'}`,
       `default_pool_size = ${options.poolSize ?? 20}`,
-      'max_client_conn = 200',
+      'max_client_conn = 1000',
       'log_connections = 0',
       'log_disconnections = 0',
       '',

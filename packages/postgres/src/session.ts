@@ -143,7 +143,12 @@ export function openPostgresSession(
   };
 
   const unlisten = options.listen
-    ? listen(options.connection.config, channelOf(schema), options.election, () => feed.wake())
+    ? listen(options.connection.config, channelOf(schema), options.election, {
+        wake: () => feed.wake(),
+        logger,
+        pollMs: options.pollMs,
+        notify: (channel, payload) => run(statements.notify(channel, payload), 'send a probe NOTIFY'),
+      })
     : undefined;
   const session = new SessionSkeleton({
     logger,

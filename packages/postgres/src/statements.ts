@@ -46,6 +46,11 @@ export class Statements {
     return (await this.#pool.query(query)).rows[0] as R;
   }
 
+  /** NOTIFYs `channel` with `payload` (the listener's probe). */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.#pool.query({ text: 'select pg_notify($1, $2)', values: [channel, payload], query_timeout: this.#timeoutMs } as pg.QueryConfig);
+  }
+
   /** The version of the schema's functions (sql.ts SCHEMA_VERSION); fails when they are missing. */
   async schemaVersion(): Promise<number> {
     return (await this.#callOn<{ v: number }>('election_schema_version')).v;
