@@ -1,5 +1,6 @@
 import type { LockHolder } from '@election/core/adapter';
 import type pg from 'pg';
+import { lockTimeoutMs } from './sql.js';
 
 /** The leader row as read: who holds it, with which registration and token (null when free). */
 export type Holder = (NonNullable<LockHolder> & { readonly registration: string }) | null;
@@ -26,12 +27,15 @@ export class Statements {
   readonly #schema: string;
   readonly #election: string;
   readonly #timeoutMs: number;
+  /** Each function's bound on its lock waits (its last argument, `lock_ms`). */
+  readonly #lockMs: number;
 
   constructor(pool: Queryable, schema: string, election: string, timeoutMs: number) {
     this.#pool = pool;
     this.#schema = `"${schema}"`;
     this.#election = election;
     this.#timeoutMs = timeoutMs;
+    this.#lockMs = lockTimeoutMs(timeoutMs);
   }
 
   /** `fn` of this election (its first argument). */
@@ -39,21 +43,26 @@ export class Statements {
     return this.#callOn(fn, this.#election, ...values);
   }
 
-  async #callOn<R>(fn: string, ...values: unknown[]): Promise<R> {
+  /** `fn` with `values` and the bound on its lock waits. */
+  #callOn<R>(fn: string, ...values: unknown[]): Promise<R> {
+    return this.#query(`${this.#schema}.${fn}`, [...values, this.#lockMs]);
+  }
+
+  async #query<R>(fn: string, values: unknown[]): Promise<R> {
     const args = values.map((_, i) => `$${i + 1}`).join(', ');
-    const text = `select * from ${this.#schema}.${fn}(${args}) as v`;
+    const text = `select * from ${fn}(${args}) as v`;
     const query = { text, values, query_timeout: this.#timeoutMs }; // pg takes it; its types do not say
     return (await this.#pool.query(query)).rows[0] as R;
   }
 
   /** NOTIFYs `channel` with `payload` (the listener's probe). */
   async notify(channel: string, payload: string): Promise<void> {
-    await this.#pool.query({ text: 'select pg_notify($1, $2)', values: [channel, payload], query_timeout: this.#timeoutMs } as pg.QueryConfig);
+    await this.#query('pg_notify', [channel, payload]);
   }
 
   /** The version of the schema's functions (sql.ts SCHEMA_VERSION); fails when they are missing. */
   async schemaVersion(): Promise<number> {
-    return (await this.#callOn<{ v: number }>('election_schema_version')).v;
+    return (await this.#query<{ v: number }>(`${this.#schema}.election_schema_version`, [])).v;
   }
 
   /** Inserts the member's row unless its id has a live one (expired ones are reaped first). */
