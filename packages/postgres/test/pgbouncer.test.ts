@@ -1,4 +1,4 @@
-import type { Logger } from '@election/core/adapter';
+import { ConfigurationError, type Logger } from '@election/core/adapter';
 import { type PgbouncerServer, type PostgresServer, startPgbouncer, startPostgres } from '@election/tools';
 import { runContractSuite } from '@election/testing';
 import pg from 'pg';
@@ -131,4 +131,35 @@ vitest.describe('the listener probe, through pgbouncer (transaction mode)', () =
     },
     40_000,
   );
+});
+
+vitest.describe('bad input through pgbouncer', () => {
+  /** join() on a membership made of `url`: what it rejected with. */
+  async function joinError(url: string): Promise<unknown> {
+    const backend = createPostgresMembership({ connectionString: url, schema: freshSchema(), listen: false });
+    try {
+      return await joinAs(backend, 'a').then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    } finally {
+      await backend.close();
+    }
+  }
+
+  vitest.it('a wrong password and a database pgbouncer does not know are ConfigurationErrors that say what to change (pgbouncer answers 08P01)', async () => {
+    const wrongPassword = new URL(bouncer.url);
+    wrongPassword.password = 'wrong-secret';
+    const password = await joinError(wrongPassword.toString());
+    // 5d817d8: a BackendUnavailableError, retried by core for ever.
+    vitest.expect(password).toBeInstanceOf(ConfigurationError);
+    vitest.expect((password as Error).message).toMatch(/user and password.*pgbouncer/);
+    vitest.expect((password as Error).message).not.toContain('wrong-secret');
+    const noDatabase = new URL(bouncer.url);
+    noDatabase.pathname = '/nodb';
+    const database = await joinError(noDatabase.toString());
+    vitest.expect(database).toBeInstanceOf(ConfigurationError);
+    vitest.expect((database as Error).message).toMatch(/database name/);
+    vitest.expect((database as Error).message).not.toContain(bouncer.clientOptions.password as string);
+  }, 20_000);
 });
