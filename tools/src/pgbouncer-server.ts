@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findOnPath } from './etcd-tools.js';
 import {
+  endpointOf,
   type PostgresClientOptions,
   type PostgresServer,
   postgresBinDir,
@@ -119,8 +120,6 @@ export async function startPgbouncer(options: StartPgbouncerOptions): Promise<Pg
     }
   };
 
-  const clientOptions = (): PostgresClientOptions => ({ ...target, host: '127.0.0.1', port });
-
   const launch = async (): Promise<void> => {
     server = spawnServer(binary, [configFile], { env, ...asServer });
     const isReady = join(await postgresBinDir(), 'pg_isready');
@@ -151,21 +150,9 @@ export async function startPgbouncer(options: StartPgbouncerOptions): Promise<Pg
     throw error;
   }
 
-  return {
-    get url() {
-      const secret = target.password === undefined ? '' : `:${encodeURIComponent(target.password)}`;
-      return `postgres://${target.user}${secret}@127.0.0.1:${port}/${target.database}`;
-    },
-    get port() {
-      return port;
-    },
-    get clientOptions() {
-      return clientOptions();
-    },
-    get pid() {
-      return server && !server.hasExited() ? server.child.pid : undefined;
-    },
-    ...serverControls({
+  return Object.assign(
+    endpointOf(target, () => port, () => server),
+    serverControls({
       name: 'pgbouncer',
       dataDir: workDir,
       current: () => server,
@@ -173,5 +160,5 @@ export async function startPgbouncer(options: StartPgbouncerOptions): Promise<Pg
       stopped: () => stopped,
       stop,
     }),
-  };
+  );
 }

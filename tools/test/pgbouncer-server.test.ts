@@ -1,17 +1,8 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresServer, startPgbouncer, startPostgres } from '../src/index.js';
-
-/** Whether 127.0.0.1:`port` can be bound again (nothing listens on it). */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
+import { portIsFree } from './ports.js';
 
 function alive(pid: number): boolean {
   try {

@@ -1,5 +1,4 @@
 import {
-  type Logger,
   type MembershipEvent,
   type MembershipSession,
   systemClock,
@@ -11,7 +10,7 @@ import {
   type PostgresMembershipOptions,
 } from '../src/index.js';
 import { PROBE_DEADLINE_MS, PROBE_EVERY_MS } from '../src/notifications.js';
-import { freshSchema, joinAs, until, usePostgres } from './postgres.js';
+import { freshSchema, joinAs, recordingLogger, until, usePostgres } from './postgres.js';
 
 const postgres = usePostgres();
 // A TTL long enough that no read is due to an expiry during a case: only NOTIFY or the poll reads.
@@ -44,21 +43,6 @@ async function listenerPid(): Promise<number> {
     .query(`select pid from pg_stat_activity where query ilike 'listen %' and pid <> pg_backend_pid()`);
   if (rows.length !== 1) throw new Error(`expected one listening connection, found ${rows.length}`);
   return rows[0].pid;
-}
-
-/** A logger that keeps its info lines. */
-function recordingLogger(): Logger & { readonly lines: string[] } {
-  const lines: string[] = [];
-  const ignore = () => {};
-  const logger = {
-    lines,
-    debug: ignore,
-    warn: ignore,
-    error: ignore,
-    info: (a: unknown, b?: unknown) => void lines.push(String(typeof a === 'string' ? a : b)),
-    child: () => logger,
-  };
-  return logger;
 }
 
 /** The ids of a session's latest membership snapshot. */

@@ -1,11 +1,11 @@
-import { ConfigurationError, type Logger } from '@election/core/adapter';
+import { ConfigurationError, systemClock } from '@election/core/adapter';
 import { type PgbouncerServer, type PostgresServer, startPgbouncer, startPostgres } from '@election/tools';
 import { runContractSuite } from '@election/testing';
 import pg from 'pg';
 import * as vitest from 'vitest';
 import { createPostgresMembership, type PostgresMembershipBackend } from '../src/index.js';
 import { PROBE_DEADLINE_MS } from '../src/notifications.js';
-import { freshSchema, joinAs, until } from './postgres.js';
+import { freshSchema, joinAs, recordingLogger, until } from './postgres.js';
 
 // A real pgbouncer (Debian's 1.18) in transaction mode, in front of a real PostgreSQL with a
 // password: the adapter's statements are single function calls, so they work through it; its
@@ -57,21 +57,6 @@ for (const kind of ['own pool', "the user's pg.Pool"] as const) {
   );
 }
 
-/** A logger that keeps its info lines. */
-function recordingLogger(): Logger & { readonly lines: string[] } {
-  const lines: string[] = [];
-  const ignore = () => {};
-  const logger = {
-    lines,
-    debug: ignore,
-    warn: ignore,
-    error: ignore,
-    info: (a: unknown, b?: unknown) => void lines.push(String(typeof a === 'string' ? a : b)),
-    child: () => logger,
-  };
-  return logger;
-}
-
 vitest.describe('the listener probe, through pgbouncer (transaction mode)', () => {
   vitest.it(
     'finds that notifications do not arrive and says so once, not once per probe; the poll keeps the view right',
@@ -93,7 +78,7 @@ vitest.describe('the listener probe, through pgbouncer (transaction mode)', () =
         const session = await a.join({
           member: { id: 'a' },
           ttlMs: 10_000,
-          clock: (await import('@election/core/adapter')).systemClock,
+          clock: systemClock,
           logger,
           signal: new AbortController().signal,
           takeover: false,
