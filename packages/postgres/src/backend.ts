@@ -76,6 +76,8 @@ export class PostgresMembershipBackend implements MembershipBackend {
     const { requestTimeoutMs } = this.#options;
     const run = <T>(work: Promise<T>, action: string) =>
       bounded(work, action, requestTimeoutMs, request.clock);
+    const forget = (statements: Statements, registration: string) =>
+      run(statements.deregister(registration), 'delete the row of a join given up');
     const session = await this.#lifecycle.join({
       register: async (pool) => {
         const statements = await this.#statements(pool, request);
@@ -84,14 +86,12 @@ export class PostgresMembershipBackend implements MembershipBackend {
           request.signal.throwIfAborted(); // given up meanwhile: the caller never hears of this registration
           return { ...joined, statements, first: await run(statements.read(), 'read the election') };
         } catch (error) {
-          const forget = run(statements.deregister(joined.registration), 'delete the row of a join given up');
-          void this.#lifecycle.during(forget).catch(() => undefined);
+          void this.#lifecycle.during(forget(statements, joined.registration)).catch(() => undefined);
           throw error;
         }
       },
       // close() came during the join: the row is deleted now (else it expires, never renewed).
-      discard: ({ registration, statements }) =>
-        run(statements.deregister(registration), 'delete the row of a join given up'),
+      discard: ({ registration, statements }) => forget(statements, registration),
       open: (joined, _pool, ended) =>
         openPostgresSession({
           ...joined,

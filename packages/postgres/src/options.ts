@@ -3,6 +3,7 @@ import {
   ConfigurationError,
   custom,
   defineOptions,
+  flag,
   hasControlCharacter,
   optional,
   optionRule,
@@ -78,20 +79,12 @@ function urlProblem(name: string, value: unknown): string | undefined {
   return undefined;
 }
 
-/** true or false; the message shows what was given. */
-const bool = (fallback: boolean) =>
-  optionRule((name, value, { fail }) => {
-    if (value !== undefined && typeof value !== 'boolean')
-      fail(`${name} must be true or false, got ${JSON.stringify(value)}.`);
-    return (value as boolean | undefined) ?? fallback;
-  });
-
 /** The option schema, in the order the checks run; the connection is made of the first three. */
 const postgresOptions = defineOptions(SOURCE, {
   notAnObject: 'createPostgresMembership() needs an options object: { connectionString } or { pool }.',
   fields: {
     requestTimeoutMs: positiveMs(2000),
-    listen: bool(true),
+    listen: flag(true),
     connectionString: optionRule((_, value, { fail, options }) => {
       const given = [value, options.pool, options.poolConfig].filter((v) => v !== undefined).length;
       if (given !== 1)
@@ -131,7 +124,7 @@ const postgresOptions = defineOptions(SOURCE, {
         );
       return (value as string | undefined) ?? 'default';
     }),
-    createSchema: bool(true),
+    createSchema: flag(true),
     pollMs: optional(positiveMs(1)),
     leaveTimeoutMs: positiveMs(1000),
   },

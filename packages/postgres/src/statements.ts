@@ -43,6 +43,12 @@ export class Statements {
     return this.#callOn(fn, this.#election, ...values);
   }
 
+  /** `fn` of this election that answers a version, or null when it did nothing. */
+  async #version(fn: string, ...values: unknown[]): Promise<bigint | null> {
+    const row = await this.#call<{ v: string | null }>(fn, ...values);
+    return row.v === null ? null : BigInt(row.v);
+  }
+
   /** `fn` with `values` and the bound on its lock waits. */
   #callOn<R>(fn: string, ...values: unknown[]): Promise<R> {
     return this.#query(`${this.#schema}.${fn}`, [...values, this.#lockMs]);
@@ -112,14 +118,12 @@ export class Statements {
 
   /** Frees the leader row if `registration` holds it with `token`: the version of the release, or null. */
   async release(registration: string, token: bigint): Promise<bigint | null> {
-    const row = await this.#call<{ v: string | null }>('election_release', registration, String(token));
-    return row.v === null ? null : BigInt(row.v);
+    return this.#version('election_release', registration, String(token));
   }
 
   /** Hands the holding `token` to member `to`'s live registration: the new token, or null. */
   async transfer(registration: string, token: bigint, to: string): Promise<bigint | null> {
-    const row = await this.#call<{ v: string | null }>('election_transfer', registration, String(token), to);
-    return row.v === null ? null : BigInt(row.v);
+    return this.#version('election_transfer', registration, String(token), to);
   }
 
   async read(): Promise<ElectionState> {
