@@ -64,7 +64,9 @@ export function pgbouncerBinary(): string {
   const found =
     process.env.PGBOUNCER_BINARY ?? findOnPath('pgbouncer') ?? (existsSync(debian) ? debian : undefined);
   if (found === undefined)
-    throw new Error('pgbouncer not found: install it (Debian: apt-get install pgbouncer) or set PGBOUNCER_BINARY');
+    throw new Error(
+      'pgbouncer not found: install it (Debian: apt-get install pgbouncer) or set PGBOUNCER_BINARY',
+    );
   return found;
 }
 
@@ -151,7 +153,11 @@ export async function startPgbouncer(options: StartPgbouncerOptions): Promise<Pg
   }
 
   return Object.assign(
-    endpointOf(target, () => port, () => server),
+    endpointOf(
+      target,
+      () => port,
+      () => server,
+    ),
     serverControls({
       name: 'pgbouncer',
       dataDir: workDir,

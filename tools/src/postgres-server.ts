@@ -93,7 +93,13 @@ export function endpointOf(
       return port();
     },
     get clientOptions() {
-      return { host: '127.0.0.1', port: port(), user, database, ...(password === undefined ? {} : { password }) };
+      return {
+        host: '127.0.0.1',
+        port: port(),
+        user,
+        database,
+        ...(password === undefined ? {} : { password }),
+      };
     },
     get pid() {
       const server = current();
@@ -194,7 +200,11 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 
   return Object.assign(
-    endpointOf({ user: SUPERUSER, database: DATABASE, password }, () => port, () => server),
+    endpointOf(
+      { user: SUPERUSER, database: DATABASE, password },
+      () => port,
+      () => server,
+    ),
     serverControls({
       name: 'PostgreSQL',
       dataDir,

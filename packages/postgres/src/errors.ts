@@ -27,8 +27,14 @@ const PGBOUNCER_FIXES: ReadonlyArray<readonly [RegExp, string]> = [
     /unsupported startup parameter/,
     "A pooler (pgbouncer) refuses a startup parameter of the connection: remove it from poolConfig (statement_timeout, options...), or list it in pgbouncer's ignore_startup_parameters.",
   ],
-  [/authentication failed/, "Check the user and password of the connection (pgbouncer refused them: also check its auth_file)."],
-  [/no such database/, 'Check the database name of the connection (pgbouncer has no such entry in its [databases]).'],
+  [
+    /authentication failed/,
+    'Check the user and password of the connection (pgbouncer refused them: also check its auth_file).',
+  ],
+  [
+    /no such database/,
+    'Check the database name of the connection (pgbouncer has no such entry in its [databases]).',
+  ],
 ];
 
 /**

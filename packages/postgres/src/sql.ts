@@ -52,7 +52,9 @@ export function migrationSql(schema: string): string {
   const bound = `set_config('lock_timeout', lock_ms || 'ms', true);`;
   const fn = (signature: string, returns: string, body: string, language = 'plpgsql') => {
     const bounded =
-      language === 'sql' ? `select ${bound}\n${body}` : body.replace('begin\n', `begin\n  perform ${bound}\n`);
+      language === 'sql'
+        ? `select ${bound}\n${body}`
+        : body.replace('begin\n', `begin\n  perform ${bound}\n`);
     return `create or replace function ${s}.${signature.replace(/\)$/, ', lock_ms int)')} returns ${returns} language ${language} as $fn$\n${bounded}\n$fn$;`;
   };
   // The functions of version 2 (without lock_ms) are overloads these do not replace: they stay for

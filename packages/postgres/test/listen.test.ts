@@ -1,8 +1,4 @@
-import {
-  type MembershipEvent,
-  type MembershipSession,
-  systemClock,
-} from '@election/core/adapter';
+import { type MembershipEvent, type MembershipSession, systemClock } from '@election/core/adapter';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createPostgresMembership,

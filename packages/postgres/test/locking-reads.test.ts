@@ -124,7 +124,11 @@ describe('locking reads of another registration', () => {
             .admin()
             .query('select count(*)::int as n from pg_locks where not granted and pid <> pg_backend_pid()')
         ).rows[0].n;
-      await until(async () => (await waiting()) === 0, 'no statement waits on a lock', 2 * requestTimeoutMs - tookMs);
+      await until(
+        async () => (await waiting()) === 0,
+        'no statement waits on a lock',
+        2 * requestTimeoutMs - tookMs,
+      );
       await other.query('rollback');
       expect(error).toBeInstanceOf(BackendUnavailableError);
       expect(((error as Error).cause as { code?: string } | undefined)?.code).toBe('55P03');

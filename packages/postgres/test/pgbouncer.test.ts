@@ -1,6 +1,6 @@
 import { ConfigurationError, systemClock } from '@election/core/adapter';
-import { type PgbouncerServer, type PostgresServer, startPgbouncer, startPostgres } from '@election/tools';
 import { runContractSuite } from '@election/testing';
+import { type PgbouncerServer, type PostgresServer, startPgbouncer, startPostgres } from '@election/tools';
 import pg from 'pg';
 import * as vitest from 'vitest';
 import { createPostgresMembership, type PostgresMembershipBackend } from '../src/index.js';
@@ -92,9 +92,11 @@ vitest.describe('the listener probe, through pgbouncer (transaction mode)', () =
         const third = Date.now();
         await until(async () => Date.now() - third > PROBE_DEADLINE_MS + 200, 'the third probe missed');
         const missed = logger.lines.filter((line) => line.includes('notifications do not arrive'));
-        vitest.expect(missed).toEqual([
-          'notifications do not arrive (pgbouncer in transaction mode?), reading by poll every 300 ms; set listen: false to skip the probe',
-        ]);
+        vitest
+          .expect(missed)
+          .toEqual([
+            'notifications do not arrive (pgbouncer in transaction mode?), reading by poll every 300 ms; set listen: false to skip the probe',
+          ]);
         vitest.expect(logger.lines.some((line) => line.includes('arrive again'))).toBe(false);
         // The poll alone: another node joins, then takes the leader row; both are seen.
         const other = await joinAs(b, 'b', { ttlMs: 10_000 });
@@ -132,19 +134,23 @@ vitest.describe('bad input through pgbouncer', () => {
     }
   }
 
-  vitest.it('a wrong password and a database pgbouncer does not know are ConfigurationErrors that say what to change (pgbouncer answers 08P01)', async () => {
-    const wrongPassword = new URL(bouncer.url);
-    wrongPassword.password = 'wrong-secret';
-    const password = await joinError(wrongPassword.toString());
-    // 5d817d8: a BackendUnavailableError, retried by core for ever.
-    vitest.expect(password).toBeInstanceOf(ConfigurationError);
-    vitest.expect((password as Error).message).toMatch(/user and password.*pgbouncer/);
-    vitest.expect((password as Error).message).not.toContain('wrong-secret');
-    const noDatabase = new URL(bouncer.url);
-    noDatabase.pathname = '/nodb';
-    const database = await joinError(noDatabase.toString());
-    vitest.expect(database).toBeInstanceOf(ConfigurationError);
-    vitest.expect((database as Error).message).toMatch(/database name/);
-    vitest.expect((database as Error).message).not.toContain(bouncer.clientOptions.password as string);
-  }, 20_000);
+  vitest.it(
+    'a wrong password and a database pgbouncer does not know are ConfigurationErrors that say what to change (pgbouncer answers 08P01)',
+    async () => {
+      const wrongPassword = new URL(bouncer.url);
+      wrongPassword.password = 'wrong-secret';
+      const password = await joinError(wrongPassword.toString());
+      // 5d817d8: a BackendUnavailableError, retried by core for ever.
+      vitest.expect(password).toBeInstanceOf(ConfigurationError);
+      vitest.expect((password as Error).message).toMatch(/user and password.*pgbouncer/);
+      vitest.expect((password as Error).message).not.toContain('wrong-secret');
+      const noDatabase = new URL(bouncer.url);
+      noDatabase.pathname = '/nodb';
+      const database = await joinError(noDatabase.toString());
+      vitest.expect(database).toBeInstanceOf(ConfigurationError);
+      vitest.expect((database as Error).message).toMatch(/database name/);
+      vitest.expect((database as Error).message).not.toContain(bouncer.clientOptions.password as string);
+    },
+    20_000,
+  );
 });
