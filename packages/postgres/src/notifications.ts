@@ -146,15 +146,19 @@ class SharedListener {
       () => {
         // Sent: it must come back within the deadline (unless it already has).
         if (this.#awaiting?.payload !== payload || this.#client !== client) return;
-        this.#after(PROBE_DEADLINE_MS, () => {
-          if (this.#awaiting?.payload !== payload || this.#client !== client) return;
-          if (!this.#missing)
-            this.#say(
-              'notifications do not arrive (pgbouncer in transaction mode?), reading by poll every {poll} ms; set listen: false to skip the probe',
-            );
-          this.#missing = true;
-          this.#drop(client);
-        });
+        // The verdict waits for the I/O of this loop turn (setImmediate): a stalled event loop
+        // fires the timer before it reads a notification that did come in time.
+        this.#after(PROBE_DEADLINE_MS, () =>
+          setImmediate(() => {
+            if (this.#awaiting?.payload !== payload || this.#client !== client) return;
+            if (!this.#missing)
+              this.#say(
+                'notifications do not arrive (pgbouncer in transaction mode?), reading by poll every {poll} ms; set listen: false to skip the probe',
+              );
+            this.#missing = true;
+            this.#drop(client);
+          }),
+        );
       },
       () => {
         // Not sent (the database is unreachable: the sessions say so): no verdict, try again later.
