@@ -12,7 +12,7 @@ import {
   waitOutHolder,
 } from '@election/core/adapter';
 import pg from 'pg';
-import { bounded, toElectionError } from './errors.js';
+import { boundedBy, toElectionError } from './errors.js';
 import {
   endpointOf,
   POSTGRES_CAPABILITIES,
@@ -74,8 +74,7 @@ export class PostgresMembershipBackend implements MembershipBackend {
 
   async join(request: JoinRequest): Promise<MembershipSession> {
     const { requestTimeoutMs } = this.#options;
-    const run = <T>(work: Promise<T>, action: string) =>
-      bounded(work, action, requestTimeoutMs, request.clock);
+    const run = boundedBy(requestTimeoutMs, request.clock);
     const forget = (statements: Statements, registration: string) =>
       run(statements.deregister(registration), 'delete the row of a join given up');
     const session = await this.#lifecycle.join({
@@ -170,11 +169,9 @@ export class PostgresMembershipBackend implements MembershipBackend {
         );
       // One creator at a time (concurrent CREATE IF NOT EXISTS can collide): a transaction lock.
       const text = `begin; select pg_advisory_xact_lock(hashtext('election schema ${schema}'));\n${migrationSql(schema)}\ncommit;`;
-      await bounded(
+      await boundedBy(requestTimeoutMs, clock)(
         pool.query({ text, query_timeout: requestTimeoutMs } as pg.QueryConfig),
         `create the schema "${schema}"`,
-        requestTimeoutMs,
-        clock,
       );
       return statements;
     })();

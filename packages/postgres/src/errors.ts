@@ -55,9 +55,10 @@ export const toElectionError = createErrorMapper(SOURCE, (error, action, reason)
   return new ConfigurationError(`Could not ${action}: ${reason}. ${fix}`, { source: SOURCE, cause: error });
 });
 
-/** One statement, bounded by `timeoutMs` on `clock`; any failure as this adapter's ElectionError. */
-export function bounded<T>(work: Promise<T>, action: string, timeoutMs: number, clock: Clock): Promise<T> {
-  return withTimeout(work, timeoutMs, action, { source: SOURCE, clock }).catch((error: unknown) => {
-    throw toElectionError(error, action);
-  });
-}
+/** Bounds each statement by `timeoutMs` on `clock`; any failure as this adapter's ElectionError. */
+export const boundedBy =
+  (timeoutMs: number, clock: Clock) =>
+  <T>(work: Promise<T>, action: string): Promise<T> =>
+    withTimeout(work, timeoutMs, action, { source: SOURCE, clock }).catch((error: unknown) => {
+      throw toElectionError(error, action);
+    });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createBackoff, type Logger, type Unsubscribe } from '@election/core/adapter';
 import pg from 'pg';
+import { targetOf } from './options.js';
 
 /** How often a listener that works checks that it still does (one NOTIFY per process), ms. */
 export const PROBE_EVERY_MS = 5000;
@@ -192,12 +193,6 @@ class SharedListener {
 
 const listeners = new Map<string, SharedListener>();
 
-/** Where a connection goes, as a key: `user@host:port/database`. */
-function serverKey(config: pg.ClientConfig): string {
-  const { user, host, port, database } = new pg.Client(config) as unknown as Record<string, unknown>;
-  return `${user}@${host}:${port}/${database}`;
-}
-
 /** Calls `subscriber.wake` on each NOTIFY of `election` on `channel`, and after each (re)connect. */
 export function listen(
   config: pg.ClientConfig,
@@ -205,7 +200,8 @@ export function listen(
   election: string,
   subscriber: Subscriber,
 ): Unsubscribe {
-  const key = serverKey(config);
+  const { user, host, port, database } = targetOf(config);
+  const key = `${user}@${host}:${port}/${database}`;
   let listener = listeners.get(key);
   if (listener === undefined) {
     const created: SharedListener = new SharedListener(config, () => {

@@ -146,11 +146,22 @@ export function resolveOptions(options: PostgresMembershipOptions): ResolvedPost
   return { ...resolved, connection, pollMs: pollMs ?? (resolved.listen ? 2000 : 500) };
 }
 
+/** Where `config` connects, as pg reads it (with its defaults and PG* environment variables). */
+export function targetOf(config: pg.ClientConfig): {
+  user: string;
+  host: string;
+  port: number;
+  database: string;
+} {
+  const { user, host, port, database } = new pg.Client(config);
+  return { user: user as string, host, port, database: database as string };
+}
+
 /** Where the database is, for logs: `postgres://host:port/database`, never a user or password. */
 export function endpointOf(connection: Connection): string {
-  let client: pg.Client;
   try {
-    client = new pg.Client(connection.config);
+    const { host, port, database } = targetOf(connection.config);
+    return `postgres://${host}:${port}/${database}`;
   } catch {
     // pg parses the connection settings here; its error is untyped (and the cause is not kept: it
     // may quote the settings).
@@ -159,6 +170,4 @@ export function endpointOf(connection: Connection): string {
       { source: SOURCE },
     );
   }
-  const { host, port, database } = client as unknown as { host: string; port: number; database: string };
-  return `postgres://${host}:${port}/${database}`;
 }
