@@ -31,8 +31,8 @@ export interface Subscriber {
  * PROBE_EVERY_MS, the process NOTIFYs a channel of its own with a fresh payload through a
  * session's pool and waits PROBE_DEADLINE_MS for it here. pgbouncer in transaction mode accepts
  * LISTEN on whichever server connection the transaction got and then hands that connection to
- * other clients, so its notifications never come here (pgbouncer's docs, "Feature matrix for
- * pooling modes": LISTEN needs session pooling); a backend that stopped, or a connection a
+ * other clients, so its notifications never come here (pgbouncer.org/features, "SQL feature
+ * map for pooling modes": LISTEN is for session pooling only); a backend that stopped, or a connection a
  * firewall cut without a reset, is not noticed by TCP keepalive for minutes. A miss is said
  * once (info), and the listener is reconnected with the same backoff; a probe that arrives again
  * is said once too.
