@@ -52,6 +52,8 @@ class SharedListener {
   /** Whether a miss was said and no probe has arrived since. */
   #missing = false;
   #client: pg.Client | undefined;
+  /** The current client's connect and statements, in order. */
+  #queue: Promise<unknown> = Promise.resolve();
   /** The one pending timer: a reconnect, the next probe, or a probe's deadline. */
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -69,12 +71,19 @@ class SharedListener {
     set.add(subscriber);
     if (this.#client === undefined && this.#timer === undefined) this.#connect();
     else if (first && this.#client !== undefined)
-      void this.#client.query(`listen "${channel}"`).catch(() => {});
+      void this.#send(this.#client, `listen "${channel}"`).catch(() => {});
     return () => {
       set.delete(subscriber);
       if (set.size === 0) this.#subscribers.delete(key);
       if (this.#subscribers.size === 0) this.#close();
     };
+  }
+
+  /** `text` on `client` once its connect and earlier statements are done (pg 9 drops its own queue). */
+  #send(client: pg.Client, text: string): Promise<unknown> {
+    const sent = this.#queue.then(() => client.query(text));
+    this.#queue = sent.catch(() => {});
+    return sent;
   }
 
   #all(): Subscriber[] {
@@ -102,9 +111,8 @@ class SharedListener {
     });
     const channels = new Set([...this.#subscribers.keys()].map((key) => key.split('\0')[0]));
     channels.add(this.#probeChannel);
-    client
-      .connect()
-      .then(() => client.query([...channels].map((channel) => `listen "${channel}";`).join('\n')))
+    this.#queue = client.connect();
+    this.#send(client, [...channels].map((channel) => `listen "${channel}";`).join('\n'))
       .then(() => {
         if (this.#client !== client) return;
         for (const { wake } of this.#all()) wake();
