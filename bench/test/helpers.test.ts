@@ -74,6 +74,7 @@ describe('statementName', () => {
     expect(statementName('select * from "election".election_renew($1, $2) as v')).toBe('election_renew');
     expect(statementName('select * from "t_1".election_read($1) as v')).toBe('election_read');
     expect(statementName('listen "election_election";')).toBe('listen');
+    expect(statementName('select * from pg_notify($1, $2) as v')).toBe('pg_notify');
     expect(statementName('  BEGIN')).toBe('begin');
   });
 });

@@ -40,6 +40,12 @@ export {
   typeCheckBlocks,
 } from './markdown.js';
 export {
+  type PgbouncerServer,
+  pgbouncerBinary,
+  type StartPgbouncerOptions,
+  startPgbouncer,
+} from './pgbouncer-server.js';
+export {
   type PostgresClientOptions,
   type PostgresServer,
   postgresBinDir,

@@ -71,6 +71,43 @@ const DATABASE = 'postgres';
 /** psql runs `sql` quietly, unaligned, tuples only, without ~/.psqlrc, stopping at the first error. */
 const psqlArgs = (sql: string) => ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql];
 
+/** What a client needs to log in, besides where. */
+export type PostgresLogin = Pick<PostgresClientOptions, 'user' | 'database' | 'password'>;
+
+/**
+ * Where a launched server that speaks PostgreSQL's protocol on 127.0.0.1 (PostgreSQL, pgbouncer)
+ * is, as getters: the port and the process can change (a restart).
+ */
+export function endpointOf(
+  login: PostgresLogin,
+  port: () => number,
+  current: () => ServerProcess | undefined,
+): Pick<PostgresServer, 'url' | 'port' | 'clientOptions' | 'pid'> {
+  const { user, database, password } = login;
+  return {
+    get url() {
+      const secret = password === undefined ? '' : `:${encodeURIComponent(password)}`;
+      return `postgres://${user}${secret}@127.0.0.1:${port()}/${database}`;
+    },
+    get port() {
+      return port();
+    },
+    get clientOptions() {
+      return {
+        host: '127.0.0.1',
+        port: port(),
+        user,
+        database,
+        ...(password === undefined ? {} : { password }),
+      };
+    },
+    get pid() {
+      const server = current();
+      return server && !server.hasExited() ? server.child.pid : undefined;
+    },
+  };
+}
+
 /** Where the PostgreSQL binaries are: POSTGRES_BINDIR, else what `pg_config --bindir` says. */
 export async function postgresBinDir(): Promise<string> {
   if (process.env.POSTGRES_BINDIR) return process.env.POSTGRES_BINDIR;
@@ -81,7 +118,7 @@ export async function postgresBinDir(): Promise<string> {
 }
 
 /** The uid and gid to run the server as: the `postgres` user when this process is root. */
-async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
+export async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   const id = async (flag: string) => Number((await run('id', [flag, SUPERUSER])).stdout.trim());
   return { uid: await id('-u'), gid: await id('-g') };
@@ -119,13 +156,6 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   let port = 0;
   let server: ServerProcess | undefined;
   let stopped = false;
-  const clientOptions = (): PostgresClientOptions => ({
-    host: '127.0.0.1',
-    port,
-    user: SUPERUSER,
-    database: DATABASE,
-    ...(password ? { password } : {}),
-  });
   const clientEnv = () => ({ ...env, ...(password ? { PGPASSWORD: password } : {}) });
   const connection = () => ['-h', '127.0.0.1', '-p', String(port), '-U', SUPERUSER, '-d', DATABASE];
 
@@ -169,21 +199,13 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     throw error;
   }
 
-  return {
-    get url() {
-      const secret = password ? `:${encodeURIComponent(password)}` : '';
-      return `postgres://${SUPERUSER}${secret}@127.0.0.1:${port}/${DATABASE}`;
-    },
-    get port() {
-      return port;
-    },
-    get clientOptions() {
-      return clientOptions();
-    },
-    get pid() {
-      return server && !server.hasExited() ? server.child.pid : undefined;
-    },
-    ...serverControls({
+  return Object.assign(
+    endpointOf(
+      { user: SUPERUSER, database: DATABASE, password },
+      () => port,
+      () => server,
+    ),
+    serverControls({
       name: 'PostgreSQL',
       dataDir,
       current: () => server,
@@ -191,15 +213,16 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       stopped: () => stopped,
       stop,
     }),
-    async psql(sql) {
-      const { stdout } = await run(join(binDir, 'psql'), [...connection(), ...psqlArgs(sql)], {
-        env: clientEnv(),
-      });
-      return stdout;
+    {
+      async psql(sql: string) {
+        const { stdout } = await run(join(binDir, 'psql'), [...connection(), ...psqlArgs(sql)], {
+          env: clientEnv(),
+        });
+        return stdout;
+      },
     },
-  };
+  );
 }
-
 /** The server POSTGRES_URL names: usable, but not killed, restarted or stopped by tests. */
 function externalPostgres(url: string): PostgresServer {
   const parsed = new URL(url);

@@ -1,17 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PostgresServer, startPostgres } from '../src/index.js';
-
-/** Whether 127.0.0.1:`port` can be bound again (nothing listens on it). */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
+import { portIsFree } from './ports.js';
 
 /** Whether any process of the group `pid` leads (the postmaster and its backends) is still alive. */
 function groupAlive(pid: number): boolean {

@@ -2,9 +2,10 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import type { Emit } from './node-args.js';
 
-/** The schema function a statement calls (`election_renew`), else its first word (`listen`). */
+/** The function a statement calls (`election_renew`, the listener's probe `pg_notify`), else its first word (`listen`). */
 export function statementName(text: string): string {
-  return /\.(election_\w+)\(/.exec(text)?.[1] ?? text.trim().split(/\s+/)[0]?.toLowerCase() ?? '?';
+  const called = /\.(election_\w+)\(|\bfrom (pg_notify)\(/.exec(text);
+  return called?.[1] ?? called?.[2] ?? text.trim().split(/\s+/)[0]?.toLowerCase() ?? '?';
 }
 
 /**

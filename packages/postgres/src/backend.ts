@@ -12,7 +12,7 @@ import {
   waitOutHolder,
 } from '@election/core/adapter';
 import pg from 'pg';
-import { bounded, toElectionError } from './errors.js';
+import { boundedBy, toElectionError } from './errors.js';
 import {
   endpointOf,
   POSTGRES_CAPABILITIES,
@@ -74,8 +74,9 @@ export class PostgresMembershipBackend implements MembershipBackend {
 
   async join(request: JoinRequest): Promise<MembershipSession> {
     const { requestTimeoutMs } = this.#options;
-    const run = <T>(work: Promise<T>, action: string) =>
-      bounded(work, action, requestTimeoutMs, request.clock);
+    const run = boundedBy(requestTimeoutMs, request.clock);
+    const forget = (statements: Statements, registration: string) =>
+      run(statements.deregister(registration), 'delete the row of a join given up');
     const session = await this.#lifecycle.join({
       register: async (pool) => {
         const statements = await this.#statements(pool, request);
@@ -84,14 +85,12 @@ export class PostgresMembershipBackend implements MembershipBackend {
           request.signal.throwIfAborted(); // given up meanwhile: the caller never hears of this registration
           return { ...joined, statements, first: await run(statements.read(), 'read the election') };
         } catch (error) {
-          const forget = run(statements.deregister(joined.registration), 'delete the row of a join given up');
-          void this.#lifecycle.during(forget).catch(() => undefined);
+          void this.#lifecycle.during(forget(statements, joined.registration)).catch(() => undefined);
           throw error;
         }
       },
       // close() came during the join: the row is deleted now (else it expires, never renewed).
-      discard: ({ registration, statements }) =>
-        run(statements.deregister(registration), 'delete the row of a join given up'),
+      discard: ({ registration, statements }) => forget(statements, registration),
       open: (joined, _pool, ended) =>
         openPostgresSession({
           ...joined,
@@ -170,11 +169,9 @@ export class PostgresMembershipBackend implements MembershipBackend {
         );
       // One creator at a time (concurrent CREATE IF NOT EXISTS can collide): a transaction lock.
       const text = `begin; select pg_advisory_xact_lock(hashtext('election schema ${schema}'));\n${migrationSql(schema)}\ncommit;`;
-      await bounded(
+      await boundedBy(requestTimeoutMs, clock)(
         pool.query({ text, query_timeout: requestTimeoutMs } as pg.QueryConfig),
         `create the schema "${schema}"`,
-        requestTimeoutMs,
-        clock,
       );
       return statements;
     })();

@@ -17,11 +17,25 @@ const FIXES: Readonly<Record<string, string>> = {
 };
 
 /**
- * pgbouncer refuses a startup parameter it does not track (08P01, "unsupported startup parameter";
- * pgbouncer's docs, ignore_startup_parameters). The adapter sends none; one set in poolConfig is.
+ * pgbouncer answers what it refuses itself with 08P01 (protocol_violation) and its own message
+ * (pgbouncer 1.18, tested: "SASL authentication failed", "no such database: …"); a startup
+ * parameter it does not track is refused unless listed in its ignore_startup_parameters (its docs).
+ * The adapter sends none; one set in poolConfig is.
  */
-const STARTUP_PARAMETER_FIX =
-  "A pooler (pgbouncer) refuses a startup parameter of the connection: remove it from poolConfig (statement_timeout, options...), or list it in pgbouncer's ignore_startup_parameters.";
+const PGBOUNCER_FIXES: ReadonlyArray<readonly [RegExp, string]> = [
+  [
+    /unsupported startup parameter/,
+    "A pooler (pgbouncer) refuses a startup parameter of the connection: remove it from poolConfig (statement_timeout, options...), or list it in pgbouncer's ignore_startup_parameters.",
+  ],
+  [
+    /authentication failed/,
+    'Check the user and password of the connection (pgbouncer refused them: also check its auth_file).',
+  ],
+  [
+    /no such database/,
+    'Check the database name of the connection (pgbouncer has no such entry in its [databases]).',
+  ],
+];
 
 /**
  * Turns whatever `pg` threw into this adapter's ElectionError: a login, a database, a privilege or
@@ -32,8 +46,8 @@ const STARTUP_PARAMETER_FIX =
 export const toElectionError = createErrorMapper(SOURCE, (error, action, reason) => {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   const fix =
-    code === '08P01' && typeof message === 'string' && message.includes('unsupported startup parameter')
-      ? STARTUP_PARAMETER_FIX
+    code === '08P01'
+      ? PGBOUNCER_FIXES.find(([pattern]) => pattern.test(String(message)))?.[1]
       : typeof code === 'string'
         ? FIXES[code]
         : undefined;
@@ -41,9 +55,10 @@ export const toElectionError = createErrorMapper(SOURCE, (error, action, reason)
   return new ConfigurationError(`Could not ${action}: ${reason}. ${fix}`, { source: SOURCE, cause: error });
 });
 
-/** One statement, bounded by `timeoutMs` on `clock`; any failure as this adapter's ElectionError. */
-export function bounded<T>(work: Promise<T>, action: string, timeoutMs: number, clock: Clock): Promise<T> {
-  return withTimeout(work, timeoutMs, action, { source: SOURCE, clock }).catch((error: unknown) => {
-    throw toElectionError(error, action);
-  });
-}
+/** Bounds each statement by `timeoutMs` on `clock`; any failure as this adapter's ElectionError. */
+export const boundedBy =
+  (timeoutMs: number, clock: Clock) =>
+  <T>(work: Promise<T>, action: string): Promise<T> =>
+    withTimeout(work, timeoutMs, action, { source: SOURCE, clock }).catch((error: unknown) => {
+      throw toElectionError(error, action);
+    });

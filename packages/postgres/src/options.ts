@@ -3,6 +3,7 @@ import {
   ConfigurationError,
   custom,
   defineOptions,
+  flag,
   hasControlCharacter,
   optional,
   optionRule,
@@ -78,20 +79,12 @@ function urlProblem(name: string, value: unknown): string | undefined {
   return undefined;
 }
 
-/** true or false; the message shows what was given. */
-const bool = (fallback: boolean) =>
-  optionRule((name, value, { fail }) => {
-    if (value !== undefined && typeof value !== 'boolean')
-      fail(`${name} must be true or false, got ${JSON.stringify(value)}.`);
-    return (value as boolean | undefined) ?? fallback;
-  });
-
 /** The option schema, in the order the checks run; the connection is made of the first three. */
 const postgresOptions = defineOptions(SOURCE, {
   notAnObject: 'createPostgresMembership() needs an options object: { connectionString } or { pool }.',
   fields: {
     requestTimeoutMs: positiveMs(2000),
-    listen: bool(true),
+    listen: flag(true),
     connectionString: optionRule((_, value, { fail, options }) => {
       const given = [value, options.pool, options.poolConfig].filter((v) => v !== undefined).length;
       if (given !== 1)
@@ -131,7 +124,7 @@ const postgresOptions = defineOptions(SOURCE, {
         );
       return (value as string | undefined) ?? 'default';
     }),
-    createSchema: bool(true),
+    createSchema: flag(true),
     pollMs: optional(positiveMs(1)),
     leaveTimeoutMs: positiveMs(1000),
   },
@@ -153,11 +146,22 @@ export function resolveOptions(options: PostgresMembershipOptions): ResolvedPost
   return { ...resolved, connection, pollMs: pollMs ?? (resolved.listen ? 2000 : 500) };
 }
 
+/** Where `config` connects, as pg reads it (with its defaults and PG* environment variables). */
+export function targetOf(config: pg.ClientConfig): {
+  user: string;
+  host: string;
+  port: number;
+  database: string;
+} {
+  const { user, host, port, database } = new pg.Client(config);
+  return { user: user as string, host, port, database: database as string };
+}
+
 /** Where the database is, for logs: `postgres://host:port/database`, never a user or password. */
 export function endpointOf(connection: Connection): string {
-  let client: pg.Client;
   try {
-    client = new pg.Client(connection.config);
+    const { host, port, database } = targetOf(connection.config);
+    return `postgres://${host}:${port}/${database}`;
   } catch {
     // pg parses the connection settings here; its error is untyped (and the cause is not kept: it
     // may quote the settings).
@@ -166,6 +170,4 @@ export function endpointOf(connection: Connection): string {
       { source: SOURCE },
     );
   }
-  const { host, port, database } = client as unknown as { host: string; port: number; database: string };
-  return `postgres://${host}:${port}/${database}`;
 }

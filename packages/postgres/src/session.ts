@@ -12,7 +12,7 @@ import {
   SessionLostError,
   SessionSkeleton,
 } from '@election/core/adapter';
-import { bounded, toElectionError } from './errors.js';
+import { boundedBy, toElectionError } from './errors.js';
 import { listen } from './notifications.js';
 import type { ResolvedPostgresOptions } from './options.js';
 import { SOURCE } from './source.js';
@@ -61,7 +61,7 @@ export function openPostgresSession(
   const { options, statements, registration, request } = o;
   const { clock, logger, member, ttlMs } = request;
   const { requestTimeoutMs, leaveTimeoutMs, schema } = options;
-  const run = <T>(work: Promise<T>, action: string) => bounded(work, action, requestTimeoutMs, clock);
+  const run = boundedBy(requestTimeoutMs, clock);
   // The join's read is decoded before the session exists: what it finds malformed reaches no listener yet.
   let reportMalformed = (_error: Error) => {};
   const malformed = new MalformedReporter(logger, (error) => reportMalformed(error));
@@ -143,7 +143,12 @@ export function openPostgresSession(
   };
 
   const unlisten = options.listen
-    ? listen(options.connection.config, channelOf(schema), options.election, () => feed.wake())
+    ? listen(options.connection.config, channelOf(schema), options.election, {
+        wake: () => feed.wake(),
+        logger,
+        pollMs: options.pollMs,
+        notify: (channel, payload) => run(statements.notify(channel, payload), 'send a probe NOTIFY'),
+      })
     : undefined;
   const session = new SessionSkeleton({
     logger,
@@ -174,11 +179,9 @@ export function openPostgresSession(
     gone: () => o.own.gone(registration),
     // Deletes the row and the leader row it holds, in one statement: the next node can take over at once.
     revoke: (why) =>
-      bounded(
+      (why === 'leave' ? boundedBy(leaveTimeoutMs, clock) : run)(
         statements.deregister(registration),
         'delete the registration row',
-        why === 'leave' ? leaveTimeoutMs : requestTimeoutMs,
-        clock,
       ),
     revokeAction: 'delete the registration row',
     revokeLost: true,

@@ -10,10 +10,14 @@
  */
 
 /** Bumped when the functions change: an older schema is replaced on first use (when allowed). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
-/** The longest a function waits for a row lock before it fails (55P03, retried), ms. */
-export const LOCK_TIMEOUT_MS = 2000;
+/**
+ * The longest a function waits for a row lock before it fails (55P03, retried), ms: three quarters
+ * of the client's bound on the statement, so the server gives up first and the rest of the bound
+ * is left for the answer to travel. (A statement the client gave up on would wait on alone.)
+ */
+export const lockTimeoutMs = (requestTimeoutMs: number) => Math.max(1, Math.floor(requestTimeoutMs * 0.75));
 
 /** The NOTIFY channel of a schema's elections; the payload is the election's name. */
 export const channelOf = (schema: string) => `${schema}_election`;
@@ -39,11 +43,22 @@ export function migrationSql(schema: string): string {
   update ${s}.election_state set version = v, leader = ${leader}, token = ${token}, handed = ${handed} where name = e;
   ${notify}
   return v;`;
-  // Each function bounds its own lock waits (`set lock_timeout`, applied while it runs): a bound
-  // that needs no startup parameter, so it holds behind pgbouncer. A statement_timeout set there
-  // would not bound the statement already running, and a startup one pgbouncer refuses (review17 F2).
-  const fn = (signature: string, returns: string, body: string, language = 'plpgsql') =>
-    `create or replace function ${s}.${signature} returns ${returns} language ${language} set lock_timeout = '${LOCK_TIMEOUT_MS}ms' as $fn$\n${body}\n$fn$;`;
+  // Each function bounds its own lock waits: its last argument, `lock_ms`, set as lock_timeout for
+  // its transaction (set_config(…, true), before any lock is taken: the wait reads it when it
+  // starts). The caller passes it from its requestTimeoutMs (lockTimeoutMs); it needs no startup
+  // parameter and outlives no transaction, so it holds behind pgbouncer in transaction mode. A
+  // statement_timeout set there would not bound the statement already running, and a startup one
+  // pgbouncer refuses (review17 F2).
+  const bound = `set_config('lock_timeout', lock_ms || 'ms', true);`;
+  const fn = (signature: string, returns: string, body: string, language = 'plpgsql') => {
+    const bounded =
+      language === 'sql'
+        ? `select ${bound}\n${body}`
+        : body.replace('begin\n', `begin\n  perform ${bound}\n`);
+    return `create or replace function ${s}.${signature.replace(/\)$/, ', lock_ms int)')} returns ${returns} language ${language} as $fn$\n${bounded}\n$fn$;`;
+  };
+  // The functions of version 2 (without lock_ms) are overloads these do not replace: they stay for
+  // nodes still running the older adapter during a rolling upgrade (README: Migration).
   return `create schema if not exists ${s};
 create sequence if not exists ${s}.election_version;
 create table if not exists ${s}.election_state (
@@ -62,7 +77,7 @@ create table if not exists ${s}.election_members (
   renewals bigint not null default 0,
   primary key (election, id)
 );
-${fn('election_schema_version()', 'int', `select ${SCHEMA_VERSION}`, 'sql')}
+create or replace function ${s}.election_schema_version() returns int language sql as $fn$ select ${SCHEMA_VERSION} $fn$;
 ${fn(
   'election_register(e text, member_id text, member jsonb, ttl_ms double precision, out registration bigint, out held_by bigint)',
   'record',

@@ -1,5 +1,6 @@
 import type { LockHolder } from '@election/core/adapter';
 import type pg from 'pg';
+import { lockTimeoutMs } from './sql.js';
 
 /** The leader row as read: who holds it, with which registration and token (null when free). */
 export type Holder = (NonNullable<LockHolder> & { readonly registration: string }) | null;
@@ -26,12 +27,15 @@ export class Statements {
   readonly #schema: string;
   readonly #election: string;
   readonly #timeoutMs: number;
+  /** Each function's bound on its lock waits (its last argument, `lock_ms`). */
+  readonly #lockMs: number;
 
   constructor(pool: Queryable, schema: string, election: string, timeoutMs: number) {
     this.#pool = pool;
     this.#schema = `"${schema}"`;
     this.#election = election;
     this.#timeoutMs = timeoutMs;
+    this.#lockMs = lockTimeoutMs(timeoutMs);
   }
 
   /** `fn` of this election (its first argument). */
@@ -39,16 +43,32 @@ export class Statements {
     return this.#callOn(fn, this.#election, ...values);
   }
 
-  async #callOn<R>(fn: string, ...values: unknown[]): Promise<R> {
+  /** `fn` of this election that answers a version, or null when it did nothing. */
+  async #version(fn: string, ...values: unknown[]): Promise<bigint | null> {
+    const row = await this.#call<{ v: string | null }>(fn, ...values);
+    return row.v === null ? null : BigInt(row.v);
+  }
+
+  /** `fn` with `values` and the bound on its lock waits. */
+  #callOn<R>(fn: string, ...values: unknown[]): Promise<R> {
+    return this.#query(`${this.#schema}.${fn}`, [...values, this.#lockMs]);
+  }
+
+  async #query<R>(fn: string, values: unknown[]): Promise<R> {
     const args = values.map((_, i) => `$${i + 1}`).join(', ');
-    const text = `select * from ${this.#schema}.${fn}(${args}) as v`;
+    const text = `select * from ${fn}(${args}) as v`;
     const query = { text, values, query_timeout: this.#timeoutMs }; // pg takes it; its types do not say
     return (await this.#pool.query(query)).rows[0] as R;
   }
 
+  /** NOTIFYs `channel` with `payload` (the listener's probe). */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.#query('pg_notify', [channel, payload]);
+  }
+
   /** The version of the schema's functions (sql.ts SCHEMA_VERSION); fails when they are missing. */
   async schemaVersion(): Promise<number> {
-    return (await this.#callOn<{ v: number }>('election_schema_version')).v;
+    return (await this.#query<{ v: number }>(`${this.#schema}.election_schema_version`, [])).v;
   }
 
   /** Inserts the member's row unless its id has a live one (expired ones are reaped first). */
@@ -98,14 +118,12 @@ export class Statements {
 
   /** Frees the leader row if `registration` holds it with `token`: the version of the release, or null. */
   async release(registration: string, token: bigint): Promise<bigint | null> {
-    const row = await this.#call<{ v: string | null }>('election_release', registration, String(token));
-    return row.v === null ? null : BigInt(row.v);
+    return this.#version('election_release', registration, String(token));
   }
 
   /** Hands the holding `token` to member `to`'s live registration: the new token, or null. */
   async transfer(registration: string, token: bigint, to: string): Promise<bigint | null> {
-    const row = await this.#call<{ v: string | null }>('election_transfer', registration, String(token), to);
-    return row.v === null ? null : BigInt(row.v);
+    return this.#version('election_transfer', registration, String(token), to);
   }
 
   async read(): Promise<ElectionState> {

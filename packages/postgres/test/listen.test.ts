@@ -1,11 +1,12 @@
-import type { MembershipEvent, MembershipSession } from '@election/core/adapter';
+import { type MembershipEvent, type MembershipSession, systemClock } from '@election/core/adapter';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createPostgresMembership,
   type PostgresMembershipBackend,
   type PostgresMembershipOptions,
 } from '../src/index.js';
-import { freshSchema, joinAs, usePostgres } from './postgres.js';
+import { PROBE_DEADLINE_MS, PROBE_EVERY_MS } from '../src/notifications.js';
+import { freshSchema, joinAs, recordingLogger, until, usePostgres } from './postgres.js';
 
 const postgres = usePostgres();
 // A TTL long enough that no read is due to an expiry during a case: only NOTIFY or the poll reads.
@@ -29,6 +30,15 @@ async function listening(): Promise<number> {
       `select count(*)::int as n from pg_stat_activity where query ilike 'listen %' and pid <> pg_backend_pid()`,
     );
   return rows[0].n;
+}
+
+/** The pid of the one listening connection. */
+async function listenerPid(): Promise<number> {
+  const { rows } = await postgres
+    .admin()
+    .query(`select pid from pg_stat_activity where query ilike 'listen %' and pid <> pg_backend_pid()`);
+  if (rows.length !== 1) throw new Error(`expected one listening connection, found ${rows.length}`);
+  return rows[0].pid;
 }
 
 /** The ids of a session's latest membership snapshot. */
@@ -93,6 +103,48 @@ describe('change notification', () => {
     await b.lock?.release(token);
     await expect.poll(() => holders.at(-1), { timeout: 1500, interval: 20 }).toBeNull();
     expect(await listening()).toBe(0);
+    await b.leave();
+    await a.leave();
+  }, 30_000);
+
+  it('a listening backend that stops answering (SIGSTOP: its socket stays open, so TCP keepalive says nothing) is found by the probe: the listener is replaced and notifications are used again', async () => {
+    const schema = freshSchema();
+    const logger = recordingLogger();
+    const a = await backendOf({ schema, pollMs: 60_000 }).join({
+      member: { id: 'a' },
+      ttlMs: TTL_MS,
+      clock: systemClock,
+      logger,
+      signal: new AbortController().signal,
+      takeover: false,
+    });
+    const seen = viewOf(a);
+    await expect.poll(listening, { timeout: 5000 }).toBe(1);
+    const stalled = await listenerPid();
+    process.kill(stalled, 'SIGSTOP');
+    try {
+      // Within a probe interval plus its deadline: a miss, said once, and a new listener that works.
+      await until(
+        async () => logger.lines.some((line) => line.includes('arrive again')),
+        'the probe to miss and then arrive on a new listener',
+        PROBE_EVERY_MS + PROBE_DEADLINE_MS + 4000,
+      );
+      expect(logger.lines).toEqual([
+        'notifications do not arrive (pgbouncer in transaction mode?), reading by poll every 60000 ms; set listen: false to skip the probe',
+        'notifications arrive again: reading on each NOTIFY',
+      ]);
+      // A new listening connection beside the stopped one (which leaves once it runs again).
+      const { rows } = await postgres
+        .admin()
+        .query(`select pid from pg_stat_activity where query ilike 'listen %' and pid <> $1`, [stalled]);
+      expect(rows).toHaveLength(1);
+    } finally {
+      process.kill(stalled, 'SIGCONT');
+    }
+    await expect.poll(listening, { timeout: 5000 }).toBe(1);
+    // Woken by NOTIFY again: the poll alone would take a minute.
+    const b = await joinAs(backendOf({ schema, pollMs: 60_000 }), 'b', { ttlMs: TTL_MS });
+    await expect.poll(seen, { timeout: 1500, interval: 20 }).toEqual(['a', 'b']);
     await b.leave();
     await a.leave();
   }, 30_000);

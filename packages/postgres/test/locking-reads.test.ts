@@ -1,8 +1,10 @@
+import { BackendUnavailableError, type LeaderLock } from '@election/core/adapter';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_TIMEOUT_MS, migrationSql } from '../src/sql.js';
+import { createPostgresMembership } from '../src/index.js';
+import { lockTimeoutMs, migrationSql } from '../src/sql.js';
 import { Statements } from '../src/statements.js';
-import { freshSchema, until, usePostgres } from './postgres.js';
+import { freshSchema, joinAs, until, usePostgres } from './postgres.js';
 
 // fix17 (review17 F1, F2): the liveness of another registration is read with a row lock, so a
 // renewal still in flight is waited for (transfer's successor here; acquire is
@@ -51,7 +53,7 @@ describe('locking reads of another registration', () => {
 
     // b's renewal runs while b's row is live; its commit is delayed past the old expiry.
     await other.query('begin');
-    const renewed = await other.query(`select "${schema}".election_renew($1, 600000) as v`, [b]);
+    const renewed = await other.query(`select "${schema}".election_renew($1, 600000, 2000) as v`, [b]);
     expect(renewed.rows[0].v).toBe(true);
     await until(async () => {
       const r = await pool.query(
@@ -73,9 +75,10 @@ describe('locking reads of another registration', () => {
     });
   });
 
-  it('a function waiting on a row lock gives up after lock_timeout, not at the client timeout', async () => {
+  it('a function waiting on a row lock gives up after lock_timeout, three quarters of the client timeout, so the server answers first', async () => {
     const pool = postgres.admin();
-    const statements = new Statements(pool, schema, 'lock-bound', 30_000);
+    const requestTimeoutMs = 500;
+    const statements = new Statements(pool, schema, 'lock-bound', requestTimeoutMs);
     const a = await registered(statements, 'a', 600_000);
     await other.query('begin');
     await other.query(`select * from "${schema}".election_state where name = 'lock-bound' for update`);
@@ -86,8 +89,54 @@ describe('locking reads of another registration', () => {
     );
     const tookMs = performance.now() - started;
     await other.query('rollback');
+    // 5d817d8: the client's query_timeout (500 ms) came first, with no code, and the function
+    // waited on alone on the server until its fixed 2 s.
     expect((error as { code?: string } | undefined)?.code).toBe('55P03'); // lock_not_available
-    expect(tookMs).toBeGreaterThanOrEqual(LOCK_TIMEOUT_MS - 50);
-    expect(tookMs).toBeLessThan(LOCK_TIMEOUT_MS + 5000);
+    expect(tookMs).toBeGreaterThanOrEqual(lockTimeoutMs(requestTimeoutMs) - 50);
+    expect(tookMs).toBeLessThan(requestTimeoutMs);
+  });
+
+  it("the adapter's requestTimeoutMs bounds a call blocked on a held row lock: a typed error within it, and nothing left waiting on the server", async () => {
+    const election = 'lock-bound-adapter';
+    const requestTimeoutMs = 500;
+    const backend = createPostgresMembership({
+      connectionString: postgres.server().url,
+      schema,
+      election,
+      requestTimeoutMs,
+      listen: false,
+    });
+    try {
+      const session = await joinAs(backend, 'a', { ttlMs: 60_000 });
+      await other.query('begin');
+      await other.query(`select * from "${schema}".election_state where name = $1 for update`, [election]);
+      const started = performance.now();
+      const error = await (session.lock as LeaderLock).tryAcquire().then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      const tookMs = performance.now() - started;
+      // Counted with a deadline: by twice the bound no statement of the adapter waits on a lock
+      // (5d817d8: the function waited on the server until 2 s).
+      const waiting = async () =>
+        (
+          await postgres
+            .admin()
+            .query('select count(*)::int as n from pg_locks where not granted and pid <> pg_backend_pid()')
+        ).rows[0].n;
+      await until(
+        async () => (await waiting()) === 0,
+        'no statement waits on a lock',
+        2 * requestTimeoutMs - tookMs,
+      );
+      await other.query('rollback');
+      expect(error).toBeInstanceOf(BackendUnavailableError);
+      expect(((error as Error).cause as { code?: string } | undefined)?.code).toBe('55P03');
+      expect(tookMs).toBeLessThan(requestTimeoutMs + 100);
+      await session.leave();
+    } finally {
+      await other.query('rollback').catch(() => {});
+      await backend.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import {
+  type Logger,
   type MembershipBackend,
   type MembershipSession,
   silentLogger,
@@ -66,4 +67,19 @@ export async function until(
     if (Date.now() > end) throw new Error(`not within ${withinMs} ms: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A logger that keeps its info lines. */
+export function recordingLogger(): Logger & { readonly lines: string[] } {
+  const lines: string[] = [];
+  const ignore = () => {};
+  const logger = {
+    lines,
+    debug: ignore,
+    warn: ignore,
+    error: ignore,
+    info: (a: unknown, b?: unknown) => void lines.push(String(typeof a === 'string' ? a : b)),
+    child: () => logger,
+  };
+  return logger;
 }

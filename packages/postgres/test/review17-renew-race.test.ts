@@ -39,7 +39,7 @@ describe('review17: a renewal that ran before expiry, committed after a successo
 
     // a's renewal runs while its row is live; its commit is delayed.
     await holderTx.query('begin');
-    const renewed = await holderTx.query(`select "${schema}".election_renew($1, 600000) as v`, [
+    const renewed = await holderTx.query(`select "${schema}".election_renew($1, 600000, 2000) as v`, [
       a.registration,
     ]);
     expect(renewed.rows[0].v).toBe(true);
