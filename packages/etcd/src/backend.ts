@@ -2,6 +2,7 @@ import {
   type BackendCapabilities,
   BackendLifecycle,
   type JoinRequest,
+  LifecycleBackend,
   MalformedReporter,
   type MembershipBackend,
   type MembershipSession,
@@ -41,7 +42,7 @@ export function createEtcdMembership(options: EtcdMembershipOptions = {}): EtcdM
  * as nothing uses it: no retain, no join in flight, no session, no request of its own in flight
  * (a revocation). A caller-provided client is never closed. `close()` ends the backend for good.
  */
-class EtcdBackend implements EtcdMembershipBackend {
+class EtcdBackend extends LifecycleBackend<Etcd3> implements EtcdMembershipBackend {
   readonly name = 'etcd';
   readonly capabilities: BackendCapabilities;
   readonly keys: EtcdMembershipBackend['keys'];
@@ -54,13 +55,14 @@ class EtcdBackend implements EtcdMembershipBackend {
   /** The leases this backend granted and has not seen end (see OwnRegistrations). */
   readonly #leases = new OwnRegistrations({ limit: 1000 });
   /** retain()s, sessions, joins and the backend's own requests: the client closes when none is left. */
-  readonly #lifecycle: BackendLifecycle<Etcd3>;
+  protected readonly lifecycle: BackendLifecycle<Etcd3>;
 
   constructor(options: EtcdMembershipOptions) {
+    super();
     this.#resolved = resolveOptions(options);
     this.#source = clientSource(options, this.#resolved.requestTimeoutMs);
     this.endpoint = this.#source.description;
-    this.#lifecycle = new BackendLifecycle({
+    this.lifecycle = new BackendLifecycle({
       source: SOURCE,
       what: 'etcd membership backend',
       client: this.#source.lifecycle,
@@ -75,10 +77,6 @@ class EtcdBackend implements EtcdMembershipBackend {
     return checkEtcdTtl(ttlMs);
   }
 
-  retain(): () => void {
-    return this.#lifecycle.retain();
-  }
-
   async join(request: JoinRequest): Promise<MembershipSession> {
     const logger = request.logger.child({
       backend: 'etcd',
@@ -87,7 +85,7 @@ class EtcdBackend implements EtcdMembershipBackend {
     });
     const { requestTimeoutMs, leaveTimeoutMs } = this.#resolved;
     let registered: Joined | undefined;
-    const session = await this.#lifecycle.join({
+    const session = await this.lifecycle.join({
       register: (client) => {
         request.signal.throwIfAborted();
         return joinElection(
@@ -125,7 +123,7 @@ class EtcdBackend implements EtcdMembershipBackend {
           reporter: this.#reporter,
           requestTimeoutMs,
           leaveTimeoutMs,
-          track: (work) => this.#lifecycle.during(work),
+          track: (work) => this.lifecycle.during(work),
           onRetired: (id, gone) => {
             if (gone) this.#leases.gone(id);
             else this.#leases.abandoned(id);
@@ -146,14 +144,10 @@ class EtcdBackend implements EtcdMembershipBackend {
     return session;
   }
 
-  async close(): Promise<void> {
-    this.#lifecycle.close();
-  }
-
   /** A lease a join gave up: abandoned until etcd confirms its revocation. */
   #discard(leaseId: string, logger: JoinContext['logger']): void {
     this.#leases.abandoned(leaseId);
-    if (this.#lifecycle.closed) return;
+    if (this.lifecycle.closed) return;
     this.#leases.revokeInBackground(
       [leaseId],
       (id) => this.#revoke(id),
@@ -167,7 +161,7 @@ class EtcdBackend implements EtcdMembershipBackend {
 
   #revoke(leaseId: string): Promise<void> {
     const { requestTimeoutMs } = this.#resolved;
-    return this.#lifecycle.using((client) =>
+    return this.lifecycle.using((client) =>
       revokeLease({ client, leases: this.#leases, requestTimeoutMs }, leaseId),
     );
   }

@@ -2,6 +2,7 @@ import {
   BackendUnavailableError,
   type Clock,
   DuplicateMemberError,
+  duplicateMember,
   type JoinRequest,
   joinRounds,
   type Logger,
@@ -285,12 +286,5 @@ function duplicate(
     how === 'renewed'
       ? `its lease ${holder.lease} was renewed while this node waited for it to expire`
       : `lease ${holder.lease}, renewed by this very process`;
-  return new DuplicateMemberError(
-    id,
-    `Member id "${id}" is already registered in ${where} by another live node (${evidence}). ` +
-      'Give each node a unique id, or stop the other process. If an orchestrator guarantees one ' +
-      'process per id (a StatefulSet), the elector option takeover: true replaces the previous ' +
-      'registration at once.',
-    { source: SOURCE },
-  );
+  return duplicateMember({ source: SOURCE, id, where, evidence });
 }
