@@ -67,25 +67,17 @@ class ConsulBackend extends LifecycleBackend<ConsulApi> implements MembershipBac
 
   async join(request: JoinRequest): Promise<MembershipSession> {
     const logger = request.logger.child({ backend: 'consul', election: this.#options.election });
-    const layout = this.#layout;
-    const options = this.#options;
+    const context = { layout: this.#layout, options: this.#options, abandoned: this.#abandoned };
     // The join holds the client; the session keeps it open until it ends; close() closes it.
     return this.lifecycle.join({
-      register: (api) => joinElection({ api, layout, options, abandoned: this.#abandoned }, request, logger),
+      register: (api) => joinElection({ ...context, api }, request, logger),
       open: (joined, api, ended) =>
         openConsulSession({
+          ...context,
           api,
-          layout,
-          options,
-          member: request.member,
-          sessionId: joined.sessionId,
-          createdAt: joined.createdAt,
-          lockDelayMs: joined.lockDelayMs,
-          ttlMs: request.ttlMs,
-          clock: request.clock,
+          request,
+          joined,
           logger,
-          abandon: (sessionId) => this.#abandoned.abandoned(sessionId),
-          gone: (sessionId) => this.#abandoned.gone(sessionId),
           ended,
           hold: () => this.lifecycle.hold(),
         }),
