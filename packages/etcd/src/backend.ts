@@ -37,11 +37,7 @@ export function createEtcdMembership(options: EtcdMembershipOptions = {}): EtcdM
   return new EtcdBackend(options);
 }
 
-/**
- * The client this backend creates is opened on first use (`retain()`, `join()`) and closed as soon
- * as nothing uses it: no retain, no join in flight, no session, no request of its own in flight
- * (a revocation). A caller-provided client is never closed. `close()` ends the backend for good.
- */
+/** Its client is opened and closed by LifecycleBackend's rules; the lease revocations hold it too. */
 class EtcdBackend extends LifecycleBackend<Etcd3> implements EtcdMembershipBackend {
   readonly name = 'etcd';
   readonly capabilities: BackendCapabilities;
@@ -49,7 +45,8 @@ class EtcdBackend extends LifecycleBackend<Etcd3> implements EtcdMembershipBacke
   readonly endpoint: string;
   readonly #resolved: ReturnType<typeof resolveOptions>;
   readonly #source: ClientSource;
-  readonly #layout: KeyLayout;
+  /** What every join and revocation of this backend shares; the client and the logger are per join. */
+  readonly #context: Omit<JoinContext, 'client' | 'logger' | 'discard'>;
   /** One per backend, across sessions: each malformed key is reported once (logger given per report). */
   readonly #reporter = new MalformedReporter(silentLogger);
   /** The leases this backend granted and has not seen end (see OwnRegistrations). */
@@ -67,10 +64,11 @@ class EtcdBackend extends LifecycleBackend<Etcd3> implements EtcdMembershipBacke
       what: 'etcd membership backend',
       client: this.#source.lifecycle,
     });
-    this.#layout = keyLayout(this.#resolved.prefix, this.#resolved.election);
+    const { prefix, election, requestTimeoutMs } = this.#resolved;
+    const layout = keyLayout(prefix, election);
+    this.#context = { layout, election, leases: this.#leases, requestTimeoutMs, endpoint: this.endpoint };
     this.capabilities = capabilitiesFor(this.#resolved.defaultTtlMs);
-    const { root, membersPrefix, leaderKey } = this.#layout;
-    this.keys = { root, membersPrefix, leaderKey };
+    this.keys = { root: layout.root, membersPrefix: layout.membersPrefix, leaderKey: layout.leaderKey };
   }
 
   checkTtl(ttlMs: number): number {
@@ -83,46 +81,30 @@ class EtcdBackend extends LifecycleBackend<Etcd3> implements EtcdMembershipBacke
       election: this.#resolved.election,
       memberId: request.member.id,
     });
-    const { requestTimeoutMs, leaveTimeoutMs } = this.#resolved;
+    const context = this.#context;
     let registered: Joined | undefined;
     const session = await this.lifecycle.join({
       register: (client) => {
         request.signal.throwIfAborted();
-        return joinElection(
-          {
-            client,
-            layout: this.#layout,
-            election: this.#resolved.election,
-            leases: this.#leases,
-            requestTimeoutMs,
-            endpoint: this.endpoint,
-            logger,
-            discard: (leaseId) => this.#discard(leaseId, logger),
-          },
-          request,
-        );
+        const discard = (leaseId: string) => this.#discard(leaseId, logger);
+        return joinElection({ ...context, client, logger, discard }, request);
       },
       // Revoked if the client still works (one passed in); else it expires by TTL, never renewed.
       discard: (joined, client) => {
         this.#leases.abandoned(joined.leaseId);
-        return revokeLease({ client, leases: this.#leases, requestTimeoutMs }, joined.leaseId);
+        return revokeLease({ ...context, client }, joined.leaseId);
       },
       open: (joined, client, ended) => {
         registered = joined;
         return openEtcdSession({
           client,
-          layout: this.#layout,
-          member: request.member,
-          leaseId: joined.leaseId,
-          ttlMs: request.ttlMs,
-          clock: request.clock,
+          layout: context.layout,
+          request,
+          joined,
           logger,
-          grantSentAt: joined.grantSentAt,
-          initialKvs: joined.kvs,
-          revision: joined.revision,
           reporter: this.#reporter,
-          requestTimeoutMs,
-          leaveTimeoutMs,
+          requestTimeoutMs: context.requestTimeoutMs,
+          leaveTimeoutMs: this.#resolved.leaveTimeoutMs,
           track: (work) => this.lifecycle.during(work),
           onRetired: (id, gone) => {
             if (gone) this.#leases.gone(id);
@@ -160,9 +142,6 @@ class EtcdBackend extends LifecycleBackend<Etcd3> implements EtcdMembershipBacke
   }
 
   #revoke(leaseId: string): Promise<void> {
-    const { requestTimeoutMs } = this.#resolved;
-    return this.lifecycle.using((client) =>
-      revokeLease({ client, leases: this.#leases, requestTimeoutMs }, leaseId),
-    );
+    return this.lifecycle.using((client) => revokeLease({ ...this.#context, client }, leaseId));
   }
 }
