@@ -98,7 +98,8 @@ export function joinElection(context: JoinContext, request: JoinRequest): Promis
         ? duplicate(context, member.id, holder, 'held')
         : undefined,
     abandoned: (holder) => context.leases.isAbandoned(holder.lease),
-    revoke: (holder, why) => revokeHolder(context, request, holder, why),
+    revoke: (holder) => revokeHolder(context, member.id, holder),
+    log: { logger: context.logger, id: member.id, fields: (holder) => ({ leaseId: holder.lease }) },
     waitOut: (holder) => waitOutHolder(context, request, holder),
   });
 }
@@ -160,19 +161,7 @@ async function createMemberKey(
   return { created: false, holder: response.responses[0]?.response_range?.kvs[0] };
 }
 
-async function revokeHolder(
-  context: JoinContext,
-  request: JoinRequest,
-  holder: IKeyValue,
-  why: 'abandoned' | 'takeover',
-): Promise<void> {
-  const id = request.member.id;
-  context.logger.info(
-    { leaseId: holder.lease },
-    why === 'abandoned'
-      ? `revoking the lease of an abandoned registration of ${id} by this node`
-      : `takeover: revoking the previous registration of ${id} (lease ${holder.lease}) to join at once`,
-  );
+async function revokeHolder(context: JoinContext, id: string, holder: IKeyValue): Promise<void> {
   try {
     await revokeLease(context, holder.lease);
   } catch (error) {
