@@ -2,6 +2,7 @@ import {
   type BackendCapabilities,
   BackendLifecycle,
   type JoinRequest,
+  LifecycleBackend,
   type MembershipBackend,
   type MembershipSession,
   OwnRegistrations,
@@ -36,12 +37,11 @@ export function createConsulMembership(options: ConsulMembershipOptions = {}): M
   return new ConsulBackend(resolveOptions(options));
 }
 
-class ConsulBackend implements MembershipBackend {
+class ConsulBackend extends LifecycleBackend<ConsulApi> implements MembershipBackend {
   readonly name = 'consul';
   readonly capabilities = CONSUL_CAPABILITIES;
   readonly endpoint: string | undefined;
   readonly #options: ResolvedConsulOptions;
-  readonly #api: ConsulClient;
   readonly #layout: KeyLayout;
   /**
    * Sessions this backend walked away from (close(), a failed leave) that may still be alive. Only
@@ -49,14 +49,14 @@ class ConsulBackend implements MembershipBackend {
    */
   readonly #abandoned = new OwnRegistrations({ limit: MAX_REMEMBERED_ABANDONED, abandonUnknown: true });
   /** retain()s, sessions, joins and leaves in flight: the client goes idle when none is left. */
-  readonly #lifecycle: BackendLifecycle<ConsulApi>;
+  protected readonly lifecycle: BackendLifecycle<ConsulApi>;
 
   constructor(options: ResolvedConsulOptions) {
+    super();
     this.#options = options;
-    this.#api = new ConsulClient(options);
-    const api = this.#api;
+    const api = new ConsulClient(options);
     // The client opens itself on its first request (consul-api.ts): idle() closes what it opened.
-    this.#lifecycle = new BackendLifecycle({
+    this.lifecycle = new BackendLifecycle({
       source: SOURCE,
       what: 'Consul membership backend',
       closedMessage: 'this Consul membership backend was closed; create a new one to join.',
@@ -66,28 +66,16 @@ class ConsulBackend implements MembershipBackend {
     this.endpoint = endpointOf(options);
   }
 
-  /**
-   * When the last use ends and no join, session or leave of this backend is still active, the
-   * client goes idle: requests still in flight are cancelled and the client this backend opened is
-   * closed (its keep-alive agent and sockets), so nothing of the adapter keeps the process alive. A
-   * caller's client is never closed. The next request opens a client again.
-   */
-  retain(): () => void {
-    return this.#lifecycle.retain();
-  }
-
   async join(request: JoinRequest): Promise<MembershipSession> {
     const logger = request.logger.child({ backend: 'consul', election: this.#options.election });
-    const layout = this.#layout;
-    const options = this.#options;
+    const context = { layout: this.#layout, options: this.#options, abandoned: this.#abandoned };
     // The join holds the client; the session keeps it open until it ends; close() closes it.
-    return this.#lifecycle.join({
+    return this.lifecycle.join({
       signal: request.signal,
-      register: (api, signal) =>
-        joinElection({ api, layout, options, abandoned: this.#abandoned }, { ...request, signal }, logger),
+      register: (api, signal) => joinElection({ ...context, api }, { ...request, signal }, logger),
       // close() came during the join: the member key and the session go, as a leave would take them.
       discard: (joined, api) =>
-        endSession(api, [layout.memberKey(request.member.id)], joined.sessionId).then(
+        endSession(api, [this.#layout.memberKey(request.member.id)], joined.sessionId).then(
           () => this.#abandoned.gone(joined.sessionId),
           (error: unknown) => {
             this.#abandoned.abandoned(joined.sessionId);
@@ -96,26 +84,14 @@ class ConsulBackend implements MembershipBackend {
         ),
       open: (joined, api, ended) =>
         openConsulSession({
+          ...context,
           api,
-          layout,
-          options,
-          member: request.member,
-          sessionId: joined.sessionId,
-          createdAt: joined.createdAt,
-          lockDelayMs: joined.lockDelayMs,
-          ttlMs: request.ttlMs,
-          clock: request.clock,
+          request,
+          joined,
           logger,
-          abandon: (sessionId) => this.#abandoned.abandoned(sessionId),
-          gone: (sessionId) => this.#abandoned.gone(sessionId),
           ended,
-          hold: () => this.#lifecycle.hold(),
+          hold: () => this.lifecycle.hold(),
         }),
     });
-  }
-
-  /** Stops timers and watches of sessions still open (their registrations expire by TTL), for good. */
-  close(): Promise<void> {
-    return this.#lifecycle.close();
   }
 }

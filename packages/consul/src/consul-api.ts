@@ -7,46 +7,6 @@ import { type KvEntry, parseConsulIndex, parseKvEntries, parseKvEntry } from './
 import type { ResolvedConsulOptions } from './options.js';
 import { SOURCE } from './source.js';
 
-/**
- * The handful of Consul HTTP calls the adapter makes, typed, with timeouts, cancellation, the ACL
- * token and datacenter applied to each, and every failure turned into an ElectionError.
- */
-export interface ConsulApi {
-  createSession(spec: SessionSpec, signal?: AbortSignal): Promise<string>;
-  /** 'not-found' when Consul no longer knows the session (expired, destroyed). */
-  renewSession(id: string, signal?: AbortSignal, timeoutMs?: number): Promise<'renewed' | 'not-found'>;
-  destroySession(id: string, signal?: AbortSignal): Promise<void>;
-  /**
-   * `GET /v1/session/info/<id>`, a blocking query when `index` is above 0: it answers once the
-   * sessions table moves past `index` or `waitSeconds` run out. `session` is undefined once Consul
-   * no longer knows the session (an empty list).
-   */
-  sessionInfo(id: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<SessionInfo>;
-  get(key: string, signal?: AbortSignal): Promise<KvEntry | undefined>;
-  /** `GET /v1/status/leader`: the raft leader's address, '' while there is none. */
-  leader(signal?: AbortSignal): Promise<string>;
-  /** A blocking recursive read of `prefix` (non-blocking when `index` is 0). */
-  list(prefix: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<ListResult>;
-  acquire(key: string, value: string, sessionId: string, signal?: AbortSignal): Promise<boolean>;
-  /**
-   * `DELETE /v1/kv/<key>?cas=<modifyIndex>`: deletes the key only while its ModifyIndex is still
-   * `modifyIndex`. False when the key changed (or is gone) meanwhile.
-   */
-  deleteIfUnchanged(key: string, modifyIndex: bigint, signal?: AbortSignal): Promise<boolean>;
-  /**
-   * `PUT /v1/txn` of KV operations, all or nothing: the entries Consul answers for them (values
-   * blanked for writes), or null when Consul rolled the transaction back (409: an operation failed).
-   */
-  txn(ops: readonly TxnKvOperation[], signal?: AbortSignal): Promise<KvEntry[] | null>;
-  /**
-   * The last use ended: cancels every request still in flight and closes the client's sockets if
-   * this adapter opened the client. The next request opens a new client.
-   */
-  idle(): void;
-  /** idle(), for good: later requests fail. */
-  close(): void;
-}
-
 /** One KV operation of a `/v1/txn` (Consul's api.KVTxnOp); `value` is sent base64-encoded. */
 export interface TxnKvOperation {
   readonly verb: 'check-index' | 'check-session' | 'lock' | 'unlock' | 'get';
@@ -138,12 +98,17 @@ function toMs(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value / 1e6 : 0;
 }
 
+/** The Consul calls as the adapter's modules see them (the client's public methods). */
+export type ConsulApi = { readonly [K in keyof ConsulClient]: ConsulClient[K] };
+
 /**
- * The adapter's Consul client: one per backend. It opens the `consul` client on first use, and
- * `idle()` closes it again (only when the adapter opened it itself); a caller's client is never
- * closed, only the adapter's own requests on it are cancelled.
+ * The handful of Consul HTTP calls the adapter makes, typed, with timeouts, cancellation, the ACL
+ * token and datacenter applied to each, and every failure turned into an ElectionError. One per
+ * backend: it opens the `consul` client on first use, and `idle()` closes it again (only when the
+ * adapter opened it itself); a caller's client is never closed, only the adapter's own requests on
+ * it are cancelled.
  */
-export class ConsulClient implements ConsulApi {
+export class ConsulClient {
   readonly #options: ResolvedConsulOptions;
   readonly #toElectionError: ReturnType<typeof createConsulErrorMapper>;
   readonly #timeout: number;
@@ -238,6 +203,7 @@ export class ConsulClient implements ConsulApi {
     return id;
   }
 
+  /** 'not-found' when Consul no longer knows the session (expired, destroyed). */
   async renewSession(
     id: string,
     signal?: AbortSignal,
@@ -260,6 +226,11 @@ export class ConsulClient implements ConsulApi {
     );
   }
 
+  /**
+   * `GET /v1/session/info/<id>`, a blocking query when `index` is above 0: it answers once the
+   * sessions table moves past `index` or `waitSeconds` run out. `session` is undefined once Consul
+   * no longer knows the session (an empty list).
+   */
   async sessionInfo(
     id: string,
     index: bigint,
@@ -289,6 +260,7 @@ export class ConsulClient implements ConsulApi {
     };
   }
 
+  /** `GET /v1/status/leader`: the raft leader's address, '' while there is none. */
   async leader(signal?: AbortSignal): Promise<string> {
     const answer = await this.#call('read the Consul leader', signal, this.#timeout, (raw, common) =>
       raw.status.leader(common),
@@ -303,6 +275,7 @@ export class ConsulClient implements ConsulApi {
     return body === undefined ? undefined : parseKvEntry(body);
   }
 
+  /** A blocking recursive read of `prefix` (non-blocking when `index` is 0). */
   async list(prefix: string, index: bigint, waitSeconds: number, signal?: AbortSignal): Promise<ListResult> {
     const answer = await this.#query(`watch ${prefix}`, signal, index, waitSeconds, (raw, options) =>
       raw.kv.get({ ...options, key: prefix, recurse: true }),
@@ -317,6 +290,10 @@ export class ConsulClient implements ConsulApi {
     return body === true;
   }
 
+  /**
+   * `DELETE /v1/kv/<key>?cas=<modifyIndex>`: deletes the key only while its ModifyIndex is still
+   * `modifyIndex`. False when the key changed (or is gone) meanwhile.
+   */
   async deleteIfUnchanged(key: string, modifyIndex: bigint, signal?: AbortSignal): Promise<boolean> {
     const body = await this.#call(`delete ${key}`, signal, this.#timeout, (raw, common) =>
       raw.kv.del({ ...common, key, cas: modifyIndex.toString() }),
@@ -324,6 +301,10 @@ export class ConsulClient implements ConsulApi {
     return body === true;
   }
 
+  /**
+   * `PUT /v1/txn` of KV operations, all or nothing: the entries Consul answers for them (values
+   * blanked for writes), or null when Consul rolled the transaction back (409: an operation failed).
+   */
   async txn(ops: readonly TxnKvOperation[], signal?: AbortSignal): Promise<KvEntry[] | null> {
     const operations = ops.map((op) => ({
       KV: {
@@ -346,6 +327,10 @@ export class ConsulClient implements ConsulApi {
     return parseKvEntries(results.map((result) => result.KV));
   }
 
+  /**
+   * The last use ended: cancels every request still in flight and closes the client's sockets if
+   * this adapter opened the client. The next request opens a new client.
+   */
   idle(): void {
     // Cancelled first: a request still in flight (a blocking query can wait for minutes) would
     // otherwise keep the process alive on its own socket.
@@ -355,6 +340,7 @@ export class ConsulClient implements ConsulApi {
     this.#raw = undefined;
   }
 
+  /** idle(), for good: later requests fail. */
   close(): void {
     this.#requests.close();
     this.idle();

@@ -1,14 +1,9 @@
-import {
-  type Clock,
-  type ElectionError,
-  ElectionFeed,
-  type ElectionFeedOptions,
-  type Logger,
-} from '@election/core/adapter';
+import { type ElectionError, ElectionFeed, type ElectionFeedOptions } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { type ElectionSnapshot, readSnapshot } from './election-snapshot.js';
 import { toElectionError } from './errors.js';
 import type { KeyLayout } from './keys.js';
+import type { ResolvedConsulOptions } from './options.js';
 
 /**
  * Quick successive queries allowed before the rate limit applies: 2, as Consul's blocking-query
@@ -19,19 +14,14 @@ export const WATCH_BURST = 2;
 /** One answer of the watch: the election as read, at that X-Consul-Index (undefined when Consul sent none). */
 export type ConsulRead = ElectionSnapshot & { readonly revision: bigint | undefined };
 
-export interface ElectionWatcherOptions {
+/** The session's part of the feed: who it is (`self`), and what runs on each answer it publishes. */
+export interface ElectionWatcherOptions
+  extends Pick<ElectionFeedOptions<ConsulRead>, 'clock' | 'logger' | 'self' | 'published'> {
   readonly api: ConsulApi;
   readonly layout: KeyLayout;
-  readonly waitSeconds: number;
-  readonly minIntervalMs: number;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** This node's member id and session, and what runs when its member key is no longer held by it. */
-  readonly self: ElectionFeedOptions<ConsulRead>['self'];
+  readonly options: Pick<ResolvedConsulOptions, 'watchWaitSeconds' | 'watchMinIntervalMs'>;
   /** Each answer's malformed entries, as it arrives. */
   readonly malformed: (read: ConsulRead) => void;
-  /** Each answer, once its members are published: the session hands its holder on. */
-  readonly published: (read: ConsulRead) => void;
   readonly onError: (error: ElectionError) => void;
 }
 
@@ -44,7 +34,8 @@ export interface ElectionWatcherOptions {
  * an answer only when its members, or its holder at its index, changed.
  */
 export function watchElection(options: ElectionWatcherOptions): ElectionFeed<ConsulRead> {
-  const { api, layout, waitSeconds, logger } = options;
+  const { api, layout, logger } = options;
+  const { watchWaitSeconds: waitSeconds, watchMinIntervalMs: intervalMs } = options.options;
   const prefix = layout.root;
   return new ElectionFeed<ConsulRead>({
     clock: options.clock,
@@ -57,7 +48,7 @@ export function watchElection(options: ElectionWatcherOptions): ElectionFeed<Con
     },
     // Without X-Consul-Index there is nothing to block on; the rate limiter bounds the polling.
     noRevision: 'Consul answered without X-Consul-Index; polling instead of blocking',
-    pace: { burst: WATCH_BURST, intervalMs: options.minIntervalMs },
+    pace: { burst: WATCH_BURST, intervalMs },
     backoff: { initialMs: 100, maxMs: 2000 },
     // A repeat of the holder at a newer index is news: it may be a deletion core has not seen shown
     // (the key was taken and deleted between two snapshots), which only the index tells apart.

@@ -20,11 +20,8 @@ export function summarize(error: unknown): ConsulRequestError {
   return summarizeRequestFailure(error, ConsulRequestError, /^consul: /);
 }
 
-/** What the request was sent with, where that changes what an answer means. */
-export interface RequestContext {
-  /** The `datacenter` option (`?dc=`), when one was given. */
-  readonly datacenter?: string | undefined;
-}
+/** What the request was sent with, where that changes what an answer means: the `?dc=` option. */
+type RequestContext = { readonly datacenter?: string | undefined };
 
 /**
  * The answers that retrying will not fix, each matched to the text Consul itself sends:

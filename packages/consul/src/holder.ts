@@ -1,4 +1,4 @@
-import { type Clock, DuplicateMemberError, type Logger, RateLimiter, sleep } from '@election/core/adapter';
+import { type Clock, duplicateMember, type Logger, RateLimiter, sleep } from '@election/core/adapter';
 import type { ConsulApi } from './consul-api.js';
 import { deleteHeldKeys } from './held-keys.js';
 import type { KeyLayout } from './keys.js';
@@ -36,13 +36,13 @@ export interface HolderContext {
   readonly minIntervalMs: number;
 }
 
-export function duplicateError(context: HolderContext, why: string): DuplicateMemberError {
-  const { memberId: id, election } = context;
-  return new DuplicateMemberError(
-    id,
-    `member id "${id}" is already registered in election "${election}" by another live node (${why}); that node keeps it. Use another id, or stop the other node. If an orchestrator guarantees one process per id (a StatefulSet), the takeover option revokes the previous registration at once.`,
-    { source: SOURCE },
-  );
+export function duplicateError(context: HolderContext, evidence: string) {
+  return duplicateMember({
+    source: SOURCE,
+    id: context.memberId,
+    where: `election "${context.election}"`,
+    evidence,
+  });
 }
 
 /**

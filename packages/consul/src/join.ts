@@ -115,19 +115,14 @@ export function joinElection(context: JoinContext, request: JoinRequest, logger:
     abandoned: (holder) => abandoned.isAbandoned(holder),
     async revoke(holder, why) {
       revocations += 1;
-      if (why === 'abandoned') {
-        logger.info(
-          { key },
-          'the id is held by a session this backend abandoned earlier; destroying that session',
-        );
-      } else {
-        logger.info(
-          { id: member.id, session: holder },
-          `takeover: revoking the previous registration of ${member.id} and joining at once (if it led, the leader key stays refused for its lock-delay)`,
-        );
-      }
       await revokeHolder(holders, holder, why);
       if (why === 'abandoned') abandoned.gone(holder);
+    },
+    log: {
+      logger,
+      id: member.id,
+      fields: (holder) => ({ key, session: holder }),
+      takeoverNote: ' (if it led, the leader key stays refused for its lock-delay)',
     },
     async waitOut(holder) {
       if (waits === MAX_WAITS) {

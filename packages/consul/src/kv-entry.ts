@@ -34,14 +34,10 @@ export function parseKvEntry(item: unknown): KvEntry | undefined {
   };
 }
 
+/** Every item of a KV response shaped like a KV pair (a lone object counts as a list of one). */
 export function parseKvEntries(body: unknown): KvEntry[] {
-  const items = Array.isArray(body) ? body : body === undefined || body === null ? [] : [body];
-  const entries: KvEntry[] = [];
-  for (const item of items) {
-    const entry = parseKvEntry(item);
-    if (entry) entries.push(entry);
-  }
-  return entries;
+  const items: unknown[] = Array.isArray(body) ? body : body === undefined || body === null ? [] : [body];
+  return items.map(parseKvEntry).filter((entry) => entry !== undefined);
 }
 
 /** `X-Consul-Index` as bigint; undefined when absent or not a number. */

@@ -1,33 +1,19 @@
 import type * as kit from '@election/core/adapter';
 import { LifecycleError, MalformedReporter, SessionLostError, SessionSkeleton } from '@election/core/adapter';
-import type { ConsulApi } from './consul-api.js';
 import { watchElection } from './election-watcher.js';
 import { toElectionError } from './errors.js';
-import type { KeyLayout } from './keys.js';
+import type { JoinContext, Joined } from './join.js';
 import { ConsulLeaderLock } from './leader-lock.js';
 import { endSession, leaveFailure } from './leave.js';
 import { LockDelayTracker } from './lock-delay.js';
 import { encodeMember } from './member-codec.js';
-import type { ResolvedConsulOptions } from './options.js';
 import { sessionRenewals } from './renewal.js';
 import { SOURCE } from './source.js';
 
-export interface ConsulSessionOptions {
-  readonly api: ConsulApi;
-  readonly layout: KeyLayout;
-  readonly options: ResolvedConsulOptions;
-  readonly member: kit.Member;
-  readonly sessionId: string;
-  readonly createdAt: number;
-  readonly ttlMs: number;
-  /** This session's lock-delay, ms: what a holding of an unknown lock-delay is assumed to have. */
-  readonly lockDelayMs: number;
-  readonly clock: kit.Clock;
+export interface ConsulSessionOptions extends JoinContext {
+  readonly request: kit.JoinRequest;
+  readonly joined: Joined;
   readonly logger: kit.Logger;
-  /** Remember a session this node walked away from, so a rejoin can clear it instead of waiting. */
-  readonly abandon: (sessionId: string) => void;
-  /** Consul said the session is gone (destroyed, expired): the backend forgets it was abandoned. */
-  readonly gone: (sessionId: string) => void;
   /** The session ended (lost, left, closed): the backend stops tracking it. */
   readonly ended: () => void;
   /** Keeps the backend's client open until the returned function is called (a leave's requests). */
@@ -43,16 +29,16 @@ export type ConsulSession = SessionSkeleton & { readonly lock: kit.LeaderLock };
  * requests below: rewrite the member key, leave (leave.ts), destroy a lost session. Started at once.
  */
 export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
-  const { api, layout, sessionId, logger, clock, member } = deps;
-  const abandon = () => deps.abandon(sessionId);
+  const { api, layout, logger, joined, abandoned } = deps;
+  const { clock, member } = deps.request;
+  const { sessionId } = joined;
   /** Aborted when the session stops being active: pending lock and update requests stop with it. */
   const stopped = new AbortController();
   const malformed = new MalformedReporter(logger, (error) => session.lifecycle.reportError(error));
   const feed = watchElection({
     api,
     layout,
-    waitSeconds: deps.options.watchWaitSeconds,
-    minIntervalMs: deps.options.watchMinIntervalMs,
+    options: deps.options,
     clock,
     logger,
     malformed: (read) => {
@@ -66,7 +52,7 @@ export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
   const lockDelay = new LockDelayTracker({
     clock,
     selfId: member.id,
-    defaultLockDelayMs: deps.lockDelayMs,
+    defaultLockDelayMs: joined.lockDelayMs,
     emit: (holder, index, owner) => feed.publishHolder(holder, index, owner),
   });
   const lock = new ConsulLeaderLock({
@@ -74,7 +60,7 @@ export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
     leaderKey: layout.leaderKey,
     sessionId,
     memberId: member.id,
-    lockDelayMs: deps.lockDelayMs,
+    lockDelayMs: joined.lockDelayMs,
     feed,
     memberKey: (id) => layout.memberKey(id),
     lockDelayed: () => lockDelay.refused(),
@@ -102,16 +88,17 @@ export function openConsulSession(deps: ConsulSessionOptions): ConsulSession {
     mapError: toElectionError,
     feed,
     lock,
-    renewals: sessionRenewals(api, sessionId, deps.ttlMs, deps.createdAt),
+    renewals: sessionRenewals(api, sessionId, deps.request.ttlMs, joined.createdAt),
     hold: deps.hold,
     stop: () => {
       stopped.abort();
       lockDelay.stop();
     },
     ended: deps.ended,
-    abandon,
+    // Remembered, so a rejoin of this id clears the session at once instead of waiting it out.
+    abandon: () => abandoned.abandoned(sessionId),
     // A leave counts the session abandoned while its destroy is in flight; once done, it is gone.
-    gone: () => deps.gone(sessionId),
+    gone: () => abandoned.gone(sessionId),
     // A leave frees the leader key first: the handover needs only that. After a loss the member
     // key goes first: this id can join again at once. (A leave after a loss sends nothing: Consul
     // already dropped the keys, or loseAlive destroys the session.)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DuplicateMemberError, joinRounds } from '../src/adapter/index.js';
+import { recordingLogger } from './support/recording-logger.js';
 
 type Attempt = { registered: string } | { holder: string | undefined };
 
@@ -139,5 +140,28 @@ describe('joinRounds: the join’s own registration', () => {
     steps.length = 0;
     await expect(run([new Error('backend down')])).rejects.toThrow('backend down');
     expect(steps).toEqual(['create own 3', 'discard own 3']);
+  });
+
+  it("logs one info line before each revocation, saying why, with the backend's fields", async () => {
+    const { logger, lines } = recordingLogger();
+    const attempts: Attempt[] = [{ holder: 'old' }, { holder: 'live' }, { registered: 'lease-3' }];
+    const registration = await joinRounds<string, string>({
+      signal: new AbortController().signal,
+      takeover: true,
+      register: async () => attempts.shift() ?? { holder: 'x' },
+      abandoned: (holder) => holder === 'old',
+      revoke: async () => {},
+      waitOut: async () => {},
+      log: { logger, id: 'node-a', fields: (holder) => ({ lease: holder }), takeoverNote: ' (note)' },
+    });
+    expect(registration).toBe('lease-3');
+    expect(lines.map(({ level, fields, msg }) => [level, fields, msg])).toEqual([
+      ['info', '{"lease":"old"}', 'revoking the registration of node-a that this node abandoned earlier'],
+      [
+        'info',
+        '{"lease":"live"}',
+        'takeover: revoking the previous registration of node-a to join at once (note)',
+      ],
+    ]);
   });
 });

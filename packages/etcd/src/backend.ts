@@ -2,6 +2,7 @@ import {
   type BackendCapabilities,
   BackendLifecycle,
   type JoinRequest,
+  LifecycleBackend,
   MalformedReporter,
   type MembershipBackend,
   type MembershipSession,
@@ -36,47 +37,42 @@ export function createEtcdMembership(options: EtcdMembershipOptions = {}): EtcdM
   return new EtcdBackend(options);
 }
 
-/**
- * The client this backend creates is opened on first use (`retain()`, `join()`) and closed as soon
- * as nothing uses it: no retain, no join in flight, no session, no request of its own in flight
- * (a revocation). A caller-provided client is never closed. `close()` ends the backend for good.
- */
-class EtcdBackend implements EtcdMembershipBackend {
+/** Its client is opened and closed by LifecycleBackend's rules; the lease revocations hold it too. */
+class EtcdBackend extends LifecycleBackend<Etcd3> implements EtcdMembershipBackend {
   readonly name = 'etcd';
   readonly capabilities: BackendCapabilities;
   readonly keys: EtcdMembershipBackend['keys'];
   readonly endpoint: string;
   readonly #resolved: ReturnType<typeof resolveOptions>;
   readonly #source: ClientSource;
-  readonly #layout: KeyLayout;
+  /** What every join and revocation of this backend shares; the client and the logger are per join. */
+  readonly #context: Omit<JoinContext, 'client' | 'logger' | 'discard'>;
   /** One per backend, across sessions: each malformed key is reported once (logger given per report). */
   readonly #reporter = new MalformedReporter(silentLogger);
   /** The leases this backend granted and has not seen end (see OwnRegistrations). */
   readonly #leases = new OwnRegistrations({ limit: 1000 });
   /** retain()s, sessions, joins and the backend's own requests: the client closes when none is left. */
-  readonly #lifecycle: BackendLifecycle<Etcd3>;
+  protected readonly lifecycle: BackendLifecycle<Etcd3>;
 
   constructor(options: EtcdMembershipOptions) {
+    super();
     this.#resolved = resolveOptions(options);
     this.#source = clientSource(options, this.#resolved.requestTimeoutMs);
     this.endpoint = this.#source.description;
-    this.#lifecycle = new BackendLifecycle({
+    this.lifecycle = new BackendLifecycle({
       source: SOURCE,
       what: 'etcd membership backend',
       client: this.#source.lifecycle,
     });
-    this.#layout = keyLayout(this.#resolved.prefix, this.#resolved.election);
+    const { prefix, election, requestTimeoutMs } = this.#resolved;
+    const layout = keyLayout(prefix, election);
+    this.#context = { layout, election, leases: this.#leases, requestTimeoutMs, endpoint: this.endpoint };
     this.capabilities = capabilitiesFor(this.#resolved.defaultTtlMs);
-    const { root, membersPrefix, leaderKey } = this.#layout;
-    this.keys = { root, membersPrefix, leaderKey };
+    this.keys = { root: layout.root, membersPrefix: layout.membersPrefix, leaderKey: layout.leaderKey };
   }
 
   checkTtl(ttlMs: number): number {
     return checkEtcdTtl(ttlMs);
-  }
-
-  retain(): () => void {
-    return this.#lifecycle.retain();
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
@@ -85,48 +81,32 @@ class EtcdBackend implements EtcdMembershipBackend {
       election: this.#resolved.election,
       memberId: request.member.id,
     });
-    const { requestTimeoutMs, leaveTimeoutMs } = this.#resolved;
+    const context = this.#context;
     let registered: Joined | undefined;
-    const session = await this.#lifecycle.join({
+    const session = await this.lifecycle.join({
       signal: request.signal,
       register: (client, signal) => {
         signal.throwIfAborted();
-        return joinElection(
-          {
-            client,
-            layout: this.#layout,
-            election: this.#resolved.election,
-            leases: this.#leases,
-            requestTimeoutMs,
-            endpoint: this.endpoint,
-            logger,
-            discard: (leaseId) => this.#discard(leaseId, logger),
-          },
-          { ...request, signal },
-        );
+        const discard = (leaseId: string) => this.#discard(leaseId, logger);
+        return joinElection({ ...context, client, logger, discard }, { ...request, signal });
       },
       // Revoked if the client still works (one passed in); else it expires by TTL, never renewed.
       discard: (joined, client) => {
         this.#leases.abandoned(joined.leaseId);
-        return revokeLease({ client, leases: this.#leases, requestTimeoutMs }, joined.leaseId);
+        return revokeLease({ ...context, client }, joined.leaseId);
       },
       open: (joined, client, ended) => {
         registered = joined;
         return openEtcdSession({
           client,
-          layout: this.#layout,
-          member: request.member,
-          leaseId: joined.leaseId,
-          ttlMs: request.ttlMs,
-          clock: request.clock,
+          layout: context.layout,
+          request,
+          joined,
           logger,
-          grantSentAt: joined.grantSentAt,
-          initialKvs: joined.kvs,
-          revision: joined.revision,
           reporter: this.#reporter,
-          requestTimeoutMs,
-          leaveTimeoutMs,
-          track: (work) => this.#lifecycle.during(work),
+          requestTimeoutMs: context.requestTimeoutMs,
+          leaveTimeoutMs: this.#resolved.leaveTimeoutMs,
+          track: (work) => this.lifecycle.during(work),
           onRetired: (id, gone) => {
             if (gone) this.#leases.gone(id);
             else this.#leases.abandoned(id);
@@ -147,10 +127,6 @@ class EtcdBackend implements EtcdMembershipBackend {
     return session;
   }
 
-  close(): Promise<void> {
-    return this.#lifecycle.close();
-  }
-
   /** A lease a join gave up: abandoned until etcd confirms its revocation (after close() too: the client stays open for it). */
   #discard(leaseId: string, logger: JoinContext['logger']): void {
     this.#leases.abandoned(leaseId);
@@ -166,9 +142,6 @@ class EtcdBackend implements EtcdMembershipBackend {
   }
 
   #revoke(leaseId: string): Promise<void> {
-    const { requestTimeoutMs } = this.#resolved;
-    return this.#lifecycle.using((client) =>
-      revokeLease({ client, leases: this.#leases, requestTimeoutMs }, leaseId),
-    );
+    return this.lifecycle.using((client) => revokeLease({ ...this.#context, client }, leaseId));
   }
 }

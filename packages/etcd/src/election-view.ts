@@ -65,14 +65,8 @@ export class ElectionView {
     if (type === 'Put') return { ...this.#put(kv), revision };
     this.#reporter.forget(key);
     if (key === this.#layout.leaderKey) return { holder: null, revision };
-    const id = this.#memberIdOf(key);
+    const id = this.#layout.memberIdOf(key);
     return id === undefined ? { revision } : { member: { type: 'delete', id }, revision };
-  }
-
-  #memberIdOf(key: string): string | undefined {
-    return key.startsWith(this.#layout.membersPrefix)
-      ? key.slice(this.#layout.membersPrefix.length)
-      : undefined;
   }
 
   /** What one key says now: a member (bound to its lease), the holder, or, malformed, the absence of one. */
@@ -95,7 +89,7 @@ export class ElectionView {
       // The lock is taken even if its value is unreadable: report it held, never free.
       if (key === this.#layout.leaderKey) return { holder: leaderHolder(value, kv), holderOwner: kv.lease };
       // A member key that turned malformed no longer registers anyone.
-      const id = this.#memberIdOf(key);
+      const id = this.#layout.memberIdOf(key);
       return id === undefined ? {} : { member: { type: 'delete', id } };
     }
     this.#reporter.forget(key);

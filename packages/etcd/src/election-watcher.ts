@@ -1,10 +1,8 @@
 import {
-  type Clock,
   type ElectionError,
   ElectionFeed,
   type ElectionFeedOptions,
   type FeedSnapshot,
-  type Logger,
 } from '@election/core/adapter';
 import type { Etcd3 } from 'etcd3';
 import type { ElectionView } from './election-view.js';
@@ -12,17 +10,13 @@ import { toElectionError, within } from './errors.js';
 import { type KeyLayout, prefixRange } from './keys.js';
 import { WatchStream } from './watch-stream.js';
 
-export interface ElectionWatcherOptions {
-  /** The view of the join transaction's read. */
-  readonly initial: FeedSnapshot;
+/** `initial`: the view of the join transaction's read; `self`: this session's member id and lease. */
+export interface ElectionWatcherOptions
+  extends Pick<ElectionFeedOptions<FeedSnapshot>, 'initial' | 'clock' | 'logger' | 'self'> {
   readonly client: Etcd3;
   readonly layout: KeyLayout;
   readonly view: ElectionView;
-  readonly clock: Clock;
-  readonly logger: Logger;
   readonly requestTimeoutMs: number;
-  /** This session's member id and lease, and what runs when its member key is no longer bound to it. */
-  readonly self?: ElectionFeedOptions<FeedSnapshot>['self'];
   readonly onError: (error: ElectionError) => void;
 }
 

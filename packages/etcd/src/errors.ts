@@ -1,4 +1,4 @@
-import { createErrorMapper, withTimeout as withTimeoutOn } from '@election/core/adapter';
+import { createErrorMapper } from '@election/core/adapter';
 import {
   EtcdAuthenticationFailedError,
   EtcdLeaseInvalidError,
@@ -35,9 +35,4 @@ export const toElectionError = createErrorMapper(SOURCE, [
 /** grpc call options with a deadline `ms` from now. grpc deadlines are wall-clock dates. */
 export function within(ms: number): { deadline: Date } {
   return { deadline: new Date(Date.now() + ms) };
-}
-
-/** Rejects with a BackendUnavailableError when `promise` has not settled within `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, action: string): Promise<T> {
-  return withTimeoutOn(promise, ms, action, { source: SOURCE });
 }

@@ -2,6 +2,7 @@ import {
   BackendUnavailableError,
   type Clock,
   DuplicateMemberError,
+  duplicateMember,
   type JoinRequest,
   joinRounds,
   type Logger,
@@ -97,7 +98,8 @@ export function joinElection(context: JoinContext, request: JoinRequest): Promis
         ? duplicate(context, member.id, holder, 'held')
         : undefined,
     abandoned: (holder) => context.leases.isAbandoned(holder.lease),
-    revoke: (holder, why) => revokeHolder(context, request, holder, why),
+    revoke: (holder) => revokeHolder(context, member.id, holder),
+    log: { logger: context.logger, id: member.id, fields: (holder) => ({ leaseId: holder.lease }) },
     waitOut: (holder) => waitOutHolder(context, request, holder),
   });
 }
@@ -159,19 +161,7 @@ async function createMemberKey(
   return { created: false, holder: response.responses[0]?.response_range?.kvs[0] };
 }
 
-async function revokeHolder(
-  context: JoinContext,
-  request: JoinRequest,
-  holder: IKeyValue,
-  why: 'abandoned' | 'takeover',
-): Promise<void> {
-  const id = request.member.id;
-  context.logger.info(
-    { leaseId: holder.lease },
-    why === 'abandoned'
-      ? `revoking the lease of an abandoned registration of ${id} by this node`
-      : `takeover: revoking the previous registration of ${id} (lease ${holder.lease}) to join at once`,
-  );
+async function revokeHolder(context: JoinContext, id: string, holder: IKeyValue): Promise<void> {
   try {
     await revokeLease(context, holder.lease);
   } catch (error) {
@@ -285,12 +275,5 @@ function duplicate(
     how === 'renewed'
       ? `its lease ${holder.lease} was renewed while this node waited for it to expire`
       : `lease ${holder.lease}, renewed by this very process`;
-  return new DuplicateMemberError(
-    id,
-    `Member id "${id}" is already registered in ${where} by another live node (${evidence}). ` +
-      'Give each node a unique id, or stop the other process. If an orchestrator guarantees one ' +
-      'process per id (a StatefulSet), the elector option takeover: true replaces the previous ' +
-      'registration at once.',
-    { source: SOURCE },
-  );
+  return duplicateMember({ source: SOURCE, id, where, evidence });
 }

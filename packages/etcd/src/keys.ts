@@ -55,8 +55,8 @@ export function parseEntry(layout: KeyLayout, key: string, value: string): Parse
       : { kind: 'malformed', reason: 'the leader id is empty' };
   }
   if (key.startsWith(layout.membersPrefix)) {
-    const id = key.slice(layout.membersPrefix.length);
-    if (id.length === 0 || id.includes('/')) {
+    const id = layout.memberIdOf(key);
+    if (id === undefined) {
       return { kind: 'malformed', reason: 'a member key must be <root>/members/<id> with no further "/"' };
     }
     return parseMember(id, value);

@@ -1,7 +1,7 @@
-import { type Logger, SessionLostError, type SkeletonRenewals } from '@election/core/adapter';
+import { type Logger, SessionLostError, type SkeletonRenewals, withTimeout } from '@election/core/adapter';
 import { castGrpcError, type Etcd3, EtcdInvalidAuthTokenError } from 'etcd3';
 import { endStream } from './client.js';
-import { isLeaseGone, within, withTimeout } from './errors.js';
+import { isLeaseGone, within } from './errors.js';
 import { SOURCE } from './source.js';
 
 /** What renews an etcd lease. */
@@ -108,6 +108,7 @@ export function leaseRenewals(options: RenewerOptions): SkeletonRenewals {
           keepAliveOnce(client, leaseId, timeoutMs, signal),
           timeoutMs + 100,
           'renew the lease',
+          { source: SOURCE },
         );
         if (!(ttlSeconds > 0)) return { alive: false, cause: gone() };
         return { alive: true, ttlMs: ttlSeconds * 1000 };

@@ -1,16 +1,16 @@
 import {
-  type Clock,
+  type JoinRequest,
   type LeaderLock,
   type Logger,
   type MalformedReporter,
-  type Member,
   SessionLostError,
   SessionSkeleton,
 } from '@election/core/adapter';
-import { CompareResult, CompareTarget, type Etcd3, type IKeyValue } from 'etcd3';
+import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
 import { ElectionView } from './election-view.js';
 import { watchElection } from './election-watcher.js';
 import { isLeaseGone, toElectionError, within } from './errors.js';
+import type { Joined } from './join.js';
 import { encodeMember, type KeyLayout } from './keys.js';
 import { EtcdLeaderLock } from './leader-lock.js';
 import { leaseRenewals } from './renewal.js';
@@ -19,15 +19,10 @@ import { SOURCE } from './source.js';
 export interface EtcdSessionOptions {
   readonly client: Etcd3;
   readonly layout: KeyLayout;
-  readonly member: Member;
-  readonly leaseId: string;
-  readonly ttlMs: number;
-  readonly clock: Clock;
+  readonly request: JoinRequest;
+  /** The lease, and what the join transaction read: every key of the election, as of its revision. */
+  readonly joined: Joined;
   readonly logger: Logger;
-  readonly grantSentAt: number;
-  /** What the join transaction read: every key of the election, as of `revision`. */
-  readonly initialKvs: readonly IKeyValue[];
-  readonly revision: bigint;
   readonly reporter: MalformedReporter;
   readonly requestTimeoutMs: number;
   readonly leaveTimeoutMs: number;
@@ -46,13 +41,15 @@ export type EtcdSession = SessionSkeleton & { readonly lock: LeaderLock };
  * revoke the lease on leave and after a loss. `start()` starts the renewals and the watch.
  */
 export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
-  const { client, layout, clock, logger, requestTimeoutMs, member, leaseId } = options;
+  const { client, layout, logger, requestTimeoutMs, joined } = options;
+  const { clock, member, ttlMs } = options.request;
+  const { leaseId, grantSentAt } = joined;
   const retired = (gone: boolean) => options.onRetired(leaseId, gone);
   // The join's read is decoded before the session exists: what it finds malformed reaches no listener yet.
   let reportMalformed = (_error: Error) => {};
   const view = new ElectionView(layout, options.reporter, logger, (error) => reportMalformed(error));
   const feed = watchElection({
-    initial: view.replace(options.initialKvs, options.revision),
+    initial: view.replace(joined.kvs, joined.revision),
     client,
     layout,
     view,
@@ -86,12 +83,12 @@ export function openEtcdSession(options: EtcdSessionOptions): EtcdSession {
     quietLoss: true,
     feed,
     lock,
-    initialDeadline: options.grantSentAt + options.ttlMs,
+    initialDeadline: grantSentAt + ttlMs,
     renewals: leaseRenewals({
       client,
       leaseId,
-      ttlMs: options.ttlMs,
-      grantSentAt: options.grantSentAt,
+      ttlMs,
+      grantSentAt,
       requestTimeoutMs,
       logger,
       onLost: (cause) => {

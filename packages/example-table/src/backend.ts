@@ -1,9 +1,10 @@
 import {
   type BackendCapabilities,
   BackendLifecycle,
-  DuplicateMemberError,
+  duplicateMember,
   type JoinRequest,
   joinRounds,
+  LifecycleBackend,
   type MembershipBackend,
   type MembershipSession,
   OwnRegistrations,
@@ -19,11 +20,11 @@ export function createTableMembership(options: TableMembershipOptions): TableBac
   return new TableBackend(options);
 }
 
-export class TableBackend implements MembershipBackend {
+export class TableBackend extends LifecycleBackend implements MembershipBackend {
   readonly name = 'table';
   readonly capabilities: BackendCapabilities = TABLE_CAPABILITIES;
   readonly #options;
-  readonly #lifecycle = new BackendLifecycle({
+  protected readonly lifecycle = new BackendLifecycle({
     source: SOURCE,
     what: 'table membership backend',
     closedMessage: 'join() on a closed table membership; create a new one with createTableMembership().',
@@ -32,6 +33,7 @@ export class TableBackend implements MembershipBackend {
   readonly #abandoned = new OwnRegistrations({ limit: 64, abandonUnknown: true });
 
   constructor(options: TableMembershipOptions) {
+    super();
     this.#options = resolveOptions(options);
   }
 
@@ -39,7 +41,7 @@ export class TableBackend implements MembershipBackend {
     const { member, ttlMs, clock, logger } = request;
     const { client, requestTimeoutMs } = this.#options;
     const run = <T>(work: Promise<T>, action: string) => statement(work, action, requestTimeoutMs, clock);
-    const session = await this.#lifecycle.join({
+    const session = await this.lifecycle.join({
       signal: request.signal,
       // `signal` aborts on the request's signal or on close().
       register: async (_client, signal) => {
@@ -64,7 +66,12 @@ export class TableBackend implements MembershipBackend {
               read: () => run(client.renewals(holder), 'read the previous row of this id'),
               pollMs: () => Math.min(500, ttlMs / 4),
               judge: (renewals, base) => (renewals === base ? 'waiting' : 'renewed'),
-              duplicate: () => duplicate(member.id),
+              duplicate: () =>
+                duplicateMember({
+                  source: SOURCE,
+                  id: member.id,
+                  evidence: 'its row was renewed while this node waited',
+                }),
             }),
         });
         if (signal.aborted) {
@@ -93,16 +100,4 @@ export class TableBackend implements MembershipBackend {
     session.start();
     return session;
   }
-
-  close(): Promise<void> {
-    return this.#lifecycle.close();
-  }
-}
-
-function duplicate(id: string): DuplicateMemberError {
-  return new DuplicateMemberError(
-    id,
-    `Member id "${id}" is registered by another live node (its row was renewed while this node waited). Give this node another id.`,
-    { source: SOURCE },
-  );
 }

@@ -45,6 +45,7 @@ export {
   type JoinSteps,
 } from './backend-lifecycle.js';
 export { ClientUses } from './client-uses.js';
+export { type DuplicateMember, duplicateMember } from './duplicate-member.js';
 export {
   ElectionFeed,
   type ElectionFeedOptions,
@@ -55,6 +56,7 @@ export {
 } from './election-feed.js';
 export { type JoinRounds, joinRounds } from './join-rounds.js';
 export { type KeyLayout, type KeySegmentCodec, keyLayout } from './key-layout.js';
+export { LifecycleBackend } from './lifecycle-backend.js';
 export { Listeners, type ListenersOptions } from './listeners.js';
 export { MalformedReporter } from './malformed-reporter.js';
 export {

@@ -1,3 +1,5 @@
+import type { Logger } from '../logger.js';
+
 /**
  * What a join does when its id is taken. The contract (`MembershipBackend.join`): a registration
  * found holding the id is revoked at once when this backend abandoned it (a session it walked away
@@ -31,6 +33,18 @@ export interface JoinRounds<R, H, O = undefined> {
   /** Revokes `holder` at once (`why`: abandoned, or the request's takeover). */
   revoke(holder: H, why: 'abandoned' | 'takeover'): Promise<void>;
   /**
+   * One info line before each revocation, with `fields(holder)` (the lease, the session): "takeover:
+   * revoking the previous registration of <id> to join at once<takeoverNote>", or "revoking the
+   * registration of <id> that this node abandoned earlier". Absent: the rounds log nothing.
+   */
+  readonly log?: {
+    readonly logger: Logger;
+    readonly id: string;
+    fields(holder: H): Readonly<Record<string, unknown>>;
+    /** What else a takeover means on this backend, appended to its line: " (…)". */
+    readonly takeoverNote?: string;
+  };
+  /**
    * Waits until `holder` is gone; throws DuplicateMemberError once it is seen renewed. Runs after
    * `own` was discarded and `beforeWait`.
    */
@@ -61,6 +75,13 @@ export async function joinRounds<R, H, O = undefined>(rounds: JoinRounds<R, H, O
       if (duplicate !== undefined) throw duplicate;
       const abandoned = rounds.abandoned?.(holder) ?? false;
       if (abandoned || rounds.takeover) {
+        const log = rounds.log;
+        log?.logger.info(
+          log.fields(holder),
+          abandoned
+            ? `revoking the registration of ${log.id} that this node abandoned earlier`
+            : `takeover: revoking the previous registration of ${log.id} to join at once${log.takeoverNote ?? ''}`,
+        );
         await rounds.revoke(holder, abandoned ? 'abandoned' : 'takeover');
         continue;
       }
