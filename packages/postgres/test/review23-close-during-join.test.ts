@@ -2,7 +2,7 @@ import { LifecycleError } from '@election/core';
 import { systemClock } from '@election/core/adapter';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPostgresMembership, type PostgresMembershipBackend } from '../src/index.js';
-import { freshSchema, joinAs, recordingLogger, usePostgres, until } from './postgres.js';
+import { freshSchema, joinAs, recordingLogger, until, usePostgres } from './postgres.js';
 
 /**
  * review23: BackendLifecycle.close() aborts a join in flight through the signal it passes to
