@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPostgresMembership, type PostgresMembershipBackend } from '../src/index.js';
-import { freshSchema, joinAs, usePostgres } from './postgres.js';
+import { freshSchema, joinAs, until, usePostgres } from './postgres.js';
 // The adapter as it was at 5d817d8 (schema version 2), copied verbatim: a node still on it.
 import { createPostgresMembership as createV2 } from './support/review23-v2/index.js';
 
@@ -60,6 +60,26 @@ describe('review23: a rolling upgrade from schema version 2 to 3', () => {
     // The next version-3 node would find version 2 and run the migration again.
     expect(await schemaVersion(schema)).toBe(3);
     await old.leave();
+    await upgraded.leave();
+  }, 30_000);
+  it('(sound) a version-2 node already running keeps renewing, leading and leaving after the version-3 migration', async () => {
+    const schema = freshSchema();
+    const old = await joinAs(v2(schema), 'node-1');
+    let lost: Error | undefined;
+    old.onLost((cause) => {
+      lost = cause;
+    });
+    const upgraded = await joinAs(v3(schema), 'node-2');
+    expect(await schemaVersion(schema)).toBe(3);
+    const renewals: number[] = [];
+    old.onRenewal?.((renewal) => renewals.push(renewal.sentAt));
+    await until(async () => renewals.length >= 2, 'two renewals of the version-2 node', 5_000);
+    const token = await old.lock?.tryAcquire();
+    expect(typeof token).toBe('bigint');
+    expect(await upgraded.lock?.tryAcquire()).toBeNull();
+    await old.leave();
+    expect(lost).toBeUndefined();
+    expect(typeof (await upgraded.lock?.tryAcquire())).toBe('bigint');
     await upgraded.leave();
   }, 30_000);
 });
