@@ -1,0 +1,63 @@
+import { LifecycleError } from '@election/core';
+import { systemClock } from '@election/core/adapter';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPostgresMembership, type PostgresMembershipBackend } from '../src/index.js';
+import { freshSchema, joinAs, recordingLogger, until, usePostgres } from './postgres.js';
+
+/**
+ * review23: BackendLifecycle.close() aborts a join in flight through the signal it passes to
+ * `register(client, signal)`. The postgres backend's `register` ignores that signal (it passes
+ * `request.signal` to joinRounds), so a join waiting out a previous row of its id goes on after
+ * close(): close() waits the whole drain (5 s) instead of settling at once, as etcd's and
+ * Consul's do (their close-during-join tests).
+ */
+const postgres = usePostgres();
+const TTL_MS = 8000;
+const backends: PostgresMembershipBackend[] = [];
+afterEach(async () => {
+  for (const backend of backends.splice(0)) await backend.close();
+});
+
+function processOf(schema: string): PostgresMembershipBackend {
+  const backend = createPostgresMembership({ connectionString: postgres.server().url, schema });
+  backends.push(backend);
+  return backend;
+}
+
+describe('review23: close() overtakes a postgres join', () => {
+  it("while it waits out this id's previous row: close() settles at once and the join fails with LifecycleError", async () => {
+    const schema = freshSchema();
+    const crashed = await joinAs(processOf(schema), 'node-1', { ttlMs: TTL_MS });
+    crashed.close(); // a crash: the row stays until it expires (~TTL)
+    const restarted = processOf(schema);
+    let settled = false;
+    const logger = recordingLogger();
+    const outcome = restarted
+      .join({
+        member: { id: 'node-1' },
+        ttlMs: TTL_MS,
+        clock: systemClock,
+        logger,
+        signal: new AbortController().signal,
+        takeover: false,
+      })
+      .catch((error: unknown) => error)
+      .finally(() => {
+        settled = true;
+      });
+    await until(
+      async () =>
+        logger.lines.some((line) => /previous registration of node-1 to expire/.test(line)) || settled,
+      'the join to wait',
+    );
+    expect(settled).toBe(false);
+    const closedAt = performance.now();
+    await restarted.close();
+    const closeMs = performance.now() - closedAt;
+    const error = await outcome;
+    const failedMs = performance.now() - closedAt;
+    expect(Math.round(closeMs), 'close() took this long (ms)').toBeLessThan(1000);
+    expect(Math.round(failedMs), 'the join failed this long after close() (ms)').toBeLessThan(1000);
+    expect(error).toBeInstanceOf(LifecycleError);
+  }, 30_000);
+});
