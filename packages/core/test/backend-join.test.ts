@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BackendLifecycle, clientLifecycle, LifecycleError, OwnRegistrations } from '../src/adapter/index.js';
 
 /** A backend whose own client is made on first use and closed (`close client N`) when released. */
@@ -115,6 +115,23 @@ describe('BackendLifecycle.join', () => {
     request.abort(new Error('gave up'));
     await expect(joining).rejects.toThrow('gave up');
     expect(lifecycle.closed).toBe(false);
+  });
+
+  it('close() after the session is made, before the join returned: the join fails, the registration is discarded, the session walked away', async () => {
+    const { lifecycle, events } = backend();
+    const joining = lifecycle.join({
+      register: async (client) => `lease 9 on ${client}`,
+      discard: async (registration) => {
+        events.push(`discard ${registration}`);
+      },
+      open: () => {
+        void lifecycle.close(); // another part of the app stops, right as the session is made
+        return { close: () => events.push('session closed') };
+      },
+    });
+    await expect(joining).rejects.toThrow('[test] This test membership backend was closed while joining.');
+    await lifecycle.close();
+    expect(events).toEqual(['session closed', 'discard lease 9 on client 1', 'close client 1']);
   });
 
   it('close() closes the client after drainMs even when work in flight never ends, and settles then', async () => {
@@ -275,10 +292,21 @@ describe('OwnRegistrations', () => {
       (error, id) => failures.push(`${id}: ${(error as Error).message}`),
     );
     expect(failures).toEqual([]);
-    await Promise.resolve();
-    await Promise.resolve();
+    await vi.waitFor(() => expect(failures).toEqual(['b: no b']));
     expect(revoked).toEqual(['a']);
-    expect(failures).toEqual(['b: no b']);
+  });
+
+  it('revokeInBackground: a revoke that throws at once (a closed backend) reaches onError too, not the caller', async () => {
+    const own = new OwnRegistrations({ limit: 10 });
+    const failures: string[] = [];
+    own.revokeInBackground(
+      ['a'],
+      () => {
+        throw new Error('closed');
+      },
+      (error, id) => failures.push(`${id}: ${(error as Error).message}`),
+    );
+    await vi.waitFor(() => expect(failures).toEqual(['a: closed']));
   });
 });
 

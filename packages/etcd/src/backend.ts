@@ -11,7 +11,7 @@ import {
 } from '@election/core/adapter';
 import type { Etcd3 } from 'etcd3';
 import { type ClientSource, clientSource } from './client.js';
-import { type JoinContext, type Joined, joinElection, revokeLease } from './join.js';
+import { type JoinContext, joinElection, revokeLease } from './join.js';
 import { type KeyLayout, keyLayout } from './keys.js';
 import { capabilitiesFor, checkEtcdTtl, type EtcdMembershipOptions, resolveOptions } from './options.js';
 import { openEtcdSession } from './session.js';
@@ -82,22 +82,20 @@ class EtcdBackend extends LifecycleBackend<Etcd3> implements EtcdMembershipBacke
       memberId: request.member.id,
     });
     const context = this.#context;
-    let registered: Joined | undefined;
-    const session = await this.lifecycle.join({
+    return this.lifecycle.join({
       signal: request.signal,
       register: (client, signal) => {
         signal.throwIfAborted();
         const discard = (leaseId: string) => this.#discard(leaseId, logger);
         return joinElection({ ...context, client, logger, discard }, { ...request, signal });
       },
-      // Revoked if the client still works (one passed in); else it expires by TTL, never renewed.
+      // close() overtook the join: the lease is revoked (the client stays open for it).
       discard: (joined, client) => {
         this.#leases.abandoned(joined.leaseId);
         return revokeLease({ ...context, client }, joined.leaseId);
       },
       open: (joined, client, ended) => {
-        registered = joined;
-        return openEtcdSession({
+        const session = openEtcdSession({
           client,
           layout: context.layout,
           request,
@@ -113,18 +111,18 @@ class EtcdBackend extends LifecycleBackend<Etcd3> implements EtcdMembershipBacke
             ended();
           },
         });
+        session.start();
+        const { leaseId, revision } = joined;
+        logger.debug({ leaseId, revision: revision.toString() }, 'joined the election');
+        // Frees what earlier abandoned sessions still hold (a leader key, most importantly).
+        this.#leases.revokeInBackground(
+          this.#leases.listAbandoned(),
+          (id) => this.#revoke(id),
+          (error, id) => logger.debug({ err: error, leaseId: id }, 'could not revoke an abandoned lease yet'),
+        );
+        return session;
       },
     });
-    session.start();
-    const { leaseId, revision } = registered as Joined;
-    logger.debug({ leaseId, revision: revision.toString() }, 'joined the election');
-    // Frees what earlier abandoned sessions still hold (a leader key, most importantly).
-    this.#leases.revokeInBackground(
-      this.#leases.listAbandoned(),
-      (id) => this.#revoke(id),
-      (error, leaseId) => logger.debug({ err: error, leaseId }, 'could not revoke an abandoned lease yet'),
-    );
-    return session;
   }
 
   /** A lease a join gave up: abandoned until etcd confirms its revocation (after close() too: the client stays open for it). */

@@ -41,7 +41,7 @@ export class TableBackend extends LifecycleBackend implements MembershipBackend 
     const { member, ttlMs, clock, logger } = request;
     const { client, requestTimeoutMs } = this.#options;
     const run = <T>(work: Promise<T>, action: string) => statement(work, action, requestTimeoutMs, clock);
-    const session = await this.lifecycle.join({
+    return this.lifecycle.join({
       signal: request.signal,
       // `signal` aborts on the request's signal or on close().
       register: async (_client, signal) => {
@@ -83,8 +83,9 @@ export class TableBackend extends LifecycleBackend implements MembershipBackend 
       },
       discard: ({ registration }) =>
         run(client.deregister(registration), 'delete the row of a join given up'),
-      open: ({ registration, startedAt }, _client, ended) =>
-        openTableSession({
+      // The session's set-up ends here, so a close() after it is met as one overtaking the join.
+      open: ({ registration, startedAt }, _client, ended) => {
+        const session = openTableSession({
           ...this.#options,
           member,
           registration,
@@ -95,9 +96,10 @@ export class TableBackend extends LifecycleBackend implements MembershipBackend 
           ended,
           abandon: () => this.#abandoned.abandoned(String(registration)),
           gone: () => this.#abandoned.gone(String(registration)),
-        }),
+        });
+        session.start();
+        return session;
+      },
     });
-    session.start();
-    return session;
   }
 }

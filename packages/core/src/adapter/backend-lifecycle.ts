@@ -156,7 +156,9 @@ export class BackendLifecycle<C = undefined> {
    * A join, the same in every adapter: refused once the backend was closed; `register` runs while
    * the client is held; when close() came meanwhile, what it registered must not outlive the
    * backend: `discard` gives it up (a failure ignored: it then expires by TTL, never renewed) and
-   * the join fails with LifecycleError. Else the session `open` makes is adopted (see `adopt`).
+   * the join fails with LifecycleError. Else the session `open` makes is adopted (see `adopt`); a
+   * close() that comes after `open`, before the join has returned, is met the same way. So an
+   * adapter does its session's remaining set-up in `open` and returns this promise as it is.
    */
   async join<R, S extends { close(): void }>(steps: JoinSteps<C, R, S>): Promise<S> {
     this.assertOpen();
@@ -167,7 +169,17 @@ export class BackendLifecycle<C = undefined> {
     else request?.addEventListener('abort', onAbort, { once: true });
     this.#joins.add(joining);
     try {
-      return await this.using((client) => this.#join(steps, client, joining.signal));
+      return await this.using(async (client) => {
+        const { session, registration } = await this.#join(steps, client, joining.signal);
+        if (this.#closed) {
+          // close() came after the session was made (maybe while `open` ran), before the join
+          // returned: the session walks away, and what it registered goes as an overtaken join's.
+          session.close();
+          await steps.discard?.(registration, client).catch(() => {});
+          throw this.#closedWhileJoining();
+        }
+        return session;
+      });
     } finally {
       this.#joins.delete(joining);
       request?.removeEventListener('abort', onAbort);
@@ -178,7 +190,7 @@ export class BackendLifecycle<C = undefined> {
     steps: JoinSteps<C, R, S>,
     client: C,
     signal: AbortSignal,
-  ): Promise<S> {
+  ): Promise<{ readonly session: S; readonly registration: R }> {
     let registration: R;
     try {
       registration = await steps.register(client, signal);
@@ -198,7 +210,7 @@ export class BackendLifecycle<C = undefined> {
       ended();
       throw error;
     }
-    return session;
+    return { session, registration };
   }
 
   #closedWhileJoining(cause?: unknown): LifecycleError {

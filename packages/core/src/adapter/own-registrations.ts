@@ -81,6 +81,10 @@ export class OwnRegistrations {
     revoke: (id: string) => Promise<unknown>,
     onError: (error: unknown, id: string) => void,
   ): void {
-    for (const id of ids) revoke(id).catch((error: unknown) => onError(error, id));
+    // Through a promise, so a revoke that throws at once (a closed backend) reaches onError too.
+    for (const id of ids)
+      Promise.resolve(id)
+        .then(revoke)
+        .catch((error: unknown) => onError(error, id));
   }
 }

@@ -44,10 +44,19 @@ export class MemoryBackend implements MembershipBackend {
   }
 
   async join(request: JoinRequest): Promise<MembershipSession> {
-    const session = await this.#lifecycle.join({
+    return this.#lifecycle.join({
       signal: request.signal,
       // `signal` aborts on the request's signal or on close(): a wait for a previous registration ends.
-      register: (_, signal) => this.#register({ ...request, signal }),
+      // The answer's way back (the reply latency) is part of the join: a close() meanwhile discards it.
+      register: async (_, signal) => {
+        const made = await this.#register({ ...request, signal });
+        try {
+          return await this.#context.network.reply(request.member.id, made, signal);
+        } catch (error) {
+          this.#context.server.revoke(made.leaseId); // registered, but the join gave up on the answer
+          throw error;
+        }
+      },
       // close() came during the join: the registration goes, as a leave would take it.
       discard: async ({ leaseId }) => this.#context.server.revoke(leaseId),
       open: ({ session, leaseId }, _, ended) => {
@@ -57,7 +66,6 @@ export class MemoryBackend implements MembershipBackend {
         return session.session;
       },
     });
-    return this.#context.network.reply(request.member.id, session);
   }
 
   /** A joining node's session and the lease it registered. */

@@ -1,4 +1,4 @@
-import { BackendUnavailableError, type Clock } from '@election/core/adapter';
+import { BackendUnavailableError, type Clock, sleep } from '@election/core/adapter';
 import { SOURCE } from '../source.js';
 
 /**
@@ -62,11 +62,14 @@ export class Network {
     );
   }
 
-  /** Hands `value` back to `node` after its reply latency on the clock (at once without one). */
-  reply<T>(node: string, value: T): Promise<T> {
+  /**
+   * Hands `value` back to `node` after its reply latency on the clock (at once without one);
+   * rejects with the signal's reason when it aborts first (the caller gave up waiting for it).
+   */
+  reply<T>(node: string, value: T, signal?: AbortSignal): Promise<T> {
     const ms = this.replyDelay(node);
     if (ms <= 0) return Promise.resolve(value);
-    return new Promise<T>((resolve) => this.#clock.setTimer(() => resolve(value), ms));
+    return sleep(this.#clock, ms, signal).then(() => value);
   }
 
   /**

@@ -4,13 +4,13 @@ import { createManualClock, createMemoryCluster } from '../src/index.js';
 import { join } from './memory-helpers.js';
 
 /**
- * review23: "a join that close() overtakes fails and leaves nothing registered" (close23). The
+ * Found by review23: "a join that close() overtakes fails and leaves nothing registered". The
  * memory backend registers at once and then spends the reply latency (cluster.latency()) handing
  * the session back, outside BackendLifecycle.join: a close() during that latency does not reach
  * the join. It resolves with a session already closed, and the lease it registered stays live
  * until its TTL, where the etcd and Consul adapters give theirs up.
  */
-describe('review23: memory backend, close() while the join answer is on its way', () => {
+describe('memory backend: close() while the join answer is on its way', () => {
   it('the join fails with LifecycleError and its lease is given up', async () => {
     const clock = createManualClock();
     const cluster = createMemoryCluster({ clock });

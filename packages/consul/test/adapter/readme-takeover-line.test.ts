@@ -5,13 +5,13 @@ import { createCaptureLogger } from '../support/capture-logger.js';
 import { joinRequest } from '../support/join-request.js';
 
 /**
- * review23: slim23 moved the takeover line into joinRounds' `log`, and its wording changed
+ * slim23 moved the takeover line into joinRounds' `log`, and its wording changed
  * ("… of <id> to join at once …", was "… of <id> and joining at once …"). The README's Takeover
  * section still quotes the old line, which an operator greps for.
  */
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
 
-describe('review23: the README quotes the takeover line the adapter writes', () => {
+describe('the README quotes the takeover line the adapter writes', () => {
   it('the info line of a takeover appears in the README (with <id> for the id)', async () => {
     const fx = await createAdapterFixture({ minSessionTtlMs: 1_000 });
     try {
