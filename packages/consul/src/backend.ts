@@ -61,6 +61,8 @@ class ConsulBackend extends LifecycleBackend<ConsulApi> implements MembershipBac
       what: 'Consul membership backend',
       closedMessage: 'this Consul membership backend was closed; create a new one to join.',
       client: { open: () => api, release: () => api.idle(), close: () => api.close() },
+      // An overtaken join's discard is up to three requests (read and delete the member key, destroy).
+      drainMs: 3 * options.requestTimeoutMs,
     });
     this.#layout = keyLayout(options.prefix, options.election);
     this.endpoint = endpointOf(options);
