@@ -78,11 +78,13 @@ export class PostgresMembershipBackend implements MembershipBackend {
     const forget = (statements: Statements, registration: string) =>
       run(statements.deregister(registration), 'delete the row of a join given up');
     const session = await this.#lifecycle.join({
-      register: async (pool) => {
+      signal: request.signal,
+      // `signal` aborts on the request's signal or on close(): the join stops at once on either.
+      register: async (pool, signal) => {
         const statements = await this.#statements(pool, request);
-        const joined = await this.#register(request, statements, run);
+        const joined = await this.#register({ ...request, signal }, statements, run);
         try {
-          request.signal.throwIfAborted(); // given up meanwhile: the caller never hears of this registration
+          signal.throwIfAborted(); // given up meanwhile: the caller never hears of this registration
           return { ...joined, statements, first: await run(statements.read(), 'read the election') };
         } catch (error) {
           void this.#lifecycle.during(forget(statements, joined.registration)).catch(() => undefined);
