@@ -163,10 +163,12 @@ export class PostgresMembershipBackend implements MembershipBackend {
         if (createSchema && MISSING.has(error?.code ?? '')) return 0;
         throw toElectionError(error, `connect and check the schema "${schema}"`);
       });
-      if (found === SCHEMA_VERSION) return statements;
+      // A newer migration only adds overloads (it drops none): this version's functions are there,
+      // and the schema is used as is, never migrated down.
+      if (found >= SCHEMA_VERSION) return statements;
       if (!createSchema)
         throw new ConfigurationError(
-          `The schema "${schema}" holds the election functions of version ${found}, this adapter needs ${SCHEMA_VERSION}: run the migration of the README, or set createSchema: true.`,
+          `The schema "${schema}" holds the election functions of version ${found}, this adapter needs ${SCHEMA_VERSION} or newer: run the migration of the README, or set createSchema: true.`,
           { source: SOURCE },
         );
       // One creator at a time (concurrent CREATE IF NOT EXISTS can collide): a transaction lock.
