@@ -78,11 +78,13 @@ export class PostgresMembershipBackend implements MembershipBackend {
     const forget = (statements: Statements, registration: string) =>
       run(statements.deregister(registration), 'delete the row of a join given up');
     const session = await this.#lifecycle.join({
-      register: async (pool) => {
+      signal: request.signal,
+      // `signal` aborts on the request's signal or on close(): the join stops at once on either.
+      register: async (pool, signal) => {
         const statements = await this.#statements(pool, request);
-        const joined = await this.#register(request, statements, run);
+        const joined = await this.#register({ ...request, signal }, statements, run);
         try {
-          request.signal.throwIfAborted(); // given up meanwhile: the caller never hears of this registration
+          signal.throwIfAborted(); // given up meanwhile: the caller never hears of this registration
           return { ...joined, statements, first: await run(statements.read(), 'read the election') };
         } catch (error) {
           void this.#lifecycle.during(forget(statements, joined.registration)).catch(() => undefined);
@@ -161,10 +163,12 @@ export class PostgresMembershipBackend implements MembershipBackend {
         if (createSchema && MISSING.has(error?.code ?? '')) return 0;
         throw toElectionError(error, `connect and check the schema "${schema}"`);
       });
-      if (found === SCHEMA_VERSION) return statements;
+      // A newer migration only adds overloads (it drops none): this version's functions are there,
+      // and the schema is used as is, never migrated down.
+      if (found >= SCHEMA_VERSION) return statements;
       if (!createSchema)
         throw new ConfigurationError(
-          `The schema "${schema}" holds the election functions of version ${found}, this adapter needs ${SCHEMA_VERSION}: run the migration of the README, or set createSchema: true.`,
+          `The schema "${schema}" holds the election functions of version ${found}, this adapter needs ${SCHEMA_VERSION} or newer: run the migration of the README, or set createSchema: true.`,
           { source: SOURCE },
         );
       // One creator at a time (concurrent CREATE IF NOT EXISTS can collide): a transaction lock.

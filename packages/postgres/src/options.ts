@@ -3,7 +3,6 @@ import {
   ConfigurationError,
   custom,
   defineOptions,
-  flag,
   hasControlCharacter,
   optional,
   optionRule,
@@ -79,12 +78,23 @@ function urlProblem(name: string, value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * true or false, `fallback` when not given. Not core's `flag()`: postgres's messages say what was
+ * given (`listen must be true or false, got "no".`), as they did before core's `flag()` existed.
+ */
+const bool = (fallback: boolean) =>
+  optionRule((name, value, { fail }) => {
+    if (value !== undefined && typeof value !== 'boolean')
+      fail(`${name} must be true or false, got ${JSON.stringify(value)}.`);
+    return (value as boolean | undefined) ?? fallback;
+  });
+
 /** The option schema, in the order the checks run; the connection is made of the first three. */
 const postgresOptions = defineOptions(SOURCE, {
   notAnObject: 'createPostgresMembership() needs an options object: { connectionString } or { pool }.',
   fields: {
     requestTimeoutMs: positiveMs(2000),
-    listen: flag(true),
+    listen: bool(true),
     connectionString: optionRule((_, value, { fail, options }) => {
       const given = [value, options.pool, options.poolConfig].filter((v) => v !== undefined).length;
       if (given !== 1)
@@ -124,7 +134,7 @@ const postgresOptions = defineOptions(SOURCE, {
         );
       return (value as string | undefined) ?? 'default';
     }),
-    createSchema: flag(true),
+    createSchema: bool(true),
     pollMs: optional(positiveMs(1)),
     leaveTimeoutMs: positiveMs(1000),
   },

@@ -178,11 +178,14 @@ export function openPostgresSession(
     abandon: () => o.own.abandoned(registration),
     gone: () => o.own.gone(registration),
     // Deletes the row and the leader row it holds, in one statement: the next node can take over at once.
+    // A leave's bound is leaveTimeoutMs: its lock wait follows that bound (the server gives up first).
     revoke: (why) =>
-      (why === 'leave' ? boundedBy(leaveTimeoutMs, clock) : run)(
-        statements.deregister(registration),
-        'delete the registration row',
-      ),
+      why === 'leave'
+        ? boundedBy(leaveTimeoutMs, clock)(
+            statements.deregister(registration, leaveTimeoutMs),
+            'delete the registration row',
+          )
+        : run(statements.deregister(registration), 'delete the registration row'),
     revokeAction: 'delete the registration row',
     revokeLost: true,
     leaveTimeoutMs,

@@ -9,7 +9,11 @@
  * Identifiers are quoted; the schema name was checked to be a plain identifier (options.ts).
  */
 
-/** Bumped when the functions change: an older schema is replaced on first use (when allowed). */
+/**
+ * Bumped when the functions change. A migration only adds overloads and never drops one, so an
+ * adapter works on a schema of its version or newer; an older schema is migrated on first use (when
+ * allowed), a newer one is used as is.
+ */
 export const SCHEMA_VERSION = 3;
 
 /**
@@ -57,8 +61,9 @@ export function migrationSql(schema: string): string {
         : body.replace('begin\n', `begin\n  perform ${bound}\n`);
     return `create or replace function ${s}.${signature.replace(/\)$/, ', lock_ms int)')} returns ${returns} language ${language} as $fn$\n${bounded}\n$fn$;`;
   };
-  // The functions of version 2 (without lock_ms) are overloads these do not replace: they stay for
-  // nodes still running the older adapter during a rolling upgrade (README: Migration).
+  // The functions of an older version are overloads these do not replace: the migration drops
+  // nothing. It never sets the version down either: run after a newer one (a node not yet upgraded
+  // that read the older version just before), it leaves the newer version (README: Migration).
   return `create schema if not exists ${s};
 create sequence if not exists ${s}.election_version;
 create table if not exists ${s}.election_state (
@@ -77,7 +82,16 @@ create table if not exists ${s}.election_members (
   renewals bigint not null default 0,
   primary key (election, id)
 );
-create or replace function ${s}.election_schema_version() returns int language sql as $fn$ select ${SCHEMA_VERSION} $fn$;
+do $v$
+declare had int;
+begin
+  if to_regprocedure('${s}.election_schema_version()') is not null then
+    execute 'select ${s}.election_schema_version()' into had;
+  end if;
+  if coalesce(had, 0) < ${SCHEMA_VERSION} then
+    create or replace function ${s}.election_schema_version() returns int language sql as $fn$ select ${SCHEMA_VERSION} $fn$;
+  end if;
+end $v$;
 ${fn(
   'election_register(e text, member_id text, member jsonb, ttl_ms double precision, out registration bigint, out held_by bigint)',
   'record',

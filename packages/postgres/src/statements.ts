@@ -96,9 +96,14 @@ export class Statements {
     return (await this.#callOn<{ v: string | null }>('election_renewals', registration)).v ?? undefined;
   }
 
-  /** Deletes the registration's row and the leader row it holds. */
-  async deregister(registration: string): Promise<void> {
-    await this.#call('election_deregister', registration);
+  /**
+   * Deletes the registration's row and the leader row it holds. `withinMs`: the caller's bound when
+   * it is shorter than the statements' (a leave's leaveTimeoutMs); the lock wait then follows it, so
+   * the server gives up before the caller does.
+   */
+  async deregister(registration: string, withinMs = this.#timeoutMs): Promise<void> {
+    const lockMs = lockTimeoutMs(Math.min(withinMs, this.#timeoutMs));
+    await this.#query(`${this.#schema}.election_deregister`, [this.#election, registration, lockMs]);
   }
 
   /** Rewrites a live registration's member record; false once it is gone. */

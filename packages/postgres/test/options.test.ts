@@ -43,7 +43,7 @@ describe('createPostgresMembership options', () => {
   it('checks the election name, the flags and the times, in their units', () => {
     rejects({ connectionString: url, election: '' }, /election must be a name of 1 to 200 characters/);
     rejects({ connectionString: url, election: 'a\nb' }, /without control characters/);
-    rejects({ connectionString: url, listen: 'no' }, /listen must be true or false/);
+    rejects({ connectionString: url, listen: 'no' }, /listen must be true or false, got "no"/);
     rejects({ connectionString: url, pollMs: 0 }, /pollMs must be a positive number of milliseconds, got 0/);
     rejects({ connectionString: url, requestTimeoutMs: -1 }, /requestTimeoutMs must be/);
   });

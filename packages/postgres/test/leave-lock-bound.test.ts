@@ -4,12 +4,11 @@ import { createPostgresMembership } from '../src/index.js';
 import { freshSchema, joinAs, usePostgres } from './postgres.js';
 
 /**
- * review23: pg23 bounds each function's lock waits by lock_timeout = 3/4 of requestTimeoutMs "so
- * the server gives up first … (A statement the client gave up on would wait on alone.)" (sql.ts).
- * A leave's deregistration is bounded by leaveTimeoutMs on the client (default 1000 ms) but
- * carries the same lock_ms (1500 ms with the default requestTimeoutMs 2000): leave() settles,
- * saying the registration expires by TTL, while its statement still waits on the server, and may
- * still commit after.
+ * Each function bounds its lock waits by lock_timeout, below the client's bound on the statement,
+ * "so the server gives up first" (sql.ts). A leave's client bound is leaveTimeoutMs (default
+ * 1000 ms), so its deregistration's lock wait follows leaveTimeoutMs, not requestTimeoutMs: when
+ * leave() settles, nothing of it still waits on the server (and may commit after). Regression
+ * (review23 F7): with requestTimeoutMs's lock bound (1500 ms) the statement outlived leave().
  */
 const postgres = usePostgres();
 let other: pg.Client;
@@ -28,7 +27,7 @@ const waitingOnLocks = async () =>
       .query('select count(*)::int as n from pg_locks where not granted and pid <> pg_backend_pid()')
   ).rows[0].n as number;
 
-describe('review23: a leave blocked on a row lock', () => {
+describe('a leave blocked on a row lock', () => {
   it('when leave() settles, no statement of it still waits on the server', async () => {
     const schema = freshSchema();
     const election = 'leave-bound';

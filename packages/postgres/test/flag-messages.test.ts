@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createPostgresMembership } from '../src/index.js';
 
 /**
- * review23: pg23 moved `listen` and `createSchema` onto core's `flag()`, whose message drops what
- * was given: `listen must be true or false, got "no".` became `listen must be true or false.`
- * (options.test.ts's pattern was loosened to match). The messages of 5d817d8, pinned.
+ * The flag options' messages say what was given, in postgres's own wording (not core's `flag()`,
+ * whose message drops the value). Regression (review23 F5): on core's `flag()` they had lost the
+ * `got …`.
  */
 const url = 'postgres://u@127.0.0.1:5432/db';
 
@@ -17,7 +17,7 @@ function messageOf(options: unknown): string {
   }
 }
 
-describe("review23: postgres flag options say what was given (5d817d8's messages)", () => {
+describe('postgres flag options say what was given', () => {
   it('listen: "no"', () => {
     expect(messageOf({ connectionString: url, listen: 'no' })).toContain(
       'listen must be true or false, got "no".',

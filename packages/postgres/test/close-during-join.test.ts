@@ -5,11 +5,10 @@ import { createPostgresMembership, type PostgresMembershipBackend } from '../src
 import { freshSchema, joinAs, recordingLogger, until, usePostgres } from './postgres.js';
 
 /**
- * review23: BackendLifecycle.close() aborts a join in flight through the signal it passes to
- * `register(client, signal)`. The postgres backend's `register` ignores that signal (it passes
- * `request.signal` to joinRounds), so a join waiting out a previous row of its id goes on after
- * close(): close() waits the whole drain (5 s) instead of settling at once, as etcd's and
- * Consul's do (their close-during-join tests).
+ * BackendLifecycle.close() aborts a join in flight through the signal it passes to
+ * `register(client, signal)`; the postgres backend passes that signal on (joinRounds, the wait for a
+ * previous row), so close() settles at once, as etcd's and Consul's do (their close-during-join
+ * tests). Regression (review23 F1): with `request.signal` there, close() waited the whole drain (5 s).
  */
 const postgres = usePostgres();
 const TTL_MS = 8000;
@@ -24,7 +23,7 @@ function processOf(schema: string): PostgresMembershipBackend {
   return backend;
 }
 
-describe('review23: close() overtakes a postgres join', () => {
+describe('close() overtakes a postgres join', () => {
   it("while it waits out this id's previous row: close() settles at once and the join fails with LifecycleError", async () => {
     const schema = freshSchema();
     const crashed = await joinAs(processOf(schema), 'node-1', { ttlMs: TTL_MS });
