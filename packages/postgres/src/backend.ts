@@ -77,7 +77,7 @@ export class PostgresMembershipBackend implements MembershipBackend {
     const run = boundedBy(requestTimeoutMs, request.clock);
     const forget = (statements: Statements, registration: string) =>
       run(statements.deregister(registration), 'delete the row of a join given up');
-    const session = await this.#lifecycle.join({
+    return this.#lifecycle.join({
       signal: request.signal,
       // `signal` aborts on the request's signal or on close(): the join stops at once on either.
       register: async (pool, signal) => {
@@ -93,18 +93,20 @@ export class PostgresMembershipBackend implements MembershipBackend {
       },
       // close() came during the join: the row is deleted now (else it expires, never renewed).
       discard: ({ registration, statements }) => forget(statements, registration),
-      open: (joined, _pool, ended) =>
-        openPostgresSession({
+      // The session's set-up ends here, so a close() after it is met as one overtaking the join.
+      open: (joined, _pool, ended) => {
+        const session = openPostgresSession({
           ...joined,
           options: this.#options,
           request,
           own: this.#own,
           hold: () => this.#lifecycle.hold(),
           ended,
-        }),
+        });
+        session.start();
+        return session;
+      },
     });
-    session.start();
-    return session;
   }
 
   /**

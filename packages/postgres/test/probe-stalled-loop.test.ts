@@ -27,7 +27,7 @@ function block(ms: number): void {
   }
 }
 
-describe('review23: the probe under a stalled event loop', () => {
+describe('the probe under a stalled event loop', () => {
   it('a probe that arrived in time is not called a miss when the loop stalls past its deadline', async () => {
     const logger = recordingLogger();
     let sent = 0;
