@@ -17,6 +17,8 @@ export interface Subscriber {
   readonly pollMs: number;
   /** Sends a NOTIFY through the session's pool (the way the election's writes go). */
   readonly notify: (channel: string, payload: string) => Promise<unknown>;
+  /** The session asked for the probe (`listenProbe`): the listener probes while one such is subscribed. */
+  readonly probe: boolean;
 }
 
 /**
@@ -27,7 +29,8 @@ export interface Subscriber {
  * process exits.
  *
  * A connection that ended is reconnected with capped jittered backoff, quietly. One that stays
- * open but gets no notifications is found by a probe: after each LISTEN, then every
+ * open but gets no notifications is found by a probe, while a session that asked for it
+ * (`listenProbe`) is subscribed: after each LISTEN, then every
  * PROBE_EVERY_MS, the process NOTIFYs a channel of its own with a fresh payload through a
  * session's pool and waits PROBE_DEADLINE_MS for it here. pgbouncer in transaction mode accepts
  * LISTEN on whichever server connection the transaction got and then hands that connection to
@@ -69,9 +72,12 @@ class SharedListener {
     const first = !this.#subscribers.has(key);
     this.#subscribers.set(key, set);
     set.add(subscriber);
-    if (this.#client === undefined && this.#timer === undefined) this.#connect();
-    else if (first && this.#client !== undefined)
-      void this.#send(this.#client, `listen "${channel}"`).catch(() => {});
+    const client = this.#client;
+    if (client === undefined && this.#timer === undefined) this.#connect();
+    else if (first && client !== undefined) void this.#send(client, `listen "${channel}"`).catch(() => {});
+    // The first session that asks for the probe starts it on a listener already connected.
+    if (client !== undefined && subscriber.probe && this.#timer === undefined && this.#awaiting === undefined)
+      void this.#queue.then(() => this.#probe(client));
     return () => {
       set.delete(subscriber);
       if (set.size === 0) this.#subscribers.delete(key);
@@ -137,7 +143,7 @@ class SharedListener {
 
   /** NOTIFYs the probe channel through a session's pool, and checks that it comes back on `client`. */
   #probe(client: pg.Client): void {
-    const via = this.#all()[0];
+    const via = this.#all().find((subscriber) => subscriber.probe);
     if (via === undefined || this.#client !== client) return;
     const payload = String(++this.#probes);
     this.#awaiting = {

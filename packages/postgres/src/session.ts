@@ -147,6 +147,7 @@ export function openPostgresSession(
         wake: () => feed.wake(),
         logger,
         pollMs: options.pollMs,
+        probe: options.listenProbe,
         notify: (channel, payload) => run(statements.notify(channel, payload), 'send a probe NOTIFY'),
       })
     : undefined;

@@ -1,4 +1,5 @@
 import { type MembershipEvent, type MembershipSession, systemClock } from '@election/core/adapter';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createPostgresMembership,
@@ -107,10 +108,36 @@ describe('change notification', () => {
     await a.leave();
   }, 30_000);
 
+  it('the probe is off unless a session asks for it (listenProbe): no probe NOTIFY is sent', async () => {
+    const schema = freshSchema();
+    const pool = new pg.Pool({ connectionString: postgres.server().url, max: 3 });
+    let notifies = 0;
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args) => {
+      // The probe's own statement (the schema's migration mentions pg_notify too).
+      if (String((args[0] as { text?: string })?.text ?? args[0]).includes('pg_notify($1')) notifies += 1;
+      return query(...args);
+    };
+    try {
+      const own = createPostgresMembership({ pool, schema, pollMs: 60_000 });
+      backends.push(own);
+      const a = await joinAs(own, 'a', { ttlMs: TTL_MS });
+      const seen = viewOf(a);
+      await expect.poll(listening, { timeout: 5000 }).toBe(1);
+      // The listener works (a NOTIFY wakes a with the poll 60 s away); a probe would have gone first.
+      await joinAs(backendOf({ schema }), 'b', { ttlMs: TTL_MS });
+      await until(async () => seen().includes('b'), 'a to see b by NOTIFY', 5000);
+      expect(notifies).toBe(0);
+    } finally {
+      for (const backend of backends.splice(0)) await backend.close();
+      await pool.end();
+    }
+  }, 30_000);
+
   it('a listening backend that stops answering (SIGSTOP: its socket stays open, so TCP keepalive says nothing) is found by the probe: the listener is replaced and notifications are used again', async () => {
     const schema = freshSchema();
     const logger = recordingLogger();
-    const a = await backendOf({ schema, pollMs: 60_000 }).join({
+    const a = await backendOf({ schema, pollMs: 60_000, listenProbe: true }).join({
       member: { id: 'a' },
       ttlMs: TTL_MS,
       clock: systemClock,

@@ -72,7 +72,7 @@ vitest.describe('the listener probe, through pgbouncer (transaction mode)', () =
         return query(...args);
       };
       const logger = recordingLogger();
-      const a = createPostgresMembership({ pool, schema, pollMs: 300 });
+      const a = createPostgresMembership({ pool, schema, pollMs: 300, listenProbe: true });
       const b = createPostgresMembership({ connectionString: bouncer.url, schema, listen: false });
       try {
         const session = await a.join({

@@ -33,6 +33,7 @@ describe('the probe under a stalled event loop', () => {
     let sent = 0;
     const unsubscribe = listen(postgres.server().clientOptions, 'review23_probe', 'e', {
       wake: () => {},
+      probe: true,
       logger,
       pollMs: 2000,
       notify: async (channel, payload) => {
