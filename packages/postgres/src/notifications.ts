@@ -79,8 +79,9 @@ class SharedListener {
     if (client !== undefined && subscriber.probe && this.#timer === undefined && this.#awaiting === undefined)
       void this.#queue.then(() => this.#probe(client));
     return () => {
-      set.delete(subscriber);
-      if (set.size === 0) this.#subscribers.delete(key);
+      // Once only: a second call must not touch a set a later subscriber made under the same key.
+      if (!set.delete(subscriber)) return;
+      if (set.size === 0 && this.#subscribers.get(key) === set) this.#subscribers.delete(key);
       if (this.#subscribers.size === 0) this.#close();
     };
   }
