@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listen, type Subscriber } from '../src/notifications.js';
 import { recordingLogger, until, usePostgres } from './postgres.js';
 
@@ -8,14 +7,6 @@ import { recordingLogger, until, usePostgres } from './postgres.js';
  * election, must not take that session's subscription with it (it deleted the map entry by key).
  */
 const postgres = usePostgres();
-let sender: pg.Client;
-beforeAll(async () => {
-  sender = new pg.Client(postgres.server().clientOptions);
-  await sender.connect();
-});
-afterAll(async () => {
-  await sender.end();
-});
 
 function subscriber(wake: () => void): Subscriber {
   return { wake, probe: false, logger: recordingLogger(), pollMs: 2000, notify: async () => {} };
@@ -51,7 +42,7 @@ describe('the shared listener', () => {
         const before = woken;
         await until(
           async () => {
-            await sender.query(`select pg_notify('n1_channel', 'e')`);
+            await postgres.admin().query(`select pg_notify('n1_channel', 'e')`);
             return woken > before;
           },
           'the second subscription to be woken by a NOTIFY',
