@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, PROBE_DEADLINE_MS } from '../src/notifications.js';
 import { recordingLogger, until, usePostgres } from './postgres.js';
 
@@ -10,6 +11,14 @@ import { recordingLogger, until, usePostgres } from './postgres.js';
  * removed from notifications.ts.)
  */
 const postgres = usePostgres();
+let sender: pg.Client;
+beforeAll(async () => {
+  sender = new pg.Client(postgres.server().clientOptions);
+  await sender.connect();
+});
+afterAll(async () => {
+  await sender.end();
+});
 
 function block(ms: number): void {
   const end = performance.now() + ms;
@@ -29,7 +38,7 @@ describe('the probe under a stalled event loop', () => {
       pollMs: 2000,
       notify: async (channel, payload) => {
         sent += 1;
-        const sending = postgres.admin().query('select pg_notify($1, $2)', [channel, payload]);
+        const sending = sender.query('select pg_notify($1, $2)', [channel, payload]);
         if (sent > 1) return sending;
         // The first probe: written to the socket now, answered "sent" at once (the deadline is
         // armed in the listener's `.then`), then the loop stalls past the deadline while the
