@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listen, PROBE_DEADLINE_MS, PROBE_EVERY_MS, type Subscriber } from '../src/notifications.js';
+import { listen, PROBE_DEADLINE_MS, PROBE_EVERY_MS } from '../src/notifications.js';
 import { recordingLogger, until, usePostgres } from './postgres.js';
 
 /**

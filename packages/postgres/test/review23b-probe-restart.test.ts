@@ -56,7 +56,11 @@ describe('the shared listener probe', () => {
       // The probe ran and came back: the next one is armed.
       await until(async () => firstProbes > 0 && armed > 0, 'the first probe to come back', 10_000);
       first(); // the only probe-wanting session leaves; `keep` holds the listener open
-      await until(async () => fired > 0, 'the armed probe timer to fire (it finds no one to probe for)', 10_000);
+      await until(
+        async () => fired > 0,
+        'the armed probe timer to fire (it finds no one to probe for)',
+        10_000,
+      );
 
       let laterProbes = 0;
       const later = listen(
