@@ -73,11 +73,14 @@ class SharedListener {
     this.#subscribers.set(key, set);
     set.add(subscriber);
     const client = this.#client;
+    // What the listener's connection had to do before this subscription's LISTEN (if any).
+    const before = this.#queue;
     if (client === undefined && this.#timer === undefined) this.#connect();
     else if (first && client !== undefined) void this.#send(client, `listen "${channel}"`).catch(() => {});
-    // The first session that asks for the probe starts it on a listener already connected.
+    // The first session that asks for the probe starts it on a listener already connected; not
+    // behind its own LISTEN, which a stopped listening backend would never answer.
     if (client !== undefined && subscriber.probe && this.#timer === undefined && this.#awaiting === undefined)
-      void this.#queue.then(() => this.#probe(client));
+      void before.then(() => this.#probe(client));
     return () => {
       // Once only: a second call must not touch a set a later subscriber made under the same key.
       if (!set.delete(subscriber)) return;
@@ -144,8 +147,12 @@ class SharedListener {
 
   /** NOTIFYs the probe channel through a session's pool, and checks that it comes back on `client`. */
   #probe(client: pg.Client): void {
+    if (this.#client !== client) return; // a reconnect is pending: its LISTEN starts the next probe
+    // Whatever timer is pending now (the one that called this, or the next probe) is this probe's.
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     const via = this.#all().find((subscriber) => subscriber.probe);
-    if (via === undefined || this.#client !== client) return;
+    if (via === undefined) return; // no session asks for it: the next one that does starts it again
     const payload = String(++this.#probes);
     this.#awaiting = {
       payload,
@@ -157,7 +164,6 @@ class SharedListener {
         this.#after(PROBE_EVERY_MS, () => this.#probe(client));
       },
     };
-    this.#timer = undefined;
     via.notify(this.#probeChannel, payload).then(
       () => {
         // Sent: it must come back within the deadline (unless it already has).
@@ -169,7 +175,7 @@ class SharedListener {
             if (this.#awaiting?.payload !== payload || this.#client !== client) return;
             if (!this.#missing)
               this.#say(
-                'notifications do not arrive (pgbouncer in transaction mode?), reading by poll every {poll} ms; set listen: false to skip the probe',
+                'notifications do not arrive (pgbouncer in transaction mode?), reading by poll every {poll} ms; set listen: false behind pgbouncer in transaction mode, or listenProbe: false to stop the probe',
               );
             this.#missing = true;
             this.#drop(client);

@@ -151,6 +151,11 @@ const postgresOptions = defineOptions(SOURCE, {
 /** Checks the options once, with messages that say what to change (ConfigurationError). */
 export function resolveOptions(options: PostgresMembershipOptions): ResolvedPostgresOptions {
   const { connectionString, pool, poolConfig, pollMs, ...resolved } = postgresOptions(options);
+  if (resolved.listenProbe && !resolved.listen)
+    throw new ConfigurationError(
+      'listenProbe checks the listening connection, and listen: false opens none: remove listenProbe, or set listen: true.',
+      { source: SOURCE },
+    );
   // A hung connection must not hold a renewal past the deadline: TCP keepalive finds a dead peer,
   // and each statement has the client-side query_timeout (statements.ts). No statement_timeout:
   // pg sends it as a startup parameter, which pgbouncer refuses (review17 F2); the functions bound

@@ -157,7 +157,7 @@ describe('change notification', () => {
         PROBE_EVERY_MS + PROBE_DEADLINE_MS + 4000,
       );
       expect(logger.lines).toEqual([
-        'notifications do not arrive (pgbouncer in transaction mode?), reading by poll every 60000 ms; set listen: false to skip the probe',
+        'notifications do not arrive (pgbouncer in transaction mode?), reading by poll every 60000 ms; set listen: false behind pgbouncer in transaction mode, or listenProbe: false to stop the probe',
         'notifications arrive again: reading on each NOTIFY',
       ]);
       // A new listening connection beside the stopped one (which leaves once it runs again).

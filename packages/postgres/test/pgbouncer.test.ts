@@ -95,7 +95,7 @@ vitest.describe('the listener probe, through pgbouncer (transaction mode)', () =
         vitest
           .expect(missed)
           .toEqual([
-            'notifications do not arrive (pgbouncer in transaction mode?), reading by poll every 300 ms; set listen: false to skip the probe',
+            'notifications do not arrive (pgbouncer in transaction mode?), reading by poll every 300 ms; set listen: false behind pgbouncer in transaction mode, or listenProbe: false to stop the probe',
           ]);
         vitest.expect(logger.lines.some((line) => line.includes('arrive again'))).toBe(false);
         // The poll alone: another node joins, then takes the leader row; both are seen.
