@@ -175,8 +175,7 @@ export class BackendLifecycle<C = undefined> {
           // close() came after the session was made (maybe while `open` ran), before the join
           // returned: the session walks away, and what it registered goes as an overtaken join's.
           session.close();
-          await steps.discard?.(registration, client).catch(() => {});
-          throw this.#closedWhileJoining();
+          return this.#overtaken(steps, registration, client);
         }
         return session;
       });
@@ -197,10 +196,7 @@ export class BackendLifecycle<C = undefined> {
     } catch (error) {
       throw this.#closed ? this.#closedWhileJoining(error) : error;
     }
-    if (this.#closed) {
-      await steps.discard?.(registration, client).catch(() => {});
-      throw this.#closedWhileJoining();
-    }
+    if (this.#closed) return this.#overtaken(steps, registration, client);
     // Adopted before it exists: a session that ends while it is being made is let go all the same.
     let session: S | undefined;
     const ended = this.adopt({ close: () => session?.close() });
@@ -211,6 +207,16 @@ export class BackendLifecycle<C = undefined> {
       throw error;
     }
     return { session, registration };
+  }
+
+  /** A join close() overtook: what it registered is given up (a failure ignored: it expires by TTL). */
+  async #overtaken<R>(
+    steps: Pick<JoinSteps<C, R, { close(): void }>, 'discard'>,
+    registration: R,
+    client: C,
+  ): Promise<never> {
+    await steps.discard?.(registration, client).catch(() => {});
+    throw this.#closedWhileJoining();
   }
 
   #closedWhileJoining(cause?: unknown): LifecycleError {
