@@ -7,7 +7,7 @@ import {
   type PostgresMembershipOptions,
 } from '../src/index.js';
 import { PROBE_DEADLINE_MS, PROBE_EVERY_MS } from '../src/notifications.js';
-import { freshSchema, joinAs, recordingLogger, until, usePostgres } from './postgres.js';
+import { freshSchema, joinAs, listenerPid, recordingLogger, until, usePostgres } from './postgres.js';
 
 const postgres = usePostgres();
 // A TTL long enough that no read is due to an expiry during a case: only NOTIFY or the poll reads.
@@ -31,15 +31,6 @@ async function listening(): Promise<number> {
       `select count(*)::int as n from pg_stat_activity where query ilike 'listen %' and pid <> pg_backend_pid()`,
     );
   return rows[0].n;
-}
-
-/** The pid of the one listening connection. */
-async function listenerPid(): Promise<number> {
-  const { rows } = await postgres
-    .admin()
-    .query(`select pid from pg_stat_activity where query ilike 'listen %' and pid <> pg_backend_pid()`);
-  if (rows.length !== 1) throw new Error(`expected one listening connection, found ${rows.length}`);
-  return rows[0].pid;
 }
 
 /** The ids of a session's latest membership snapshot. */
@@ -147,7 +138,7 @@ describe('change notification', () => {
     });
     const seen = viewOf(a);
     await expect.poll(listening, { timeout: 5000 }).toBe(1);
-    const stalled = await listenerPid();
+    const stalled = await listenerPid(postgres.admin());
     process.kill(stalled, 'SIGSTOP');
     try {
       // Within a probe interval plus its deadline: a miss, said once, and a new listener that works.

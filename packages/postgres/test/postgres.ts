@@ -83,3 +83,12 @@ export function recordingLogger(): Logger & { readonly lines: string[] } {
   };
   return logger;
 }
+
+/** The pid of the one listening connection on the server `admin` reaches (throws unless exactly one). */
+export async function listenerPid(admin: pg.Pool): Promise<number> {
+  const { rows } = await admin.query(
+    `select pid from pg_stat_activity where query ilike 'listen %' and pid <> pg_backend_pid()`,
+  );
+  if (rows.length !== 1) throw new Error(`expected one listening connection, found ${rows.length}`);
+  return rows[0].pid;
+}

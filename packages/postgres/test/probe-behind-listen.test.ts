@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { listen, PROBE_DEADLINE_MS, PROBE_EVERY_MS } from '../src/notifications.js';
-import { recordingLogger, until, usePostgres } from './postgres.js';
+import { listenerPid, recordingLogger, until, usePostgres } from './postgres.js';
 
 /**
  * review23b P2: a probe-wanting session joins a listener already connected (sessions with the
@@ -11,14 +11,6 @@ import { recordingLogger, until, usePostgres } from './postgres.js';
  * for ever and nothing is said.
  */
 const postgres = usePostgres();
-
-async function listenerPid(): Promise<number> {
-  const { rows } = await postgres
-    .admin()
-    .query(`select pid from pg_stat_activity where query ilike 'listen %' and pid <> pg_backend_pid()`);
-  if (rows.length !== 1) throw new Error(`expected one listening connection, found ${rows.length}`);
-  return rows[0].pid;
-}
 
 describe('the shared listener probe, asked for on a listener that has stopped answering', () => {
   it('a probe-wanting session of a new election finds the stopped listener (a miss is said)', async () => {
@@ -34,11 +26,11 @@ describe('the shared listener probe, asked for on a listener that has stopped an
     let stalled: number | undefined;
     try {
       await until(
-        async () => (await listenerPid().catch(() => undefined)) !== undefined,
+        async () => (await listenerPid(postgres.admin()).catch(() => undefined)) !== undefined,
         'the listening connection',
         5000,
       );
-      stalled = await listenerPid();
+      stalled = await listenerPid(postgres.admin());
       process.kill(stalled, 'SIGSTOP');
       const logger = recordingLogger();
       let probes = 0;
