@@ -12,52 +12,46 @@ const flush = async () => {
   for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 };
 
+/** A started feed that polls every 1000 ms at most, with `soonerMs`; its first three reads answer. */
+function pollingFeed(soonerMs: () => number) {
+  const clock = createTestClock(0);
+  let reads = 0;
+  const feed = new ElectionFeed<FeedSnapshot>({
+    clock,
+    logger: recordingLogger().logger,
+    poll: { intervalMs: 1000, soonerMs },
+    read: () => {
+      reads++;
+      return reads <= 3 ? Promise.resolve({ members: [m('a')], revision: 1n }) : new Promise(() => {});
+    },
+    onError: () => {},
+  });
+  feed.start();
+  return { clock, feed, reads: () => reads };
+}
+
 describe('review17: ElectionFeed poll with a soonerMs that is not a number', () => {
   it('a NaN soonerMs falls back to intervalMs: the next read comes after the interval, not never (or at once)', async () => {
-    const clock = createTestClock(0);
-    let reads = 0;
-    const feed = new ElectionFeed<FeedSnapshot>({
-      clock,
-      logger: recordingLogger().logger,
-      poll: { intervalMs: 1000, soonerMs: () => Number.NaN },
-      read: () => {
-        reads++;
-        return reads <= 3 ? Promise.resolve({ members: [m('a')], revision: 1n }) : new Promise(() => {});
-      },
-      onError: () => {},
-    });
-    feed.start();
+    const { clock, feed, reads } = pollingFeed(() => Number.NaN);
     await flush();
-    expect(reads).toBe(1);
+    expect(reads()).toBe(1);
     await clock.advance(999);
-    expect(reads).toBe(1);
+    expect(reads()).toBe(1);
     await clock.advance(1);
-    expect(reads).toBe(2); // 16f0ddf: 1 (the NaN pause never ends on this clock; 1 ms with setTimeout)
+    expect(reads()).toBe(2); // 16f0ddf: 1 (the NaN pause never ends on this clock; 1 ms with setTimeout)
     feed.stop();
   });
 });
 
 describe('fix17: ElectionFeed poll with a soonerMs at or below zero', () => {
   it('the pause is clamped to MIN_POLL_PAUSE_MS: no back-to-back reads', async () => {
-    const clock = createTestClock(0);
-    let reads = 0;
-    const feed = new ElectionFeed<FeedSnapshot>({
-      clock,
-      logger: recordingLogger().logger,
-      poll: { intervalMs: 1000, soonerMs: () => -3 },
-      read: () => {
-        reads++;
-        return reads <= 3 ? Promise.resolve({ members: [m('a')], revision: 1n }) : new Promise(() => {});
-      },
-      onError: () => {},
-    });
-    feed.start();
+    const { clock, feed, reads } = pollingFeed(() => -3);
     await flush();
-    expect(reads).toBe(1);
+    expect(reads()).toBe(1);
     await clock.advance(MIN_POLL_PAUSE_MS - 1);
-    expect(reads).toBe(1); // before: 3 (a 0 ms pause after every read)
+    expect(reads()).toBe(1); // before: 3 (a 0 ms pause after every read)
     await clock.advance(1);
-    expect(reads).toBe(2);
+    expect(reads()).toBe(2);
     feed.stop();
   });
 });
