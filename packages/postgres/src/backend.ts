@@ -3,7 +3,7 @@ import {
   BackendLifecycle,
   ConfigurationError,
   clientLifecycle,
-  DuplicateMemberError,
+  duplicateMember,
   type JoinRequest,
   joinRounds,
   type MembershipBackend,
@@ -144,11 +144,12 @@ export class PostgresMembershipBackend implements MembershipBackend {
           pollMs: () => Math.min(500, ttlMs / 4),
           judge: (renewals, first) => (renewals !== first ? 'renewed' : 'waiting'),
           duplicate: () =>
-            new DuplicateMemberError(
-              member.id,
-              `Member id "${member.id}" is registered by another live node (its row was renewed while this node waited). Give this node another id.`,
-              { source: SOURCE },
-            ),
+            duplicateMember({
+              source: SOURCE,
+              id: member.id,
+              where: `election "${this.#options.election}"`,
+              evidence: 'its row was renewed while this node waited',
+            }),
         }),
     });
     this.#own.granted(registration);

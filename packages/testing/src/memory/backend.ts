@@ -3,7 +3,8 @@ import {
   BackendLifecycle,
   type Clock,
   ConfigurationError,
-  DuplicateMemberError,
+  type DuplicateMemberError,
+  duplicateMember,
   type JoinRequest,
   joinRounds,
   type MembershipBackend,
@@ -137,11 +138,9 @@ export class MemoryBackend implements MembershipBackend {
 }
 
 function duplicateError(id: string): DuplicateMemberError {
-  return new DuplicateMemberError(
+  return duplicateMember({
+    source: SOURCE,
     id,
-    `Member id "${id}" is already registered by another live node, which keeps it (its lease was ` +
-      'renewed while this node waited for it to expire). Give this node a different id, or stop the ' +
-      'other process; if an orchestrator guarantees one process per id, pass takeover: true.',
-    { source: SOURCE },
-  );
+    evidence: 'its lease was renewed while this node waited for it to expire',
+  });
 }
