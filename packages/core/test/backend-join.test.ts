@@ -15,6 +15,30 @@ function backend() {
   };
 }
 
+/** A join of registration `r` whose session's set-up still waits for `ready`. */
+function lifecycleJoin(
+  { lifecycle, events }: ReturnType<typeof backend>,
+  ready: (signal: AbortSignal) => Promise<unknown>,
+) {
+  const joining = lifecycle.join({
+    register: async () => 'r',
+    discard: async (registration) => events.push(`discard ${registration}`),
+    open: (registration, client, ended) => {
+      events.push(`open ${registration} on ${client}`);
+      let open = true; // closing is idempotent, as a session's close() is
+      return {
+        close: () => {
+          if (open) events.push('close session');
+          open = false;
+          ended();
+        },
+      };
+    },
+    ready: (_, signal) => ready(signal),
+  });
+  return { joining };
+}
+
 /** A promise and the functions that settle it. */
 function deferred<T>() {
   let resolve: (value: T) => void = () => {};
@@ -73,6 +97,39 @@ describe('BackendLifecycle.join', () => {
     await expect(joining).rejects.toThrow('[test] This test membership backend was closed while joining.');
     await closed;
     expect(events).toEqual(['discard lease 7 on client 1', 'close client 1']);
+  });
+
+  it('ready: the join returns once it has; its failure, or a close() meanwhile, closes the session and fails the join', async () => {
+    // Fails: the session is closed, the join rejects with ready's error, nothing is discarded.
+    const failing = backend();
+    const readyFailed = lifecycleJoin(failing, async () => {
+      throw new Error('probe round failed');
+    });
+    await expect(readyFailed.joining).rejects.toThrow('probe round failed');
+    expect(failing.events).toEqual(['open r on client 1', 'close session', 'close client 1']);
+
+    // close() while ready waits: ready's signal aborts, the session closes, the registration is
+    // discarded, and the join fails with LifecycleError.
+    const closing = backend();
+    let readySignal: AbortSignal | undefined;
+    const waiting = deferred<void>();
+    const overtaken = lifecycleJoin(closing, (signal) => {
+      readySignal = signal;
+      return waiting.promise;
+    });
+    await vi.waitFor(() => expect(readySignal).toBeDefined());
+    const closed = closing.lifecycle.close();
+    expect(readySignal?.aborted).toBe(true);
+    waiting.resolve();
+    await expect(overtaken.joining).rejects.toThrow('[test] This test membership backend was closed while joining.');
+    await closed;
+    expect(closing.events).toEqual(['open r on client 1', 'close session', 'discard r', 'close client 1']);
+
+    // Ready: the join returns the session, open.
+    const fine = backend();
+    const joined = lifecycleJoin(fine, async () => {});
+    await expect(joined.joining).resolves.toBeDefined();
+    expect(fine.events).toEqual(['open r on client 1']);
   });
 
   it("close() aborts a join through its signal: the join fails with LifecycleError (the abort as its cause), and close() settles once the join's work has", async () => {

@@ -120,25 +120,19 @@ class StaticBackend implements MembershipBackend {
     this.endpoint = `${count} static member${count === 1 ? '' : 's'}`;
   }
 
-  async join(request: JoinRequest): Promise<MembershipSession> {
-    const session = await this.#lifecycle.join({
+  join(request: JoinRequest): Promise<MembershipSession> {
+    return this.#lifecycle.join({
+      signal: request.signal,
       register: async () => {
         const self = findSelf(this.#options, request);
         if (this.#options.checkDuplicates) await rejectDuplicate(this.#options, self, request);
         return self;
       },
       open: (self, _, ended) => new StaticSession(this.#options, self, request, ended),
+      // The first probe round, so the first snapshot already holds the live peers; otherwise every
+      // starting node would see itself alone and lead for an interval.
+      ready: (session, signal) => abortable(session.ready, signal, () => {}),
     });
-    // Wait for the first probe round so the first snapshot already holds the live peers; otherwise
-    // every starting node would see itself alone and lead for an interval.
-    try {
-      // A first probe round that ends after the abort has nothing left to do: the session is closed.
-      await abortable(session.ready, request.signal, () => {});
-    } catch (error) {
-      session.close();
-      throw error;
-    }
-    return session;
   }
 
   /** Ends every session's probes; later joins fail. Idempotent. */

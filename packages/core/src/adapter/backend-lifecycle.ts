@@ -65,6 +65,12 @@ export interface JoinSteps<C, R, S extends { close(): void }> {
   discard?(registration: R, client: C): Promise<unknown>;
   /** The session of `registration`; it calls `ended` once it has ended (left, lost, closed). */
   open(registration: R, client: C, ended: () => void): S;
+  /**
+   * What the join still waits for once the session exists (static: its first probe round), with
+   * `signal` as `register`'s. When it fails, or close() comes meanwhile, the session is closed and
+   * the join fails (with LifecycleError when close() came).
+   */
+  ready?(session: S, signal: AbortSignal): Promise<unknown>;
 }
 
 const NO_CLIENT: ClientLifecycle<undefined> = { open: () => undefined, release: () => {} };
@@ -171,6 +177,15 @@ export class BackendLifecycle<C = undefined> {
     try {
       return await this.using(async (client) => {
         const { session, registration } = await this.#join(steps, client, joining.signal);
+        if (steps.ready && !this.#closed) {
+          try {
+            await steps.ready(session, joining.signal);
+          } catch (error) {
+            session.close();
+            if (this.#closed) return this.#overtaken(steps, registration, client);
+            throw error;
+          }
+        }
         if (this.#closed) {
           // close() came after the session was made (maybe while `open` ran), before the join
           // returned: the session walks away, and what it registered goes as an overtaken join's.
