@@ -121,7 +121,9 @@ describe('BackendLifecycle.join', () => {
     const closed = closing.lifecycle.close();
     expect(readySignal?.aborted).toBe(true);
     waiting.resolve();
-    await expect(overtaken.joining).rejects.toThrow('[test] This test membership backend was closed while joining.');
+    await expect(overtaken.joining).rejects.toThrow(
+      '[test] This test membership backend was closed while joining.',
+    );
     await closed;
     expect(closing.events).toEqual(['open r on client 1', 'close session', 'discard r', 'close client 1']);
 
