@@ -1,5 +1,12 @@
-import { type Clock, duplicateMember, type Logger, RateLimiter, sleep } from '@election/core/adapter';
-import type { ConsulApi } from './consul-api.js';
+import {
+  type Clock,
+  duplicateMember,
+  type Logger,
+  RateLimiter,
+  sleep,
+  waitOutHolder as waitOut,
+} from '@election/core/adapter';
+import type { ConsulApi, SessionInfo } from './consul-api.js';
 import { deleteHeldKeys } from './held-keys.js';
 import type { KeyLayout } from './keys.js';
 import { enforcedLockDelayMs } from './lock-delay.js';
@@ -81,68 +88,75 @@ export async function revokeHolder(
 /** Longest single blocking query of the wait: the leader is checked at least this often. */
 const LEADER_CHECK_MS = 5000;
 
+/** One look at a holder Consul still knows: the raft leader then, and when. */
+type Look = { readonly leader: string; readonly at: number };
+
 /**
  * Waits until Consul no longer knows session `holder`, then out its lock-delay (the keys it held
- * are refused to every session that long). Logs one info line when it starts waiting. Rejects with
- * DuplicateMemberError when the holder has no TTL (it never expires) or is still there 2×TTL +
- * EXPIRY_SLACK_MS after the wait began (it was renewed), and with the request's error when Consul
- * fails to answer (core retries the join, which starts the observation over). A new raft leader
- * re-arms every session timer with a full 2×TTL (agent/consul/session_ttl.go,
- * initializeSessionTimers), so a leader change seen meanwhile (`/v1/status/leader` answers another
- * address, or none) starts the observation over too. Aborted by `context.signal`.
+ * are refused to every session that long), on the kit's wait. Each look is a blocking query on the
+ * session (rate-limited as the watch is, at most LEADER_CHECK_MS) and a read of the raft leader. A
+ * holder still there 2×TTL + EXPIRY_SLACK_MS after the wait began was renewed: DuplicateMemberError,
+ * as for a holder without a TTL (it never expires). A new raft leader re-arms every session timer
+ * with a full 2×TTL (agent/consul/session_ttl.go, initializeSessionTimers), so a leader change
+ * (`/v1/status/leader` answers another address, or none) starts the observation over.
  */
 export async function waitOutHolder(context: HolderContext, holder: string): Promise<void> {
   const { api, clock, logger, memberId: id, signal } = context;
-  const first = await api.sessionInfo(holder, 0n, 0, signal);
-  const session = first.session;
-  if (session === undefined) return;
-  if (session.ttlMs === undefined) {
-    throw duplicateError(context, `its Consul session ${holder} has no TTL, so Consul never expires it`);
-  }
-  const boundMs = 2 * session.ttlMs + EXPIRY_SLACK_MS;
-  logger.info(
-    { id, session: holder, ttl: session.ttl, waitMs: boundMs },
-    `waiting up to ${boundMs} ms for the previous registration of ${id} to expire`,
-  );
-  let leader = await api.leader(signal);
-  // The bound is kept on the join's clock, whatever the agent's `wait` does with the last query.
-  let giveUpAt = clock.now() + boundMs;
   const limiter = new RateLimiter(clock, 2, context.minIntervalMs);
-  let index = first.index ?? 0n;
-  for (;;) {
-    const remainingMs = giveUpAt - clock.now();
-    if (remainingMs <= 0) {
-      const now = await api.leader(signal);
-      if (now === leader && now !== '') {
-        throw duplicateError(
-          context,
-          `its Consul session ${holder} was still renewed ${boundMs} ms later, past 2×TTL (${session.ttl}) + ${EXPIRY_SLACK_MS} ms`,
-        );
+  let session: SessionInfo['session'];
+  let boundMs = 0;
+  let index = 0n;
+  await waitOut<Look>({
+    clock,
+    signal,
+    logger,
+    id,
+    fields: { session: holder },
+    async read(base) {
+      // The first look, and one past the bound, is a plain read; the others block (on an index of
+      // at least 1, as in the watch) until the sessions table moves or the query's wait ends.
+      const remainingMs = base === undefined ? 0 : base.at + boundMs - clock.now();
+      const pause = base === undefined ? 0 : limiter.take();
+      if (pause > 0) await sleep(clock, pause, signal);
+      const waitSeconds = Math.max(1, Math.ceil(Math.min(remainingMs, LEADER_CHECK_MS) / 1000));
+      const info = await (remainingMs > 0
+        ? api.sessionInfo(holder, index < 1n ? 1n : index, waitSeconds, signal)
+        : api.sessionInfo(holder, 0n, 0, signal));
+      if (info.session === undefined) return undefined;
+      if (base === undefined) {
+        session = info.session;
+        if (session.ttlMs === undefined) {
+          throw duplicateError(
+            context,
+            `its Consul session ${holder} has no TTL, so Consul never expires it`,
+          );
+        }
+        boundMs = 2 * session.ttlMs + EXPIRY_SLACK_MS;
       }
-      leader = now;
-      giveUpAt = clock.now() + boundMs;
-      continue;
-    }
-    const pause = limiter.take();
-    if (pause > 0) await sleep(clock, pause, signal);
-    const waitSeconds = Math.max(1, Math.ceil(Math.min(remainingMs, LEADER_CHECK_MS) / 1000));
-    // Blocking-query rules as in the watch: never block on an index below 1.
-    const next = await api.sessionInfo(holder, index < 1n ? 1n : index, waitSeconds, signal);
-    if (next.session === undefined) break;
-    // An index that went backwards (a snapshot restore) starts over from 0.
-    index = next.index === undefined || next.index < index ? 0n : next.index;
-    const now = await api.leader(signal);
-    if (now !== leader || now === '') {
-      // A new leader gave the holder's timer a full 2×TTL again: observe afresh from here.
-      logger.debug(
-        { id, session: holder, leader: now },
-        'the Consul leader changed; observing the holder afresh',
-      );
-      leader = now;
-      giveUpAt = clock.now() + boundMs;
-    }
-  }
-  const lockDelayMs = enforcedLockDelayMs(session.lockDelayMs);
+      // An index that went backwards (a snapshot restore) starts over from 0.
+      index = info.index === undefined || info.index < index ? 0n : info.index;
+      return { leader: await api.leader(signal), at: clock.now() };
+    },
+    pollMs: () => 0,
+    waitMs: () => boundMs,
+    judge(look, base) {
+      if (look.leader !== base.leader || look.leader === '') {
+        // A new leader gave the holder's timer a full 2×TTL again: observe afresh from here.
+        logger.debug(
+          { id, session: holder, leader: look.leader },
+          'the Consul leader changed; observing the holder afresh',
+        );
+        return 'restart';
+      }
+      return look.at - base.at >= boundMs ? 'renewed' : 'waiting';
+    },
+    duplicate: () =>
+      duplicateError(
+        context,
+        `its Consul session ${holder} was still renewed ${boundMs} ms later, past 2×TTL (${session?.ttl}) + ${EXPIRY_SLACK_MS} ms`,
+      ),
+  });
+  const lockDelayMs = enforcedLockDelayMs(session?.lockDelayMs ?? 0);
   if (lockDelayMs > 0) {
     logger.debug({ id, lockDelayMs }, 'the previous registration expired; waiting out its lock-delay');
     await sleep(clock, lockDelayMs, signal);

@@ -106,4 +106,60 @@ describe('waitOutHolder', () => {
     await run.clock.advance(0);
     expect(run.outcome()).toBe('stopped');
   });
+
+  it('pollMs 0: a read that blocks paces itself, with no pause between reads; each read gets the base it is judged from', async () => {
+    const clock = createTestClock(0);
+    const { logger } = recordingLogger();
+    const controller = new AbortController();
+    const bases: Array<number | undefined> = [];
+    // Each read "blocks" 1000 ms on the clock (a blocking query), then answers the next reading.
+    const readings: Array<Reading | undefined> = [
+      { renewals: 0, term: 1 },
+      { renewals: 0, term: 2 },
+      { renewals: 0, term: 2 },
+      undefined,
+    ];
+    const reads: number[] = [];
+    const done = waitOutHolder<Reading>({
+      clock,
+      signal: controller.signal,
+      logger,
+      id: 'node-a',
+      read: async (base) => {
+        bases.push(base?.term);
+        if (base !== undefined) await new Promise<void>((resolve) => clock.setTimer(resolve, 1000));
+        reads.push(clock.now());
+        return readings.shift();
+      },
+      pollMs: () => 0,
+      judge: (reading, base) => (reading.term !== base.term ? 'restart' : 'waiting'),
+      duplicate: () => new DuplicateMemberError('node-a', 'renewed meanwhile'),
+    });
+    await clock.advance(3000);
+    await expect(done).resolves.toBeUndefined();
+    // No pause of the loop's own: each read follows the last at once (its own 1000 ms block).
+    expect(reads).toEqual([0, 1000, 2000, 3000]);
+    // The restart (term 2) became the base of the reads after it.
+    expect(bases).toEqual([undefined, 1, 2, 2]);
+
+    // An abort between two reads that do not pause ends the wait before the next read.
+    const aborted = new AbortController();
+    let count = 0;
+    const stopped = waitOutHolder<Reading>({
+      clock,
+      signal: aborted.signal,
+      logger,
+      id: 'node-a',
+      read: async () => {
+        count += 1;
+        if (count === 2) aborted.abort(new Error('stopped'));
+        return { renewals: 0, term: 1 };
+      },
+      pollMs: () => 0,
+      judge: () => 'waiting',
+      duplicate: () => new DuplicateMemberError('node-a', 'renewed meanwhile'),
+    });
+    await expect(stopped).rejects.toThrow('stopped');
+    expect(count).toBe(2);
+  });
 });

@@ -14,9 +14,13 @@ export interface WaitOut<R> {
   readonly logger: Logger;
   /** The member id, for the log line. */
   readonly id: string;
-  /** Reads the holder once: undefined once it is gone (expired, revoked, deleted). */
-  read(): Promise<R | undefined>;
-  /** Time between two readings, from the first one, ms. */
+  /**
+   * Reads the holder once: undefined once it is gone (expired, revoked, deleted). `base` is the
+   * reading the wait is judged from (none for the first): a read that blocks until the holder
+   * changes (Consul's blocking query) sizes its wait by it.
+   */
+  read(base?: R): Promise<R | undefined>;
+  /** Time between two readings, from the first one, ms; 0 for a read that blocks and paces itself. */
   pollMs(first: R): number;
   /**
    * The announced wait, from the first reading: "waiting up to <ms> ms for the previous
@@ -51,8 +55,9 @@ export async function waitOutHolder<R>(wait: WaitOut<R>): Promise<void> {
     );
   const pollMs = wait.pollMs(base);
   for (;;) {
-    await sleep(clock, pollMs, signal);
-    const reading = await wait.read();
+    if (pollMs > 0) await sleep(clock, pollMs, signal);
+    else signal.throwIfAborted();
+    const reading = await wait.read(base);
     if (reading === undefined) {
       logger.debug({ ...wait.fields }, 'the previous registration expired; joining');
       return;
