@@ -98,7 +98,9 @@ type Look = { readonly leader: string; readonly at: number };
  * holder still there 2×TTL + EXPIRY_SLACK_MS after the wait began was renewed: DuplicateMemberError,
  * as for a holder without a TTL (it never expires). A new raft leader re-arms every session timer
  * with a full 2×TTL (agent/consul/session_ttl.go, initializeSessionTimers), so a leader change
- * (`/v1/status/leader` answers another address, or none) starts the observation over.
+ * (`/v1/status/leader` answers another address, or none) starts the observation over. A request
+ * that fails rejects the wait (core retries the join, which starts the observation over); aborted
+ * by `context.signal`.
  */
 export async function waitOutHolder(context: HolderContext, holder: string): Promise<void> {
   const { api, clock, logger, memberId: id, signal } = context;
@@ -113,8 +115,9 @@ export async function waitOutHolder(context: HolderContext, holder: string): Pro
     id,
     fields: { session: holder },
     async read(base) {
-      // The first look, and one past the bound, is a plain read; the others block (on an index of
-      // at least 1, as in the watch) until the sessions table moves or the query's wait ends.
+      // The first look is a plain read, and so is one that starts past the bound (the blocking
+      // queries are sized to end at it, so that is rare); the others block (on an index of at
+      // least 1, as in the watch) until the sessions table moves or the query's wait ends.
       const remainingMs = base === undefined ? 0 : base.at + boundMs - clock.now();
       const pause = base === undefined ? 0 : limiter.take();
       if (pause > 0) await sleep(clock, pause, signal);

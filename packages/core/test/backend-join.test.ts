@@ -19,6 +19,7 @@ function backend() {
 function lifecycleJoin(
   { lifecycle, events }: ReturnType<typeof backend>,
   ready: (signal: AbortSignal) => Promise<unknown>,
+  { callsEnded = true } = {},
 ) {
   const joining = lifecycle.join({
     register: async () => 'r',
@@ -30,7 +31,7 @@ function lifecycleJoin(
         close: () => {
           if (open) events.push('close session');
           open = false;
-          ended();
+          if (callsEnded) ended();
         },
       };
     },
@@ -100,13 +101,18 @@ describe('BackendLifecycle.join', () => {
   });
 
   it('ready: the join returns once it has; its failure, or a close() meanwhile, closes the session and fails the join', async () => {
-    // Fails: the session is closed, the join rejects with ready's error, nothing is discarded.
+    // Fails: the session is closed, the registration discarded, the join rejects with ready's
+    // error, and the client is let go even by a session whose close() does not call `ended`.
     const failing = backend();
-    const readyFailed = lifecycleJoin(failing, async () => {
-      throw new Error('probe round failed');
-    });
+    const readyFailed = lifecycleJoin(
+      failing,
+      async () => {
+        throw new Error('probe round failed');
+      },
+      { callsEnded: false },
+    );
     await expect(readyFailed.joining).rejects.toThrow('probe round failed');
-    expect(failing.events).toEqual(['open r on client 1', 'close session', 'close client 1']);
+    expect(failing.events).toEqual(['open r on client 1', 'close session', 'discard r', 'close client 1']);
 
     // close() while ready waits: ready's signal aborts, the session closes, the registration is
     // discarded, and the join fails with LifecycleError.
@@ -126,6 +132,19 @@ describe('BackendLifecycle.join', () => {
     );
     await closed;
     expect(closing.events).toEqual(['open r on client 1', 'close session', 'discard r', 'close client 1']);
+
+    // A ready that fails on the abort: the LifecycleError carries it as its cause.
+    const aborting = backend();
+    const aborted = lifecycleJoin(aborting, (signal) => {
+      signal.throwIfAborted();
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    });
+    await vi.waitFor(() => expect(aborting.events).toEqual(['open r on client 1']));
+    await aborting.lifecycle.close();
+    const error = await aborted.joining.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LifecycleError);
+    expect((error as Error).cause).toBeInstanceOf(LifecycleError);
+    expect(aborting.events).toEqual(['open r on client 1', 'close session', 'discard r', 'close client 1']);
 
     // Ready: the join returns the session, open.
     const fine = backend();

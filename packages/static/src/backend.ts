@@ -72,11 +72,16 @@ function findSelf(options: ResolvedOptions, request: JoinRequest) {
 }
 
 /** With `checkDuplicates`: the joining member must not already answer its own probe. */
-async function rejectDuplicate(options: ResolvedOptions, self: StaticMemberConfig, request: JoinRequest) {
+async function rejectDuplicate(
+  options: ResolvedOptions,
+  self: StaticMemberConfig,
+  request: JoinRequest,
+  signal: AbortSignal,
+) {
   // Without a url or a probe function there is nothing to ask.
   if (self.url === undefined && options.probe.check === undefined) return;
-  const alive = await probeOnce(self, options.probe, request.clock, request.logger, request.signal);
-  if (request.signal.aborted) throw request.signal.reason;
+  const alive = await probeOnce(self, options.probe, request.clock, request.logger, signal);
+  signal.throwIfAborted();
   if (alive) {
     const where = self.url === undefined ? 'its probe' : `${self.url}${options.probe.path}`;
     throw new DuplicateMemberError(
@@ -123,9 +128,10 @@ class StaticBackend implements MembershipBackend {
   join(request: JoinRequest): Promise<MembershipSession> {
     return this.#lifecycle.join({
       signal: request.signal,
-      register: async () => {
+      // `signal` aborts on the request's signal or on close(): the self-probe stops at once.
+      register: async (_, signal) => {
         const self = findSelf(this.#options, request);
-        if (this.#options.checkDuplicates) await rejectDuplicate(this.#options, self, request);
+        if (this.#options.checkDuplicates) await rejectDuplicate(this.#options, self, request, signal);
         return self;
       },
       open: (self, _, ended) => new StaticSession(this.#options, self, request, ended),

@@ -33,4 +33,29 @@ describe('close() while a join waits for its first probe round', () => {
     expect(probeSignal?.aborted).toBe(true);
     expect(probes).toBe(1);
   });
+
+  it('with checkDuplicates, a close() during the self-probe cuts it and fails the join at once', async () => {
+    let selfSignal: AbortSignal | undefined;
+    // A probe that never answers (60 s timeout): only the cut ends the join before the test's timeout.
+    const membership = createStaticMembership({
+      members: [{ id: 'a', url: 'http://127.0.0.1:9' }],
+      checkDuplicates: true,
+      probe: {
+        timeoutMs: 60_000,
+        check: (_member, signal) => {
+          selfSignal = signal;
+          return new Promise<boolean>(() => {});
+        },
+      },
+    });
+    const joining = membership.join(joinRequest({ id: 'a' }));
+    const settled = joining.then(
+      () => 'joined',
+      (error: unknown) => error,
+    );
+    await expect.poll(() => selfSignal, { timeout: 5000 }).toBeDefined();
+    await membership.close();
+    expect(await settled).toBeInstanceOf(LifecycleError);
+    expect(selfSignal?.aborted).toBe(true);
+  });
 });

@@ -67,8 +67,10 @@ export interface JoinSteps<C, R, S extends { close(): void }> {
   open(registration: R, client: C, ended: () => void): S;
   /**
    * What the join still waits for once the session exists (static: its first probe round), with
-   * `signal` as `register`'s. When it fails, or close() comes meanwhile, the session is closed and
-   * the join fails (with LifecycleError when close() came).
+   * `signal` as `register`'s. When it fails, or close() comes meanwhile, the session is closed,
+   * `discard` gives up the registration, and the join fails: with `ready`'s error, or with
+   * LifecycleError (the abort as its cause) when close() came. A session that ends by itself
+   * meanwhile is returned as it is, as one that ends right after the join (core hears its onLost).
    */
   ready?(session: S, signal: AbortSignal): Promise<unknown>;
 }
@@ -163,8 +165,10 @@ export class BackendLifecycle<C = undefined> {
    * the client is held; when close() came meanwhile, what it registered must not outlive the
    * backend: `discard` gives it up (a failure ignored: it then expires by TTL, never renewed) and
    * the join fails with LifecycleError. Else the session `open` makes is adopted (see `adopt`); a
-   * close() that comes after `open`, before the join has returned, is met the same way. So an
-   * adapter does its session's remaining set-up in `open` and returns this promise as it is.
+   * close() that comes after `open`, before the join has returned, is met the same way, and so is
+   * one during `ready` (the session's set-up that takes time) or a failure of it (which fails the
+   * join with its own error). So an adapter does its session's remaining set-up in `open` and
+   * `ready` and returns this promise as it is.
    */
   async join<R, S extends { close(): void }>(steps: JoinSteps<C, R, S>): Promise<S> {
     this.assertOpen();
@@ -176,21 +180,24 @@ export class BackendLifecycle<C = undefined> {
     this.#joins.add(joining);
     try {
       return await this.using(async (client) => {
-        const { session, registration } = await this.#join(steps, client, joining.signal);
+        const { session, registration, ended } = await this.#join(steps, client, joining.signal);
+        let failed: { readonly error: unknown } | undefined;
         if (steps.ready && !this.#closed) {
           try {
             await steps.ready(session, joining.signal);
           } catch (error) {
-            session.close();
-            if (this.#closed) return this.#overtaken(steps, registration, client);
-            throw error;
+            failed = { error };
           }
         }
-        if (this.#closed) {
-          // close() came after the session was made (maybe while `open` ran), before the join
-          // returned: the session walks away, and what it registered goes as an overtaken join's.
+        if (this.#closed || failed !== undefined) {
+          // close() came after the session was made (maybe while `open` or `ready` ran), or `ready`
+          // failed: the session walks away (its hold released even if its close() forgets to say
+          // so), and what it registered is given up as an overtaken join's.
           session.close();
-          return this.#overtaken(steps, registration, client);
+          ended();
+          if (this.#closed) return this.#overtaken(steps, registration, client, failed?.error);
+          await steps.discard?.(registration, client).catch(() => {});
+          throw failed?.error;
         }
         return session;
       });
@@ -204,7 +211,7 @@ export class BackendLifecycle<C = undefined> {
     steps: JoinSteps<C, R, S>,
     client: C,
     signal: AbortSignal,
-  ): Promise<{ readonly session: S; readonly registration: R }> {
+  ): Promise<{ readonly session: S; readonly registration: R; readonly ended: () => void }> {
     let registration: R;
     try {
       registration = await steps.register(client, signal);
@@ -221,7 +228,7 @@ export class BackendLifecycle<C = undefined> {
       ended();
       throw error;
     }
-    return { session, registration };
+    return { session, registration, ended };
   }
 
   /** A join close() overtook: what it registered is given up (a failure ignored: it expires by TTL). */
@@ -229,9 +236,10 @@ export class BackendLifecycle<C = undefined> {
     steps: Pick<JoinSteps<C, R, { close(): void }>, 'discard'>,
     registration: R,
     client: C,
+    cause?: unknown,
   ): Promise<never> {
     await steps.discard?.(registration, client).catch(() => {});
-    throw this.#closedWhileJoining();
+    throw this.#closedWhileJoining(cause);
   }
 
   #closedWhileJoining(cause?: unknown): LifecycleError {

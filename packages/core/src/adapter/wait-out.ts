@@ -3,8 +3,9 @@ import { type Clock, sleep } from '../time/clock.js';
 
 /**
  * How a join waits out the registration that holds its id (`JoinRounds.waitOut`: a crashed
- * process restarted under its own id), by polling the holder: the backend supplies one reading
- * and the judgement of it, the loop, the pause and the one log line are the same everywhere.
+ * process restarted under its own id), by reading the holder again and again (a poll, or a read
+ * that blocks until the holder changes): the backend supplies one reading and the judgement of
+ * it, the loop, the pause and the one log line are the same everywhere.
  * The backend contract's rule: only a holder seen renewed is a duplicate; one that goes away is
  * waited out, however long its TTL still runs.
  */
@@ -20,7 +21,11 @@ export interface WaitOut<R> {
    * changes (Consul's blocking query) sizes its wait by it.
    */
   read(base?: R): Promise<R | undefined>;
-  /** Time between two readings, from the first one, ms; 0 for a read that blocks and paces itself. */
+  /**
+   * Time between two readings, from the first one, ms. 0: no pause, only for a read that blocks
+   * on the backend and paces itself (Consul's blocking query); a read that answers at once would
+   * spin.
+   */
   pollMs(first: R): number;
   /**
    * The announced wait, from the first reading: "waiting up to <ms> ms for the previous
@@ -55,8 +60,8 @@ export async function waitOutHolder<R>(wait: WaitOut<R>): Promise<void> {
     );
   const pollMs = wait.pollMs(base);
   for (;;) {
-    if (pollMs > 0) await sleep(clock, pollMs, signal);
-    else signal.throwIfAborted();
+    if (pollMs === 0) signal.throwIfAborted();
+    else await sleep(clock, pollMs, signal);
     const reading = await wait.read(base);
     if (reading === undefined) {
       logger.debug({ ...wait.fields }, 'the previous registration expired; joining');
