@@ -208,8 +208,10 @@ export class SimNetwork {
 
 /**
  * One watch stream: events are delivered in the order sent, each as its own scheduler task (so
- * other streams and answers may overtake it). Events sent while the process is cut off are lost;
- * `resync` replaces whatever is queued by the current state, as a reconnecting watch does.
+ * other streams and answers may overtake it), and pipelined as on a real stream: each event is
+ * under way from the moment it is sent, so a burst of events arrives one link latency later, not
+ * one latency per event. Events sent while the process is cut off are lost; `resync` replaces
+ * whatever is queued by the current state, as a reconnecting watch does.
  */
 export class SimStream<E> {
   readonly #scheduler: Scheduler;
@@ -219,7 +221,10 @@ export class SimStream<E> {
   readonly #queue: E[] = [];
   /** The last events delivered, oldest first: what a watch restarted from an older revision sends again. */
   readonly #history: E[] = [];
-  #inFlight = false;
+  /** Queued events already under way: each transmission delivers the head of the queue. */
+  #underWay = 0;
+  /** Bumped by `resync`: transmissions of the stream it replaced deliver nothing. */
+  #generation = 0;
   #closed = false;
 
   constructor(scheduler: Scheduler, link: SimLink, label: string, deliver: (event: E) => void) {
@@ -237,6 +242,8 @@ export class SimStream<E> {
 
   resync(current: E): void {
     this.#queue.length = 0;
+    this.#underWay = 0;
+    this.#generation++;
     this.push(current);
   }
 
@@ -256,21 +263,24 @@ export class SimStream<E> {
   }
 
   #pump(): void {
-    if (this.#inFlight || this.#queue.length === 0) return;
-    this.#inFlight = true;
-    this.#link.transmit(() =>
-      this.#scheduler.schedule(Promise.resolve(), `${this.#link.id} ⇐ ${this.#label}`).then(() => {
-        this.#inFlight = false;
-        const event = this.#queue.shift();
-        if (event !== undefined && !this.#closed && !this.#link.partitioned) {
+    // One transmission per queued event; whichever lands first delivers the oldest, so the order
+    // holds however the scheduler orders the landings.
+    while (this.#underWay < this.#queue.length) {
+      this.#underWay++;
+      const generation = this.#generation;
+      this.#link.transmit(() =>
+        this.#scheduler.schedule(Promise.resolve(), `${this.#link.id} ⇐ ${this.#label}`).then(() => {
+          if (generation !== this.#generation) return;
+          this.#underWay--;
+          const event = this.#queue.shift();
+          if (event === undefined || this.#closed || this.#link.partitioned) return;
           this.#history.push(event);
           if (this.#history.length > 8) this.#history.shift();
           this.#link.deliver(() => {
             if (!this.#closed) this.#deliver(event);
           });
-        }
-        this.#pump();
-      }),
-    );
+        }),
+      );
+    }
   }
 }
