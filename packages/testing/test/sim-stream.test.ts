@@ -7,17 +7,23 @@ import { SimClock } from '../sim/sim-clock.js';
  * The simulator's watch stream: in order whatever order the scheduler picks, and pipelined as a
  * real stream is (a burst arrives one latency after it was sent, not one latency per event).
  */
+/** A stream on a link with a lasting 200 ms latency; `delivered` records each event with its arrival time. */
+function streamOn<E>(scheduler: fc.Scheduler) {
+  const clock = new SimClock();
+  const link = new SimLink('n0', clock);
+  link.latencyMs = 200;
+  const delivered: Array<[E, number]> = [];
+  const stream = new SimNetwork(scheduler, clock, () => {}).stream<E>(link, 'members', (event) =>
+    delivered.push([event, clock.now()]),
+  );
+  return { clock, stream, delivered };
+}
+
 describe('SimStream', () => {
   it('delivers a burst in order, all of it one link latency after it was sent', async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), async (scheduler) => {
-        const clock = new SimClock();
-        const link = new SimLink('n0', clock);
-        link.latencyMs = 200;
-        const delivered: Array<[number, number]> = [];
-        const stream = new SimNetwork(scheduler, clock, () => {}).stream<number>(link, 'members', (event) =>
-          delivered.push([event, clock.now()]),
-        );
+        const { clock, stream, delivered } = streamOn<number>(scheduler);
         for (let event = 1; event <= 5; event++) stream.push(event);
         await clock.advance(199);
         await scheduler.waitAll();
@@ -33,13 +39,7 @@ describe('SimStream', () => {
   it('resync replaces what is under way by the current state, which arrives one latency later', async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), async (scheduler) => {
-        const clock = new SimClock();
-        const link = new SimLink('n0', clock);
-        link.latencyMs = 200;
-        const delivered: Array<[string, number]> = [];
-        const stream = new SimNetwork(scheduler, clock, () => {}).stream<string>(link, 'members', (event) =>
-          delivered.push([event, clock.now()]),
-        );
+        const { clock, stream, delivered } = streamOn<string>(scheduler);
         stream.push('a');
         stream.push('b');
         await clock.advance(100);
