@@ -78,25 +78,19 @@ describe('pnpm demo', () => {
     requireBuilt(CLI);
     const demo = spawnScript(DEMO, ['--keep']);
     try {
-      let ended = false;
-      void demo.exited.then(() => {
-        ended = true;
-      });
       // A demo that ends (a step failed) or stalls says why: its output goes into the failure.
-      await waitFor(
+      const kept = waitFor(
         'the demo to keep the cluster running',
-        () => {
-          if (ended) throw new Error('the demo exited');
-          return demo.stdout().includes('» --keep');
-        },
+        () => demo.stdout().includes('» --keep'),
         30_000,
-      ).catch((error: Error) => {
-        throw new Error(`${error.message}
-stdout:
-${demo.stdout()}
-stderr:
-${demo.stderr()}`);
-      });
+      );
+      kept.catch(() => {}); // when the demo exits first, the race below reports it
+      const outcome = await Promise.race([
+        kept.then(() => 'kept'),
+        demo.exited.then(() => 'the demo exited before --keep'),
+      ]).catch((error: Error) => error.message);
+      if (outcome !== 'kept')
+        throw new Error(`${outcome}\nstdout:\n${demo.stdout()}\nstderr:\n${demo.stderr()}`);
       const page = /^ {4}node-2 {2}(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(demo.stdout())?.[1];
       expect(page).toBeDefined();
       const answer = await getText(page ?? '');

@@ -202,33 +202,52 @@ export class SimNetwork {
 
   /** A one-way message from the server to a process (a watch event, a lease-lost notice), in order per stream. */
   stream<E>(link: SimLink, label: string, deliver: (event: E) => void): SimStream<E> {
-    return new SimStream(this.#scheduler, link, label, deliver);
+    return new SimStream(this.#scheduler, this.#clock, link, label, deliver);
   }
+}
+
+/** One event of a stream on its way: delivered once it and every event before it have arrived. */
+interface Slot<E> {
+  readonly event: E;
+  arrived: boolean;
 }
 
 /**
  * One watch stream: events are delivered in the order sent, each as its own scheduler task (so
- * other streams and answers may overtake it), and pipelined as on a real stream: each event is
- * under way from the moment it is sent, so a burst of events arrives one link latency later, not
- * one latency per event. Events sent while the process is cut off are lost; `resync` replaces
- * whatever is queued by the current state, as a reconnecting watch does.
+ * other streams and answers may overtake it). Each event crosses the link on its own from the
+ * moment it is sent, and is delivered once it and every event before it have arrived (head of
+ * line, as on etcd's gRPC stream): a burst arrives one link latency after it was sent, not one
+ * latency per event, and no event arrives before its own crossing. Events sent while the process is
+ * cut off are lost; `resync` replaces whatever is under way by the current state, as a
+ * reconnecting watch does; `lag` holds arrivals back for a while, as a watcher etcd falls behind
+ * on (a slow consumer, a busy server).
  */
 export class SimStream<E> {
   readonly #scheduler: Scheduler;
+  readonly #clock: SimClock;
   readonly #link: SimLink;
   readonly #label: string;
   readonly #deliver: (event: E) => void;
-  readonly #queue: E[] = [];
+  /** Events sent and not yet delivered, in order. */
+  readonly #queue: Slot<E>[] = [];
   /** The last events delivered, oldest first: what a watch restarted from an older revision sends again. */
   readonly #history: E[] = [];
-  /** Queued events already under way: each transmission delivers the head of the queue. */
-  #underWay = 0;
-  /** Bumped by `resync`: transmissions of the stream it replaced deliver nothing. */
+  /** Bumped by `resync`: the crossings of the stream it replaced deliver nothing. */
   #generation = 0;
+  /** Arrivals held back by `lag`, and the timer that lets them go. */
+  readonly #lagged: Slot<E>[] = [];
+  #endLag: (() => void) | undefined;
   #closed = false;
 
-  constructor(scheduler: Scheduler, link: SimLink, label: string, deliver: (event: E) => void) {
+  constructor(
+    scheduler: Scheduler,
+    clock: SimClock,
+    link: SimLink,
+    label: string,
+    deliver: (event: E) => void,
+  ) {
     this.#scheduler = scheduler;
+    this.#clock = clock;
     this.#link = link;
     this.#label = label;
     this.#deliver = deliver;
@@ -236,51 +255,69 @@ export class SimStream<E> {
 
   push(event: E): void {
     if (this.#closed || this.#link.partitioned) return;
-    this.#queue.push(event);
-    this.#pump();
+    const slot = { event, arrived: false };
+    this.#queue.push(slot);
+    this.#send(slot);
   }
 
   resync(current: E): void {
     this.#queue.length = 0;
-    this.#underWay = 0;
+    this.#lagged.length = 0;
     this.#generation++;
     this.push(current);
   }
 
   /**
    * The watch restarts from an older revision: the last `count` events delivered come again, in
-   * order, before anything still queued, so the stream ends at the current state as etcd's does.
+   * order, before anything still under way, so the stream ends at the current state as etcd's does.
    */
   rewind(count: number): void {
     if (this.#closed || this.#link.partitioned) return;
-    this.#queue.unshift(...this.#history.slice(-count));
-    this.#pump();
+    const again = this.#history.slice(-count).map((event) => ({ event, arrived: false }));
+    this.#queue.unshift(...again);
+    for (const slot of again) this.#send(slot);
+  }
+
+  /** For the next `ms`, events that arrive are held back (in order); 0 lets the held ones go now. */
+  lag(ms: number): void {
+    this.#endLag?.();
+    if (ms <= 0) return;
+    const cancel = this.#clock.setTimer(() => this.#endLag?.(), ms);
+    this.#endLag = () => {
+      cancel();
+      this.#endLag = undefined;
+      for (const slot of this.#lagged.splice(0)) this.#arrive(slot);
+    };
   }
 
   close(): void {
     this.#closed = true;
     this.#queue.length = 0;
+    this.#lagged.length = 0;
+    this.#endLag?.();
   }
 
-  #pump(): void {
-    // One transmission per queued event; whichever lands first delivers the oldest, so the order
-    // holds however the scheduler orders the landings.
-    while (this.#underWay < this.#queue.length) {
-      this.#underWay++;
-      const generation = this.#generation;
-      this.#link.transmit(() =>
-        this.#scheduler.schedule(Promise.resolve(), `${this.#link.id} ⇐ ${this.#label}`).then(() => {
-          if (generation !== this.#generation) return;
-          this.#underWay--;
-          const event = this.#queue.shift();
-          if (event === undefined || this.#closed || this.#link.partitioned) return;
-          this.#history.push(event);
-          if (this.#history.length > 8) this.#history.shift();
-          this.#link.deliver(() => {
-            if (!this.#closed) this.#deliver(event);
-          });
-        }),
-      );
+  #send(slot: Slot<E>): void {
+    const generation = this.#generation;
+    this.#link.transmit(() =>
+      this.#scheduler.schedule(Promise.resolve(), `${this.#link.id} ⇐ ${this.#label}`).then(() => {
+        if (generation !== this.#generation) return;
+        if (this.#endLag !== undefined) this.#lagged.push(slot);
+        else this.#arrive(slot);
+      }),
+    );
+  }
+
+  #arrive(slot: Slot<E>): void {
+    slot.arrived = true;
+    while (this.#queue[0]?.arrived) {
+      const { event } = this.#queue.shift() as Slot<E>;
+      if (this.#closed || this.#link.partitioned) continue;
+      this.#history.push(event);
+      if (this.#history.length > 8) this.#history.shift();
+      this.#link.deliver(() => {
+        if (!this.#closed) this.#deliver(event);
+      });
     }
   }
 }

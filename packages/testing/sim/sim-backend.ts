@@ -125,6 +125,7 @@ function watchOn<E>(stream: SimStream<E>, current: () => E): Watch<E> {
 interface OpenWatch {
   readonly resync: () => void;
   readonly rewind: (count: number) => void;
+  readonly lag: (ms: number) => void;
   readonly stop: Unsubscribe;
 }
 
@@ -283,6 +284,11 @@ export class SimSession implements MembershipSession {
     for (const watch of this.#watches) watch.rewind(count);
   }
 
+  /** Every watch falls behind for `ms`: what arrives meanwhile is held back, in order (0 ends it). */
+  lagWatches(ms: number): void {
+    for (const watch of this.#watches) watch.lag(ms);
+  }
+
   #watch<E>(label: string, listener: (event: E) => void, current: () => E): Unsubscribe {
     if (this.#status === 'closed') return () => {};
     const { server, network, link } = this.#context;
@@ -295,6 +301,7 @@ export class SimSession implements MembershipSession {
     const entry: OpenWatch = {
       resync: () => stream.resync(current()),
       rewind: (count) => stream.rewind(count),
+      lag: (ms) => stream.lag(ms),
       stop,
     };
     this.#watches.push(entry);

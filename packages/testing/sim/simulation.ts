@@ -158,6 +158,15 @@ const faults: fc.WeightedArbitrary<Command>[] = [
     ),
   },
   {
+    // A watcher etcd falls behind on: the node sees the election late, in order (calm() ends it).
+    weight: 2,
+    arbitrary: fc.tuple(node, fc.integer({ min: 100, max: 3000 })).map(([i, ms]) =>
+      command(`the watches of ${who(i)} fall ${ms} ms behind`, (w) => {
+        for (const session of pick(w, i).sessions) if (session.live) session.lagWatches(ms);
+      }),
+    ),
+  },
+  {
     weight: 1,
     arbitrary: fc.constant(command('an operator deletes the leader key', (w) => w.deleteLeaderKey())),
   },

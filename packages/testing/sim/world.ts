@@ -574,6 +574,7 @@ export class SimWorld {
       node.stopOn = undefined; // a listener armed to stop the node would be a crash after the faults
       node.link.unslow();
       node.link.releaseHeldOut();
+      for (const session of node.sessions) if (session.live) session.lagWatches(0);
       this.heal(node);
       this.resume(node);
     }

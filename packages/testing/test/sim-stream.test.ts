@@ -4,19 +4,20 @@ import { SimLink, SimNetwork } from '../sim/network.js';
 import { SimClock } from '../sim/sim-clock.js';
 
 /**
- * The simulator's watch stream: in order whatever order the scheduler picks, and pipelined as a
- * real stream is (a burst arrives one latency after it was sent, not one latency per event).
+ * The simulator's watch stream: in order whatever order the scheduler picks, pipelined as a real
+ * stream is (a burst arrives one latency after it was sent, not one latency per event), and no
+ * event arrives before its own crossing (head of line: a later, faster crossing waits for it).
  */
-/** A stream on a link with a lasting 200 ms latency; `delivered` records each event with its arrival time. */
-function streamOn<E>(scheduler: fc.Scheduler) {
+/** A stream on a link with a lasting latency; `delivered` records each event with its arrival time. */
+function streamOn<E>(scheduler: fc.Scheduler, latencyMs = 200) {
   const clock = new SimClock();
   const link = new SimLink('n0', clock);
-  link.latencyMs = 200;
+  link.latencyMs = latencyMs;
   const delivered: Array<[E, number]> = [];
   const stream = new SimNetwork(scheduler, clock, () => {}).stream<E>(link, 'members', (event) =>
     delivered.push([event, clock.now()]),
   );
-  return { clock, stream, delivered };
+  return { clock, link, stream, delivered };
 }
 
 describe('SimStream', () => {
@@ -51,6 +52,59 @@ describe('SimStream', () => {
         await clock.advance(100);
         await scheduler.waitAll();
         expect(delivered).toEqual([['snapshot', 300]]);
+      }),
+      { numRuns: 50, seed: 1 },
+    );
+  });
+
+  it('no event arrives before its own crossing: a later, faster one (latency lowered, a slow link let go) waits for it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (scheduler) => {
+        const { clock, link, stream, delivered } = streamOn<number>(scheduler, 2000);
+        stream.push(1);
+        await clock.advance(10);
+        link.latencyMs = 0;
+        stream.push(2);
+        link.slow = true;
+        stream.push(3);
+        link.unslow();
+        await scheduler.waitAll();
+        expect(delivered).toEqual([]);
+        await clock.advance(1990);
+        await scheduler.waitAll();
+        expect(delivered).toEqual([
+          [1, 2000],
+          [2, 2000],
+          [3, 2000],
+        ]);
+      }),
+      { numRuns: 50, seed: 1 },
+    );
+  });
+
+  it('a stream that falls behind holds what arrives, in order, until the lag ends (or lag(0))', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (scheduler) => {
+        const { clock, stream, delivered } = streamOn<number>(scheduler);
+        stream.lag(1000);
+        stream.push(1);
+        stream.push(2);
+        await clock.advance(999);
+        await scheduler.waitAll();
+        expect(delivered).toEqual([]);
+        await clock.advance(1);
+        await scheduler.waitAll();
+        expect(delivered).toEqual([
+          [1, 1000],
+          [2, 1000],
+        ]);
+        stream.lag(5000);
+        stream.push(3);
+        await clock.advance(300);
+        await scheduler.waitAll();
+        stream.lag(0);
+        await scheduler.waitAll();
+        expect(delivered.at(-1)).toEqual([3, 1300]);
       }),
       { numRuns: 50, seed: 1 },
     );
