@@ -87,7 +87,9 @@ describe('pnpm demo', () => {
       kept.catch(() => {}); // when the demo exits first, the race below reports it
       const outcome = await Promise.race([
         kept.then(() => 'kept'),
-        demo.exited.then(() => 'the demo exited before --keep'),
+        demo.exited.then(
+          () => `the demo exited (${demo.stdout().includes('» --keep') ? 'after' : 'before'} --keep)`,
+        ),
       ]).catch((error: Error) => error.message);
       if (outcome !== 'kept')
         throw new Error(`${outcome}\nstdout:\n${demo.stdout()}\nstderr:\n${demo.stderr()}`);

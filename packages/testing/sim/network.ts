@@ -210,6 +210,8 @@ export class SimNetwork {
 interface Slot<E> {
   readonly event: E;
   arrived: boolean;
+  /** It landed while the process was cut off: it never reaches the process. */
+  lost?: boolean;
 }
 
 /**
@@ -219,8 +221,9 @@ interface Slot<E> {
  * line, as on etcd's gRPC stream): a burst arrives one link latency after it was sent, not one
  * latency per event, and no event arrives before its own crossing. Events sent while the process is
  * cut off are lost; `resync` replaces whatever is under way by the current state, as a
- * reconnecting watch does; `lag` holds arrivals back for a while, as a watcher etcd falls behind
- * on (a slow consumer, a busy server).
+ * reconnecting watch does; `lag` holds what arrives back for a while, in order, as a watcher that
+ * falls behind (a busy server or a slow consumer): what arrived before a cut is still delivered, and
+ * the lag stays across a reconnect.
  */
 export class SimStream<E> {
   readonly #scheduler: Scheduler;
@@ -234,8 +237,9 @@ export class SimStream<E> {
   readonly #history: E[] = [];
   /** Bumped by `resync`: the crossings of the stream it replaced deliver nothing. */
   #generation = 0;
-  /** Arrivals held back by `lag`, and the timer that lets them go. */
+  /** Arrivals held back by `lag`, when the lag ends, and the timer that lets them go. */
   readonly #lagged: Slot<E>[] = [];
+  #lagUntil = Number.NEGATIVE_INFINITY;
   #endLag: (() => void) | undefined;
   #closed = false;
 
@@ -278,14 +282,21 @@ export class SimStream<E> {
     for (const slot of again) this.#send(slot);
   }
 
-  /** For the next `ms`, events that arrive are held back (in order); 0 lets the held ones go now. */
+  /**
+   * For the next `ms`, events that arrive are held back (in order); a lag already longer stays as
+   * it is, a shorter one is extended. 0 ends the lag now: the held events go.
+   */
   lag(ms: number): void {
+    const until = this.#clock.now() + ms;
+    if (ms > 0 && until <= this.#lagUntil) return;
     this.#endLag?.();
     if (ms <= 0) return;
+    this.#lagUntil = until;
     const cancel = this.#clock.setTimer(() => this.#endLag?.(), ms);
     this.#endLag = () => {
       cancel();
       this.#endLag = undefined;
+      this.#lagUntil = Number.NEGATIVE_INFINITY;
       for (const slot of this.#lagged.splice(0)) this.#arrive(slot);
     };
   }
@@ -302,6 +313,8 @@ export class SimStream<E> {
     this.#link.transmit(() =>
       this.#scheduler.schedule(Promise.resolve(), `${this.#link.id} ⇐ ${this.#label}`).then(() => {
         if (generation !== this.#generation) return;
+        // Cut off when it lands: lost, whenever the lag lets it go.
+        if (this.#link.partitioned) slot.lost = true;
         if (this.#endLag !== undefined) this.#lagged.push(slot);
         else this.#arrive(slot);
       }),
@@ -311,8 +324,8 @@ export class SimStream<E> {
   #arrive(slot: Slot<E>): void {
     slot.arrived = true;
     while (this.#queue[0]?.arrived) {
-      const { event } = this.#queue.shift() as Slot<E>;
-      if (this.#closed || this.#link.partitioned) continue;
+      const { event, lost } = this.#queue.shift() as Slot<E>;
+      if (this.#closed || lost) continue;
       this.#history.push(event);
       if (this.#history.length > 8) this.#history.shift();
       this.#link.deliver(() => {

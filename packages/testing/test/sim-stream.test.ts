@@ -109,4 +109,75 @@ describe('SimStream', () => {
       { numRuns: 50, seed: 1 },
     );
   });
+
+  it('lags: a longer one extends, a shorter one changes nothing, an ended one leaves no timer to cut a later one short', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (scheduler) => {
+        const { clock, stream, delivered } = streamOn<number>(scheduler);
+        stream.lag(1000);
+        stream.lag(300); // shorter: the lag still ends at 1000
+        stream.lag(1500); // longer: now at 1500
+        stream.push(1);
+        await clock.advance(1499);
+        await scheduler.waitAll();
+        expect(delivered).toEqual([]);
+        await clock.advance(1);
+        await scheduler.waitAll();
+        expect(delivered).toEqual([[1, 1500]]);
+
+        // Ended early by lag(0), a lag's timer is gone: it cannot end the next lag at its old time.
+        stream.lag(1000); // would end at 2500
+        stream.lag(0);
+        stream.lag(2000); // ends at 3500
+        stream.push(2);
+        await clock.advance(1500);
+        await scheduler.waitAll();
+        expect(delivered).toHaveLength(1);
+        await clock.advance(500);
+        await scheduler.waitAll();
+        expect(delivered.at(-1)).toEqual([2, 3500]);
+        // close() ends a lag and leaves no timer behind.
+        stream.lag(1000);
+        stream.close();
+        expect(clock.pending()).toBe(0);
+      }),
+      { numRuns: 30, seed: 1 },
+    );
+  });
+
+  it('a lag stays across a resync; what arrived before a cut is delivered, what lands during one is lost', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (scheduler) => {
+        const { clock, link, stream, delivered } = streamOn<string>(scheduler);
+        stream.lag(1000);
+        stream.resync('snapshot');
+        await clock.advance(999);
+        await scheduler.waitAll();
+        expect(delivered).toEqual([]);
+        await clock.advance(1);
+        await scheduler.waitAll();
+        expect(delivered).toEqual([['snapshot', 1000]]);
+
+        stream.lag(1000); // until 2000
+        stream.push('arrived'); // lands at 1200, held
+        await clock.advance(500);
+        await scheduler.waitAll();
+        link.cut = true;
+        await clock.advance(500);
+        await scheduler.waitAll();
+        // In the process's buffer before the cut: delivered when the lag ends, cut or not.
+        expect(delivered.at(-1)).toEqual(['arrived', 2000]);
+        link.cut = false;
+        stream.push('in flight');
+        link.cut = true; // lands while cut off: lost
+        await clock.advance(200);
+        await scheduler.waitAll();
+        link.cut = false;
+        await clock.advance(1000);
+        await scheduler.waitAll();
+        expect(delivered.map(([event]) => event)).toEqual(['snapshot', 'arrived']);
+      }),
+      { numRuns: 30, seed: 1 },
+    );
+  });
 });
