@@ -1,8 +1,7 @@
 import { LifecycleError } from '@election/core';
 import { systemClock } from '@election/core/adapter';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createPostgresMembership, type PostgresMembershipBackend } from '../src/index.js';
-import { freshSchema, joinAs, recordingLogger, until, usePostgres } from './postgres.js';
+import { describe, expect, it } from 'vitest';
+import { freshSchema, joinAs, recordingLogger, until, useBackends, usePostgres } from './postgres.js';
 
 /**
  * BackendLifecycle.close() aborts a join in flight through the signal it passes to
@@ -12,16 +11,8 @@ import { freshSchema, joinAs, recordingLogger, until, usePostgres } from './post
  */
 const postgres = usePostgres();
 const TTL_MS = 8000;
-const backends: PostgresMembershipBackend[] = [];
-afterEach(async () => {
-  for (const backend of backends.splice(0)) await backend.close();
-});
-
-function processOf(schema: string): PostgresMembershipBackend {
-  const backend = createPostgresMembership({ connectionString: postgres.server().url, schema });
-  backends.push(backend);
-  return backend;
-}
+const { backendOf } = useBackends(postgres);
+const processOf = (schema: string) => backendOf({ schema });
 
 describe('close() overtakes a postgres join', () => {
   it("while it waits out this id's previous row: close() settles at once and the join fails with LifecycleError", async () => {

@@ -1,27 +1,22 @@
 import { type MembershipEvent, type MembershipSession, systemClock } from '@election/core/adapter';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createPostgresMembership,
-  type PostgresMembershipBackend,
-  type PostgresMembershipOptions,
-} from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { createPostgresMembership } from '../src/index.js';
 import { PROBE_DEADLINE_MS, PROBE_EVERY_MS } from '../src/notifications.js';
-import { freshSchema, joinAs, listenerPid, recordingLogger, until, usePostgres } from './postgres.js';
+import {
+  freshSchema,
+  joinAs,
+  listenerPid,
+  recordingLogger,
+  until,
+  useBackends,
+  usePostgres,
+} from './postgres.js';
 
 const postgres = usePostgres();
 // A TTL long enough that no read is due to an expiry during a case: only NOTIFY or the poll reads.
 const TTL_MS = 10_000;
-const backends: PostgresMembershipBackend[] = [];
-afterEach(async () => {
-  for (const backend of backends.splice(0)) await backend.close();
-});
-
-function backendOf(options: Partial<PostgresMembershipOptions>): PostgresMembershipBackend {
-  const backend = createPostgresMembership({ connectionString: postgres.server().url, ...options });
-  backends.push(backend);
-  return backend;
-}
+const { backendOf } = useBackends(postgres);
 
 /** Connections of this server whose session ran LISTEN last (the listening connections). */
 async function listening(): Promise<number> {
@@ -109,9 +104,9 @@ describe('change notification', () => {
       if (String((args[0] as { text?: string })?.text ?? args[0]).includes('pg_notify($1')) notifies += 1;
       return query(...args);
     };
+    // On the test's own pool: closed before the pool ends, not after the test.
+    const own = createPostgresMembership({ pool, schema, pollMs: 60_000 });
     try {
-      const own = createPostgresMembership({ pool, schema, pollMs: 60_000 });
-      backends.push(own);
       const a = await joinAs(own, 'a', { ttlMs: TTL_MS });
       const seen = viewOf(a);
       await expect.poll(listening, { timeout: 5000 }).toBe(1);
@@ -120,7 +115,7 @@ describe('change notification', () => {
       await until(async () => seen().includes('b'), 'a to see b by NOTIFY', 5000);
       expect(notifies).toBe(0);
     } finally {
-      for (const backend of backends.splice(0)) await backend.close();
+      await own.close();
       await pool.end();
     }
   }, 30_000);

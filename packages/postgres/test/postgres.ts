@@ -8,6 +8,11 @@ import {
 import { type PostgresServer, startPostgres } from '@election/tools';
 import pg from 'pg';
 import * as vitest from 'vitest';
+import {
+  createPostgresMembership,
+  type PostgresMembershipBackend,
+  type PostgresMembershipOptions,
+} from '../src/index.js';
 
 /**
  * This file's PostgreSQL: one real server per test file (started in beforeAll, stopped in
@@ -31,6 +36,26 @@ export function usePostgres(options: Parameters<typeof startPostgres>[0] = {}): 
   return {
     server: () => server as PostgresServer,
     admin: () => admin as pg.Pool,
+  };
+}
+
+/**
+ * Backends on `postgres`'s server (its connection string, then `options`), each closed after the
+ * test that made it.
+ */
+export function useBackends(postgres: ReturnType<typeof usePostgres>): {
+  backendOf(options?: Partial<PostgresMembershipOptions>): PostgresMembershipBackend;
+} {
+  const backends: PostgresMembershipBackend[] = [];
+  vitest.afterEach(async () => {
+    for (const backend of backends.splice(0)) await backend.close();
+  });
+  return {
+    backendOf(options = {}) {
+      const backend = createPostgresMembership({ connectionString: postgres.server().url, ...options });
+      backends.push(backend);
+      return backend;
+    },
   };
 }
 

@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createPostgresMembership, type PostgresMembershipBackend } from '../src/index.js';
-import { freshSchema, joinAs, usePostgres } from './postgres.js';
+import { describe, expect, it } from 'vitest';
+import { freshSchema, joinAs, useBackends, usePostgres } from './postgres.js';
 
 const postgres = usePostgres();
 const TTL_MS = 2000;
-const backends: PostgresMembershipBackend[] = [];
-afterEach(async () => {
-  for (const backend of backends.splice(0)) await backend.close();
-});
-
+const { backendOf } = useBackends(postgres);
 /** A backend as a new process of node-1 would make it. */
-function processOf(schema: string): PostgresMembershipBackend {
-  const backend = createPostgresMembership({ connectionString: postgres.server().url, schema });
-  backends.push(backend);
-  return backend;
-}
+const processOf = (schema: string) => backendOf({ schema });
 
 async function rowsOf(schema: string): Promise<Array<{ id: string; registration: string }>> {
   const { rows } = await postgres.admin().query(`select id, registration from "${schema}".election_members`);

@@ -1,8 +1,8 @@
 import { ConfigurationError } from '@election/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createPostgresMembership, migrationSql, type PostgresMembershipBackend } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { migrationSql } from '../src/index.js';
 import { SCHEMA_VERSION } from '../src/sql.js';
-import { freshSchema, joinAs, usePostgres } from './postgres.js';
+import { freshSchema, joinAs, useBackends, usePostgres } from './postgres.js';
 
 /**
  * A migration only adds overloads, never drops one: an adapter works on a schema of its version or
@@ -12,16 +12,8 @@ import { freshSchema, joinAs, usePostgres } from './postgres.js';
  * (createSchema: false) or migrated it back down (createSchema: true).
  */
 const postgres = usePostgres();
-const backends: PostgresMembershipBackend[] = [];
-afterEach(async () => {
-  for (const backend of backends.splice(0)) await backend.close();
-});
-
-function processOf(schema: string, createSchema: boolean): PostgresMembershipBackend {
-  const backend = createPostgresMembership({ connectionString: postgres.server().url, schema, createSchema });
-  backends.push(backend);
-  return backend;
-}
+const { backendOf } = useBackends(postgres);
+const processOf = (schema: string, createSchema: boolean) => backendOf({ schema, createSchema });
 
 async function schemaVersion(schema: string): Promise<number> {
   const { rows } = await postgres.admin().query(`select "${schema}".election_schema_version() as v`);
