@@ -195,9 +195,7 @@ export class BackendLifecycle<C = undefined> {
           // so), and what it registered is given up as an overtaken join's.
           session.close();
           ended();
-          if (this.#closed) return this.#overtaken(steps, registration, client, failed?.error);
-          await steps.discard?.(registration, client).catch(() => {});
-          throw failed?.error;
+          return this.#giveUp(steps, registration, client, failed);
         }
         return session;
       });
@@ -218,7 +216,7 @@ export class BackendLifecycle<C = undefined> {
     } catch (error) {
       throw this.#closed ? this.#closedWhileJoining(error) : error;
     }
-    if (this.#closed) return this.#overtaken(steps, registration, client);
+    if (this.#closed) return this.#giveUp(steps, registration, client);
     // Adopted before it exists: a session that ends while it is being made is let go all the same.
     let session: S | undefined;
     const ended = this.adopt({ close: () => session?.close() });
@@ -231,15 +229,19 @@ export class BackendLifecycle<C = undefined> {
     return { session, registration, ended };
   }
 
-  /** A join close() overtook: what it registered is given up (a failure ignored: it expires by TTL). */
-  async #overtaken<R>(
+  /**
+   * A join close() overtook, or whose `ready` failed: what it registered is given up (a failure
+   * ignored: it expires by TTL), and the join fails: "closed while joining" (with `ready`'s error as
+   * the cause) once close() came, else with `ready`'s error.
+   */
+  async #giveUp<R>(
     steps: Pick<JoinSteps<C, R, { close(): void }>, 'discard'>,
     registration: R,
     client: C,
-    cause?: unknown,
+    failed?: { readonly error: unknown },
   ): Promise<never> {
     await steps.discard?.(registration, client).catch(() => {});
-    throw this.#closedWhileJoining(cause);
+    throw this.#closed || failed === undefined ? this.#closedWhileJoining(failed?.error) : failed.error;
   }
 
   #closedWhileJoining(cause?: unknown): LifecycleError {
