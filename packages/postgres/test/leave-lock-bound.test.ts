@@ -1,7 +1,6 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPostgresMembership } from '../src/index.js';
-import { freshSchema, joinAs, usePostgres } from './postgres.js';
+import { freshSchema, joinAs, useClient, usePostgres } from './postgres.js';
 
 /**
  * Each function bounds its lock waits by lock_timeout, below the client's bound on the statement,
@@ -11,14 +10,7 @@ import { freshSchema, joinAs, usePostgres } from './postgres.js';
  * (review23 F7): with requestTimeoutMs's lock bound (1500 ms) the statement outlived leave().
  */
 const postgres = usePostgres();
-let other: pg.Client;
-beforeAll(async () => {
-  other = new pg.Client(postgres.server().clientOptions);
-  await other.connect();
-});
-afterAll(async () => {
-  await other?.end();
-});
+const other = useClient(postgres);
 
 const waitingOnLocks = async () =>
   (
@@ -39,17 +31,19 @@ describe('a leave blocked on a row lock', () => {
     });
     try {
       const session = await joinAs(backend, 'a', { ttlMs: 60_000 });
-      await other.query('begin');
-      await other.query(`select * from "${schema}".election_state where name = $1 for update`, [election]);
+      await other().query('begin');
+      await other().query(`select * from "${schema}".election_state where name = $1 for update`, [election]);
       const started = performance.now();
       await session.leave().catch(() => undefined);
       const tookMs = performance.now() - started;
       const stillWaiting = await waitingOnLocks();
-      await other.query('rollback');
+      await other().query('rollback');
       expect(tookMs).toBeLessThan(1_500);
       expect(stillWaiting, 'statements still waiting on a lock when leave() settled').toBe(0);
     } finally {
-      await other.query('rollback').catch(() => undefined);
+      await other()
+        .query('rollback')
+        .catch(() => undefined);
       await backend.close();
     }
   }, 20_000);

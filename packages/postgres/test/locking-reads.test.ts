@@ -1,10 +1,10 @@
 import { BackendUnavailableError, type LeaderLock } from '@election/core/adapter';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresMembership } from '../src/index.js';
 import { lockTimeoutMs, migrationSql } from '../src/sql.js';
 import { Statements } from '../src/statements.js';
-import { freshSchema, joinAs, until, usePostgres } from './postgres.js';
+import { freshSchema, joinAs, until, useClient, usePostgres } from './postgres.js';
 
 // fix17 (review17 F1, F2): the liveness of another registration is read with a row lock, so a
 // renewal still in flight is waited for (transfer's successor here; acquire is
@@ -13,15 +13,10 @@ import { freshSchema, joinAs, until, usePostgres } from './postgres.js';
 // has not become visible yet (a WAL flush, a synchronous standby).
 const postgres = usePostgres();
 const schema = freshSchema();
-let other: pg.Client;
 beforeAll(async () => {
   await postgres.server().psql(migrationSql(schema));
-  other = new pg.Client(postgres.server().clientOptions);
-  await other.connect();
 });
-afterAll(async () => {
-  await other?.end();
-});
+const other = useClient(postgres);
 
 /** Resolves when some session waits on a lock (true), or false when `settled` comes first. */
 async function waitsOnALock(pool: pg.Pool, settled: Promise<unknown>): Promise<boolean> {
@@ -52,8 +47,8 @@ describe('locking reads of another registration', () => {
     if (!('token' in held)) throw new Error('a did not take the lock');
 
     // b's renewal runs while b's row is live; its commit is delayed past the old expiry.
-    await other.query('begin');
-    const renewed = await other.query(`select "${schema}".election_renew($1, 600000, 2000) as v`, [b]);
+    await other().query('begin');
+    const renewed = await other().query(`select "${schema}".election_renew($1, 600000, 2000) as v`, [b]);
     expect(renewed.rows[0].v).toBe(true);
     await until(async () => {
       const r = await pool.query(
@@ -65,7 +60,7 @@ describe('locking reads of another registration', () => {
 
     const handing = statements.transfer(a, held.token, 'b');
     const waited = await waitsOnALock(pool, handing);
-    await other.query('commit');
+    await other().query('commit');
     const token = await handing;
     // Before: transfer answered null at once (b judged expired on its committed row).
     expect({ waited, handed: token !== null, holder: (await statements.read()).leader?.id }).toEqual({
@@ -80,15 +75,15 @@ describe('locking reads of another registration', () => {
     const requestTimeoutMs = 500;
     const statements = new Statements(pool, schema, 'lock-bound', requestTimeoutMs);
     const a = await registered(statements, 'a', 600_000);
-    await other.query('begin');
-    await other.query(`select * from "${schema}".election_state where name = 'lock-bound' for update`);
+    await other().query('begin');
+    await other().query(`select * from "${schema}".election_state where name = 'lock-bound' for update`);
     const started = performance.now();
     const error = await statements.acquire(a).then(
       () => undefined,
       (caught: unknown) => caught,
     );
     const tookMs = performance.now() - started;
-    await other.query('rollback');
+    await other().query('rollback');
     // 5d817d8: the client's query_timeout (500 ms) came first, with no code, and the function
     // waited on alone on the server until its fixed 2 s.
     expect((error as { code?: string } | undefined)?.code).toBe('55P03'); // lock_not_available
@@ -108,8 +103,8 @@ describe('locking reads of another registration', () => {
     });
     try {
       const session = await joinAs(backend, 'a', { ttlMs: 60_000 });
-      await other.query('begin');
-      await other.query(`select * from "${schema}".election_state where name = $1 for update`, [election]);
+      await other().query('begin');
+      await other().query(`select * from "${schema}".election_state where name = $1 for update`, [election]);
       const started = performance.now();
       const error = await (session.lock as LeaderLock).tryAcquire().then(
         () => undefined,
@@ -129,13 +124,15 @@ describe('locking reads of another registration', () => {
         'no statement waits on a lock',
         2 * requestTimeoutMs - tookMs,
       );
-      await other.query('rollback');
+      await other().query('rollback');
       expect(error).toBeInstanceOf(BackendUnavailableError);
       expect(((error as Error).cause as { code?: string } | undefined)?.code).toBe('55P03');
       expect(tookMs).toBeLessThan(requestTimeoutMs + 100);
       await session.leave();
     } finally {
-      await other.query('rollback').catch(() => {});
+      await other()
+        .query('rollback')
+        .catch(() => {});
       await backend.close();
     }
   });

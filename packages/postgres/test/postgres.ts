@@ -59,6 +59,19 @@ export function useBackends(postgres: ReturnType<typeof usePostgres>): {
   };
 }
 
+/** A client of its own on `postgres`'s server for the whole file (connected before its tests, ended after). */
+export function useClient(postgres: ReturnType<typeof usePostgres>): () => pg.Client {
+  let client: pg.Client | undefined;
+  vitest.beforeAll(async () => {
+    client = new pg.Client(postgres.server().clientOptions);
+    await client.connect();
+  });
+  vitest.afterAll(async () => {
+    await client?.end();
+  });
+  return () => client as pg.Client;
+}
+
 /** A schema of its own for one test: its elections share nothing with another test's. */
 export function freshSchema(): string {
   return `t_${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`;

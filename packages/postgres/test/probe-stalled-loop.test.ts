@@ -1,7 +1,6 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listen, PROBE_DEADLINE_MS } from '../src/notifications.js';
-import { recordingLogger, until, usePostgres } from './postgres.js';
+import { recordingLogger, until, useClient, usePostgres } from './postgres.js';
 
 /**
  * review23 (checked sound): the listener's probe under a stalled event loop. Right after the
@@ -11,14 +10,7 @@ import { recordingLogger, until, usePostgres } from './postgres.js';
  * removed from notifications.ts.)
  */
 const postgres = usePostgres();
-let sender: pg.Client;
-beforeAll(async () => {
-  sender = new pg.Client(postgres.server().clientOptions);
-  await sender.connect();
-});
-afterAll(async () => {
-  await sender.end();
-});
+const sender = useClient(postgres);
 
 function block(ms: number): void {
   const end = performance.now() + ms;
@@ -38,7 +30,7 @@ describe('the probe under a stalled event loop', () => {
       pollMs: 2000,
       notify: async (channel, payload) => {
         sent += 1;
-        const sending = sender.query('select pg_notify($1, $2)', [channel, payload]);
+        const sending = sender().query('select pg_notify($1, $2)', [channel, payload]);
         if (sent > 1) return sending;
         // The first probe: written to the socket now, answered "sent" at once (the deadline is
         // armed in the listener's `.then`), then the loop stalls past the deadline while the

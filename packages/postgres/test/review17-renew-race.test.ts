@@ -1,8 +1,7 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { migrationSql } from '../src/index.js';
 import { Statements } from '../src/statements.js';
-import { freshSchema, until, usePostgres } from './postgres.js';
+import { freshSchema, until, useClient, usePostgres } from './postgres.js';
 
 // review17: election_acquire decides that the holder's registration is dead with a plain read of
 // its row (`live(st.leader)`, sql.ts:22/125) under READ COMMITTED: it sees the last committed
@@ -17,15 +16,10 @@ import { freshSchema, until, usePostgres } from './postgres.js';
 // not. The explicit transaction below stands for that commit delay.
 const postgres = usePostgres();
 const schema = freshSchema();
-let holderTx: pg.Client;
 beforeAll(async () => {
   await postgres.server().psql(migrationSql(schema));
-  holderTx = new pg.Client(postgres.server().clientOptions);
-  await holderTx.connect();
 });
-afterAll(async () => {
-  await holderTx?.end();
-});
+const holderTx = useClient(postgres);
 
 describe('review17: a renewal that ran before expiry, committed after a successor read the row', () => {
   it('the successor does not take the leader row from a registration whose renewal is acknowledged', async () => {
@@ -38,8 +32,8 @@ describe('review17: a renewal that ran before expiry, committed after a successo
     expect(first).toHaveProperty('token');
 
     // a's renewal runs while its row is live; its commit is delayed.
-    await holderTx.query('begin');
-    const renewed = await holderTx.query(`select "${schema}".election_renew($1, 600000, 2000) as v`, [
+    await holderTx().query('begin');
+    const renewed = await holderTx().query(`select "${schema}".election_renew($1, 600000, 2000) as v`, [
       a.registration,
     ]);
     expect(renewed.rows[0].v).toBe(true);
@@ -71,7 +65,7 @@ describe('review17: a renewal that ran before expiry, committed after a successo
         () => false,
       ),
     ]);
-    await holderTx.query('commit');
+    await holderTx().query('commit');
     const answer = await taking;
     // 16f0ddf: b got a new token (settledEarly true): two live registrations, a renewed for 10 min,
     // and the lock taken from a while a's renewal (run at a live row) was in flight.
